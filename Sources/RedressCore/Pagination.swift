@@ -1,0 +1,88 @@
+import Foundation
+
+/// A position in a list ordered by creation time and id, handed to clients as an opaque string.
+public struct PageCursor: Sendable, Equatable {
+    public let createdAt: Date
+    public let id: UUID
+
+    public init(createdAt: Date, id: UUID) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    /// Microseconds keep the order exact: PostgreSQL stores timestamps at that precision.
+    public var encoded: String {
+        let micros = Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded())
+        let raw = "\(micros):\(id.uuidString.lowercased())"
+        return Data(raw.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public init?(encoded: String) {
+        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard encoded.count <= 100, let data = Data(base64Encoded: base64), let raw = String(data: data, encoding: .utf8)
+        else { return nil }
+        let parts = raw.split(separator: ":")
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        self.createdAt = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        self.id = id
+    }
+}
+
+/// What a client asked for: how many items, after which one.
+public struct PageRequest: Sendable, Equatable {
+    public static let defaultLimit = 50
+    public static let maximumLimit = 200
+
+    public let limit: Int
+    public let after: PageCursor?
+
+    public init(limit: Int = PageRequest.defaultLimit, after: PageCursor? = nil) {
+        self.limit = limit
+        self.after = after
+    }
+
+    /// Reads `limit` and `cursor` query parameters, refusing values out of range.
+    public static func parse(limit: String?, cursor: String?) throws(RedressError) -> PageRequest {
+        var fields = FieldValidator()
+        var parsedLimit = defaultLimit
+        if let limit {
+            if let value = Int(limit), (1...maximumLimit).contains(value) {
+                parsedLimit = value
+            } else {
+                fields.fail("limit", "out_of_range")
+            }
+        }
+        var parsedCursor: PageCursor? = nil
+        if let cursor {
+            parsedCursor = PageCursor(encoded: cursor)
+            if parsedCursor == nil { fields.fail("cursor", "invalid_cursor") }
+        }
+        try fields.check()
+        return PageRequest(limit: parsedLimit, after: parsedCursor)
+    }
+}
+
+/// One page of a list and the cursor of the next page, if there is one.
+public struct Page<Item: Sendable>: Sendable {
+    public let items: [Item]
+    public let nextCursor: PageCursor?
+
+    public init(items: [Item], nextCursor: PageCursor?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+
+    /// Builds a page from `limit + 1` fetched rows: the extra row only says that more exist.
+    public init(fetched: [Item], limit: Int, cursor: (Item) -> PageCursor) {
+        if fetched.count > limit {
+            let items = Array(fetched.prefix(limit))
+            self.init(items: items, nextCursor: items.last.map(cursor))
+        } else {
+            self.init(items: fetched, nextCursor: nil)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// An organisation as the policy layer needs to know it: what it is and which platform it belongs to.
+public struct OrganizationRef: Sendable, Equatable {
+    public let id: UUID
+    public let kind: OrganizationKind
+    /// The platform itself for a platform, the merchant's platform for a merchant, `nil` for a mediation body.
+    public let platformID: UUID?
+
+    public init(id: UUID, kind: OrganizationKind, platformID: UUID?) {
+        self.id = id
+        self.kind = kind
+        self.platformID = platformID
+    }
+}
+
+/// Everything a caller can ask Redress to do, with the resource it is done to.
+public enum Operation: Sendable, Equatable {
+    case register
+    case login
+    case logout
+    case readOwnAccount
+    case listPlatforms
+    case readPlatform
+    case listMerchants
+    case createPlatform
+    case updatePlatform(platformID: UUID)
+    case createMerchant(platformID: UUID)
+    case listMediationBodies
+    case createMediationBody
+    /// Whether the caller may manage staff at all (checked before the request body is read).
+    case manageStaff
+    /// Creating an account with `role` in `organization` (`nil` for auditors and admins).
+    case createStaff(role: Role, organization: OrganizationRef?)
+    case listStaff
+}
+
+/// The one place that answers "may this principal do this operation to this resource". Deny by default:
+/// every operation lists who may do it, and everyone else is refused (401 when not signed in).
+public enum Policy {
+    public static func authorize(_ principal: Principal, _ operation: Operation) throws(RedressError) {
+        if isAllowed(principal, operation) { return }
+        throw principal.actor == nil ? .unauthenticated : .forbidden
+    }
+
+    public static func isAllowed(_ principal: Principal, _ operation: Operation) -> Bool {
+        switch operation {
+        case .register, .login, .listPlatforms, .readPlatform, .listMerchants, .listMediationBodies:
+            return true
+        default:
+            break
+        }
+        guard let actor = principal.actor else { return false }
+        switch operation {
+        case .logout, .readOwnAccount:
+            return true
+        case .createPlatform, .createMediationBody:
+            return actor.role == .admin
+        case .updatePlatform(let platformID), .createMerchant(let platformID):
+            return actor.role == .admin || (actor.role == .platformAdmin && actor.organizationID == platformID)
+        case .manageStaff, .listStaff:
+            return [.admin, .platformAdmin, .mediationLead].contains(actor.role)
+        case .createStaff(let role, let organization):
+            return mayCreate(role: role, in: organization, actor: actor)
+        case .register, .login, .listPlatforms, .readPlatform, .listMerchants, .listMediationBodies:
+            return true
+        }
+    }
+
+    private static func mayCreate(role: Role, in organization: OrganizationRef?, actor: Actor) -> Bool {
+        // The organisation must be of the kind the role belongs to (none for auditors and admins).
+        guard role != .consumer, organization?.kind == role.organizationKind else { return false }
+        switch actor.role {
+        case .admin:
+            return true
+        case .platformAdmin:
+            guard let organization, let ownPlatform = actor.organizationID else { return false }
+            switch role {
+            case .platformStaff, .platformAdmin: return organization.id == ownPlatform
+            case .merchantStaff: return organization.platformID == ownPlatform
+            default: return false
+            }
+        case .mediationLead:
+            guard let organization else { return false }
+            return role == .mediator && organization.id == actor.organizationID
+        default:
+            return false
+        }
+    }
+}

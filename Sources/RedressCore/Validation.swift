@@ -1,0 +1,140 @@
+import Foundation
+
+/// Collects the invalid fields of one request so that the client learns all of them at once.
+public struct FieldValidator: Sendable {
+    public private(set) var invalidFields: [RedressError.InvalidField] = []
+
+    public init() {}
+
+    public mutating func fail(_ field: String, _ reason: String) {
+        invalidFields.append(.init(field: field, reason: reason))
+    }
+
+    /// Throws a 422 listing every invalid field, if there is any.
+    public func check() throws(RedressError) {
+        if !invalidFields.isEmpty { throw .validation(invalidFields) }
+    }
+
+    /// A required single-line text: trimmed, 1...maxLength characters, no control characters.
+    public mutating func text(_ value: String?, field: String, maxLength: Int) -> String {
+        guard let value else {
+            fail(field, "required")
+            return ""
+        }
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty {
+            fail(field, "required")
+        } else if trimmed.count > maxLength {
+            fail(field, "too_long")
+        } else if trimmed.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) {
+            fail(field, "control_characters")
+        }
+        return trimmed
+    }
+
+    /// An optional single-line text; empty means absent.
+    public mutating func optionalText(_ value: String?, field: String, maxLength: Int) -> String? {
+        guard let value, !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        return text(value, field: field, maxLength: maxLength)
+    }
+
+    public mutating func integer(_ value: Int?, field: String, in range: ClosedRange<Int>, default defaultValue: Int) -> Int {
+        guard let value else { return defaultValue }
+        if !range.contains(value) { fail(field, "out_of_range") }
+        return value
+    }
+
+    public mutating func email(_ value: String?, field: String = "email") -> String {
+        guard let value else {
+            fail(field, "required")
+            return ""
+        }
+        guard let normalized = EmailAddress.normalize(value) else {
+            fail(field, "invalid_email")
+            return value
+        }
+        return normalized
+    }
+
+    public mutating func password(_ value: String?, email: String, field: String = "password") -> String {
+        guard let value else {
+            fail(field, "required")
+            return ""
+        }
+        if let problem = PasswordRules.problem(with: value, email: email) { fail(field, problem) }
+        return value
+    }
+
+    public mutating func phone(_ value: String?, field: String = "phone") -> String? {
+        guard let value, !value.isEmpty else { return nil }
+        guard let normalized = PhoneNumber.normalize(value) else {
+            fail(field, "invalid_phone")
+            return nil
+        }
+        return normalized
+    }
+}
+
+public enum EmailAddress {
+    /// Trims and lower-cases an address and checks its shape (RFC 5321 lengths, a dotted domain).
+    /// Returns `nil` when it is not a usable address.
+    public static func normalize(_ raw: String) -> String? {
+        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard email.utf8.count <= 254 else { return nil }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        let local = parts[0], domain = parts[1]
+        guard (1...64).contains(local.utf8.count), !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..")
+        else { return nil }
+        let localAllowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-")
+        guard local.unicodeScalars.allSatisfy({ localAllowed.contains($0) }) else { return nil }
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2 else { return nil }
+        let labelAllowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz0123456789-")
+        for label in labels {
+            guard (1...63).contains(label.utf8.count), !label.hasPrefix("-"), !label.hasSuffix("-"),
+                label.unicodeScalars.allSatisfy({ labelAllowed.contains($0) })
+            else { return nil }
+        }
+        guard let tld = labels.last, tld.contains(where: { $0.isLetter }) else { return nil }
+        return email
+    }
+}
+
+public enum PhoneNumber {
+    /// Accepts digits with an optional leading `+`, spaces and hyphens between groups; keeps `+` and digits.
+    public static func normalize(_ raw: String) -> String? {
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        var result = ""
+        for (index, character) in trimmed.enumerated() {
+            if character == "+" && index == 0 {
+                result.append(character)
+            } else if character.isASCII && character.isNumber {
+                result.append(character)
+            } else if character != " " && character != "-" {
+                return nil
+            }
+        }
+        let digits = result.filter(\.isNumber).count
+        return (6...15).contains(digits) ? result : nil
+    }
+}
+
+public enum PasswordRules {
+    public static let minimumLength = 8
+    public static let maximumLength = 128
+
+    /// The reason a password is refused, or `nil` when it is acceptable.
+    public static func problem(with password: String, email: String) -> String? {
+        let length = password.count
+        if length < minimumLength { return "too_short" }
+        if length > maximumLength { return "too_long" }
+        let lowered = password.lowercased()
+        if CommonPasswords.set.contains(lowered) { return "common_password" }
+        if let local = email.split(separator: "@").first, lowered == email || lowered == String(local) {
+            return "same_as_email"
+        }
+        if Set(password).count < 3 { return "too_simple" }
+        return nil
+    }
+}

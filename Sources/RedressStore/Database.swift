@@ -1,0 +1,151 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+import RedressCore
+
+/// Who the database should believe the caller is, for one transaction. Row-level security reads it.
+public struct DatabaseIdentity: Sendable, Equatable {
+    public var role: String?
+    public var accountID: UUID?
+    public var organizationID: UUID?
+    /// While logging in: the e-mail whose account may be read.
+    public var authEmail: String?
+    /// While authenticating a token: the hex SHA-256 of the token.
+    public var sessionDigestHex: String?
+
+    public init(role: String?, accountID: UUID? = nil, organizationID: UUID? = nil, authEmail: String? = nil, sessionDigestHex: String? = nil) {
+        self.role = role
+        self.accountID = accountID
+        self.organizationID = organizationID
+        self.authEmail = authEmail
+        self.sessionDigestHex = sessionDigestHex
+    }
+
+    public init(_ principal: Principal) {
+        switch principal {
+        case .anonymous: self.init(role: "anonymous")
+        case .account(let actor): self.init(role: actor.role.rawValue, accountID: actor.accountID, organizationID: actor.organizationID)
+        }
+    }
+
+    /// The operator at the command line (`redress admin create`).
+    public static let commandLine = DatabaseIdentity(role: "cli")
+}
+
+/// Where a request came from, recorded with every audit event it causes.
+public struct RequestOrigin: Sendable, Equatable {
+    public let requestID: String?
+    public let clientAddress: String?
+
+    public init(requestID: String?, clientAddress: String?) {
+        self.requestID = requestID
+        self.clientAddress = clientAddress
+    }
+
+    public static let commandLine = RequestOrigin(requestID: nil, clientAddress: nil)
+}
+
+/// The request pool: connections that log in as the request role. Every unit of work is one
+/// transaction that starts by telling PostgreSQL who the caller is (transaction-local settings, so
+/// nothing outlives the transaction on a pooled connection).
+public final class Database: Sendable {
+    public let client: PostgresClient
+    let auditKey: SymmetricKey
+    let logger: Logger
+
+    public init(client: PostgresClient, auditKeyHex: String, logger: Logger) {
+        self.client = client
+        self.auditKey = SymmetricKey(data: Array(hexString: auditKeyHex))
+        self.logger = logger
+    }
+
+    public func transaction<Result: Sendable>(
+        as identity: DatabaseIdentity,
+        origin: RequestOrigin,
+        _ work: (Transaction) async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await connection.query(
+                    """
+                    SELECT set_config('redress.role', \(identity.role ?? ""), true),
+                           set_config('redress.account_id', \(identity.accountID?.uuidString ?? ""), true),
+                           set_config('redress.organization_id', \(identity.organizationID?.uuidString ?? ""), true),
+                           set_config('redress.auth_email', \(identity.authEmail ?? ""), true),
+                           set_config('redress.session_digest', \(identity.sessionDigestHex ?? ""), true)
+                    """, logger: logger)
+                let transaction = Transaction(connection: connection, logger: logger, auditKey: auditKey, origin: origin)
+                return try await work(transaction)
+            }
+        } catch let error as PostgresTransactionError {
+            throw Self.classify(error.closureError ?? error.beginError ?? error.commitError ?? error, logger: logger)
+        } catch {
+            throw Self.classify(error, logger: logger)
+        }
+    }
+
+    /// `SELECT 1` on a pooled connection: the readiness probe.
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+
+    /// Maps database errors to the API's errors by SQLSTATE, never by message text.
+    static func classify(_ error: any Error, logger: Logger) -> any Error {
+        if error is RedressError { return error }
+        guard let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState] else { return error }
+        switch state {
+        case "23505": return RedressError(.conflict, detail: "A resource with the same unique value already exists.")
+        case "23503", "23514", "22001", "22P02": return RedressError(.validationFailed)
+        case "42501":
+            // The database refused what the policy layer allowed: log loudly, answer as if absent.
+            logger.error("row-level security refused a write the policy layer allowed", metadata: ["error": "\(String(reflecting: psql))"])
+            return RedressError.forbidden
+        case "40001", "40P01": return RedressError(.conflict, detail: "A concurrent change won; try again.")
+        default: return error
+        }
+    }
+}
+
+/// One transaction of the request role, with the caller's identity already set.
+public struct Transaction: Sendable {
+    public let connection: PostgresConnection
+    public let logger: Logger
+    let auditKey: SymmetricKey
+    public let origin: RequestOrigin
+
+    @discardableResult
+    public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
+        try await connection.query(query, logger: logger, file: file, line: line)
+    }
+
+    /// Appends an event to its audit chain. The database assigns the sequence number and the hashes.
+    public func record(_ entry: AuditEntry, at time: Date = Date()) async throws {
+        let occurredAt = Date(timeIntervalSince1970: (time.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        let content = AuditContent(entry: entry, occurredAt: occurredAt, origin: origin, key: auditKey).canonicalJSON()
+        try await query(
+            """
+            INSERT INTO audit_events (chain_id, occurred_at, action, entity_type, entity_id,
+                                      actor_account_id, actor_role, actor_organization_id, content)
+            VALUES (\(entry.chain), \(occurredAt), \(entry.action), \(entry.entityType), \(entry.entityID),
+                    \(entry.actor.accountID), \(entry.actor.role), \(entry.actor.organizationID), \(content))
+            """)
+    }
+
+    /// A keyed digest of personal data, for audit events and throttling keys.
+    public func digest(_ value: String) -> String {
+        AuditContent.digest(value, key: auditKey)
+    }
+}
+
+extension Array where Element == UInt8 {
+    init(hexString: String) {
+        var bytes: [UInt8] = []
+        var index = hexString.startIndex
+        while index < hexString.endIndex, let next = hexString.index(index, offsetBy: 2, limitedBy: hexString.endIndex) {
+            if let byte = UInt8(hexString[index..<next], radix: 16) { bytes.append(byte) }
+            index = next
+        }
+        self = bytes
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import PostgresNIO
+
+/// A `postgres://user:password@host:port/database?sslmode=…` address, parsed once at start.
+public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
+    public enum TLSMode: String, Sendable {
+        case disable, prefer, require
+    }
+
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    public var tlsMode: TLSMode
+
+    public init(host: String, port: Int, username: String, password: String?, database: String, tlsMode: TLSMode) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.tlsMode = tlsMode
+    }
+
+    public init?(_ string: String) {
+        guard let components = URLComponents(string: string),
+            ["postgres", "postgresql"].contains(components.scheme?.lowercased() ?? ""),
+            let user = components.user, !user.isEmpty
+        else { return nil }
+        host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+        port = components.port ?? 5432
+        username = user.removingPercentEncoding ?? user
+        password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        database = path.isEmpty ? username : path.removingPercentEncoding ?? path
+        switch components.queryItems?.first(where: { $0.name == "sslmode" })?.value {
+        case "disable", "allow": tlsMode = .disable
+        case "require", "verify-ca", "verify-full": tlsMode = .require
+        case nil, "prefer": tlsMode = isLoopback(host) ? .disable : .prefer
+        default: return nil
+        }
+    }
+
+    /// The same server and database with other credentials.
+    public func with(username: String, password: String?) -> DatabaseURL {
+        var copy = self
+        copy.username = username
+        copy.password = password
+        return copy
+    }
+
+    public func with(database: String) -> DatabaseURL {
+        var copy = self
+        copy.database = database
+        return copy
+    }
+
+    /// The address without its password, for logs.
+    public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
+
+    /// The full address with its password, for handing to a child process or a test helper.
+    public var urlString: String {
+        func escape(_ value: String) -> String {
+            value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? value
+        }
+        let credentials = escape(username) + (password.map { ":" + escape($0) } ?? "")
+        return "postgres://\(credentials)@\(host):\(port)/\(escape(database))?sslmode=\(tlsMode == .disable ? "disable" : tlsMode.rawValue)"
+    }
+
+    public var clientConfiguration: PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS =
+            switch tlsMode {
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
+            }
+        return PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
+    }
+
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS =
+            switch tlsMode {
+            case .disable: .disable
+            case .prefer: .prefer(try .init(configuration: .makeClientConfiguration()))
+            case .require: .require(try .init(configuration: .makeClientConfiguration()))
+            }
+        return PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
+    }
+}
+
+private func isLoopback(_ host: String) -> Bool {
+    host == "localhost" || host.hasPrefix("127.") || host == "::1"
+}

@@ -1,0 +1,172 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Applies the numbered SQL files of `Schema/` in order, each in its own transaction, under an
+/// advisory lock so that replicas starting together cannot race; then makes sure the request role
+/// exists and the service's secrets are there. Runs on the owner connection, the only work it is used for.
+public struct Migrator: Sendable {
+    public enum Failure: Error, CustomStringConvertible {
+        case changedSinceApplied(file: String)
+        case fileFailed(file: String, underlying: String)
+        case schemaMissing(String)
+        case invalidRoleName(String)
+        case secretUnavailable(String)
+
+        public var description: String {
+            switch self {
+            case .changedSinceApplied(let file):
+                "migration \(file) has changed since it was applied; add a new migration instead of editing it"
+            case .fileFailed(let file, let underlying): "migration \(file) failed: \(underlying)"
+            case .schemaMissing(let path): "no migrations found in \(path)"
+            case .invalidRoleName(let name): "invalid request role name \(name): use lower-case letters, digits and _"
+            case .secretUnavailable(let name): "the secret \(name) could not be read back from redress_private.secrets"
+            }
+        }
+    }
+
+    /// An arbitrary constant: the key of the advisory lock that serialises migrations.
+    static let lockKey: Int64 = 0x5245_4452_4553_5301
+
+    public let ownerURL: DatabaseURL
+    /// Credentials the operator chose for the request role (`REDRESS_REQUEST_DATABASE_URL`), if any.
+    public let requestURL: DatabaseURL?
+    public let schemaDirectory: URL
+    public let logger: Logger
+
+    public init(ownerURL: DatabaseURL, requestURL: DatabaseURL? = nil, schemaDirectory: URL = Migrator.bundledSchema, logger: Logger) {
+        self.ownerURL = ownerURL
+        self.requestURL = requestURL
+        self.schemaDirectory = schemaDirectory
+        self.logger = logger
+    }
+
+    public static var bundledSchema: URL {
+        Bundle.module.url(forResource: "Schema", withExtension: nil)!
+    }
+
+    /// Migrates and returns what the service needs to run: the request role's address and the audit key.
+    @discardableResult
+    public func run() async throws -> DatabaseSecrets {
+        let files = try migrationFiles()
+        let connection = try await PostgresConnection.connect(
+            configuration: ownerURL.connectionConfiguration(), id: 1, logger: logger)
+        do {
+            try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
+            let secrets = try await migrate(files: files, on: connection)
+            try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+            try await connection.close()
+            return secrets
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    func migrationFiles() throws -> [(name: String, sql: String)] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: schemaDirectory.path)
+            .filter { $0.hasSuffix(".sql") }
+            .sorted()
+        guard !names.isEmpty else { throw Failure.schemaMissing(schemaDirectory.path) }
+        return try names.map { name in
+            (name, try String(contentsOf: schemaDirectory.appendingPathComponent(name), encoding: .utf8))
+        }
+    }
+
+    private func migrate(files: [(name: String, sql: String)], on connection: PostgresConnection) async throws -> DatabaseSecrets {
+        _ = try await connection.simpleQuery(
+            """
+            CREATE SCHEMA IF NOT EXISTS redress_private;
+            REVOKE ALL ON SCHEMA redress_private FROM PUBLIC;
+            CREATE TABLE IF NOT EXISTS redress_private.schema_migrations (
+                name text PRIMARY KEY,
+                sha256 text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE IF NOT EXISTS redress_private.secrets (
+                name text PRIMARY KEY,
+                value text NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+            """
+        ).get()
+        var applied: [String: String] = [:]
+        for try await (name, digest) in try await connection.query(
+            "SELECT name, sha256 FROM redress_private.schema_migrations", logger: logger
+        ).decode((String, String).self) {
+            applied[name] = digest
+        }
+        for file in files {
+            let digest = SHA256.hash(data: Data(file.sql.utf8)).hexString
+            if let recorded = applied[file.name] {
+                guard recorded == digest else { throw Failure.changedSinceApplied(file: file.name) }
+                continue
+            }
+            do {
+                try await connection.query("BEGIN", logger: logger)
+                _ = try await connection.simpleQuery(file.sql).get()
+                try await connection.query(
+                    "INSERT INTO redress_private.schema_migrations (name, sha256) VALUES (\(file.name), \(digest))",
+                    logger: logger)
+                try await connection.query("COMMIT", logger: logger)
+                logger.info("applied migration", metadata: ["file": "\(file.name)"])
+            } catch {
+                try? await connection.query("ROLLBACK", logger: logger)
+                throw Failure.fileFailed(file: file.name, underlying: String(reflecting: error))
+            }
+        }
+        let requestURL = try await ensureRequestRole(on: connection)
+        let auditKey = try await secret(named: "audit_key", on: connection) { SecureRandom.bytes(32).hexString }
+        return DatabaseSecrets(requestURL: requestURL, auditKeyHex: auditKey)
+    }
+
+    /// Creates the login role the service's request pool uses, or brings it in line: no superuser,
+    /// no BYPASSRLS, owning nothing, with its grants only through membership of `redress_app`.
+    private func ensureRequestRole(on connection: PostgresConnection) async throws -> DatabaseURL {
+        let name = requestURL?.username ?? "redress_request"
+        guard name.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
+            throw Failure.invalidRoleName(name)
+        }
+        let password: String
+        if let given = requestURL?.password {
+            password = given
+        } else {
+            password = try await secret(named: "request_role_password", on: connection) { SecureRandom.token(bytes: 24) }
+        }
+        let literal = "'" + password.replacingOccurrences(of: "'", with: "''") + "'"
+        let attributes = "LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD \(literal)"
+        let exists = try await connection.query(
+            "SELECT 1 FROM pg_roles WHERE rolname = \(name)", logger: logger
+        ).collect().count > 0
+        // Role statements take no bound parameters: the name is checked above, the password quoted.
+        _ = try await connection.simpleQuery(
+            """
+            \(exists ? "ALTER" : "CREATE") ROLE "\(name)" WITH \(attributes);
+            GRANT redress_app TO "\(name)";
+            GRANT CONNECT ON DATABASE "\(ownerURL.database.replacingOccurrences(of: "\"", with: "\"\""))" TO "\(name)";
+            """
+        ).get()
+        return (requestURL ?? ownerURL).with(username: name, password: password)
+    }
+
+    private func secret(named name: String, on connection: PostgresConnection, generate: () -> String) async throws -> String {
+        let candidate = generate()
+        try await connection.query(
+            "INSERT INTO redress_private.secrets (name, value) VALUES (\(name), \(candidate)) ON CONFLICT (name) DO NOTHING",
+            logger: logger)
+        let rows = try await connection.query(
+            "SELECT value FROM redress_private.secrets WHERE name = \(name)", logger: logger
+        ).decode(String.self)
+        for try await value in rows { return value }
+        throw Failure.secretUnavailable(name)
+    }
+}
+
+/// What migration hands to the service: how to log in as the request role, and the key of the
+/// audit trail's personal-data digests. Both live in the owner-only schema `redress_private`, so that
+/// every replica finds the same ones.
+public struct DatabaseSecrets: Sendable {
+    public let requestURL: DatabaseURL
+    public let auditKeyHex: String
+}
