@@ -138,3 +138,49 @@ public enum PasswordRules {
         return nil
     }
 }
+
+extension FieldValidator {
+    /// A unified social credit code (统一社会信用代码, GB 32100-2015): 18 characters with a valid check character.
+    public mutating func creditCode(_ value: String?, field: String = "credit_code") -> String {
+        let code = text(value, field: field, maxLength: 18).uppercased()
+        if !code.isEmpty && !CreditCode.isValid(code) { fail(field, "invalid_credit_code") }
+        return code
+    }
+
+    /// An optional http(s) address of at most 500 characters.
+    public mutating func webAddress(_ value: String?, field: String) -> String? {
+        guard let address = optionalText(value, field: field, maxLength: 500) else { return nil }
+        guard let url = URL(string: address), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false
+        else {
+            fail(field, "invalid_url")
+            return address
+        }
+        return address
+    }
+}
+
+public enum CreditCode {
+    static let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
+    static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+    public static func isValid(_ code: String) -> Bool {
+        let characters = Array(code)
+        guard characters.count == 18 else { return false }
+        let values = characters.compactMap { alphabet.firstIndex(of: $0) }
+        guard values.count == 18 else { return false }
+        return values[17] == checkValue(Array(values.prefix(17)))
+    }
+
+    /// Completes 17 characters with their check character; `nil` when a character is not allowed.
+    public static func complete(_ prefix: String) -> String? {
+        let values = prefix.compactMap { alphabet.firstIndex(of: $0) }
+        guard prefix.count == 17, values.count == 17 else { return nil }
+        return prefix + String(alphabet[checkValue(values)])
+    }
+
+    static func checkValue(_ values: [Int]) -> Int {
+        let sum = zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 }
+        let check = 31 - sum % 31
+        return check == 31 ? 0 : check
+    }
+}

@@ -75,7 +75,7 @@ public struct Migrator: Sendable {
     }
 
     private func migrate(files: [(name: String, sql: String)], on connection: PostgresConnection) async throws -> DatabaseSecrets {
-        _ = try await connection.simpleQuery(
+        try await execute(
             """
             CREATE SCHEMA IF NOT EXISTS redress_private;
             REVOKE ALL ON SCHEMA redress_private FROM PUBLIC;
@@ -89,8 +89,7 @@ public struct Migrator: Sendable {
                 value text NOT NULL,
                 created_at timestamptz NOT NULL DEFAULT now()
             );
-            """
-        ).get()
+            """, on: connection)
         var applied: [String: String] = [:]
         for try await (name, digest) in try await connection.query(
             "SELECT name, sha256 FROM redress_private.schema_migrations", logger: logger
@@ -105,7 +104,7 @@ public struct Migrator: Sendable {
             }
             do {
                 try await connection.query("BEGIN", logger: logger)
-                _ = try await connection.simpleQuery(file.sql).get()
+                try await execute(file.sql, on: connection)
                 try await connection.query(
                     "INSERT INTO redress_private.schema_migrations (name, sha256) VALUES (\(file.name), \(digest))",
                     logger: logger)
@@ -140,14 +139,21 @@ public struct Migrator: Sendable {
             "SELECT 1 FROM pg_roles WHERE rolname = \(name)", logger: logger
         ).collect().count > 0
         // Role statements take no bound parameters: the name is checked above, the password quoted.
-        _ = try await connection.simpleQuery(
+        try await execute(
             """
             \(exists ? "ALTER" : "CREATE") ROLE "\(name)" WITH \(attributes);
             GRANT redress_app TO "\(name)";
             GRANT CONNECT ON DATABASE "\(ownerURL.database.replacingOccurrences(of: "\"", with: "\"\""))" TO "\(name)";
-            """
-        ).get()
+            """, on: connection)
         return (requestURL ?? ownerURL).with(username: name, password: password)
+    }
+
+    /// Runs a script statement by statement. The strings come from the schema files and from this
+    /// type, never from a request.
+    private func execute(_ script: String, on connection: PostgresConnection) async throws {
+        for statement in SQLScript.statements(in: script) {
+            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+        }
     }
 
     private func secret(named name: String, on connection: PostgresConnection, generate: () -> String) async throws -> String {

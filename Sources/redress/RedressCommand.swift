@@ -1,4 +1,10 @@
 import ArgumentParser
-import RedressAPI
-import RedressStore
-@main struct RedressCommand: AsyncParsableCommand { func run() async throws { print(StoreP.url() as Any, APIP.url() as Any) } }
+
+@main
+struct RedressCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "redress",
+        abstract: "Redress: complaint mediation for virtual goods.",
+        subcommands: [ServeCommand.self, MigrateCommand.self, AdminCommand.self],
+        defaultSubcommand: ServeCommand.self)
+}

@@ -1,0 +1,27 @@
+import Foundation
+import RedressStore
+
+/// The settings of the HTTP service, read once at start (see Docs/configuration.md).
+public struct APIConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Largest accepted JSON request body, in bytes.
+    public var maxJSONBodyBytes: Int
+    /// How long a login token stays valid.
+    public var sessionLifetime: Duration
+    /// bcrypt cost factor; 10 is OWASP's minimum.
+    public var bcryptCost: UInt8
+    public var loginThrottle: LoginThrottle
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, maxJSONBodyBytes: Int = 64 * 1024,
+        sessionLifetime: Duration = .seconds(12 * 3600), bcryptCost: UInt8 = 12, loginThrottle: LoginThrottle = LoginThrottle()
+    ) {
+        self.host = host
+        self.port = port
+        self.maxJSONBodyBytes = maxJSONBodyBytes
+        self.sessionLifetime = sessionLifetime
+        self.bcryptCost = bcryptCost
+        self.loginThrottle = loginThrottle
+    }
+}

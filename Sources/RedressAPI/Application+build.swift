@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import RedressCore
+import RedressStore
+import ServiceLifecycle
+
+/// Everything a router needs, built once at start and shared by `redress serve` and the tests.
+public struct AppDependencies: Sendable {
+    public let database: Database
+    public let configuration: APIConfiguration
+    public let hasher: PasswordHasher
+    let decoyHash: String
+    let openAPIDocument: ByteBuffer
+
+    public static func make(database: Database, configuration: APIConfiguration) async throws -> AppDependencies {
+        let hasher = PasswordHasher(cost: configuration.bcryptCost)
+        let decoy = try await hasher.hash(SecureRandom.token(bytes: 16))
+        return AppDependencies(
+            database: database, configuration: configuration, hasher: hasher, decoyHash: decoy,
+            openAPIDocument: ByteBuffer(bytes: try Data(contentsOf: openAPIDocumentURL)))
+    }
+
+    public static var openAPIDocumentURL: URL {
+        Bundle.module.url(forResource: "openapi", withExtension: "yaml")!
+    }
+}
+
+/// The route table of the whole API, in the order it is registered.
+public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
+    let database = dependencies.database, configuration = dependencies.configuration
+    return OperationsController(database: database, openAPIDocument: dependencies.openAPIDocument).endpoints
+        + AuthController(database: database, hasher: dependencies.hasher, configuration: configuration, decoyHash: dependencies.decoyHash).endpoints
+        + PlatformController(database: database, configuration: configuration).endpoints
+        + MediationBodyController(database: database, configuration: configuration).endpoints
+        + StaffController(database: database, hasher: dependencies.hasher, configuration: configuration).endpoints
+}
+
+public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {
+    let router = Router(context: RedressRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: AuthenticationMiddleware(database: dependencies.database))
+    for endpoint in apiEndpoints(dependencies) {
+        router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
+    }
+    return router
+}
+
+/// The HTTP service; `services` run beside it (the PostgreSQL client must, before any query).
+public func buildApplication(
+    _ dependencies: AppDependencies, services: [any Service], logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(dependencies),
+        configuration: .init(address: .hostname(dependencies.configuration.host, port: dependencies.configuration.port), serverName: "redress"),
+        services: services,
+        onServerRunning: onServerRunning,
+        logger: logger)
+}
+
+/// Serves until SIGTERM or SIGINT, then drains in-flight requests and returns.
+public func serve(_ dependencies: AppDependencies, services: [any Service], logger: Logger) async throws {
+    try await buildApplication(dependencies, services: services, logger: logger)
+        .runService()  // its default signals: SIGTERM and SIGINT
+}

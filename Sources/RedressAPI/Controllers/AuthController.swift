@@ -1,0 +1,147 @@
+import Crypto
+import Foundation
+import Hummingbird
+import RedressCore
+import RedressStore
+
+/// Registration, login, logout and the caller's own account.
+struct AuthController {
+    let database: Database
+    let hasher: PasswordHasher
+    let configuration: APIConfiguration
+    /// A hash to verify against when the e-mail is unknown, so that both failures take the same time.
+    let decoyHash: String
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.post, "/api/v1/auth/register", register),
+            Endpoint(.post, "/api/v1/auth/login", login),
+            Endpoint(.post, "/api/v1/auth/logout", logout),
+            Endpoint(.get, "/api/v1/me", me),
+        ]
+    }
+
+    struct RegisterRequest: Decodable {
+        let email: String?
+        let password: String?
+        let displayName: String?
+        let phone: String?
+    }
+
+    struct LoginRequest: Decodable {
+        let email: String?
+        let password: String?
+    }
+
+    struct LoginResponse: Encodable {
+        let token: String
+        let expiresAt: Date
+        let account: AccountResponse
+    }
+
+    @Sendable func register(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<AccountResponse> {
+        try Policy.authorize(context.principal, .register)
+        let body = try await request.decodeJSON(RegisterRequest.self, limit: configuration.maxJSONBodyBytes)
+        var fields = FieldValidator()
+        let email = fields.email(body.email)
+        let password = fields.password(body.password, email: email)
+        let displayName = fields.text(body.displayName, field: "display_name", maxLength: 100)
+        let phone = fields.phone(body.phone)
+        try fields.check()
+        let hash = try await hasher.hash(password)
+        let account = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await transaction.insertAccount(
+                NewAccount(email: email, displayName: displayName, phone: phone, passwordHash: hash, role: .consumer, organizationID: nil),
+                actor: context.auditActor)
+        }
+        return JSONResponse(status: .created, body: AccountResponse(account))
+    }
+
+    @Sendable func login(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<LoginResponse> {
+        try Policy.authorize(context.principal, .login)
+        let body = try await request.decodeJSON(LoginRequest.self, limit: configuration.maxJSONBodyBytes)
+        let rawEmail = body.email ?? "", password = body.password ?? ""
+        var fields = FieldValidator()
+        if rawEmail.isEmpty { fields.fail("email", "required") }
+        if password.isEmpty { fields.fail("password", "required") }
+        if password.count > PasswordRules.maximumLength { fields.fail("password", "too_long") }
+        try fields.check()
+        // An address that cannot exist fails like a wrong password, without telling which.
+        let email = EmailAddress.normalize(rawEmail) ?? rawEmail.lowercased()
+        let throttle = configuration.loginThrottle
+        let lookup = DatabaseIdentity(role: "anonymous", authEmail: email)
+        let candidate = try await database.transaction(as: lookup, origin: context.origin) { transaction in
+            try await transaction.checkLoginThrottle(throttle, email: email)
+            return try await transaction.loginCandidate(email: email)
+        }
+        let matches = try await hasher.verify(password, hash: candidate?.passwordHash ?? decoyHash)
+        guard let candidate, matches else {
+            try await database.transaction(as: lookup, origin: context.origin) { transaction in
+                try await transaction.recordLoginFailure(throttle, email: email)
+            }
+            throw RedressError(.invalidCredentials)
+        }
+        let account = candidate.account
+        let token = SecureRandom.token(bytes: 32)
+        let digest = Array(SHA256.hash(data: Data(token.utf8)))
+        let expiresAt = Date().addingTimeInterval(Double(configuration.sessionLifetime.components.seconds))
+        let actor = AuditActor(accountID: account.id, role: account.role.rawValue, organizationID: account.organizationID)
+        let identity = DatabaseIdentity(role: account.role.rawValue, accountID: account.id, organizationID: account.organizationID, authEmail: email)
+        try await database.transaction(as: identity, origin: context.origin) { transaction in
+            try await transaction.clearLoginFailures(email: email)
+            try await transaction.insertSession(digest: digest, accountID: account.id, expiresAt: expiresAt, actor: actor)
+        }
+        return JSONResponse(body: LoginResponse(token: token, expiresAt: expiresAt, account: AccountResponse(account)))
+    }
+
+    @Sendable func logout(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        try Policy.authorize(context.principal, .logout)
+        guard let digest = context.sessionDigest else { throw RedressError.unauthenticated }
+        _ = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await transaction.revokeSession(digest: digest, actor: context.auditActor)
+        }
+        return Response(status: .noContent)
+    }
+
+    @Sendable func me(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<AccountResponse> {
+        try Policy.authorize(context.principal, .readOwnAccount)
+        guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
+        let account = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await transaction.account(id: actor.accountID)
+        }
+        guard let account else { throw RedressError.notFound }
+        return JSONResponse(body: AccountResponse(account))
+    }
+}
+
+/// An account as the API shows it to itself and to those who manage it.
+struct AccountResponse: Encodable, Sendable {
+    struct RoleGrant: Encodable, Sendable {
+        let role: Role
+        let organizationID: UUID?
+
+        enum CodingKeys: String, CodingKey { case role, organizationID }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(role, forKey: .role)
+            try container.encode(organizationID, forKey: .organizationID)
+        }
+    }
+
+    let id: UUID
+    let email: String
+    let displayName: String
+    let phone: String?
+    let roles: [RoleGrant]
+    let createdAt: Date
+
+    init(_ account: AccountRecord) {
+        id = account.id
+        email = account.email
+        displayName = account.displayName
+        phone = account.phone
+        roles = [RoleGrant(role: account.role, organizationID: account.organizationID)]
+        createdAt = account.createdAt
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import Hummingbird
+import RedressCore
+import RedressStore
+
+/// Platforms and their merchants: a public directory; created by an admin; a platform's own
+/// administrator manages its complaint policy and its merchants.
+struct PlatformController {
+    let database: Database
+    let configuration: APIConfiguration
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.get, "/api/v1/platforms", list),
+            Endpoint(.post, "/api/v1/platforms", create),
+            Endpoint(.get, "/api/v1/platforms/:id", read),
+            Endpoint(.patch, "/api/v1/platforms/:id", updatePolicy),
+            Endpoint(.get, "/api/v1/platforms/:id/merchants", listMerchants),
+            Endpoint(.post, "/api/v1/platforms/:id/merchants", createMerchant),
+        ]
+    }
+
+    struct CreatePlatformRequest: Decodable {
+        let name: String?
+        let companyName: String?
+        let creditCode: String?
+        let registeredAddress: String?
+        let website: String?
+        let responseDays: Int?
+        let merchantFirst: Bool?
+        let merchantResponseDays: Int?
+        let defaultMediationBodyID: UUID?
+    }
+
+    /// A partial update: an absent field is left alone, `null` clears a clearable one.
+    struct UpdatePolicyRequest: Decodable {
+        var website: String??
+        var responseDays: Int?
+        var merchantFirst: Bool?
+        var merchantResponseDays: Int?
+        var defaultMediationBodyID: UUID??
+
+        enum CodingKeys: String, CodingKey {
+            case website, responseDays, merchantFirst, merchantResponseDays, defaultMediationBodyID
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if container.contains(.website) {
+                website = try container.decodeNil(forKey: .website) ? .some(nil) : .some(try container.decode(String.self, forKey: .website))
+            }
+            responseDays = try container.decodeIfPresent(Int.self, forKey: .responseDays)
+            merchantFirst = try container.decodeIfPresent(Bool.self, forKey: .merchantFirst)
+            merchantResponseDays = try container.decodeIfPresent(Int.self, forKey: .merchantResponseDays)
+            if container.contains(.defaultMediationBodyID) {
+                defaultMediationBodyID = try container.decodeNil(forKey: .defaultMediationBodyID)
+                    ? .some(nil) : .some(try container.decode(UUID.self, forKey: .defaultMediationBodyID))
+            }
+        }
+    }
+
+    struct CreateMerchantRequest: Decodable {
+        let name: String?
+        let shopURL: String?
+    }
+
+    @Sendable func list(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<PlatformResponse>> {
+        try Policy.authorize(context.principal, .listPlatforms)
+        let pageRequest = try request.pageRequest()
+        let page = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await transaction.platforms(page: pageRequest)
+        }
+        return JSONResponse(body: PageResponse(page, PlatformResponse.init))
+    }
+
+    @Sendable func read(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PlatformResponse> {
+        try Policy.authorize(context.principal, .readPlatform)
+        let id = try context.parameters.id()
+        let platform = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await transaction.platform(id: id)
+        }
+        guard let platform else { throw RedressError.notFound }
+        return JSONResponse(body: PlatformResponse(platform))
+    }
+
+    @Sendable func create(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PlatformResponse> {
+        try Policy.authorize(context.principal, .createPlatform)
+        let body = try await request.decodeJSON(CreatePlatformRequest.self, limit: configuration.maxJSONBodyBytes)
+        var fields = FieldValidator()
+        let platform = PlatformRecord(
+            name: fields.text(body.name, field: "name", maxLength: 200),
+            companyName: fields.text(body.companyName, field: "company_name", maxLength: 200),
+            creditCode: fields.creditCode(body.creditCode),
+            registeredAddress: fields.text(body.registeredAddress, field: "registered_address", maxLength: 500),
+            website: fields.webAddress(body.website, field: "website"),
+            responseDays: fields.integer(body.responseDays, field: "response_days", in: 1...60, default: 7),
+            merchantFirst: body.merchantFirst ?? false,
+            merchantResponseDays: fields.integer(body.merchantResponseDays, field: "merchant_response_days", in: 1...60, default: 3),
+            defaultMediationBodyID: body.defaultMediationBodyID)
+        try fields.check()
+        try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            if let body = platform.defaultMediationBodyID, try await transaction.organization(id: body)?.kind != .mediationBody {
+                throw RedressError.validation([.init(field: "default_mediation_body_id", reason: "unknown_mediation_body")])
+            }
+            try await transaction.insertPlatform(platform, actor: context.auditActor)
+        }
+        return JSONResponse(status: .created, body: PlatformResponse(platform))
+    }
+
+    @Sendable func updatePolicy(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PlatformResponse> {
+        let id = try context.parameters.id()
+        try Policy.authorize(context.principal, .updatePlatform(platformID: id))
+        let body = try await request.decodeJSON(UpdatePolicyRequest.self, limit: configuration.maxJSONBodyBytes)
+        var fields = FieldValidator()
+        var change = PlatformPolicyChange(
+            website: nil, responseDays: nil, merchantFirst: body.merchantFirst, merchantResponseDays: nil,
+            defaultMediationBodyID: body.defaultMediationBodyID)
+        if let website = body.website { change.website = .some(fields.webAddress(website, field: "website")) }
+        if let days = body.responseDays { change.responseDays = fields.integer(days, field: "response_days", in: 1...60, default: 7) }
+        if let days = body.merchantResponseDays {
+            change.merchantResponseDays = fields.integer(days, field: "merchant_response_days", in: 1...60, default: 3)
+        }
+        try fields.check()
+        let platform = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            if case .some(.some(let body)) = change.defaultMediationBodyID, try await transaction.organization(id: body)?.kind != .mediationBody {
+                throw RedressError.validation([.init(field: "default_mediation_body_id", reason: "unknown_mediation_body")])
+            }
+            return try await transaction.updatePlatform(id: id, change: change, actor: context.auditActor)
+        }
+        guard let platform else { throw RedressError.notFound }
+        return JSONResponse(body: PlatformResponse(platform))
+    }
+
+    @Sendable func listMerchants(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<MerchantResponse>> {
+        try Policy.authorize(context.principal, .listMerchants)
+        let platformID = try context.parameters.id()
+        let pageRequest = try request.pageRequest()
+        let page = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            guard try await transaction.organization(id: platformID)?.kind == .platform else { throw RedressError.notFound }
+            return try await transaction.merchants(platformID: platformID, page: pageRequest)
+        }
+        return JSONResponse(body: PageResponse(page, MerchantResponse.init))
+    }
+
+    @Sendable func createMerchant(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<MerchantResponse> {
+        let platformID = try context.parameters.id()
+        try Policy.authorize(context.principal, .createMerchant(platformID: platformID))
+        let body = try await request.decodeJSON(CreateMerchantRequest.self, limit: configuration.maxJSONBodyBytes)
+        var fields = FieldValidator()
+        let merchant = MerchantRecord(
+            platformID: platformID,
+            name: fields.text(body.name, field: "name", maxLength: 200),
+            shopURL: fields.webAddress(body.shopURL, field: "shop_url"))
+        try fields.check()
+        try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            guard try await transaction.organization(id: platformID)?.kind == .platform else { throw RedressError.notFound }
+            try await transaction.insertMerchant(merchant, actor: context.auditActor)
+        }
+        return JSONResponse(status: .created, body: MerchantResponse(merchant))
+    }
+}
+
+struct PlatformResponse: Encodable, Sendable {
+    let id: UUID
+    let name: String
+    let companyName: String
+    let creditCode: String
+    let registeredAddress: String
+    let website: String?
+    let responseDays: Int
+    let merchantFirst: Bool
+    let merchantResponseDays: Int
+    let defaultMediationBodyID: UUID?
+    let createdAt: Date
+
+    init(_ platform: PlatformRecord) {
+        id = platform.id
+        name = platform.name
+        companyName = platform.companyName
+        creditCode = platform.creditCode
+        registeredAddress = platform.registeredAddress
+        website = platform.website
+        responseDays = platform.responseDays
+        merchantFirst = platform.merchantFirst
+        merchantResponseDays = platform.merchantResponseDays
+        defaultMediationBodyID = platform.defaultMediationBodyID
+        createdAt = platform.createdAt
+    }
+}
+
+struct MerchantResponse: Encodable, Sendable {
+    let id: UUID
+    let platformID: UUID
+    let name: String
+    let shopURL: String?
+    let createdAt: Date
+
+    init(_ merchant: MerchantRecord) {
+        id = merchant.id
+        platformID = merchant.platformID
+        name = merchant.name
+        shopURL = merchant.shopURL
+        createdAt = merchant.createdAt
+    }
+}

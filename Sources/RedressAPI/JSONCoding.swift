@@ -1,0 +1,176 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import RedressCore
+
+/// JSON as the API speaks it: snake_case keys, RFC 3339 times.
+enum APIJSON {
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(rfc3339(date))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        // The reverse of .convertToSnakeCase, keeping Swift's `ID` and `URL` capitalisation.
+        decoder.keyDecodingStrategy = .custom { path in
+            let key = path.last!.stringValue
+            let parts = key.split(separator: "_")
+            guard parts.count > 1 else { return AnyKey(key) }
+            let camel = parts.enumerated().map { index, part -> String in
+                if index == 0 { return String(part) }
+                if part == "id" || part == "url" { return part.uppercased() }
+                return part.prefix(1).uppercased() + part.dropFirst()
+            }.joined()
+            return AnyKey(camel)
+        }
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = parseRFC3339(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 time")
+            }
+            return date
+        }
+        return decoder
+    }
+
+    static func rfc3339(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    static func parseRFC3339(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
+
+extension Request {
+    /// Reads a JSON body of at most `limit` bytes: 415 unless it is declared `application/json`,
+    /// 413 when larger, 400 when not JSON, 422 when a field has the wrong type or is missing.
+    func decodeJSON<Value: Decodable>(_ type: Value.Type, limit: Int) async throws -> Value {
+        let contentType = headers[.contentType]?.split(separator: ";").first?
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        guard contentType == "application/json" || contentType?.hasSuffix("+json") == true else {
+            throw RedressError(.unsupportedMediaType, detail: "Send the body as application/json.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw RedressError(.payloadTooLarge, detail: "The body may be at most \(limit) bytes.")
+        }
+        do {
+            return try APIJSON.decoder().decode(Value.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw Self.classify(error)
+        }
+    }
+
+    static func classify(_ error: DecodingError) -> RedressError {
+        func field(_ path: [any CodingKey], _ key: (any CodingKey)? = nil) -> String {
+            let keys = path + (key.map { [$0] } ?? [])
+            return keys.map { key in
+                if let index = key.intValue { return "[\(index)]" }
+                return snakeCase(key.stringValue)
+            }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return .validation([.init(field: field(context.codingPath, key), reason: "required")])
+        case .valueNotFound(_, let context):
+            return .validation([.init(field: field(context.codingPath), reason: "required")])
+        case .typeMismatch(_, let context):
+            return .validation([.init(field: field(context.codingPath), reason: "wrong_type")])
+        case .dataCorrupted(let context) where !context.codingPath.isEmpty:
+            return .validation([.init(field: field(context.codingPath), reason: "invalid_value")])
+        default:
+            return RedressError(.malformedRequest, detail: "The body is not valid JSON.")
+        }
+    }
+}
+
+func snakeCase(_ camel: String) -> String {
+    var result = ""
+    var previousWasUpper = false
+    for (index, character) in camel.enumerated() {
+        if character.isUppercase {
+            if index > 0 && !previousWasUpper { result.append("_") }
+            result.append(Character(character.lowercased()))
+            previousWasUpper = true
+        } else {
+            result.append(character)
+            previousWasUpper = false
+        }
+    }
+    return result
+}
+
+/// A JSON response with a status.
+struct JSONResponse<Body: Encodable & Sendable>: ResponseGenerator {
+    var status: HTTPResponse.Status = .ok
+    let body: Body
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let data = try APIJSON.encoder().encode(body)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// A page of a list, as every list endpoint answers it.
+struct PageResponse<Item: Encodable & Sendable>: Encodable, Sendable {
+    let items: [Item]
+    let nextCursor: String?
+
+    init<Record>(_ page: Page<Record>, _ transform: (Record) -> Item) {
+        items = page.items.map(transform)
+        nextCursor = page.nextCursor?.encoded
+    }
+
+    enum CodingKeys: String, CodingKey { case items, nextCursor }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        // Always present, null on the last page, so that clients can test for it.
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+extension Request {
+    /// `limit` and `cursor` of a list request.
+    func pageRequest() throws -> PageRequest {
+        let query = uri.queryParameters
+        return try PageRequest.parse(limit: query["limit"].map(String.init), cursor: query["cursor"].map(String.init))
+    }
+}
+
+extension Parameters {
+    /// A path id; one that is not a UUID names nothing, so it is a 404.
+    func id(_ name: String = "id") throws -> UUID {
+        guard let value = get(name, as: UUID.self) else { throw RedressError.notFound }
+        return value
+    }
+}

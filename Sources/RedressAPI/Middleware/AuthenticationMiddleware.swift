@@ -1,0 +1,36 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Logging
+import RedressCore
+import RedressStore
+
+/// Turns `Authorization: Bearer <token>` into the principal of the request. No header: anonymous.
+/// A header that is not a valid, unexpired, unrevoked token: 401 — never a silent downgrade to anonymous.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = RedressRequestContext
+    let database: Database
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            return try await next(request, context)
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", (20...200).contains(parts[1].count) else {
+            throw RedressError(.unauthenticated, detail: "Use Authorization: Bearer <token>.")
+        }
+        let digest = Array(SHA256.hash(data: Data(parts[1].utf8)))
+        let identity = DatabaseIdentity(role: "anonymous", sessionDigestHex: digest.hexString)
+        let session = try await database.transaction(as: identity, origin: context.origin) { transaction in
+            try await transaction.session(digest: digest)
+        }
+        guard let session else {
+            throw RedressError(.unauthenticated, detail: "The token is invalid, expired or revoked.")
+        }
+        var context = context
+        context.principal = .account(session.actor)
+        context.sessionDigest = digest
+        context.logger[metadataKey: "account_id"] = .string(session.actor.accountID.uuidString.lowercased())
+        return try await next(request, context)
+    }
+}

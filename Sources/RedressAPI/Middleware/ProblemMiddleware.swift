@@ -1,0 +1,89 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import RedressCore
+
+/// Renders every error as `application/problem+json` (RFC 9457) with a stable `code`, and writes one
+/// log line per request. Unexpected errors are logged in full and shown only as `internal_error`.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = RedressRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let problem = Self.redressError(for: error, logger: context.logger)
+            response = Self.render(problem, context: context)
+        }
+        let elapsed = ContinuousClock.now - started
+        context.logger.info(
+            "request",
+            metadata: [
+                "method": .string(request.method.rawValue),
+                "route": .string(context.endpointPath ?? "unmatched"),
+                "status": .stringConvertible(response.status.code),
+                "duration_ms": .stringConvertible(Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000),
+                "account_id": .string(context.principal.actor?.accountID.uuidString.lowercased() ?? "-"),
+            ])
+        return response
+    }
+
+    static func redressError(for error: any Error, logger: Logger) -> RedressError {
+        switch error {
+        case let error as RedressError:
+            if error.code == .internalError { logger.error("internal error", metadata: ["error": "\(String(reflecting: error))"]) }
+            return error
+        case let error as HTTPError:
+            switch error.status.code {
+            case 400: return RedressError(.malformedRequest)
+            case 404: return .notFound
+            case 405: return RedressError(.methodNotAllowed)
+            case 413: return RedressError(.payloadTooLarge)
+            case 415: return RedressError(.unsupportedMediaType)
+            case 400..<500: return RedressError(.malformedRequest)
+            default: break
+            }
+        default:
+            break
+        }
+        logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+        return RedressError(.internalError)
+    }
+
+    static func render(_ error: RedressError, context: Context) -> Response {
+        var body: [String: ProblemValue] = [
+            "type": .string("urn:redress:problem:\(error.code.rawValue)"),
+            "title": .string(error.code.title(in: context.language)),
+            "status": .int(error.status),
+            "code": .string(error.code.rawValue),
+            "request_id": .string(context.requestID),
+        ]
+        if let detail = error.detail { body["detail"] = .string(detail) }
+        if !error.invalidFields.isEmpty { body["invalid_fields"] = .fields(error.invalidFields) }
+        var headers: HTTPFields = [.contentType: "application/problem+json; charset=utf-8"]
+        if let retryAfter = error.retryAfterSeconds { headers[.retryAfter] = String(retryAfter) }
+        if error.code == .unauthenticated { headers[.wwwAuthenticate] = "Bearer" }
+        if error.code == .internalError || error.code == .unavailable { headers[.cacheControl] = "no-store" }
+        let data = (try? APIJSON.encoder().encode(body)) ?? Data()
+        return Response(
+            status: .init(code: error.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    enum ProblemValue: Encodable {
+        case string(String)
+        case int(Int)
+        case fields([RedressError.InvalidField])
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .string(let value): try container.encode(value)
+            case .int(let value): try container.encode(value)
+            case .fields(let value): try container.encode(value)
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import RedressCore
+import RedressStore
+
+/// What Redress knows about one request while it is handled: who is asking, from where, under which id.
+public struct RedressRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: Principal = .anonymous
+    /// The SHA-256 of the bearer token that authenticated the request, if one did.
+    public var sessionDigest: [UInt8]? = nil
+    public var requestID: String = ""
+    public var language: Language = .zhCN
+    public let clientAddress: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    public var origin: RequestOrigin { RequestOrigin(requestID: requestID, clientAddress: clientAddress) }
+    public var identity: DatabaseIdentity { DatabaseIdentity(principal) }
+    public var auditActor: AuditActor { AuditActor(principal) }
+}

@@ -1,0 +1,260 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A private PostgreSQL server for a newcomer who configured no database: initialised once in a data
+/// folder, listening on loopback only, with owner credentials generated once and kept in the folder
+/// (mode 0600), stopped when the service stops. When running as root (PostgreSQL refuses that), the
+/// server runs as the `postgres` system user.
+public final class EmbeddedPostgres: @unchecked Sendable {
+    public enum Failure: Error, CustomStringConvertible {
+        case binariesNotFound
+        case commandFailed(String, status: Int32, log: String)
+        case startTimedOut(log: String)
+        case noUnprivilegedUser
+        case alreadyRunning(pid: Int32, stopCommand: String)
+
+        public var description: String {
+            switch self {
+            case .binariesNotFound:
+                "No PostgreSQL server binaries were found (tried `pg_config --bindir` and /usr/lib/postgresql/*/bin): install them with `apt-get install postgresql libpq-dev`, or set DATABASE_URL."
+            case .commandFailed(let command, let status, let log): "\(command) exited with status \(status):\n\(log)"
+            case .startTimedOut(let log): "PostgreSQL did not accept connections within 60 seconds:\n\(log)"
+            case .alreadyRunning(let pid, let stopCommand):
+                "The private PostgreSQL of this data folder is already running (pid \(pid)): stop the other Redress, or stop the server with `\(stopCommand)`."
+            case .noUnprivilegedUser:
+                "PostgreSQL cannot run as root and there is no `postgres` user to run it as: create one, or run Redress as another user."
+            }
+        }
+    }
+
+    struct Credentials: Codable {
+        let username: String
+        let password: String
+    }
+
+    public let folder: URL
+    let logger: Logger
+    private var process: Process?
+    private let lock = NSLock()
+
+    public init(folder: URL, logger: Logger) {
+        self.folder = folder.standardizedFileURL
+        self.logger = logger
+    }
+
+    var clusterFolder: URL { folder.appendingPathComponent("pgdata") }
+    var credentialsFile: URL { folder.appendingPathComponent("credentials.json") }
+    var logFile: URL { folder.appendingPathComponent("postgresql.log") }
+
+    /// Finds the directory with `initdb` and `postgres`.
+    public static func binaries() throws -> URL {
+        var candidates: [URL] = []
+        if let bindir = try? run("pg_config", ["--bindir"]).trimmingCharacters(in: .whitespacesAndNewlines), !bindir.isEmpty {
+            candidates.append(URL(fileURLWithPath: bindir))
+        }
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        for version in versions.sorted(by: { (Int($0) ?? 0) > (Int($1) ?? 0) }) {
+            candidates.append(URL(fileURLWithPath: "/usr/lib/postgresql/\(version)/bin"))
+        }
+        for directory in candidates
+        where FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("initdb").path)
+            && FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("postgres").path)
+        {
+            return directory
+        }
+        throw Failure.binariesNotFound
+    }
+
+    /// Starts the server (initialising it on first use) and returns the owner's address.
+    public func start() async throws -> DatabaseURL {
+        let bin = try Self.binaries()
+        let runAs = try unprivilegedUser()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // The server's user must be able to reach its cluster folder; nobody else may list the folder.
+        chmod(folder.path, runAs == nil ? 0o700 : 0o711)
+        let credentials = try loadOrCreateCredentials()
+
+        if !FileManager.default.fileExists(atPath: clusterFolder.appendingPathComponent("PG_VERSION").path) {
+            try initialise(bin: bin, credentials: credentials, runAs: runAs)
+        }
+        // Another Redress on this folder, or the server of one that was killed, still runs: never
+        // stop it behind its back; say how to. (A stale pid file of a dead server PostgreSQL handles itself.)
+        if let pidText = try? String(contentsOf: clusterFolder.appendingPathComponent("postmaster.pid"), encoding: .utf8),
+            let pid = pidText.split(separator: "\n").first.flatMap({ Int32($0) }), kill(pid, 0) == 0
+        {
+            throw Failure.alreadyRunning(pid: pid, stopCommand: "\(bin.appendingPathComponent("pg_ctl").path) -D \(clusterFolder.path) stop")
+        }
+        let port = try Self.freePort()
+        let child = Process()
+        child.executableURL = bin.appendingPathComponent("postgres")
+        child.arguments = [
+            "-D", clusterFolder.path, "-p", String(port),
+            "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "logging_collector=off",
+        ]
+        Self.dropPrivileges(child, to: runAs)
+        if !FileManager.default.fileExists(atPath: logFile.path) {
+            FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: logFile)
+        try log.seekToEnd()
+        child.standardOutput = log
+        child.standardError = log
+        try child.run()
+        lock.withLock { process = child }
+
+        let url = DatabaseURL(
+            host: "127.0.0.1", port: port, username: credentials.username, password: credentials.password,
+            database: "postgres", tlsMode: .disable)
+        do {
+            try await waitUntilReady(url, child: child)
+            try await createDatabase("redress", url: url)
+        } catch {
+            await stop()
+            throw error
+        }
+        logger.notice("private PostgreSQL is running", metadata: ["data": "\(clusterFolder.path)", "address": "\(url.with(database: "redress"))"])
+        return url.with(database: "redress")
+    }
+
+    /// Fast shutdown (SIGINT): running transactions are rolled back, the data stays consistent.
+    public func stop() async {
+        guard let child = lock.withLock({ process }) else { return }
+        if child.isRunning { kill(child.processIdentifier, SIGINT) }
+        for _ in 0..<300 where child.isRunning {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        if child.isRunning { kill(child.processIdentifier, SIGKILL) }
+        lock.withLock { process = nil }
+        logger.info("private PostgreSQL stopped")
+    }
+
+    // MARK: Steps
+
+    private func loadOrCreateCredentials() throws -> Credentials {
+        if let data = try? Data(contentsOf: credentialsFile) {
+            return try JSONDecoder().decode(Credentials.self, from: data)
+        }
+        let credentials = Credentials(username: "redress_owner", password: SecureRandom.token(bytes: 24))
+        let data = try JSONEncoder().encode(credentials)
+        guard FileManager.default.createFile(atPath: credentialsFile.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        return credentials
+    }
+
+    private func initialise(bin: URL, credentials: Credentials, runAs: (uid: uid_t, gid: gid_t)?) throws {
+        try FileManager.default.createDirectory(at: clusterFolder, withIntermediateDirectories: true)
+        let passwordFile = folder.appendingPathComponent("initdb-password")
+        FileManager.default.createFile(atPath: passwordFile.path, contents: Data(credentials.password.utf8), attributes: [.posixPermissions: 0o600])
+        defer { try? FileManager.default.removeItem(at: passwordFile) }
+        if let runAs {
+            chown(clusterFolder.path, runAs.uid, runAs.gid)
+            chown(passwordFile.path, runAs.uid, runAs.gid)
+        }
+        chmod(clusterFolder.path, 0o700)
+        logger.info("initialising a private PostgreSQL cluster", metadata: ["data": "\(clusterFolder.path)"])
+        _ = try Self.run(
+            bin.appendingPathComponent("initdb").path,
+            ["-D", clusterFolder.path, "-U", credentials.username, "--pwfile=\(passwordFile.path)", "-A", "scram-sha-256",
+             "-E", "UTF8", "--locale=C", "--no-instructions"],
+            as: runAs)
+    }
+
+    private func waitUntilReady(_ url: DatabaseURL, child: Process) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            guard child.isRunning else {
+                throw Failure.commandFailed("postgres", status: child.terminationStatus, log: tailOfLog())
+            }
+            if let connection = try? await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 0, logger: logger) {
+                try? await connection.close()
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw Failure.startTimedOut(log: tailOfLog())
+    }
+
+    private func createDatabase(_ name: String, url: DatabaseURL) async throws {
+        let connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 0, logger: logger)
+        do {
+            let exists = try await connection.query("SELECT 1 FROM pg_database WHERE datname = \(name)", logger: logger).collect().count > 0
+            if !exists {
+                try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: logger)
+            }
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    private func tailOfLog() -> String {
+        let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(15).joined(separator: "\n")
+    }
+
+    private func unprivilegedUser() throws -> (uid: uid_t, gid: gid_t)? {
+        guard geteuid() == 0 else { return nil }
+        guard let entry = getpwnam("postgres") else { throw Failure.noUnprivilegedUser }
+        return (entry.pointee.pw_uid, entry.pointee.pw_gid)
+    }
+
+    // MARK: Processes
+
+    /// Runs the child as another user through setpriv(1), which execs in place (no extra process).
+    static func dropPrivileges(_ process: Process, to user: (uid: uid_t, gid: gid_t)?) {
+        guard let user, let executable = process.executableURL else { return }
+        process.arguments = ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--", executable.path] + (process.arguments ?? [])
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+    }
+
+    @discardableResult
+    static func run(_ command: String, _ arguments: [String], as user: (uid: uid_t, gid: gid_t)? = nil) throws -> String {
+        let process = Process()
+        if command.hasPrefix("/") {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [command] + arguments
+        }
+        dropPrivileges(process, to: user)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw Failure.commandFailed(([command] + arguments).joined(separator: " "), status: process.terminationStatus, log: text)
+        }
+        return text
+    }
+
+    /// A TCP port on loopback that nothing listens on right now.
+    static func freePort() throws -> Int {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketFD >= 0 else { throw POSIXError(.EMFILE) }
+        defer { close(socketFD) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

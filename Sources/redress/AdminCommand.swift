@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import RedressAPI
+import RedressCore
+import RedressStore
+
+struct AdminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin", abstract: "Manage administrator accounts.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an administrator account (the first one has to come from here).")
+
+        @Option(help: "The administrator's e-mail address.") var email: String
+        @Option(help: "The password (prefer --password-stdin: arguments are visible to other users).") var password: String?
+        @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
+        @Option(help: "The name shown for the account.") var displayName = "Administrator"
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            guard (password == nil) != (!passwordStdin) else {
+                throw ValidationError("Give exactly one of --password and --password-stdin.")
+            }
+            let secret = passwordStdin ? (readLine(strippingNewline: true) ?? "") : (password ?? "")
+            var fields = FieldValidator()
+            let normalizedEmail = fields.email(email)
+            let checkedPassword = fields.password(secret, email: normalizedEmail)
+            let name = fields.text(displayName, field: "display_name", maxLength: 100)
+            do {
+                try fields.check()
+            } catch {
+                throw ValidationError(error.invalidFields.map { "\($0.field): \($0.reason)" }.joined(separator: ", "))
+            }
+            let settings = try Settings.fromEnvironment()
+            let logger = settings.logger()
+            let hash = try await PasswordHasher(cost: UInt8(settings.bcryptCost)).hash(checkedPassword)
+            try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL in
+                let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
+                let client = makeRequestClient(secrets, settings: settings, logger: logger)
+                let database = Database(client: client, auditKeyHex: secrets.auditKeyHex, logger: logger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await client.run() }
+                    defer { group.cancelAll() }
+                    let account = try await database.transaction(as: .commandLine, origin: .commandLine) { transaction in
+                        try await transaction.insertAccount(
+                            NewAccount(email: normalizedEmail, displayName: name, phone: nil, passwordHash: hash, role: .admin, organizationID: nil),
+                            actor: .commandLine)
+                    }
+                    print("created administrator \(account.email) (\(account.id.uuidString.lowercased()))")
+                }
+            }
+        }
+    }
+}

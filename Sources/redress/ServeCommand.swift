@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import Logging
+import RedressAPI
+import RedressStore
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Migrate the database and serve the API until SIGTERM or SIGINT.")
+
+    @Option(help: "Address to listen on (REDRESS_HOST).") var host: String?
+    @Option(help: "Port to listen on (REDRESS_PORT).") var port: Int?
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        var settings = try Settings.fromEnvironment()
+        if let host { settings.host = host }
+        if let port { settings.port = port }
+        let logger = settings.logger()
+        try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL in
+            let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
+            let client = makeRequestClient(secrets, settings: settings, logger: logger)
+            let dependencies = try await AppDependencies.make(
+                database: Database(client: client, auditKeyHex: secrets.auditKeyHex, logger: logger),
+                configuration: settings.apiConfiguration)
+            // Returns after a graceful shutdown: in-flight requests drained, the server closed.
+            try await serve(dependencies, services: [client], logger: logger)
+        }
+    }
+}

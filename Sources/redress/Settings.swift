@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import Logging
+import RedressAPI
+import RedressStore
+
+/// The options every subcommand that touches the database shares.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "Folder of the private PostgreSQL used when DATABASE_URL is not set.")
+    var dataDir: String = ProcessInfo.processInfo.environment["REDRESS_DATA_DIR"] ?? ".redress"
+}
+
+/// Settings from the environment, read once and checked together: every invalid one is reported.
+struct Settings {
+    var databaseURL: DatabaseURL?
+    var requestDatabaseURL: DatabaseURL?
+    var host = "127.0.0.1"
+    var port = 8080
+    var maxJSONBodyBytes = 64 * 1024
+    var sessionHours = 12
+    var bcryptCost = 12
+    var poolSize = 20
+    var logLevel = Logger.Level.info
+
+    struct Invalid: Error, CustomStringConvertible {
+        let problems: [String]
+        var description: String { "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n") }
+    }
+
+    static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Settings {
+        var settings = Settings()
+        var problems: [String] = []
+        func url(_ name: String) -> DatabaseURL? {
+            guard let value = environment[name], !value.isEmpty else { return nil }
+            guard let url = DatabaseURL(value) else {
+                problems.append("\(name) is not a postgres://user:password@host:port/database address")
+                return nil
+            }
+            return url
+        }
+        func integer(_ name: String, _ range: ClosedRange<Int>, _ target: inout Int) {
+            guard let value = environment[name], !value.isEmpty else { return }
+            guard let number = Int(value), range.contains(number) else {
+                problems.append("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), not \(value)")
+                return
+            }
+            target = number
+        }
+        settings.databaseURL = url("DATABASE_URL")
+        settings.requestDatabaseURL = url("REDRESS_REQUEST_DATABASE_URL")
+        if let host = environment["REDRESS_HOST"], !host.isEmpty { settings.host = host }
+        integer("REDRESS_PORT", 0...65535, &settings.port)
+        integer("REDRESS_MAX_BODY_BYTES", 1024...(16 * 1024 * 1024), &settings.maxJSONBodyBytes)
+        integer("REDRESS_SESSION_HOURS", 1...(24 * 90), &settings.sessionHours)
+        integer("REDRESS_BCRYPT_COST", 10...16, &settings.bcryptCost)
+        integer("REDRESS_DB_POOL_SIZE", 1...500, &settings.poolSize)
+        if let level = environment["REDRESS_LOG_LEVEL"], !level.isEmpty {
+            if let parsed = Logger.Level(rawValue: level) {
+                settings.logLevel = parsed
+            } else {
+                problems.append("REDRESS_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
+            }
+        }
+        if !problems.isEmpty { throw Invalid(problems: problems) }
+        return settings
+    }
+
+    var apiConfiguration: APIConfiguration {
+        APIConfiguration(
+            host: host, port: port, maxJSONBodyBytes: maxJSONBodyBytes,
+            sessionLifetime: .seconds(sessionHours * 3600), bcryptCost: UInt8(bcryptCost))
+    }
+
+    func logger() -> Logger {
+        var logger = Logger(label: "redress")
+        logger.logLevel = logLevel
+        return logger
+    }
+}
+
+/// Runs `body` with the owner's database address: `DATABASE_URL`, or the private PostgreSQL of the
+/// data folder, started for the duration and stopped afterwards — on the error path too.
+func withOwnerDatabase<T>(
+    settings: Settings, dataDir: String, logger: Logger, _ body: (DatabaseURL) async throws -> T
+) async throws -> T {
+    if let url = settings.databaseURL {
+        logger.notice("using the configured PostgreSQL", metadata: ["address": "\(url)"])
+        return try await body(url)
+    }
+    let embedded = EmbeddedPostgres(folder: URL(fileURLWithPath: dataDir), logger: logger)
+    do {
+        let url = try await embedded.start()
+        let result = try await body(url)
+        await embedded.stop()
+        return result
+    } catch {
+        await embedded.stop()
+        throw error
+    }
+}
+
+/// A client of the request pool, logging in as the request role.
+func makeRequestClient(_ secrets: DatabaseSecrets, settings: Settings, logger: Logger) -> PostgresClient {
+    var configuration = secrets.requestURL.clientConfiguration
+    configuration.options.maximumConnections = settings.poolSize
+    return PostgresClient(configuration: configuration, backgroundLogger: logger)
+}
