@@ -133,6 +133,15 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         logger.info("private PostgreSQL stopped")
     }
 
+    /// The same as `stop()`, for a signal handler that cannot wait asynchronously.
+    public func stopBlocking() {
+        guard let child = lock.withLock({ process }) else { return }
+        if child.isRunning { kill(child.processIdentifier, SIGINT) }
+        for _ in 0..<300 where child.isRunning { usleep(100_000) }
+        if child.isRunning { kill(child.processIdentifier, SIGKILL) }
+        lock.withLock { process = nil }
+    }
+
     // MARK: Steps
 
     private func loadOrCreateCredentials() throws -> Credentials {

@@ -175,4 +175,9 @@ public struct Migrator: Sendable {
 public struct DatabaseSecrets: Sendable {
     public let requestURL: DatabaseURL
     public let auditKeyHex: String
+
+    public init(requestURL: DatabaseURL, auditKeyHex: String) {
+        self.requestURL = requestURL
+        self.auditKeyHex = auditKeyHex
+    }
 }

@@ -37,7 +37,7 @@ struct AdminCommand: AsyncParsableCommand {
             let settings = try Settings.fromEnvironment()
             let logger = settings.logger()
             let hash = try await PasswordHasher(cost: UInt8(settings.bcryptCost)).hash(checkedPassword)
-            try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL in
+            try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL, handOverSignals in
                 let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
                 let client = makeRequestClient(secrets, settings: settings, logger: logger)
                 let database = Database(client: client, auditKeyHex: secrets.auditKeyHex, logger: logger)

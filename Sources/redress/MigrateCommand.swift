@@ -13,7 +13,7 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try Settings.fromEnvironment()
         let logger = settings.logger()
-        try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL in
+        try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL, handOverSignals in
             let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
             logger.notice("database is migrated", metadata: ["request_role": "\(secrets.requestURL.username)"])
         }

@@ -19,12 +19,13 @@ struct ServeCommand: AsyncParsableCommand {
         if let host { settings.host = host }
         if let port { settings.port = port }
         let logger = settings.logger()
-        try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL in
+        try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL, handOverSignals in
             let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
             let client = makeRequestClient(secrets, settings: settings, logger: logger)
             let dependencies = try await AppDependencies.make(
                 database: Database(client: client, auditKeyHex: secrets.auditKeyHex, logger: logger),
                 configuration: settings.apiConfiguration)
+            handOverSignals()
             // Returns after a graceful shutdown: in-flight requests drained, the server closed.
             try await serve(dependencies, services: [client], logger: logger)
         }

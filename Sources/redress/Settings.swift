@@ -81,18 +81,28 @@ struct Settings {
 }
 
 /// Runs `body` with the owner's database address: `DATABASE_URL`, or the private PostgreSQL of the
-/// data folder, started for the duration and stopped afterwards — on the error path too.
+/// data folder, started for the duration and stopped afterwards — on the error path too. `body` calls
+/// its second argument once something else (the service's graceful shutdown) handles signals.
 func withOwnerDatabase<T>(
-    settings: Settings, dataDir: String, logger: Logger, _ body: (DatabaseURL) async throws -> T
+    settings: Settings, dataDir: String, logger: Logger,
+    _ body: (DatabaseURL, _ handOverSignals: @Sendable () -> Void) async throws -> T
 ) async throws -> T {
     if let url = settings.databaseURL {
         logger.notice("using the configured PostgreSQL", metadata: ["address": "\(url)"])
-        return try await body(url)
+        return try await body(url, {})
     }
     let embedded = EmbeddedPostgres(folder: URL(fileURLWithPath: dataDir), logger: logger)
+    // Until the service's own graceful shutdown takes over, a SIGTERM or SIGINT must still stop the
+    // private server rather than leave it running without us.
+    let guardian = StartupSignalGuard { signal in
+        logger.notice("stopping on a signal during start-up")
+        embedded.stopBlocking()
+        exit(128 + signal)
+    }
+    defer { guardian.cancel() }
     do {
         let url = try await embedded.start()
-        let result = try await body(url)
+        let result = try await body(url, { guardian.cancel() })
         await embedded.stop()
         return result
     } catch {
@@ -106,4 +116,27 @@ func makeRequestClient(_ secrets: DatabaseSecrets, settings: Settings, logger: L
     var configuration = secrets.requestURL.clientConfiguration
     configuration.options.maximumConnections = settings.poolSize
     return PostgresClient(configuration: configuration, backgroundLogger: logger)
+}
+
+/// Handles SIGTERM and SIGINT while `redress` starts; `cancel()` hands them back.
+final class StartupSignalGuard: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(_ handler: @escaping @Sendable (Int32) -> Void) {
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { handler(number) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func cancel() {
+        lock.withLock {
+            sources.forEach { $0.cancel() }
+            sources = []
+        }
+    }
 }

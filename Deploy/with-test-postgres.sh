@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs a command against a throw-away PostgreSQL: initialised in a temporary folder, listening on
+# loopback on a free port, stopped and deleted afterwards. The command sees DATABASE_URL (a superuser
+# of that server) and REDRESS_TEST_SERVER=1. Its exit status is this script's.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+"$here/ensure-postgres.sh"
+
+bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+folder="$(mktemp -d /tmp/redress-test-pg.XXXXXX)"
+chmod 711 "$folder"
+run_as=()
+if [ "$(id -u)" = 0 ]; then
+    # PostgreSQL refuses to run as root.
+    chown postgres: "$folder"
+    run_as=(setpriv --reuid=postgres --regid=postgres --clear-groups --)
+fi
+password="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+
+stop() {
+    "${run_as[@]}" "$bin/pg_ctl" -D "$folder/data" stop -m fast -w >/dev/null 2>&1 || true
+    rm -rf "$folder"
+}
+trap stop EXIT
+
+printf '%s\n' "$password" > "$folder/password"
+[ "${#run_as[@]}" -gt 0 ] && chown postgres: "$folder/password"
+"${run_as[@]}" "$bin/initdb" -D "$folder/data" -U redress_test --pwfile="$folder/password" \
+    -A scram-sha-256 -E UTF8 --locale=C --no-instructions >/dev/null
+rm -f "$folder/password"
+"${run_as[@]}" "$bin/pg_ctl" -D "$folder/data" -l "$folder/postgresql.log" -w -t 60 start \
+    -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=300 -c fsync=off -c full_page_writes=off" >/dev/null
+
+export DATABASE_URL="postgres://redress_test:$password@127.0.0.1:$port/postgres?sslmode=disable"
+export REDRESS_TEST_SERVER=1
+echo "test PostgreSQL on 127.0.0.1:$port ($folder)" >&2
+set +e
+"$@"
+status=$?
+set -e
+exit $status

@@ -1,0 +1,118 @@
+import Foundation
+import HummingbirdTesting
+import NIOCore
+import RedressAPI
+import RedressCore
+import RedressStore
+
+extension TestResponse {
+    /// The body as a JSON object (an empty one when it is not an object).
+    public var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
+    }
+
+    public var text: String { String(buffer: body) }
+
+    public var contentType: String? { headers[.contentType] }
+}
+
+/// A valid unified social credit code, different for every `seed`.
+public func creditCode(_ seed: Int) -> String {
+    CreditCode.complete(String(format: "91110000%09d", seed % 1_000_000_000))!
+}
+
+/// A world with one of each kind of organisation and an account for every role.
+public struct World: Sendable {
+    public struct Account: Sendable {
+        public let id: String
+        public let email: String
+        public let token: String
+    }
+
+    public let platformA: String
+    public let platformB: String
+    public let merchantA: String
+    public let merchantA2: String
+    public let merchantB: String
+    public let bodyA: String
+    public let bodyB: String
+    public var accounts: [String: Account]
+
+    public func token(_ name: String) -> String? { accounts[name]?.token }
+}
+
+public let worldPassword = "Mediation-2026!"
+
+extension TestApp {
+    /// Creates the first admin the way `redress admin create` does, and logs in.
+    public func bootstrapAdmin(email: String = "admin@redress.test") async throws -> World.Account {
+        let hash = try await PasswordHasher(cost: 10).hash(worldPassword)
+        let account = try await store.transaction(as: .commandLine, origin: .commandLine) { transaction in
+            try await transaction.insertAccount(
+                NewAccount(email: email, displayName: "Admin", phone: nil, passwordHash: hash, role: .admin, organizationID: nil),
+                actor: .commandLine)
+        }
+        return World.Account(id: account.id.uuidString, email: email, token: try await login(email))
+    }
+
+    public func login(_ email: String, password: String = worldPassword) async throws -> String {
+        let response = try await request(.post, "/api/v1/auth/login", json: ["email": email, "password": password])
+        guard response.status == .ok, let token = response.json["token"] as? String else {
+            throw WorldError.setupFailed("login \(email): \(response.status) \(response.text)")
+        }
+        return token
+    }
+
+    /// POSTs and returns the created resource's id, failing unless the answer is 201.
+    public func create(_ path: String, token: String?, _ json: [String: Any]) async throws -> String {
+        let response = try await request(.post, path, token: token, json: json)
+        guard response.status == .created, let id = response.json["id"] as? String else {
+            throw WorldError.setupFailed("POST \(path): \(response.status) \(response.text)")
+        }
+        return id
+    }
+
+    public func platformBody(_ name: String, seed: Int) -> [String: Any] {
+        ["name": name, "company_name": "\(name) 网络科技有限公司", "credit_code": creditCode(seed),
+         "registered_address": "\(name) 路 1 号"]
+    }
+
+    /// Two platforms (A with two merchants, B with one), two mediation bodies, and one account of
+    /// every role, named as the matrix tests use them.
+    public func makeWorld() async throws -> World {
+        let admin = try await bootstrapAdmin()
+        let token = admin.token
+        let bodyA = try await create("/api/v1/mediation-bodies", token: token, ["name": "消协A", "kind": "consumer_association", "region": "北京"])
+        let bodyB = try await create("/api/v1/mediation-bodies", token: token, ["name": "行业协会B", "kind": "industry_association", "region": "上海"])
+        let platformA = try await create("/api/v1/platforms", token: token, platformBody("平台A", seed: 1))
+        let platformB = try await create("/api/v1/platforms", token: token, platformBody("平台B", seed: 2))
+        let merchantA = try await create("/api/v1/platforms/\(platformA)/merchants", token: token, ["name": "商户A1"])
+        let merchantA2 = try await create("/api/v1/platforms/\(platformA)/merchants", token: token, ["name": "商户A2"])
+        let merchantB = try await create("/api/v1/platforms/\(platformB)/merchants", token: token, ["name": "商户B1"])
+        var accounts: [String: World.Account] = ["admin": admin]
+        let staff: [(String, String, String?)] = [
+            ("platform_admin_a", "platform_admin", platformA), ("platform_staff_a", "platform_staff", platformA),
+            ("platform_admin_b", "platform_admin", platformB), ("platform_staff_b", "platform_staff", platformB),
+            ("merchant_staff_a", "merchant_staff", merchantA), ("merchant_staff_b", "merchant_staff", merchantB),
+            ("mediator_a", "mediator", bodyA), ("mediation_lead_a", "mediation_lead", bodyA),
+            ("mediator_b", "mediator", bodyB), ("auditor", "auditor", nil),
+        ]
+        for (name, role, organization) in staff {
+            var json: [String: Any] = ["email": "\(name)@redress.test", "password": worldPassword, "display_name": name, "role": role]
+            if let organization { json["organization_id"] = organization }
+            let id = try await create("/api/v1/staff", token: token, json)
+            accounts[name] = World.Account(id: id, email: "\(name)@redress.test", token: try await login("\(name)@redress.test"))
+        }
+        let consumerID = try await create(
+            "/api/v1/auth/register", token: nil,
+            ["email": "consumer@redress.test", "password": worldPassword, "display_name": "消费者", "phone": "+86 138 0000 0000"])
+        accounts["consumer"] = World.Account(id: consumerID, email: "consumer@redress.test", token: try await login("consumer@redress.test"))
+        return World(
+            platformA: platformA, platformB: platformB, merchantA: merchantA, merchantA2: merchantA2, merchantB: merchantB,
+            bodyA: bodyA, bodyB: bodyB, accounts: accounts)
+    }
+}
+
+public enum WorldError: Error {
+    case setupFailed(String)
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PostgresNIO
+import RedressAPI
+import RedressCore
+import RedressStore
+
+/// One application on its own fresh database, driven through the real router.
+public struct TestApp: Sendable {
+    public let client: any TestClientProtocol
+    public let database: TestDatabase.Copy
+    public let store: Database
+
+    /// Sends a request; `json` is encoded as the body with `Content-Type: application/json`.
+    public func request(
+        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: Any? = nil,
+        headers: HTTPFields = [:], rawBody: ByteBuffer? = nil
+    ) async throws -> TestResponse {
+        var headers = headers
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var body = rawBody
+        if let json {
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+            if headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        }
+        return try await client.execute(uri: path, method: method, headers: headers, body: body)
+    }
+
+    /// Runs `body` on an owner (superuser) connection to this test's database.
+    public func asOwner<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await TestDatabase.connect(database.ownerURL, body)
+    }
+
+    /// Runs `body` on a connection that logs in as the request role, outside any transaction.
+    public func asRequestRole<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await TestDatabase.connect(database.secrets.requestURL, body)
+    }
+}
+
+public func testConfiguration() -> APIConfiguration {
+    // bcrypt at its minimum cost keeps the suite quick; the cost itself is tested separately.
+    APIConfiguration(host: "127.0.0.1", port: 0, maxJSONBodyBytes: 16 * 1024, bcryptCost: 10)
+}
+
+/// Builds the application on a fresh database, runs `body` against it, and always cleans up.
+public func withTestApp<T: Sendable>(
+    _ setup: TestingSetup = .router, configuration: APIConfiguration = testConfiguration(),
+    _ body: @Sendable (TestApp) async throws -> T
+) async throws -> T {
+    let copy = try await TestDatabase.shared.copy()
+    let logger = TestDatabase.logger
+    let client = PostgresClient(configuration: copy.secrets.requestURL.clientConfiguration, backgroundLogger: logger)
+    let store = Database(client: client, auditKeyHex: copy.secrets.auditKeyHex, logger: logger)
+    do {
+        let dependencies = try await AppDependencies.make(database: store, configuration: configuration)
+        let app = buildApplication(dependencies, services: [client], logger: logger)
+        let result = try await app.test(setup) { testClient in
+            try await body(TestApp(client: testClient, database: copy, store: store))
+        }
+        try? await TestDatabase.shared.drop(copy)
+        return result
+    } catch {
+        try? await TestDatabase.shared.drop(copy)
+        throw error
+    }
+}

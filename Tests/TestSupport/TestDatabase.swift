@@ -1,0 +1,103 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RedressStore
+
+/// Databases for tests, on the throw-away server that `make test` starts. The schema is migrated
+/// once into a template; each test gets a fresh copy (`CREATE DATABASE … TEMPLATE …`), so tests are
+/// isolated and fast. Only databases whose names start with `redress_test_` are ever created or
+/// dropped, and only on a loopback server marked as a test server.
+public actor TestDatabase {
+    public static let shared = TestDatabase()
+
+    public struct Copy: Sendable {
+        public let ownerURL: DatabaseURL
+        public let secrets: DatabaseSecrets
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case notATestServer
+        public var description: String {
+            "these tests need the throw-away PostgreSQL of `make test` (DATABASE_URL on loopback and REDRESS_TEST_SERVER=1)"
+        }
+    }
+
+    public static let logger: Logger = {
+        var logger = Logger(label: "redress-tests")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    private var template: (url: DatabaseURL, secrets: DatabaseSecrets)?
+
+    /// The superuser address of the test server.
+    public static func serverURL() throws -> DatabaseURL {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["REDRESS_TEST_SERVER"] == "1", let raw = environment["DATABASE_URL"], let url = DatabaseURL(raw),
+            url.host == "127.0.0.1" || url.host == "localhost"
+        else { throw Failure.notATestServer }
+        return url
+    }
+
+    /// A new database with the current schema, the request role and the service's secrets.
+    public func copy() async throws -> Copy {
+        let server = try Self.serverURL()
+        let template = try await migratedTemplate(server)
+        let name = "redress_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await Self.administer(server) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template.url.database)"), logger: Self.logger)
+        }
+        return Copy(
+            ownerURL: server.with(database: name),
+            secrets: DatabaseSecrets(requestURL: template.secrets.requestURL.with(database: name), auditKeyHex: template.secrets.auditKeyHex))
+    }
+
+    public func drop(_ copy: Copy) async throws {
+        let server = try Self.serverURL()
+        guard copy.ownerURL.database.hasPrefix("redress_test_") else { return }
+        try await Self.administer(server) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(copy.ownerURL.database) WITH (FORCE)"), logger: Self.logger)
+        }
+    }
+
+    private func migratedTemplate(_ server: DatabaseURL) async throws -> (url: DatabaseURL, secrets: DatabaseSecrets) {
+        if let template { return template }
+        let url = server.with(database: "redress_test_template")
+        try await Self.administer(server) { connection in
+            try await connection.query("DROP DATABASE IF EXISTS redress_test_template WITH (FORCE)", logger: Self.logger)
+            try await connection.query("CREATE DATABASE redress_test_template", logger: Self.logger)
+        }
+        let secrets = try await Migrator(ownerURL: url, logger: Self.logger).run()
+        template = (url, secrets)
+        return (url, secrets)
+    }
+
+    /// Runs `body` on a connection to the server's `postgres` database as the superuser.
+    @discardableResult
+    public static func administer<T: Sendable>(_ server: DatabaseURL, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await PostgresConnection.connect(
+            configuration: server.with(database: "postgres").connectionConfiguration(), id: 1, logger: logger)
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Runs `body` on a connection to `url` (any role), closing it afterwards.
+    @discardableResult
+    public static func connect<T: Sendable>(_ url: DatabaseURL, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 2, logger: logger)
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}
