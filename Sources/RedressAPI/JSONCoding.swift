@@ -73,11 +73,14 @@ extension Request {
         guard contentType == "application/json" || contentType?.hasSuffix("+json") == true else {
             throw RedressError(.unsupportedMediaType, detail: "Send the body as application/json.")
         }
+        let tooLarge = RedressError(.payloadTooLarge, detail: "The body may be at most \(limit) bytes.")
+        if let declared = headers[.contentLength].flatMap({ Int($0) }), declared > limit { throw tooLarge }
         let buffer: ByteBuffer
         do {
+            // Stops reading past the limit, whatever Content-Length said (or when it was absent).
             buffer = try await body.collect(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw RedressError(.payloadTooLarge, detail: "The body may be at most \(limit) bytes.")
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
         }
         do {
             return try APIJSON.decoder().decode(Value.self, from: Data(buffer.readableBytesView))

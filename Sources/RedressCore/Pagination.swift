@@ -2,18 +2,23 @@ import Foundation
 
 /// A position in a list ordered by creation time and id, handed to clients as an opaque string.
 public struct PageCursor: Sendable, Equatable {
-    public let createdAt: Date
+    /// Microseconds since 1970, PostgreSQL's own precision: a `Date` (a Double) would not compare
+    /// exactly with the stored time, and a page could repeat its last row.
+    public let microseconds: Int64
     public let id: UUID
 
     public init(createdAt: Date, id: UUID) {
-        self.createdAt = createdAt
+        self.microseconds = Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded())
         self.id = id
     }
 
-    /// Microseconds keep the order exact: PostgreSQL stores timestamps at that precision.
+    public init(microseconds: Int64, id: UUID) {
+        self.microseconds = microseconds
+        self.id = id
+    }
+
     public var encoded: String {
-        let micros = Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded())
-        let raw = "\(micros):\(id.uuidString.lowercased())"
+        let raw = "\(microseconds):\(id.uuidString.lowercased())"
         return Data(raw.utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
@@ -27,8 +32,7 @@ public struct PageCursor: Sendable, Equatable {
         else { return nil }
         let parts = raw.split(separator: ":")
         guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
-        self.createdAt = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
-        self.id = id
+        self.init(microseconds: micros, id: id)
     }
 }
 

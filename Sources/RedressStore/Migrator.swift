@@ -135,16 +135,25 @@ public struct Migrator: Sendable {
         }
         let literal = "'" + password.replacingOccurrences(of: "'", with: "''") + "'"
         let attributes = "LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD \(literal)"
-        let exists = try await connection.query(
-            "SELECT 1 FROM pg_roles WHERE rolname = \(name)", logger: logger
-        ).collect().count > 0
-        // Role statements take no bound parameters: the name is checked above, the password quoted.
-        try await execute(
-            """
-            \(exists ? "ALTER" : "CREATE") ROLE "\(name)" WITH \(attributes);
-            GRANT redress_app TO "\(name)";
-            GRANT CONNECT ON DATABASE "\(ownerURL.database.replacingOccurrences(of: "\"", with: "\"\""))" TO "\(name)";
-            """, on: connection)
+        // Roles are shared by every database of the server, so migrations of other databases may be
+        // setting up the same role at this moment: a lost race is retried.
+        for attempt in 1...5 {
+            do {
+                let exists = try await connection.query(
+                    "SELECT 1 FROM pg_roles WHERE rolname = \(name)", logger: logger
+                ).collect().count > 0
+                // Role statements take no bound parameters: the name is checked above, the password quoted.
+                try await execute(
+                    """
+                    \(exists ? "ALTER" : "CREATE") ROLE "\(name)" WITH \(attributes);
+                    GRANT redress_app TO "\(name)";
+                    GRANT CONNECT ON DATABASE "\(ownerURL.database.replacingOccurrences(of: "\"", with: "\"\""))" TO "\(name)";
+                    """, on: connection)
+                break
+            } catch let error as PSQLError where attempt < 5 && ["23505", "42710", "XX000", "40001"].contains(error.serverInfo?[.sqlState] ?? "") {
+                try await Task.sleep(for: .milliseconds(50 * attempt))
+            }
+        }
         return (requestURL ?? ownerURL).with(username: name, password: password)
     }
 

@@ -104,7 +104,7 @@ extension Transaction {
             FROM accounts
             WHERE role <> 'consumer'
               AND (\(organizations == nil) OR organization_id = ANY(\(organizations ?? [])))
-              AND (created_at, id) > (\(after.createdAt), \(after.id))
+              AND (created_at, id) > ('epoch'::timestamptz + \(after.microseconds) * interval '1 microsecond', \(after.id))
             ORDER BY created_at, id
             LIMIT \(page.limit + 1)
             """)

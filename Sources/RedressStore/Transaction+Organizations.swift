@@ -124,7 +124,7 @@ extension Transaction {
         let rows = try await query(
             """
             \(unescaped: Self.platformSelect)
-            WHERE (o.created_at, o.id) > (\(after.createdAt), \(after.id))
+            WHERE (o.created_at, o.id) > ('epoch'::timestamptz + \(after.microseconds) * interval '1 microsecond', \(after.id))
             ORDER BY o.created_at, o.id LIMIT \(page.limit + 1)
             """)
         var platforms: [PlatformRecord] = []
@@ -200,7 +200,7 @@ extension Transaction {
             SELECT o.id, m.platform_id, o.name, m.shop_url, o.created_at
             FROM organizations o JOIN merchants m ON m.id = o.id
             WHERE o.kind = 'merchant' AND o.platform_id = \(platformID)
-              AND (o.created_at, o.id) > (\(after.createdAt), \(after.id))
+              AND (o.created_at, o.id) > ('epoch'::timestamptz + \(after.microseconds) * interval '1 microsecond', \(after.id))
             ORDER BY o.created_at, o.id LIMIT \(page.limit + 1)
             """)
         var merchants: [MerchantRecord] = []
@@ -233,7 +233,7 @@ extension Transaction {
             """
             SELECT o.id, o.name, b.kind, b.region, o.created_at
             FROM organizations o JOIN mediation_bodies b ON b.id = o.id
-            WHERE (o.created_at, o.id) > (\(after.createdAt), \(after.id))
+            WHERE (o.created_at, o.id) > ('epoch'::timestamptz + \(after.microseconds) * interval '1 microsecond', \(after.id))
             ORDER BY o.created_at, o.id LIMIT \(page.limit + 1)
             """)
         var bodies: [MediationBodyRecord] = []
@@ -290,5 +290,5 @@ extension Transaction {
 
 extension PageCursor {
     /// Before every row: the start of a list.
-    static let beginning = PageCursor(createdAt: .distantPast, id: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+    static let beginning = PageCursor(microseconds: -62_135_596_800_000_000, id: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import RedressCore
 import RedressStore
@@ -33,6 +34,174 @@ struct AuthTests {
             let after = try await app.request(.get, "/api/v1/me", token: token)
             #expect(after.status == .unauthorized)
             #expect(after.contentType?.hasPrefix("application/problem+json") == true)
+        }
+    }
+}
+
+@Suite("Login protection and sessions")
+struct LoginProtectionTests {
+    @Test func unknownEmailAndWrongPasswordAnswerAlike() async throws {
+        try await withTestApp { app in
+            _ = try await app.create(
+                "/api/v1/auth/register", token: nil, ["email": "known@redress.test", "password": worldPassword, "display_name": "K"])
+            let wrongPassword = try await app.request(.post, "/api/v1/auth/login", json: ["email": "known@redress.test", "password": "not the password"])
+            let unknownEmail = try await app.request(.post, "/api/v1/auth/login", json: ["email": "nobody@redress.test", "password": "not the password"])
+            #expect(wrongPassword.status == .unauthorized)
+            #expect(unknownEmail.status == .unauthorized)
+            #expect(wrongPassword.json["code"] as? String == "invalid_credentials")
+            #expect(unknownEmail.json["code"] as? String == wrongPassword.json["code"] as? String)
+            #expect(unknownEmail.json["title"] as? String == wrongPassword.json["title"] as? String)
+        }
+    }
+
+    @Test func repeatedFailuresAreLimitedPerAccount() async throws {
+        try await withTestApp { app in
+            _ = try await app.create(
+                "/api/v1/auth/register", token: nil, ["email": "target@redress.test", "password": worldPassword, "display_name": "T"])
+            for _ in 0..<5 {
+                let response = try await app.request(.post, "/api/v1/auth/login", json: ["email": "target@redress.test", "password": "guess-guess"])
+                #expect(response.status == .unauthorized)
+            }
+            let limited = try await app.request(.post, "/api/v1/auth/login", json: ["email": "TARGET@redress.test", "password": worldPassword])
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.json["code"] as? String == "too_many_attempts")
+            let retryAfter = try #require(limited.headers[.retryAfter].flatMap { Int($0) })
+            #expect((1...900).contains(retryAfter))
+            // Other accounts are not affected.
+            _ = try await app.create(
+                "/api/v1/auth/register", token: nil, ["email": "other@redress.test", "password": worldPassword, "display_name": "O"])
+            #expect(try await app.request(.post, "/api/v1/auth/login", json: ["email": "other@redress.test", "password": worldPassword]).status == .ok)
+        }
+    }
+
+    @Test func expiredAndRevokedTokensAreRefused() async throws {
+        try await withTestApp { app in
+            _ = try await app.create(
+                "/api/v1/auth/register", token: nil, ["email": "exp@redress.test", "password": worldPassword, "display_name": "E"])
+            let token = try await app.login("exp@redress.test")
+            #expect(try await app.request(.get, "/api/v1/me", token: token).status == .ok)
+            try await app.asOwner { connection in
+                try await connection.query("UPDATE sessions SET expires_at = now() - interval '1 second'", logger: TestDatabase.logger)
+            }
+            let expired = try await app.request(.get, "/api/v1/me", token: token)
+            #expect(expired.status == .unauthorized)
+            #expect(expired.headers[.wwwAuthenticate] == "Bearer")
+            // A made-up token and a malformed header are refused the same way, never treated as anonymous.
+            #expect(try await app.request(.get, "/api/v1/platforms", token: String(repeating: "x", count: 43)).status == .unauthorized)
+            #expect(try await app.request(.get, "/api/v1/platforms", headers: [.authorization: "Basic abc"]).status == .unauthorized)
+        }
+    }
+
+    @Test func tokensAreStoredOnlyAsDigests() async throws {
+        try await withTestApp { app in
+            _ = try await app.create(
+                "/api/v1/auth/register", token: nil, ["email": "digest@redress.test", "password": worldPassword, "display_name": "D"])
+            let token = try await app.login("digest@redress.test")
+            let stored: [String] = try await app.asOwner { connection in
+                var values: [String] = []
+                let rows = try await connection.query(
+                    "SELECT encode(token_digest, 'hex') FROM sessions UNION ALL SELECT password_hash FROM accounts",
+                    logger: TestDatabase.logger)
+                for try await value in rows.decode(String.self) { values.append(value) }
+                return values
+            }
+            #expect(!stored.isEmpty)
+            #expect(stored.allSatisfy { !$0.contains(token) && !$0.contains(worldPassword) })
+            #expect(stored.contains { $0.hasPrefix("$2b$10$") })  // bcrypt at cost 10
+        }
+    }
+}
+
+@Suite("Bad input")
+struct BadInputTests {
+    @Test func malformedOversizedAndMistypedBodies() async throws {
+        try await withTestApp { app in
+            let malformed = try await app.request(
+                .post, "/api/v1/auth/register", headers: [.contentType: "application/json"], rawBody: .init(string: "{\"email\": "))
+            #expect(malformed.status == .badRequest)
+            #expect(malformed.json["code"] as? String == "malformed_request")
+
+            let huge = String(repeating: "a", count: 20 * 1024)
+            let oversized = try await app.request(
+                .post, "/api/v1/auth/register", headers: [.contentType: "application/json"],
+                rawBody: .init(string: "{\"display_name\": \"\(huge)\"}"))
+            #expect(oversized.status == .contentTooLarge)
+            #expect(oversized.json["code"] as? String == "payload_too_large")
+
+            let wrongType = try await app.request(
+                .post, "/api/v1/auth/register", headers: [.contentType: "text/plain"], rawBody: .init(string: "{}"))
+            #expect(wrongType.status == .unsupportedMediaType)
+            #expect(wrongType.json["code"] as? String == "unsupported_media_type")
+
+            let mistyped = try await app.request(.post, "/api/v1/auth/register", json: ["email": 42, "password": worldPassword, "display_name": "x"])
+            #expect(mistyped.status == .unprocessableContent)
+
+            for response in [malformed, oversized, wrongType, mistyped] {
+                #expect(response.contentType?.hasPrefix("application/problem+json") == true)
+                #expect(response.json["request_id"] as? String == response.headers[.init("X-Request-Id")!])
+                #expect(response.json["status"] as? Int == Int(response.status.code))
+            }
+        }
+    }
+
+    @Test func invalidEmailsAndWeakPasswordsAreRefusedWithTheirFields() async throws {
+        try await withTestApp { app in
+            let cases: [([String: Any], String, String)] = [
+                (["email": "not-an-email", "password": worldPassword, "display_name": "x"], "email", "invalid_email"),
+                (["email": "a@b", "password": worldPassword, "display_name": "x"], "email", "invalid_email"),
+                (["email": "short@redress.test", "password": "Ab1!", "display_name": "x"], "password", "too_short"),
+                (["email": "common@redress.test", "password": "Password123", "display_name": "x"], "password", "common_password"),
+                (["email": "long@redress.test", "password": String(repeating: "ab", count: 65), "display_name": "x"], "password", "too_long"),
+                (["email": "name@redress.test", "password": worldPassword, "display_name": "   "], "display_name", "required"),
+                (["email": "phone@redress.test", "password": worldPassword, "display_name": "x", "phone": "call me"], "phone", "invalid_phone"),
+                (["password": worldPassword, "display_name": "x"], "email", "required"),
+            ]
+            for (body, field, reason) in cases {
+                let response = try await app.request(.post, "/api/v1/auth/register", json: body)
+                #expect(response.status == .unprocessableContent, "\(body)")
+                let fields = response.json["invalid_fields"] as? [[String: String]] ?? []
+                #expect(fields.contains { $0["field"] == field && $0["reason"] == reason }, "\(field): \(response.text)")
+            }
+            // A password of exactly 128 characters is accepted.
+            let longest = try await app.request(
+                .post, "/api/v1/auth/register",
+                json: ["email": "max@redress.test", "password": String(repeating: "長い鍵", count: 42) + "ab", "display_name": "x"])
+            #expect(longest.status == .created)
+        }
+    }
+
+    @Test func duplicateEmailIsAConflictAndErrorsSpeakEnglishOnRequest() async throws {
+        try await withTestApp { app in
+            let body: [String: Any] = ["email": "dup@redress.test", "password": worldPassword, "display_name": "x"]
+            #expect(try await app.request(.post, "/api/v1/auth/register", json: body).status == .created)
+            let chinese = try await app.request(.post, "/api/v1/auth/register", json: body)
+            #expect(chinese.status == .conflict)
+            #expect(chinese.json["code"] as? String == "email_taken")
+            #expect(chinese.json["title"] as? String == "该邮箱已被注册")
+            let english = try await app.request(.post, "/api/v1/auth/register", json: body, headers: [.acceptLanguage: "en-GB,en;q=0.9,zh;q=0.5"])
+            #expect(english.json["title"] as? String == "This e-mail address is already registered")
+        }
+    }
+
+    @Test func listsArePaginatedWithValidatedParameters() async throws {
+        try await withTestApp { app in
+            let admin = try await app.bootstrapAdmin()
+            for index in 0..<5 {
+                _ = try await app.create("/api/v1/platforms", token: admin.token, app.platformBody("分页\(index)", seed: 100 + index))
+            }
+            var names: [String] = []
+            var cursor: String? = nil
+            repeat {
+                let response = try await app.request(.get, "/api/v1/platforms?limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                let items = response.json["items"] as? [[String: Any]] ?? []
+                #expect(items.count <= 2)
+                names += items.compactMap { $0["name"] as? String }
+                cursor = response.json["next_cursor"] as? String
+            } while cursor != nil
+            #expect(names == (0..<5).map { "分页\($0)" })
+            #expect(try await app.request(.get, "/api/v1/platforms?limit=0").status == .unprocessableContent)
+            #expect(try await app.request(.get, "/api/v1/platforms?limit=1000").status == .unprocessableContent)
+            #expect(try await app.request(.get, "/api/v1/platforms?cursor=%%%").status == .unprocessableContent)
         }
     }
 }

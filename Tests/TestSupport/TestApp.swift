@@ -62,8 +62,16 @@ public func withTestApp<T: Sendable>(
         }
         try? await TestDatabase.shared.drop(copy)
         return result
+    } catch let error as PSQLError {
+        try? await TestDatabase.shared.drop(copy)
+        // PostgresNIO's description hides the server's message on purpose; tests want it.
+        throw DescribedError(description: String(reflecting: error))
     } catch {
         try? await TestDatabase.shared.drop(copy)
         throw error
     }
+}
+
+public struct DescribedError: Error, CustomStringConvertible {
+    public let description: String
 }

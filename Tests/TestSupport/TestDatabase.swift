@@ -29,6 +29,22 @@ public actor TestDatabase {
     }()
 
     private var template: (url: DatabaseURL, secrets: DatabaseSecrets)?
+    /// CREATE DATABASE … TEMPLATE fails while another copy of the template is being made, and an
+    /// actor lets a second call in at every await: this serialises them.
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    private func acquire() async {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+    }
+
+    private func release() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+    }
 
     /// The superuser address of the test server.
     public static func serverURL() throws -> DatabaseURL {
@@ -41,6 +57,8 @@ public actor TestDatabase {
 
     /// A new database with the current schema, the request role and the service's secrets.
     public func copy() async throws -> Copy {
+        await acquire()
+        defer { release() }
         let server = try Self.serverURL()
         let template = try await migratedTemplate(server)
         let name = "redress_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")

@@ -5,11 +5,15 @@
 -- set_config(name, value, true); the policies below read it. With no identity set, every policy is
 -- false: the request role sees no rows and gets no error.
 
+-- Roles belong to the whole server: another database on it may have created this one, or be
+-- creating it right now.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'redress_app') THEN
         CREATE ROLE redress_app NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
     END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;
 END
 $$;
 

@@ -1,0 +1,210 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+import TestSupport
+
+/// Every role of PRODUCT.md (anonymous included) against every endpoint, with the status each cell
+/// must answer. A cell fails in both directions: allowed where it should be denied, and denied where
+/// it should be allowed. Every successful write must leave exactly one audit event, every refusal none.
+@Suite("Role × endpoint matrix")
+struct AuthorizationMatrixTests {
+    static let principals = [
+        "anonymous", "consumer", "merchant_staff_a", "platform_staff_a", "platform_admin_a", "platform_admin_b",
+        "mediator_a", "mediation_lead_a", "auditor", "admin",
+    ]
+
+    struct Row: Sendable {
+        let name: String
+        let method: HTTPRequest.Method
+        let path: @Sendable (World) -> String
+        let body: (@Sendable (World, Int) -> [String: Any])?
+        /// Expected status per principal.
+        let expected: [String: Int]
+        /// Whether a successful answer changed something (and so must be audited).
+        let writes: Bool
+    }
+
+    static func everyone(_ status: Int) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: principals.map { ($0, status) })
+    }
+
+    static func signedIn(_ status: Int) -> [String: Int] {
+        var result = everyone(status)
+        result["anonymous"] = 401
+        return result
+    }
+
+    /// `allowed` answer `status`; other signed-in principals 403; anonymous 401.
+    static func only(_ allowed: Set<String>, _ status: Int) -> [String: Int] {
+        var result = signedIn(403)
+        for principal in allowed { result[principal] = status }
+        return result
+    }
+
+    static let rows: [Row] = [
+        Row(name: "health", method: .get, path: { _ in "/health" }, body: nil, expected: everyone(200), writes: false),
+        Row(name: "ready", method: .get, path: { _ in "/ready" }, body: nil, expected: everyone(200), writes: false),
+        Row(name: "openapi", method: .get, path: { _ in "/openapi.yaml" }, body: nil, expected: everyone(200), writes: false),
+        Row(
+            name: "register", method: .post, path: { _ in "/api/v1/auth/register" },
+            body: { _, n in ["email": "new\(n)@matrix.test", "password": worldPassword, "display_name": "新用户\(n)"] },
+            expected: everyone(201), writes: true),
+        Row(
+            name: "login", method: .post, path: { _ in "/api/v1/auth/login" },
+            body: { _, _ in ["email": "consumer@redress.test", "password": worldPassword] },
+            expected: everyone(200), writes: true),
+        Row(name: "me", method: .get, path: { _ in "/api/v1/me" }, body: nil, expected: signedIn(200), writes: false),
+        Row(name: "list platforms", method: .get, path: { _ in "/api/v1/platforms" }, body: nil, expected: everyone(200), writes: false),
+        Row(
+            name: "create platform", method: .post, path: { _ in "/api/v1/platforms" },
+            body: { _, n in
+                ["name": "新平台\(n)", "company_name": "新平台\(n)有限公司", "credit_code": creditCode(1000 + n), "registered_address": "某路\(n)号"]
+            },
+            expected: only(["admin"], 201), writes: true),
+        Row(name: "read platform", method: .get, path: { "/api/v1/platforms/\($0.platformA)" }, body: nil, expected: everyone(200), writes: false),
+        Row(
+            name: "update platform A's policy", method: .patch, path: { "/api/v1/platforms/\($0.platformA)" },
+            body: { _, n in ["response_days": 10 + n % 40] },
+            expected: only(["admin", "platform_admin_a"], 200), writes: true),
+        Row(
+            name: "list platform A's merchants", method: .get, path: { "/api/v1/platforms/\($0.platformA)/merchants" }, body: nil,
+            expected: everyone(200), writes: false),
+        Row(
+            name: "create a merchant of platform A", method: .post, path: { "/api/v1/platforms/\($0.platformA)/merchants" },
+            body: { _, n in ["name": "新商户\(n)", "shop_url": "https://shop.example.cn/\(n)"] },
+            expected: only(["admin", "platform_admin_a"], 201), writes: true),
+        Row(name: "list mediation bodies", method: .get, path: { _ in "/api/v1/mediation-bodies" }, body: nil, expected: everyone(200), writes: false),
+        Row(
+            name: "create mediation body", method: .post, path: { _ in "/api/v1/mediation-bodies" },
+            body: { _, n in ["name": "新协会\(n)", "kind": "consumer_association", "region": "广东"] },
+            expected: only(["admin"], 201), writes: true),
+        Row(
+            name: "list staff", method: .get, path: { _ in "/api/v1/staff" }, body: nil,
+            expected: only(["admin", "platform_admin_a", "platform_admin_b", "mediation_lead_a"], 200), writes: false),
+        Row(
+            name: "create platform A staff", method: .post, path: { _ in "/api/v1/staff" },
+            body: { world, n in
+                ["email": "pa\(n)@matrix.test", "password": worldPassword, "display_name": "客服\(n)", "role": "platform_staff",
+                 "organization_id": world.platformA]
+            },
+            expected: only(["admin", "platform_admin_a"], 201), writes: true),
+        Row(
+            name: "create merchant A staff", method: .post, path: { _ in "/api/v1/staff" },
+            body: { world, n in
+                ["email": "ma\(n)@matrix.test", "password": worldPassword, "display_name": "商户客服\(n)", "role": "merchant_staff",
+                 "organization_id": world.merchantA2]
+            },
+            expected: only(["admin", "platform_admin_a"], 201), writes: true),
+        Row(
+            name: "create body A mediator", method: .post, path: { _ in "/api/v1/staff" },
+            body: { world, n in
+                ["email": "me\(n)@matrix.test", "password": worldPassword, "display_name": "调解员\(n)", "role": "mediator",
+                 "organization_id": world.bodyA]
+            },
+            expected: only(["admin", "mediation_lead_a"], 201), writes: true),
+        Row(
+            name: "create an auditor", method: .post, path: { _ in "/api/v1/staff" },
+            body: { _, n in ["email": "au\(n)@matrix.test", "password": worldPassword, "display_name": "审计\(n)", "role": "auditor"] },
+            expected: only(["admin"], 201), writes: true),
+        Row(
+            name: "logout", method: .post, path: { _ in "/api/v1/auth/logout" }, body: nil, expected: signedIn(204), writes: true),
+    ]
+
+    @Test func everyCellAnswersAsSpecified() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            var counter = 0
+            var failures: [String] = []
+            for row in Self.rows {
+                for principal in Self.principals {
+                    counter += 1
+                    let expected = try #require(row.expected[principal], "row \(row.name) has no cell for \(principal)")
+                    var token = world.token(principal)
+                    if row.name == "logout", principal != "anonymous" {
+                        // Logout revokes the token it is sent with: use a fresh one.
+                        token = try await app.login(world.accounts[principal]!.email)
+                    }
+                    let before = try await Self.auditEventCount(app)
+                    let response = try await app.request(row.method, row.path(world), token: token, json: row.body?(world, counter))
+                    let after = try await Self.auditEventCount(app)
+                    if response.status.code != expected {
+                        failures.append("\(row.name) as \(principal): expected \(expected), got \(response.status.code) \(response.text)")
+                    }
+                    let success = (200..<300).contains(response.status.code)
+                    let expectedEvents = row.writes && success ? 1 : 0
+                    if after - before != expectedEvents {
+                        failures.append("\(row.name) as \(principal): \(after - before) audit events, expected \(expectedEvents)")
+                    }
+                    if !success {
+                        #expect(response.contentType?.hasPrefix("application/problem+json") == true, "\(row.name) as \(principal)")
+                    }
+                }
+            }
+            #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+            #expect(counter == Self.rows.count * Self.principals.count)
+        }
+    }
+
+    @Test func otherTenantsAreRefused() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let adminB = world.token("platform_admin_b")
+            let leadA = world.token("mediation_lead_a")
+            let cases: [(String, HTTPRequest.Method, String, [String: Any], Int)] = [
+                ("B's admin changes A's policy", .patch, "/api/v1/platforms/\(world.platformA)", ["merchant_first": true], 403),
+                ("B's admin adds a merchant to A", .post, "/api/v1/platforms/\(world.platformA)/merchants", ["name": "冒名商户"], 403),
+                ("B's admin hires into A", .post, "/api/v1/staff",
+                 ["email": "x1@matrix.test", "password": worldPassword, "display_name": "x", "role": "platform_staff", "organization_id": world.platformA], 403),
+                ("B's admin hires into A's merchant", .post, "/api/v1/staff",
+                 ["email": "x2@matrix.test", "password": worldPassword, "display_name": "x", "role": "merchant_staff", "organization_id": world.merchantA], 403),
+                ("A's lead hires into body B", .post, "/api/v1/staff",
+                 ["email": "x3@matrix.test", "password": worldPassword, "display_name": "x", "role": "mediator", "organization_id": world.bodyB], 403),
+                ("A's lead makes a lead", .post, "/api/v1/staff",
+                 ["email": "x4@matrix.test", "password": worldPassword, "display_name": "x", "role": "mediation_lead", "organization_id": world.bodyA], 403),
+            ]
+            for (name, method, path, body, status) in cases {
+                let token = name.hasPrefix("B's") ? adminB : leadA
+                let response = try await app.request(method, path, token: token, json: body)
+                #expect(response.status.code == status, "\(name): \(response.text)")
+            }
+            // A platform that does not exist, or a malformed id, is simply not found.
+            #expect(try await app.request(.get, "/api/v1/platforms/\(UUID())").status == .notFound)
+            #expect(try await app.request(.get, "/api/v1/platforms/not-an-id/merchants").status == .notFound)
+        }
+    }
+
+    @Test func staffListsShowExactlyTheCallersOrganisations() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            func emails(_ principal: String) async throws -> Set<String> {
+                var result: Set<String> = []
+                var cursor: String? = nil
+                repeat {
+                    let path = "/api/v1/staff?limit=3" + (cursor.map { "&cursor=\($0)" } ?? "")
+                    let response = try await app.request(.get, path, token: world.token(principal))
+                    #expect(response.status == .ok)
+                    for item in response.json["items"] as? [[String: Any]] ?? [] { result.insert(item["email"] as! String) }
+                    cursor = response.json["next_cursor"] as? String
+                } while cursor != nil
+                return result
+            }
+            #expect(try await emails("platform_admin_a") == ["platform_admin_a@redress.test", "platform_staff_a@redress.test", "merchant_staff_a@redress.test"])
+            #expect(try await emails("platform_admin_b") == ["platform_admin_b@redress.test", "platform_staff_b@redress.test", "merchant_staff_b@redress.test"])
+            #expect(try await emails("mediation_lead_a") == ["mediator_a@redress.test", "mediation_lead_a@redress.test"])
+            let all = try await emails("admin")
+            #expect(all.count == 11)  // ten staff and the admin; never the consumer
+            #expect(!all.contains("consumer@redress.test"))
+        }
+    }
+
+    static func auditEventCount(_ app: TestApp) async throws -> Int {
+        try await app.asOwner { connection in
+            for try await count in try await connection.query("SELECT count(*)::int FROM audit_events", logger: TestDatabase.logger).decode(Int.self) {
+                return count
+            }
+            return -1
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Crypto
+import Foundation
+import PostgresNIO
+import RedressCore
+@testable import RedressStore
+import Testing
+import TestSupport
+
+@Suite("Audit chain")
+struct AuditChainTests {
+    struct Event {
+        let chain: String
+        let seq: Int
+        let content: String
+        let prevHash: String
+        let hash: String
+    }
+
+    static func events(_ app: TestApp) async throws -> [Event] {
+        try await app.asOwner { connection in
+            var events: [Event] = []
+            let rows = try await connection.query(
+                "SELECT chain_id, seq::int, content, encode(prev_hash, 'hex'), encode(hash, 'hex') FROM audit_events ORDER BY chain_id, seq",
+                logger: TestDatabase.logger)
+            for try await (chain, seq, content, prev, hash) in rows.decode((String, Int, String, String, String).self) {
+                events.append(Event(chain: chain, seq: seq, content: content, prevHash: prev, hash: hash))
+            }
+            return events
+        }
+    }
+
+    /// Recomputes every chain outside the database and names the first broken link.
+    static func firstBrokenLink(_ events: [Event]) -> String? {
+        var previous: [String: (seq: Int, hash: String)] = [:]
+        for event in events {
+            let expectedPrev = previous[event.chain]?.hash ?? String(repeating: "0", count: 64)
+            let expectedSeq = (previous[event.chain]?.seq ?? 0) + 1
+            if event.seq != expectedSeq { return "\(event.chain)#\(event.seq): sequence gap" }
+            if event.prevHash != expectedPrev { return "\(event.chain)#\(event.seq): previous hash differs" }
+            let preimage = "\(event.chain)\n\(event.seq)\n\(event.prevHash)\n\(event.content)"
+            let hash = SHA256.hash(data: Data(preimage.utf8)).map { String(format: "%02x", $0) }.joined()
+            if hash != event.hash { return "\(event.chain)#\(event.seq): hash differs" }
+            previous[event.chain] = (event.seq, event.hash)
+        }
+        return nil
+    }
+
+    @Test func chainsRecomputeAndHoldNoPersonalData() async throws {
+        try await withTestApp { app in
+            _ = try await app.makeWorld()
+            let events = try await Self.events(app)
+            #expect(events.count > 20)
+            #expect(Self.firstBrokenLink(events) == nil)
+            #expect(Set(events.map(\.chain)).contains("administration"))
+            for event in events {
+                #expect(!event.content.contains("@redress.test"), "\(event.content)")
+                #expect(!event.content.contains("消费者"))
+                #expect(!event.content.contains("13800000000"))
+            }
+            let registration = try #require(events.first { $0.content.contains("\"account.register\"") })
+            #expect(registration.content.contains("\"email\":{\"after\":{\"digest\":\"hmac-sha256:"))
+            #expect(registration.content.contains("\"phone\":{\"after\":{\"digest\":\"hmac-sha256:"))
+        }
+    }
+
+    @Test func aTamperedEventIsFound() async throws {
+        try await withTestApp { app in
+            _ = try await app.makeWorld()
+            try await app.asOwner { connection in
+                // A superuser can get past the triggers; the chain still tells.
+                try await connection.query("SET session_replication_role = replica", logger: TestDatabase.logger)
+                try await connection.query(
+                    "UPDATE audit_events SET content = replace(content, '平台B', '平台C') WHERE action = 'platform.create' AND content LIKE '%平台B%'",
+                    logger: TestDatabase.logger)
+            }
+            let broken = Self.firstBrokenLink(try await Self.events(app))
+            #expect(broken?.hasPrefix("administration#") == true)
+            #expect(broken?.hasSuffix("hash differs") == true)
+        }
+    }
+
+    @Test func eventsCannotBeChangedDeletedOrTruncatedByAnyone() async throws {
+        try await withTestApp { app in
+            _ = try await app.makeWorld()
+            for statement in ["UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events", "TRUNCATE audit_events",
+                              "TRUNCATE audit_chain_heads"] {
+                await #expect(throws: (any Error).self, "\(statement) as owner") {
+                    try await app.asOwner { try await $0.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger) }
+                }
+                await #expect(throws: (any Error).self, "\(statement) as request role") {
+                    try await app.asRequestRole { try await $0.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger) }
+                }
+            }
+            #expect(Self.firstBrokenLink(try await Self.events(app)) == nil)
+        }
+    }
+
+    @Test func concurrentAppendsToOneChainNeverFork() async throws {
+        try await withTestApp { app in
+            let actor = AuditActor.commandLine
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        try await app.store.transaction(as: .commandLine, origin: .commandLine) { transaction in
+                            try await transaction.record(
+                                AuditEntry(chain: "stress", action: "test.append", entityType: "test", entityID: UUID(), actor: actor,
+                                           changes: ["n": .init(after: .int(index))]))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let events = try await Self.events(app).filter { $0.chain == "stress" }
+            #expect(events.map(\.seq) == Array(1...40))
+            #expect(Self.firstBrokenLink(events) == nil)
+        }
+    }
+}

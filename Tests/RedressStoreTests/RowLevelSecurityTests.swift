@@ -1,0 +1,145 @@
+import Foundation
+import PostgresNIO
+import RedressCore
+@testable import RedressStore
+import Testing
+import TestSupport
+
+/// Proofs from the database's side: whatever the application does, the request role cannot see or
+/// change what row-level security does not allow.
+@Suite("Row-level security")
+struct RowLevelSecurityTests {
+    static func values<T: PostgresDecodable & Sendable>(_ connection: PostgresConnection, _ query: PostgresQuery, as: T.Type) async throws -> [T] {
+        var result: [T] = []
+        for try await value in try await connection.query(query, logger: TestDatabase.logger).decode(T.self) { result.append(value) }
+        return result
+    }
+
+    @Test func theRequestRoleIsNeitherOwnerNorSuperuserNorBypassesRowSecurity() async throws {
+        try await withTestApp { app in
+            try await app.asRequestRole { connection in
+                let attributes = try await Self.values(
+                    connection, "SELECT rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb OR rolreplication FROM pg_roles WHERE rolname = current_user",
+                    as: Bool.self)
+                #expect(attributes == [false])
+                let owned = try await Self.values(
+                    connection,
+                    """
+                    SELECT (SELECT count(*) FROM pg_class WHERE relowner = r.oid) + (SELECT count(*) FROM pg_namespace WHERE nspowner = r.oid)
+                         + (SELECT count(*) FROM pg_proc WHERE proowner = r.oid) + (SELECT count(*) FROM pg_type WHERE typowner = r.oid)
+                    FROM pg_roles r WHERE r.rolname = current_user
+                    """, as: Int.self)
+                #expect(owned == [0])
+                // An injected RESET ROLE changes nothing: the pool logs in as the request role itself.
+                try await connection.query("RESET ROLE", logger: TestDatabase.logger)
+                #expect(try await Self.values(connection, "SELECT current_user::text", as: String.self) == ["redress_request"])
+                await #expect(throws: (any Error).self) {
+                    try await connection.query("CREATE TABLE sneaky (id int)", logger: TestDatabase.logger)
+                }
+                await #expect(throws: (any Error).self) {
+                    try await connection.query("SELECT count(*) FROM redress_private.secrets", logger: TestDatabase.logger)
+                }
+            }
+        }
+    }
+
+    /// Read from pg_class, so that a table added later without row security fails here.
+    @Test func everyTableTheRequestRoleCanReachHasForcedRowSecurity() async throws {
+        try await withTestApp { app in
+            let tables = try await app.asRequestRole { connection in
+                try await Self.values(
+                    connection,
+                    """
+                    SELECT c.relname::text || ':' || c.relrowsecurity::text || ':' || c.relforcerowsecurity::text
+                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+                      AND (has_table_privilege(c.oid, 'SELECT') OR has_table_privilege(c.oid, 'INSERT')
+                           OR has_table_privilege(c.oid, 'UPDATE') OR has_table_privilege(c.oid, 'DELETE'))
+                    """, as: String.self)
+            }
+            #expect(tables.count >= 8)
+            for table in tables { #expect(table.hasSuffix(":true:true"), "\(table)") }
+        }
+    }
+
+    @Test func withNoIdentityTheRequestRoleReadsNothingAndGetsNoError() async throws {
+        try await withTestApp { app in
+            _ = try await app.makeWorld()
+            let tables = try await app.asRequestRole { connection in
+                try await Self.values(
+                    connection,
+                    """
+                    SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = 'public' AND c.relkind = 'r' AND has_table_privilege(c.oid, 'SELECT')
+                    """, as: String.self)
+            }
+            #expect(Set(tables).isSuperset(of: ["accounts", "sessions", "organizations", "platforms", "audit_events", "login_failures"]))
+            for table in tables {
+                let ownerCount = try await app.asOwner { try await Self.values($0, PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(table)"), as: Int.self) }
+                let requestCount = try await app.asRequestRole {
+                    try await Self.values($0, PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(table)"), as: Int.self)
+                }
+                #expect(requestCount == [0], "\(table)")
+                if table != "login_failures" { #expect(ownerCount.first ?? 0 > 0, "\(table) should have rows for this proof to mean anything") }
+            }
+        }
+    }
+
+    @Test func platformAsIdentitySeesNoneOfPlatformBsPeople() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let adminA = try #require(world.accounts["platform_admin_a"])
+            let identity = DatabaseIdentity(
+                role: "platform_admin", accountID: UUID(uuidString: adminA.id), organizationID: UUID(uuidString: world.platformA))
+            let (ownStaff, otherStaff, otherSessions, otherAudit) = try await app.store.transaction(as: identity, origin: .commandLine) { transaction in
+                func count(_ query: PostgresQuery) async throws -> Int {
+                    for try await value in try await transaction.query(query).decode(Int.self) { return value }
+                    return -1
+                }
+                let platformB = UUID(uuidString: world.platformB)!, merchantB = UUID(uuidString: world.merchantB)!
+                let platformA = UUID(uuidString: world.platformA)!
+                return (
+                    try await count("SELECT count(*)::int FROM accounts WHERE organization_id = \(platformA)"),
+                    // No WHERE at all: row-level security alone must hide B's accounts.
+                    try await count("SELECT count(*)::int FROM accounts WHERE organization_id IN (\(platformB), \(merchantB))"),
+                    try await count("SELECT count(*)::int FROM sessions s WHERE s.account_id <> \(UUID(uuidString: adminA.id)!)"),
+                    try await count("SELECT count(*)::int FROM audit_events")
+                )
+            }
+            #expect(ownStaff == 2)
+            #expect(otherStaff == 0)
+            #expect(otherSessions == 0)
+            #expect(otherAudit == 1)  // its own login, on its own account's chain
+            let everything = try await app.store.transaction(as: identity, origin: .commandLine) { transaction in
+                var count = 0
+                for try await _ in try await transaction.query("SELECT id FROM accounts") { count += 1 }
+                return count
+            }
+            #expect(everything == 3)  // A's two platform accounts and the staff of A's merchant
+        }
+    }
+
+    @Test func theDatabaseRefusesWritesThePolicyLayerWouldRefuse() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let adminB = try #require(world.accounts["platform_admin_b"])
+            let identity = DatabaseIdentity(
+                role: "platform_admin", accountID: UUID(uuidString: adminB.id), organizationID: UUID(uuidString: world.platformB))
+            await #expect(throws: RedressError.forbidden) {
+                try await app.store.transaction(as: identity, origin: .commandLine) { transaction in
+                    try await transaction.insertMerchant(
+                        MerchantRecord(platformID: UUID(uuidString: world.platformA)!, name: "跨平台", shopURL: nil),
+                        actor: AuditActor(accountID: UUID(uuidString: adminB.id), role: "platform_admin", organizationID: UUID(uuidString: world.platformB)))
+                }
+            }
+            let updated = try await app.store.transaction(as: identity, origin: .commandLine) { transaction in
+                var count = 0
+                for try await _ in try await transaction.query(
+                    "UPDATE platforms SET response_days = 30 WHERE id = \(UUID(uuidString: world.platformA)!) RETURNING id")
+                { count += 1 }
+                return count
+            }
+            #expect(updated == 0)
+        }
+    }
+}
