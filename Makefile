@@ -8,7 +8,8 @@ run:
 
 # Builds and runs every test against a throw-away PostgreSQL started for the run.
 test:
-	Deploy/with-test-postgres.sh swift test
+	swift build --build-tests
+	Deploy/with-test-postgres.sh swift test --skip-build
 
 build:
 	swift build

@@ -43,12 +43,13 @@ extension Transaction {
     /// Inserts an account and records it on the administration chain (staff) or its own chain
     /// (a consumer's registration). A taken e-mail is `email_taken`.
     public func insertAccount(_ account: NewAccount, actor: AuditActor) async throws -> AccountRecord {
+        let createdAt = Date()
         do {
             try await query(
                 """
-                INSERT INTO accounts (id, email, display_name, phone, password_hash, role, organization_id)
+                INSERT INTO accounts (id, email, display_name, phone, password_hash, role, organization_id, created_at)
                 VALUES (\(account.id), \(account.email), \(account.displayName), \(account.phone),
-                        \(account.passwordHash), \(account.role.rawValue), \(account.organizationID))
+                        \(account.passwordHash), \(account.role.rawValue), \(account.organizationID), \(createdAt))
                 """)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw RedressError(.emailTaken)
@@ -68,7 +69,7 @@ extension Transaction {
                 entityType: "account", entityID: account.id, actor: actor, changes: changes))
         return AccountRecord(
             id: account.id, email: account.email, displayName: account.displayName, phone: account.phone,
-            role: account.role, organizationID: account.organizationID, createdAt: Date())
+            role: account.role, organizationID: account.organizationID, createdAt: createdAt)
     }
 
     public func account(id: UUID) async throws -> AccountRecord? {

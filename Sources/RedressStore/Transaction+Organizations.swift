@@ -87,7 +87,7 @@ extension Transaction {
     // MARK: Platforms
 
     public func insertPlatform(_ platform: PlatformRecord, actor: AuditActor) async throws {
-        try await insertOrganization(id: platform.id, kind: .platform, name: platform.name, platformID: nil)
+        try await insertOrganization(id: platform.id, kind: .platform, name: platform.name, platformID: nil, createdAt: platform.createdAt)
         try await query(
             """
             INSERT INTO platforms (id, company_name, credit_code, registered_address, website, response_days,
@@ -179,7 +179,7 @@ extension Transaction {
     // MARK: Merchants
 
     public func insertMerchant(_ merchant: MerchantRecord, actor: AuditActor) async throws {
-        try await insertOrganization(id: merchant.id, kind: .merchant, name: merchant.name, platformID: merchant.platformID)
+        try await insertOrganization(id: merchant.id, kind: .merchant, name: merchant.name, platformID: merchant.platformID, createdAt: merchant.createdAt)
         try await query(
             "INSERT INTO merchants (id, platform_id, shop_url) VALUES (\(merchant.id), \(merchant.platformID), \(merchant.shopURL))")
         try await record(
@@ -213,7 +213,7 @@ extension Transaction {
     // MARK: Mediation bodies
 
     public func insertMediationBody(_ body: MediationBodyRecord, actor: AuditActor) async throws {
-        try await insertOrganization(id: body.id, kind: .mediationBody, name: body.name, platformID: nil)
+        try await insertOrganization(id: body.id, kind: .mediationBody, name: body.name, platformID: nil, createdAt: body.createdAt)
         try await query(
             "INSERT INTO mediation_bodies (id, kind, region) VALUES (\(body.id), \(body.kind.rawValue), \(body.region))")
         try await record(
@@ -263,9 +263,13 @@ extension Transaction {
         return ids
     }
 
-    private func insertOrganization(id: UUID, kind: OrganizationKind, name: String, platformID: UUID?) async throws {
+    /// The creation time comes from the caller, so that the answer shows exactly what is stored.
+    private func insertOrganization(id: UUID, kind: OrganizationKind, name: String, platformID: UUID?, createdAt: Date) async throws {
         try await query(
-            "INSERT INTO organizations (id, kind, name, platform_id) VALUES (\(id), \(kind.rawValue), \(name), \(platformID))")
+            """
+            INSERT INTO organizations (id, kind, name, platform_id, created_at)
+            VALUES (\(id), \(kind.rawValue), \(name), \(platformID), \(createdAt))
+            """)
     }
 
     static func auditID(_ id: UUID?) -> AuditValue {

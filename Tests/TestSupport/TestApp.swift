@@ -13,6 +13,8 @@ public struct TestApp: Sendable {
     public let client: any TestClientProtocol
     public let database: TestDatabase.Copy
     public let store: Database
+    /// The route table the application was built from.
+    public let endpoints: [Endpoint]
 
     /// Sends a request; `json` is encoded as the body with `Content-Type: application/json`.
     public func request(
@@ -58,7 +60,7 @@ public func withTestApp<T: Sendable>(
         let dependencies = try await AppDependencies.make(database: store, configuration: configuration)
         let app = buildApplication(dependencies, services: [client], logger: logger)
         let result = try await app.test(setup) { testClient in
-            try await body(TestApp(client: testClient, database: copy, store: store))
+            try await body(TestApp(client: testClient, database: copy, store: store, endpoints: apiEndpoints(dependencies)))
         }
         try? await TestDatabase.shared.drop(copy)
         return result

@@ -1,0 +1,131 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import RedressAPI
+import RedressStore
+import Testing
+import TestSupport
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+@Suite("Over a real socket")
+struct LiveServerTests {
+    @Test func failedLoginsAreLimitedPerClientAddress() async throws {
+        var configuration = testConfiguration()
+        configuration.loginThrottle = LoginThrottle(window: .seconds(900), perAccount: 5, perAddress: 3)
+        try await withTestApp(.live, configuration: configuration) { app in
+            // Three accounts, one failure each, all from 127.0.0.1: the address reaches its limit.
+            for index in 0..<3 {
+                let response = try await app.request(.post, "/api/v1/auth/login", json: ["email": "guess\(index)@redress.test", "password": "wrong-password"])
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.init("X-Request-Id")!] != nil)
+            }
+            let limited = try await app.request(.post, "/api/v1/auth/login", json: ["email": "guess9@redress.test", "password": "wrong-password"])
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[.retryAfter] != nil)
+            // The failures were recorded under the address, not under a name anyone could read.
+            let subjects: [String] = try await app.asOwner { connection in
+                var values: [String] = []
+                for try await subject in try await connection.query("SELECT DISTINCT subject FROM login_failures", logger: TestDatabase.logger).decode(String.self) {
+                    values.append(subject)
+                }
+                return values
+            }
+            #expect(subjects.contains("address:127.0.0.1"))
+            #expect(!subjects.contains { $0.contains("guess") })
+        }
+    }
+}
+
+/// The `redress` executable itself, as a newcomer runs it: no DATABASE_URL, a private PostgreSQL.
+@Suite("The redress command", .serialized)
+struct RedressCommandTests {
+    static let executable = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug/redress")
+
+    /// Port 0 asks the kernel; the tiny race with another process is acceptable in a test.
+    static func freePort() -> Int { Socket.loopbackPort() }
+
+    static func start(dataDir: URL, port: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["serve", "--port", String(port), "--data-dir", dataDir.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = nil
+        environment["REDRESS_BCRYPT_COST"] = "10"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func status(_ url: URL) async -> Int? {
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 2
+        guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
+        return (response as? HTTPURLResponse)?.statusCode
+    }
+
+    static func waitForReady(port: Int, process: Process) async -> Bool {
+        for _ in 0..<300 where process.isRunning {
+            if await status(URL(string: "http://127.0.0.1:\(port)/ready")!) == 200 { return true }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return false
+    }
+
+    static func waitForExit(_ process: Process) async -> Int32? {
+        for _ in 0..<300 where process.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    @Test func servesOnItsOwnDatabaseRestartsOnItAndStopsEverything() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable.path), "build the executable first (make test does)")
+        let dataDir = URL(fileURLWithPath: "/tmp/redress-command-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dataDir) }
+        for round in 1...2 {
+            let port = Self.freePort()
+            let process = try Self.start(dataDir: dataDir, port: port)
+            #expect(await Self.waitForReady(port: port, process: process), "round \(round): /ready never answered 200")
+            if round == 1 {
+                // Something to find again after the restart.
+                var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/auth/register")!)
+                request.httpMethod = "POST"
+                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                request.httpBody = Data(#"{"email":"kept@redress.test","password":"Mediation-2026!","display_name":"K"}"#.utf8)
+                let (_, response) = try await URLSession.shared.data(for: request)
+                #expect((response as? HTTPURLResponse)?.statusCode == 201)
+            } else {
+                var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/auth/login")!)
+                request.httpMethod = "POST"
+                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                request.httpBody = Data(#"{"email":"kept@redress.test","password":"Mediation-2026!"}"#.utf8)
+                let (_, response) = try await URLSession.shared.data(for: request)
+                #expect((response as? HTTPURLResponse)?.statusCode == 200)
+            }
+            kill(process.processIdentifier, SIGTERM)
+            #expect(await Self.waitForExit(process) == 0, "round \(round): SIGTERM must exit 0")
+            #expect(!FileManager.default.fileExists(atPath: dataDir.appendingPathComponent("pgdata/postmaster.pid").path),
+                    "round \(round): the private PostgreSQL must be stopped")
+        }
+        let credentials = try FileManager.default.attributesOfItem(atPath: dataDir.appendingPathComponent("credentials.json").path)
+        #expect(credentials[.posixPermissions] as? Int == 0o600)
+    }
+}
+
+enum Socket {
+    /// A free TCP port on loopback.
+    static func loopbackPort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
