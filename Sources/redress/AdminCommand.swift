@@ -8,7 +8,25 @@ import RedressStore
 
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "admin", abstract: "Manage administrator accounts.", subcommands: [Create.self])
+        commandName: "admin", abstract: "Manage administrator accounts.", subcommands: [Create.self, HashCost.self])
+
+    /// Measures bcrypt on this machine, to choose REDRESS_BCRYPT_COST (each step doubles the time).
+    struct HashCost: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "hash-cost", abstract: "Print how long one password hash takes at each bcrypt cost.")
+
+        @Option(help: "Hashes to time per cost.") var rounds = 5
+
+        func run() async throws {
+            for cost in 10...13 {
+                let hasher = PasswordHasher(cost: UInt8(cost))
+                let start = ContinuousClock.now
+                for _ in 0..<max(rounds, 1) { _ = try await hasher.hash("measure-this-password") }
+                let each = (ContinuousClock.now - start) / max(rounds, 1)
+                print("bcrypt cost \(cost): \(each.formatted(.units(allowed: [.milliseconds], fractionalPart: .show(length: 1)))) per hash")
+            }
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
