@@ -177,3 +177,20 @@ extension Parameters {
         return value
     }
 }
+
+/// A resource id as the API writes it: a lower-case UUID, as PostgreSQL and the audit trail write it.
+struct ResourceID: Encodable, Sendable, Equatable {
+    let value: UUID
+
+    init(_ value: UUID) { self.value = value }
+
+    init?(_ value: UUID?) {
+        guard let value else { return nil }
+        self.value = value
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value.uuidString.lowercased())
+    }
+}

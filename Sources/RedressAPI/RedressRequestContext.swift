@@ -13,6 +13,9 @@ public struct RedressRequestContext: RequestContext {
     public var requestID: String = ""
     public var language: Language = .zhCN
     public let clientAddress: String?
+    /// Shared by every copy of this context: what inner middleware learns that the access log,
+    /// which wraps it, reports.
+    let facts = RequestFacts()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -22,4 +25,16 @@ public struct RedressRequestContext: RequestContext {
     public var origin: RequestOrigin { RequestOrigin(requestID: requestID, clientAddress: clientAddress) }
     public var identity: DatabaseIdentity { DatabaseIdentity(principal) }
     public var auditActor: AuditActor { AuditActor(principal) }
+}
+
+/// Facts about a request, written by inner middleware and read by outer middleware. (The context is a
+/// value: a change made further in is not seen further out.)
+final class RequestFacts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _accountID: UUID?
+
+    var accountID: UUID? {
+        get { lock.withLock { _accountID } }
+        set { lock.withLock { _accountID = newValue } }
+    }
 }

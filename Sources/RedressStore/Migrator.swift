@@ -13,6 +13,7 @@ public struct Migrator: Sendable {
         case schemaMissing(String)
         case invalidRoleName(String)
         case secretUnavailable(String)
+        case roleSetupFailed(role: String, reason: String)
 
         public var description: String {
             switch self {
@@ -21,6 +22,7 @@ public struct Migrator: Sendable {
             case .fileFailed(let file, let underlying): "migration \(file) failed: \(underlying)"
             case .schemaMissing(let path): "no migrations found in \(path)"
             case .invalidRoleName(let name): "invalid request role name \(name): use lower-case letters, digits and _"
+            case .roleSetupFailed(let role, let reason): "the request role \(role) could not be set up: \(reason)"
             case .secretUnavailable(let name): "the secret \(name) could not be read back from redress_private.secrets"
             }
         }
@@ -134,7 +136,7 @@ public struct Migrator: Sendable {
             password = try await secret(named: "request_role_password", on: connection) { SecureRandom.token(bytes: 24) }
         }
         let literal = "'" + password.replacingOccurrences(of: "'", with: "''") + "'"
-        let attributes = "LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD \(literal)"
+        let database = ownerURL.database.replacingOccurrences(of: "\"", with: "\"\"")
         // Roles are shared by every database of the server, so migrations of other databases may be
         // setting up the same role at this moment: a lost race is retried.
         for attempt in 1...5 {
@@ -142,17 +144,36 @@ public struct Migrator: Sendable {
                 let exists = try await connection.query(
                     "SELECT 1 FROM pg_roles WHERE rolname = \(name)", logger: logger
                 ).collect().count > 0
-                // Role statements take no bound parameters: the name is checked above, the password quoted.
+                // Role statements take no bound parameters: the name is checked above, the password
+                // quoted. ALTER may not even mention SUPERUSER, REPLICATION or BYPASSRLS unless the
+                // owner is a superuser, so an existing role's attributes are checked below instead.
+                let roleStatement =
+                    exists
+                    ? "ALTER ROLE \"\(name)\" WITH LOGIN INHERIT NOCREATEDB NOCREATEROLE PASSWORD \(literal)"
+                    : "CREATE ROLE \"\(name)\" WITH LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD \(literal)"
                 try await execute(
                     """
-                    \(exists ? "ALTER" : "CREATE") ROLE "\(name)" WITH \(attributes);
+                    \(roleStatement);
                     GRANT redress_app TO "\(name)";
-                    GRANT CONNECT ON DATABASE "\(ownerURL.database.replacingOccurrences(of: "\"", with: "\"\""))" TO "\(name)";
+                    GRANT CONNECT ON DATABASE "\(database)" TO "\(name)";
                     """, on: connection)
                 break
-            } catch let error as PSQLError where attempt < 5 && ["23505", "42710", "XX000", "40001"].contains(error.serverInfo?[.sqlState] ?? "") {
-                try await Task.sleep(for: .milliseconds(50 * attempt))
+            } catch let error as PSQLError {
+                let state = error.serverInfo?[.sqlState] ?? ""
+                if attempt < 5 && ["23505", "42710", "XX000", "40001"].contains(state) {
+                    try await Task.sleep(for: .milliseconds(50 * attempt))
+                    continue
+                }
+                // Never rethrow the error itself: its query holds the password.
+                throw Failure.roleSetupFailed(role: name, reason: "\(state) \(error.serverInfo?[.message] ?? "unknown error")")
             }
+        }
+        var privileged = true
+        let rows = try await connection.query(
+            "SELECT rolsuper OR rolbypassrls OR rolreplication FROM pg_roles WHERE rolname = \(name)", logger: logger)
+        for try await flag in rows.decode(Bool.self) { privileged = flag }
+        if privileged {
+            throw Failure.roleSetupFailed(role: name, reason: "it is a superuser or may bypass row-level security or replicate; remove those attributes")
         }
         return (requestURL ?? ownerURL).with(username: name, password: password)
     }

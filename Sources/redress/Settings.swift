@@ -89,7 +89,7 @@ func withOwnerDatabase<T>(
 ) async throws -> T {
     if let url = settings.databaseURL {
         logger.notice("using the configured PostgreSQL", metadata: ["address": "\(url)"])
-        return try await body(url, {})
+        return try await CommandFailure.wrap { try await body(url, {}) }
     }
     let embedded = EmbeddedPostgres(folder: URL(fileURLWithPath: dataDir), logger: logger)
     // Until the service's own graceful shutdown takes over, a SIGTERM or SIGINT must still stop the
@@ -102,7 +102,7 @@ func withOwnerDatabase<T>(
     defer { guardian.cancel() }
     do {
         let url = try await embedded.start()
-        let result = try await body(url, { guardian.cancel() })
+        let result = try await CommandFailure.wrap { try await body(url, { guardian.cancel() }) }
         await embedded.stop()
         return result
     } catch {

@@ -118,7 +118,7 @@ struct AuthController {
 struct AccountResponse: Encodable, Sendable {
     struct RoleGrant: Encodable, Sendable {
         let role: Role
-        let organizationID: UUID?
+        let organizationID: ResourceID?
 
         enum CodingKeys: String, CodingKey { case role, organizationID }
 
@@ -129,7 +129,7 @@ struct AccountResponse: Encodable, Sendable {
         }
     }
 
-    let id: UUID
+    let id: ResourceID
     let email: String
     let displayName: String
     let phone: String?
@@ -137,11 +137,11 @@ struct AccountResponse: Encodable, Sendable {
     let createdAt: Date
 
     init(_ account: AccountRecord) {
-        id = account.id
+        id = ResourceID(account.id)
         email = account.email
         displayName = account.displayName
         phone = account.phone
-        roles = [RoleGrant(role: account.role, organizationID: account.organizationID)]
+        roles = [RoleGrant(role: account.role, organizationID: ResourceID(account.organizationID))]
         createdAt = account.createdAt
     }
 }

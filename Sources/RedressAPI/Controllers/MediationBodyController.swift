@@ -48,14 +48,14 @@ struct MediationBodyController {
 }
 
 struct MediationBodyResponse: Encodable, Sendable {
-    let id: UUID
+    let id: ResourceID
     let name: String
     let kind: MediationBodyKind
     let region: String
     let createdAt: Date
 
     init(_ body: MediationBodyRecord) {
-        id = body.id
+        id = ResourceID(body.id)
         name = body.name
         kind = body.kind
         region = body.region

@@ -161,7 +161,7 @@ struct PlatformController {
 }
 
 struct PlatformResponse: Encodable, Sendable {
-    let id: UUID
+    let id: ResourceID
     let name: String
     let companyName: String
     let creditCode: String
@@ -170,11 +170,11 @@ struct PlatformResponse: Encodable, Sendable {
     let responseDays: Int
     let merchantFirst: Bool
     let merchantResponseDays: Int
-    let defaultMediationBodyID: UUID?
+    let defaultMediationBodyID: ResourceID?
     let createdAt: Date
 
     init(_ platform: PlatformRecord) {
-        id = platform.id
+        id = ResourceID(platform.id)
         name = platform.name
         companyName = platform.companyName
         creditCode = platform.creditCode
@@ -183,21 +183,21 @@ struct PlatformResponse: Encodable, Sendable {
         responseDays = platform.responseDays
         merchantFirst = platform.merchantFirst
         merchantResponseDays = platform.merchantResponseDays
-        defaultMediationBodyID = platform.defaultMediationBodyID
+        defaultMediationBodyID = ResourceID(platform.defaultMediationBodyID)
         createdAt = platform.createdAt
     }
 }
 
 struct MerchantResponse: Encodable, Sendable {
-    let id: UUID
-    let platformID: UUID
+    let id: ResourceID
+    let platformID: ResourceID
     let name: String
     let shopURL: String?
     let createdAt: Date
 
     init(_ merchant: MerchantRecord) {
-        id = merchant.id
-        platformID = merchant.platformID
+        id = ResourceID(merchant.id)
+        platformID = ResourceID(merchant.platformID)
         name = merchant.name
         shopURL = merchant.shopURL
         createdAt = merchant.createdAt

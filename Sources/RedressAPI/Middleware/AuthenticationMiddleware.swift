@@ -30,6 +30,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         context.principal = .account(session.actor)
         context.sessionDigest = digest
+        context.facts.accountID = session.actor.accountID
         context.logger[metadataKey: "account_id"] = .string(session.actor.accountID.uuidString.lowercased())
         return try await next(request, context)
     }

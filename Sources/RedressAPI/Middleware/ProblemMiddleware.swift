@@ -25,10 +25,15 @@ struct ProblemMiddleware: RouterMiddleware {
                 "method": .string(request.method.rawValue),
                 "route": .string(context.endpointPath ?? "unmatched"),
                 "status": .stringConvertible(response.status.code),
-                "duration_ms": .stringConvertible(Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000),
-                "account_id": .string(context.principal.actor?.accountID.uuidString.lowercased() ?? "-"),
+                "duration_ms": .stringConvertible(Self.milliseconds(elapsed)),
+                "account_id": .string(context.facts.accountID?.uuidString.lowercased() ?? "-"),
             ])
         return response
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return (Double(seconds) * 1000 + Double(attoseconds) / 1e15).rounded(toPlaces: 3)
     }
 
     static func redressError(for error: any Error, logger: Logger) -> RedressError {
@@ -85,5 +90,12 @@ struct ProblemMiddleware: RouterMiddleware {
             case .fields(let value): try container.encode(value)
             }
         }
+    }
+}
+
+extension Double {
+    func rounded(toPlaces places: Int) -> Double {
+        let factor = pow(10, Double(places))
+        return (self * factor).rounded() / factor
     }
 }
