@@ -200,11 +200,6 @@ struct AuthorizationMatrixTests {
     }
 
     static func auditEventCount(_ app: TestApp) async throws -> Int {
-        try await app.asOwner { connection in
-            for try await count in try await connection.query("SELECT count(*)::int FROM audit_events", logger: TestDatabase.logger).decode(Int.self) {
-                return count
-            }
-            return -1
-        }
+        try await app.asOwner { try await $0.scalar("SELECT count(*)::int FROM audit_events", as: Int.self) } ?? -1
     }
 }

@@ -59,12 +59,9 @@ struct OrganizationTests {
             #expect(changed.json["response_days"] as? Int == 7)  // untouched
             let cleared = try await app.request(.patch, path, token: world.token("platform_admin_a"), json: ["default_mediation_body_id": NSNull()])
             #expect(cleared.json["default_mediation_body_id"] == nil)
-            let content: String = try await app.asOwner { connection in
-                let rows = try await connection.query(
-                    "SELECT content FROM audit_events WHERE action = 'platform.update_policy' ORDER BY seq LIMIT 1", logger: TestDatabase.logger)
-                for try await content in rows.decode(String.self) { return content }
-                return ""
-            }
+            let content = try await app.asOwner {
+                try await $0.scalar("SELECT content FROM audit_events WHERE action = 'platform.update_policy' ORDER BY seq LIMIT 1", as: String.self)
+            } ?? ""
             #expect(content.contains("\"merchant_first\":{\"after\":true,\"before\":false}"))
             #expect(content.contains("\"merchant_response_days\":{\"after\":5,\"before\":3}"))
             #expect(!content.contains("response_days\":{\"after\":7"))

@@ -13,10 +13,7 @@ struct EmbeddedPostgresTests {
         let server = EmbeddedPostgres(folder: folder, logger: TestDatabase.logger)
         let first = try await server.start()
         #expect(first.host == "127.0.0.1")
-        let listen = try await TestDatabase.connect(first) { connection in
-            for try await value in try await connection.query("SHOW listen_addresses", logger: TestDatabase.logger).decode(String.self) { return value }
-            return ""
-        }
+        let listen = try await TestDatabase.connect(first) { try await $0.scalar("SHOW listen_addresses", as: String.self) }
         #expect(listen == "127.0.0.1")
         try await TestDatabase.connect(first) { try await $0.query("CREATE TABLE kept (id int)", logger: TestDatabase.logger) }
         let attributes = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("credentials.json").path)
@@ -29,12 +26,7 @@ struct EmbeddedPostgresTests {
         let again = EmbeddedPostgres(folder: folder, logger: TestDatabase.logger)
         let second = try await again.start()
         #expect(second.password == first.password)
-        let kept = try await TestDatabase.connect(second) { connection in
-            for try await count in try await connection.query("SELECT count(*)::int FROM pg_tables WHERE tablename = 'kept'", logger: TestDatabase.logger).decode(Int.self) {
-                return count
-            }
-            return -1
-        }
+        let kept = try await TestDatabase.connect(second) { try await $0.scalar("SELECT count(*)::int FROM pg_tables WHERE tablename = 'kept'", as: Int.self) }
         #expect(kept == 1)
         // A second server on the same folder is refused instead of stopping the first.
         await #expect(throws: EmbeddedPostgres.Failure.self) {

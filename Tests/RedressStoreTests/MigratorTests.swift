@@ -27,12 +27,7 @@ struct MigratorTests {
     }
 
     static func appliedCount(_ url: DatabaseURL) async throws -> Int {
-        try await TestDatabase.connect(url) { connection in
-            for try await count in try await connection.query("SELECT count(*)::int FROM redress_private.schema_migrations", logger: TestDatabase.logger).decode(Int.self) {
-                return count
-            }
-            return -1
-        }
+        try await TestDatabase.connect(url) { try await $0.scalar("SELECT count(*)::int FROM redress_private.schema_migrations") } ?? -1
     }
 
     @Test func concurrentMigrationsApplyEachFileOnceAndAgreeOnSecrets() async throws {
@@ -53,10 +48,7 @@ struct MigratorTests {
             #expect(again.auditKeyHex == results[0].auditKeyHex)
             #expect(try await Self.appliedCount(url) == files)
             // The request role can log in with what migration handed out.
-            let user = try await TestDatabase.connect(again.requestURL) { connection in
-                for try await name in try await connection.query("SELECT current_user::text", logger: TestDatabase.logger).decode(String.self) { return name }
-                return ""
-            }
+            let user = try await TestDatabase.connect(again.requestURL) { try await $0.scalar("SELECT current_user::text", as: String.self) }
             #expect(user == role.username)
         }
     }
@@ -96,12 +88,7 @@ struct MigratorTests {
             } catch let failure as Migrator.Failure {
                 #expect("\(failure)".contains("0001_broken.sql"))
             }
-            let tables = try await TestDatabase.connect(url) { connection in
-                for try await count in try await connection.query("SELECT count(*)::int FROM pg_tables WHERE tablename = 'first_table'", logger: TestDatabase.logger).decode(Int.self) {
-                    return count
-                }
-                return -1
-            }
+            let tables = try await TestDatabase.connect(url) { try await $0.scalar("SELECT count(*)::int FROM pg_tables WHERE tablename = 'first_table'", as: Int.self) }
             #expect(tables == 0)
         }
     }

@@ -93,16 +93,7 @@ public actor TestDatabase {
     /// Runs `body` on a connection to the server's `postgres` database as the superuser.
     @discardableResult
     public static func administer<T: Sendable>(_ server: DatabaseURL, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let connection = try await PostgresConnection.connect(
-            configuration: server.with(database: "postgres").connectionConfiguration(), id: 1, logger: logger)
-        do {
-            let result = try await body(connection)
-            try await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        try await connect(server.with(database: "postgres"), body)
     }
 
     /// Runs `body` on a connection to `url` (any role), closing it afterwards.
@@ -117,5 +108,13 @@ public actor TestDatabase {
             try? await connection.close()
             throw error
         }
+    }
+}
+
+extension PostgresConnection {
+    /// The first column of the first row, or `nil` when there is no row.
+    public func scalar<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type = T.self) async throws -> T? {
+        for try await value in try await self.query(query, logger: TestDatabase.logger).decode(T.self) { return value }
+        return nil
     }
 }
