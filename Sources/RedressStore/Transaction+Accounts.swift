@@ -114,6 +114,18 @@ extension Transaction {
         return Page(fetched: accounts, limit: page.limit) { PageCursor(createdAt: $0.createdAt, id: $0.id) }
     }
 
+    public func staffMember(id: UUID, in organizations: [UUID]?) async throws -> AccountRecord? {
+        let rows = try await query(
+            """
+            SELECT id, email, display_name, phone, role, organization_id, created_at
+            FROM accounts
+            WHERE id = \(id) AND role <> 'consumer'
+              AND (\(organizations == nil) OR organization_id = ANY(\(organizations ?? [])))
+            """)
+        for try await row in rows { return try Self.decodeAccount(row) }
+        return nil
+    }
+
     static func decodeAccount(_ row: PostgresRow) throws -> AccountRecord {
         let columns = row.makeRandomAccess()
         let roleName = try columns["role"].decode(String.self)

@@ -84,6 +84,11 @@ struct AuthorizationMatrixTests {
             name: "list staff", method: .get, path: { _ in "/api/v1/staff" }, body: nil,
             expected: only(["admin", "platform_admin_a", "platform_admin_b", "mediation_lead_a"], 200), writes: false),
         Row(
+            name: "read a staff member of platform A", method: .get,
+            path: { "/api/v1/staff/\($0.accounts["platform_staff_a"]!.id)" }, body: nil,
+            expected: only(["admin", "platform_admin_a"], 200).merging(["platform_admin_b": 404, "mediation_lead_a": 404]) { $1 },
+            writes: false),
+        Row(
             name: "create platform A staff", method: .post, path: { _ in "/api/v1/staff" },
             body: { world, n in
                 ["email": "pa\(n)@matrix.test", "password": worldPassword, "display_name": "客服\(n)", "role": "platform_staff",

@@ -14,6 +14,7 @@ struct StaffController {
         [
             Endpoint(.get, "/api/v1/staff", list),
             Endpoint(.post, "/api/v1/staff", create),
+            Endpoint(.get, "/api/v1/staff/:id", read),
         ]
     }
 
@@ -62,21 +63,37 @@ struct StaffController {
 
     @Sendable func list(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<AccountResponse>> {
         try Policy.authorize(context.principal, .listStaff)
-        guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
         let pageRequest = try request.pageRequest()
         let page = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            let scope: [UUID]?
-            switch actor.role {
-            case .admin:
-                scope = nil
-            case .platformAdmin:
-                guard let platform = actor.organizationID else { throw RedressError.forbidden }
-                scope = [platform] + (try await transaction.merchantIDs(platformID: platform))
-            default:
-                scope = actor.organizationID.map { [$0] } ?? []
-            }
-            return try await transaction.staff(in: scope, page: pageRequest)
+            try await transaction.staff(in: try await Self.organizations(managedBy: context.principal, transaction), page: pageRequest)
         }
         return JSONResponse(body: PageResponse(page, AccountResponse.init))
+    }
+
+    /// One staff account; one the caller does not manage is not found, whoever it belongs to.
+    @Sendable func read(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<AccountResponse> {
+        try Policy.authorize(context.principal, .listStaff)
+        let id = try context.parameters.id()
+        let account = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await transaction.staffMember(id: id, in: try await Self.organizations(managedBy: context.principal, transaction))
+        }
+        guard let account else { throw RedressError.notFound }
+        return JSONResponse(body: AccountResponse(account))
+    }
+
+    /// The organisations whose staff the caller manages; `nil` for all (an admin).
+    static func organizations(managedBy principal: Principal, _ transaction: Transaction) async throws -> [UUID]? {
+        guard let actor = principal.actor else { throw RedressError.unauthenticated }
+        switch actor.role {
+        case .admin:
+            return nil
+        case .platformAdmin:
+            guard let platform = actor.organizationID else { return [] }
+            return [platform] + (try await transaction.merchantIDs(platformID: platform))
+        case .mediationLead:
+            return actor.organizationID.map { [$0] } ?? []
+        default:
+            return []
+        }
     }
 }
