@@ -98,7 +98,8 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         ]
         Self.dropPrivileges(child, to: runAs)
         if !FileManager.default.fileExists(atPath: logFile.path) {
-            FileManager.default.createFile(atPath: logFile.path, contents: nil)
+            // The server log can quote failed statements: only the service's user may read it.
+            FileManager.default.createFile(atPath: logFile.path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         let log = try FileHandle(forWritingTo: logFile)
         try log.seekToEnd()
