@@ -1,4 +1,5 @@
 import Foundation
+import RedressCore
 import RedressStore
 
 /// The settings of the HTTP service, read once at start (see Docs/configuration.md).
@@ -12,10 +13,15 @@ public struct APIConfiguration: Sendable {
     /// bcrypt cost factor; 10 is OWASP's minimum.
     public var bcryptCost: UInt8
     public var loginThrottle: LoginThrottle
+    /// The zone working days are counted in.
+    public var timeZone: TimeZone
+    /// The one source of the current time.
+    public var clock: any RedressClock
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxJSONBodyBytes: Int = 64 * 1024,
-        sessionLifetime: Duration = .seconds(12 * 3600), bcryptCost: UInt8 = 12, loginThrottle: LoginThrottle = LoginThrottle()
+        sessionLifetime: Duration = .seconds(12 * 3600), bcryptCost: UInt8 = 12, loginThrottle: LoginThrottle = LoginThrottle(),
+        timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!, clock: any RedressClock = SystemClock()
     ) {
         self.host = host
         self.port = port
@@ -23,5 +29,7 @@ public struct APIConfiguration: Sendable {
         self.sessionLifetime = sessionLifetime
         self.bcryptCost = bcryptCost
         self.loginThrottle = loginThrottle
+        self.timeZone = timeZone
+        self.clock = clock
     }
 }

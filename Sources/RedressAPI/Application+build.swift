@@ -35,6 +35,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + PlatformController(database: database, configuration: configuration).endpoints
         + MediationBodyController(database: database, configuration: configuration).endpoints
         + StaffController(database: database, hasher: dependencies.hasher, configuration: configuration).endpoints
+        + CalendarController(database: database, configuration: configuration).endpoints
 }
 
 public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {

@@ -33,6 +33,8 @@ public enum Operation: Sendable, Equatable {
     /// Creating an account with `role` in `organization` (`nil` for auditors and admins).
     case createStaff(role: Role, organization: OrganizationRef?)
     case listStaff
+    case readCalendar
+    case manageCalendar
 }
 
 /// The one place that answers "may this principal do this operation to this resource". Deny by default:
@@ -45,7 +47,7 @@ public enum Policy {
 
     public static func isAllowed(_ principal: Principal, _ operation: Operation) -> Bool {
         switch operation {
-        case .register, .login, .listPlatforms, .readPlatform, .listMerchants, .listMediationBodies:
+        case .register, .login, .listPlatforms, .readPlatform, .listMerchants, .listMediationBodies, .readCalendar:
             return true
         default:
             break
@@ -54,7 +56,7 @@ public enum Policy {
         switch operation {
         case .logout, .readOwnAccount:
             return true
-        case .createPlatform, .createMediationBody:
+        case .createPlatform, .createMediationBody, .manageCalendar:
             return actor.role == .admin
         case .updatePlatform(let platformID), .createMerchant(let platformID):
             return actor.role == .admin || (actor.role == .platformAdmin && actor.organizationID == platformID)
@@ -62,7 +64,7 @@ public enum Policy {
             return [.admin, .platformAdmin, .mediationLead].contains(actor.role)
         case .createStaff(let role, let organization):
             return mayCreate(role: role, in: organization, actor: actor)
-        case .register, .login, .listPlatforms, .readPlatform, .listMerchants, .listMediationBodies:
+        case .register, .login, .listPlatforms, .readPlatform, .listMerchants, .listMediationBodies, .readCalendar:
             return true
         }
     }

@@ -51,11 +51,13 @@ public struct RequestOrigin: Sendable, Equatable {
 /// nothing outlives the transaction on a pooled connection).
 public final class Database: Sendable {
     public let client: PostgresClient
+    public let clock: any RedressClock
     let auditKey: SymmetricKey
     let logger: Logger
 
-    public init(client: PostgresClient, auditKeyHex: String, logger: Logger) {
+    public init(client: PostgresClient, auditKeyHex: String, clock: any RedressClock = SystemClock(), logger: Logger) {
         self.client = client
+        self.clock = clock
         self.auditKey = SymmetricKey(data: Array(hexString: auditKeyHex))
         self.logger = logger
     }
@@ -75,7 +77,7 @@ public final class Database: Sendable {
                            set_config('redress.auth_email', \(identity.authEmail ?? ""), true),
                            set_config('redress.session_digest', \(identity.sessionDigestHex ?? ""), true)
                     """, logger: logger)
-                let transaction = Transaction(connection: connection, logger: logger, auditKey: auditKey, origin: origin)
+                let transaction = Transaction(connection: connection, logger: logger, auditKey: auditKey, origin: origin, now: clock.now())
                 return try await work(transaction)
             }
         } catch let error as PostgresTransactionError {
@@ -113,6 +115,8 @@ public struct Transaction: Sendable {
     public let logger: Logger
     let auditKey: SymmetricKey
     public let origin: RequestOrigin
+    /// The service clock's time when the transaction began: every time this transaction records.
+    public let now: Date
 
     @discardableResult
     public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
@@ -120,8 +124,8 @@ public struct Transaction: Sendable {
     }
 
     /// Appends an event to its audit chain. The database assigns the sequence number and the hashes.
-    public func record(_ entry: AuditEntry, at time: Date = Date()) async throws {
-        let occurredAt = Date(timeIntervalSince1970: (time.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+    public func record(_ entry: AuditEntry) async throws {
+        let occurredAt = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         let content = AuditContent(entry: entry, occurredAt: occurredAt, origin: origin, key: auditKey).canonicalJSON()
         try await query(
             """

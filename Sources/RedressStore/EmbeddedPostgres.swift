@@ -99,7 +99,7 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         Self.dropPrivileges(child, to: runAs)
         if !FileManager.default.fileExists(atPath: logFile.path) {
             // The server log can quote failed statements: only the service's user may read it.
-            FileManager.default.createFile(atPath: logFile.path, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         let log = try FileHandle(forWritingTo: logFile)
         try log.seekToEnd()
@@ -160,7 +160,8 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     private func initialise(bin: URL, credentials: Credentials, runAs: (uid: uid_t, gid: gid_t)?) throws {
         try FileManager.default.createDirectory(at: clusterFolder, withIntermediateDirectories: true)
         let passwordFile = folder.appendingPathComponent("initdb-password")
-        FileManager.default.createFile(atPath: passwordFile.path, contents: Data(credentials.password.utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: passwordFile.path, contents: Data(credentials.password.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw CocoaError(.fileWriteUnknown) }
         defer { try? FileManager.default.removeItem(at: passwordFile) }
         if let runAs {
             chown(clusterFolder.path, runAs.uid, runAs.gid)

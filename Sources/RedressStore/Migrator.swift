@@ -113,7 +113,7 @@ public struct Migrator: Sendable {
                 try await connection.query("COMMIT", logger: logger)
                 logger.info("applied migration", metadata: ["file": "\(file.name)"])
             } catch {
-                try? await connection.query("ROLLBACK", logger: logger)
+                _ = try? await connection.query("ROLLBACK", logger: logger)
                 throw Failure.fileFailed(file: file.name, underlying: String(reflecting: error))
             }
         }

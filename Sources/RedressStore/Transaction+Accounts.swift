@@ -43,7 +43,7 @@ extension Transaction {
     /// Inserts an account and records it on the administration chain (staff) or its own chain
     /// (a consumer's registration). A taken e-mail is `email_taken`.
     public func insertAccount(_ account: NewAccount, actor: AuditActor) async throws -> AccountRecord {
-        let createdAt = Date()
+        let createdAt = now
         do {
             try await query(
                 """

@@ -18,7 +18,7 @@ public struct PlatformRecord: Sendable, Equatable {
     public init(
         id: UUID = UUID(), name: String, companyName: String, creditCode: String, registeredAddress: String,
         website: String?, responseDays: Int, merchantFirst: Bool, merchantResponseDays: Int,
-        defaultMediationBodyID: UUID?, createdAt: Date = Date()
+        defaultMediationBodyID: UUID?, createdAt: Date
     ) {
         self.id = id
         self.name = name
@@ -41,7 +41,7 @@ public struct MerchantRecord: Sendable, Equatable {
     public var shopURL: String?
     public var createdAt: Date
 
-    public init(id: UUID = UUID(), platformID: UUID, name: String, shopURL: String?, createdAt: Date = Date()) {
+    public init(id: UUID = UUID(), platformID: UUID, name: String, shopURL: String?, createdAt: Date) {
         self.id = id
         self.platformID = platformID
         self.name = name
@@ -57,7 +57,7 @@ public struct MediationBodyRecord: Sendable, Equatable {
     public var region: String
     public var createdAt: Date
 
-    public init(id: UUID = UUID(), name: String, kind: MediationBodyKind, region: String, createdAt: Date = Date()) {
+    public init(id: UUID = UUID(), name: String, kind: MediationBodyKind, region: String, createdAt: Date) {
         self.id = id
         self.name = name
         self.kind = kind

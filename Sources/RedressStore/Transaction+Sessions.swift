@@ -12,8 +12,8 @@ extension Transaction {
     public func insertSession(digest: [UInt8], accountID: UUID, expiresAt: Date, actor: AuditActor) async throws {
         try await query(
             """
-            INSERT INTO sessions (token_digest, account_id, expires_at)
-            VALUES (\(PostgresByteBuffer(digest)), \(accountID), \(expiresAt))
+            INSERT INTO sessions (token_digest, account_id, created_at, expires_at)
+            VALUES (\(PostgresByteBuffer(digest)), \(accountID), \(now), \(expiresAt))
             """)
         try await record(
             AuditEntry(
@@ -29,7 +29,7 @@ extension Transaction {
             FROM sessions s
             JOIN accounts a ON a.id = s.account_id
             LEFT JOIN organizations o ON o.id = a.organization_id
-            WHERE s.token_digest = \(PostgresByteBuffer(digest)) AND s.revoked_at IS NULL AND s.expires_at > now()
+            WHERE s.token_digest = \(PostgresByteBuffer(digest)) AND s.revoked_at IS NULL AND s.expires_at > \(now)
             """)
         for try await (id, roleName, organizationID, kind, merchantPlatform, expiresAt) in rows.decode(
             (UUID, String, UUID?, String?, UUID?, Date).self)
@@ -48,7 +48,7 @@ extension Transaction {
         guard let accountID = actor.accountID else { return false }
         let rows = try await query(
             """
-            UPDATE sessions SET revoked_at = now()
+            UPDATE sessions SET revoked_at = \(now)
             WHERE token_digest = \(PostgresByteBuffer(digest)) AND account_id = \(accountID) AND revoked_at IS NULL
             RETURNING account_id
             """)

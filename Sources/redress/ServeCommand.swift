@@ -19,11 +19,14 @@ struct ServeCommand: AsyncParsableCommand {
         if let host { settings.host = host }
         if let port { settings.port = port }
         let logger = settings.logger()
+        if let frozen = settings.frozenNow {
+            logger.warning("the clock is frozen by REDRESS_NOW: deadlines and audit times use this instant, not the real time", metadata: ["now": "\(frozen)"])
+        }
         try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL, handOverSignals in
             let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
             let client = makeRequestClient(secrets, settings: settings, logger: logger)
             let dependencies = try await AppDependencies.make(
-                database: Database(client: client, auditKeyHex: secrets.auditKeyHex, logger: logger),
+                database: Database(client: client, auditKeyHex: secrets.auditKeyHex, clock: settings.clock, logger: logger),
                 configuration: settings.apiConfiguration)
             handOverSignals()
             // Returns after a graceful shutdown: in-flight requests drained, the server closed.

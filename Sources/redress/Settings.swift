@@ -4,6 +4,7 @@ import Logging
 import PostgresNIO
 import Logging
 import RedressAPI
+import RedressCore
 import RedressStore
 
 /// The options every subcommand that touches the database shares.
@@ -23,6 +24,10 @@ struct Settings {
     var bcryptCost = 12
     var poolSize = 20
     var logLevel = Logger.Level.info
+    var timeZone = TimeZone(identifier: "Asia/Shanghai")!
+    /// Set by REDRESS_NOW: the service's clock stands still at this instant.
+    var frozenNow: Date?
+    var deadlineJobSeconds = 60
 
     struct Invalid: Error, CustomStringConvertible {
         let problems: [String]
@@ -56,6 +61,25 @@ struct Settings {
         integer("REDRESS_SESSION_HOURS", 1...(24 * 90), &settings.sessionHours)
         integer("REDRESS_BCRYPT_COST", 10...16, &settings.bcryptCost)
         integer("REDRESS_DB_POOL_SIZE", 1...500, &settings.poolSize)
+        integer("REDRESS_DEADLINE_JOB_SECONDS", 1...86_400, &settings.deadlineJobSeconds)
+        if let zone = environment["REDRESS_TIME_ZONE"], !zone.isEmpty {
+            if let parsed = TimeZone(identifier: zone) {
+                settings.timeZone = parsed
+            } else {
+                problems.append("REDRESS_TIME_ZONE must be an IANA time zone such as Asia/Shanghai, not \(zone)")
+            }
+        }
+        if let now = environment["REDRESS_NOW"], !now.isEmpty {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let withFraction = formatter.date(from: now)
+            formatter.formatOptions = [.withInternetDateTime]
+            if let instant = withFraction ?? formatter.date(from: now) {
+                settings.frozenNow = instant
+            } else {
+                problems.append("REDRESS_NOW must be an RFC 3339 instant such as 2026-10-13T09:00:00+08:00, not \(now)")
+            }
+        }
         if let level = environment["REDRESS_LOG_LEVEL"], !level.isEmpty {
             if let parsed = Logger.Level(rawValue: level) {
                 settings.logLevel = parsed
@@ -67,10 +91,15 @@ struct Settings {
         return settings
     }
 
+    var clock: any RedressClock {
+        frozenNow.map { FrozenClock($0) } ?? SystemClock()
+    }
+
     var apiConfiguration: APIConfiguration {
         APIConfiguration(
             host: host, port: port, maxJSONBodyBytes: maxJSONBodyBytes,
-            sessionLifetime: .seconds(sessionHours * 3600), bcryptCost: UInt8(bcryptCost))
+            sessionLifetime: .seconds(sessionHours * 3600), bcryptCost: UInt8(bcryptCost),
+            timeZone: timeZone, clock: clock)
     }
 
     func logger() -> Logger {

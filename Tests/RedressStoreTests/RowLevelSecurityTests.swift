@@ -128,7 +128,7 @@ struct RowLevelSecurityTests {
             await #expect(throws: RedressError.forbidden) {
                 try await app.store.transaction(as: identity, origin: .commandLine) { transaction in
                     try await transaction.insertMerchant(
-                        MerchantRecord(platformID: UUID(uuidString: world.platformA)!, name: "跨平台", shopURL: nil),
+                        MerchantRecord(platformID: UUID(uuidString: world.platformA)!, name: "跨平台", shopURL: nil, createdAt: transaction.now),
                         actor: AuditActor(accountID: UUID(uuidString: adminB.id), role: "platform_admin", organizationID: UUID(uuidString: world.platformB)))
                 }
             }

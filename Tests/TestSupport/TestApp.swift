@@ -55,7 +55,7 @@ public func withTestApp<T: Sendable>(
     let copy = try await TestDatabase.shared.copy()
     let logger = TestDatabase.logger
     let client = PostgresClient(configuration: copy.secrets.requestURL.clientConfiguration, backgroundLogger: logger)
-    let store = Database(client: client, auditKeyHex: copy.secrets.auditKeyHex, logger: logger)
+    let store = Database(client: client, auditKeyHex: copy.secrets.auditKeyHex, clock: configuration.clock, logger: logger)
     do {
         let dependencies = try await AppDependencies.make(database: store, configuration: configuration)
         let app = buildApplication(dependencies, services: [client], logger: logger)

@@ -84,7 +84,7 @@ struct AuthController {
         let account = candidate.account
         let token = SecureRandom.token(bytes: 32)
         let digest = Array(SHA256.hash(data: Data(token.utf8)))
-        let expiresAt = Date().addingTimeInterval(Double(configuration.sessionLifetime.components.seconds))
+        let expiresAt = configuration.clock.now().addingTimeInterval(Double(configuration.sessionLifetime.components.seconds))
         let actor = AuditActor(accountID: account.id, role: account.role.rawValue, organizationID: account.organizationID)
         let identity = DatabaseIdentity(role: account.role.rawValue, accountID: account.id, organizationID: account.organizationID, authEmail: email)
         try await database.transaction(as: identity, origin: context.origin) { transaction in

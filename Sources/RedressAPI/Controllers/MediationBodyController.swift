@@ -39,7 +39,7 @@ struct MediationBodyController {
         if kind == nil { fields.fail("kind", body.kind == nil ? "required" : "unknown_value") }
         let region = fields.text(body.region, field: "region", maxLength: 200)
         try fields.check()
-        let record = MediationBodyRecord(name: name, kind: kind ?? .consumerAssociation, region: region)
+        let record = MediationBodyRecord(name: name, kind: kind ?? .consumerAssociation, region: region, createdAt: configuration.clock.now())
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.insertMediationBody(record, actor: context.auditActor)
         }

@@ -96,7 +96,7 @@ struct PlatformController {
             responseDays: fields.integer(body.responseDays, field: "response_days", in: 1...60, default: 7),
             merchantFirst: body.merchantFirst ?? false,
             merchantResponseDays: fields.integer(body.merchantResponseDays, field: "merchant_response_days", in: 1...60, default: 3),
-            defaultMediationBodyID: body.defaultMediationBodyID)
+            defaultMediationBodyID: body.defaultMediationBodyID, createdAt: configuration.clock.now())
         try fields.check()
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             if let body = platform.defaultMediationBodyID, try await transaction.organization(id: body)?.kind != .mediationBody {
@@ -150,7 +150,7 @@ struct PlatformController {
         let merchant = MerchantRecord(
             platformID: platformID,
             name: fields.text(body.name, field: "name", maxLength: 200),
-            shopURL: fields.webAddress(body.shopURL, field: "shop_url"))
+            shopURL: fields.webAddress(body.shopURL, field: "shop_url"), createdAt: configuration.clock.now())
         try fields.check()
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             guard try await transaction.organization(id: platformID)?.kind == .platform else { throw RedressError.notFound }
