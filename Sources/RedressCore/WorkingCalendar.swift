@@ -114,7 +114,9 @@ public struct WorkingCalendar: Sendable {
         calendar.timeZone = timeZone
         let next = date.next
         let startOfNext = calendar.date(from: DateComponents(year: next.year, month: next.month, day: next.day))!
-        return startOfNext.addingTimeInterval(-0.001)
+        // From whole milliseconds since 1970, so that the same deadline is always the same Double.
+        let milliseconds = (startOfNext.timeIntervalSince1970 * 1000).rounded() - 1
+        return Date(timeIntervalSince1970: milliseconds / 1000)
     }
 
     /// The N-th working day after the day of `instant`; the instant's own day never counts. N = 0 is

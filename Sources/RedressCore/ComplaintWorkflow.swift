@@ -1,0 +1,160 @@
+import Foundation
+
+/// What an action carries, already validated.
+public enum ActionInput: Sendable, Equatable {
+    case none
+    case respond(Answer)
+    case reason(String?)
+    case escalate(mediationBodyID: UUID?, reason: String?)
+    case triage(accept: Bool, reason: String?)
+    case assign(mediatorID: UUID)
+    case propose(Proposal)
+    case refer(channel: ReferralChannel, reference: String?)
+    case rate(rating: Int, comment: String?)
+
+    /// `triage`'s decision, for the rule that needs it.
+    public var decision: Bool? {
+        if case .triage(let accept, _) = self { return accept }
+        return nil
+    }
+}
+
+/// Applies a transition rule to a complaint: the state, its stage's deadline, and what the action
+/// records. Pure: the time, the calendar and the stage lengths come from the caller.
+public enum ComplaintWorkflow {
+    public struct Context: Sendable {
+        public let now: Date
+        public let calendar: WorkingCalendar
+        public let policy: StagePolicy
+
+        public init(now: Date, calendar: WorkingCalendar, policy: StagePolicy) {
+            self.now = now
+            self.calendar = calendar
+            self.policy = policy
+        }
+    }
+
+    /// The deadline of a stage that begins at `start`.
+    public static func deadline(for state: ComplaintState, from start: Date, context: Context) -> Date? {
+        context.policy.workingDays(for: state).map { context.calendar.deadline(workingDays: $0, after: start) }
+    }
+
+    public static func apply(
+        _ rule: TransitionRule, input: ActionInput, to original: Complaint, relations: Set<CaseRelation>, context: Context
+    ) -> Complaint {
+        var complaint = original
+        let now = context.now
+        switch (rule.action, input) {
+        case (.respond, .respond(let answer)):
+            let by: CaseRelation = relations.contains(.merchant) ? .merchant : .platform
+            if complaint.firstResponseAt == nil {
+                complaint.firstResponseAt = now
+                complaint.firstResponseBy = by
+                complaint.firstResponseDeadlineAt = complaint.deadlineAt
+                complaint.firstResponseOnTime = complaint.deadlineAt.map { now <= $0 } ?? true
+            }
+            complaint.answeredBy = by
+            complaint.answer = answer
+            complaint.answerRejected = false
+        case (.escalateToPlatform, _):
+            if relations.contains(.system) { complaint.merchantMissedDeadline = true }
+            complaint.answeredBy = nil
+            complaint.answer = nil
+        case (.accept, _) where rule.from == .proposalMade:
+            complaint.agreedOutcome = complaint.answer?.proposal
+            complaint.agreedRefund = complaint.answer?.proposal?.refund
+        case (.accept, _):
+            if relations.contains(.consumer) { complaint.consumerAcceptedSettlement = true }
+            if relations.contains(.platform) { complaint.platformAcceptedSettlement = true }
+            if rule.to == .resolutionAgreed {
+                complaint.agreedOutcome = complaint.settlement
+                complaint.agreedRefund = complaint.settlement?.refund
+            }
+        case (.reject, _) where rule.from == .inMediation:
+            complaint.settlement = nil
+            complaint.consumerAcceptedSettlement = false
+            complaint.platformAcceptedSettlement = false
+        case (.reject, _):
+            if rule.to == .awaitingPlatform {
+                complaint.answeredBy = nil
+                complaint.answer = nil
+            } else {
+                complaint.answerRejected = true
+            }
+        case (.escalate, .escalate(let body, _)), (.reportUnfulfilled, .escalate(let body, _)):
+            if rule.to == .escalated {
+                if let body { complaint.mediationBodyID = body }
+                complaint.escalatedAt = now
+                complaint.triaged = false
+                complaint.mediatorID = nil
+            }
+        case (.triage, .triage(let accept, _)):
+            if accept { complaint.triaged = true }
+        case (.assign, .assign(let mediator)):
+            complaint.mediatorID = mediator
+            complaint.mediated = true
+        case (.propose, .propose(let terms)):
+            complaint.settlement = terms
+            complaint.consumerAcceptedSettlement = false
+            complaint.platformAcceptedSettlement = false
+        case (.refer, .refer(let channel, let reference)):
+            complaint.referralChannel = channel
+            complaint.referralReference = reference
+        case (.confirmFulfilment, _):
+            complaint.resolvedAt = now
+        case (.rate, .rate(let rating, let comment)):
+            complaint.rating = rating
+            complaint.ratingComment = comment
+        default:
+            break
+        }
+        if rule.to == .resolutionAgreed {
+            complaint.settlement = nil
+        }
+        if rule.to != rule.from {
+            // A new stage: its own deadline, nobody overdue yet.
+            complaint.state = rule.to
+            complaint.stageStartedAt = now
+            complaint.deadlineAt = deadline(for: rule.to, from: now, context: context)
+            complaint.overdue = false
+            complaint.overdueParty = nil
+            if rule.to.isTerminal { complaint.closedAt = now }
+        }
+        complaint.version += 1
+        complaint.updatedAt = now
+        return complaint
+    }
+
+    /// Marks a missed deadline: the case is overdue for the party whose deadline it was, and a missed
+    /// first answer is remembered for the statistics.
+    public static func markOverdue(_ original: Complaint, now: Date) -> Complaint {
+        var complaint = original
+        complaint.overdue = true
+        complaint.overdueParty = Complaint.party(responsibleIn: complaint.state)
+        switch complaint.state {
+        case .awaitingMerchant: complaint.merchantMissedDeadline = true
+        case .awaitingPlatform: complaint.platformMissedDeadline = true
+        default: break
+        }
+        complaint.version += 1
+        complaint.updatedAt = now
+        return complaint
+    }
+
+    /// The channels PRODUCT.md recommends for a referral: 12315 always; a court when more than
+    /// 5,000 CNY is in dispute or fraud is suspected; the police when fraud is suspected.
+    public static func recommendedChannels(for complaint: Complaint, fraudSuspected: Bool) -> [ReferralChannel] {
+        let inDispute = max(complaint.refundClaimed + complaint.demands.filter { $0.kind == .compensation }.compactMap(\.amount).reduce(0, +), complaint.order.amountPaid)
+        var channels: [ReferralChannel] = [.twelve315]
+        if inDispute > 500_000 || fraudSuspected { channels.append(.court) }
+        if fraudSuspected { channels.append(.police) }
+        return channels
+    }
+
+    /// Fraud is suspected when goods were never delivered and the seller stopped answering: the case
+    /// is about non-delivery and no answer ever came.
+    public static func fraudSuspected(_ complaint: Complaint) -> Bool {
+        complaint.category == .nonDelivery && complaint.firstResponseAt == nil
+            && (complaint.merchantMissedDeadline || complaint.platformMissedDeadline)
+    }
+}

@@ -1,0 +1,233 @@
+import Foundation
+
+/// The states of a complaint (PRODUCT.md, "Lifecycle"). The raw values are part of the API.
+public enum ComplaintState: String, Sendable, Codable, CaseIterable {
+    case awaitingMerchant = "awaiting_merchant"
+    case awaitingPlatform = "awaiting_platform"
+    case proposalMade = "proposal_made"
+    case escalated
+    case inMediation = "in_mediation"
+    case resolutionAgreed = "resolution_agreed"
+    case closedResolved = "closed_resolved"
+    case mediationFailed = "mediation_failed"
+    case referred
+    case withdrawn
+
+    public var isTerminal: Bool { [.closedResolved, .referred, .withdrawn].contains(self) }
+}
+
+/// What can be done to a complaint, as `POST /complaints/{id}/actions/{action}`.
+public enum ComplaintAction: String, Sendable, Codable, CaseIterable {
+    case respond
+    case escalateToPlatform = "escalate_to_platform"
+    case accept
+    case reject
+    case escalate
+    case triage
+    case assign
+    case propose
+    case fail
+    case refer
+    case confirmFulfilment = "confirm_fulfilment"
+    case reportUnfulfilled = "report_unfulfilled"
+    case withdraw
+    case rate
+}
+
+/// How an actor stands to one complaint. One actor may hold several relations (a mediation lead who
+/// assigned the case to themself is lead, body member and assigned mediator).
+public enum CaseRelation: String, Sendable, CaseIterable {
+    /// The consumer who filed it.
+    case consumer
+    /// Staff of the merchant it names.
+    case merchant
+    /// Staff of the platform it is against.
+    case platform
+    /// A mediator or lead of the body it was escalated to.
+    case mediationBody = "mediation_body"
+    /// The lead of that body.
+    case mediationLead = "mediation_lead"
+    /// The mediator assigned to it.
+    case assignedMediator = "assigned_mediator"
+    /// The deadline job, acting on missed deadlines and ultimatums.
+    case system
+}
+
+/// A fact about a case that some transitions require.
+public enum TransitionCondition: String, Sendable, CaseIterable {
+    /// The current stage's deadline has passed.
+    case deadlinePassed = "deadline_passed"
+    /// The consumer rejected the platform's answer.
+    case answerRejected = "answer_rejected"
+    case answeredByMerchant = "answered_by_merchant"
+    case answeredByPlatform = "answered_by_platform"
+    case triaged
+    case notTriaged = "not_triaged"
+    case settlementPending = "settlement_pending"
+    /// A settlement is pending and the other side (consumer or platform) has already accepted it.
+    case otherSideAccepted = "other_side_accepted"
+    case mediatedBefore = "mediated_before"
+    case notMediatedBefore = "not_mediated_before"
+    case notRated = "not_rated"
+    /// For `triage`: the body's decision.
+    case decisionAccept = "decision_accept"
+    case decisionDecline = "decision_decline"
+}
+
+/// One row of the transition table: in `from`, `actors` may do `action` when every condition holds,
+/// and the case moves to `to`.
+public struct TransitionRule: Sendable, Equatable {
+    public let action: ComplaintAction
+    public let from: ComplaintState
+    public let actors: Set<CaseRelation>
+    public let conditions: Set<TransitionCondition>
+    public let to: ComplaintState
+
+    init(_ action: ComplaintAction, _ from: ComplaintState, _ actors: Set<CaseRelation>, _ to: ComplaintState, when conditions: Set<TransitionCondition> = []) {
+        self.action = action
+        self.from = from
+        self.actors = actors
+        self.conditions = conditions
+        self.to = to
+    }
+}
+
+/// What the transition rules need to know about one case.
+public struct CaseFacts: Sendable, Equatable {
+    public var state: ComplaintState
+    public var deadlinePassed: Bool
+    /// Who gave the answer the case is waiting on in `proposal_made`.
+    public var answeredBy: CaseRelation?
+    public var answerRejected: Bool
+    public var triaged: Bool
+    public var settlementPending: Bool
+    public var consumerAcceptedSettlement: Bool
+    public var platformAcceptedSettlement: Bool
+    public var mediatedBefore: Bool
+    public var rated: Bool
+
+    public init(
+        state: ComplaintState, deadlinePassed: Bool = false, answeredBy: CaseRelation? = nil, answerRejected: Bool = false,
+        triaged: Bool = false, settlementPending: Bool = false, consumerAcceptedSettlement: Bool = false,
+        platformAcceptedSettlement: Bool = false, mediatedBefore: Bool = false, rated: Bool = false
+    ) {
+        self.state = state
+        self.deadlinePassed = deadlinePassed
+        self.answeredBy = answeredBy
+        self.answerRejected = answerRejected
+        self.triaged = triaged
+        self.settlementPending = settlementPending
+        self.consumerAcceptedSettlement = consumerAcceptedSettlement
+        self.platformAcceptedSettlement = platformAcceptedSettlement
+        self.mediatedBefore = mediatedBefore
+        self.rated = rated
+    }
+}
+
+/// The complaint lifecycle as one table. The API, the database's list of legal state changes and
+/// Docs/lifecycle.md all come from it (tests hold them to it).
+public enum Lifecycle {
+    static let open: [ComplaintState] = ComplaintState.allCases.filter { !$0.isTerminal }
+
+    public static let rules: [TransitionRule] = [
+        // The merchant stage.
+        TransitionRule(.respond, .awaitingMerchant, [.merchant, .platform], .proposalMade),
+        TransitionRule(.escalateToPlatform, .awaitingMerchant, [.consumer], .awaitingPlatform),
+        TransitionRule(.escalateToPlatform, .awaitingMerchant, [.system], .awaitingPlatform, when: [.deadlinePassed]),
+        // The platform stage.
+        TransitionRule(.respond, .awaitingPlatform, [.platform], .proposalMade),
+        TransitionRule(.escalate, .awaitingPlatform, [.consumer, .system], .escalated, when: [.deadlinePassed]),
+        // An answer is on the table.
+        TransitionRule(.accept, .proposalMade, [.consumer], .resolutionAgreed),
+        TransitionRule(.reject, .proposalMade, [.consumer], .awaitingPlatform, when: [.answeredByMerchant]),
+        TransitionRule(.escalateToPlatform, .proposalMade, [.consumer], .awaitingPlatform, when: [.answeredByMerchant]),
+        TransitionRule(.reject, .proposalMade, [.consumer], .proposalMade, when: [.answeredByPlatform]),
+        TransitionRule(.escalate, .proposalMade, [.consumer], .escalated, when: [.answeredByPlatform, .answerRejected]),
+        // A consumer's ultimatum expired without an accepted answer.
+        TransitionRule(.escalate, .proposalMade, [.system], .escalated, when: [.answeredByPlatform]),
+        // Mediation.
+        TransitionRule(.triage, .escalated, [.mediationBody], .escalated, when: [.decisionAccept, .notTriaged]),
+        TransitionRule(.triage, .escalated, [.mediationBody], .mediationFailed, when: [.decisionDecline]),
+        TransitionRule(.assign, .escalated, [.mediationLead], .inMediation, when: [.triaged]),
+        TransitionRule(.assign, .inMediation, [.mediationLead], .inMediation),
+        TransitionRule(.propose, .inMediation, [.assignedMediator, .mediationLead], .inMediation),
+        TransitionRule(.accept, .inMediation, [.consumer, .platform], .resolutionAgreed, when: [.settlementPending, .otherSideAccepted]),
+        TransitionRule(.accept, .inMediation, [.consumer, .platform], .inMediation, when: [.settlementPending]),
+        TransitionRule(.reject, .inMediation, [.consumer, .platform], .inMediation, when: [.settlementPending]),
+        TransitionRule(.fail, .inMediation, [.assignedMediator, .mediationLead], .mediationFailed),
+        // Outward.
+        TransitionRule(.refer, .mediationFailed, [.consumer], .referred),
+        // Fulfilment.
+        TransitionRule(.confirmFulfilment, .resolutionAgreed, [.consumer], .closedResolved),
+        TransitionRule(.reportUnfulfilled, .resolutionAgreed, [.consumer], .inMediation, when: [.mediatedBefore]),
+        TransitionRule(.reportUnfulfilled, .resolutionAgreed, [.consumer], .escalated, when: [.notMediatedBefore]),
+        // After closing.
+        TransitionRule(.rate, .closedResolved, [.consumer], .closedResolved, when: [.notRated]),
+        TransitionRule(.rate, .referred, [.consumer], .referred, when: [.notRated]),
+    ] + open.map { TransitionRule(.withdraw, $0, [.consumer], .withdrawn) }
+
+    /// The outcome of asking for an action.
+    public enum Decision: Sendable, Equatable {
+        case allowed(TransitionRule)
+        /// Nobody with the actor's relations may do this now; `allowed` lists what they may do.
+        case notNow(allowed: [ComplaintAction])
+        /// The action exists in this state, but not for this actor.
+        case notYours
+        /// The action fits the state and the actor, but a condition is not met.
+        case conditionUnmet(TransitionCondition)
+    }
+
+    /// Finds the rule that applies. `decision` is `triage`'s accept (`true`) or decline (`false`).
+    public static func decide(
+        _ action: ComplaintAction, by relations: Set<CaseRelation>, facts: CaseFacts, decision: Bool? = nil
+    ) -> Decision {
+        let candidates = rules.filter { $0.action == action && $0.from == facts.state }
+        guard !candidates.isEmpty else { return .notNow(allowed: allowedActions(for: relations, facts: facts)) }
+        let mine = candidates.filter { !$0.actors.isDisjoint(with: relations) }
+        guard !mine.isEmpty else { return .notYours }
+        for rule in mine where rule.conditions.allSatisfy({ holds($0, relations: relations, facts: facts, decision: decision) }) {
+            return .allowed(rule)
+        }
+        // Report the first unmet condition of the first rule: the rules are ordered so that it is
+        // the one that explains the refusal best.
+        let unmet = mine[0].conditions.sorted { $0.rawValue < $1.rawValue }
+            .first { !holds($0, relations: relations, facts: facts, decision: decision) }
+        return .conditionUnmet(unmet ?? .deadlinePassed)
+    }
+
+    /// Every action the actor may take now (for `triage`, if either decision is possible).
+    public static func allowedActions(for relations: Set<CaseRelation>, facts: CaseFacts) -> [ComplaintAction] {
+        let actions = rules.filter { rule in
+            rule.from == facts.state && !rule.actors.isDisjoint(with: relations)
+                && rule.conditions.allSatisfy { condition in
+                    condition == .decisionAccept || condition == .decisionDecline
+                        || holds(condition, relations: relations, facts: facts, decision: nil)
+                }
+        }.map(\.action)
+        return ComplaintAction.allCases.filter(actions.contains)
+    }
+
+    static func holds(_ condition: TransitionCondition, relations: Set<CaseRelation>, facts: CaseFacts, decision: Bool?) -> Bool {
+        switch condition {
+        case .deadlinePassed: facts.deadlinePassed
+        case .answerRejected: facts.answerRejected
+        case .answeredByMerchant: facts.answeredBy == .merchant
+        case .answeredByPlatform: facts.answeredBy == .platform
+        case .triaged: facts.triaged
+        case .notTriaged: !facts.triaged
+        case .settlementPending: facts.settlementPending
+        case .otherSideAccepted:
+            relations.contains(.consumer) ? facts.platformAcceptedSettlement : facts.consumerAcceptedSettlement
+        case .mediatedBefore: facts.mediatedBefore
+        case .notMediatedBefore: !facts.mediatedBefore
+        case .notRated: !facts.rated
+        case .decisionAccept: decision == true
+        case .decisionDecline: decision == false
+        }
+    }
+
+    /// Every (from, to) pair the table allows: the database refuses any other change of state.
+    public static var legalStateChanges: Set<String> {
+        Set(rules.map { "\($0.from.rawValue)>\($0.to.rawValue)" })
+    }
+}
