@@ -36,6 +36,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + MediationBodyController(database: database, configuration: configuration).endpoints
         + StaffController(database: database, hasher: dependencies.hasher, configuration: configuration).endpoints
         + CalendarController(database: database, configuration: configuration).endpoints
+        + ComplaintController(database: database, configuration: configuration).endpoints
 }
 
 public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {

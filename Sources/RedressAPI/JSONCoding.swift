@@ -68,13 +68,22 @@ extension Request {
     /// Reads a JSON body of at most `limit` bytes: 415 unless it is declared `application/json`,
     /// 413 when larger, 400 when not JSON, 422 when a field has the wrong type or is missing.
     func decodeJSON<Value: Decodable>(_ type: Value.Type, limit: Int) async throws -> Value {
+        var request = self
+        return try Self.decodeJSON(type, from: try await request.collectJSONBody(limit: limit))
+    }
+
+    /// The raw bytes of a JSON body. With `optional`, an empty body (of any declared type) is fine.
+    mutating func collectJSONBody(limit: Int, optional: Bool = false) async throws -> ByteBuffer {
+        let tooLarge = RedressError(.payloadTooLarge, detail: "The body may be at most \(limit) bytes.")
+        let declaredLength = headers[.contentLength].flatMap { Int($0) }
+        if let declaredLength, declaredLength > limit { throw tooLarge }
         let contentType = headers[.contentType]?.split(separator: ";").first?
             .trimmingCharacters(in: .whitespaces).lowercased()
-        guard contentType == "application/json" || contentType?.hasSuffix("+json") == true else {
+        let isJSON = contentType == "application/json" || contentType?.hasSuffix("+json") == true
+        if optional && declaredLength == 0 && !isJSON { return ByteBuffer() }
+        guard isJSON || (optional && contentType == nil) else {
             throw RedressError(.unsupportedMediaType, detail: "Send the body as application/json.")
         }
-        let tooLarge = RedressError(.payloadTooLarge, detail: "The body may be at most \(limit) bytes.")
-        if let declared = headers[.contentLength].flatMap({ Int($0) }), declared > limit { throw tooLarge }
         let buffer: ByteBuffer
         do {
             // Stops reading past the limit, whatever Content-Length said (or when it was absent).
@@ -82,6 +91,13 @@ extension Request {
         } catch is NIOTooManyBytesError {
             throw tooLarge
         }
+        if !isJSON && buffer.readableBytes > 0 {
+            throw RedressError(.unsupportedMediaType, detail: "Send the body as application/json.")
+        }
+        return buffer
+    }
+
+    static func decodeJSON<Value: Decodable>(_ type: Value.Type, from buffer: ByteBuffer) throws -> Value {
         do {
             return try APIJSON.decoder().decode(Value.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {

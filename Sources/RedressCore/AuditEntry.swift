@@ -68,3 +68,7 @@ public struct AuditEntry: Sendable, Equatable {
         self.changes = changes
     }
 }
+
+extension AuditChain {
+    public static func complaint(_ id: UUID) -> String { "complaint:\(id.uuidString.lowercased())" }
+}

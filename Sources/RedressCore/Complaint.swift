@@ -89,6 +89,8 @@ public enum ReferralChannel: String, Sendable, Codable, CaseIterable {
 public struct Complaint: Sendable, Equatable {
     public var id: UUID
     public var consumerID: UUID
+    /// The consumer's display name when they filed: all the platform and merchant see of them.
+    public var consumerName: String
     public var platformID: UUID
     public var merchantID: UUID?
     public var category: ComplaintCategory
@@ -134,11 +136,12 @@ public struct Complaint: Sendable, Equatable {
     public var closedAt: Date?
 
     public init(
-        id: UUID, consumerID: UUID, platformID: UUID, merchantID: UUID?, category: ComplaintCategory, title: String,
+        id: UUID, consumerID: UUID, consumerName: String, platformID: UUID, merchantID: UUID?, category: ComplaintCategory, title: String,
         description: String, order: OrderFacts, demands: [Demand], ultimatumDays: Int?, state: ComplaintState, submittedAt: Date
     ) {
         self.id = id
         self.consumerID = consumerID
+        self.consumerName = consumerName
         self.platformID = platformID
         self.merchantID = merchantID
         self.category = category

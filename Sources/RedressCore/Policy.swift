@@ -35,6 +35,9 @@ public enum Operation: Sendable, Equatable {
     case listStaff
     case readCalendar
     case manageCalendar
+    case fileComplaint
+    /// Listing or reading complaints at all; which ones is row-level security's and the relation's business.
+    case readComplaints
 }
 
 /// The one place that answers "may this principal do this operation to this resource". Deny by default:
@@ -60,6 +63,11 @@ public enum Policy {
             return actor.role == .admin
         case .updatePlatform(let platformID), .createMerchant(let platformID):
             return actor.role == .admin || (actor.role == .platformAdmin && actor.organizationID == platformID)
+        case .fileComplaint:
+            return actor.role == .consumer
+        case .readComplaints:
+            // The operator administers the deployment; it does not read complaints.
+            return actor.role != .admin
         case .manageStaff, .listStaff:
             return [.admin, .platformAdmin, .mediationLead].contains(actor.role)
         case .createStaff(let role, let organization):

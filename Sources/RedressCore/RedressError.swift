@@ -12,6 +12,9 @@ public struct RedressError: Error, Sendable, Equatable {
         case notFound = "not_found"
         case methodNotAllowed = "method_not_allowed"
         case conflict
+        case invalidTransition = "invalid_transition"
+        case platformFirst = "platform_first"
+        case idempotencyKeyReused = "idempotency_key_reused"
         case emailTaken = "email_taken"
         case preconditionFailed = "precondition_failed"
         case payloadTooLarge = "payload_too_large"
@@ -38,12 +41,17 @@ public struct RedressError: Error, Sendable, Equatable {
     public let invalidFields: [InvalidField]
     /// For `tooManyAttempts`: seconds until another attempt may succeed.
     public let retryAfterSeconds: Int?
+    /// For `invalidTransition`: what the caller may do instead.
+    public let allowedActions: [String]?
 
-    public init(_ code: Code, detail: String? = nil, invalidFields: [InvalidField] = [], retryAfterSeconds: Int? = nil) {
+    public init(
+        _ code: Code, detail: String? = nil, invalidFields: [InvalidField] = [], retryAfterSeconds: Int? = nil, allowedActions: [String]? = nil
+    ) {
         self.code = code
         self.detail = detail
         self.invalidFields = invalidFields
         self.retryAfterSeconds = retryAfterSeconds
+        self.allowedActions = allowedActions
     }
 
     public var status: Int {
@@ -53,11 +61,11 @@ public struct RedressError: Error, Sendable, Equatable {
         case .forbidden: 403
         case .notFound: 404
         case .methodNotAllowed: 405
-        case .conflict, .emailTaken: 409
+        case .conflict, .emailTaken, .invalidTransition, .platformFirst: 409
         case .preconditionFailed: 412
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
-        case .validationFailed: 422
+        case .validationFailed, .idempotencyKeyReused: 422
         case .tooManyAttempts: 429
         case .internalError: 500
         case .unavailable: 503
@@ -115,6 +123,12 @@ extension RedressError.Code {
         case (.methodNotAllowed, .en): "This method is not allowed here"
         case (.conflict, .zhCN): "与当前状态冲突"
         case (.conflict, .en): "This conflicts with the current state"
+        case (.invalidTransition, .zhCN): "当前状态下不能执行此操作"
+        case (.invalidTransition, .en): "This action is not possible in the complaint's current state"
+        case (.platformFirst, .zhCN): "请先给平台处理的机会：平台答复期限届满或您拒绝平台答复后，才能申请调解"
+        case (.platformFirst, .en): "The platform must have its chance first: mediation is possible once its deadline passed or you rejected its answer"
+        case (.idempotencyKeyReused, .zhCN): "该幂等键已用于另一份请求"
+        case (.idempotencyKeyReused, .en): "This Idempotency-Key was used for a different request"
         case (.emailTaken, .zhCN): "该邮箱已被注册"
         case (.emailTaken, .en): "This e-mail address is already registered"
         case (.preconditionFailed, .zhCN): "数据已被修改，请刷新后重试"

@@ -32,6 +32,24 @@ public struct FieldValidator: Sendable {
         return trimmed
     }
 
+    /// A required text of several lines: trimmed, 1...maxLength characters, line breaks and tabs allowed.
+    public mutating func paragraph(_ value: String?, field: String, maxLength: Int) -> String {
+        guard let value else {
+            fail(field, "required")
+            return ""
+        }
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        let allowed = CharacterSet(charactersIn: "\n\r\t")
+        if trimmed.isEmpty {
+            fail(field, "required")
+        } else if trimmed.count > maxLength {
+            fail(field, "too_long")
+        } else if trimmed.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) && !allowed.contains($0) }) {
+            fail(field, "control_characters")
+        }
+        return trimmed
+    }
+
     /// An optional single-line text; empty means absent.
     public mutating func optionalText(_ value: String?, field: String, maxLength: Int) -> String? {
         guard let value, !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }

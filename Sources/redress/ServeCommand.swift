@@ -30,7 +30,10 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration: settings.apiConfiguration)
             handOverSignals()
             // Returns after a graceful shutdown: in-flight requests drained, the server closed.
-            try await serve(dependencies, services: [client], logger: logger)
+            let job = DeadlineJob(
+                database: dependencies.database, configuration: dependencies.configuration,
+                interval: .seconds(settings.deadlineJobSeconds), logger: logger)
+            try await serve(dependencies, services: [client, job], logger: logger)
         }
     }
 }

@@ -8,7 +8,7 @@ struct LifecycleTests {
 
     static func complaint(_ state: ComplaintState = .awaitingPlatform, merchant: Bool = false) -> Complaint {
         Complaint(
-            id: UUID(), consumerID: UUID(), platformID: UUID(), merchantID: merchant ? UUID() : nil, category: .nonDelivery,
+            id: UUID(), consumerID: UUID(), consumerName: "张三", platformID: UUID(), merchantID: merchant ? UUID() : nil, category: .nonDelivery,
             title: "卡密未到账", description: "2026年9月24日购买的点卡卡密未发放。",
             order: OrderFacts(orderNo: "KM1", productName: "点卡", amountPaid: 50_000, currency: "CNY", orderedAt: nil, paymentChannel: nil, paymentRef: nil),
             demands: [Demand(kind: .refund, amount: 50_000, text: nil)], ultimatumDays: nil, state: state, submittedAt: Date(timeIntervalSince1970: 1_790_000_000))

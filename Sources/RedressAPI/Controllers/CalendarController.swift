@@ -70,7 +70,7 @@ struct CalendarController {
         let name = fields.text(body.name, field: "name", maxLength: 100)
         try fields.check()
         let day = CalendarDay(date: date, kind: kind ?? .holiday, name: name)
-        try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+        _ = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.setCalendarDay(day, actor: context.auditActor)
         }
         return JSONResponse(body: DayResponse(day))

@@ -68,6 +68,7 @@ struct ProblemMiddleware: RouterMiddleware {
         ]
         if let detail = error.detail { body["detail"] = .string(detail) }
         if !error.invalidFields.isEmpty { body["invalid_fields"] = .fields(error.invalidFields) }
+        if let allowed = error.allowedActions { body["allowed_actions"] = .strings(allowed) }
         var headers: HTTPFields = [.contentType: "application/problem+json; charset=utf-8"]
         if let retryAfter = error.retryAfterSeconds { headers[.retryAfter] = String(retryAfter) }
         if error.code == .unauthenticated { headers[.wwwAuthenticate] = "Bearer" }
@@ -81,6 +82,7 @@ struct ProblemMiddleware: RouterMiddleware {
         case string(String)
         case int(Int)
         case fields([RedressError.InvalidField])
+        case strings([String])
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.singleValueContainer()
@@ -88,6 +90,7 @@ struct ProblemMiddleware: RouterMiddleware {
             case .string(let value): try container.encode(value)
             case .int(let value): try container.encode(value)
             case .fields(let value): try container.encode(value)
+            case .strings(let value): try container.encode(value)
             }
         }
     }

@@ -8,6 +8,8 @@ ALTER TABLE mediation_bodies ADD COLUMN mediation_days integer NOT NULL DEFAULT 
 CREATE TABLE complaints (
     id uuid PRIMARY KEY,
     consumer_id uuid NOT NULL REFERENCES accounts (id),
+    -- The consumer's display name at filing: what the platform and merchant see of them.
+    consumer_name text NOT NULL,
     platform_id uuid NOT NULL REFERENCES platforms (id),
     merchant_id uuid REFERENCES merchants (id),
     category text NOT NULL CHECK (category IN ('non_delivery', 'not_as_described', 'service_breach', 'other')),

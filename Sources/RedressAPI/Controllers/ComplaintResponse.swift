@@ -1,0 +1,174 @@
+import Foundation
+import RedressCore
+
+/// A complaint as the API shows it. What is shown depends on who asks: the parties see the case;
+/// an auditor sees its metadata only (no statement, order facts, demands or names).
+struct ComplaintResponse: Encodable, Sendable {
+    struct Order: Encodable, Sendable {
+        let orderNo: String
+        let productName: String
+        let amountPaid: Int
+        let currency: String
+        let orderedAt: Date?
+        let paymentChannel: String?
+        let paymentRef: String?
+    }
+    struct DemandView: Encodable, Sendable {
+        let kind: Demand.Kind
+        let amount: Int?
+        let text: String?
+    }
+    struct ProposalView: Encodable, Sendable {
+        let refund: Int?
+        let reissue: Bool
+        let apology: Bool
+        let compensation: Int?
+        let text: String?
+        init?(_ proposal: Proposal?) {
+            guard let proposal else { return nil }
+            refund = proposal.refund
+            reissue = proposal.reissue
+            apology = proposal.apology
+            compensation = proposal.compensation
+            text = proposal.text
+        }
+    }
+    struct AnswerView: Encodable, Sendable {
+        let by: String
+        let decision: Answer.Decision
+        let proposal: ProposalView?
+        let reason: String?
+        let rejectedByConsumer: Bool
+    }
+    struct SettlementView: Encodable, Sendable {
+        let terms: ProposalView?
+        let acceptedByConsumer: Bool
+        let acceptedByPlatform: Bool
+    }
+    struct ReadinessView: Encodable, Sendable {
+        struct Link: Encodable, Sendable {
+            let step: String
+            let requires: [EvidenceKind]
+            let missing: [EvidenceKind]
+            let complete: Bool
+        }
+        struct Finding: Encodable, Sendable {
+            let code: String
+            let field: String?
+            let subject: String?
+            let advice: String
+        }
+        struct Next: Encodable, Sendable {
+            let code: String
+            let action: ComplaintAction?
+            let until: Date?
+            let advice: String
+        }
+        let level: String
+        let evidenceChain: [Link]
+        let demands: [Finding]
+        let wording: [Finding]
+        let preconditions: [Finding]
+        let nextStep: Next
+        let recommendedChannels: [ReferralChannel]
+
+        init(_ readiness: Readiness) {
+            level = readiness.level
+            evidenceChain = readiness.evidenceChain.map { Link(step: $0.step, requires: $0.requires, missing: $0.missing, complete: $0.complete) }
+            func findings(_ list: [Readiness.Finding]) -> [Finding] {
+                list.map { Finding(code: $0.code, field: $0.field, subject: $0.subject, advice: $0.advice) }
+            }
+            demands = findings(readiness.demandFindings)
+            wording = findings(readiness.wordingFindings)
+            preconditions = findings(readiness.preconditions)
+            nextStep = Next(code: readiness.nextStep.code, action: readiness.nextStep.action, until: readiness.nextStep.until, advice: readiness.nextStep.advice)
+            recommendedChannels = readiness.recommendedChannels
+        }
+    }
+
+    let id: ResourceID
+    let state: ComplaintState
+    let version: Int
+    let category: ComplaintCategory
+    let platformID: ResourceID
+    let merchantID: ResourceID?
+    let mediationBodyID: ResourceID?
+    let mediatorID: ResourceID?
+    let submittedAt: Date
+    let updatedAt: Date
+    let stageStartedAt: Date
+    let deadlineAt: Date?
+    let overdue: Bool
+    let overdueParty: String?
+    let firstResponseAt: Date?
+    let firstResponseOnTime: Bool?
+    let escalatedAt: Date?
+    let triaged: Bool
+    let closedAt: Date?
+    let referralChannel: ReferralChannel?
+    let allowedActions: [ComplaintAction]
+    // The case itself: absent for auditors.
+    let consumer: [String: String]?
+    let title: String?
+    let description: String?
+    let order: Order?
+    let demands: [DemandView]?
+    let ultimatumDays: Int?
+    let ultimatumAt: Date?
+    let answer: AnswerView?
+    let settlement: SettlementView?
+    let agreedOutcome: ProposalView?
+    let referralReference: String?
+    let rating: Int?
+    let ratingComment: String?
+    let readiness: ReadinessView?
+
+    init(_ complaint: Complaint, relations: Set<CaseRelation>, allowedActions: [ComplaintAction], readiness: Readiness?) {
+        id = ResourceID(complaint.id)
+        state = complaint.state
+        version = complaint.version
+        category = complaint.category
+        platformID = ResourceID(complaint.platformID)
+        merchantID = ResourceID(complaint.merchantID)
+        mediationBodyID = ResourceID(complaint.mediationBodyID)
+        mediatorID = ResourceID(complaint.mediatorID)
+        submittedAt = complaint.submittedAt
+        updatedAt = complaint.updatedAt
+        stageStartedAt = complaint.stageStartedAt
+        deadlineAt = complaint.deadlineAt
+        overdue = complaint.overdue
+        overdueParty = complaint.overdueParty
+        firstResponseAt = complaint.firstResponseAt
+        firstResponseOnTime = complaint.firstResponseOnTime
+        escalatedAt = complaint.escalatedAt
+        triaged = complaint.triaged
+        closedAt = complaint.closedAt
+        referralChannel = complaint.referralChannel
+        self.allowedActions = allowedActions
+        let party = !relations.isEmpty
+        consumer = party ? ["id": complaint.consumerID.uuidString.lowercased(), "display_name": complaint.consumerName] : nil
+        title = party ? complaint.title : nil
+        description = party ? complaint.description : nil
+        order = party
+            ? Order(
+                orderNo: complaint.order.orderNo, productName: complaint.order.productName, amountPaid: complaint.order.amountPaid,
+                currency: complaint.order.currency, orderedAt: complaint.order.orderedAt, paymentChannel: complaint.order.paymentChannel,
+                paymentRef: complaint.order.paymentRef) : nil
+        demands = party ? complaint.demands.map { DemandView(kind: $0.kind, amount: $0.amount, text: $0.text) } : nil
+        ultimatumDays = party ? complaint.ultimatumDays : nil
+        ultimatumAt = party ? complaint.ultimatumAt : nil
+        answer = party
+            ? complaint.answer.map {
+                AnswerView(by: complaint.answeredBy?.rawValue ?? "platform", decision: $0.decision, proposal: ProposalView($0.proposal),
+                           reason: $0.reason, rejectedByConsumer: complaint.answerRejected)
+            } : nil
+        settlement = party && complaint.settlement != nil
+            ? SettlementView(terms: ProposalView(complaint.settlement), acceptedByConsumer: complaint.consumerAcceptedSettlement,
+                             acceptedByPlatform: complaint.platformAcceptedSettlement) : nil
+        agreedOutcome = party ? ProposalView(complaint.agreedOutcome) : nil
+        referralReference = party ? complaint.referralReference : nil
+        rating = party ? complaint.rating : nil
+        ratingComment = party ? complaint.ratingComment : nil
+        self.readiness = readiness.map(ReadinessView.init)
+    }
+}

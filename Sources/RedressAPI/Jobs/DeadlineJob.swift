@@ -1,0 +1,162 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RedressCore
+import RedressStore
+import ServiceLifecycle
+
+/// Acts on missed deadlines: marks cases overdue (with an audit event), moves a merchant-stage case
+/// to the platform, and carries out a consumer's ultimatum by escalating. Runs at start and then
+/// every `interval`. Cases are claimed with `FOR UPDATE SKIP LOCKED`, so any number of replicas can
+/// run it at once and each case is acted on exactly once.
+public struct DeadlineJob: Service {
+    public struct Outcome: Sendable, Equatable {
+        public var markedOverdue = 0
+        public var movedToPlatform = 0
+        public var escalated = 0
+    }
+
+    let database: Database
+    let configuration: APIConfiguration
+    let interval: Duration
+    let logger: Logger
+    static let batchSize = 50
+    static let system = DatabaseIdentity(role: "system")
+    static let actor = AuditActor(accountID: nil, role: "system", organizationID: nil)
+
+    public init(database: Database, configuration: APIConfiguration, interval: Duration, logger: Logger) {
+        self.database = database
+        self.configuration = configuration
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await warnIfTheCalendarRunsOut()
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let outcome = try await runOnce()
+                    if outcome != Outcome() {
+                        logger.info("deadline job acted", metadata: [
+                            "overdue": "\(outcome.markedOverdue)", "moved_to_platform": "\(outcome.movedToPlatform)", "escalated": "\(outcome.escalated)",
+                        ])
+                    }
+                } catch {
+                    logger.error("deadline job failed", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// One pass over every case whose deadline or ultimatum has passed.
+    @discardableResult
+    public func runOnce() async throws -> Outcome {
+        var outcome = Outcome()
+        while true {
+            let batch = try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
+                try await self.actOnMissedDeadlines(transaction)
+            }
+            outcome.markedOverdue += batch.markedOverdue
+            outcome.movedToPlatform += batch.movedToPlatform
+            if batch.markedOverdue < Self.batchSize { break }
+        }
+        outcome.escalated = try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
+            try await self.carryOutUltimatums(transaction)
+        }
+        return outcome
+    }
+
+    private func actOnMissedDeadlines(_ transaction: Transaction) async throws -> Outcome {
+        let now = transaction.now
+        var outcome = Outcome()
+        let rows = try await transaction.query(
+            """
+            SELECT id FROM complaints
+            WHERE deadline_at < \(now) AND NOT overdue
+              AND state IN ('awaiting_merchant', 'awaiting_platform', 'escalated', 'in_mediation', 'resolution_agreed')
+            ORDER BY deadline_at LIMIT \(Self.batchSize)
+            FOR UPDATE SKIP LOCKED
+            """)
+        var ids: [UUID] = []
+        for try await id in rows.decode(UUID.self) { ids.append(id) }
+        for id in ids {
+            guard let complaint = try await transaction.complaint(id: id) else { continue }
+            let overdue = ComplaintWorkflow.markOverdue(complaint, now: now)
+            guard try await transaction.updateComplaint(
+                overdue, expectedVersion: complaint.version, action: "complaint.overdue",
+                changes: [
+                    "overdue": .init(before: .bool(false), after: .bool(true)),
+                    "overdue_party": .init(after: overdue.overdueParty.map(AuditValue.string) ?? .null),
+                    "version": .init(before: .int(complaint.version), after: .int(overdue.version)),
+                ], actor: Self.actor)
+            else { continue }
+            outcome.markedOverdue += 1
+            // A merchant that missed its deadline hands the case to the platform.
+            if overdue.state == .awaitingMerchant,
+                case .allowed(let rule) = Lifecycle.decide(.escalateToPlatform, by: [.system], facts: overdue.facts)
+            {
+                let moved = try await apply(rule, input: .none, to: overdue, transaction)
+                if moved { outcome.movedToPlatform += 1 }
+            }
+        }
+        return outcome
+    }
+
+    private func carryOutUltimatums(_ transaction: Transaction) async throws -> Int {
+        let now = transaction.now
+        let rows = try await transaction.query(
+            """
+            SELECT id FROM complaints
+            WHERE ultimatum_at < \(now) AND state IN ('awaiting_platform', 'proposal_made')
+            ORDER BY ultimatum_at LIMIT 100
+            FOR UPDATE SKIP LOCKED
+            """)
+        var ids: [UUID] = []
+        for try await id in rows.decode(UUID.self) { ids.append(id) }
+        var escalated = 0
+        for id in ids {
+            guard let complaint = try await transaction.complaint(id: id) else { continue }
+            var facts = complaint.facts
+            facts.deadlinePassed = complaint.overdue || (complaint.deadlineAt.map { $0 < now } ?? false)
+            // Platform first: an ultimatum shorter than the platform's deadline waits for it.
+            guard case .allowed(let rule) = Lifecycle.decide(.escalate, by: [.system], facts: facts) else { continue }
+            guard let body = try await transaction.platform(id: complaint.platformID)?.defaultMediationBodyID else {
+                logger.warning("ultimatum expired but the platform names no default mediation body", metadata: ["complaint": "\(id)"])
+                continue
+            }
+            if try await apply(rule, input: .escalate(mediationBodyID: body, reason: nil), to: complaint, transaction) { escalated += 1 }
+        }
+        return escalated
+    }
+
+    private func apply(_ rule: TransitionRule, input: ActionInput, to complaint: Complaint, _ transaction: Transaction) async throws -> Bool {
+        let now = transaction.now
+        let calendar = try await transaction.workingCalendar(from: configuration.calendarDay(of: now), timeZone: configuration.timeZone)
+        var bodyForPolicy = complaint.mediationBodyID
+        if case .escalate(let body?, _) = input { bodyForPolicy = body }
+        let policy = try await transaction.stagePolicy(platformID: complaint.platformID, mediationBodyID: bodyForPolicy)
+        let changed = ComplaintWorkflow.apply(
+            rule, input: input, to: complaint, relations: [.system], context: .init(now: now, calendar: calendar, policy: policy))
+        return try await transaction.updateComplaint(
+            changed, expectedVersion: complaint.version, action: "complaint.\(rule.action.rawValue)",
+            changes: ComplaintController.auditChanges(from: complaint, to: changed, input: input), actor: Self.actor)
+    }
+
+    /// Deadlines beyond the calendar's last listed day count weekends only: say so in time.
+    func warnIfTheCalendarRunsOut() async {
+        do {
+            let now = configuration.clock.now()
+            let today = configuration.calendarDay(of: now)
+            let last = try await database.transaction(as: Self.system, origin: .commandLine) { try await $0.lastCalendarDay() }
+            if last.map({ $0 < today.adding(days: 60) }) ?? true {
+                logger.warning(
+                    "the working-day calendar runs out within 60 days: add the official holidays (PUT /api/v1/calendar/{date})",
+                    metadata: ["last_listed_day": "\(last?.description ?? "none")"])
+            }
+        } catch {
+            logger.error("could not read the working-day calendar", metadata: ["error": "\(String(reflecting: error))"])
+        }
+    }
+}

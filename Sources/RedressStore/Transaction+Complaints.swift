@@ -1,0 +1,235 @@
+import Foundation
+import PostgresNIO
+import RedressCore
+
+/// Filters of the complaint list. `nil` means "any".
+public struct ComplaintFilter: Sendable {
+    public var states: [ComplaintState]?
+    public var category: ComplaintCategory?
+    public var platformID: UUID?
+    public var merchantID: UUID?
+    public var overdue: Bool?
+    public var submittedFrom: Date?
+    public var submittedTo: Date?
+    public var titleContains: String?
+
+    public init() {}
+}
+
+extension Transaction {
+    static let complaintColumns = """
+        id, consumer_id, consumer_name, platform_id, merchant_id, category, title, description, order_no, product_name, amount_paid,
+        currency, ordered_at, payment_channel, payment_ref, demands::text AS demands, ultimatum_days, ultimatum_at, state,
+        version, submitted_at, updated_at, stage_started_at, deadline_at, overdue, overdue_party, merchant_missed_deadline,
+        platform_missed_deadline, first_response_at, first_response_by, first_response_deadline_at, first_response_on_time,
+        answered_by, answer::text AS answer, answer_rejected, mediation_body_id, escalated_at, triaged, mediator_id, mediated,
+        settlement::text AS settlement, consumer_accepted_settlement, platform_accepted_settlement,
+        agreed_outcome::text AS agreed_outcome, agreed_refund, resolved_at, referral_channel, referral_reference, rating,
+        rating_comment, closed_at
+        """
+
+    public func insertComplaint(_ complaint: Complaint, actor: AuditActor) async throws {
+        try await query(
+            """
+            INSERT INTO complaints (
+                id, consumer_id, consumer_name, platform_id, merchant_id, category, title, description, order_no, product_name,
+                amount_paid, currency, ordered_at, payment_channel, payment_ref, demands, refund_claimed, ultimatum_days,
+                ultimatum_at, state, version, submitted_at, updated_at, stage_started_at, deadline_at)
+            VALUES (
+                \(complaint.id), \(complaint.consumerID), \(complaint.consumerName), \(complaint.platformID), \(complaint.merchantID),
+                \(complaint.category.rawValue), \(complaint.title), \(complaint.description), \(complaint.order.orderNo),
+                \(complaint.order.productName), \(Int64(complaint.order.amountPaid)), \(complaint.order.currency),
+                \(complaint.order.orderedAt), \(complaint.order.paymentChannel), \(complaint.order.paymentRef),
+                \(Self.json(complaint.demands))::jsonb, \(Int64(complaint.refundClaimed)), \(complaint.ultimatumDays),
+                \(complaint.ultimatumAt), \(complaint.state.rawValue), 1, \(complaint.submittedAt), \(complaint.updatedAt),
+                \(complaint.stageStartedAt), \(complaint.deadlineAt))
+            """)
+        try await record(
+            AuditEntry(
+                chain: AuditChain.complaint(complaint.id), action: "complaint.submit", entityType: "complaint",
+                entityID: complaint.id, actor: actor,
+                changes: [
+                    "state": .init(after: .string(complaint.state.rawValue)),
+                    "platform_id": .init(after: Self.auditID(complaint.platformID)),
+                    "merchant_id": .init(after: Self.auditID(complaint.merchantID)),
+                    "category": .init(after: .string(complaint.category.rawValue)),
+                    "title": .init(after: .personal(complaint.title)),
+                    "description": .init(after: .personal(complaint.description)),
+                    "order_no": .init(after: .personal(complaint.order.orderNo)),
+                    "amount_paid": .init(after: .int(complaint.order.amountPaid)),
+                    "refund_claimed": .init(after: .int(complaint.refundClaimed)),
+                    "deadline_at": .init(after: complaint.deadlineAt.map { .string(AuditContent.timestamp($0)) } ?? .null),
+                ]))
+    }
+
+    public func complaint(id: UUID, forUpdate: Bool = false) async throws -> Complaint? {
+        let rows = try await query(
+            "SELECT \(unescaped: Self.complaintColumns) FROM complaints WHERE id = \(id) \(unescaped: forUpdate ? "FOR UPDATE" : "")")
+        for try await row in rows { return try Self.decodeComplaint(row) }
+        return nil
+    }
+
+    /// Stores a complaint changed by an action, if nobody changed it since `expectedVersion`, and
+    /// records the action. Returns `false` when another change won (no read-then-write window: the
+    /// version check is part of the UPDATE).
+    public func updateComplaint(
+        _ complaint: Complaint, expectedVersion: Int, action: String, changes: [String: AuditFieldChange], actor: AuditActor
+    ) async throws -> Bool {
+        let rows = try await query(
+            """
+            UPDATE complaints SET
+                state = \(complaint.state.rawValue), version = \(complaint.version), updated_at = \(complaint.updatedAt),
+                stage_started_at = \(complaint.stageStartedAt), deadline_at = \(complaint.deadlineAt),
+                overdue = \(complaint.overdue), overdue_party = \(complaint.overdueParty),
+                merchant_missed_deadline = \(complaint.merchantMissedDeadline),
+                platform_missed_deadline = \(complaint.platformMissedDeadline),
+                first_response_at = \(complaint.firstResponseAt), first_response_by = \(complaint.firstResponseBy?.rawValue),
+                first_response_deadline_at = \(complaint.firstResponseDeadlineAt),
+                first_response_on_time = \(complaint.firstResponseOnTime),
+                answered_by = \(complaint.answeredBy?.rawValue), answer = \(Self.json(complaint.answer))::jsonb,
+                answer_rejected = \(complaint.answerRejected), mediation_body_id = \(complaint.mediationBodyID),
+                escalated_at = \(complaint.escalatedAt), triaged = \(complaint.triaged), mediator_id = \(complaint.mediatorID),
+                mediated = \(complaint.mediated), settlement = \(Self.json(complaint.settlement))::jsonb,
+                consumer_accepted_settlement = \(complaint.consumerAcceptedSettlement),
+                platform_accepted_settlement = \(complaint.platformAcceptedSettlement),
+                agreed_outcome = \(Self.json(complaint.agreedOutcome))::jsonb, agreed_refund = \(complaint.agreedRefund.map(Int64.init)),
+                resolved_at = \(complaint.resolvedAt), referral_channel = \(complaint.referralChannel?.rawValue),
+                referral_reference = \(complaint.referralReference), rating = \(complaint.rating),
+                rating_comment = \(complaint.ratingComment), closed_at = \(complaint.closedAt), ultimatum_at = \(complaint.ultimatumAt)
+            WHERE id = \(complaint.id) AND version = \(expectedVersion)
+            RETURNING id
+            """)
+        var updated = false
+        for try await _ in rows { updated = true }
+        guard updated else { return false }
+        try await record(
+            AuditEntry(
+                chain: AuditChain.complaint(complaint.id), action: action, entityType: "complaint", entityID: complaint.id,
+                actor: actor, changes: changes))
+        return true
+    }
+
+    public func complaints(matching filter: ComplaintFilter, page: PageRequest) async throws -> Page<Complaint> {
+        let after = page.after ?? .beginning
+        let states = filter.states?.map(\.rawValue)
+        let pattern = filter.titleContains.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        let rows = try await query(
+            """
+            SELECT \(unescaped: Self.complaintColumns) FROM complaints
+            WHERE (\(states == nil) OR state = ANY(\(states ?? [])))
+              AND (\(filter.category == nil) OR category = \(filter.category?.rawValue ?? ""))
+              AND (\(filter.platformID == nil) OR platform_id = \(filter.platformID ?? UUID()))
+              AND (\(filter.merchantID == nil) OR merchant_id = \(filter.merchantID ?? UUID()))
+              AND (\(filter.overdue == nil) OR overdue = \(filter.overdue ?? false))
+              AND (\(filter.submittedFrom == nil) OR submitted_at >= \(filter.submittedFrom ?? .distantPast))
+              AND (\(filter.submittedTo == nil) OR submitted_at < \(filter.submittedTo ?? .distantFuture))
+              AND (\(pattern == nil) OR title ILIKE \(pattern ?? ""))
+              AND (submitted_at, id) > ('epoch'::timestamptz + \(after.microseconds) * interval '1 microsecond', \(after.id))
+            ORDER BY submitted_at, id
+            LIMIT \(page.limit + 1)
+            """)
+        var complaints: [Complaint] = []
+        for try await row in rows { complaints.append(try Self.decodeComplaint(row)) }
+        return Page(fetched: complaints, limit: page.limit) { PageCursor(createdAt: $0.submittedAt, id: $0.id) }
+    }
+
+    /// The stage lengths for a case: its platform's policy and, once escalated, its body's.
+    public func stagePolicy(platformID: UUID, mediationBodyID: UUID?) async throws -> StagePolicy {
+        var policy = StagePolicy()
+        for try await (days, merchantDays, fulfilment) in try await query(
+            "SELECT response_days, merchant_response_days, fulfilment_days FROM platforms WHERE id = \(platformID)"
+        ).decode((Int, Int, Int).self) {
+            policy.responseDays = days
+            policy.merchantResponseDays = merchantDays
+            policy.fulfilmentDays = fulfilment
+        }
+        if let body = mediationBodyID {
+            for try await (triage, mediation) in try await query(
+                "SELECT triage_days, mediation_days FROM mediation_bodies WHERE id = \(body)"
+            ).decode((Int, Int).self) {
+                policy.triageDays = triage
+                policy.mediationDays = mediation
+            }
+        }
+        return policy
+    }
+
+    /// Whether an account is a mediator (or lead) of a body.
+    public func isMediator(_ accountID: UUID, of bodyID: UUID) async throws -> Bool {
+        let rows = try await query(
+            "SELECT 1 FROM accounts WHERE id = \(accountID) AND organization_id = \(bodyID) AND role IN ('mediator', 'mediation_lead')")
+        for try await _ in rows { return true }
+        return false
+    }
+
+    static func json<T: Encodable>(_ value: T?) -> String? {
+        guard let value else { return nil }
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func fromJSON<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T? {
+        guard let text else { return nil }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(T.self, from: Data(text.utf8))
+    }
+
+    static func decodeComplaint(_ row: PostgresRow) throws -> Complaint {
+        let c = row.makeRandomAccess()
+        func date(_ name: String) throws -> Date? { try c[name].decode(Date?.self) }
+        func text(_ name: String) throws -> String? { try c[name].decode(String?.self) }
+        func int(_ name: String) throws -> Int? { try c[name].decode(Int?.self) }
+        func flag(_ name: String) throws -> Bool { try c[name].decode(Bool.self) }
+        func relation(_ name: String) throws -> CaseRelation? { try text(name).flatMap(CaseRelation.init(rawValue:)) }
+        guard let category = ComplaintCategory(rawValue: try c["category"].decode(String.self)),
+            let state = ComplaintState(rawValue: try c["state"].decode(String.self))
+        else { throw RedressError(.internalError) }
+        var complaint = Complaint(
+            id: try c["id"].decode(UUID.self), consumerID: try c["consumer_id"].decode(UUID.self),
+            consumerName: try c["consumer_name"].decode(String.self),
+            platformID: try c["platform_id"].decode(UUID.self), merchantID: try c["merchant_id"].decode(UUID?.self),
+            category: category, title: try c["title"].decode(String.self), description: try c["description"].decode(String.self),
+            order: OrderFacts(
+                orderNo: try c["order_no"].decode(String.self), productName: try c["product_name"].decode(String.self),
+                amountPaid: Int(try c["amount_paid"].decode(Int64.self)), currency: try c["currency"].decode(String.self),
+                orderedAt: try date("ordered_at"), paymentChannel: try text("payment_channel"), paymentRef: try text("payment_ref")),
+            demands: try fromJSON([Demand].self, try text("demands")) ?? [], ultimatumDays: try int("ultimatum_days"),
+            state: state, submittedAt: try c["submitted_at"].decode(Date.self))
+        complaint.ultimatumAt = try date("ultimatum_at")
+        complaint.version = try c["version"].decode(Int.self)
+        complaint.updatedAt = try c["updated_at"].decode(Date.self)
+        complaint.stageStartedAt = try c["stage_started_at"].decode(Date.self)
+        complaint.deadlineAt = try date("deadline_at")
+        complaint.overdue = try flag("overdue")
+        complaint.overdueParty = try text("overdue_party")
+        complaint.merchantMissedDeadline = try flag("merchant_missed_deadline")
+        complaint.platformMissedDeadline = try flag("platform_missed_deadline")
+        complaint.firstResponseAt = try date("first_response_at")
+        complaint.firstResponseBy = try relation("first_response_by")
+        complaint.firstResponseDeadlineAt = try date("first_response_deadline_at")
+        complaint.firstResponseOnTime = try c["first_response_on_time"].decode(Bool?.self)
+        complaint.answeredBy = try relation("answered_by")
+        complaint.answer = try fromJSON(Answer.self, try text("answer"))
+        complaint.answerRejected = try flag("answer_rejected")
+        complaint.mediationBodyID = try c["mediation_body_id"].decode(UUID?.self)
+        complaint.escalatedAt = try date("escalated_at")
+        complaint.triaged = try flag("triaged")
+        complaint.mediatorID = try c["mediator_id"].decode(UUID?.self)
+        complaint.mediated = try flag("mediated")
+        complaint.settlement = try fromJSON(Proposal.self, try text("settlement"))
+        complaint.consumerAcceptedSettlement = try flag("consumer_accepted_settlement")
+        complaint.platformAcceptedSettlement = try flag("platform_accepted_settlement")
+        complaint.agreedOutcome = try fromJSON(Proposal.self, try text("agreed_outcome"))
+        complaint.agreedRefund = try c["agreed_refund"].decode(Int64?.self).map(Int.init)
+        complaint.resolvedAt = try date("resolved_at")
+        complaint.referralChannel = try text("referral_channel").flatMap(ReferralChannel.init(rawValue:))
+        complaint.referralReference = try text("referral_reference")
+        complaint.rating = try int("rating")
+        complaint.ratingComment = try text("rating_comment")
+        complaint.closedAt = try date("closed_at")
+        return complaint
+    }
+}

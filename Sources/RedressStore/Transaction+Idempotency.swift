@@ -1,0 +1,38 @@
+import Foundation
+import PostgresNIO
+
+/// What an `Idempotency-Key` means for this request.
+public enum IdempotencyClaim: Sendable, Equatable {
+    /// First use of the key: go ahead, then `completeIdempotencyKey`.
+    case fresh
+    /// The key was used with the same body: answer exactly what was answered then.
+    case replay(status: Int, body: String)
+    /// The key was used with another body.
+    case mismatch
+}
+
+extension Transaction {
+    /// Claims a key for the calling account. A concurrent retry with the same key waits here until
+    /// the first request's transaction ends (the primary key's uniqueness check), then replays it.
+    public func claimIdempotencyKey(accountID: UUID, key: String, requestSHA256: String) async throws -> IdempotencyClaim {
+        let inserted = try await query(
+            """
+            INSERT INTO idempotency_keys (account_id, key, request_sha256, created_at) VALUES (\(accountID), \(key), \(requestSHA256), \(now))
+            ON CONFLICT (account_id, key) DO NOTHING RETURNING 1
+            """)
+        for try await _ in inserted { return .fresh }
+        let rows = try await query(
+            "SELECT request_sha256, response_status, response_body FROM idempotency_keys WHERE account_id = \(accountID) AND key = \(key)")
+        for try await (digest, status, body) in rows.decode((String, Int?, String?).self) {
+            guard digest == requestSHA256 else { return .mismatch }
+            if let status, let body { return .replay(status: status, body: body) }
+        }
+        // A claim without an answer cannot outlive its transaction; treat it as a conflict.
+        return .mismatch
+    }
+
+    public func completeIdempotencyKey(accountID: UUID, key: String, status: Int, body: String) async throws {
+        try await query(
+            "UPDATE idempotency_keys SET response_status = \(status), response_body = \(body) WHERE account_id = \(accountID) AND key = \(key)")
+    }
+}
