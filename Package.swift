@@ -93,7 +93,10 @@ let package = Package(
         ),
         .testTarget(
             name: "RedressStoreTests",
-            dependencies: ["RedressStore", "TestSupport"],
+            dependencies: [
+                "RedressStore", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: testSettings
         ),
         .testTarget(

@@ -80,7 +80,7 @@ struct LoginProtectionTests {
                 "/api/v1/auth/register", token: nil, ["email": "exp@redress.test", "password": worldPassword, "display_name": "E"])
             let token = try await app.login("exp@redress.test")
             #expect(try await app.request(.get, "/api/v1/me", token: token).status == .ok)
-            try await app.asOwner { connection in
+            _ = try await app.asOwner { connection in
                 try await connection.query("UPDATE sessions SET expires_at = now() - interval '1 second'", logger: TestDatabase.logger)
             }
             let expired = try await app.request(.get, "/api/v1/me", token: token)

@@ -20,7 +20,7 @@ struct MigratorTests {
         do {
             try await body(server.with(database: name))
         } catch {
-            try? await TestDatabase.administer(server) { try await $0.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: TestDatabase.logger) }
+            _ = try? await TestDatabase.administer(server) { try await $0.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: TestDatabase.logger) }
             throw error
         }
         try await TestDatabase.administer(server) { try await $0.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: TestDatabase.logger) }

@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import PostgresNIO
 import RedressCore
 @testable import RedressStore
@@ -64,7 +66,11 @@ struct RowLevelSecurityTests {
 
     @Test func withNoIdentityTheRequestRoleReadsNothingAndGetsNoError() async throws {
         try await withTestApp { app in
-            _ = try await app.makeWorld()
+            let world = try await app.makeWorld()
+            // A complaint (filed with an idempotency key), so that those tables have rows too.
+            let filed = try await app.request(
+                .post, "/api/v1/complaints", token: world.token("consumer"), json: app.complaintBody(world), headers: [.init("Idempotency-Key")!: "rls-proof"])
+            #expect(filed.status == .created)
             let tables = try await app.asRequestRole { connection in
                 try await Self.values(
                     connection,

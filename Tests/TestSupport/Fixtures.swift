@@ -116,3 +116,26 @@ extension TestApp {
 public enum WorldError: Error {
     case setupFailed(String)
 }
+
+extension World {
+    /// Fresh tokens for everyone: after a test moves the clock past the tokens' lifetime.
+    public mutating func logInAgain(_ app: TestApp) async throws {
+        for (name, account) in accounts {
+            accounts[name] = Account(id: account.id, email: account.email, token: try await app.login(account.email))
+        }
+    }
+}
+
+extension TestApp {
+    /// A complaint against platform A, as the seed's first example: a card key never delivered.
+    public func complaintBody(_ world: World) -> [String: Any] {
+        [
+            "platform_id": world.platformA,
+            "category": "non_delivery",
+            "title": "充值卡密未到账",
+            "description": "2026年9月24日10时在平台购买面值500元的游戏点卡，付款成功后卡密一直未发放。",
+            "order": ["order_no": "KM20260924001", "product_name": "游戏点卡 500元", "amount_paid": 50_000, "currency": "CNY"],
+            "demands": [["kind": "refund", "amount": 50_000]],
+        ]
+    }
+}

@@ -14,6 +14,12 @@ public struct DeadlineJob: Service {
         public var markedOverdue = 0
         public var movedToPlatform = 0
         public var escalated = 0
+
+        public init(markedOverdue: Int = 0, movedToPlatform: Int = 0, escalated: Int = 0) {
+            self.markedOverdue = markedOverdue
+            self.movedToPlatform = movedToPlatform
+            self.escalated = escalated
+        }
     }
 
     let database: Database

@@ -1,0 +1,183 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import RedressAPI
+import RedressCore
+import Testing
+import TestSupport
+
+/// The seed's journeys, end to end through the router, with the clock under the test's control.
+@Suite("Complaint journeys")
+struct ComplaintJourneyTests {
+    static func complaintBody(_ world: World, platform: String? = nil, merchant: String? = nil, ultimatum: Int? = nil) -> [String: Any] {
+        var body: [String: Any] = [
+            "platform_id": platform ?? world.platformA,
+            "category": "non_delivery",
+            "title": "充值卡密未到账",
+            "description": "2026年9月24日10时在平台购买面值500元的游戏点卡，付款成功后卡密一直未发放。",
+            "order": ["order_no": "KM20260924001", "product_name": "游戏点卡 500元", "amount_paid": 50_000, "currency": "CNY",
+                      "ordered_at": "2026-09-24T09:55:00+08:00", "payment_channel": "alipay", "payment_ref": "2026092422001"],
+            "demands": [["kind": "refund", "amount": 50_000], ["kind": "apology"]],
+        ]
+        if let merchant { body["merchant_id"] = merchant }
+        if let ultimatum { body["ultimatum_days"] = ultimatum }
+        return body
+    }
+
+    static func configuration(_ clock: ManualClock) -> APIConfiguration {
+        var configuration = testConfiguration()
+        configuration.clock = clock
+        return configuration
+    }
+
+    static func job(_ app: TestApp, _ clock: ManualClock) -> DeadlineJob {
+        DeadlineJob(database: app.store, configuration: configuration(clock), interval: .seconds(60), logger: TestDatabase.logger)
+    }
+
+    func act(_ app: TestApp, _ id: String, _ action: String, as token: String?, _ body: [String: Any]? = nil) async throws -> TestResponse {
+        try await app.request(.post, "/api/v1/complaints/\(id)/actions/\(action)", token: token, json: body)
+    }
+
+    @Test func silentPlatformEscalationSettlementFulfilmentAndRating() async throws {
+        let clock = ManualClock("2026-09-24T10:00:00+08:00")
+        try await withTestApp(configuration: Self.configuration(clock)) { app in
+            var world = try await app.makeWorld()
+            _ = try await app.request(.patch, "/api/v1/platforms/\(world.platformA)", token: world.token("admin"), json: ["default_mediation_body_id": world.bodyA])
+            var consumer = world.token("consumer")
+            let filed = try await app.request(.post, "/api/v1/complaints", token: consumer, json: Self.complaintBody(world))
+            #expect(filed.status == .created, "\(filed.text)")
+            let id = try #require(filed.json["id"] as? String)
+            #expect(filed.json["state"] as? String == "awaiting_platform")
+            #expect(filed.json["deadline_at"] as? String == "2026-10-12T15:59:59.999Z")  // 2026-10-12 23:59:59.999 +08:00
+            #expect(filed.headers[.eTag] == "\"1\"")
+            let readiness = try #require(filed.json["readiness"] as? [String: Any])
+            #expect((readiness["next_step"] as? [String: Any])?["code"] as? String == "wait_for_platform")
+
+            // Platform first: no mediation before the platform had its chance.
+            let early = try await act(app, id, "escalate", as: consumer)
+            #expect(early.status == .conflict)
+            #expect(early.json["code"] as? String == "platform_first")
+            // Nobody else sees the case: not platform B, not a mediation body before escalation.
+            for outsider in ["platform_staff_b", "merchant_staff_b", "mediator_a", "mediator_b"] {
+                #expect(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token(outsider)).status == .notFound, "\(outsider)")
+            }
+
+            // The platform stays silent past its deadline.
+            clock.set("2026-10-13T09:00:00+08:00")
+            try await world.logInAgain(app)
+            consumer = world.token("consumer")
+            let outcome = try await Self.job(app, clock).runOnce()
+            #expect(outcome.markedOverdue == 1)
+            let overdue = try await app.request(.get, "/api/v1/complaints/\(id)", token: consumer)
+            #expect(overdue.json["overdue"] as? Bool == true)
+            #expect(overdue.json["overdue_party"] as? String == "platform")
+
+            let escalated = try await act(app, id, "escalate", as: consumer, ["reason": "平台逾期未答复"])
+            #expect(escalated.status == .ok, "\(escalated.text)")
+            #expect(escalated.json["state"] as? String == "escalated")
+            #expect(escalated.json["mediation_body_id"] as? String == world.bodyA)
+            // Now body A sees it; body B still does not.
+            #expect(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("mediator_a")).status == .ok)
+            #expect(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("mediator_b")).status == .notFound)
+
+            #expect(try await act(app, id, "assign", as: world.token("mediation_lead_a"), ["mediator_id": world.accounts["mediator_a"]!.id]).status == .conflict)
+            #expect(try await act(app, id, "triage", as: world.token("mediator_a"), ["decision": "accept"]).status == .ok)
+            let assigned = try await act(app, id, "assign", as: world.token("mediation_lead_a"), ["mediator_id": world.accounts["mediator_a"]!.id])
+            #expect(assigned.json["state"] as? String == "in_mediation", "\(assigned.text)")
+            let proposed = try await act(app, id, "propose", as: world.token("mediator_a"), ["terms": ["refund": 50_000, "apology": true], "text": "平台全额退款并致歉"])
+            #expect(proposed.status == .ok, "\(proposed.text)")
+            #expect(try await act(app, id, "accept", as: consumer).json["state"] as? String == "in_mediation")
+            let agreed = try await act(app, id, "accept", as: world.token("platform_staff_a"))
+            #expect(agreed.json["state"] as? String == "resolution_agreed", "\(agreed.text)")
+            #expect((agreed.json["agreed_outcome"] as? [String: Any])?["refund"] as? Int == 50_000)
+            let closed = try await act(app, id, "confirm_fulfilment", as: consumer)
+            #expect(closed.json["state"] as? String == "closed_resolved")
+            let rated = try await act(app, id, "rate", as: consumer, ["rating": 5, "comment": "处理及时"])
+            #expect(rated.json["rating"] as? Int == 5)
+            // Terminal: nothing more, not even a second rating.
+            let again = try await act(app, id, "rate", as: consumer, ["rating": 1])
+            #expect(again.status == .conflict)
+            #expect(try await act(app, id, "withdraw", as: consumer).json["code"] as? String == "invalid_transition")
+            #expect(rated.json["version"] as? Int == 10)  // filed, overdue, and eight actions
+        }
+    }
+
+    @Test func aMerchantThatMissesItsDeadlineHandsTheCaseToThePlatform() async throws {
+        let clock = ManualClock("2026-09-24T10:00:00+08:00")
+        try await withTestApp(configuration: Self.configuration(clock)) { app in
+            var world = try await app.makeWorld()
+            _ = try await app.request(.patch, "/api/v1/platforms/\(world.platformB)", token: world.token("platform_admin_b"), json: ["merchant_first": true])
+            let filed = try await app.request(
+                .post, "/api/v1/complaints", token: world.token("consumer"), json: Self.complaintBody(world, platform: world.platformB, merchant: world.merchantB))
+            #expect(filed.json["state"] as? String == "awaiting_merchant")
+            #expect(filed.json["deadline_at"] as? String == "2026-09-30T15:59:59.999Z")  // 2026-09-30 23:59:59.999 +08:00
+            let id = try #require(filed.json["id"] as? String)
+            #expect(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("merchant_staff_b")).status == .ok)
+
+            clock.set("2026-09-30T23:00:00+08:00")
+            #expect(try await Self.job(app, clock).runOnce() == DeadlineJob.Outcome())
+            clock.set("2026-10-01T00:00:30+08:00")
+            let outcome = try await Self.job(app, clock).runOnce()
+            #expect(outcome.markedOverdue == 1 && outcome.movedToPlatform == 1)
+            try await world.logInAgain(app)
+            let moved = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("platform_staff_b"))
+            #expect(moved.json["state"] as? String == "awaiting_platform")
+            #expect(moved.json["overdue"] as? Bool == false)
+            // Seven working days from Oct 1: Oct 8, 9, 10 (make-up), 12, 13, 14, 15.
+            #expect(moved.json["deadline_at"] as? String == "2026-10-15T15:59:59.999Z")
+            // A second run does nothing: each case is acted on once.
+            #expect(try await Self.job(app, clock).runOnce() == DeadlineJob.Outcome())
+        }
+    }
+
+    @Test func thePlatformAnswersAndTheConsumerAccepts() async throws {
+        let clock = ManualClock("2026-11-02T10:00:00+08:00")
+        try await withTestApp(configuration: Self.configuration(clock)) { app in
+            let world = try await app.makeWorld()
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), Self.complaintBody(world))
+            // Only the platform may answer; the merchant is not named, the consumer cannot.
+            #expect(try await act(app, id, "respond", as: world.token("consumer"), ["decision": "reject", "reason": "x"]).status == .forbidden)
+            #expect(try await act(app, id, "respond", as: world.token("merchant_staff_a"), ["decision": "reject", "reason": "x"]).status == .notFound)
+            clock.set("2026-11-02T15:00:00+08:00")
+            let answered = try await act(app, id, "respond", as: world.token("platform_staff_a"),
+                                         ["decision": "propose", "proposal": ["refund": 50_000, "text": "核实后全额退款"]])
+            #expect(answered.json["state"] as? String == "proposal_made", "\(answered.text)")
+            #expect(answered.json["first_response_on_time"] as? Bool == true)
+            let accepted = try await act(app, id, "accept", as: world.token("consumer"))
+            #expect(accepted.json["state"] as? String == "resolution_agreed")
+            let closed = try await act(app, id, "confirm_fulfilment", as: world.token("consumer"))
+            #expect(closed.json["state"] as? String == "closed_resolved")
+        }
+    }
+
+    @Test func aFailedMediationIsReferredOutward() async throws {
+        let clock = ManualClock("2026-11-02T10:00:00+08:00")
+        try await withTestApp(configuration: Self.configuration(clock)) { app in
+            let world = try await app.makeWorld()
+            let consumer = world.token("consumer")
+            let id = try await app.create("/api/v1/complaints", token: consumer, Self.complaintBody(world))
+            _ = try await act(app, id, "respond", as: world.token("platform_admin_a"), ["decision": "reject", "reason": "已发货，拒绝退款"])
+            #expect(try await act(app, id, "escalate", as: consumer, ["mediation_body_id": world.bodyB]).json["code"] as? String == "platform_first")
+            #expect(try await act(app, id, "reject", as: consumer, ["reason": "卡密无效"]).json["state"] as? String == "proposal_made")
+            let escalated = try await act(app, id, "escalate", as: consumer, ["mediation_body_id": world.bodyB])
+            #expect(escalated.json["state"] as? String == "escalated", "\(escalated.text)")
+            let declined = try await act(app, id, "triage", as: world.token("mediator_b"), ["decision": "decline", "reason": "不属于受理范围"])
+            #expect(declined.json["state"] as? String == "mediation_failed")
+            let referred = try await act(app, id, "refer", as: consumer, ["channel": "12315", "reference": "12315-2026-001"])
+            #expect(referred.json["state"] as? String == "referred")
+            #expect(referred.json["referral_channel"] as? String == "12315")
+        }
+    }
+
+    @Test func aConsumerWithdraws() async throws {
+        try await withTestApp(configuration: Self.configuration(ManualClock("2026-11-02T10:00:00+08:00"))) { app in
+            let world = try await app.makeWorld()
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), Self.complaintBody(world))
+            #expect(try await act(app, id, "withdraw", as: world.token("platform_admin_a")).status == .forbidden)
+            let withdrawn = try await act(app, id, "withdraw", as: world.token("consumer"))
+            #expect(withdrawn.json["state"] as? String == "withdrawn")
+            #expect(withdrawn.json["closed_at"] != nil)
+            #expect(try await act(app, id, "respond", as: world.token("platform_admin_a"), ["decision": "reject", "reason": "x"]).status == .conflict)
+        }
+    }
+}
