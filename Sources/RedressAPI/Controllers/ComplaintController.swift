@@ -59,7 +59,7 @@ struct ComplaintController {
         let now = configuration.clock.now()
         var complaint = try validate(body, actor: actor, now: now)
 
-        let requestDigest = SHA256.hash(data: Data(raw.readableBytesView)).hexString
+        let requestDigest = Self.canonicalDigest(raw)
         let (status, json) = try await database.transaction(as: context.identity, origin: context.origin) { transaction -> (Int, String) in
             if let key = idempotencyKey {
                 switch try await transaction.claimIdempotencyKey(accountID: actor.accountID, key: key, requestSHA256: requestDigest) {
@@ -160,6 +160,15 @@ struct ComplaintController {
             id: UUID(), consumerID: actor.accountID, consumerName: "", platformID: body.platformID!, merchantID: body.merchantID,
             category: category!, title: title, description: description, order: order, demands: demands,
             ultimatumDays: body.ultimatumDays, state: .awaitingPlatform, submittedAt: now)
+    }
+
+    /// The SHA-256 of the body's JSON with sorted keys: a retry that serialises the same content in
+    /// another order is the same request.
+    static func canonicalDigest(_ body: ByteBuffer) -> String {
+        let data = Data(body.readableBytesView)
+        let canonical = (try? JSONSerialization.jsonObject(with: data))
+            .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) } ?? data
+        return SHA256.hash(data: canonical).hexString
     }
 
     // MARK: Reading

@@ -1,0 +1,178 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import RedressCore
+import Testing
+import TestSupport
+
+@Suite("Complaint intake and races")
+struct ComplaintIntakeTests {
+    static func count(_ app: TestApp, _ sql: PostgresQuery) async throws -> Int {
+        try await app.asOwner { try await $0.scalar(sql, as: Int.self) } ?? -1
+    }
+
+    @Test func anIdempotencyKeyReplaysTheFirstAnswerAndRefusesAnotherBody() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let key: HTTPFields = [.init("Idempotency-Key")!: "intake-1"]
+            let body = app.complaintBody(world)
+            let first = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: body, headers: key)
+            let second = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: body, headers: key)
+            #expect(first.status == .created && second.status == .created)
+            #expect(first.text == second.text)
+            #expect(try await Self.count(app, "SELECT count(*)::int FROM complaints") == 1)
+            var other = body
+            other["title"] = "另一份投诉"
+            let reused = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: other, headers: key)
+            #expect(reused.status == .unprocessableContent)
+            #expect(reused.json["code"] as? String == "idempotency_key_reused")
+            // Keys belong to their caller: another consumer's same key is another request.
+            _ = try await app.create("/api/v1/auth/register", token: nil, ["email": "second@redress.test", "password": worldPassword, "display_name": "二号"])
+            let secondConsumer = try await app.login("second@redress.test")
+            #expect(try await app.request(.post, "/api/v1/complaints", token: secondConsumer, json: body, headers: key).status == .created)
+            #expect(try await Self.count(app, "SELECT count(*)::int FROM complaints") == 2)
+        }
+    }
+
+    @Test func concurrentRetriesWithOneKeyCreateOneComplaint() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let token = world.token("consumer")
+            let ids = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        let response = try await app.request(
+                            .post, "/api/v1/complaints", token: token, json: app.complaintBody(world), headers: [.init("Idempotency-Key")!: "retry-storm"])
+                        return response.status == .created ? response.json["id"] as? String : nil
+                    }
+                }
+                var ids: [String?] = []
+                for try await id in group { ids.append(id) }
+                return ids
+            }
+            #expect(ids.allSatisfy { $0 != nil })
+            #expect(Set(ids.compactMap { $0 }).count == 1)
+            #expect(try await Self.count(app, "SELECT count(*)::int FROM complaints") == 1)
+        }
+    }
+
+    @Test func racingActionsOnOneCaseHaveExactlyOneWinner() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<10 {
+                    let token = index % 2 == 0 ? world.token("platform_staff_a") : world.token("platform_admin_a")
+                    group.addTask {
+                        let response = try await app.request(
+                            .post, "/api/v1/complaints/\(id)/actions/respond", token: token,
+                            json: ["decision": "propose", "proposal": ["refund": 1000 + index]])
+                        return Int(response.status.code)
+                    }
+                }
+                var statuses: [Int] = []
+                for try await status in group { statuses.append(status) }
+                return statuses
+            }
+            #expect(statuses.filter { $0 == 200 }.count == 1)
+            #expect(statuses.filter { $0 == 409 }.count == 9)
+            #expect(try await Self.count(app, "SELECT version FROM complaints") == 2)
+            #expect(try await Self.count(app, "SELECT count(*)::int FROM audit_events WHERE action = 'complaint.respond'") == 1)
+        }
+    }
+
+    @Test func ifMatchGuardsAgainstStaleVersions() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            let stale = try await app.request(
+                .post, "/api/v1/complaints/\(id)/actions/respond", token: world.token("platform_staff_a"),
+                json: ["decision": "reject", "reason": "已发货"], headers: [.ifMatch: "\"7\""])
+            #expect(stale.status == .preconditionFailed)
+            let fresh = try await app.request(
+                .post, "/api/v1/complaints/\(id)/actions/respond", token: world.token("platform_staff_a"),
+                json: ["decision": "reject", "reason": "已发货"], headers: [.ifMatch: "\"1\""])
+            #expect(fresh.status == .ok)
+            #expect(fresh.headers[.eTag] == "\"2\"")
+        }
+    }
+
+    @Test func invalidComplaintsAreRefusedFieldByField() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            var body = app.complaintBody(world)
+            body["demands"] = [["kind": "refund", "amount": 60_000], ["kind": "compensation"], ["kind": "other"], ["kind": "sue"]]
+            body["category"] = "angry"
+            body["ultimatum_days"] = 0
+            body["merchant_id"] = world.merchantB  // a merchant of platform B
+            let response = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: body)
+            #expect(response.status == .unprocessableContent)
+            let reasons = (response.json["invalid_fields"] as? [[String: String]] ?? []).map { "\($0["field"]!):\($0["reason"]!)" }
+            #expect(Set(reasons) == ["demands[0].amount:exceeds_amount_paid", "demands[1].amount:required", "demands[2].text:required",
+                                     "demands[3].kind:unknown_value", "category:unknown_value", "ultimatum_days:out_of_range"])
+            // Fields first, then the parties: a merchant of another platform is refused.
+            let foreignMerchant = try await app.request(
+                .post, "/api/v1/complaints", token: world.token("consumer"), json: app.complaintBody(world).merging(["merchant_id": world.merchantB]) { $1 })
+            #expect(foreignMerchant.status == .unprocessableContent)
+            #expect((foreignMerchant.json["invalid_fields"] as? [[String: String]])?.first?["reason"] == "not_a_merchant_of_the_platform")
+            let unknownPlatform = try await app.request(
+                .post, "/api/v1/complaints", token: world.token("consumer"), json: app.complaintBody(world).merging(["platform_id": UUID().uuidString]) { $1 })
+            #expect(unknownPlatform.status == .unprocessableContent)
+            // Only consumers file complaints.
+            #expect(try await app.request(.post, "/api/v1/complaints", token: world.token("platform_staff_a"), json: app.complaintBody(world)).status == .forbidden)
+            #expect(try await Self.count(app, "SELECT count(*)::int FROM complaints") == 0)
+        }
+    }
+
+    @Test func readinessFlagsEmotionalWordsAndVagueDemands() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            var body = app.complaintBody(world)
+            body["description"] = "这个平台就是骗子，黑店！"
+            body["demands"] = [["kind": "other", "text": "我要个说法"]]
+            let response = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: body)
+            let readiness = try #require(response.json["readiness"] as? [String: Any])
+            let wording = (readiness["wording"] as? [[String: Any]] ?? []).compactMap { $0["subject"] as? String }
+            #expect(Set(wording) == ["骗子", "黑店"])
+            #expect((readiness["demands"] as? [[String: Any]])?.first?["code"] as? String == "vague_demand")
+            let chain = readiness["evidence_chain"] as? [[String: Any]] ?? []
+            #expect(chain.map { $0["step"] as? String } == ["transaction_happened", "problem_appeared", "negotiation_failed"])
+            #expect(readiness["level"] as? String == "weak")
+            // The platform does not get the consumer's readiness advice, nor their e-mail.
+            let id = try #require(response.json["id"] as? String)
+            let platformView = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("platform_staff_a"))
+            #expect(platformView.json["readiness"] == nil)
+            #expect((platformView.json["consumer"] as? [String: String])?["display_name"] == "消费者")
+            #expect(!platformView.text.contains("consumer@redress.test"))
+            // An auditor sees the case's metadata only.
+            let auditorView = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("auditor"))
+            #expect(auditorView.status == .ok)
+            #expect(auditorView.json["title"] == nil && auditorView.json["order"] == nil && auditorView.json["consumer"] == nil)
+            #expect(auditorView.json["state"] as? String == "awaiting_platform")
+        }
+    }
+
+    @Test func listsAreScopedToTheCaller() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world).merging(["platform_id": world.platformB, "title": "B平台投诉"]) { $1 })
+            func titles(_ principal: String, _ query: String = "") async throws -> [String] {
+                let response = try await app.request(.get, "/api/v1/complaints" + query, token: world.token(principal))
+                #expect(response.status == .ok, "\(principal): \(response.text)")
+                return (response.json["items"] as? [[String: Any]] ?? []).map { ($0["title"] as? String) ?? "(metadata)" }
+            }
+            #expect(try await titles("consumer").count == 2)
+            #expect(try await titles("platform_staff_a") == ["充值卡密未到账"])
+            #expect(try await titles("platform_admin_b") == ["B平台投诉"])
+            #expect(try await titles("merchant_staff_a").isEmpty)
+            #expect(try await titles("mediator_a").isEmpty)
+            #expect(try await titles("auditor") == ["(metadata)", "(metadata)"])
+            #expect(try await titles("consumer", "?q=B平台") == ["B平台投诉"])
+            #expect(try await titles("consumer", "?state=escalated").isEmpty)
+            #expect(try await app.request(.get, "/api/v1/complaints?state=bogus", token: world.token("consumer")).status == .unprocessableContent)
+            #expect(try await app.request(.get, "/api/v1/complaints", token: world.token("admin")).status == .forbidden)
+        }
+    }
+}
