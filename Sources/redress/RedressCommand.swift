@@ -5,6 +5,6 @@ struct RedressCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redress",
         abstract: "Redress: complaint mediation for virtual goods.",
-        subcommands: [ServeCommand.self, MigrateCommand.self, AdminCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, AdminCommand.self, LifecycleDocCommand.self],
         defaultSubcommand: ServeCommand.self)
 }

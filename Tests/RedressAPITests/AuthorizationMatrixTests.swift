@@ -24,7 +24,20 @@ struct AuthorizationMatrixTests {
         let expected: [String: Int]
         /// Whether a successful answer changed something (and so must be audited).
         let writes: Bool
+        /// Prepares a resource for one cell (a fresh complaint) and gives the path to call.
+        var setup: (@Sendable (TestApp, World) async throws -> String)? = nil
     }
+
+    /// A complaint against platform A naming no merchant, filed by the world's consumer.
+    static func freshComplaint(_ app: TestApp, _ world: World) async throws -> String {
+        try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+    }
+
+    /// The answers about one complaint of platform A: its parties, then everyone else.
+    static let complaintOfA: [String: Int] = [
+        "anonymous": 401, "consumer": 200, "platform_staff_a": 200, "platform_admin_a": 200, "platform_admin_b": 404,
+        "merchant_staff_a": 404, "mediator_a": 404, "mediation_lead_a": 404, "auditor": 200, "admin": 403,
+    ]
 
     static func everyone(_ status: Int) -> [String: Int] {
         Dictionary(uniqueKeysWithValues: principals.map { ($0, status) })
@@ -113,6 +126,40 @@ struct AuthorizationMatrixTests {
             name: "create an auditor", method: .post, path: { _ in "/api/v1/staff" },
             body: { _, n in ["email": "au\(n)@matrix.test", "password": worldPassword, "display_name": "审计\(n)", "role": "auditor"] },
             expected: only(["admin"], 201), writes: true),
+        Row(name: "read the calendar", method: .get, path: { _ in "/api/v1/calendar?from=2026-01-01&to=2026-12-31" }, body: nil,
+            expected: everyone(200), writes: false),
+        Row(
+            name: "list a calendar day", method: .put, path: { _ in "/api/v1/calendar/2027-01-01" },
+            body: { _, n in ["kind": "holiday", "name": "元旦 \(n)"] }, expected: only(["admin"], 200), writes: true),
+        Row(
+            name: "unlist a calendar day", method: .delete, path: { _ in "/api/v1/calendar/2026-01-01" }, body: nil,
+            expected: only(["admin"], 204), writes: true),
+        Row(
+            name: "file a complaint", method: .post, path: { _ in "/api/v1/complaints" },
+            body: { world, _ in
+                ["platform_id": world.platformA, "category": "non_delivery", "title": "卡密未到账", "description": "付款后卡密未发放。",
+                 "order": ["order_no": "KM1", "product_name": "点卡", "amount_paid": 10_000], "demands": [["kind": "refund", "amount": 10_000]]]
+            },
+            expected: only(["consumer"], 201), writes: true),
+        Row(
+            name: "list complaints", method: .get, path: { _ in "/api/v1/complaints" }, body: nil,
+            expected: signedIn(200).merging(["admin": 403]) { $1 }, writes: false),
+        Row(
+            name: "read a complaint of platform A", method: .get, path: { _ in "" }, body: nil,
+            expected: complaintOfA, writes: false, setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))" }),
+        Row(
+            name: "answer a complaint of platform A", method: .post, path: { _ in "" },
+            body: { _, _ in ["decision": "propose", "proposal": ["refund": 10_000]] },
+            expected: complaintOfA.merging(["consumer": 403, "auditor": 403]) { $1 }, writes: true,
+            setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/actions/respond" }),
+        Row(
+            name: "withdraw a complaint of platform A", method: .post, path: { _ in "" }, body: nil,
+            expected: complaintOfA.merging(["platform_staff_a": 403, "platform_admin_a": 403, "auditor": 403]) { $1 }, writes: true,
+            setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/actions/withdraw" }),
+        Row(
+            name: "triage a complaint that was not escalated", method: .post, path: { _ in "" }, body: { _, _ in ["decision": "accept"] },
+            expected: complaintOfA.merging(["consumer": 409, "platform_staff_a": 409, "platform_admin_a": 409, "auditor": 403]) { $1 },
+            writes: false, setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/actions/triage" }),
         Row(
             name: "logout", method: .post, path: { _ in "/api/v1/auth/logout" }, body: nil, expected: signedIn(204), writes: true),
     ]
@@ -131,8 +178,9 @@ struct AuthorizationMatrixTests {
                         // Logout revokes the token it is sent with: use a fresh one.
                         token = try await app.login(world.accounts[principal]!.email)
                     }
+                    let path = try await row.setup?(app, world) ?? row.path(world)
                     let before = try await Self.auditEventCount(app)
-                    let response = try await app.request(row.method, row.path(world), token: token, json: row.body?(world, counter))
+                    let response = try await app.request(row.method, path, token: token, json: row.body?(world, counter))
                     let after = try await Self.auditEventCount(app)
                     if response.status.code != expected {
                         failures.append("\(row.name) as \(principal): expected \(expected), got \(response.status.code) \(response.text)")

@@ -168,3 +168,13 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Lifecycle document")
+struct LifecycleDocumentTests {
+    @Test func theCommittedDocumentIsTheOneTheTableGenerates() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Docs/lifecycle.md")
+        let committed = try String(contentsOf: file, encoding: .utf8)
+        #expect(committed == LifecycleDocument.markdown(), "regenerate it: swift run redress lifecycle-doc > Docs/lifecycle.md")
+        for rule in Lifecycle.rules { #expect(committed.contains("| `\(rule.action.rawValue)` | `\(rule.from.rawValue)` |")) }
+    }
+}

@@ -1,0 +1,53 @@
+/// Docs/lifecycle.md, written from the transition table (`redress lifecycle-doc`); a test fails
+/// when the committed document and the table disagree.
+public enum LifecycleDocument {
+    public static func markdown() -> String {
+        var lines: [String] = [
+            "# The complaint lifecycle",
+            "",
+            "Generated from `Lifecycle.rules` in `Sources/RedressCore/Lifecycle.swift` by `redress lifecycle-doc`;",
+            "do not edit by hand. The database refuses every change of state that is not listed here",
+            "(`complaint_state_changes`), and a test holds the two together.",
+            "",
+            "```mermaid",
+            "stateDiagram-v2",
+            "    [*] --> awaiting_merchant: filed (merchant_first platform, merchant named)",
+            "    [*] --> awaiting_platform: filed",
+        ]
+        var edges: [String: [String]] = [:]
+        var order: [String] = []
+        for rule in Lifecycle.rules where rule.from != rule.to && rule.action != .withdraw {
+            let key = "\(rule.from.rawValue) --> \(rule.to.rawValue)"
+            if edges[key] == nil { order.append(key) }
+            if !(edges[key] ?? []).contains(rule.action.rawValue) { edges[key, default: []].append(rule.action.rawValue) }
+        }
+        for key in order { lines.append("    \(key): \(edges[key]!.joined(separator: ", "))") }
+        lines.append("    note left of withdrawn: withdraw, from every state that is not terminal")
+        for state in ComplaintState.allCases where state.isTerminal { lines.append("    \(state.rawValue) --> [*]") }
+        lines += ["```", "", "## Who may do what, when", "",
+                  "| action | in state | by | only when | to |", "| --- | --- | --- | --- | --- |"]
+        for rule in Lifecycle.rules {
+            let actors = CaseRelation.allCases.filter(rule.actors.contains).map(\.rawValue).joined(separator: ", ")
+            let conditions = TransitionCondition.allCases.filter(rule.conditions.contains).map(\.rawValue).joined(separator: ", ")
+            lines.append("| `\(rule.action.rawValue)` | `\(rule.from.rawValue)` | \(actors) | \(conditions.isEmpty ? "—" : conditions) | `\(rule.to.rawValue)` |")
+        }
+        lines += [
+            "",
+            "## Terms",
+            "",
+            "- **by**: `consumer` who filed the case; `merchant` staff of the merchant it names; `platform` staff",
+            "  of the platform it is against; `mediation_body` any mediator or lead of the body it was escalated",
+            "  to; `mediation_lead` that body's lead; `assigned_mediator` the mediator assigned; `system` the",
+            "  deadline job.",
+            "- **deadline_passed**: the current stage's deadline (working days, see PRODUCT.md) has passed.",
+            "- A refused action answers 409 `invalid_transition` with the caller's `allowed_actions`; escalating",
+            "  before the platform had its chance answers 409 `platform_first`; an action by someone who is a",
+            "  party but not one of **by** answers 403; a caller who is no party to the case gets 404.",
+            "- Stage deadlines: `awaiting_merchant` the platform's `merchant_response_days`; `awaiting_platform`",
+            "  its `response_days`; `escalated` the body's `triage_days`; `in_mediation` its `mediation_days`;",
+            "  `resolution_agreed` the platform's `fulfilment_days`. A stage that does not change keeps its deadline.",
+            "",
+        ]
+        return lines.joined(separator: "\n")
+    }
+}
