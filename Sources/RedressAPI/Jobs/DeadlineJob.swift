@@ -37,9 +37,10 @@ public struct DeadlineJob: Service {
         self.logger = logger
     }
 
+    /// Returns (never throws) when the service shuts down, so that a graceful stop exits cleanly.
     public func run() async throws {
         await warnIfTheCalendarRunsOut()
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     let outcome = try await runOnce()
@@ -48,10 +49,12 @@ public struct DeadlineJob: Service {
                             "overdue": "\(outcome.markedOverdue)", "moved_to_platform": "\(outcome.movedToPlatform)", "escalated": "\(outcome.escalated)",
                         ])
                     }
-                } catch {
+                } catch where !Task.isCancelled {
                     logger.error("deadline job failed", metadata: ["error": "\(String(reflecting: error))"])
+                } catch {
+                    return
                 }
-                try await Task.sleep(for: interval)
+                try? await Task.sleep(for: interval)
             }
         }
     }
