@@ -37,6 +37,8 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + StaffController(database: database, hasher: dependencies.hasher, configuration: configuration).endpoints
         + CalendarController(database: database, configuration: configuration).endpoints
         + ComplaintController(database: database, configuration: configuration).endpoints
+        + MessageController(database: database, configuration: configuration).endpoints
+        + TriageController(database: database, configuration: configuration).endpoints
 }
 
 public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {

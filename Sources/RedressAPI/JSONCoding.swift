@@ -168,6 +168,11 @@ struct PageResponse<Item: Encodable & Sendable>: Encodable, Sendable {
         nextCursor = page.nextCursor?.encoded
     }
 
+    init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+
     enum CodingKeys: String, CodingKey { case items, nextCursor }
 
     func encode(to encoder: any Encoder) throws {

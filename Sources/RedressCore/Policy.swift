@@ -38,6 +38,8 @@ public enum Operation: Sendable, Equatable {
     case fileComplaint
     /// Listing or reading complaints at all; which ones is row-level security's and the relation's business.
     case readComplaints
+    /// A mediation body's queue of escalated cases.
+    case readTriageQueue
 }
 
 /// The one place that answers "may this principal do this operation to this resource". Deny by default:
@@ -65,6 +67,8 @@ public enum Policy {
             return actor.role == .admin || (actor.role == .platformAdmin && actor.organizationID == platformID)
         case .fileComplaint:
             return actor.role == .consumer
+        case .readTriageQueue:
+            return [.mediator, .mediationLead].contains(actor.role)
         case .readComplaints:
             // The operator administers the deployment; it does not read complaints.
             return actor.role != .admin

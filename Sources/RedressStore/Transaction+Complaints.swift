@@ -233,3 +233,24 @@ extension Transaction {
         return complaint
     }
 }
+
+extension Transaction {
+    /// A mediation body's open cases, most urgent first: overdue ones, then the earliest deadline,
+    /// then the largest amount. `offset` pages through it.
+    public func triageQueue(
+        bodyID: UUID, states: [ComplaintState], overdue: Bool?, mediatorID: UUID?, offset: Int, limit: Int
+    ) async throws -> [Complaint] {
+        let rows = try await query(
+            """
+            SELECT \(unescaped: Self.complaintColumns) FROM complaints
+            WHERE mediation_body_id = \(bodyID) AND state = ANY(\(states.map(\.rawValue)))
+              AND (\(overdue == nil) OR overdue = \(overdue ?? false))
+              AND (\(mediatorID == nil) OR mediator_id = \(mediatorID ?? UUID()))
+            ORDER BY overdue DESC, deadline_at ASC NULLS LAST, amount_paid DESC, id
+            OFFSET \(offset) LIMIT \(limit)
+            """)
+        var complaints: [Complaint] = []
+        for try await row in rows { complaints.append(try Self.decodeComplaint(row)) }
+        return complaints
+    }
+}

@@ -161,6 +161,17 @@ struct AuthorizationMatrixTests {
             expected: complaintOfA.merging(["consumer": 409, "platform_staff_a": 409, "platform_admin_a": 409, "auditor": 403]) { $1 },
             writes: false, setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/actions/triage" }),
         Row(
+            name: "read the messages of a complaint of platform A", method: .get, path: { _ in "" }, body: nil,
+            expected: complaintOfA.merging(["auditor": 403]) { $1 }, writes: false,
+            setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/messages" }),
+        Row(
+            name: "write to a complaint of platform A", method: .post, path: { _ in "" }, body: { _, n in ["body": "消息\(n)"] },
+            expected: complaintOfA.merging(["consumer": 201, "platform_staff_a": 201, "platform_admin_a": 201, "auditor": 403]) { $1 },
+            writes: true, setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/messages" }),
+        Row(
+            name: "the triage queue", method: .get, path: { _ in "/api/v1/triage" }, body: nil,
+            expected: only(["mediator_a", "mediation_lead_a"], 200), writes: false),
+        Row(
             name: "logout", method: .post, path: { _ in "/api/v1/auth/logout" }, body: nil, expected: signedIn(204), writes: true),
     ]
 

@@ -71,6 +71,9 @@ struct RowLevelSecurityTests {
             let filed = try await app.request(
                 .post, "/api/v1/complaints", token: world.token("consumer"), json: app.complaintBody(world), headers: [.init("Idempotency-Key")!: "rls-proof"])
             #expect(filed.status == .created)
+            let complaintID = try #require(filed.json["id"] as? String)
+            #expect(try await app.request(
+                .post, "/api/v1/complaints/\(complaintID)/messages", token: world.token("consumer"), json: ["body": "请处理"]).status == .created)
             let tables = try await app.asRequestRole { connection in
                 try await Self.values(
                     connection,

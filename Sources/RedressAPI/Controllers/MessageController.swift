@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import RedressCore
+import RedressStore
+
+/// The thread of a complaint: `parties` messages for everyone party to the case, `internal` ones
+/// for the author's own organisation.
+struct MessageController {
+    let database: Database
+    let configuration: APIConfiguration
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.get, "/api/v1/complaints/:id/messages", list),
+            Endpoint(.post, "/api/v1/complaints/:id/messages", post),
+        ]
+    }
+
+    struct PostRequest: Decodable {
+        let visibility: String?
+        let body: String?
+    }
+
+    struct MessageResponse: Encodable, Sendable {
+        let id: ResourceID
+        let authorID: ResourceID
+        let authorRole: String
+        let authorOrganizationID: ResourceID?
+        let visibility: MessageRecord.Visibility
+        let body: String
+        let createdAt: Date
+
+        init(_ message: MessageRecord) {
+            id = ResourceID(message.id)
+            authorID = ResourceID(message.authorID)
+            authorRole = message.authorRole
+            authorOrganizationID = ResourceID(message.authorOrganizationID)
+            visibility = message.visibility
+            body = message.body
+            createdAt = message.createdAt
+        }
+    }
+
+    @Sendable func list(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<MessageResponse>> {
+        let (actor, id) = try Self.caller(context)
+        let page = try request.pageRequest()
+        let messages = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await Self.requireParty(actor, complaintID: id, transaction)
+            return try await transaction.messages(complaintID: id, page: page)
+        }
+        return JSONResponse(body: PageResponse(messages, MessageResponse.init))
+    }
+
+    @Sendable func post(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<MessageResponse> {
+        let (actor, id) = try Self.caller(context)
+        let body = try await request.decodeJSON(PostRequest.self, limit: configuration.maxJSONBodyBytes)
+        var fields = FieldValidator()
+        let visibility = MessageRecord.Visibility(rawValue: body.visibility ?? "parties")
+        if visibility == nil { fields.fail("visibility", "unknown_value") }
+        if visibility == .internal && actor.organizationID == nil { fields.fail("visibility", "internal_needs_an_organisation") }
+        let text = fields.paragraph(body.body, field: "body", maxLength: 5000)
+        try fields.check()
+        let message = MessageRecord(
+            id: UUID(), complaintID: id, authorID: actor.accountID, authorRole: actor.role.rawValue,
+            authorOrganizationID: actor.organizationID, visibility: visibility ?? .parties, body: text, createdAt: configuration.clock.now())
+        try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await Self.requireParty(actor, complaintID: id, transaction)
+            try await transaction.insertMessage(message, actor: context.auditActor)
+        }
+        return JSONResponse(status: .created, body: MessageResponse(message))
+    }
+
+    static func caller(_ context: RedressRequestContext) throws -> (Actor, UUID) {
+        try Policy.authorize(context.principal, .readComplaints)
+        guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
+        return (actor, try context.parameters.id())
+    }
+
+    /// Parties only: a case the caller cannot see is not found; an auditor sees no messages.
+    static func requireParty(_ actor: Actor, complaintID: UUID, _ transaction: Transaction) async throws {
+        guard let complaint = try await transaction.complaint(id: complaintID) else { throw RedressError.notFound }
+        if ComplaintController.relations(of: actor, to: complaint).isEmpty {
+            throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound
+        }
+    }
+}

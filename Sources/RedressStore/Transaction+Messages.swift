@@ -1,0 +1,70 @@
+import Foundation
+import PostgresNIO
+import RedressCore
+
+public struct MessageRecord: Sendable, Equatable {
+    public enum Visibility: String, Sendable, Codable {
+        case parties, `internal`
+    }
+    public let id: UUID
+    public let complaintID: UUID
+    public let authorID: UUID
+    public let authorRole: String
+    public let authorOrganizationID: UUID?
+    public let visibility: Visibility
+    public let body: String
+    public let createdAt: Date
+
+    public init(id: UUID, complaintID: UUID, authorID: UUID, authorRole: String, authorOrganizationID: UUID?, visibility: Visibility, body: String, createdAt: Date) {
+        self.id = id
+        self.complaintID = complaintID
+        self.authorID = authorID
+        self.authorRole = authorRole
+        self.authorOrganizationID = authorOrganizationID
+        self.visibility = visibility
+        self.body = body
+        self.createdAt = createdAt
+    }
+}
+
+extension Transaction {
+    public func insertMessage(_ message: MessageRecord, actor: AuditActor) async throws {
+        try await query(
+            """
+            INSERT INTO complaint_messages (id, complaint_id, author_id, author_role, author_organization_id, visibility, body, created_at)
+            VALUES (\(message.id), \(message.complaintID), \(message.authorID), \(message.authorRole), \(message.authorOrganizationID),
+                    \(message.visibility.rawValue), \(message.body), \(message.createdAt))
+            """)
+        try await record(
+            AuditEntry(
+                chain: AuditChain.complaint(message.complaintID), action: "message.post", entityType: "message", entityID: message.id,
+                actor: actor,
+                changes: [
+                    "visibility": .init(after: .string(message.visibility.rawValue)),
+                    "body": .init(after: .personal(message.body)),
+                ]))
+    }
+
+    /// The thread as the caller may read it (row-level security hides the rest).
+    public func messages(complaintID: UUID, page: PageRequest) async throws -> Page<MessageRecord> {
+        let after = page.after ?? .beginning
+        let rows = try await query(
+            """
+            SELECT id, complaint_id, author_id, author_role, author_organization_id, visibility, body, created_at
+            FROM complaint_messages
+            WHERE complaint_id = \(complaintID)
+              AND (created_at, id) > ('epoch'::timestamptz + \(after.microseconds) * interval '1 microsecond', \(after.id))
+            ORDER BY created_at, id LIMIT \(page.limit + 1)
+            """)
+        var messages: [MessageRecord] = []
+        for try await (id, complaint, author, role, organization, visibility, body, createdAt) in rows.decode(
+            (UUID, UUID, UUID, String, UUID?, String, String, Date).self)
+        {
+            messages.append(
+                MessageRecord(
+                    id: id, complaintID: complaint, authorID: author, authorRole: role, authorOrganizationID: organization,
+                    visibility: MessageRecord.Visibility(rawValue: visibility) ?? .parties, body: body, createdAt: createdAt))
+        }
+        return Page(fetched: messages, limit: page.limit) { PageCursor(createdAt: $0.createdAt, id: $0.id) }
+    }
+}
