@@ -17,6 +17,10 @@ public struct APIConfiguration: Sendable {
     public var timeZone: TimeZone
     /// The one source of the current time.
     public var clock: any RedressClock
+    /// Largest evidence file, in bytes, enforced while reading.
+    public var maxEvidenceBytes: Int = 20 * 1024 * 1024
+    /// Most evidence files one complaint may hold.
+    public var maxEvidenceFiles: Int = 50
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxJSONBodyBytes: Int = 64 * 1024,

@@ -39,6 +39,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + ComplaintController(database: database, configuration: configuration).endpoints
         + MessageController(database: database, configuration: configuration).endpoints
         + TriageController(database: database, configuration: configuration).endpoints
+        + EvidenceController(database: database, configuration: configuration).endpoints
 }
 
 public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {

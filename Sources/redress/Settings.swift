@@ -28,6 +28,8 @@ struct Settings {
     /// Set by REDRESS_NOW: the service's clock stands still at this instant.
     var frozenNow: Date?
     var deadlineJobSeconds = 60
+    var maxEvidenceBytes = 20 * 1024 * 1024
+    var maxEvidenceFiles = 50
 
     struct Invalid: Error, CustomStringConvertible {
         let problems: [String]
@@ -62,6 +64,8 @@ struct Settings {
         integer("REDRESS_BCRYPT_COST", 10...16, &settings.bcryptCost)
         integer("REDRESS_DB_POOL_SIZE", 1...500, &settings.poolSize)
         integer("REDRESS_DEADLINE_JOB_SECONDS", 1...86_400, &settings.deadlineJobSeconds)
+        integer("REDRESS_EVIDENCE_MAX_BYTES", 1024...(512 * 1024 * 1024), &settings.maxEvidenceBytes)
+        integer("REDRESS_EVIDENCE_MAX_FILES", 1...1000, &settings.maxEvidenceFiles)
         if let zone = environment["REDRESS_TIME_ZONE"], !zone.isEmpty {
             if let parsed = TimeZone(identifier: zone) {
                 settings.timeZone = parsed
@@ -96,10 +100,13 @@ struct Settings {
     }
 
     var apiConfiguration: APIConfiguration {
-        APIConfiguration(
+        var configuration = APIConfiguration(
             host: host, port: port, maxJSONBodyBytes: maxJSONBodyBytes,
             sessionLifetime: .seconds(sessionHours * 3600), bcryptCost: UInt8(bcryptCost),
             timeZone: timeZone, clock: clock)
+        configuration.maxEvidenceBytes = maxEvidenceBytes
+        configuration.maxEvidenceFiles = maxEvidenceFiles
+        return configuration
     }
 
     func logger() -> Logger {

@@ -169,6 +169,10 @@ struct AuthorizationMatrixTests {
             expected: complaintOfA.merging(["consumer": 201, "platform_staff_a": 201, "platform_admin_a": 201, "auditor": 403]) { $1 },
             writes: true, setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/messages" }),
         Row(
+            name: "list the evidence of a complaint of platform A", method: .get, path: { _ in "" }, body: nil,
+            expected: complaintOfA.merging(["auditor": 403]) { $1 }, writes: false,
+            setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/evidence" }),
+        Row(
             name: "the triage queue", method: .get, path: { _ in "/api/v1/triage" }, body: nil,
             expected: only(["mediator_a", "mediation_lead_a"], 200), writes: false),
         Row(

@@ -74,6 +74,9 @@ struct RowLevelSecurityTests {
             let complaintID = try #require(filed.json["id"] as? String)
             #expect(try await app.request(
                 .post, "/api/v1/complaints/\(complaintID)/messages", token: world.token("consumer"), json: ["body": "请处理"]).status == .created)
+            #expect(try await app.request(
+                .post, "/api/v1/complaints/\(complaintID)/evidence?kind=other&filename=a.txt", token: world.token("consumer"),
+                headers: [.contentType: "text/plain"], rawBody: .init(string: "订单截图说明")).status == .created)
             let tables = try await app.asRequestRole { connection in
                 try await Self.values(
                     connection,

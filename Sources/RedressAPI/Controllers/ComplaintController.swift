@@ -198,7 +198,8 @@ struct ComplaintController {
         let view = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
             let merchantFirst = try await transaction.platform(id: complaint.platformID)?.merchantFirst ?? false
-            return Self.view(complaint, actor: actor, merchantFirst: merchantFirst, evidence: [], now: now, language: context.language)
+            let evidence = try await transaction.evidenceKinds(complaintID: complaint.id)
+            return Self.view(complaint, actor: actor, merchantFirst: merchantFirst, evidence: evidence, now: now, language: context.language)
         }
         return try Self.respond(view, status: .ok)
     }
@@ -286,7 +287,8 @@ struct ComplaintController {
             guard stored else {
                 throw expectedVersion == nil ? RedressError(.conflict, detail: "Another change to this complaint won; reload it.") : RedressError(.preconditionFailed)
             }
-            return Self.view(changed, actor: actor, merchantFirst: platform?.merchantFirst ?? false, evidence: [], now: now, language: context.language)
+            let evidence = try await transaction.evidenceKinds(complaintID: changed.id)
+            return Self.view(changed, actor: actor, merchantFirst: platform?.merchantFirst ?? false, evidence: evidence, now: now, language: context.language)
         }
         return try Self.respond(view, status: .ok)
     }

@@ -1,0 +1,129 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import RedressCore
+import RedressStore
+
+/// Evidence files: uploaded as raw bytes, recognised by their signature, kept as uploaded, and
+/// downloaded only by the case's parties, with the digest checked again and the read audited.
+struct EvidenceController {
+    let database: Database
+    let configuration: APIConfiguration
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.post, "/api/v1/complaints/:id/evidence", upload),
+            Endpoint(.get, "/api/v1/complaints/:id/evidence", list),
+            Endpoint(.get, "/api/v1/complaints/:id/evidence/:evidenceID", download),
+        ]
+    }
+
+    struct EvidenceResponse: Encodable, Sendable {
+        let id: ResourceID
+        let kind: EvidenceKind
+        let filename: String
+        let contentType: String
+        let size: Int
+        let sha256: String
+        let uploadedBy: ResourceID
+        let uploaderRole: String
+        let uploadedAt: Date
+
+        init(_ record: EvidenceRecord) {
+            id = ResourceID(record.id)
+            kind = record.kind
+            filename = record.filename
+            contentType = record.contentType
+            size = record.size
+            sha256 = record.sha256.hexString
+            uploadedBy = ResourceID(record.uploadedBy)
+            uploaderRole = record.uploaderRole
+            uploadedAt = record.uploadedAt
+        }
+    }
+
+    @Sendable func upload(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<EvidenceResponse> {
+        let (actor, complaintID) = try MessageController.caller(context)
+        let query = request.uri.queryParameters
+        var fields = FieldValidator()
+        let kind = EvidenceKind(rawValue: query["kind"].map(String.init) ?? "")
+        if kind == nil { fields.fail("kind", query["kind"] == nil ? "required" : "unknown_value") }
+        let filename = query["filename"].flatMap { EvidenceName.sanitize(String($0)) }
+        if filename == nil { fields.fail("filename", query["filename"] == nil ? "required" : "invalid_filename") }
+        try fields.check()
+        // Refuse what cannot fit before reading it, and stop reading when it stops fitting.
+        let limit = configuration.maxEvidenceBytes
+        let tooLarge = RedressError(.payloadTooLarge, detail: "An evidence file may be at most \(limit) bytes.")
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit { throw tooLarge }
+        let bytes: ByteBuffer
+        do {
+            bytes = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
+        }
+        guard bytes.readableBytes > 0 else { throw RedressError.validation([.init(field: "body", reason: "empty_file")]) }
+        guard let detected = EvidenceFileType.detect(bytes.readableBytesView) else {
+            throw RedressError(.unsupportedMediaType, detail: "Evidence may be PNG, JPEG, WebP, PDF, plain text or MP4.")
+        }
+        guard EvidenceFileType.declared(request.headers[.contentType]) == detected.rawValue else {
+            throw RedressError.validation([.init(field: "Content-Type", reason: "does_not_match_content")])
+        }
+        let digest = Array(SHA256.hash(data: Data(bytes.readableBytesView)))
+        let record = EvidenceRecord(
+            id: UUID(), complaintID: complaintID, kind: kind!, filename: filename!, contentType: detected.rawValue, size: bytes.readableBytes,
+            sha256: digest, uploadedBy: actor.accountID, uploaderRole: actor.role.rawValue, uploadedAt: configuration.clock.now())
+        let maxFiles = configuration.maxEvidenceFiles
+        try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            guard let complaint = try await transaction.complaint(id: complaintID, forUpdate: true) else { throw RedressError.notFound }
+            if ComplaintController.relations(of: actor, to: complaint).isEmpty {
+                throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound
+            }
+            if complaint.state.isTerminal { throw RedressError(.invalidTransition, detail: "The case is closed.", allowedActions: []) }
+            if try await transaction.evidenceCount(complaintID: complaintID) >= maxFiles {
+                throw RedressError.validation([.init(field: "body", reason: "too_many_files")])
+            }
+            try await transaction.insertEvidence(record, bytes: bytes, actor: context.auditActor)
+        }
+        return JSONResponse(status: .created, body: EvidenceResponse(record))
+    }
+
+    @Sendable func list(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<EvidenceResponse>> {
+        let (actor, complaintID) = try MessageController.caller(context)
+        let page = try request.pageRequest()
+        let records = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await MessageController.requireParty(actor, complaintID: complaintID, transaction)
+            return try await transaction.evidence(complaintID: complaintID, page: page)
+        }
+        return JSONResponse(body: PageResponse(records, EvidenceResponse.init))
+    }
+
+    @Sendable func download(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let (actor, complaintID) = try MessageController.caller(context)
+        let evidenceID = try context.parameters.id("evidenceID")
+        let (record, content) = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await MessageController.requireParty(actor, complaintID: complaintID, transaction)
+            guard let found = try await transaction.downloadEvidence(id: evidenceID, complaintID: complaintID, actor: context.auditActor) else {
+                throw RedressError.notFound
+            }
+            return found
+        }
+        // The bytes must still be the ones whose digest was taken at upload.
+        guard Array(SHA256.hash(data: Data(content.readableBytesView))) == record.sha256 else {
+            context.logger.critical("evidence digest mismatch", metadata: ["evidence": "\(record.id)"])
+            throw RedressError(.internalError)
+        }
+        let encodedName = record.filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? "evidence"
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: record.contentType,
+                .contentDisposition: "attachment; filename=\"evidence-\(record.id.uuidString.lowercased())\"; filename*=UTF-8''\(encodedName)",
+                .init("X-Content-Type-Options")!: "nosniff",
+                .cacheControl: "private, no-store",
+                .init("Digest")!: "sha-256=\(Data(record.sha256).base64EncodedString())",
+            ],
+            body: .init(byteBuffer: content))
+    }
+}
