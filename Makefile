@@ -8,6 +8,7 @@ run:
 
 # Builds and runs every test against a throw-away PostgreSQL started for the run.
 test:
+	Deploy/check-openapi.sh
 	swift build --build-tests
 	Deploy/with-test-postgres.sh swift test --skip-build
 

@@ -40,6 +40,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + MessageController(database: database, configuration: configuration).endpoints
         + TriageController(database: database, configuration: configuration).endpoints
         + EvidenceController(database: database, configuration: configuration).endpoints
+        + DossierController(database: database, configuration: configuration).endpoints
 }
 
 public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {
