@@ -181,3 +181,37 @@ struct ComplaintJourneyTests {
         }
     }
 }
+
+@Suite("Deadline job across replicas")
+struct DeadlineJobReplicaTests {
+    @Test func twoJobsRunningTogetherActOnEachCaseOnce() async throws {
+        let clock = ManualClock("2026-11-02T10:00:00+08:00")
+        let configuration = ComplaintJourneyTests.configuration(clock)
+        try await withTestApp(configuration: configuration) { app in
+            let world = try await app.makeWorld()
+            _ = try await app.request(.patch, "/api/v1/platforms/\(world.platformB)", token: world.token("platform_admin_b"), json: ["merchant_first": true])
+            for index in 0..<60 {
+                var body = app.complaintBody(world)
+                if index % 2 == 0 {
+                    body["platform_id"] = world.platformB
+                    body["merchant_id"] = world.merchantB
+                }
+                _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), body)
+            }
+            clock.set("2026-12-01T10:00:00+08:00")
+            let jobs = (0..<2).map { _ in
+                DeadlineJob(database: app.store, configuration: configuration, interval: .seconds(60), logger: TestDatabase.logger)
+            }
+            let outcomes = try await withThrowingTaskGroup(of: DeadlineJob.Outcome.self) { group in
+                for job in jobs { group.addTask { try await job.runOnce() } }
+                var all: [DeadlineJob.Outcome] = []
+                for try await outcome in group { all.append(outcome) }
+                return all
+            }
+            #expect(outcomes.map(\.markedOverdue).reduce(0, +) == 60)
+            #expect(outcomes.map(\.movedToPlatform).reduce(0, +) == 30)
+            let overdueEvents = try await app.asOwner { try await $0.scalar("SELECT count(*)::int FROM audit_events WHERE action = 'complaint.overdue'", as: Int.self) }
+            #expect(overdueEvents == 60)
+        }
+    }
+}
