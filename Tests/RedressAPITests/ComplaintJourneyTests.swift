@@ -76,8 +76,11 @@ struct ComplaintJourneyTests {
             #expect(escalated.status == .ok, "\(escalated.text)")
             #expect(escalated.json["state"] as? String == "escalated")
             #expect(escalated.json["mediation_body_id"] as? String == world.bodyA)
-            // Now body A sees it; body B still does not.
-            #expect(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("mediator_a")).status == .ok)
+            // Now body A sees it, with the consumer's contact details; body B still does not; the platform never gets them.
+            let mediatorView = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("mediator_a"))
+            #expect(mediatorView.status == .ok)
+            #expect((mediatorView.json["consumer_contact"] as? [String: String])?["email"] == "consumer@redress.test")
+            #expect(!(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("platform_staff_a")).text.contains("consumer@redress.test")))
             #expect(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("mediator_b")).status == .notFound)
 
             #expect(try await act(app, id, "assign", as: world.token("mediation_lead_a"), ["mediator_id": world.accounts["mediator_a"]!.id]).status == .conflict)

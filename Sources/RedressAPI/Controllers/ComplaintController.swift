@@ -199,7 +199,11 @@ struct ComplaintController {
             guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
             let merchantFirst = try await transaction.platform(id: complaint.platformID)?.merchantFirst ?? false
             let evidence = try await transaction.evidenceKinds(complaintID: complaint.id)
-            return Self.view(complaint, actor: actor, merchantFirst: merchantFirst, evidence: evidence, now: now, language: context.language)
+            var view = Self.view(complaint, actor: actor, merchantFirst: merchantFirst, evidence: evidence, now: now, language: context.language)
+            if Self.relations(of: actor, to: complaint).contains(.mediationBody), let consumer = try await transaction.account(id: complaint.consumerID) {
+                view.consumerContact = ["email": consumer.email, "phone": consumer.phone ?? ""].filter { !$0.value.isEmpty }
+            }
+            return view
         }
         return try Self.respond(view, status: .ok)
     }

@@ -123,6 +123,17 @@ struct ComplaintResponse: Encodable, Sendable {
     let ratingComment: String?
     let readiness: ReadinessView?
 
+    /// The consumer's contact details, for the mediation body only (PRODUCT.md: mediators see what
+    /// they need to contact both sides).
+    var consumerContact: [String: String]? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, version, category, platformID, merchantID, mediationBodyID, mediatorID, submittedAt, updatedAt, stageStartedAt
+        case deadlineAt, overdue, overdueParty, firstResponseAt, firstResponseOnTime, escalatedAt, triaged, closedAt, referralChannel
+        case allowedActions, consumer, title, description, order, demands, ultimatumDays, ultimatumAt, answer, settlement
+        case agreedOutcome, referralReference, rating, ratingComment, readiness, consumerContact
+    }
+
     init(_ complaint: Complaint, relations: Set<CaseRelation>, allowedActions: [ComplaintAction], readiness: Readiness?) {
         id = ResourceID(complaint.id)
         state = complaint.state
