@@ -81,11 +81,9 @@ struct ComplaintController {
             complaint.consumerName = consumer.displayName
             // The platform's policy decides where the case starts.
             complaint.state = platform.merchantFirst && complaint.merchantID != nil ? .awaitingMerchant : .awaitingPlatform
-            let calendar = try await transaction.workingCalendar(from: configuration.calendarDay(of: now), timeZone: configuration.timeZone)
-            let policy = try await transaction.stagePolicy(platformID: platform.id, mediationBodyID: nil)
-            complaint.deadlineAt = ComplaintWorkflow.deadline(
-                for: complaint.state, from: now, context: .init(now: now, calendar: calendar, policy: policy))
-            complaint.ultimatumAt = complaint.ultimatumDays.map { calendar.deadline(workingDays: $0, after: now) }
+            let workflow = try await configuration.workflowContext(transaction, platformID: platform.id, mediationBodyID: nil)
+            complaint.deadlineAt = ComplaintWorkflow.deadline(for: complaint.state, from: now, context: workflow)
+            complaint.ultimatumAt = complaint.ultimatumDays.map { workflow.calendar.deadline(workingDays: $0, after: now) }
             try await transaction.insertComplaint(complaint, actor: context.auditActor)
             let view = Self.view(complaint, actor: actor, merchantFirst: platform.merchantFirst, evidence: [], now: now, language: context.language)
             let json = String(decoding: try APIJSON.encoder().encode(view), as: UTF8.self)
@@ -280,11 +278,9 @@ struct ComplaintController {
             default:
                 break
             }
-            let calendar = try await transaction.workingCalendar(from: configuration.calendarDay(of: now), timeZone: configuration.timeZone)
-            let bodyForPolicy: UUID? = if case .escalate(let body?, _) = effectiveInput { body } else { complaint.mediationBodyID }
-            let policy = try await transaction.stagePolicy(platformID: complaint.platformID, mediationBodyID: bodyForPolicy)
-            let changed = ComplaintWorkflow.apply(
-                rule, input: effectiveInput, to: complaint, relations: relations, context: .init(now: now, calendar: calendar, policy: policy))
+            let body: UUID? = if case .escalate(let body?, _) = effectiveInput { body } else { complaint.mediationBodyID }
+            let workflow = try await configuration.workflowContext(transaction, platformID: complaint.platformID, mediationBodyID: body)
+            let changed = ComplaintWorkflow.apply(rule, input: effectiveInput, to: complaint, relations: relations, context: workflow)
             let stored = try await transaction.updateComplaint(
                 changed, expectedVersion: complaint.version, action: "complaint.\(action.rawValue)",
                 changes: Self.auditChanges(from: complaint, to: changed, input: effectiveInput), actor: context.auditActor)
@@ -508,5 +504,14 @@ extension APIConfiguration {
     /// Today's date where working days are counted.
     func calendarDay(of instant: Date) -> LocalDate {
         WorkingCalendar(days: [], timeZone: timeZone).localDate(of: instant)
+    }
+
+    /// What a transition needs to set deadlines: the time, the calendar from today on, and the stage
+    /// lengths of the case's platform and (once known) mediation body.
+    func workflowContext(_ transaction: Transaction, platformID: UUID, mediationBodyID: UUID?) async throws -> ComplaintWorkflow.Context {
+        let now = transaction.now
+        let calendar = try await transaction.workingCalendar(from: calendarDay(of: now), timeZone: timeZone)
+        let policy = try await transaction.stagePolicy(platformID: platformID, mediationBodyID: mediationBodyID)
+        return ComplaintWorkflow.Context(now: now, calendar: calendar, policy: policy)
     }
 }

@@ -141,13 +141,10 @@ public struct DeadlineJob: Service {
     }
 
     private func apply(_ rule: TransitionRule, input: ActionInput, to complaint: Complaint, _ transaction: Transaction) async throws -> Bool {
-        let now = transaction.now
-        let calendar = try await transaction.workingCalendar(from: configuration.calendarDay(of: now), timeZone: configuration.timeZone)
-        var bodyForPolicy = complaint.mediationBodyID
-        if case .escalate(let body?, _) = input { bodyForPolicy = body }
-        let policy = try await transaction.stagePolicy(platformID: complaint.platformID, mediationBodyID: bodyForPolicy)
-        let changed = ComplaintWorkflow.apply(
-            rule, input: input, to: complaint, relations: [.system], context: .init(now: now, calendar: calendar, policy: policy))
+        var body = complaint.mediationBodyID
+        if case .escalate(let chosen?, _) = input { body = chosen }
+        let workflow = try await configuration.workflowContext(transaction, platformID: complaint.platformID, mediationBodyID: body)
+        let changed = ComplaintWorkflow.apply(rule, input: input, to: complaint, relations: [.system], context: workflow)
         return try await transaction.updateComplaint(
             changed, expectedVersion: complaint.version, action: "complaint.\(rule.action.rawValue)",
             changes: ComplaintController.auditChanges(from: complaint, to: changed, input: input), actor: Self.actor)
