@@ -44,6 +44,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
 }
 
 public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {
+    APIJSON.displayTimeZone = dependencies.configuration.timeZone
     let router = Router(context: RedressRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ProblemMiddleware())

@@ -41,9 +41,19 @@ enum APIJSON {
         return decoder
     }
 
-    static func rfc3339(_ date: Date) -> String {
+    /// Times are written with the offset of the deployment's zone (`2026-10-12T23:59:59.999+08:00`),
+    /// so that a deadline reads as the local day it ends. Set once when the router is built.
+    static var displayTimeZone: TimeZone {
+        get { zoneLock.withLock { zone } }
+        set { zoneLock.withLock { zone = newValue } }
+    }
+    private static let zoneLock = NSLock()
+    nonisolated(unsafe) private static var zone = TimeZone(identifier: "Asia/Shanghai")!
+
+    static func rfc3339(_ date: Date, in timeZone: TimeZone = displayTimeZone) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = timeZone
         return formatter.string(from: date)
     }
 

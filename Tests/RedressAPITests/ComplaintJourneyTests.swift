@@ -48,7 +48,7 @@ struct ComplaintJourneyTests {
             #expect(filed.status == .created, "\(filed.text)")
             let id = try #require(filed.json["id"] as? String)
             #expect(filed.json["state"] as? String == "awaiting_platform")
-            #expect(filed.json["deadline_at"] as? String == "2026-10-12T15:59:59.999Z")  // 2026-10-12 23:59:59.999 +08:00
+            #expect(filed.json["deadline_at"] as? String == "2026-10-12T23:59:59.999+08:00")
             #expect(filed.headers[.eTag] == "\"1\"")
             let readiness = try #require(filed.json["readiness"] as? [String: Any])
             #expect((readiness["next_step"] as? [String: Any])?["code"] as? String == "wait_for_platform")
@@ -113,7 +113,7 @@ struct ComplaintJourneyTests {
             let filed = try await app.request(
                 .post, "/api/v1/complaints", token: world.token("consumer"), json: Self.complaintBody(world, platform: world.platformB, merchant: world.merchantB))
             #expect(filed.json["state"] as? String == "awaiting_merchant")
-            #expect(filed.json["deadline_at"] as? String == "2026-09-30T15:59:59.999Z")  // 2026-09-30 23:59:59.999 +08:00
+            #expect(filed.json["deadline_at"] as? String == "2026-09-30T23:59:59.999+08:00")
             let id = try #require(filed.json["id"] as? String)
             #expect(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("merchant_staff_b")).status == .ok)
 
@@ -127,7 +127,7 @@ struct ComplaintJourneyTests {
             #expect(moved.json["state"] as? String == "awaiting_platform")
             #expect(moved.json["overdue"] as? Bool == false)
             // Seven working days from Oct 1: Oct 8, 9, 10 (make-up), 12, 13, 14, 15.
-            #expect(moved.json["deadline_at"] as? String == "2026-10-15T15:59:59.999Z")
+            #expect(moved.json["deadline_at"] as? String == "2026-10-15T23:59:59.999+08:00")
             // A second run does nothing: each case is acted on once.
             #expect(try await Self.job(app, clock).runOnce() == DeadlineJob.Outcome())
         }

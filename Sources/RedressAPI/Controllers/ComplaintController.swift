@@ -466,7 +466,8 @@ struct ComplaintController {
         }
         if before.deadlineAt != after.deadlineAt {
             changes["deadline_at"] = .init(
-                before: before.deadlineAt.map { .string(APIJSON.rfc3339($0)) } ?? .null, after: after.deadlineAt.map { .string(APIJSON.rfc3339($0)) } ?? .null)
+                before: before.deadlineAt.map { .string(APIJSON.rfc3339($0, in: .gmt)) } ?? .null,
+                after: after.deadlineAt.map { .string(APIJSON.rfc3339($0, in: .gmt)) } ?? .null)
         }
         if before.mediationBodyID != after.mediationBodyID {
             changes["mediation_body_id"] = .init(after: after.mediationBodyID.map { .string($0.uuidString.lowercased()) } ?? .null)

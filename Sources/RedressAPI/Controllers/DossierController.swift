@@ -136,7 +136,7 @@ enum DossierPage {
             (text ?? "—").replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
         }
-        func time(_ date: Date?) -> String { date.map(APIJSON.rfc3339) ?? "—" }
+        func time(_ date: Date?) -> String { date.map { APIJSON.rfc3339($0) } ?? "—" }
         func money(_ fen: Int?) -> String { fen.map { String(format: "%d.%02d", $0 / 100, $0 % 100) } ?? "—" }
         let complaint = dossier.complaint
         var rows: [String] = []
