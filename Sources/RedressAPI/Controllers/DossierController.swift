@@ -50,20 +50,10 @@ struct DossierController {
             let registeredAddress: String
             let website: String?
         }
-        struct EvidenceItem: Encodable, Sendable {
-            let id: ResourceID
-            let kind: EvidenceKind
-            let filename: String
-            let contentType: String
-            let size: Int
-            let sha256: String
-            let uploadedAt: Date
-            let uploaderRole: String
-        }
         let generatedAt: Date
         let complaint: ComplaintResponse
         let platform: PlatformFacts
-        let evidence: [EvidenceItem]
+        let evidence: [EvidenceController.EvidenceResponse]
         let timeline: [EventView]
         let recommendedChannels: [ReferralChannel]
     }
@@ -103,10 +93,7 @@ struct DossierController {
                 platform: .init(
                     name: platform.name, companyName: platform.companyName, creditCode: platform.creditCode,
                     registeredAddress: platform.registeredAddress, website: platform.website),
-                evidence: evidence.map {
-                    .init(id: ResourceID($0.id), kind: $0.kind, filename: $0.filename, contentType: $0.contentType, size: $0.size,
-                          sha256: $0.sha256.hexString, uploadedAt: $0.uploadedAt, uploaderRole: $0.uploaderRole)
-                },
+                evidence: evidence.map(EvidenceController.EvidenceResponse.init),
                 timeline: events.map(EventView.init),
                 recommendedChannels: ComplaintWorkflow.recommendedChannels(for: complaint, fraudSuspected: ComplaintWorkflow.fraudSuspected(complaint)))
         }
