@@ -181,6 +181,10 @@ struct AuthorizationMatrixTests {
             expected: complaintOfA.merging(["auditor": 403]) { $1 }, writes: false,
             setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/dossier" }),
         Row(
+            name: "verify the audit chain of a complaint of platform A", method: .get, path: { _ in "" }, body: nil,
+            expected: complaintOfA, writes: false,
+            setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/audit/verify" }),
+        Row(
             name: "the triage queue", method: .get, path: { _ in "/api/v1/triage" }, body: nil,
             expected: only(["mediator_a", "mediation_lead_a"], 200), writes: false),
         Row(

@@ -116,3 +116,50 @@ struct AuditChainTests {
         }
     }
 }
+
+@Suite("Audit verification")
+struct AuditVerificationTests {
+    static func verify(_ app: TestApp, chain: String? = nil) async throws -> AuditVerifier.Result {
+        try await app.store.transaction(as: .commandLine, origin: .commandLine) { try await $0.verifyAuditChains(chain: chain) }
+    }
+
+    @Test func intactChainsVerifyAndEveryKindOfTamperingIsNamed() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            _ = try await app.request(.post, "/api/v1/complaints/\(id)/actions/respond", token: world.token("platform_staff_a"),
+                                      json: ["decision": "reject", "reason": "已发货"])
+            _ = try await app.request(.post, "/api/v1/complaints/\(id)/actions/reject", token: world.token("consumer"), json: ["reason": "未收到"])
+            let intact = try await Self.verify(app)
+            #expect(intact.valid)
+            #expect(intact.events > 20 && intact.chains > 10)
+            let chain = "complaint:\(id)"
+            // A party verifies its own case over the API; so does an auditor; an outsider cannot.
+            let mine = try await app.request(.get, "/api/v1/complaints/\(id)/audit/verify", token: world.token("consumer"))
+            #expect(mine.json["valid"] as? Bool == true && mine.json["events"] as? Int == 3)
+            #expect(try await app.request(.get, "/api/v1/complaints/\(id)/audit/verify", token: world.token("auditor")).json["valid"] as? Bool == true)
+
+            func tamper(_ sql: String) async throws {
+                try await app.asOwner { connection in
+                    try await connection.query("SET session_replication_role = replica", logger: TestDatabase.logger)
+                    try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
+                }
+            }
+            // Edited.
+            try await tamper("UPDATE audit_events SET content = replace(content, 'reject', 'propose') WHERE chain_id = '\(chain)' AND seq = 2")
+            #expect(try await Self.verify(app, chain: chain).firstBroken?.seq == 2)
+            let viaAPI = try await app.request(.get, "/api/v1/complaints/\(id)/audit/verify", token: world.token("consumer"))
+            #expect(viaAPI.json["valid"] as? Bool == false)
+            try await tamper("UPDATE audit_events SET content = replace(content, 'propose', 'reject') WHERE chain_id = '\(chain)' AND seq = 2")
+            #expect(try await Self.verify(app, chain: chain).valid)
+            // Removed from the end: the head still counts it.
+            try await tamper("DELETE FROM audit_events WHERE chain_id = '\(chain)' AND seq = 3")
+            let truncated = try await Self.verify(app, chain: chain)
+            #expect(truncated.firstBroken?.seq == 3)
+            #expect(truncated.firstBroken?.problem.contains("missing") == true)
+            // Removed from the middle.
+            try await tamper("DELETE FROM audit_events WHERE chain_id = '\(chain)' AND seq = 1")
+            #expect(try await Self.verify(app).firstBroken?.problem.contains("missing") == true)
+        }
+    }
+}

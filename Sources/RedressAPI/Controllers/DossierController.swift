@@ -14,6 +14,7 @@ struct DossierController {
         [
             Endpoint(.get, "/api/v1/complaints/:id/timeline", timeline),
             Endpoint(.get, "/api/v1/complaints/:id/dossier", dossier),
+            Endpoint(.get, "/api/v1/complaints/:id/audit/verify", verify),
         ]
     }
 
@@ -65,6 +66,27 @@ struct DossierController {
             return try await transaction.timeline(complaintID: id)
         }
         return JSONResponse(body: TimelineResponse(complaintID: ResourceID(id), events: Self.visible(events, to: actor).map(EventView.init)))
+    }
+
+    struct VerificationResponse: Encodable, Sendable {
+        let complaintID: ResourceID
+        let events: Int
+        let valid: Bool
+        let firstBrokenLink: [String: String]?
+    }
+
+    /// Recomputes the case's chain: for its parties and for auditors.
+    @Sendable func verify(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<VerificationResponse> {
+        let (actor, id) = try MessageController.caller(context)
+        let result = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
+            if actor.role != .auditor && ComplaintController.relations(of: actor, to: complaint).isEmpty { throw RedressError.notFound }
+            return try await transaction.verifyAuditChains(chain: AuditChain.complaint(id))
+        }
+        return JSONResponse(
+            body: VerificationResponse(
+                complaintID: ResourceID(id), events: result.events, valid: result.valid,
+                firstBrokenLink: result.firstBroken.map { ["seq": String($0.seq), "problem": $0.problem] }))
     }
 
     @Sendable func dossier(_ request: Request, context: RedressRequestContext) async throws -> Response {
