@@ -7,7 +7,37 @@ import RedressStore
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Check the audit trail.", subcommands: [Verify.self])
+        commandName: "audit", abstract: "Check and anchor the audit trail.", subcommands: [Verify.self, Anchor.self])
+
+    /// Runs `body` in one transaction of the operator (`cli`) on the request pool.
+    static func asOperator<T: Sendable>(dataDir: String, _ body: @escaping @Sendable (Transaction) async throws -> T) async throws -> T {
+        let settings = try Settings.fromEnvironment()
+        let logger = settings.logger()
+        return try await withOwnerDatabase(settings: settings, dataDir: dataDir, logger: logger) { ownerURL, _ in
+            let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
+            let client = makeRequestClient(secrets, settings: settings, logger: logger)
+            let store = Database(client: client, auditKeyHex: secrets.auditKeyHex, clock: settings.clock, logger: logger)
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { await client.run(); return nil }
+                defer { group.cancelAll() }
+                return try await store.transaction(as: .commandLine, origin: .commandLine, body)
+            }
+        }
+    }
+
+    struct Anchor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record one digest over every chain's head, and print it for publication outside the database.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let anchor = try await AuditCommand.asOperator(dataDir: database.dataDir) { try await $0.anchorAuditChains() }
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            print("anchor \(anchor.id) \(formatter.string(from: anchor.createdAt)) chains=\(anchor.chains) events=\(anchor.events) root=\(anchor.root.hexString)")
+        }
+    }
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -22,26 +52,23 @@ struct AuditCommand: AsyncParsableCommand {
                 guard let id = UUID(uuidString: complaint) else { throw ValidationError("--complaint must be a complaint id") }
                 chain = AuditChain.complaint(id)
             }
-            let settings = try Settings.fromEnvironment()
-            let logger = settings.logger()
-            let result = try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL, _ in
-                let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
-                let client = makeRequestClient(secrets, settings: settings, logger: logger)
-                let store = Database(client: client, auditKeyHex: secrets.auditKeyHex, logger: logger)
-                return try await withThrowingTaskGroup(of: AuditVerifier.Result?.self) { group in
-                    group.addTask { await client.run(); return nil }
-                    defer { group.cancelAll() }
-                    let started = ContinuousClock.now
-                    let result = try await store.transaction(as: .commandLine, origin: .commandLine) { try await $0.verifyAuditChains(chain: chain) }
-                    print("checked \(result.events) events in \(result.chains) chains in \(ContinuousClock.now - started)")
-                    return result
-                }
+            let started = ContinuousClock.now
+            let (result, anchors) = try await AuditCommand.asOperator(dataDir: database.dataDir) { [chain] transaction in
+                let result = try await transaction.verifyAuditChains(chain: chain)
+                // Anchors cover every chain: they are checked when the whole store is.
+                let anchors = chain == nil ? try await transaction.verifyAnchors() : (anchors: 0, problem: nil)
+                return (result, anchors)
             }
+            print("checked \(result.events) events in \(result.chains) chains and \(anchors.anchors) anchors in \(ContinuousClock.now - started)")
             if let broken = result.firstBroken {
                 print("BROKEN: \(broken)")
                 throw ExitCode(1)
             }
-            print("every chain is intact")
+            if let problem = anchors.problem {
+                print("BROKEN: \(problem)")
+                throw ExitCode(1)
+            }
+            print("every chain is intact and extends every anchor")
         }
     }
 }

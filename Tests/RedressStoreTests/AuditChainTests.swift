@@ -163,3 +163,47 @@ struct AuditVerificationTests {
         }
     }
 }
+
+@Suite("Audit anchors")
+struct AuditAnchorTests {
+    @Test func theStoreMustExtendEveryAnchorEvenWhenHeadsAreRewritten() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let anchor = try await app.store.transaction(as: .commandLine, origin: .commandLine) { try await $0.anchorAuditChains() }
+            #expect(anchor.chains > 10 && anchor.root.count == 32)
+            // New events extend the anchored chains: still fine.
+            _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            func check() async throws -> (AuditVerifier.Result, String?) {
+                try await app.store.transaction(as: .commandLine, origin: .commandLine) { transaction in
+                    (try await transaction.verifyAuditChains(), try await transaction.verifyAnchors().problem)
+                }
+            }
+            let (chains, anchors) = try await check()
+            #expect(chains.valid && anchors == nil)
+            // A superuser removes the administration chain's last event and rewrites its head to match:
+            // the chains alone look intact, the anchor does not.
+            try await app.asOwner { connection in
+                try await connection.query("SET session_replication_role = replica", logger: TestDatabase.logger)
+                try await connection.query(
+                    """
+                    WITH last AS (SELECT max(seq) AS seq FROM audit_events WHERE chain_id = 'administration')
+                    DELETE FROM audit_events WHERE chain_id = 'administration' AND seq = (SELECT seq FROM last)
+                    """, logger: TestDatabase.logger)
+                try await connection.query(
+                    """
+                    UPDATE audit_chain_heads h SET seq = e.seq, hash = e.hash
+                    FROM (SELECT seq, hash FROM audit_events WHERE chain_id = 'administration' ORDER BY seq DESC LIMIT 1) e
+                    WHERE h.chain_id = 'administration'
+                    """, logger: TestDatabase.logger)
+            }
+            let (rewritten, anchorProblem) = try await check()
+            #expect(rewritten.valid)
+            #expect(anchorProblem?.contains("administration") == true)
+            // The root is reproducible from the heads alone.
+            let heads = [AuditAnchor.Head(chain: "b", seq: 2, hash: Array(repeating: 1, count: 32)),
+                         AuditAnchor.Head(chain: "a", seq: 1, hash: Array(repeating: 2, count: 32))]
+            #expect(AuditAnchor.root(of: heads) == AuditAnchor.root(of: heads.reversed()))
+            #expect(AuditAnchor.root(of: heads) != AuditAnchor.root(of: [heads[0]]))
+        }
+    }
+}
