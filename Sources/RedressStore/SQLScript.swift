@@ -2,7 +2,8 @@ import Foundation
 
 /// Splits a SQL script into its statements, so that each can be sent on its own: PostgresNIO sends
 /// queries with the extended protocol, which takes one statement at a time. Semicolons inside quotes,
-/// quoted identifiers, dollar-quoted bodies and comments do not split.
+/// quoted identifiers, dollar-quoted bodies and comments do not split. (Escape-string quotes written
+/// as `\'` inside `E'…'` are not understood: write `''` or use dollar quoting in migrations.)
 enum SQLScript {
     static func statements(in script: String) -> [String] {
         let characters = Array(script.unicodeScalars)
