@@ -41,6 +41,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + TriageController(database: database, configuration: configuration).endpoints
         + EvidenceController(database: database, configuration: configuration).endpoints
         + DossierController(database: database, configuration: configuration).endpoints
+        + StatisticsController(database: database, configuration: configuration).endpoints
 }
 
 public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {

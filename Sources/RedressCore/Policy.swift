@@ -40,6 +40,12 @@ public enum Operation: Sendable, Equatable {
     case readComplaints
     /// A mediation body's queue of escalated cases.
     case readTriageQueue
+    /// One platform's statistics, at any granularity.
+    case readPlatformStatistics(platformID: UUID)
+    /// Every platform's statistics at once.
+    case readAllPlatformStatistics
+    /// The anonymous public report: platform-level aggregates only.
+    case readPublicReport
 }
 
 /// The one place that answers "may this principal do this operation to this resource". Deny by default:
@@ -52,7 +58,8 @@ public enum Policy {
 
     public static func isAllowed(_ principal: Principal, _ operation: Operation) -> Bool {
         switch operation {
-        case .register, .login, .listPlatforms, .readPlatform, .listMerchants, .listMediationBodies, .readCalendar:
+        case .register, .login, .listPlatforms, .readPlatform, .listMerchants, .listMediationBodies, .readCalendar,
+            .readPublicReport:
             return true
         default:
             break
@@ -72,11 +79,17 @@ public enum Policy {
         case .readComplaints:
             // The operator administers the deployment; it does not read complaints.
             return actor.role != .admin
+        case .readPlatformStatistics(let platformID):
+            if [.platformStaff, .platformAdmin].contains(actor.role) { return actor.organizationID == platformID }
+            return [.mediator, .mediationLead, .auditor].contains(actor.role)
+        case .readAllPlatformStatistics:
+            return [.mediator, .mediationLead, .auditor].contains(actor.role)
         case .manageStaff, .listStaff:
             return [.admin, .platformAdmin, .mediationLead].contains(actor.role)
         case .createStaff(let role, let organization):
             return mayCreate(role: role, in: organization, actor: actor)
-        case .register, .login, .listPlatforms, .readPlatform, .listMerchants, .listMediationBodies, .readCalendar:
+        case .register, .login, .listPlatforms, .readPlatform, .listMerchants, .listMediationBodies, .readCalendar,
+            .readPublicReport:
             return true
         }
     }

@@ -28,20 +28,23 @@ extension Transaction {
         rating_comment, closed_at
         """
 
-    public func insertComplaint(_ complaint: Complaint, actor: AuditActor) async throws {
+    /// Files a complaint. `submittedOn` is the local day of its submission where deadlines are
+    /// counted: the day the statistics count it under.
+    public func insertComplaint(_ complaint: Complaint, submittedOn: LocalDate, actor: AuditActor) async throws {
         try await query(
             """
             INSERT INTO complaints (
                 id, consumer_id, consumer_name, platform_id, merchant_id, category, title, description, order_no, product_name,
                 amount_paid, currency, ordered_at, payment_channel, payment_ref, demands, refund_claimed, ultimatum_days,
-                ultimatum_at, state, version, submitted_at, updated_at, stage_started_at, deadline_at)
+                ultimatum_at, state, version, submitted_at, submitted_on, updated_at, stage_started_at, deadline_at)
             VALUES (
                 \(complaint.id), \(complaint.consumerID), \(complaint.consumerName), \(complaint.platformID), \(complaint.merchantID),
                 \(complaint.category.rawValue), \(complaint.title), \(complaint.description), \(complaint.order.orderNo),
                 \(complaint.order.productName), \(Int64(complaint.order.amountPaid)), \(complaint.order.currency),
                 \(complaint.order.orderedAt), \(complaint.order.paymentChannel), \(complaint.order.paymentRef),
                 \(Self.json(complaint.demands))::jsonb, \(Int64(complaint.refundClaimed)), \(complaint.ultimatumDays),
-                \(complaint.ultimatumAt), \(complaint.state.rawValue), 1, \(complaint.submittedAt), \(complaint.updatedAt),
+                \(complaint.ultimatumAt), \(complaint.state.rawValue), 1, \(complaint.submittedAt), \(submittedOn.description)::date,
+                \(complaint.updatedAt),
                 \(complaint.stageStartedAt), \(complaint.deadlineAt))
             """)
         try await record(

@@ -188,6 +188,12 @@ struct AuthorizationMatrixTests {
             name: "the triage queue", method: .get, path: { _ in "/api/v1/triage" }, body: nil,
             expected: only(["mediator_a", "mediation_lead_a"], 200), writes: false),
         Row(
+            name: "statistics of platform A", method: .get, path: { "/api/v1/stats/platforms/\($0.platformA)" }, body: nil,
+            expected: only(["platform_staff_a", "platform_admin_a", "mediator_a", "mediation_lead_a", "auditor"], 200), writes: false),
+        Row(
+            name: "statistics of every platform", method: .get, path: { _ in "/api/v1/stats/platforms" }, body: nil,
+            expected: only(["mediator_a", "mediation_lead_a", "auditor"], 200), writes: false),
+        Row(
             name: "logout", method: .post, path: { _ in "/api/v1/auth/logout" }, body: nil, expected: signedIn(204), writes: true),
     ]
 

@@ -82,6 +82,8 @@ struct RandomActionTests {
                 #expect(version == 1 + (successes[id] ?? 0))
                 #expect(events == 1 + (successes[id] ?? 0))
             }
+            // However the cases went, the statistics' rollups still equal a recount.
+            #expect(try await app.statisticsDiscrepancies() == 0)
         }
     }
 }

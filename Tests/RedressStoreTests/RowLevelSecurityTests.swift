@@ -77,6 +77,10 @@ struct RowLevelSecurityTests {
             #expect(try await app.request(
                 .post, "/api/v1/complaints/\(complaintID)/evidence?kind=other&filename=a.txt", token: world.token("consumer"),
                 headers: [.contentType: "text/plain"], rawBody: .init(string: "订单截图说明")).status == .created)
+            // An answer, so that the response times have a row.
+            #expect(try await app.request(
+                .post, "/api/v1/complaints/\(complaintID)/actions/respond", token: world.token("platform_staff_a"),
+                json: ["decision": "reject", "reason": "已发货"]).status == .ok)
             _ = try await app.store.transaction(as: .commandLine, origin: .commandLine) { try await $0.anchorAuditChains() }
             let tables = try await app.asRequestRole { connection in
                 try await Self.values(

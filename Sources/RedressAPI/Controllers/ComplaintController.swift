@@ -84,7 +84,7 @@ struct ComplaintController {
             let workflow = try await configuration.workflowContext(transaction, platformID: platform.id, mediationBodyID: nil)
             complaint.deadlineAt = ComplaintWorkflow.deadline(for: complaint.state, from: now, context: workflow)
             complaint.ultimatumAt = complaint.ultimatumDays.map { workflow.calendar.deadline(workingDays: $0, after: now) }
-            try await transaction.insertComplaint(complaint, actor: context.auditActor)
+            try await transaction.insertComplaint(complaint, submittedOn: configuration.calendarDay(of: now), actor: context.auditActor)
             let view = Self.view(complaint, actor: actor, merchantFirst: platform.merchantFirst, evidence: [], now: now, language: context.language)
             let json = String(decoding: try APIJSON.encoder().encode(view), as: UTF8.self)
             if let key = idempotencyKey {

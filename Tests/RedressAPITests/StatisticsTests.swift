@@ -1,0 +1,190 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import RedressAPI
+import RedressCore
+import Testing
+import TestSupport
+
+/// The statistics against a fixture computed by hand, one case per edge of Docs/metrics.md.
+@Suite("Platform statistics")
+struct StatisticsTests {
+    /// A complaint against platform A with one refund demand of `refund` fen (none when 0).
+    static func body(_ world: World, category: String, refund: Int, platform: String? = nil) -> [String: Any] {
+        [
+            "platform_id": platform ?? world.platformA,
+            "category": category,
+            "title": "统计用投诉",
+            "description": "用于统计口径测试的投诉。",
+            "order": ["order_no": "ST-\(category)-\(refund)", "product_name": "游戏点卡", "amount_paid": 60_000, "currency": "CNY"],
+            "demands": refund > 0 ? [["kind": "refund", "amount": refund]] : [["kind": "apology"]],
+        ]
+    }
+
+    func act(_ app: TestApp, _ id: String, _ action: String, as token: String?, _ body: [String: Any]? = nil) async throws {
+        let response = try await app.request(.post, "/api/v1/complaints/\(id)/actions/\(action)", token: token, json: body)
+        #expect(response.status == .ok, "\(action): \(response.text)")
+    }
+
+    /// Platform A's cases (all filed through the API, the clock moved by hand):
+    ///
+    /// | case | filed (+08:00) | category | refund demanded | what happens | counts as |
+    /// | C1 | 09-24 10:00 | non_delivery | 50,000 | proposal after 24 h, accepted, fulfilled, rated 4 | responded on time, resolved, refunded 30,000 |
+    /// | C2 | 09-24 10:00 | not_as_described | 20,000 | silent past its deadline (10-12), answered 10-13 10:00 | responded late (456 h) |
+    /// | C3 | 09-24 10:00 | other | 5,000 | withdrawn on 09-25 before any answer | withdrawn, never responded |
+    /// | C4 | 09-24 10:00 | service_breach | 8,000 | silent past its deadline, escalated | escalated, never responded |
+    /// | C5 | 10-01 00:30 | other | none | nothing yet (09-30 in UTC) | awaiting response, October |
+    /// | C6 | 09-24 10:00 | non_delivery | 10,000 | proposal after 2 h, accepted, not yet fulfilled | responded on time, not refunded |
+    /// | C7 | 09-24 10:00 | not_as_described | 7,000 | reasoned rejection after 48 h | responded on time |
+    ///
+    /// and one case of platform B, which platform A's numbers must not include.
+    @Test func theFixtureAddsUpAsDocumented() async throws {
+        let clock = ManualClock("2026-09-24T10:00:00+08:00")
+        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock)) { app in
+            var world = try await app.makeWorld()
+            var consumer = world.token("consumer")
+            func file(_ category: String, _ refund: Int, platform: String? = nil) async throws -> String {
+                try await app.create("/api/v1/complaints", token: consumer, Self.body(world, category: category, refund: refund, platform: platform))
+            }
+            let c1 = try await file("non_delivery", 50_000)
+            let c2 = try await file("not_as_described", 20_000)
+            let c3 = try await file("other", 5_000)
+            let c4 = try await file("service_breach", 8_000)
+            let c6 = try await file("non_delivery", 10_000)
+            let c7 = try await file("not_as_described", 7_000)
+
+            clock.set("2026-09-24T12:00:00+08:00")
+            try await act(app, c6, "respond", as: world.token("platform_staff_a"), ["decision": "propose", "proposal": ["refund": 10_000]])
+            try await act(app, c6, "accept", as: consumer)
+
+            clock.set("2026-09-25T10:00:00+08:00")
+            try await world.logInAgain(app)
+            consumer = world.token("consumer")
+            try await act(app, c1, "respond", as: world.token("platform_staff_a"), ["decision": "propose", "proposal": ["refund": 30_000]])
+            try await act(app, c1, "accept", as: consumer)
+            try await act(app, c1, "confirm_fulfilment", as: consumer)
+            try await act(app, c1, "rate", as: consumer, ["rating": 4])
+            try await act(app, c3, "withdraw", as: consumer)
+
+            clock.set("2026-09-26T10:00:00+08:00")
+            try await world.logInAgain(app)
+            consumer = world.token("consumer")
+            try await act(app, c7, "respond", as: world.token("platform_staff_a"), ["decision": "reject", "reason": "订单已按约定交付"])
+
+            clock.set("2026-09-30T23:30:00+08:00")
+            try await world.logInAgain(app)
+            consumer = world.token("consumer")
+            _ = try await file("non_delivery", 59_000, platform: world.platformB)
+            clock.set("2026-10-01T00:30:00+08:00")
+            _ = try await file("other", 0)
+
+            clock.set("2026-10-13T09:00:00+08:00")
+            try await world.logInAgain(app)
+            consumer = world.token("consumer")
+            _ = try await ComplaintJourneyTests.job(app, clock).runOnce()
+            clock.set("2026-10-13T10:00:00+08:00")
+            try await act(app, c2, "respond", as: world.token("platform_staff_a"), ["decision": "propose", "proposal": ["refund": 20_000]])
+            try await act(app, c4, "escalate", as: consumer, ["mediation_body_id": world.bodyA])
+
+            let stats = try await app.request(
+                .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-01&to=2026-10-31", token: world.token("platform_staff_a"))
+            #expect(stats.status == .ok, "\(stats.text)")
+            let totals = try #require(stats.json["totals"] as? [String: Any])
+            let expected: [String: Int] = [
+                "complaints": 7, "responded": 4, "responded_on_time": 3, "awaiting_response": 1, "resolved": 1, "escalated": 1,
+                "withdrawn": 1, "amount_claimed": 100_000, "amount_refunded": 30_000, "ratings": 1,
+            ]
+            for (key, value) in expected.sorted(by: { $0.key < $1.key }) {
+                #expect(totals[key] as? Int == value, "\(key)")
+            }
+            #expect(Self.rate(totals, "response_rate") == Expected(0.5714, 4, 7))
+            #expect(Self.rate(totals, "on_time_rate") == Expected(0.4286, 3, 7))
+            #expect(Self.rate(totals, "resolution_rate") == Expected(0.1429, 1, 7))
+            #expect(Self.rate(totals, "escalation_rate") == Expected(0.1429, 1, 7))
+            // 2, 24, 48 and 456 hours: the mean of the middle two.
+            #expect(totals["median_first_response_hours"] as? Double == 36)
+            #expect(totals["satisfaction"] as? Double == 4)
+
+            let categories = try #require(stats.json["by_category"] as? [[String: Any]])
+            #expect(categories.map { $0["category"] as? String } == ["non_delivery", "not_as_described", "service_breach", "other"])
+            let nonDelivery = try #require(categories.first?["metrics"] as? [String: Any])
+            #expect(nonDelivery["complaints"] as? Int == 2)
+            #expect(nonDelivery["responded_on_time"] as? Int == 2)
+            #expect(nonDelivery["median_first_response_hours"] as? Double == 13)
+            let serviceBreach = try #require(categories[2]["metrics"] as? [String: Any])
+            #expect(serviceBreach["median_first_response_hours"] is NSNull)
+            #expect(Self.rate(serviceBreach, "response_rate") == Expected(0, 0, 1))
+
+            let series = try #require(stats.json["series"] as? [[String: Any]])
+            #expect(series.map { $0["period"] as? String } == ["2026-09", "2026-10"])
+            #expect((series[0]["metrics"] as? [String: Any])?["complaints"] as? Int == 6)
+            #expect((series[1]["metrics"] as? [String: Any])?["complaints"] as? Int == 1)
+            #expect((series[1]["metrics"] as? [String: Any])?["median_first_response_hours"] is NSNull)
+
+            // A period that ends before C5's local day, partial months, and days.
+            let september = try await app.request(
+                .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-01&to=2026-09-30", token: world.token("auditor"))
+            #expect((september.json["totals"] as? [String: Any])?["complaints"] as? Int == 6)
+            let straddling = try await app.request(
+                .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-24&to=2026-10-01", token: world.token("mediator_a"))
+            #expect((straddling.json["totals"] as? [String: Any])?["complaints"] as? Int == 7)
+            let later = try await app.request(
+                .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-25&to=2026-12-31", token: world.token("mediator_a"))
+            #expect((later.json["totals"] as? [String: Any])?["complaints"] as? Int == 1)
+            let daily = try await app.request(
+                .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-24&to=2026-10-01&granularity=day", token: world.token("auditor"))
+            let days = try #require(daily.json["series"] as? [[String: Any]])
+            #expect(days.count == 8)
+            #expect(days.map { ($0["metrics"] as? [String: Any])?["complaints"] as? Int } == [6, 0, 0, 0, 0, 0, 0, 1])
+
+            // Every platform at once: B has its one complaint.
+            let all = try await app.request(.get, "/api/v1/stats/platforms?from=2026-09-01&to=2026-10-31", token: world.token("auditor"))
+            let items = try #require(all.json["items"] as? [[String: Any]])
+            let complaintsByName = Dictionary(uniqueKeysWithValues: items.map {
+                (($0["platform"] as? [String: Any])?["name"] as? String ?? "", ($0["totals"] as? [String: Any])?["complaints"] as? Int ?? -1)
+            })
+            #expect(complaintsByName.values.sorted() == [1, 7])
+            #expect(try await app.statisticsDiscrepancies() == 0)
+        }
+    }
+
+    struct Expected: Equatable {
+        let value: Double?
+        let numerator: Int
+        let denominator: Int
+        init(_ value: Double?, _ numerator: Int, _ denominator: Int) {
+            self.value = value
+            self.numerator = numerator
+            self.denominator = denominator
+        }
+    }
+
+    static func rate(_ metrics: [String: Any], _ name: String) -> Expected? {
+        guard let rate = metrics[name] as? [String: Any] else { return nil }
+        return Expected(rate["value"] as? Double, rate["numerator"] as? Int ?? -1, rate["denominator"] as? Int ?? -1)
+    }
+
+    @Test func badPeriodsAreRefusedAndOtherPlatformsForbidden() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let staff = world.token("platform_staff_a")
+            let base = "/api/v1/stats/platforms/\(world.platformA)"
+            for (query, field, reason) in [
+                ("from=2026-13-01", "from", "invalid_date"), ("to=yesterday", "to", "invalid_date"),
+                ("from=2026-10-01&to=2026-09-01", "to", "before_from"), ("granularity=week", "granularity", "unknown_value"),
+                ("from=2025-01-01&to=2026-06-01&granularity=day", "to", "period_too_long"),
+                ("from=2000-01-01&to=2026-06-01", "to", "period_too_long"),
+            ] {
+                let response = try await app.request(.get, "\(base)?\(query)", token: staff)
+                #expect(response.status == .unprocessableContent, "\(query)")
+                let errors = response.json["invalid_fields"] as? [[String: Any]] ?? []
+                #expect(errors.contains { $0["field"] as? String == field && $0["reason"] as? String == reason }, "\(query): \(response.text)")
+            }
+            #expect(try await app.request(.get, "/api/v1/stats/platforms/\(world.platformB)", token: staff).status == .forbidden)
+            #expect(try await app.request(.get, "/api/v1/stats/platforms/\(UUID())", token: world.token("auditor")).status == .notFound)
+            // With no query, the last twelve months, by month.
+            let defaults = try await app.request(.get, base, token: staff)
+            #expect((defaults.json["series"] as? [Any])?.count == 12)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import PostgresNIO
+
+extension TestApp {
+    /// The rollup rows that differ from a recount of the complaints themselves (daily and monthly),
+    /// plus the complaints whose response time is missing or extra: 0 when the trigger kept every
+    /// counter exact.
+    public func statisticsDiscrepancies() async throws -> Int {
+        try await asOwner { connection in
+            let discrepancies = try await connection.scalar(
+                """
+                WITH contributions AS (
+                    SELECT platform_id, submitted_on, category, redress_statistics_contribution(c) AS v FROM complaints c
+                ), daily_truth AS (
+                    SELECT platform_id, submitted_on AS day, category,
+                           ARRAY[sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6]), sum(v[7]), sum(v[8]), sum(v[9]),
+                                 sum(v[10]), sum(v[11])]::bigint[] AS v
+                    FROM contributions GROUP BY 1, 2, 3
+                ), daily AS (
+                    SELECT platform_id, day, category, ARRAY[complaints, responded, responded_on_time, awaiting_response, resolved,
+                           escalated, withdrawn, amount_claimed, amount_refunded, ratings, rating_sum] AS v
+                    FROM platform_daily_statistics
+                ), monthly_truth AS (
+                    SELECT platform_id, date_trunc('month', day)::date AS month, category,
+                           ARRAY[sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6]), sum(v[7]), sum(v[8]), sum(v[9]),
+                                 sum(v[10]), sum(v[11])]::bigint[] AS v
+                    FROM daily_truth GROUP BY 1, 2, 3
+                ), monthly AS (
+                    SELECT platform_id, month, category, ARRAY[complaints, responded, responded_on_time, awaiting_response, resolved,
+                           escalated, withdrawn, amount_claimed, amount_refunded, ratings, rating_sum] AS v
+                    FROM platform_monthly_statistics
+                )
+                SELECT (SELECT count(*) FROM ((SELECT * FROM daily_truth EXCEPT SELECT * FROM daily)
+                                              UNION ALL (SELECT * FROM daily EXCEPT SELECT * FROM daily_truth)) d)
+                     + (SELECT count(*) FROM ((SELECT * FROM monthly_truth EXCEPT SELECT * FROM monthly)
+                                              UNION ALL (SELECT * FROM monthly EXCEPT SELECT * FROM monthly_truth)) m)
+                     + (SELECT count(*) FROM complaints c FULL JOIN complaint_response_times t ON t.complaint_id = c.id
+                        WHERE (c.first_response_at IS NOT NULL) IS DISTINCT FROM (t.complaint_id IS NOT NULL))
+                """, as: Int64.self)
+            return Int(discrepancies ?? -1)
+        }
+    }
+}
