@@ -9,6 +9,7 @@ run:
 # Builds and runs every test against a throw-away PostgreSQL started for the run.
 test:
 	Deploy/check-openapi.sh
+	Deploy/ensure-chromium.sh
 	swift build --build-tests
 	Deploy/with-test-postgres.sh swift test --skip-build
 

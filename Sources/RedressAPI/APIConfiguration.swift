@@ -21,6 +21,10 @@ public struct APIConfiguration: Sendable {
     public var maxEvidenceBytes: Int = 20 * 1024 * 1024
     /// Most evidence files one complaint may hold.
     public var maxEvidenceFiles: Int = 50
+    /// A platform with fewer complaints in a period has its rates withheld in the public report.
+    public var reportMinimumComplaints: Int = 10
+    /// How long a built public report is served again (and may be cached by browsers); 0: never.
+    public var reportCacheSeconds: Int = 60
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxJSONBodyBytes: Int = 64 * 1024,

@@ -42,6 +42,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + EvidenceController(database: database, configuration: configuration).endpoints
         + DossierController(database: database, configuration: configuration).endpoints
         + StatisticsController(database: database, configuration: configuration).endpoints
+        + PublicReportController(database: database, configuration: configuration).endpoints
 }
 
 public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {

@@ -69,7 +69,7 @@ public enum StatisticsGranularity: String, Sendable, CaseIterable {
 }
 
 /// A period of submission days, both ends included, in the deployment's time zone.
-public struct StatisticsPeriod: Sendable, Equatable {
+public struct StatisticsPeriod: Sendable, Hashable {
     public let from: LocalDate
     public let to: LocalDate
 

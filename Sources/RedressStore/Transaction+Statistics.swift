@@ -113,3 +113,20 @@ extension Transaction {
         }
     }
 }
+
+extension Transaction {
+    /// What the public report is built from: every platform of the directory with its counters for
+    /// the period and per month (no medians: they would scan every answered complaint).
+    public func publicReportSources(period: StatisticsPeriod) async throws -> [PublicReport.Source] {
+        var names: [(UUID, String)] = []
+        for try await (id, name) in try await query("SELECT id, name FROM organizations WHERE kind = 'platform'").decode((UUID, String).self) {
+            names.append((id, name))
+        }
+        let statistics = try await platformStatistics(platformIDs: nil, period: period, granularity: .month, medians: false)
+        return names.map { id, name in
+            PublicReport.Source(
+                platformID: id, platformName: name, totals: statistics[id]?.totals ?? StatisticsCounts(),
+                months: statistics[id]?.series ?? [:])
+        }
+    }
+}

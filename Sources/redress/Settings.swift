@@ -30,6 +30,8 @@ struct Settings {
     var deadlineJobSeconds = 60
     var maxEvidenceBytes = 20 * 1024 * 1024
     var maxEvidenceFiles = 50
+    var reportMinimumComplaints = 10
+    var reportCacheSeconds = 60
 
     struct Invalid: Error, CustomStringConvertible {
         let problems: [String]
@@ -66,6 +68,8 @@ struct Settings {
         integer("REDRESS_DEADLINE_JOB_SECONDS", 1...86_400, &settings.deadlineJobSeconds)
         integer("REDRESS_EVIDENCE_MAX_BYTES", 1024...(512 * 1024 * 1024), &settings.maxEvidenceBytes)
         integer("REDRESS_EVIDENCE_MAX_FILES", 1...1000, &settings.maxEvidenceFiles)
+        integer("REDRESS_REPORT_MIN_COMPLAINTS", 1...1_000_000, &settings.reportMinimumComplaints)
+        integer("REDRESS_REPORT_CACHE_SECONDS", 0...86_400, &settings.reportCacheSeconds)
         if let zone = environment["REDRESS_TIME_ZONE"], !zone.isEmpty {
             if let parsed = TimeZone(identifier: zone) {
                 settings.timeZone = parsed
@@ -106,6 +110,8 @@ struct Settings {
             timeZone: timeZone, clock: clock)
         configuration.maxEvidenceBytes = maxEvidenceBytes
         configuration.maxEvidenceFiles = maxEvidenceFiles
+        configuration.reportMinimumComplaints = reportMinimumComplaints
+        configuration.reportCacheSeconds = reportCacheSeconds
         return configuration
     }
 

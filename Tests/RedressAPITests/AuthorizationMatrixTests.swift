@@ -193,6 +193,11 @@ struct AuthorizationMatrixTests {
         Row(
             name: "statistics of every platform", method: .get, path: { _ in "/api/v1/stats/platforms" }, body: nil,
             expected: only(["mediator_a", "mediation_lead_a", "auditor"], 200), writes: false),
+        Row(name: "the public report", method: .get, path: { _ in "/public/v1/reports/platforms" }, body: nil, expected: everyone(200), writes: false),
+        Row(name: "the public report page", method: .get, path: { _ in "/reports" }, body: nil, expected: everyone(200), writes: false),
+        Row(
+            name: "a platform's public report page", method: .get, path: { "/reports/platforms/\($0.platformA)" }, body: nil,
+            expected: everyone(200), writes: false),
         Row(
             name: "logout", method: .post, path: { _ in "/api/v1/auth/logout" }, body: nil, expected: signedIn(204), writes: true),
     ]

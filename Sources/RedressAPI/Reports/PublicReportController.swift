@@ -1,0 +1,110 @@
+import Crypto
+import Foundation
+import Hummingbird
+import RedressCore
+import RedressStore
+
+/// The anonymous public report, as JSON, CSV and HTML pages. Whoever asks, it is built with the
+/// anonymous identity, so that a signed-in caller neither sees more nor poisons the cache.
+struct PublicReportController {
+    let database: Database
+    let configuration: APIConfiguration
+    let cache: ReportCache
+
+    init(database: Database, configuration: APIConfiguration) {
+        self.database = database
+        self.configuration = configuration
+        self.cache = ReportCache(lifetime: .seconds(configuration.reportCacheSeconds))
+    }
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.get, "/public/v1/reports/platforms", platformsReport),
+            Endpoint(.get, "/reports", overviewPage),
+            Endpoint(.get, "/reports/platforms/:id", platformPage),
+        ]
+    }
+
+    @Sendable func platformsReport(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        try Policy.authorize(context.principal, .readPublicReport)
+        let query = request.uri.queryParameters
+        let csv: Bool
+        switch query["format"].map(String.init) {
+        case "csv": csv = true
+        case "json": csv = false
+        case nil: csv = (request.headers[.accept] ?? "").contains("text/csv")
+        default: throw RedressError.validation([.init(field: "format", reason: "unknown_value")])
+        }
+        let built = try await report(request, context: context)
+        if csv {
+            return cacheable(request, body: PublicReportCSV.render(built.report), contentType: "text/csv; charset=utf-8", vary: true)
+        }
+        let json = try APIJSON.encoder().encode(PublicReportResponse(built.report, generatedAt: built.generatedAt, timeZone: configuration.timeZone))
+        return cacheable(request, body: String(decoding: json, as: UTF8.self), contentType: "application/json; charset=utf-8", vary: true)
+    }
+
+    @Sendable func overviewPage(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        try Policy.authorize(context.principal, .readPublicReport)
+        let language = try Self.pageLanguage(request)
+        let built = try await report(request, context: context)
+        let html = ReportPage.overview(built.report, generatedAt: built.generatedAt, language: language)
+        return cacheable(request, body: html, contentType: "text/html; charset=utf-8", vary: false)
+    }
+
+    @Sendable func platformPage(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        try Policy.authorize(context.principal, .readPublicReport)
+        let id = try context.parameters.id()
+        let language = try Self.pageLanguage(request)
+        let built = try await report(request, context: context)
+        guard let entry = built.report.entries.first(where: { $0.platformID == id }) else { throw RedressError.notFound }
+        let html = ReportPage.platform(entry, report: built.report, generatedAt: built.generatedAt, language: language)
+        return cacheable(request, body: html, contentType: "text/html; charset=utf-8", vary: false)
+    }
+
+    /// The report of the request's period (validated), from the cache when it is fresh.
+    func report(_ request: Request, context: RedressRequestContext) async throws -> ReportCache.Built {
+        let query = request.uri.queryParameters
+        var fields = FieldValidator()
+        let period = StatisticsPeriod.parse(
+            from: query["from"].map(String.init), to: query["to"].map(String.init), granularity: .month,
+            today: configuration.calendarDay(of: configuration.clock.now()), fields: &fields)
+        try fields.check()
+        let database = database, configuration = configuration, origin = context.origin
+        return try await cache.report(for: period) {
+            let sources = try await database.transaction(as: DatabaseIdentity(.anonymous), origin: origin) { transaction in
+                try await transaction.publicReportSources(period: period)
+            }
+            return ReportCache.Built(
+                report: PublicReport(period: period, minimumComplaints: configuration.reportMinimumComplaints, sources: sources),
+                generatedAt: configuration.clock.now())
+        }
+    }
+
+    /// `?lang=en` for English; Simplified Chinese otherwise.
+    static func pageLanguage(_ request: Request) throws -> Language {
+        switch request.uri.queryParameters["lang"].map(String.init) {
+        case nil, "zh", "zh-CN": return .zhCN
+        case "en": return .en
+        default: throw RedressError.validation([.init(field: "lang", reason: "unknown_value")])
+        }
+    }
+
+    /// A public answer that browsers and proxies may keep for the cache's lifetime, with a strong
+    /// ETag of its bytes; a matching `If-None-Match` gets 304 and no body.
+    func cacheable(_ request: Request, body: String, contentType: String, vary: Bool) -> Response {
+        let digest = SHA256.hash(data: Data(body.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        let eTag = "\"\(digest)\""
+        var headers: HTTPFields = [
+            .eTag: eTag,
+            .cacheControl: "public, max-age=\(configuration.reportCacheSeconds)",
+        ]
+        if vary { headers[.vary] = "Accept" }
+        if let match = request.headers[.ifNoneMatch],
+            match.split(separator: ",").contains(where: { let tag = $0.trimmingCharacters(in: .whitespaces); return tag == eTag || tag == "W/\(eTag)" || tag == "*" })
+        {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = contentType
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import RedressCore
+
+/// The public report as server-rendered HTML: a ranking table and charts drawn as inline SVG, with no
+/// script, font or stylesheet from anywhere else; readable on a phone. Every value is escaped.
+enum ReportPage {
+    struct Text {
+        let language: Language
+        func callAsFunction(_ zh: String, _ en: String) -> String { language == .en ? en : zh }
+    }
+
+    static let style = """
+        body{font-family:system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0 auto;
+        max-width:64em;padding:1em;color:#1b1b1b;line-height:1.5}
+        h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin-top:1.6em}
+        nav,form{margin:.6em 0;display:flex;flex-wrap:wrap;gap:.6em;align-items:center}
+        .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+        table{border-collapse:collapse;width:100%;font-size:.92em}
+        th,td{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:right;white-space:nowrap}
+        th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
+        .muted{color:#666;font-size:.9em}.withheld{color:#888}
+        svg{width:100%;height:auto;display:block}
+        .legend span{display:inline-block;width:.8em;height:.8em;margin:0 .3em 0 .8em;vertical-align:middle}
+        a{color:#0b57d0}
+        """
+
+    /// The overview: ranking, bar chart per platform, monthly trend of every platform together.
+    static func overview(_ report: PublicReport, generatedAt: Date, language: Language) -> String {
+        let t = Text(language: language)
+        let query = "from=\(report.period.from)&to=\(report.period.to)"
+        let languageQuery = language == .en ? "&lang=en" : ""
+        var body: [String] = []
+        body.append("<h1>\(t("网络虚拟商品消费投诉 · 平台处理情况公示", "Virtual goods complaints · how platforms handle them"))</h1>")
+        body.append("<p class=\"muted\">\(t("统计期间", "Period")): \(report.period.from) – \(report.period.to) · \(t("生成时间", "Generated")): \(HTML.escape(APIJSON.rfc3339(generatedAt)))</p>")
+        body.append(navigation(report, language: language, path: "/reports"))
+        body.append("<h2>\(t("平台排名", "Ranking"))</h2>")
+        body.append("<p class=\"muted\">\(t("按按时答复率、解决率、答复率排序；投诉少于 \(report.minimumComplaints) 件的平台不公布比率，不参与排名。", "Ranked by on-time response rate, then resolution rate, then response rate; platforms with fewer than \(report.minimumComplaints) complaints have their rates withheld and are not ranked."))</p>")
+        body.append("<div class=\"scroll\"><table id=\"ranking\"><thead><tr><th>\(t("名次", "Rank"))</th><th>\(t("平台", "Platform"))</th><th>\(t("投诉", "Complaints"))</th><th>\(t("答复率", "Response rate"))</th><th>\(t("按时答复率", "On-time rate"))</th><th>\(t("解决率", "Resolution rate"))</th><th>\(t("进入调解", "Escalated"))</th><th>\(t("诉求金额(元)", "Claimed (CNY)"))</th><th>\(t("退款金额(元)", "Refunded (CNY)"))</th><th>\(t("满意度", "Satisfaction"))</th></tr></thead><tbody>")
+        for entry in report.entries {
+            let link = "/reports/platforms/\(entry.platformID.uuidString.lowercased())?\(query)\(languageQuery)"
+            let name = "<a href=\"\(HTML.escape(link))\">\(HTML.escape(entry.platformName))</a>"
+            if entry.withheld {
+                body.append("<tr class=\"withheld\" data-platform=\"\(entry.platformID.uuidString.lowercased())\"><td>—</td><td>\(name)</td><td>\(entry.counts.complaints)</td><td colspan=\"7\">\(t("投诉量不足 \(report.minimumComplaints) 件，不公布比率", "fewer than \(report.minimumComplaints) complaints: rates withheld"))</td></tr>")
+            } else {
+                let c = entry.counts
+                body.append("<tr data-platform=\"\(entry.platformID.uuidString.lowercased())\"><td>\(entry.rank.map(String.init) ?? "—")</td><td>\(name)</td><td>\(c.complaints)</td><td>\(rate(c.responseRate))</td><td>\(rate(c.onTimeRate))</td><td>\(rate(c.resolutionRate))</td><td>\(c.escalated)</td><td>\(yuan(c.amountClaimed))</td><td>\(yuan(c.amountRefunded))</td><td>\(c.satisfaction.map { String(format: "%.2f", $0) } ?? "—") <span class=\"muted\">(\(c.ratings))</span></td></tr>")
+            }
+        }
+        body.append("</tbody></table></div>")
+        body.append("<h2>\(t("各平台投诉量与答复率", "Complaints and response rate per platform"))</h2>")
+        body.append(platformBars(report, text: t))
+        body.append("<h2>\(t("月度趋势（全部平台）", "Monthly trend (all platforms)"))</h2>")
+        body.append(trendChart(report.trend, id: "chart-trend", text: t))
+        body.append(footer(report, language: language, path: "/public/v1/reports/platforms"))
+        return page(title: t("平台投诉处理公示", "Platform complaint report"), language: language, body: body)
+    }
+
+    /// One platform: its figures for the period and its monthly trend.
+    static func platform(_ entry: PublicReport.Entry, report: PublicReport, generatedAt: Date, language: Language) -> String {
+        let t = Text(language: language)
+        var body: [String] = []
+        body.append("<p><a href=\"/reports?from=\(report.period.from)&amp;to=\(report.period.to)\(language == .en ? "&amp;lang=en" : "")\">← \(t("全部平台", "All platforms"))</a></p>")
+        body.append("<h1>\(HTML.escape(entry.platformName))</h1>")
+        body.append("<p class=\"muted\">\(t("统计期间", "Period")): \(report.period.from) – \(report.period.to) · \(t("生成时间", "Generated")): \(HTML.escape(APIJSON.rfc3339(generatedAt)))</p>")
+        body.append(navigation(report, language: language, path: "/reports/platforms/\(entry.platformID.uuidString.lowercased())"))
+        let c = entry.counts
+        body.append("<div class=\"scroll\"><table id=\"figures\"><tbody>")
+        body.append("<tr><th>\(t("名次", "Rank"))</th><td>\(entry.rank.map(String.init) ?? "—")</td></tr>")
+        body.append("<tr><th>\(t("投诉", "Complaints"))</th><td>\(c.complaints)</td></tr>")
+        if entry.withheld {
+            body.append("<tr class=\"withheld\"><th>\(t("比率", "Rates"))</th><td>\(t("投诉量不足 \(report.minimumComplaints) 件，不公布比率", "fewer than \(report.minimumComplaints) complaints: rates withheld"))</td></tr>")
+        } else {
+            body.append("<tr><th>\(t("答复率", "Response rate"))</th><td>\(rate(c.responseRate))</td></tr>")
+            body.append("<tr><th>\(t("按时答复率", "On-time rate"))</th><td>\(rate(c.onTimeRate))</td></tr>")
+            body.append("<tr><th>\(t("解决率", "Resolution rate"))</th><td>\(rate(c.resolutionRate))</td></tr>")
+            body.append("<tr><th>\(t("进入调解", "Escalated"))</th><td>\(c.escalated) (\(rate(c.escalationRate)))</td></tr>")
+            body.append("<tr><th>\(t("诉求金额(元)", "Claimed (CNY)"))</th><td>\(yuan(c.amountClaimed))</td></tr>")
+            body.append("<tr><th>\(t("退款金额(元)", "Refunded (CNY)"))</th><td>\(yuan(c.amountRefunded))</td></tr>")
+            body.append("<tr><th>\(t("满意度", "Satisfaction"))</th><td>\(c.satisfaction.map { String(format: "%.2f", $0) } ?? "—") (\(c.ratings))</td></tr>")
+        }
+        body.append("</tbody></table></div>")
+        body.append("<h2>\(t("月度趋势", "Monthly trend"))</h2>")
+        body.append(trendChart(entry.trend, id: "chart-trend", text: t))
+        body.append("<div class=\"scroll\"><table id=\"months\"><thead><tr><th>\(t("月份", "Month"))</th><th>\(t("投诉", "Complaints"))</th><th>\(t("答复率", "Response rate"))</th><th>\(t("按时答复率", "On-time rate"))</th><th>\(t("解决率", "Resolution rate"))</th></tr></thead><tbody>")
+        for month in entry.trend {
+            let m = month.counts
+            let rates = month.withheld
+                ? "<td colspan=\"3\" class=\"withheld\">—</td>"
+                : "<td>\(rate(m.responseRate))</td><td>\(rate(m.onTimeRate))</td><td>\(rate(m.resolutionRate))</td>"
+            body.append("<tr><td>\(PublicReportResponse.monthLabel(month.month))</td><td>\(m.complaints)</td>\(rates)</tr>")
+        }
+        body.append("</tbody></table></div>")
+        body.append(footer(report, language: language, path: "/public/v1/reports/platforms"))
+        return page(title: "\(entry.platformName) · \(t("投诉处理公示", "complaint report"))", language: language, body: body)
+    }
+
+    // MARK: - Charts
+
+    /// Horizontal bars: complaints (scaled to the largest) and, beneath, the response rate (0–100 %)
+    /// for the 20 platforms with the most complaints.
+    static func platformBars(_ report: PublicReport, text t: Text) -> String {
+        let shown = report.entries.sorted { ($0.counts.complaints, $1.platformName) > ($1.counts.complaints, $0.platformName) }.prefix(20)
+        guard !shown.isEmpty else { return "<p class=\"muted\">\(t("暂无数据", "No data"))</p>" }
+        let maximum = max(shown.map(\.counts.complaints).max() ?? 1, 1)
+        let label = 150.0, width = 640.0, barWidth = width - label - 70, rowHeight = 34.0
+        let height = Double(shown.count) * rowHeight + 10
+        var svg = "<svg id=\"chart-platforms\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(t("各平台投诉量与答复率", "Complaints and response rate per platform"))\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"12\">"
+        for (index, entry) in shown.enumerated() {
+            let y = Double(index) * rowHeight + 4
+            let name = entry.platformName.count > 12 ? String(entry.platformName.prefix(11)) + "…" : entry.platformName
+            let complaints = entry.counts.complaints
+            let length = max(barWidth * Double(complaints) / Double(maximum), complaints > 0 ? 1 : 0)
+            svg += "<text x=\"\(Int(label - 6))\" y=\"\(format(y + 13))\" text-anchor=\"end\">\(HTML.escape(name))</text>"
+            svg += "<rect class=\"complaints\" data-value=\"\(complaints)\" x=\"\(Int(label))\" y=\"\(format(y))\" width=\"\(format(length))\" height=\"14\" fill=\"#3b6fd4\"><title>\(HTML.escape(entry.platformName)): \(complaints)</title></rect>"
+            svg += "<text x=\"\(format(label + length + 4))\" y=\"\(format(y + 12))\">\(complaints)</text>"
+            if !entry.withheld, let value = entry.counts.responseRate.value {
+                svg += "<rect class=\"response-rate\" data-value=\"\(String(format: "%.4f", value))\" x=\"\(Int(label))\" y=\"\(format(y + 16))\" width=\"\(format(barWidth * value))\" height=\"9\" fill=\"#2e9d5b\"><title>\(HTML.escape(entry.platformName)): \(rate(entry.counts.responseRate))</title></rect>"
+                svg += "<text x=\"\(format(label + barWidth * value + 4))\" y=\"\(format(y + 25))\" font-size=\"10\">\(rate(entry.counts.responseRate))</text>"
+            }
+        }
+        svg += "</svg>"
+        let legend = "<p class=\"legend muted\"><span style=\"background:#3b6fd4\"></span>\(t("投诉量", "complaints"))<span style=\"background:#2e9d5b\"></span>\(t("答复率", "response rate"))</p>"
+        return svg + legend
+    }
+
+    /// Complaints per month and, over them, those answered on time: two lines on one scale.
+    static func trendChart(_ months: [PublicReport.Month], id: String, text t: Text) -> String {
+        guard !months.isEmpty else { return "" }
+        let width = 640.0, height = 240.0, left = 44.0, right = 12.0, top = 12.0, bottom = 30.0
+        let maximum = Double(max(months.map(\.counts.complaints).max() ?? 1, 1))
+        let step = months.count > 1 ? (width - left - right) / Double(months.count - 1) : 0
+        func x(_ index: Int) -> Double { months.count > 1 ? left + step * Double(index) : (left + width - right) / 2 }
+        func y(_ value: Int) -> Double { top + (height - top - bottom) * (1 - Double(value) / maximum) }
+        var svg = "<svg id=\"\(id)\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(t("月度趋势", "Monthly trend"))\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"11\">"
+        svg += "<line x1=\"\(Int(left))\" y1=\"\(format(height - bottom))\" x2=\"\(Int(width - right))\" y2=\"\(format(height - bottom))\" stroke=\"#999\"/>"
+        for fraction in [0.0, 0.5, 1.0] {
+            let value = Int((maximum * fraction).rounded())
+            svg += "<text x=\"\(Int(left - 6))\" y=\"\(format(y(value) + 4))\" text-anchor=\"end\" fill=\"#666\">\(value)</text>"
+            svg += "<line x1=\"\(Int(left))\" y1=\"\(format(y(value)))\" x2=\"\(Int(width - right))\" y2=\"\(format(y(value)))\" stroke=\"#eee\"/>"
+        }
+        let complaints = months.enumerated().map { "\(format(x($0.offset))),\(format(y($0.element.counts.complaints)))" }.joined(separator: " ")
+        svg += "<polyline class=\"complaints\" points=\"\(complaints)\" fill=\"none\" stroke=\"#3b6fd4\" stroke-width=\"2\"/>"
+        let visible = months.enumerated().filter { !$0.element.withheld }
+        if !visible.isEmpty {
+            let onTime = visible.map { "\(format(x($0.offset))),\(format(y($0.element.counts.respondedOnTime)))" }.joined(separator: " ")
+            svg += "<polyline class=\"on-time\" points=\"\(onTime)\" fill=\"none\" stroke=\"#2e9d5b\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>"
+        }
+        for (index, month) in months.enumerated() {
+            let label = PublicReportResponse.monthLabel(month.month)
+            svg += "<circle class=\"month\" data-month=\"\(label)\" data-value=\"\(month.counts.complaints)\" cx=\"\(format(x(index)))\" cy=\"\(format(y(month.counts.complaints)))\" r=\"3\" fill=\"#3b6fd4\"><title>\(label): \(month.counts.complaints)</title></circle>"
+            if months.count <= 13 || index % 2 == 0 {
+                svg += "<text x=\"\(format(x(index)))\" y=\"\(format(height - bottom + 16))\" text-anchor=\"middle\" fill=\"#666\">\(label.suffix(5))</text>"
+            }
+        }
+        svg += "</svg>"
+        return svg + "<p class=\"legend muted\"><span style=\"background:#3b6fd4\"></span>\(t("投诉量", "complaints"))<span style=\"background:#2e9d5b\"></span>\(t("按时答复", "answered on time"))</p>"
+    }
+
+    // MARK: - Pieces
+
+    static func navigation(_ report: PublicReport, language: Language, path: String) -> String {
+        let t = Text(language: language)
+        let other = language == .en ? "" : "&amp;lang=en"
+        return """
+            <form method="get" action="\(HTML.escape(path))"><label>\(t("自", "From")) <input type="date" name="from" value="\(report.period.from)"></label>\
+            <label>\(t("至", "to")) <input type="date" name="to" value="\(report.period.to)"></label>\
+            \(language == .en ? "<input type=\"hidden\" name=\"lang\" value=\"en\">" : "")<button type="submit">\(t("查询", "Show"))</button>\
+            <a href="\(HTML.escape(path))?from=\(report.period.from)&amp;to=\(report.period.to)\(other)">\(t("English", "简体中文"))</a></form>
+            """
+    }
+
+    static func footer(_ report: PublicReport, language: Language, path: String) -> String {
+        let t = Text(language: language)
+        let query = "from=\(report.period.from)&amp;to=\(report.period.to)"
+        return """
+            <h2>\(t("数据与口径", "Data and definitions"))</h2>
+            <p class="muted">\(t("按投诉提交日（当地日期）统计；比率的分母为期间内全部投诉。仅公布平台层面的汇总数据，不含任何消费者、订单或投诉内容。", "Complaints are counted by their local day of submission; every rate is a fraction of all the period's complaints. Only platform-level aggregates are published: no consumer, order or complaint text."))</p>
+            <nav><a href="\(path)?\(query)">JSON</a><a href="\(path)?\(query)&amp;format=csv">CSV</a></nav>
+            """
+    }
+
+    static func page(title: String, language: Language, body: [String]) -> String {
+        """
+        <!doctype html>
+        <html lang="\(language.rawValue)"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(HTML.escape(title))</title>
+        <style>\(style)</style>
+        </head><body>
+        \(body.joined(separator: "\n"))
+        </body></html>
+        """
+    }
+
+    static func rate(_ rate: Rate) -> String {
+        rate.value.map { String(format: "%.1f%%", $0 * 100) } ?? "—"
+    }
+
+    static func yuan(_ fen: Int) -> String {
+        let formatter = NumberFormatter()
+        formatter.numberStyle = .decimal
+        formatter.minimumFractionDigits = 2
+        formatter.maximumFractionDigits = 2
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.usesGroupingSeparator = true
+        formatter.groupingSeparator = ","
+        formatter.groupingSize = 3
+        return formatter.string(from: NSNumber(value: Double(fen) / 100)) ?? String(fen)
+    }
+
+    static func format(_ value: Double) -> String { String(format: "%.1f", value) }
+}
