@@ -18,8 +18,8 @@ enum ReportPage {
         table{border-collapse:collapse;width:100%;font-size:.92em}
         th,td{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:right;white-space:nowrap}
         th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
-        .muted{color:#666;font-size:.9em}.withheld{color:#888}
-        svg{width:100%;height:auto;display:block}
+        .muted{color:#666;font-size:.9em}.withheld{color:#888}td.note{white-space:normal;text-align:left}
+        svg{width:100%;max-width:720px;height:auto;display:block}
         .legend span{display:inline-block;width:.8em;height:.8em;margin:0 .3em 0 .8em;vertical-align:middle}
         a{color:#0b57d0}
         """
@@ -40,7 +40,7 @@ enum ReportPage {
             let link = "/reports/platforms/\(entry.platformID.uuidString.lowercased())?\(query)\(languageQuery)"
             let name = "<a href=\"\(HTML.escape(link))\">\(HTML.escape(entry.platformName))</a>"
             if entry.withheld {
-                body.append("<tr class=\"withheld\" data-platform=\"\(entry.platformID.uuidString.lowercased())\"><td>—</td><td>\(name)</td><td>\(entry.counts.complaints)</td><td colspan=\"7\">\(t("投诉量不足 \(report.minimumComplaints) 件，不公布比率", "fewer than \(report.minimumComplaints) complaints: rates withheld"))</td></tr>")
+                body.append("<tr class=\"withheld\" data-platform=\"\(entry.platformID.uuidString.lowercased())\"><td>—</td><td>\(name)</td><td>\(entry.counts.complaints)</td><td colspan=\"7\" class=\"note\">\(t("投诉量不足 \(report.minimumComplaints) 件，不公布比率", "fewer than \(report.minimumComplaints) complaints: rates withheld"))</td></tr>")
             } else {
                 let c = entry.counts
                 body.append("<tr data-platform=\"\(entry.platformID.uuidString.lowercased())\"><td>\(entry.rank.map(String.init) ?? "—")</td><td>\(name)</td><td>\(c.complaints)</td><td>\(rate(c.responseRate))</td><td>\(rate(c.onTimeRate))</td><td>\(rate(c.resolutionRate))</td><td>\(c.escalated)</td><td>\(yuan(c.amountClaimed))</td><td>\(yuan(c.amountRefunded))</td><td>\(c.satisfaction.map { String(format: "%.2f", $0) } ?? "—") <span class=\"muted\">(\(c.ratings))</span></td></tr>")
@@ -102,12 +102,12 @@ enum ReportPage {
         let shown = report.entries.sorted { ($0.counts.complaints, $1.platformName) > ($1.counts.complaints, $0.platformName) }.prefix(20)
         guard !shown.isEmpty else { return "<p class=\"muted\">\(t("暂无数据", "No data"))</p>" }
         let maximum = max(shown.map(\.counts.complaints).max() ?? 1, 1)
-        let label = 150.0, width = 640.0, barWidth = width - label - 70, rowHeight = 34.0
+        let label = 96.0, width = 420.0, barWidth = width - label - 56, rowHeight = 36.0
         let height = Double(shown.count) * rowHeight + 10
-        var svg = "<svg id=\"chart-platforms\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(t("各平台投诉量与答复率", "Complaints and response rate per platform"))\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"12\">"
+        var svg = "<svg id=\"chart-platforms\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(t("各平台投诉量与答复率", "Complaints and response rate per platform"))\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"13\">"
         for (index, entry) in shown.enumerated() {
             let y = Double(index) * rowHeight + 4
-            let name = entry.platformName.count > 12 ? String(entry.platformName.prefix(11)) + "…" : entry.platformName
+            let name = entry.platformName.count > 8 ? String(entry.platformName.prefix(7)) + "…" : entry.platformName
             let complaints = entry.counts.complaints
             let length = max(barWidth * Double(complaints) / Double(maximum), complaints > 0 ? 1 : 0)
             svg += "<text x=\"\(Int(label - 6))\" y=\"\(format(y + 13))\" text-anchor=\"end\">\(HTML.escape(name))</text>"
@@ -115,7 +115,7 @@ enum ReportPage {
             svg += "<text x=\"\(format(label + length + 4))\" y=\"\(format(y + 12))\">\(complaints)</text>"
             if !entry.withheld, let value = entry.counts.responseRate.value {
                 svg += "<rect class=\"response-rate\" data-value=\"\(String(format: "%.4f", value))\" x=\"\(Int(label))\" y=\"\(format(y + 16))\" width=\"\(format(barWidth * value))\" height=\"9\" fill=\"#2e9d5b\"><title>\(HTML.escape(entry.platformName)): \(rate(entry.counts.responseRate))</title></rect>"
-                svg += "<text x=\"\(format(label + barWidth * value + 4))\" y=\"\(format(y + 25))\" font-size=\"10\">\(rate(entry.counts.responseRate))</text>"
+                svg += "<text x=\"\(format(label + barWidth * value + 4))\" y=\"\(format(y + 25))\" font-size=\"11\">\(rate(entry.counts.responseRate))</text>"
             }
         }
         svg += "</svg>"
@@ -126,7 +126,7 @@ enum ReportPage {
     /// Complaints per month and, over them, those answered on time: two lines on one scale.
     static func trendChart(_ months: [PublicReport.Month], id: String, text t: Text) -> String {
         guard !months.isEmpty else { return "" }
-        let width = 640.0, height = 240.0, left = 44.0, right = 12.0, top = 12.0, bottom = 30.0
+        let width = 420.0, height = 220.0, left = 40.0, right = 14.0, top = 12.0, bottom = 30.0
         let maximum = Double(max(months.map(\.counts.complaints).max() ?? 1, 1))
         let step = months.count > 1 ? (width - left - right) / Double(months.count - 1) : 0
         func x(_ index: Int) -> Double { months.count > 1 ? left + step * Double(index) : (left + width - right) / 2 }
@@ -148,8 +148,10 @@ enum ReportPage {
         for (index, month) in months.enumerated() {
             let label = PublicReportResponse.monthLabel(month.month)
             svg += "<circle class=\"month\" data-month=\"\(label)\" data-value=\"\(month.counts.complaints)\" cx=\"\(format(x(index)))\" cy=\"\(format(y(month.counts.complaints)))\" r=\"3\" fill=\"#3b6fd4\"><title>\(label): \(month.counts.complaints)</title></circle>"
-            if months.count <= 13 || index % 2 == 0 {
-                svg += "<text x=\"\(format(x(index)))\" y=\"\(format(height - bottom + 16))\" text-anchor=\"middle\" fill=\"#666\">\(label.suffix(5))</text>"
+            // The year where it starts or changes, the month alone otherwise; every other month when crowded.
+            if months.count <= 7 || index % 2 == 0 {
+                let short = index == 0 || month.month.month == 1 ? label : String(label.suffix(2))
+                svg += "<text x=\"\(format(x(index)))\" y=\"\(format(height - bottom + 16))\" text-anchor=\"middle\" fill=\"#666\">\(short)</text>"
             }
         }
         svg += "</svg>"
