@@ -13,6 +13,10 @@ public struct TimelineEvent: Sendable {
     /// The recorded changes; personal values (stored only as digests) are left out.
     public let changes: [String: Change]
     public let hash: String
+    /// The hex SHA-256 of the event before it in its chain (64 zeros for the first).
+    public let prevHash: String
+    /// The canonical JSON the hash covers, as stored.
+    public let content: String
 
     public struct Change: Sendable, Equatable, Encodable {
         public let before: String?
@@ -47,17 +51,18 @@ extension Transaction {
     public func timeline(complaintID: UUID) async throws -> [TimelineEvent] {
         let rows = try await query(
             """
-            SELECT seq::int, occurred_at, action, actor_role, actor_organization_id, actor_account_id, content, encode(hash, 'hex')
+            SELECT seq::int, occurred_at, action, actor_role, actor_organization_id, actor_account_id, content, encode(hash, 'hex'),
+                   encode(prev_hash, 'hex')
             FROM audit_events WHERE chain_id = \(AuditChain.complaint(complaintID)) ORDER BY seq
             """)
         var events: [TimelineEvent] = []
-        for try await (seq, at, action, role, organization, account, content, hash) in rows.decode(
-            (Int, Date, String, String, UUID?, UUID?, String, String).self)
+        for try await (seq, at, action, role, organization, account, content, hash, prevHash) in rows.decode(
+            (Int, Date, String, String, UUID?, UUID?, String, String, String).self)
         {
             events.append(
                 TimelineEvent(
                     seq: seq, occurredAt: at, action: action, actorRole: role, actorOrganizationID: organization, actorAccountID: account,
-                    changes: TimelineEvent.changes(fromContent: content), hash: hash))
+                    changes: TimelineEvent.changes(fromContent: content), hash: hash, prevHash: prevHash, content: content))
         }
         return events
     }

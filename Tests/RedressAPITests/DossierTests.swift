@@ -45,3 +45,86 @@ struct DossierTests {
         }
     }
 }
+
+@Suite("Offline verification of a dossier")
+struct OfflineDossierVerificationTests {
+    static let script = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Tools/verify-dossier.py")
+
+    /// Runs Tools/verify-dossier.py on `json`; returns its exit status and what it printed.
+    static func verify(_ json: Any, root: String? = nil) throws -> (Int32, String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, file.path] + (root.map { ["--root", $0] } ?? [])
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func aThirdPartyChecksTheChainAndTheAnchorWithPythonAlone() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let consumer = world.token("consumer")
+            let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
+            _ = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
+            // Another organisation's internal note: in the consumer's export as hashes only.
+            #expect(try await app.request(.post, "/api/v1/complaints/\(id)/messages", token: world.token("platform_staff_a"),
+                                          json: ["visibility": "internal", "body": "内部备注"]).status == .created)
+            let first = try await app.store.transaction(as: .commandLine, origin: .commandLine) { try await $0.anchorAuditChains() }
+            // After the anchor: an answer (not covered yet), another anchor covering it, and one more
+            // anchor that does not touch the case (the proof must roll forward through it).
+            #expect(try await app.request(.post, "/api/v1/complaints/\(id)/actions/respond", token: world.token("platform_staff_a"),
+                                          json: ["decision": "reject", "reason": "已发货"]).status == .ok)
+            let second = try await app.store.transaction(as: .commandLine, origin: .commandLine) { try await $0.anchorAuditChains() }
+            _ = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
+            let third = try await app.store.transaction(as: .commandLine, origin: .commandLine) { try await $0.anchorAuditChains() }
+            #expect(second.chains >= 1 && third.chains >= 1 && first.chains > third.chains)
+
+            let dossier = try await app.request(.get, "/api/v1/complaints/\(id)/dossier", token: consumer)
+            let json = dossier.json
+            let audit = try #require(json["audit"] as? [String: Any])
+            let events = try #require(audit["events"] as? [[String: Any]])
+            #expect(events.count == 3)
+            #expect(events.contains { $0["content"] is NSNull }, "the internal note is redacted")
+            #expect(!dossier.text.contains("内部备注"))
+            let anchoring = try #require(audit["anchoring"] as? [String: Any])
+            #expect(anchoring["anchor_id"] as? Int == second.id)
+            #expect((anchoring["later_anchors"] as? [Any])?.count == 1)
+
+            var (status, output) = try Self.verify(json, root: third.root.hexString)
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("OK: chain complaint:\(id), 3 events linked"))
+            #expect(output.contains("covers this case"))
+            // The first anchor predates the answer: it does not cover the case as it stands.
+            (status, output) = try Self.verify(json, root: first.root.hexString)
+            #expect(status == 1 && output.contains("not among the roots"), "\(output)")
+
+            // Edited content, a removed event, a reordered pair, a doctored timeline: each is caught.
+            var edited = json, editedAudit = audit, editedEvents = events
+            editedEvents[0]["content"] = (events[0]["content"] as? String ?? "").replacingOccurrences(of: "non_delivery", with: "other")
+            editedAudit["events"] = editedEvents
+            edited["audit"] = editedAudit
+            (status, output) = try Self.verify(edited)
+            #expect(status == 1 && output.contains("event 1") && output.contains("edited"), "\(output)")
+            editedAudit["events"] = Array(events.dropFirst())
+            edited["audit"] = editedAudit
+            (status, output) = try Self.verify(edited)
+            #expect(status == 1 && output.contains("missing or out of order"), "\(output)")
+            editedAudit["events"] = [events[1], events[0], events[2]]
+            edited["audit"] = editedAudit
+            (status, output) = try Self.verify(edited)
+            #expect(status == 1, "\(output)")
+            var timeline = try #require(json["timeline"] as? [[String: Any]])
+            timeline[0]["hash"] = String(repeating: "ab", count: 32)
+            edited = json
+            edited["timeline"] = timeline
+            (status, output) = try Self.verify(edited)
+            #expect(status == 1 && output.contains("timeline entry 1"), "\(output)")
+        }
+    }
+}

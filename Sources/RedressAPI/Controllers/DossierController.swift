@@ -57,6 +57,91 @@ struct DossierController {
         let evidence: [EvidenceController.EvidenceResponse]
         let timeline: [EventView]
         let recommendedChannels: [ReferralChannel]
+        let audit: AuditExport
+    }
+
+    /// The case's audit chain as stored, for verification offline (Docs/audit.md,
+    /// Tools/verify-dossier.py): every event's link, its content unless it is another organisation's
+    /// internal note (then only its hashes, which the next link still binds), and the proof that the
+    /// chain's anchored head is covered by the published anchor roots.
+    struct AuditExport: Encodable, Sendable {
+        struct Link: Encodable, Sendable {
+            let seq: Int
+            let prevHash: String
+            let hash: String
+            let content: String?
+
+            enum CodingKeys: String, CodingKey { case seq, prevHash, hash, content }
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(seq, forKey: .seq)
+                try container.encode(prevHash, forKey: .prevHash)
+                try container.encode(hash, forKey: .hash)
+                try container.encode(content, forKey: .content)
+            }
+        }
+
+        struct Step: Encodable, Sendable {
+            let side: String
+            let hash: String
+        }
+
+        struct LaterAnchor: Encodable, Sendable {
+            let id: Int
+            let anchoredAt: Date
+            let treeRoot: String
+            let root: String
+        }
+
+        struct Anchoring: Encodable, Sendable {
+            let anchorID: Int
+            let anchoredAt: Date
+            let head: [String: String]
+            let path: [Step]
+            let previousRoot: String?
+            let root: String
+            let laterAnchors: [LaterAnchor]
+
+            init(_ proof: AuditAnchor.Proof) {
+                anchorID = proof.anchorID
+                anchoredAt = proof.createdAt
+                head = ["seq": String(proof.head.seq), "hash": proof.head.hash.hexString]
+                path = proof.path.map { Step(side: $0.siblingIsLeft ? "left" : "right", hash: $0.sibling.hexString) }
+                previousRoot = proof.previousRoot?.hexString
+                root = proof.root.hexString
+                laterAnchors = proof.later.map { LaterAnchor(id: $0.id, anchoredAt: $0.createdAt, treeRoot: $0.treeRoot.hexString, root: $0.root.hexString) }
+            }
+
+            enum CodingKeys: String, CodingKey { case anchorID, anchoredAt, head, path, previousRoot, root, laterAnchors }
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(anchorID, forKey: .anchorID)
+                try container.encode(anchoredAt, forKey: .anchoredAt)
+                try container.encode(head, forKey: .head)
+                try container.encode(path, forKey: .path)
+                try container.encode(previousRoot, forKey: .previousRoot)
+                try container.encode(root, forKey: .root)
+                try container.encode(laterAnchors, forKey: .laterAnchors)
+            }
+        }
+
+        let format = "redress-audit-chain/1"
+        let chain: String
+        let events: [Link]
+        /// `null` until an anchor covers the chain.
+        let anchoring: Anchoring?
+
+        enum CodingKeys: String, CodingKey { case format, chain, events, anchoring }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(format, forKey: .format)
+            try container.encode(chain, forKey: .chain)
+            try container.encode(events, forKey: .events)
+            try container.encode(anchoring, forKey: .anchoring)
+        }
     }
 
     @Sendable func timeline(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<TimelineResponse> {
@@ -107,7 +192,13 @@ struct DossierController {
                 page = PageRequest(limit: PageRequest.maximumLimit, after: next)
             }
             let kinds = Array(Set(evidence.map(\.kind)))
-            let events = Self.visible(try await transaction.timeline(complaintID: id), to: actor)
+            let chain = try await transaction.timeline(complaintID: id)
+            let events = Self.visible(chain, to: actor)
+            let visibleSeqs = Set(events.map(\.seq))
+            let links = chain.map { event in
+                AuditExport.Link(seq: event.seq, prevHash: event.prevHash, hash: event.hash, content: visibleSeqs.contains(event.seq) ? event.content : nil)
+            }
+            let proof = try await transaction.anchorProof(chain: AuditChain.complaint(id))
             return DossierResponse(
                 generatedAt: now,
                 complaint: ComplaintController.view(
@@ -117,7 +208,8 @@ struct DossierController {
                     registeredAddress: platform.registeredAddress, website: platform.website),
                 evidence: evidence.map(EvidenceController.EvidenceResponse.init),
                 timeline: events.map(EventView.init),
-                recommendedChannels: ComplaintWorkflow.recommendedChannels(for: complaint, fraudSuspected: ComplaintWorkflow.fraudSuspected(complaint)))
+                recommendedChannels: ComplaintWorkflow.recommendedChannels(for: complaint, fraudSuspected: ComplaintWorkflow.fraudSuspected(complaint)),
+                audit: AuditExport(chain: AuditChain.complaint(id), events: links, anchoring: proof.map(AuditExport.Anchoring.init)))
         }
         let wantsHTML = request.uri.queryParameters["format"] == "html"
             || (request.uri.queryParameters["format"] == nil && (request.headers[.accept] ?? "").contains("text/html"))
