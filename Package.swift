@@ -62,10 +62,23 @@ let package = Package(
             resources: [.copy("openapi.yaml")],
             swiftSettings: swiftSettings
         ),
+        // Demo and volume data: a realistic world played through the real lifecycle.
+        .target(
+            name: "RedressDemo",
+            dependencies: [
+                "RedressCore",
+                "RedressStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "redress",
             dependencies: [
                 "RedressAPI",
+                "RedressDemo",
                 "RedressStore",
                 "RedressCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -102,6 +115,7 @@ let package = Package(
         .testTarget(
             name: "RedressAPITests",
             dependencies: [
+                "RedressDemo",
                 "RedressAPI",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

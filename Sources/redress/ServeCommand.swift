@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import PostgresNIO
-import Logging
 import RedressAPI
+import RedressDemo
 import RedressStore
 
 struct ServeCommand: AsyncParsableCommand {
@@ -12,6 +12,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Address to listen on (REDRESS_HOST).") var host: String?
     @Option(help: "Port to listen on (REDRESS_PORT).") var port: Int?
+    @Flag(help: "Fill an empty database with the demo world first (as `redress demo load`).") var demo = false
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
@@ -24,6 +25,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL, handOverSignals in
             let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
+            if demo {
+                do {
+                    let summary = try await DemoCommand.fill(.demo, conversations: true, ownerURL: ownerURL, secrets: secrets, settings: settings, logger: logger)
+                    DemoCommand.printSummary(summary)
+                    DemoCommand.printLogins()
+                } catch let error as DemoError {
+                    logger.notice("no demo data added", metadata: ["reason": "\(error)"])
+                }
+            }
             let client = makeRequestClient(secrets, settings: settings, logger: logger)
             let dependencies = try await AppDependencies.make(
                 database: Database(client: client, auditKeyHex: secrets.auditKeyHex, clock: settings.clock, logger: logger),

@@ -283,7 +283,7 @@ struct ComplaintController {
             let changed = ComplaintWorkflow.apply(rule, input: effectiveInput, to: complaint, relations: relations, context: workflow)
             let stored = try await transaction.updateComplaint(
                 changed, expectedVersion: complaint.version, action: "complaint.\(action.rawValue)",
-                changes: Self.auditChanges(from: complaint, to: changed, input: effectiveInput), actor: context.auditActor)
+                changes: ComplaintWorkflow.auditChanges(from: complaint, to: changed, input: effectiveInput), actor: context.auditActor)
             guard stored else {
                 throw expectedVersion == nil ? RedressError(.conflict, detail: "Another change to this complaint won; reload it.") : RedressError(.preconditionFailed)
             }
@@ -455,49 +455,6 @@ struct ComplaintController {
         }
         try fields.check()
         return filter
-    }
-
-    static func auditChanges(from before: Complaint, to after: Complaint, input: ActionInput) -> [String: AuditFieldChange] {
-        var changes: [String: AuditFieldChange] = [
-            "version": .init(before: .int(before.version), after: .int(after.version))
-        ]
-        if before.state != after.state {
-            changes["state"] = .init(before: .string(before.state.rawValue), after: .string(after.state.rawValue))
-        }
-        if before.deadlineAt != after.deadlineAt {
-            changes["deadline_at"] = .init(
-                before: before.deadlineAt.map { .string(APIJSON.rfc3339($0, in: .gmt)) } ?? .null,
-                after: after.deadlineAt.map { .string(APIJSON.rfc3339($0, in: .gmt)) } ?? .null)
-        }
-        if before.mediationBodyID != after.mediationBodyID {
-            changes["mediation_body_id"] = .init(after: after.mediationBodyID.map { .string($0.uuidString.lowercased()) } ?? .null)
-        }
-        if before.mediatorID != after.mediatorID {
-            changes["mediator_id"] = .init(after: after.mediatorID.map { .string($0.uuidString.lowercased()) } ?? .null)
-        }
-        if before.agreedRefund != after.agreedRefund { changes["agreed_refund"] = .init(after: after.agreedRefund.map { .int($0) } ?? .null) }
-        if before.rating != after.rating { changes["rating"] = .init(after: after.rating.map { .int($0) } ?? .null) }
-        if before.referralChannel != after.referralChannel {
-            changes["referral_channel"] = .init(after: after.referralChannel.map { .string($0.rawValue) } ?? .null)
-        }
-        switch input {
-        case .respond(let answer):
-            changes["answer_decision"] = .init(after: .string(answer.decision.rawValue))
-            if let refund = answer.proposal?.refund { changes["proposed_refund"] = .init(after: .int(refund)) }
-            if let reason = answer.reason { changes["reason"] = .init(after: .personal(reason)) }
-        case .propose(let terms):
-            if let refund = terms.refund { changes["settlement_refund"] = .init(after: .int(refund)) }
-            if let text = terms.text { changes["settlement_text"] = .init(after: .personal(text)) }
-        case .reason(let reason?), .escalate(_, let reason?), .triage(_, let reason?):
-            changes["reason"] = .init(after: .personal(reason))
-        case .rate(_, let comment?):
-            changes["comment"] = .init(after: .personal(comment))
-        case .refer(_, let reference?):
-            changes["referral_reference"] = .init(after: .personal(reference))
-        default:
-            break
-        }
-        return changes
     }
 }
 

@@ -95,11 +95,7 @@ public struct DeadlineJob: Service {
             let overdue = ComplaintWorkflow.markOverdue(complaint, now: now)
             guard try await transaction.updateComplaint(
                 overdue, expectedVersion: complaint.version, action: "complaint.overdue",
-                changes: [
-                    "overdue": .init(before: .bool(false), after: .bool(true)),
-                    "overdue_party": .init(after: overdue.overdueParty.map(AuditValue.string) ?? .null),
-                    "version": .init(before: .int(complaint.version), after: .int(overdue.version)),
-                ], actor: Self.actor)
+                changes: ComplaintWorkflow.overdueAuditChanges(from: complaint, to: overdue), actor: Self.actor)
             else { continue }
             outcome.markedOverdue += 1
             // A merchant that missed its deadline hands the case to the platform.
@@ -147,7 +143,7 @@ public struct DeadlineJob: Service {
         let changed = ComplaintWorkflow.apply(rule, input: input, to: complaint, relations: [.system], context: workflow)
         return try await transaction.updateComplaint(
             changed, expectedVersion: complaint.version, action: "complaint.\(rule.action.rawValue)",
-            changes: ComplaintController.auditChanges(from: complaint, to: changed, input: input), actor: Self.actor)
+            changes: ComplaintWorkflow.auditChanges(from: complaint, to: changed, input: input), actor: Self.actor)
     }
 
     /// Deadlines beyond the calendar's last listed day count weekends only: say so in time.

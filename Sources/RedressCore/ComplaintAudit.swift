@@ -1,0 +1,65 @@
+import Foundation
+
+/// What the audit trail records of a complaint's changes: the same for the API, the deadline job and
+/// the demo generator.
+extension ComplaintWorkflow {
+    /// The fields an action changed, and the action's own input (personal text as `.personal`).
+    public static func auditChanges(from before: Complaint, to after: Complaint, input: ActionInput) -> [String: AuditFieldChange] {
+        var changes: [String: AuditFieldChange] = [
+            "version": .init(before: .int(before.version), after: .int(after.version))
+        ]
+        if before.state != after.state {
+            changes["state"] = .init(before: .string(before.state.rawValue), after: .string(after.state.rawValue))
+        }
+        if before.deadlineAt != after.deadlineAt {
+            changes["deadline_at"] = .init(
+                before: before.deadlineAt.map { .string(timestamp($0)) } ?? .null,
+                after: after.deadlineAt.map { .string(timestamp($0)) } ?? .null)
+        }
+        if before.mediationBodyID != after.mediationBodyID {
+            changes["mediation_body_id"] = .init(after: after.mediationBodyID.map { .string($0.uuidString.lowercased()) } ?? .null)
+        }
+        if before.mediatorID != after.mediatorID {
+            changes["mediator_id"] = .init(after: after.mediatorID.map { .string($0.uuidString.lowercased()) } ?? .null)
+        }
+        if before.agreedRefund != after.agreedRefund { changes["agreed_refund"] = .init(after: after.agreedRefund.map { .int($0) } ?? .null) }
+        if before.rating != after.rating { changes["rating"] = .init(after: after.rating.map { .int($0) } ?? .null) }
+        if before.referralChannel != after.referralChannel {
+            changes["referral_channel"] = .init(after: after.referralChannel.map { .string($0.rawValue) } ?? .null)
+        }
+        switch input {
+        case .respond(let answer):
+            changes["answer_decision"] = .init(after: .string(answer.decision.rawValue))
+            if let refund = answer.proposal?.refund { changes["proposed_refund"] = .init(after: .int(refund)) }
+            if let reason = answer.reason { changes["reason"] = .init(after: .personal(reason)) }
+        case .propose(let terms):
+            if let refund = terms.refund { changes["settlement_refund"] = .init(after: .int(refund)) }
+            if let text = terms.text { changes["settlement_text"] = .init(after: .personal(text)) }
+        case .reason(let reason?), .escalate(_, let reason?), .triage(_, let reason?):
+            changes["reason"] = .init(after: .personal(reason))
+        case .rate(_, let comment?):
+            changes["comment"] = .init(after: .personal(comment))
+        case .refer(_, let reference?):
+            changes["referral_reference"] = .init(after: .personal(reference))
+        default:
+            break
+        }
+        return changes
+    }
+
+    /// The change a missed deadline makes.
+    public static func overdueAuditChanges(from before: Complaint, to after: Complaint) -> [String: AuditFieldChange] {
+        [
+            "overdue": .init(before: .bool(false), after: .bool(true)),
+            "overdue_party": .init(after: after.overdueParty.map(AuditValue.string) ?? .null),
+            "version": .init(before: .int(before.version), after: .int(after.version)),
+        ]
+    }
+
+    /// UTC with milliseconds, as every time in the audit trail.
+    public static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
