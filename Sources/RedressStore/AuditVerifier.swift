@@ -20,8 +20,6 @@ public struct AuditVerifier: Sendable {
     }
 
     private var result = Result()
-    /// The last link seen of each chain, to compare with the chain heads.
-    private(set) var lastLinks: [String: (seq: Int, hash: [UInt8])] = [:]
     private var chain: String?
     private var expectedSeq = 1
     private var previousHash = [UInt8](repeating: 0, count: 32)
@@ -47,32 +45,29 @@ public struct AuditVerifier: Sendable {
         if prevHash != previousHash { return broken("its previous hash is not the hash of the event before it") }
         let preimage = "\(chain)\n\(seq)\n\(prevHash.hexString)\n\(content)"
         if Array(SHA256.hash(data: Data(preimage.utf8))) != hash { return broken("its content or links were changed after it was written (hash differs)") }
-        if let parsed = (try? JSONSerialization.jsonObject(with: Data(content.utf8))) as? [String: Any] {
-            let entity = (parsed["entity"] as? [String: Any])?["id"] as? String
-            if parsed["action"] as? String != action || entity != entityID.uuidString.lowercased() {
-                return broken("its columns differ from its hashed content")
-            }
-        } else {
-            return broken("its content is not the JSON that was hashed")
+        // The content is canonical JSON (sorted keys, no whitespace): "action" is its first key, and the
+        // entity reads {"id":…,"type":…}. Matching the text is exact and far cheaper than parsing it,
+        // which matters at millions of events.
+        if !content.hasPrefix("{\"action\":\"\(action)\",") || !content.contains("\"entity\":{\"id\":\"\(entityID.uuidString.lowercased())\"") {
+            return broken("its columns differ from its hashed content")
         }
         expectedSeq += 1
         previousHash = hash
-        lastLinks[chain] = (seq, hash)
         return true
     }
 
-    /// Compares a chain's head (kept by the database as events are written) with its last event:
-    /// events removed from the end of a chain leave the head ahead of them.
-    public mutating func checkHead(chain: String, seq: Int, hash: [UInt8]) {
+    /// Compares a chain's head (kept by the database as events are written) with the chain's stored
+    /// last event — once every link has verified, that is the last link: events removed from the end
+    /// of a chain leave the head ahead of them.
+    public mutating func checkHead(chain: String, headSeq: Int, lastSeq: Int?) {
         guard result.firstBroken == nil else { return }
-        let last = lastLinks[chain]
-        if last == nil && seq > 0 {
-            result.firstBroken = Broken(chain: chain, seq: 1, problem: "all \(seq) events of the chain are missing")
-        } else if let last, last.seq != seq || last.hash != hash {
-            result.firstBroken = Broken(
-                chain: chain, seq: min(last.seq + 1, seq),
-                problem: last.seq < seq ? "events \(last.seq + 1)–\(seq) are missing from the end" : "the chain does not end where its head says")
+        guard let lastSeq else {
+            result.firstBroken = Broken(chain: chain, seq: 1, problem: "all \(headSeq) events of the chain are missing")
+            return
         }
+        result.firstBroken = Broken(
+            chain: chain, seq: min(lastSeq + 1, headSeq),
+            problem: lastSeq < headSeq ? "events \(lastSeq + 1)–\(headSeq) are missing from the end" : "the chain does not end where its head says")
     }
 
     public var outcome: Result { result }
@@ -94,14 +89,32 @@ extension Transaction {
                 chain: chainID, seq: Int(seq), prevHash: Array(prev.readableBytesView), hash: Array(hash.readableBytesView), content: content,
                 action: action, entityID: entity)
         }
-        let heads: PostgresRowSequence
+        guard verifier.outcome.valid else { return verifier.outcome }
+        // The heads that are not their chain's last stored event (one index probe per chain, in the
+        // database: nothing per chain is kept in memory).
+        let mismatches: PostgresRowSequence
         if let chain {
-            heads = try await query("SELECT \(chain), seq, hash FROM redress_audit_head(\(chain))")
+            mismatches = try await query(
+                """
+                SELECT \(chain)::text, h.seq, last.seq FROM redress_audit_head(\(chain)) h
+                LEFT JOIN LATERAL (
+                    SELECT e.seq, e.hash FROM audit_events e WHERE e.chain_id = \(chain) ORDER BY e.seq DESC LIMIT 1
+                ) last ON true
+                WHERE last.seq IS DISTINCT FROM h.seq OR last.hash IS DISTINCT FROM h.hash
+                """)
         } else {
-            heads = try await query("SELECT chain_id, seq, hash FROM redress_audit_heads()")
+            mismatches = try await query(
+                """
+                SELECT h.chain_id, h.seq, last.seq FROM redress_audit_heads() h
+                LEFT JOIN LATERAL (
+                    SELECT e.seq, e.hash FROM audit_events e WHERE e.chain_id = h.chain_id ORDER BY e.seq DESC LIMIT 1
+                ) last ON true
+                WHERE last.seq IS DISTINCT FROM h.seq OR last.hash IS DISTINCT FROM h.hash
+                ORDER BY h.chain_id LIMIT 1
+                """)
         }
-        for try await (chainID, seq, hash) in heads.decode((String, Int64, ByteBuffer).self) {
-            verifier.checkHead(chain: chainID, seq: Int(seq), hash: Array(hash.readableBytesView))
+        for try await (chainID, headSeq, lastSeq) in mismatches.decode((String, Int64, Int64?).self) {
+            verifier.checkHead(chain: chainID, headSeq: Int(headSeq), lastSeq: lastSeq.map(Int.init))
         }
         return verifier.outcome
     }
