@@ -58,8 +58,6 @@ extension ComplaintWorkflow {
 
     /// UTC with milliseconds, as every time in the audit trail.
     public static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        UTCTime.milliseconds(date)
     }
 }

@@ -2,11 +2,6 @@ import Foundation
 import PostgresNIO
 import RedressCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Writing many rows in one statement each, for the demo and volume generator: the same rows, audit
 /// events and triggers as one at a time (the chaining, state-change and statistics triggers fire per
@@ -15,13 +10,13 @@ extension Transaction {
     /// Appends events in the given order (the trigger numbers and links them per chain).
     public func recordInBulk(_ events: [(entry: AuditEntry, at: Date)]) async throws {
         guard !events.isEmpty else { return }
-        let rows: [[String: Any]] = events.map { event in
+        let rows: [[String: any JSONCell]] = events.map { event in
             let at = Date(timeIntervalSince1970: (event.at.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
             return [
                 "chain_id": event.entry.chain, "occurred_at": AuditContent.timestamp(at), "action": event.entry.action,
                 "entity_type": event.entry.entityType, "entity_id": event.entry.entityID.uuidString.lowercased(),
-                "actor_account_id": event.entry.actor.accountID?.uuidString.lowercased() ?? NSNull(), "actor_role": event.entry.actor.role,
-                "actor_organization_id": event.entry.actor.organizationID?.uuidString.lowercased() ?? NSNull(),
+                "actor_account_id": event.entry.actor.accountID?.uuidString.lowercased(), "actor_role": event.entry.actor.role,
+                "actor_organization_id": event.entry.actor.organizationID?.uuidString.lowercased(),
                 "content": AuditContent(entry: event.entry, occurredAt: at, origin: origin, key: auditKey).canonicalJSON(),
             ]
         }
@@ -30,7 +25,7 @@ extension Transaction {
             INSERT INTO audit_events (chain_id, occurred_at, action, entity_type, entity_id, actor_account_id, actor_role,
                                       actor_organization_id, content)
             SELECT chain_id, occurred_at, action, entity_type, entity_id, actor_account_id, actor_role, actor_organization_id, content
-            FROM jsonb_to_recordset(\(try Self.jsonArray(rows))::jsonb) AS e (
+            FROM jsonb_to_recordset(\(Self.jsonArray(rows))::jsonb) AS e (
                 chain_id text, occurred_at timestamptz, action text, entity_type text, entity_id uuid, actor_account_id uuid,
                 actor_role text, actor_organization_id uuid, content text)
             """)
@@ -39,18 +34,18 @@ extension Transaction {
     /// Inserts accounts (no audit: the caller records their events, as `insertAccount` would).
     public func insertAccountsInBulk(_ accounts: [NewAccount]) async throws {
         guard !accounts.isEmpty else { return }
-        let rows: [[String: Any]] = accounts.map { account in
+        let rows: [[String: any JSONCell]] = accounts.map { account in
             [
                 "id": account.id.uuidString.lowercased(), "email": account.email, "display_name": account.displayName,
-                "phone": account.phone ?? NSNull(), "password_hash": account.passwordHash, "role": account.role.rawValue,
-                "organization_id": account.organizationID?.uuidString.lowercased() ?? NSNull(), "created_at": AuditContent.timestamp(now),
+                "phone": account.phone, "password_hash": account.passwordHash, "role": account.role.rawValue,
+                "organization_id": account.organizationID?.uuidString.lowercased(), "created_at": AuditContent.timestamp(now),
             ]
         }
         try await query(
             """
             INSERT INTO accounts (id, email, display_name, phone, password_hash, role, organization_id, created_at)
             SELECT id, email, display_name, phone, password_hash, role, organization_id, created_at
-            FROM jsonb_to_recordset(\(try Self.jsonArray(rows))::jsonb) AS a (
+            FROM jsonb_to_recordset(\(Self.jsonArray(rows))::jsonb) AS a (
                 id uuid, email text, display_name text, phone text, password_hash text, role text, organization_id uuid,
                 created_at timestamptz)
             """)
@@ -59,16 +54,16 @@ extension Transaction {
     /// Files complaints as they stand at intake (no audit: the caller records `complaint.submit`).
     public func insertComplaintsInBulk(_ complaints: [(complaint: Complaint, submittedOn: LocalDate)]) async throws {
         guard !complaints.isEmpty else { return }
-        let rows: [[String: Any]] = complaints.map { complaint, submittedOn in
+        let rows: [[String: any JSONCell]] = complaints.map { complaint, submittedOn in
             [
                 "id": complaint.id.uuidString.lowercased(), "consumer_id": complaint.consumerID.uuidString.lowercased(),
                 "consumer_name": complaint.consumerName, "platform_id": complaint.platformID.uuidString.lowercased(),
-                "merchant_id": complaint.merchantID?.uuidString.lowercased() ?? NSNull(), "category": complaint.category.rawValue,
+                "merchant_id": complaint.merchantID?.uuidString.lowercased(), "category": complaint.category.rawValue,
                 "title": complaint.title, "description": complaint.description, "order_no": complaint.order.orderNo,
                 "product_name": complaint.order.productName, "amount_paid": complaint.order.amountPaid, "currency": complaint.order.currency,
-                "ordered_at": Self.time(complaint.order.orderedAt), "payment_channel": complaint.order.paymentChannel ?? NSNull(),
-                "payment_ref": complaint.order.paymentRef ?? NSNull(), "demands": Self.json(complaint.demands) ?? "[]",
-                "refund_claimed": complaint.refundClaimed, "ultimatum_days": complaint.ultimatumDays ?? NSNull(),
+                "ordered_at": Self.time(complaint.order.orderedAt), "payment_channel": complaint.order.paymentChannel,
+                "payment_ref": complaint.order.paymentRef, "demands": Self.json(complaint.demands) ?? "[]",
+                "refund_claimed": complaint.refundClaimed, "ultimatum_days": complaint.ultimatumDays,
                 "ultimatum_at": Self.time(complaint.ultimatumAt), "state": complaint.state.rawValue,
                 "submitted_at": Self.time(complaint.submittedAt), "submitted_on": submittedOn.description,
                 "updated_at": Self.time(complaint.updatedAt), "stage_started_at": Self.time(complaint.stageStartedAt),
@@ -83,7 +78,7 @@ extension Transaction {
             SELECT id, consumer_id, consumer_name, platform_id, merchant_id, category, title, description, order_no, product_name,
                 amount_paid, currency, ordered_at, payment_channel, payment_ref, demands::jsonb, refund_claimed, ultimatum_days,
                 ultimatum_at, state, 1, submitted_at, submitted_on, updated_at, stage_started_at, deadline_at
-            FROM jsonb_to_recordset(\(try Self.jsonArray(rows))::jsonb) AS c (
+            FROM jsonb_to_recordset(\(Self.jsonArray(rows))::jsonb) AS c (
                 id uuid, consumer_id uuid, consumer_name text, platform_id uuid, merchant_id uuid, category text, title text,
                 description text, order_no text, product_name text, amount_paid bigint, currency text, ordered_at timestamptz,
                 payment_channel text, payment_ref text, demands text, refund_claimed bigint, ultimatum_days integer,
@@ -97,23 +92,23 @@ extension Transaction {
     @discardableResult
     public func storeComplaintVersionsInBulk(_ complaints: [Complaint]) async throws -> Int {
         guard !complaints.isEmpty else { return 0 }
-        let rows: [[String: Any]] = complaints.map { c in
+        let rows: [[String: any JSONCell]] = complaints.map { c in
             [
                 "id": c.id.uuidString.lowercased(), "state": c.state.rawValue, "version": c.version, "updated_at": Self.time(c.updatedAt),
                 "stage_started_at": Self.time(c.stageStartedAt), "deadline_at": Self.time(c.deadlineAt), "overdue": c.overdue,
-                "overdue_party": c.overdueParty ?? NSNull(), "merchant_missed_deadline": c.merchantMissedDeadline,
+                "overdue_party": c.overdueParty, "merchant_missed_deadline": c.merchantMissedDeadline,
                 "platform_missed_deadline": c.platformMissedDeadline, "first_response_at": Self.time(c.firstResponseAt),
-                "first_response_by": c.firstResponseBy?.rawValue ?? NSNull(),
+                "first_response_by": c.firstResponseBy?.rawValue,
                 "first_response_deadline_at": Self.time(c.firstResponseDeadlineAt),
-                "first_response_on_time": c.firstResponseOnTime ?? NSNull(), "answered_by": c.answeredBy?.rawValue ?? NSNull(),
-                "answer": Self.json(c.answer) ?? NSNull(), "answer_rejected": c.answerRejected,
-                "mediation_body_id": c.mediationBodyID?.uuidString.lowercased() ?? NSNull(), "escalated_at": Self.time(c.escalatedAt),
-                "triaged": c.triaged, "mediator_id": c.mediatorID?.uuidString.lowercased() ?? NSNull(), "mediated": c.mediated,
-                "settlement": Self.json(c.settlement) ?? NSNull(), "consumer_accepted_settlement": c.consumerAcceptedSettlement,
-                "platform_accepted_settlement": c.platformAcceptedSettlement, "agreed_outcome": Self.json(c.agreedOutcome) ?? NSNull(),
-                "agreed_refund": c.agreedRefund ?? NSNull(), "resolved_at": Self.time(c.resolvedAt),
-                "referral_channel": c.referralChannel?.rawValue ?? NSNull(), "referral_reference": c.referralReference ?? NSNull(),
-                "rating": c.rating ?? NSNull(), "rating_comment": c.ratingComment ?? NSNull(), "closed_at": Self.time(c.closedAt),
+                "first_response_on_time": c.firstResponseOnTime, "answered_by": c.answeredBy?.rawValue,
+                "answer": Self.json(c.answer), "answer_rejected": c.answerRejected,
+                "mediation_body_id": c.mediationBodyID?.uuidString.lowercased(), "escalated_at": Self.time(c.escalatedAt),
+                "triaged": c.triaged, "mediator_id": c.mediatorID?.uuidString.lowercased(), "mediated": c.mediated,
+                "settlement": Self.json(c.settlement), "consumer_accepted_settlement": c.consumerAcceptedSettlement,
+                "platform_accepted_settlement": c.platformAcceptedSettlement, "agreed_outcome": Self.json(c.agreedOutcome),
+                "agreed_refund": c.agreedRefund, "resolved_at": Self.time(c.resolvedAt),
+                "referral_channel": c.referralChannel?.rawValue, "referral_reference": c.referralReference,
+                "rating": c.rating, "rating_comment": c.ratingComment, "closed_at": Self.time(c.closedAt),
                 "ultimatum_at": Self.time(c.ultimatumAt),
             ]
         }
@@ -134,7 +129,7 @@ extension Transaction {
                 agreed_refund = v.agreed_refund, resolved_at = v.resolved_at, referral_channel = v.referral_channel,
                 referral_reference = v.referral_reference, rating = v.rating, rating_comment = v.rating_comment,
                 closed_at = v.closed_at, ultimatum_at = v.ultimatum_at
-            FROM jsonb_to_recordset(\(try Self.jsonArray(rows))::jsonb) AS v (
+            FROM jsonb_to_recordset(\(Self.jsonArray(rows))::jsonb) AS v (
                 id uuid, state text, version integer, updated_at timestamptz, stage_started_at timestamptz, deadline_at timestamptz,
                 overdue boolean, overdue_party text, merchant_missed_deadline boolean, platform_missed_deadline boolean,
                 first_response_at timestamptz, first_response_by text, first_response_deadline_at timestamptz,
@@ -158,20 +153,56 @@ extension Transaction {
         return 0
     }
 
-    static func jsonArray(_ rows: [[String: Any]]) throws -> String {
+    static func jsonArray(_ rows: [[String: any JSONCell]]) throws -> String {
         String(decoding: try JSONSerialization.data(withJSONObject: rows), as: UTF8.self)
     }
 
     /// A time as PostgreSQL reads it exactly (microseconds), or JSON null.
-    static func time(_ date: Date?) -> Any {
-        guard let date else { return NSNull() }
-        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
-        let fraction = ((micros % 1_000_000) + 1_000_000) % 1_000_000
-        var seconds = time_t((micros - fraction) / 1_000_000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", Int32(parts.tm_year) + 1900, Int32(parts.tm_mon) + 1, Int32(parts.tm_mday),
-            Int32(parts.tm_hour), Int32(parts.tm_min), Int32(parts.tm_sec), fraction)
+    static func time(_ date: Date?) -> String? {
+        date.map(UTCTime.microseconds)
     }
 }
+
+/// A value of a row handed to `jsonb_to_recordset`.
+protocol JSONCell {
+    func appendJSON(to text: inout String)
+}
+
+extension String: JSONCell {
+    func appendJSON(to text: inout String) { JSONString.append(self, to: &text) }
+}
+
+extension Int: JSONCell {
+    func appendJSON(to text: inout String) { text += String(self) }
+}
+
+extension Bool: JSONCell {
+    func appendJSON(to text: inout String) { text += self ? "true" : "false" }
+}
+
+extension Optional: JSONCell where Wrapped: JSONCell {
+    func appendJSON(to text: inout String) {
+        if let value = self { value.appendJSON(to: &text) } else { text += "null" }
+    }
+}
+
+enum JSONString {
+    /// Appends `value` as a JSON string: quotes, backslashes and control characters escaped.
+    static func append(_ value: String, to text: inout String) {
+        text += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20:
+                text += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\""
+    }
+}
+
