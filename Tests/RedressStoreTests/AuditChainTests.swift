@@ -152,6 +152,20 @@ struct AuditVerificationTests {
             #expect(viaAPI.json["valid"] as? Bool == false)
             try await tamper("UPDATE audit_events SET content = replace(content, 'propose', 'reject') WHERE chain_id = '\(chain)' AND seq = 2")
             #expect(try await Self.verify(app, chain: chain).valid)
+            // Two events swapped (their places exchanged behind the primary key's back).
+            try await tamper("UPDATE audit_events SET seq = 100 WHERE chain_id = '\(chain)' AND seq = 1")
+            try await tamper("UPDATE audit_events SET seq = 1 WHERE chain_id = '\(chain)' AND seq = 2")
+            try await tamper("UPDATE audit_events SET seq = 2 WHERE chain_id = '\(chain)' AND seq = 100")
+            let swapped = try await Self.verify(app, chain: chain)
+            #expect(swapped.firstBroken?.seq == 1, "\(String(describing: swapped.firstBroken))")
+            try await tamper("UPDATE audit_events SET seq = 100 WHERE chain_id = '\(chain)' AND seq = 1")
+            try await tamper("UPDATE audit_events SET seq = 1 WHERE chain_id = '\(chain)' AND seq = 2")
+            try await tamper("UPDATE audit_events SET seq = 2 WHERE chain_id = '\(chain)' AND seq = 100")
+            #expect(try await Self.verify(app, chain: chain).valid)
+            // A column beside the content edited (the hash does not cover it; the content does).
+            try await tamper("UPDATE audit_events SET action = 'complaint.withdraw' WHERE chain_id = '\(chain)' AND seq = 2")
+            #expect(try await Self.verify(app, chain: chain).firstBroken?.problem.contains("columns") == true)
+            try await tamper("UPDATE audit_events SET action = 'complaint.respond' WHERE chain_id = '\(chain)' AND seq = 2")
             // Removed from the end: the head still counts it.
             try await tamper("DELETE FROM audit_events WHERE chain_id = '\(chain)' AND seq = 3")
             let truncated = try await Self.verify(app, chain: chain)
@@ -160,6 +174,35 @@ struct AuditVerificationTests {
             // Removed from the middle.
             try await tamper("DELETE FROM audit_events WHERE chain_id = '\(chain)' AND seq = 1")
             #expect(try await Self.verify(app).firstBroken?.problem.contains("missing") == true)
+        }
+    }
+
+    /// Thousands of events from concurrent requests (filings, answers and messages on many cases at
+    /// once) form chains that verify untouched.
+    @Test func anUntouchedStoreWrittenByConcurrentRequestsVerifies() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        for _ in 0..<30 {
+                            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+                            async let answered = app.request(
+                                .post, "/api/v1/complaints/\(id)/actions/respond", token: world.token("platform_staff_a"),
+                                json: ["decision": "reject", "reason": "已发货"])
+                            async let posted = app.request(
+                                .post, "/api/v1/complaints/\(id)/messages", token: world.token("consumer"), json: ["body": "请处理"])
+                            let (answer, message) = try await (answered, posted)
+                            #expect(answer.status == .ok && message.status == .created)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let result = try await Self.verify(app)
+            #expect(result.valid, "\(String(describing: result.firstBroken))")
+            #expect(result.events > 1_080, "\(result.events)")
+            #expect(result.chains > 360)
         }
     }
 }
