@@ -18,5 +18,16 @@ public enum SecureRandom {
 }
 
 extension Sequence where Element == UInt8 {
-    public var hexString: String { map { String(format: "%02x", $0) }.joined() }
+    /// Lower-case hex. By table, not `String(format:)`: verification writes two per audit event.
+    public var hexString: String {
+        var digits: [UInt8] = []
+        digits.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            digits.append(hexDigits[Int(byte >> 4)])
+            digits.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: digits, as: UTF8.self)
+    }
 }
+
+private let hexDigits = Array("0123456789abcdef".utf8)

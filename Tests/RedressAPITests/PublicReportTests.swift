@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import RedressAPI
+@testable import RedressAPI
 import RedressCore
 import Testing
 import TestSupport
@@ -180,5 +180,20 @@ struct PublicReportTests {
             }
             #expect(try await app.request(.get, "/reports?lang=fr").status == .unprocessableContent)
         }
+    }
+}
+
+@Suite("Report page formatting")
+struct ReportFormattingTests {
+    @Test func yuanAndCoordinates() {
+        #expect(ReportPage.yuan(0) == "0.00")
+        #expect(ReportPage.yuan(5) == "0.05")
+        #expect(ReportPage.yuan(123_456_789) == "1,234,567.89")
+        #expect(ReportPage.yuan(100_000) == "1,000.00")
+        #expect(ReportPage.yuan(-2_050) == "-20.50")
+        #expect(ReportPage.format(12.34) == "12.3")
+        #expect(ReportPage.format(0.05) == "0.1")
+        #expect(ReportPage.format(-3.26) == "-3.3")
+        #expect(ReportPage.format(640) == "640.0")
     }
 }

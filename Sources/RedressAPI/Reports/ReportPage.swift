@@ -198,17 +198,23 @@ enum ReportPage {
         rate.value.map { String(format: "%.1f%%", $0 * 100) } ?? "—"
     }
 
+    /// Fen as yuan with thousands separators: `1,234.50`.
     static func yuan(_ fen: Int) -> String {
-        let formatter = NumberFormatter()
-        formatter.numberStyle = .decimal
-        formatter.minimumFractionDigits = 2
-        formatter.maximumFractionDigits = 2
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.usesGroupingSeparator = true
-        formatter.groupingSeparator = ","
-        formatter.groupingSize = 3
-        return formatter.string(from: NSNumber(value: Double(fen) / 100)) ?? String(fen)
+        let sign = fen < 0 ? "-" : ""
+        let digits = Array(String(abs(fen) / 100))
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { grouped += "," }
+            grouped.append(digit)
+        }
+        let cents = abs(fen) % 100
+        return sign + grouped + (cents < 10 ? ".0" : ".") + String(cents)
     }
 
-    static func format(_ value: Double) -> String { String(format: "%.1f", value) }
+    /// One decimal, for SVG coordinates (String(format:) is slow on Linux and this runs per point).
+    static func format(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        let whole = abs(tenths) / 10, fraction = abs(tenths) % 10
+        return (tenths < 0 ? "-" : "") + String(whole) + "." + String(fraction)
+    }
 }

@@ -49,6 +49,9 @@ CREATE TABLE platform_daily_statistics (
     rating_sum bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (platform_id, day, category)
 );
+-- Every platform's days of a period (the days around whole months in a report).
+CREATE INDEX platform_daily_statistics_by_day ON platform_daily_statistics (day);
+
 -- The same by month (`month` is its first day): a year of all platforms is a few thousand rows.
 CREATE TABLE platform_monthly_statistics (LIKE platform_daily_statistics INCLUDING DEFAULTS);
 ALTER TABLE platform_monthly_statistics RENAME COLUMN day TO month;
