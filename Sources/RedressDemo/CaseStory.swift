@@ -2,21 +2,22 @@ import Foundation
 import RedressCore
 import RedressStore
 
-/// One complaint's life, played through the real transition table and workflow: every version it
-/// went through and the audit event of each change. Steps that would fall after `now` do not happen
+/// One complaint's life, played through the real transition table and workflow: where it ends and
+/// the audit event of each change on the way. Steps that would fall after `now` do not happen
 /// (recent cases are still open), and missed deadlines are marked as the deadline job would.
 struct CaseStory {
     let platform: DemoGenerator.Platform
     let calendar: WorkingCalendar
     let now: Date
     let submittedOn: LocalDate
-    private(set) var versions: [Complaint] = []
     private(set) var events: [(entry: AuditEntry, at: Date)] = []
     private var current: Complaint
     private var clock: Date
     private var finished = false
 
-    var submittedAt: Date { versions[0].submittedAt }
+    let submittedAt: Date
+    /// The complaint as it stands after its story.
+    var final: Complaint { current }
 
     init(platform: DemoGenerator.Platform, consumer: DemoGenerator.Consumer, submittedAt: Date, calendar: WorkingCalendar, now: Date, random: inout SplitMix) {
         self.platform = platform
@@ -42,7 +43,7 @@ struct CaseStory {
         complaint.deadlineAt = ComplaintWorkflow.deadline(for: complaint.state, from: at, context: Self.context(at, calendar, platform, body: nil))
         current = complaint
         clock = at
-        versions = [complaint]
+        self.submittedAt = at
         events = [(
             AuditEntry(
                 chain: AuditChain.complaint(id), action: "complaint.submit", entityType: "complaint", entityID: id,
@@ -184,7 +185,6 @@ struct CaseStory {
     }
 
     private mutating func record(_ next: Complaint, action: String, changes: [String: AuditFieldChange], actor: AuditActor, at: Date) {
-        versions.append(next)
         events.append((AuditEntry(chain: AuditChain.complaint(next.id), action: action, entityType: "complaint", entityID: next.id,
                                   actor: actor, changes: changes), at))
         current = next

@@ -1,13 +1,68 @@
+import Crypto
 import Foundation
 import PostgresNIO
 import RedressCore
 
 
-/// Writing many rows in one statement each, for the demo and volume generator: the same rows, audit
-/// events and triggers as one at a time (the chaining, state-change and statistics triggers fire per
-/// row), at a fraction of the round trips. Rows travel as one JSON array read by `jsonb_to_recordset`.
+/// Loading volume data (`redress demo`): many rows per statement, with the database's triggers
+/// suspended for the transaction and their work done here instead, set-wise — audit events numbered,
+/// linked and hashed exactly as `audit_events_link` would, chain heads written, statistics added with
+/// the same contribution function the statistics trigger uses. `redress audit verify` and a recount of
+/// the statistics prove the result equal to what the triggers would have written (the demo's tests do).
+/// Rows travel as one JSON array read by `jsonb_to_recordset`.
 extension Transaction {
-    /// Appends events in the given order (the trigger numbers and links them per chain).
+    /// Suspends every trigger (and the foreign-key checks, which are triggers) until the end of the
+    /// transaction, or until `resumeTriggers`. Superusers only.
+    public func suspendTriggers() async throws {
+        try await query("SET LOCAL session_replication_role = replica")
+    }
+
+    public func resumeTriggers() async throws {
+        try await query("SET LOCAL session_replication_role = origin")
+    }
+
+    /// Writes whole new chains: each list is one chain's events in order (all of one chain). Needs
+    /// the triggers suspended (the linking trigger would renumber them).
+    public func insertNewChainsInBulk(_ chains: [[(entry: AuditEntry, at: Date)]]) async throws {
+        var rows: [[String: any JSONCell]] = []
+        var heads: [[String: any JSONCell]] = []
+        for events in chains where !events.isEmpty {
+            var previous = [UInt8](repeating: 0, count: 32)
+            for (index, event) in events.enumerated() {
+                let at = Date(timeIntervalSince1970: (event.at.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+                let content = AuditContent(entry: event.entry, occurredAt: at, origin: origin, key: auditKey).canonicalJSON()
+                let seq = index + 1
+                let hash = Array(SHA256.hash(data: Array("\(event.entry.chain)\n\(seq)\n\(previous.hexString)\n\(content)".utf8)))
+                rows.append([
+                    "chain_id": event.entry.chain, "seq": seq, "occurred_at": AuditContent.timestamp(at), "action": event.entry.action,
+                    "entity_type": event.entry.entityType, "entity_id": event.entry.entityID.uuidString.lowercased(),
+                    "actor_account_id": event.entry.actor.accountID?.uuidString.lowercased(), "actor_role": event.entry.actor.role,
+                    "actor_organization_id": event.entry.actor.organizationID?.uuidString.lowercased(), "content": content,
+                    "prev_hash": previous.hexString, "hash": hash.hexString,
+                ])
+                previous = hash
+            }
+            heads.append(["chain_id": events[0].entry.chain, "seq": events.count, "hash": previous.hexString])
+        }
+        guard !rows.isEmpty else { return }
+        try await query(
+            """
+            INSERT INTO audit_events (chain_id, seq, occurred_at, action, entity_type, entity_id, actor_account_id, actor_role,
+                                      actor_organization_id, content, prev_hash, hash)
+            SELECT chain_id, seq, occurred_at, action, entity_type, entity_id, actor_account_id, actor_role, actor_organization_id,
+                   content, decode(prev_hash, 'hex'), decode(hash, 'hex')
+            FROM jsonb_to_recordset(\(Self.jsonArray(rows))::jsonb) AS e (
+                chain_id text, seq bigint, occurred_at timestamptz, action text, entity_type text, entity_id uuid, actor_account_id uuid,
+                actor_role text, actor_organization_id uuid, content text, prev_hash text, hash text)
+            """)
+        try await query(
+            """
+            INSERT INTO audit_chain_heads (chain_id, seq, hash)
+            SELECT chain_id, seq, decode(hash, 'hex') FROM jsonb_to_recordset(\(Self.jsonArray(heads))::jsonb) AS h (chain_id text, seq bigint, hash text)
+            """)
+    }
+
+    /// Appends events in the given order through the linking trigger (triggers on).
     public func recordInBulk(_ events: [(entry: AuditEntry, at: Date)]) async throws {
         guard !events.isEmpty else { return }
         let rows: [[String: any JSONCell]] = events.map { event in
@@ -51,100 +106,99 @@ extension Transaction {
             """)
     }
 
-    /// Files complaints as they stand at intake (no audit: the caller records `complaint.submit`).
-    public func insertComplaintsInBulk(_ complaints: [(complaint: Complaint, submittedOn: LocalDate)]) async throws {
+    /// Inserts complaints as they stand after their history (every column, the version included).
+    /// Needs the triggers suspended: a complaint is filed awaiting an answer, at version 1.
+    public func insertComplaintsAsTheyStandInBulk(_ complaints: [(complaint: Complaint, submittedOn: LocalDate)]) async throws {
         guard !complaints.isEmpty else { return }
-        let rows: [[String: any JSONCell]] = complaints.map { complaint, submittedOn in
+        let rows: [[String: any JSONCell]] = complaints.map { c, submittedOn in
             [
-                "id": complaint.id.uuidString.lowercased(), "consumer_id": complaint.consumerID.uuidString.lowercased(),
-                "consumer_name": complaint.consumerName, "platform_id": complaint.platformID.uuidString.lowercased(),
-                "merchant_id": complaint.merchantID?.uuidString.lowercased(), "category": complaint.category.rawValue,
-                "title": complaint.title, "description": complaint.description, "order_no": complaint.order.orderNo,
-                "product_name": complaint.order.productName, "amount_paid": complaint.order.amountPaid, "currency": complaint.order.currency,
-                "ordered_at": Self.time(complaint.order.orderedAt), "payment_channel": complaint.order.paymentChannel,
-                "payment_ref": complaint.order.paymentRef, "demands": Self.json(complaint.demands) ?? "[]",
-                "refund_claimed": complaint.refundClaimed, "ultimatum_days": complaint.ultimatumDays,
-                "ultimatum_at": Self.time(complaint.ultimatumAt), "state": complaint.state.rawValue,
-                "submitted_at": Self.time(complaint.submittedAt), "submitted_on": submittedOn.description,
-                "updated_at": Self.time(complaint.updatedAt), "stage_started_at": Self.time(complaint.stageStartedAt),
-                "deadline_at": Self.time(complaint.deadlineAt),
+                "id": c.id.uuidString.lowercased(), "consumer_id": c.consumerID.uuidString.lowercased(), "consumer_name": c.consumerName,
+                "platform_id": c.platformID.uuidString.lowercased(), "merchant_id": c.merchantID?.uuidString.lowercased(),
+                "category": c.category.rawValue, "title": c.title, "description": c.description, "order_no": c.order.orderNo,
+                "product_name": c.order.productName, "amount_paid": c.order.amountPaid, "currency": c.order.currency,
+                "ordered_at": Self.time(c.order.orderedAt), "payment_channel": c.order.paymentChannel, "payment_ref": c.order.paymentRef,
+                "demands": Self.json(c.demands) ?? "[]", "refund_claimed": c.refundClaimed, "ultimatum_days": c.ultimatumDays,
+                "submitted_at": Self.time(c.submittedAt), "submitted_on": submittedOn.description,
+                "state": c.state.rawValue, "version": c.version, "updated_at": Self.time(c.updatedAt),
+                "stage_started_at": Self.time(c.stageStartedAt), "deadline_at": Self.time(c.deadlineAt), "overdue": c.overdue,
+                "overdue_party": c.overdueParty, "merchant_missed_deadline": c.merchantMissedDeadline,
+                "platform_missed_deadline": c.platformMissedDeadline, "first_response_at": Self.time(c.firstResponseAt),
+                "first_response_by": c.firstResponseBy?.rawValue, "first_response_deadline_at": Self.time(c.firstResponseDeadlineAt),
+                "first_response_on_time": c.firstResponseOnTime, "answered_by": c.answeredBy?.rawValue, "answer": Self.json(c.answer),
+                "answer_rejected": c.answerRejected, "mediation_body_id": c.mediationBodyID?.uuidString.lowercased(),
+                "escalated_at": Self.time(c.escalatedAt), "triaged": c.triaged, "mediator_id": c.mediatorID?.uuidString.lowercased(),
+                "mediated": c.mediated, "settlement": Self.json(c.settlement), "consumer_accepted_settlement": c.consumerAcceptedSettlement,
+                "platform_accepted_settlement": c.platformAcceptedSettlement, "agreed_outcome": Self.json(c.agreedOutcome),
+                "agreed_refund": c.agreedRefund, "resolved_at": Self.time(c.resolvedAt), "referral_channel": c.referralChannel?.rawValue,
+                "referral_reference": c.referralReference, "rating": c.rating, "rating_comment": c.ratingComment,
+                "closed_at": Self.time(c.closedAt), "ultimatum_at": Self.time(c.ultimatumAt),
             ]
         }
         try await query(
             """
             INSERT INTO complaints (id, consumer_id, consumer_name, platform_id, merchant_id, category, title, description, order_no,
                 product_name, amount_paid, currency, ordered_at, payment_channel, payment_ref, demands, refund_claimed, ultimatum_days,
-                ultimatum_at, state, version, submitted_at, submitted_on, updated_at, stage_started_at, deadline_at)
+                submitted_at, submitted_on, state, version, updated_at, stage_started_at, deadline_at, overdue, overdue_party,
+                merchant_missed_deadline, platform_missed_deadline, first_response_at, first_response_by, first_response_deadline_at,
+                first_response_on_time, answered_by, answer, answer_rejected, mediation_body_id, escalated_at, triaged, mediator_id,
+                mediated, settlement, consumer_accepted_settlement, platform_accepted_settlement, agreed_outcome, agreed_refund,
+                resolved_at, referral_channel, referral_reference, rating, rating_comment, closed_at, ultimatum_at)
             SELECT id, consumer_id, consumer_name, platform_id, merchant_id, category, title, description, order_no, product_name,
                 amount_paid, currency, ordered_at, payment_channel, payment_ref, demands::jsonb, refund_claimed, ultimatum_days,
-                ultimatum_at, state, 1, submitted_at, submitted_on, updated_at, stage_started_at, deadline_at
+                submitted_at, submitted_on, state, version, updated_at, stage_started_at, deadline_at, overdue, overdue_party,
+                merchant_missed_deadline, platform_missed_deadline, first_response_at, first_response_by, first_response_deadline_at,
+                first_response_on_time, answered_by, answer::jsonb, answer_rejected, mediation_body_id, escalated_at, triaged,
+                mediator_id, mediated, settlement::jsonb, consumer_accepted_settlement, platform_accepted_settlement,
+                agreed_outcome::jsonb, agreed_refund, resolved_at, referral_channel, referral_reference, rating, rating_comment,
+                closed_at, ultimatum_at
             FROM jsonb_to_recordset(\(Self.jsonArray(rows))::jsonb) AS c (
                 id uuid, consumer_id uuid, consumer_name text, platform_id uuid, merchant_id uuid, category text, title text,
                 description text, order_no text, product_name text, amount_paid bigint, currency text, ordered_at timestamptz,
                 payment_channel text, payment_ref text, demands text, refund_claimed bigint, ultimatum_days integer,
-                ultimatum_at timestamptz, state text, submitted_at timestamptz, submitted_on date, updated_at timestamptz,
-                stage_started_at timestamptz, deadline_at timestamptz)
+                submitted_at timestamptz, submitted_on date, state text, version integer, updated_at timestamptz,
+                stage_started_at timestamptz, deadline_at timestamptz, overdue boolean, overdue_party text,
+                merchant_missed_deadline boolean, platform_missed_deadline boolean, first_response_at timestamptz,
+                first_response_by text, first_response_deadline_at timestamptz, first_response_on_time boolean, answered_by text,
+                answer text, answer_rejected boolean, mediation_body_id uuid, escalated_at timestamptz, triaged boolean,
+                mediator_id uuid, mediated boolean, settlement text, consumer_accepted_settlement boolean,
+                platform_accepted_settlement boolean, agreed_outcome text, agreed_refund bigint, resolved_at timestamptz,
+                referral_channel text, referral_reference text, rating integer, rating_comment text, closed_at timestamptz,
+                ultimatum_at timestamptz)
             """)
     }
 
-    /// Stores the next version of each complaint (each must be exactly one version ahead of the
-    /// stored one) and returns how many were stored. No audit: the caller records the actions.
-    @discardableResult
-    public func storeComplaintVersionsInBulk(_ complaints: [Complaint]) async throws -> Int {
-        guard !complaints.isEmpty else { return 0 }
-        let rows: [[String: any JSONCell]] = complaints.map { c in
-            [
-                "id": c.id.uuidString.lowercased(), "state": c.state.rawValue, "version": c.version, "updated_at": Self.time(c.updatedAt),
-                "stage_started_at": Self.time(c.stageStartedAt), "deadline_at": Self.time(c.deadlineAt), "overdue": c.overdue,
-                "overdue_party": c.overdueParty, "merchant_missed_deadline": c.merchantMissedDeadline,
-                "platform_missed_deadline": c.platformMissedDeadline, "first_response_at": Self.time(c.firstResponseAt),
-                "first_response_by": c.firstResponseBy?.rawValue,
-                "first_response_deadline_at": Self.time(c.firstResponseDeadlineAt),
-                "first_response_on_time": c.firstResponseOnTime, "answered_by": c.answeredBy?.rawValue,
-                "answer": Self.json(c.answer), "answer_rejected": c.answerRejected,
-                "mediation_body_id": c.mediationBodyID?.uuidString.lowercased(), "escalated_at": Self.time(c.escalatedAt),
-                "triaged": c.triaged, "mediator_id": c.mediatorID?.uuidString.lowercased(), "mediated": c.mediated,
-                "settlement": Self.json(c.settlement), "consumer_accepted_settlement": c.consumerAcceptedSettlement,
-                "platform_accepted_settlement": c.platformAcceptedSettlement, "agreed_outcome": Self.json(c.agreedOutcome),
-                "agreed_refund": c.agreedRefund, "resolved_at": Self.time(c.resolvedAt),
-                "referral_channel": c.referralChannel?.rawValue, "referral_reference": c.referralReference,
-                "rating": c.rating, "rating_comment": c.ratingComment, "closed_at": Self.time(c.closedAt),
-                "ultimatum_at": Self.time(c.ultimatumAt),
-            ]
+    /// Adds complaints (inserted with the triggers suspended) to the statistics, as the statistics
+    /// trigger would have: the same contribution function, summed per platform, day or month, category.
+    public func addToStatisticsInBulk(complaintIDs: [UUID]) async throws {
+        guard !complaintIDs.isEmpty else { return }
+        for (table, key, bucket) in [
+            ("platform_daily_statistics", "day", "submitted_on"), ("platform_monthly_statistics", "month", "date_trunc('month', submitted_on)::date"),
+        ] {
+            try await query(
+                """
+                INSERT INTO \(unescaped: table) AS s (platform_id, \(unescaped: key), category, complaints, responded, responded_on_time,
+                    awaiting_response, resolved, escalated, withdrawn, amount_claimed, amount_refunded, ratings, rating_sum)
+                SELECT platform_id, bucket, category, sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6]), sum(v[7]),
+                       sum(v[8]), sum(v[9]), sum(v[10]), sum(v[11])
+                FROM (SELECT platform_id, \(unescaped: bucket) AS bucket, category, redress_statistics_contribution(c) AS v
+                      FROM complaints c WHERE id = ANY(\(complaintIDs))) x
+                GROUP BY platform_id, bucket, category
+                ON CONFLICT (platform_id, \(unescaped: key), category) DO UPDATE SET
+                    complaints = s.complaints + excluded.complaints, responded = s.responded + excluded.responded,
+                    responded_on_time = s.responded_on_time + excluded.responded_on_time,
+                    awaiting_response = s.awaiting_response + excluded.awaiting_response, resolved = s.resolved + excluded.resolved,
+                    escalated = s.escalated + excluded.escalated, withdrawn = s.withdrawn + excluded.withdrawn,
+                    amount_claimed = s.amount_claimed + excluded.amount_claimed,
+                    amount_refunded = s.amount_refunded + excluded.amount_refunded, ratings = s.ratings + excluded.ratings,
+                    rating_sum = s.rating_sum + excluded.rating_sum
+                """)
         }
-        var stored = 0
-        for try await _ in try await query(
+        try await query(
             """
-            UPDATE complaints c SET
-                state = v.state, version = v.version, updated_at = v.updated_at, stage_started_at = v.stage_started_at,
-                deadline_at = v.deadline_at, overdue = v.overdue, overdue_party = v.overdue_party,
-                merchant_missed_deadline = v.merchant_missed_deadline, platform_missed_deadline = v.platform_missed_deadline,
-                first_response_at = v.first_response_at, first_response_by = v.first_response_by,
-                first_response_deadline_at = v.first_response_deadline_at, first_response_on_time = v.first_response_on_time,
-                answered_by = v.answered_by, answer = v.answer::jsonb, answer_rejected = v.answer_rejected,
-                mediation_body_id = v.mediation_body_id, escalated_at = v.escalated_at, triaged = v.triaged,
-                mediator_id = v.mediator_id, mediated = v.mediated, settlement = v.settlement::jsonb,
-                consumer_accepted_settlement = v.consumer_accepted_settlement,
-                platform_accepted_settlement = v.platform_accepted_settlement, agreed_outcome = v.agreed_outcome::jsonb,
-                agreed_refund = v.agreed_refund, resolved_at = v.resolved_at, referral_channel = v.referral_channel,
-                referral_reference = v.referral_reference, rating = v.rating, rating_comment = v.rating_comment,
-                closed_at = v.closed_at, ultimatum_at = v.ultimatum_at
-            FROM jsonb_to_recordset(\(Self.jsonArray(rows))::jsonb) AS v (
-                id uuid, state text, version integer, updated_at timestamptz, stage_started_at timestamptz, deadline_at timestamptz,
-                overdue boolean, overdue_party text, merchant_missed_deadline boolean, platform_missed_deadline boolean,
-                first_response_at timestamptz, first_response_by text, first_response_deadline_at timestamptz,
-                first_response_on_time boolean, answered_by text, answer text, answer_rejected boolean, mediation_body_id uuid,
-                escalated_at timestamptz, triaged boolean, mediator_id uuid, mediated boolean, settlement text,
-                consumer_accepted_settlement boolean, platform_accepted_settlement boolean, agreed_outcome text, agreed_refund bigint,
-                resolved_at timestamptz, referral_channel text, referral_reference text, rating integer, rating_comment text,
-                closed_at timestamptz, ultimatum_at timestamptz)
-            WHERE c.id = v.id AND c.version = v.version - 1
-            RETURNING c.id
+            INSERT INTO complaint_response_times (complaint_id, platform_id, submitted_on, category, seconds)
+            SELECT id, platform_id, submitted_on, category, extract(epoch FROM first_response_at - submitted_at)
+            FROM complaints WHERE id = ANY(\(complaintIDs)) AND first_response_at IS NOT NULL
             """)
-        {
-            stored += 1
-        }
-        return stored
     }
 
     /// Every complaint the caller may see (all of them, for the owner).
