@@ -65,12 +65,51 @@ struct AuditContent: Encodable {
         client_address = origin.clientAddress
     }
 
+    /// The canonical text, written by hand: byte for byte what `JSONEncoder` with sorted keys and
+    /// unescaped slashes writes (a test holds the two together), several times faster — every
+    /// change the service makes writes one.
     func canonicalJSON() -> String {
+        var text = ""
+        text.reserveCapacity(512)
+        Canonical.object(self.canonicalTree, to: &text)
+        return text
+    }
+
+    /// The reference: Foundation's encoder.
+    func encodedByFoundation() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain strings, numbers and dictionaries cannot fail.
         let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+
+    private var canonicalTree: [(String, Canonical)] {
+        func value(_ value: Value) -> Canonical {
+            switch value {
+            case .null: .null
+            case .bool(let bool): .bool(bool)
+            case .int(let int): .int(int)
+            case .string(let string): .string(string)
+            case .digest(let digest): .object([("digest", .string(digest))])
+            }
+        }
+        var actorFields: [(String, Canonical)] = [("role", .string(actor.role))]
+        if let id = actor.account_id { actorFields.append(("account_id", .string(id))) }
+        if let id = actor.organization_id { actorFields.append(("organization_id", .string(id))) }
+        let changeFields: [(String, Canonical)] = changes.map { field, change in
+            var sides: [(String, Canonical)] = []
+            if let before = change.before { sides.append(("before", value(before))) }
+            if let after = change.after { sides.append(("after", value(after))) }
+            return (field, .object(sides))
+        }
+        var fields: [(String, Canonical)] = [
+            ("v", .int(v)), ("occurred_at", .string(occurred_at)), ("action", .string(action)),
+            ("entity", .object([("type", .string(entity.type)), ("id", .string(entity.id))])), ("actor", .object(actorFields)),
+            ("changes", .object(changeFields)),
+        ]
+        if let request_id { fields.append(("request_id", .string(request_id))) }
+        if let client_address { fields.append(("client_address", .string(client_address))) }
+        return fields
     }
 
     static func digest(_ value: String, key: SymmetricKey) -> String {
@@ -81,3 +120,55 @@ struct AuditContent: Encodable {
         UTCTime.milliseconds(date)
     }
 }
+
+/// A JSON value written canonically: object keys in byte order, no whitespace, strings escaped as
+/// Foundation's `JSONEncoder` escapes them (with `.withoutEscapingSlashes`).
+enum Canonical {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case string(String)
+    case object([(String, Canonical)])
+
+    static func object(_ fields: [(String, Canonical)], to text: inout String) {
+        text += "{"
+        for (index, (key, value)) in fields.sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }).enumerated() {
+            if index > 0 { text += "," }
+            string(key, to: &text)
+            text += ":"
+            value.write(to: &text)
+        }
+        text += "}"
+    }
+
+    func write(to text: inout String) {
+        switch self {
+        case .null: text += "null"
+        case .bool(let value): text += value ? "true" : "false"
+        case .int(let value): text += String(value)
+        case .string(let value): Canonical.string(value, to: &text)
+        case .object(let fields): Canonical.object(fields, to: &text)
+        }
+    }
+
+    static func string(_ value: String, to text: inout String) {
+        text += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case "\u{08}": text += "\\b"
+            case "\u{0C}": text += "\\f"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\""
+    }
+}
+

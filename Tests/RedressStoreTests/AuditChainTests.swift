@@ -250,3 +250,29 @@ struct AuditAnchorTests {
         }
     }
 }
+
+@Suite("Canonical audit content")
+struct CanonicalContentTests {
+    /// The hand-written canonical JSON is byte for byte what Foundation's encoder writes, for every
+    /// kind of value, nil sides, and strings with quotes, backslashes, control characters and Chinese.
+    @Test func handWrittenEqualsFoundation() throws {
+        let key = SymmetricKey(size: .bits256)
+        let strings = ["", "plain", "引号\"与\\反斜杠", "line\nbreak\ttab\r\u{08}\u{0C}\u{01}\u{1F}", "a/b", "emoji 🙂", "\u{2028}"]
+        var index = 0
+        for text in strings {
+            for actor in [AuditActor.commandLine, AuditActor(accountID: UUID(), role: "consumer", organizationID: UUID())] {
+                index += 1
+                let entry = AuditEntry(
+                    chain: "complaint:x", action: "complaint.respond", entityType: "complaint", entityID: UUID(), actor: actor,
+                    changes: [
+                        "state": .init(before: .string(text), after: .string("proposal_made")), "version": .init(before: .int(1), after: .int(2)),
+                        "overdue": .init(after: .bool(true)), "reason": .init(after: .personal(text)), "gone": .init(before: .null, after: nil),
+                        "b_\(index)": .init(after: .null),
+                    ])
+                let origin = index % 2 == 0 ? RequestOrigin(requestID: "req-\(text)", clientAddress: "127.0.0.1") : .commandLine
+                let content = AuditContent(entry: entry, occurredAt: Date(timeIntervalSince1970: 1_760_000_000.123), origin: origin, key: key)
+                #expect(content.canonicalJSON() == content.encodedByFoundation(), "\(text)")
+            }
+        }
+    }
+}
