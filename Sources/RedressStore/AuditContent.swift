@@ -69,10 +69,10 @@ struct AuditContent: Encodable {
     /// unescaped slashes writes (a test holds the two together), several times faster — every
     /// change the service makes writes one.
     func canonicalJSON() -> String {
-        var text = ""
-        text.reserveCapacity(512)
-        Canonical.object(self.canonicalTree, to: &text)
-        return text
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(768)
+        Canonical.object(self.canonicalTree, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The reference: Foundation's encoder.
@@ -130,45 +130,24 @@ enum Canonical {
     case string(String)
     case object([(String, Canonical)])
 
-    static func object(_ fields: [(String, Canonical)], to text: inout String) {
-        text += "{"
+    static func object(_ fields: [(String, Canonical)], to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "{"))
         for (index, (key, value)) in fields.sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }).enumerated() {
-            if index > 0 { text += "," }
-            string(key, to: &text)
-            text += ":"
-            value.write(to: &text)
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONText.string(key, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            value.write(to: &bytes)
         }
-        text += "}"
+        bytes.append(UInt8(ascii: "}"))
     }
 
-    func write(to text: inout String) {
+    func write(to bytes: inout [UInt8]) {
         switch self {
-        case .null: text += "null"
-        case .bool(let value): text += value ? "true" : "false"
-        case .int(let value): text += String(value)
-        case .string(let value): Canonical.string(value, to: &text)
-        case .object(let fields): Canonical.object(fields, to: &text)
+        case .null: bytes += "null".utf8
+        case .bool(let value): bytes += (value ? "true" : "false").utf8
+        case .int(let value): bytes += String(value).utf8
+        case .string(let value): JSONText.string(value, to: &bytes)
+        case .object(let fields): Canonical.object(fields, to: &bytes)
         }
-    }
-
-    static func string(_ value: String, to text: inout String) {
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case "\u{08}": text += "\\b"
-            case "\u{0C}": text += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
     }
 }
-

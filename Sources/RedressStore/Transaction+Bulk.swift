@@ -210,18 +210,21 @@ extension Transaction {
     /// The rows as one JSON array, written by hand: JSONSerialization's boxing costs more than the
     /// database's work at a thousand rows per statement.
     static func jsonArray(_ rows: [[String: any JSONCell]]) -> String {
-        var text = "["
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        bytes.reserveCapacity(rows.count * 1_024)
         for (index, row) in rows.enumerated() {
-            text += index == 0 ? "{" : ",{"
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "{"))
             for (position, (key, value)) in row.enumerated() {
-                if position > 0 { text += "," }
-                JSONString.append(key, to: &text)
-                text += ":"
-                value.appendJSON(to: &text)
+                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                JSONText.string(key, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                value.appendJSON(to: &bytes)
             }
-            text += "}"
+            bytes.append(UInt8(ascii: "}"))
         }
-        return text + "]"
+        bytes.append(UInt8(ascii: "]"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A time as PostgreSQL reads it exactly (microseconds), or JSON null.
@@ -232,44 +235,55 @@ extension Transaction {
 
 /// A value of a row handed to `jsonb_to_recordset`.
 protocol JSONCell {
-    func appendJSON(to text: inout String)
+    func appendJSON(to bytes: inout [UInt8])
 }
 
 extension String: JSONCell {
-    func appendJSON(to text: inout String) { JSONString.append(self, to: &text) }
+    func appendJSON(to bytes: inout [UInt8]) { JSONText.string(self, to: &bytes) }
 }
 
 extension Int: JSONCell {
-    func appendJSON(to text: inout String) { text += String(self) }
+    func appendJSON(to bytes: inout [UInt8]) { bytes += String(self).utf8 }
 }
 
 extension Bool: JSONCell {
-    func appendJSON(to text: inout String) { text += self ? "true" : "false" }
+    func appendJSON(to bytes: inout [UInt8]) { bytes += (self ? "true" : "false").utf8 }
 }
 
 extension Optional: JSONCell where Wrapped: JSONCell {
-    func appendJSON(to text: inout String) {
-        if let value = self { value.appendJSON(to: &text) } else { text += "null" }
+    func appendJSON(to bytes: inout [UInt8]) {
+        if let value = self { value.appendJSON(to: &bytes) } else { bytes += "null".utf8 }
     }
 }
 
-enum JSONString {
-    /// Appends `value` as a JSON string: quotes, backslashes and control characters escaped.
-    static func append(_ value: String, to text: inout String) {
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                text += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default: text.unicodeScalars.append(scalar)
+/// JSON strings as bytes, escaped as Foundation's `JSONEncoder` escapes them with
+/// `.withoutEscapingSlashes`: quotes, backslashes and control characters (short forms where JSON has
+/// them); every other byte, UTF-8 included, as it is.
+enum JSONText {
+    static func string(_ value: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        let utf8 = value.utf8
+        if utf8.withContiguousStorageIfAvailable({ $0.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C } }) ?? false {
+            bytes += utf8
+        } else {
+            for byte in utf8 {
+                switch byte {
+                case 0x22: bytes += #"\""#.utf8
+                case 0x5C: bytes += #"\\"#.utf8
+                case 0x0A: bytes += #"\n"#.utf8
+                case 0x0D: bytes += #"\r"#.utf8
+                case 0x09: bytes += #"\t"#.utf8
+                case 0x08: bytes += #"\b"#.utf8
+                case 0x0C: bytes += #"\f"#.utf8
+                case ..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    bytes += #"\u00"#.utf8
+                    bytes.append(hex[Int(byte >> 4)])
+                    bytes.append(hex[Int(byte & 0x0F)])
+                default: bytes.append(byte)
+                }
             }
         }
-        text += "\""
+        bytes.append(UInt8(ascii: "\""))
     }
 }
-
