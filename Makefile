@@ -1,5 +1,5 @@
 # The one entry point for every workflow. See README.md.
-.PHONY: run test build migrate clean-data
+.PHONY: run test bench build migrate clean-data
 
 # Starts the service. With no DATABASE_URL it runs a private PostgreSQL in .redress/.
 run:
@@ -12,6 +12,10 @@ test:
 	Deploy/ensure-chromium.sh
 	swift build --build-tests
 	Deploy/with-test-postgres.sh swift test --skip-build
+
+# Measures the service against PostgreSQL at a million complaints (Benchmarks/bench.sh, Docs/benchmarks.md).
+bench:
+	Benchmarks/bench.sh | tee Docs/benchmarks.md
 
 build:
 	swift build

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Hummingbird
 import RedressCore
@@ -35,34 +34,41 @@ struct PublicReportController {
         case nil: csv = (request.headers[.accept] ?? "").contains("text/csv")
         default: throw RedressError.validation([.init(field: "format", reason: "unknown_value")])
         }
-        let built = try await report(request, context: context)
-        if csv {
-            return cacheable(request, body: PublicReportCSV.render(built.report), contentType: "text/csv; charset=utf-8", vary: true)
+        let timeZone = configuration.timeZone
+        let rendered = try await rendering(request, context: context, variant: csv ? "csv" : "json") { built in
+            if csv { return PublicReportCSV.render(built.report) }
+            let json = try APIJSON.encoder().encode(PublicReportResponse(built.report, generatedAt: built.generatedAt, timeZone: timeZone))
+            return String(decoding: json, as: UTF8.self)
         }
-        let json = try APIJSON.encoder().encode(PublicReportResponse(built.report, generatedAt: built.generatedAt, timeZone: configuration.timeZone))
-        return cacheable(request, body: String(decoding: json, as: UTF8.self), contentType: "application/json; charset=utf-8", vary: true)
+        return cacheable(request, rendered, contentType: csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8", vary: true)
     }
 
     @Sendable func overviewPage(_ request: Request, context: RedressRequestContext) async throws -> Response {
         try Policy.authorize(context.principal, .readPublicReport)
         let language = try Self.pageLanguage(request)
-        let built = try await report(request, context: context)
-        let html = ReportPage.overview(built.report, generatedAt: built.generatedAt, language: language)
-        return cacheable(request, body: html, contentType: "text/html; charset=utf-8", vary: false)
+        let rendered = try await rendering(request, context: context, variant: "page-\(language.rawValue)") { built in
+            ReportPage.overview(built.report, generatedAt: built.generatedAt, language: language)
+        }
+        return cacheable(request, rendered, contentType: "text/html; charset=utf-8", vary: false)
     }
 
     @Sendable func platformPage(_ request: Request, context: RedressRequestContext) async throws -> Response {
         try Policy.authorize(context.principal, .readPublicReport)
         let id = try context.parameters.id()
         let language = try Self.pageLanguage(request)
-        let built = try await report(request, context: context)
-        guard let entry = built.report.entries.first(where: { $0.platformID == id }) else { throw RedressError.notFound }
-        let html = ReportPage.platform(entry, report: built.report, generatedAt: built.generatedAt, language: language)
-        return cacheable(request, body: html, contentType: "text/html; charset=utf-8", vary: false)
+        let rendered = try await rendering(request, context: context, variant: "platform-\(id)-\(language.rawValue)") { built in
+            built.report.entries.first { $0.platformID == id }.map { entry in
+                ReportPage.platform(entry, report: built.report, generatedAt: built.generatedAt, language: language)
+            }
+        }
+        return cacheable(request, rendered, contentType: "text/html; charset=utf-8", vary: false)
     }
 
-    /// The report of the request's period (validated), from the cache when it is fresh.
-    func report(_ request: Request, context: RedressRequestContext) async throws -> ReportCache.Built {
+    /// A rendering of the report of the request's period (validated), from the cache when it is
+    /// fresh; 404 when `render` finds nothing to render.
+    func rendering(
+        _ request: Request, context: RedressRequestContext, variant: String, render: @escaping @Sendable (ReportCache.Built) throws -> String?
+    ) async throws -> ReportCache.Rendered {
         let query = request.uri.queryParameters
         var fields = FieldValidator()
         let period = StatisticsPeriod.parse(
@@ -70,14 +76,16 @@ struct PublicReportController {
             today: configuration.calendarDay(of: configuration.clock.now()), fields: &fields)
         try fields.check()
         let database = database, configuration = configuration, origin = context.origin
-        return try await cache.report(for: period) {
+        let rendered = try await cache.rendering(of: period, variant: variant, build: {
             let sources = try await database.transaction(as: DatabaseIdentity(.anonymous), origin: origin) { transaction in
                 try await transaction.publicReportSources(period: period)
             }
             return ReportCache.Built(
                 report: PublicReport(period: period, minimumComplaints: configuration.reportMinimumComplaints, sources: sources),
                 generatedAt: configuration.clock.now())
-        }
+        }, render: render)
+        guard let rendered else { throw RedressError.notFound }
+        return rendered
     }
 
     /// `?lang=en` for English; Simplified Chinese otherwise.
@@ -91,20 +99,21 @@ struct PublicReportController {
 
     /// A public answer that browsers and proxies may keep for the cache's lifetime, with a strong
     /// ETag of its bytes; a matching `If-None-Match` gets 304 and no body.
-    func cacheable(_ request: Request, body: String, contentType: String, vary: Bool) -> Response {
-        let digest = SHA256.hash(data: Data(body.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
-        let eTag = "\"\(digest)\""
+    func cacheable(_ request: Request, _ rendered: ReportCache.Rendered, contentType: String, vary: Bool) -> Response {
         var headers: HTTPFields = [
-            .eTag: eTag,
+            .eTag: rendered.eTag,
             .cacheControl: "public, max-age=\(configuration.reportCacheSeconds)",
         ]
         if vary { headers[.vary] = "Accept" }
         if let match = request.headers[.ifNoneMatch],
-            match.split(separator: ",").contains(where: { let tag = $0.trimmingCharacters(in: .whitespaces); return tag == eTag || tag == "W/\(eTag)" || tag == "*" })
+            match.split(separator: ",").contains(where: {
+                let tag = $0.trimmingCharacters(in: .whitespaces)
+                return tag == rendered.eTag || tag == "W/\(rendered.eTag)" || tag == "*"
+            })
         {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = contentType
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: rendered.body)))
     }
 }

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# `make bench`: Redress measured on this machine, at volume (see Docs/benchmarks.md for the last run).
+#
+# A fresh PostgreSQL on loopback (durability settings at their defaults), a release build, a world
+# written by `redress demo generate`, then the service under wrk at 8 and 32 connections for each
+# kind of request, with its peak memory; its start-up time; `redress audit verify` over every event.
+# Sizes and durations come from the environment:
+#   BENCH_COMPLAINTS (1000000) BENCH_CONSUMERS (200000) BENCH_PLATFORMS (100) BENCH_MERCHANTS (2000)
+#   BENCH_SECONDS (10, per run) BENCH_CONNECTIONS ("8 32")
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+complaints="${BENCH_COMPLAINTS:-1000000}"
+consumers="${BENCH_CONSUMERS:-200000}"
+platforms="${BENCH_PLATFORMS:-100}"
+merchants="${BENCH_MERCHANTS:-2000}"
+seconds="${BENCH_SECONDS:-10}"
+connections="${BENCH_CONNECTIONS:-8 32}"
+threads=2
+
+Deploy/ensure-postgres.sh
+if ! command -v wrk >/dev/null 2>&1; then
+    [ "$(id -u)" = 0 ] || { echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+swift build -c release --product redress >&2
+redress="$root/.build/release/redress"
+
+pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+work="$(mktemp -d /tmp/redress-bench.XXXXXX)"
+chmod 711 "$work"
+run_as=()
+if [ "$(id -u)" = 0 ]; then
+    chown postgres: "$work"
+    run_as=(setpriv --reuid=postgres --regid=postgres --clear-groups --)
+fi
+server_pid=""
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+    "${run_as[@]}" "$pgbin/pg_ctl" -D "$work/data" stop -m fast -w >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+pgport="$(free_port)"
+password="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+printf '%s\n' "$password" > "$work/password"
+[ "${#run_as[@]}" -gt 0 ] && chown postgres: "$work/password"
+"${run_as[@]}" "$pgbin/initdb" -D "$work/data" -U redress_bench --pwfile="$work/password" -A scram-sha-256 -E UTF8 --locale=C \
+    --no-instructions >/dev/null
+"${run_as[@]}" "$pgbin/pg_ctl" -D "$work/data" -l "$work/data/postgresql.log" -w -t 60 start \
+    -o "-p $pgport -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200" >/dev/null
+export DATABASE_URL="postgres://redress_bench:$password@127.0.0.1:$pgport/postgres?sslmode=disable"
+export PGPASSWORD="$password"
+psql=(psql -h 127.0.0.1 -p "$pgport" -U redress_bench -d postgres -v ON_ERROR_STOP=1 -qAt -F ' ')
+export REDRESS_LOG_LEVEL=error REDRESS_BCRYPT_COST=10 REDRESS_DEADLINE_JOB_SECONDS=3600
+
+echo "# Redress benchmark"
+echo
+echo "Run on $(date -u +%Y-%m-%dT%H:%M:%SZ): $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $("$pgbin/postgres" --version), $(swift --version 2>/dev/null | head -n 1)."
+echo "Sizes: $complaints complaints, $consumers consumers, $platforms platforms, $merchants merchants; ${seconds} s per run, $threads wrk threads."
+echo
+
+"$redress" migrate >/dev/null 2>&1
+echo "## Loading"
+echo
+echo '```'
+"$redress" demo generate --complaints "$complaints" --consumers "$consumers" --platforms "$platforms" --merchants "$merchants" 2>/dev/null
+echo '```'
+echo
+
+# Callers: sessions made directly in the database (a bcrypt login per caller would dominate set-up),
+# tokens "bench-<account id>".
+data="$work/callers"
+mkdir -p "$data"
+"${psql[@]}" >/dev/null <<'SQL'
+INSERT INTO sessions (token_digest, account_id, created_at, expires_at)
+SELECT sha256(convert_to('bench-' || id, 'UTF8')), id, now(), now() + interval '1 day' FROM accounts
+WHERE role <> 'consumer' OR id IN (SELECT id FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 2000);
+SQL
+"${psql[@]}" -c "SELECT 'bench-' || a.id, p.organization_id FROM accounts a CROSS JOIN LATERAL (SELECT organization_id FROM accounts WHERE role = 'platform_staff' ORDER BY random() LIMIT 1) p WHERE a.role = 'consumer' ORDER BY a.id LIMIT 2000" > "$data/intake.txt"
+"${psql[@]}" -c "SELECT 'bench-' || c.consumer_id, '/api/v1/complaints/' || c.id FROM complaints c WHERE c.consumer_id IN (SELECT id FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 2000) LIMIT 20000" > "$data/read.txt"
+"${psql[@]}" -c "SELECT 'bench-' || id, '/api/v1/complaints?limit=20' FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 2000" > "$data/consumer-list.txt"
+"${psql[@]}" -c "SELECT 'bench-' || id, '/api/v1/complaints?state=awaiting_platform&limit=50' FROM accounts WHERE role = 'platform_staff'" > "$data/platform-open.txt"
+"${psql[@]}" -c "SELECT 'bench-' || id, '/api/v1/triage?limit=50' FROM accounts WHERE role = 'mediator'" > "$data/triage.txt"
+"${psql[@]}" -c "SELECT 'bench-' || id, '/api/v1/stats/platforms/' || organization_id FROM accounts WHERE role = 'platform_staff'" > "$data/stats.txt"
+echo "- /public/v1/reports/platforms" > "$data/report.txt"
+"${psql[@]}" -c "SELECT 'bench-' || s.id, c.id FROM complaints c JOIN accounts s ON s.organization_id = c.platform_id AND s.role = 'platform_staff' WHERE c.state = 'awaiting_platform' ORDER BY random()" > "$data/answer.txt"
+
+port="$(free_port)"
+start_service() {
+    local started
+    started="$(date +%s.%N)"
+    env "$@" "$redress" serve --port "$port" >"$work/serve.log" 2>&1 &
+    server_pid=$!
+    until curl -fs "http://127.0.0.1:$port/ready" >/dev/null 2>&1; do sleep 0.02; done
+    startup="$(python3 -c "print(f'{$(date +%s.%N) - $started:.2f}')")"
+}
+stop_service() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+
+# One wrk run; prints a table row with the service's peak memory during it.
+measure() {
+    local name="$1" script="$2" file="$3" conns="$4" peak=0 rss sampler result
+    ( peak=0; while kill -0 "$server_pid" 2>/dev/null; do
+          rss="$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status" 2>/dev/null || echo 0)"
+          [ "${rss:-0}" -gt "$peak" ] && peak="$rss" && echo "$peak" > "$work/peak"
+          sleep 0.1
+      done ) & sampler=$!
+    echo 0 > "$work/peak"
+    result="$(BENCH_SCRIPTS="$root/Benchmarks/wrk" BENCH_DATA="$file" BENCH_THREADS="$threads" \
+        wrk -t"$threads" -c"$conns" -d"${seconds}s" --timeout 10s -s "$root/Benchmarks/wrk/$script" "http://127.0.0.1:$port" | grep '^RESULT' || echo "RESULT failed")"
+    kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+    peak="$(cat "$work/peak")"
+    echo "| $name | $conns | ${result#RESULT } | $((peak / 1024)) MiB |"
+}
+
+echo "## The service"
+echo
+start_service
+echo "Start-up to \`/ready\` on the existing database: ${startup} s."
+echo
+echo "| load | connections | figures | peak RSS |"
+echo "| --- | --- | --- | --- |"
+for conns in $connections; do
+    measure "read a complaint by id" get.lua "$data/read.txt" "$conns"
+    measure "a consumer's own list" get.lua "$data/consumer-list.txt" "$conns"
+    measure "a platform's open complaints, first page" get.lua "$data/platform-open.txt" "$conns"
+    measure "a mediation body's triage queue" get.lua "$data/triage.txt" "$conns"
+    measure "one platform's statistics, 12 months" get.lua "$data/stats.txt" "$conns"
+    measure "public report, cached" get.lua "$data/report.txt" "$conns"
+    measure "intake (POST /api/v1/complaints)" intake.lua "$data/intake.txt" "$conns"
+    # Each run answers cases nobody answered before: every run takes its own share of the open cases.
+    runs="$(echo $connections | wc -w)"
+    index="$(echo $connections | tr ' ' '\n' | grep -n "^$conns$" | cut -d: -f1)"
+    awk -v runs="$runs" -v run="$index" 'NR % runs == run % runs' "$data/answer.txt" > "$data/answer-$conns.txt"
+    measure "answer (respond)" answer.lua "$data/answer-$conns.txt" "$conns"
+done
+stop_service
+start_service REDRESS_REPORT_CACHE_SECONDS=0
+for conns in $connections; do
+    measure "public report, uncached" get.lua "$data/report.txt" "$conns"
+done
+stop_service
+echo
+
+echo "## Audit verification"
+echo
+echo '```'
+/usr/bin/time -f "wall %e s, peak RSS %M KiB" "$redress" audit verify 2>&1 | grep -v '^$'
+echo '```'

@@ -1,0 +1,30 @@
+-- Platform staff answering open complaints: BENCH_DATA is "token complaint_id" lines, each case
+-- answered once (each thread takes every n-th line).
+package.path = package.path .. ";" .. os.getenv("BENCH_SCRIPTS") .. "/?.lua"
+local common = require("common")
+local items = {}
+local next_index = 1
+local step = 1
+local thread_number = 0
+
+function setup(thread)
+  thread_number = thread_number + 1
+  thread:set("number", thread_number)
+end
+
+function init(args)
+  items = common.lines(os.getenv("BENCH_DATA"))
+  step = tonumber(os.getenv("BENCH_THREADS") or "2")
+  next_index = number or 1
+end
+
+function request()
+  local item = items[next_index] or items[1] or {"-", "00000000-0000-0000-0000-000000000000"}
+  next_index = next_index + step
+  return wrk.format("POST", "/api/v1/complaints/" .. item[2] .. "/actions/respond", {
+    ["Authorization"] = "Bearer " .. item[1],
+    ["Content-Type"] = "application/json",
+  }, '{"decision":"propose","proposal":{"refund":10000,"text":"核实后全额退款"}}')
+end
+
+function done(summary, latency, requests) common.report(summary, latency) end
