@@ -4,6 +4,17 @@ import RedressCore
 
 /// Filters of the complaint list. `nil` means "any".
 public struct ComplaintFilter: Sendable {
+    /// Whose complaints: the caller's own scope, stated in the query so that an index serves it
+    /// (row-level security alone would filter a scan of every complaint). RLS still decides.
+    public enum Scope: Sendable {
+        case consumer(UUID)
+        case platform(UUID)
+        case merchant(UUID)
+        case mediationBody(UUID)
+        case everything
+    }
+
+    public var scope: Scope = .everything
     public var states: [ComplaintState]?
     public var category: ComplaintCategory?
     public var platformID: UUID?
@@ -116,10 +127,22 @@ extension Transaction {
         let after = page.after ?? .beginning
         let states = filter.states?.map(\.rawValue)
         let pattern = filter.titleContains.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        var consumer: UUID?, platform: UUID?, merchant: UUID?, body: UUID?
+        switch filter.scope {
+        case .consumer(let id): consumer = id
+        case .platform(let id): platform = id
+        case .merchant(let id): merchant = id
+        case .mediationBody(let id): body = id
+        case .everything: break
+        }
         let rows = try await query(
             """
             SELECT \(unescaped: Self.complaintColumns) FROM complaints
-            WHERE (\(states == nil) OR state = ANY(\(states ?? [])))
+            WHERE (\(consumer == nil) OR consumer_id = \(consumer ?? UUID()))
+              AND (\(platform == nil) OR platform_id = \(platform ?? UUID()))
+              AND (\(merchant == nil) OR merchant_id = \(merchant ?? UUID()))
+              AND (\(body == nil) OR mediation_body_id = \(body ?? UUID()))
+              AND (\(states == nil) OR state = ANY(\(states ?? [])))
               AND (\(filter.category == nil) OR category = \(filter.category?.rawValue ?? ""))
               AND (\(filter.platformID == nil) OR platform_id = \(filter.platformID ?? UUID()))
               AND (\(filter.merchantID == nil) OR merchant_id = \(filter.merchantID ?? UUID()))

@@ -175,7 +175,8 @@ struct ComplaintController {
         try Policy.authorize(context.principal, .readComplaints)
         guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
         let page = try request.pageRequest()
-        let filter = try Self.filter(request.uri.queryParameters)
+        var filter = try Self.filter(request.uri.queryParameters)
+        filter.scope = Self.listScope(of: actor)
         let now = configuration.clock.now()
         let found = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.complaints(matching: filter, page: page)
@@ -186,6 +187,17 @@ struct ComplaintController {
                 complaint, relations: relations,
                 allowedActions: Lifecycle.allowedActions(for: relations, facts: Self.facts(complaint, now: now)), readiness: nil)
         })
+    }
+
+    /// The complaints a caller's list can hold at most (row-level security decides within it).
+    static func listScope(of actor: Actor) -> ComplaintFilter.Scope {
+        switch actor.role {
+        case .consumer: return .consumer(actor.accountID)
+        case .platformStaff, .platformAdmin: return actor.organizationID.map { .platform($0) } ?? .consumer(actor.accountID)
+        case .merchantStaff: return actor.organizationID.map { .merchant($0) } ?? .consumer(actor.accountID)
+        case .mediator, .mediationLead: return actor.organizationID.map { .mediationBody($0) } ?? .consumer(actor.accountID)
+        case .auditor, .admin: return .everything
+        }
     }
 
     @Sendable func read(_ request: Request, context: RedressRequestContext) async throws -> Response {
