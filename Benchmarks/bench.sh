@@ -88,6 +88,37 @@ SQL
 echo "- /public/v1/reports/platforms" > "$data/report.txt"
 "${psql[@]}" -c "SELECT 'bench-' || s.id, c.id FROM complaints c JOIN accounts s ON s.organization_id = c.platform_id AND s.role = 'platform_staff' WHERE c.state = 'awaiting_platform' ORDER BY random()" > "$data/answer.txt"
 
+# The ceiling's callers, as pgbench reads them (Benchmarks/pgbench/README.md).
+"${psql[@]}" >/dev/null <<'SQL'
+CREATE SCHEMA bench;
+CREATE TABLE bench.callers AS
+    SELECT row_number() OVER (ORDER BY a.id) AS n, a.id AS account_id, s.token_digest
+    FROM accounts a JOIN sessions s ON s.account_id = a.id WHERE a.role = 'consumer';
+CREATE TABLE bench.platforms AS SELECT row_number() OVER (ORDER BY id) AS n, id FROM platforms;
+CREATE TABLE bench.open_cases AS
+    SELECT row_number() OVER (ORDER BY c.id) AS n, c.id AS complaint, a.id AS staff, c.platform_id AS platform, s.token_digest
+    FROM complaints c JOIN accounts a ON a.organization_id = c.platform_id AND a.role = 'platform_staff'
+    JOIN sessions s ON s.account_id = a.id WHERE c.state = 'awaiting_platform';
+ALTER TABLE bench.callers ADD PRIMARY KEY (n);
+ALTER TABLE bench.platforms ADD PRIMARY KEY (n);
+ALTER TABLE bench.open_cases ADD PRIMARY KEY (n);
+GRANT USAGE ON SCHEMA bench TO redress_app;
+GRANT SELECT ON ALL TABLES IN SCHEMA bench TO redress_app;
+SQL
+request_password="$("${psql[@]}" -c "SELECT value FROM redress_private.secrets WHERE name = 'request_role_password'")"
+callers="$("${psql[@]}" -c "SELECT count(*) FROM bench.callers")"
+platform_count="$("${psql[@]}" -c "SELECT count(*) FROM bench.platforms")"
+open_cases="$("${psql[@]}" -c "SELECT count(*) FROM bench.open_cases")"
+
+# pgbench with one of the scripts, as the request role; prints "tps avg-latency".
+ceiling() {
+    local script="$1" conns="$2"
+    PGPASSWORD="$request_password" "$pgbin/pgbench" -h 127.0.0.1 -p "$pgport" -U redress_request -n -c "$conns" -j "$threads" \
+        -T "$seconds" -D callers="$callers" -D platforms="$platform_count" -D open_cases="$open_cases" \
+        -f "$root/Benchmarks/pgbench/$script" postgres 2>&1 \
+        | awk '/^tps =/ {tps=$3} /^latency average/ {lat=$4} /failed/ {failed=$0} END {printf "%.0f %s\n", tps, lat}'
+}
+
 port="$(free_port)"
 start_service() {
     local started
@@ -113,8 +144,10 @@ measure() {
     kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
     peak="$(cat "$work/peak")"
     echo "| $name | $conns | ${result#RESULT } | $((peak / 1024)) MiB |"
+    service_rps["$name/$conns"]="$(echo "$result" | sed -n 's/.*rps=\([0-9]*\).*/\1/p')"
 }
 
+declare -A service_rps
 echo "## The service"
 echo
 start_service
@@ -142,6 +175,20 @@ for conns in $connections; do
     measure "public report, uncached" get.lua "$data/report.txt" "$conns"
 done
 stop_service
+echo
+
+echo "## The ceiling: the same statements straight to PostgreSQL (pgbench)"
+echo
+echo "| statements of | connections | pgbench transactions/s | average latency | service ÷ ceiling |"
+echo "| --- | --- | --- | --- | --- |"
+for conns in $connections; do
+    for kind in intake answer; do
+        read -r tps latency < <(ceiling "$kind.sql" "$conns")
+        name="intake (POST /api/v1/complaints)"; [ "$kind" = answer ] && name="answer (respond)"
+        rps="${service_rps["$name/$conns"]:-0}"
+        echo "| $kind | $conns | $tps | ${latency} ms | $(python3 -c "print(f'{$rps / max($tps, 1):.2f}')") |"
+    done
+done
 echo
 
 echo "## Audit verification"
