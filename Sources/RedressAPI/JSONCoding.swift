@@ -168,6 +168,19 @@ struct JSONResponse<Body: Encodable & Sendable>: ResponseGenerator {
     }
 }
 
+/// An optional written as `null` when absent (synthesized `Encodable` leaves nil properties out):
+/// for fields a client may rely on finding.
+struct Nullable<Wrapped: Encodable & Sendable>: Encodable, Sendable {
+    let value: Wrapped?
+
+    init(_ value: Wrapped?) { self.value = value }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let value { try container.encode(value) } else { try container.encodeNil() }
+    }
+}
+
 /// A page of a list, as every list endpoint answers it.
 struct PageResponse<Item: Encodable & Sendable>: Encodable, Sendable {
     let items: [Item]

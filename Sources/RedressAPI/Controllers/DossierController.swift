@@ -69,17 +69,7 @@ struct DossierController {
             let seq: Int
             let prevHash: String
             let hash: String
-            let content: String?
-
-            enum CodingKeys: String, CodingKey { case seq, prevHash, hash, content }
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(seq, forKey: .seq)
-                try container.encode(prevHash, forKey: .prevHash)
-                try container.encode(hash, forKey: .hash)
-                try container.encode(content, forKey: .content)
-            }
+            let content: Nullable<String>
         }
 
         struct Step: Encodable, Sendable {
@@ -99,7 +89,7 @@ struct DossierController {
             let anchoredAt: Date
             let head: [String: String]
             let path: [Step]
-            let previousRoot: String?
+            let previousRoot: Nullable<String>
             let root: String
             let laterAnchors: [LaterAnchor]
 
@@ -108,40 +98,18 @@ struct DossierController {
                 anchoredAt = proof.createdAt
                 head = ["seq": String(proof.head.seq), "hash": proof.head.hash.hexString]
                 path = proof.path.map { Step(side: $0.siblingIsLeft ? "left" : "right", hash: $0.sibling.hexString) }
-                previousRoot = proof.previousRoot?.hexString
+                previousRoot = Nullable(proof.previousRoot?.hexString)
                 root = proof.root.hexString
                 laterAnchors = proof.later.map { LaterAnchor(id: $0.id, anchoredAt: $0.createdAt, treeRoot: $0.treeRoot.hexString, root: $0.root.hexString) }
             }
 
-            enum CodingKeys: String, CodingKey { case anchorID, anchoredAt, head, path, previousRoot, root, laterAnchors }
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(anchorID, forKey: .anchorID)
-                try container.encode(anchoredAt, forKey: .anchoredAt)
-                try container.encode(head, forKey: .head)
-                try container.encode(path, forKey: .path)
-                try container.encode(previousRoot, forKey: .previousRoot)
-                try container.encode(root, forKey: .root)
-                try container.encode(laterAnchors, forKey: .laterAnchors)
-            }
         }
 
         let format = "redress-audit-chain/1"
         let chain: String
         let events: [Link]
         /// `null` until an anchor covers the chain.
-        let anchoring: Anchoring?
-
-        enum CodingKeys: String, CodingKey { case format, chain, events, anchoring }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(format, forKey: .format)
-            try container.encode(chain, forKey: .chain)
-            try container.encode(events, forKey: .events)
-            try container.encode(anchoring, forKey: .anchoring)
-        }
+        let anchoring: Nullable<Anchoring>
     }
 
     @Sendable func timeline(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<TimelineResponse> {
@@ -196,7 +164,7 @@ struct DossierController {
             let events = Self.visible(chain, to: actor)
             let visibleSeqs = Set(events.map(\.seq))
             let links = chain.map { event in
-                AuditExport.Link(seq: event.seq, prevHash: event.prevHash, hash: event.hash, content: visibleSeqs.contains(event.seq) ? event.content : nil)
+                AuditExport.Link(seq: event.seq, prevHash: event.prevHash, hash: event.hash, content: Nullable(visibleSeqs.contains(event.seq) ? event.content : nil))
             }
             let proof = try await transaction.anchorProof(chain: AuditChain.complaint(id))
             return DossierResponse(
@@ -209,7 +177,7 @@ struct DossierController {
                 evidence: evidence.map(EvidenceController.EvidenceResponse.init),
                 timeline: events.map(EventView.init),
                 recommendedChannels: ComplaintWorkflow.recommendedChannels(for: complaint, fraudSuspected: ComplaintWorkflow.fraudSuspected(complaint)),
-                audit: AuditExport(chain: AuditChain.complaint(id), events: links, anchoring: proof.map(AuditExport.Anchoring.init)))
+                audit: AuditExport(chain: AuditChain.complaint(id), events: links, anchoring: Nullable(proof.map(AuditExport.Anchoring.init))))
         }
         let wantsHTML = request.uri.queryParameters["format"] == "html"
             || (request.uri.queryParameters["format"] == nil && (request.headers[.accept] ?? "").contains("text/html"))

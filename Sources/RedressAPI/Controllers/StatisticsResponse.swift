@@ -4,23 +4,14 @@ import RedressStore
 
 /// A rate with its numerator and denominator; `value` is `null` when there is nothing to divide by.
 struct RateResponse: Encodable, Sendable {
-    let value: Double?
+    let value: Nullable<Double>
     let numerator: Int
     let denominator: Int
 
     init(_ rate: Rate) {
-        value = rate.value
+        value = Nullable(rate.value)
         numerator = rate.numerator
         denominator = rate.denominator
-    }
-
-    enum CodingKeys: String, CodingKey { case value, numerator, denominator }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(value, forKey: .value)
-        try container.encode(numerator, forKey: .numerator)
-        try container.encode(denominator, forKey: .denominator)
     }
 }
 
@@ -37,12 +28,12 @@ struct MetricsResponse: Encodable, Sendable {
     let onTimeRate: RateResponse
     let resolutionRate: RateResponse
     let escalationRate: RateResponse
-    /// Left out (not `null`) where medians are not computed (the public report).
-    let medianFirstResponseHours: Double??
+    /// Left out (not `null`) where medians are not computed.
+    let medianFirstResponseHours: Nullable<Double>?
     let amountClaimed: Int
     let amountRefunded: Int
     let currency = "CNY"
-    let satisfaction: Double?
+    let satisfaction: Nullable<Double>
     let ratings: Int
 
     init(_ counts: StatisticsCounts, responseTimes: ResponseTimeSummary?, withMedian: Bool) {
@@ -57,37 +48,11 @@ struct MetricsResponse: Encodable, Sendable {
         onTimeRate = RateResponse(counts.onTimeRate)
         resolutionRate = RateResponse(counts.resolutionRate)
         escalationRate = RateResponse(counts.escalationRate)
-        medianFirstResponseHours = withMedian ? .some(responseTimes?.medianHours) : .none
+        medianFirstResponseHours = withMedian ? Nullable(responseTimes?.medianHours) : nil
         amountClaimed = counts.amountClaimed
         amountRefunded = counts.amountRefunded
-        satisfaction = counts.satisfaction
+        satisfaction = Nullable(counts.satisfaction)
         ratings = counts.ratings
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case complaints, responded, respondedOnTime, awaitingResponse, resolved, escalated, withdrawn, responseRate, onTimeRate,
-            resolutionRate, escalationRate, medianFirstResponseHours, amountClaimed, amountRefunded, currency, satisfaction, ratings
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(complaints, forKey: .complaints)
-        try container.encode(responded, forKey: .responded)
-        try container.encode(respondedOnTime, forKey: .respondedOnTime)
-        try container.encode(awaitingResponse, forKey: .awaitingResponse)
-        try container.encode(resolved, forKey: .resolved)
-        try container.encode(escalated, forKey: .escalated)
-        try container.encode(withdrawn, forKey: .withdrawn)
-        try container.encode(responseRate, forKey: .responseRate)
-        try container.encode(onTimeRate, forKey: .onTimeRate)
-        try container.encode(resolutionRate, forKey: .resolutionRate)
-        try container.encode(escalationRate, forKey: .escalationRate)
-        if case .some(let median) = medianFirstResponseHours { try container.encode(median, forKey: .medianFirstResponseHours) }
-        try container.encode(amountClaimed, forKey: .amountClaimed)
-        try container.encode(amountRefunded, forKey: .amountRefunded)
-        try container.encode(currency, forKey: .currency)
-        try container.encode(satisfaction, forKey: .satisfaction)
-        try container.encode(ratings, forKey: .ratings)
     }
 }
 

@@ -9,27 +9,28 @@ struct PublicReportResponse: Encodable, Sendable {
         let minimumComplaints: Int
     }
 
-    /// Counters and rates, `null` when withheld.
+    /// Counters and rates, `null` when withheld (every key always present, so that a table never
+    /// loses a column).
     struct Figures: Encodable, Sendable {
         let complaints: Int
-        let withheld: Withheld?
-        let responded: Int?
-        let responseRate: RateResponse?
-        let respondedOnTime: Int?
-        let onTimeRate: RateResponse?
-        let resolved: Int?
-        let resolutionRate: RateResponse?
-        let escalated: Int?
-        let escalationRate: RateResponse?
-        let amountClaimed: Int?
-        let amountRefunded: Int?
-        let satisfaction: Double?
-        let ratings: Int?
+        let withheld: Nullable<Withheld>
+        let responded: Nullable<Int>
+        let responseRate: Nullable<RateResponse>
+        let respondedOnTime: Nullable<Int>
+        let onTimeRate: Nullable<RateResponse>
+        let resolved: Nullable<Int>
+        let resolutionRate: Nullable<RateResponse>
+        let escalated: Nullable<Int>
+        let escalationRate: Nullable<RateResponse>
+        let amountClaimed: Nullable<Int>
+        let amountRefunded: Nullable<Int>
+        let satisfaction: Nullable<Double>
+        let ratings: Nullable<Int>
 
         init(_ counts: StatisticsCounts, withheld: Bool, minimum: Int) {
             complaints = counts.complaints
-            self.withheld = withheld ? Withheld(minimumComplaints: minimum) : nil
-            func shown<T>(_ value: T) -> T? { withheld ? nil : value }
+            self.withheld = Nullable(withheld ? Withheld(minimumComplaints: minimum) : nil)
+            func shown<T: Encodable & Sendable>(_ value: T) -> Nullable<T> { Nullable(withheld ? nil : value) }
             responded = shown(counts.responded)
             responseRate = shown(RateResponse(counts.responseRate))
             respondedOnTime = shown(counts.respondedOnTime)
@@ -40,32 +41,8 @@ struct PublicReportResponse: Encodable, Sendable {
             escalationRate = shown(RateResponse(counts.escalationRate))
             amountClaimed = shown(counts.amountClaimed)
             amountRefunded = shown(counts.amountRefunded)
-            satisfaction = withheld ? nil : counts.satisfaction
+            satisfaction = Nullable(withheld ? nil : counts.satisfaction)
             ratings = shown(counts.ratings)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case complaints, withheld, responded, responseRate, respondedOnTime, onTimeRate, resolved, resolutionRate, escalated,
-                escalationRate, amountClaimed, amountRefunded, satisfaction, ratings
-        }
-
-        // Every key always present (null when withheld), so that a table never loses a column.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(complaints, forKey: .complaints)
-            try container.encode(withheld, forKey: .withheld)
-            try container.encode(responded, forKey: .responded)
-            try container.encode(responseRate, forKey: .responseRate)
-            try container.encode(respondedOnTime, forKey: .respondedOnTime)
-            try container.encode(onTimeRate, forKey: .onTimeRate)
-            try container.encode(resolved, forKey: .resolved)
-            try container.encode(resolutionRate, forKey: .resolutionRate)
-            try container.encode(escalated, forKey: .escalated)
-            try container.encode(escalationRate, forKey: .escalationRate)
-            try container.encode(amountClaimed, forKey: .amountClaimed)
-            try container.encode(amountRefunded, forKey: .amountRefunded)
-            try container.encode(satisfaction, forKey: .satisfaction)
-            try container.encode(ratings, forKey: .ratings)
         }
     }
 
@@ -76,20 +53,10 @@ struct PublicReportResponse: Encodable, Sendable {
     }
 
     struct Platform: Encodable, Sendable {
-        let rank: Int?
+        let rank: Nullable<Int>
         let platform: PlatformNameResponse
         let figures: Figures
         let trend: [Month]
-
-        enum CodingKeys: String, CodingKey { case rank, platform, figures, trend }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(rank, forKey: .rank)
-            try container.encode(platform, forKey: .platform)
-            try container.encode(figures, forKey: .figures)
-            try container.encode(trend, forKey: .trend)
-        }
     }
 
     let from: String
@@ -114,7 +81,7 @@ struct PublicReportResponse: Encodable, Sendable {
         }
         platforms = report.entries.map { entry in
             Platform(
-                rank: entry.rank, platform: PlatformNameResponse(id: ResourceID(entry.platformID), name: entry.platformName),
+                rank: Nullable(entry.rank), platform: PlatformNameResponse(id: ResourceID(entry.platformID), name: entry.platformName),
                 figures: Figures(entry.counts, withheld: entry.withheld, minimum: minimum), trend: months(entry.trend))
         }
         trend = months(report.trend)
