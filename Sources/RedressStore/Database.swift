@@ -87,6 +87,11 @@ public final class Database: Sendable {
         }
     }
 
+    /// `VACUUM (ANALYZE)` of the whole database, outside any transaction (after a bulk load).
+    public func vacuumAnalyze() async throws {
+        try await client.query("VACUUM (ANALYZE)", logger: logger)
+    }
+
     /// `SELECT 1` on a pooled connection: the readiness probe.
     public func ping() async throws {
         try await client.query("SELECT 1", logger: logger)

@@ -101,9 +101,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     static func printSummary(_ summary: DemoSummary) {
         print(String(
-            format: "demo: %d platforms, %d merchants, %d consumers, %d complaints with %d audit events in %.1f s (%.0f complaints per second)",
+            format: "demo: %d platforms, %d merchants, %d consumers, %d complaints with %d audit events in %.1f s (%.0f complaints per second); VACUUM (ANALYZE) %.1f s",
             summary.platforms, summary.merchants, summary.consumers, summary.complaints, summary.events, summary.complaintSeconds,
-            summary.complaintsPerSecond))
+            summary.complaintsPerSecond, summary.vacuumSeconds))
     }
 
     static func printLogins() {
