@@ -47,6 +47,23 @@ extension ComplaintWorkflow {
         return changes
     }
 
+    /// What filing a complaint records (personal text as `.personal`).
+    public static func submitAuditChanges(_ complaint: Complaint) -> [String: AuditFieldChange] {
+        func id(_ value: UUID?) -> AuditValue { value.map { .string($0.uuidString.lowercased()) } ?? .null }
+        return [
+            "state": .init(after: .string(complaint.state.rawValue)),
+            "platform_id": .init(after: id(complaint.platformID)),
+            "merchant_id": .init(after: id(complaint.merchantID)),
+            "category": .init(after: .string(complaint.category.rawValue)),
+            "title": .init(after: .personal(complaint.title)),
+            "description": .init(after: .personal(complaint.description)),
+            "order_no": .init(after: .personal(complaint.order.orderNo)),
+            "amount_paid": .init(after: .int(complaint.order.amountPaid)),
+            "refund_claimed": .init(after: .int(complaint.refundClaimed)),
+            "deadline_at": .init(after: complaint.deadlineAt.map { .string(timestamp($0)) } ?? .null),
+        ]
+    }
+
     /// The change a missed deadline makes.
     public static func overdueAuditChanges(from before: Complaint, to after: Complaint) -> [String: AuditFieldChange] {
         [

@@ -48,16 +48,7 @@ struct CaseStory {
             AuditEntry(
                 chain: AuditChain.complaint(id), action: "complaint.submit", entityType: "complaint", entityID: id,
                 actor: Self.consumerActor(complaint),
-                changes: [
-                    "state": .init(after: .string(complaint.state.rawValue)),
-                    "platform_id": .init(after: .string(platform.record.id.uuidString.lowercased())),
-                    "merchant_id": .init(after: merchant.map { .string($0.uuidString.lowercased()) } ?? .null),
-                    "category": .init(after: .string(complaint.category.rawValue)),
-                    "title": .init(after: .personal(complaint.title)), "description": .init(after: .personal(complaint.description)),
-                    "order_no": .init(after: .personal(complaint.order.orderNo)), "amount_paid": .init(after: .int(paid)),
-                    "refund_claimed": .init(after: .int(complaint.refundClaimed)),
-                    "deadline_at": .init(after: complaint.deadlineAt.map { .string(ComplaintWorkflow.timestamp($0)) } ?? .null),
-                ]), at)]
+                changes: ComplaintWorkflow.submitAuditChanges(complaint)), at)]
     }
 
     /// The stage lengths: the platform's own, and the product's defaults for the mediation stages

@@ -62,18 +62,7 @@ extension Transaction {
             AuditEntry(
                 chain: AuditChain.complaint(complaint.id), action: "complaint.submit", entityType: "complaint",
                 entityID: complaint.id, actor: actor,
-                changes: [
-                    "state": .init(after: .string(complaint.state.rawValue)),
-                    "platform_id": .init(after: Self.auditID(complaint.platformID)),
-                    "merchant_id": .init(after: Self.auditID(complaint.merchantID)),
-                    "category": .init(after: .string(complaint.category.rawValue)),
-                    "title": .init(after: .personal(complaint.title)),
-                    "description": .init(after: .personal(complaint.description)),
-                    "order_no": .init(after: .personal(complaint.order.orderNo)),
-                    "amount_paid": .init(after: .int(complaint.order.amountPaid)),
-                    "refund_claimed": .init(after: .int(complaint.refundClaimed)),
-                    "deadline_at": .init(after: complaint.deadlineAt.map { .string(AuditContent.timestamp($0)) } ?? .null),
-                ]))
+                changes: ComplaintWorkflow.submitAuditChanges(complaint)))
     }
 
     public func complaint(id: UUID, forUpdate: Bool = false) async throws -> Complaint? {
