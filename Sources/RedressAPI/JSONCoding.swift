@@ -51,10 +51,7 @@ enum APIJSON {
     nonisolated(unsafe) private static var zone = TimeZone(identifier: "Asia/Shanghai")!
 
     static func rfc3339(_ date: Date, in timeZone: TimeZone = displayTimeZone) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = timeZone
-        return formatter.string(from: date)
+        UTCTime.milliseconds(date, in: timeZone)
     }
 
     static func parseRFC3339(_ text: String) -> Date? {

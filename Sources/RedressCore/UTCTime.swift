@@ -21,6 +21,19 @@ public enum UTCTime {
         return format(parts) + "." + pad(Int(micros), 6) + "Z"
     }
 
+    /// `2026-10-12T23:59:59.999+08:00`: to the nearest millisecond, with the zone's offset at that
+    /// instant, `Z` where it is zero — what Foundation's ISO8601DateFormatter writes, without building
+    /// one (and its ICU calendar) for every time of every response.
+    public static func milliseconds(_ date: Date, in timeZone: TimeZone) -> String {
+        let offset = timeZone.secondsFromGMT(for: date)
+        let rounded = (date.timeIntervalSince1970 * 1000).rounded() / 1000
+        let (parts, micros) = split(Date(timeIntervalSince1970: rounded + TimeInterval(offset)))
+        let fraction = format(parts) + "." + pad(Int(micros / 1000), 3)
+        if offset == 0 { return fraction + "Z" }
+        let magnitude = abs(offset)
+        return fraction + (offset < 0 ? "-" : "+") + pad(magnitude / 3600, 2) + ":" + pad(magnitude / 60 % 60, 2)
+    }
+
     private static func split(_ date: Date) -> (tm, Int64) {
         let total = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
         let micros = ((total % 1_000_000) + 1_000_000) % 1_000_000
