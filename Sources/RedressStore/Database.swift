@@ -69,14 +69,7 @@ public final class Database: Sendable {
     ) async throws -> Result {
         do {
             return try await client.withTransaction(logger: logger) { connection in
-                try await connection.query(
-                    """
-                    SELECT set_config('redress.role', \(identity.role ?? ""), true),
-                           set_config('redress.account_id', \(identity.accountID?.uuidString ?? ""), true),
-                           set_config('redress.organization_id', \(identity.organizationID?.uuidString ?? ""), true),
-                           set_config('redress.auth_email', \(identity.authEmail ?? ""), true),
-                           set_config('redress.session_digest', \(identity.sessionDigestHex ?? ""), true)
-                    """, logger: logger)
+                for try await _ in try await connection.execute(SetIdentityStatement(identity: identity), logger: logger) {}
                 let transaction = Transaction(connection: connection, logger: logger, auditKey: auditKey, origin: origin, now: clock.now())
                 return try await work(transaction)
             }
@@ -132,13 +125,7 @@ public struct Transaction: Sendable {
     public func record(_ entry: AuditEntry) async throws {
         let occurredAt = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         let content = AuditContent(entry: entry, occurredAt: occurredAt, origin: origin, key: auditKey).canonicalJSON()
-        try await query(
-            """
-            INSERT INTO audit_events (chain_id, occurred_at, action, entity_type, entity_id,
-                                      actor_account_id, actor_role, actor_organization_id, content)
-            VALUES (\(entry.chain), \(occurredAt), \(entry.action), \(entry.entityType), \(entry.entityID),
-                    \(entry.actor.accountID), \(entry.actor.role), \(entry.actor.organizationID), \(content))
-            """)
+        try await execute(AuditInsertStatement(entry: entry, occurredAt: occurredAt, content: content))
     }
 
     /// A keyed digest of personal data, for audit events and throttling keys.

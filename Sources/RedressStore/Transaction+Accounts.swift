@@ -73,11 +73,7 @@ extension Transaction {
     }
 
     public func account(id: UUID) async throws -> AccountRecord? {
-        let rows = try await query(
-            """
-            SELECT id, email, display_name, phone, role, organization_id, created_at
-            FROM accounts WHERE id = \(id)
-            """)
+        let rows = try await execute(AccountStatement(id: id))
         for try await row in rows { return try Self.decodeAccount(row) }
         return nil
     }

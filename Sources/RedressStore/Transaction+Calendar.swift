@@ -5,14 +5,10 @@ import RedressCore
 extension Transaction {
     /// The listed days between two dates, inclusive.
     public func calendarDays(from: LocalDate, through: LocalDate) async throws -> [CalendarDay] {
-        let rows = try await query(
-            """
-            SELECT to_char(day, 'YYYY-MM-DD'), kind, name FROM calendar_days
-            WHERE day BETWEEN \(from.description)::date AND \(through.description)::date
-            ORDER BY day
-            """)
+        let rows = try await execute(CalendarDaysStatement(from: from.description, through: through.description))
         var days: [CalendarDay] = []
-        for try await (day, kind, name) in rows.decode((String, String, String).self) {
+        for try await row in rows {
+            let (day, kind, name) = try row.decode((String, String, String).self)
             if let date = LocalDate(day), let kind = CalendarDay.Kind(rawValue: kind) {
                 days.append(CalendarDay(date: date, kind: kind, name: name))
             }

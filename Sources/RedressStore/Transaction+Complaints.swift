@@ -66,8 +66,8 @@ extension Transaction {
     }
 
     public func complaint(id: UUID, forUpdate: Bool = false) async throws -> Complaint? {
-        let rows = try await query(
-            "SELECT \(unescaped: Self.complaintColumns) FROM complaints WHERE id = \(id) \(unescaped: forUpdate ? "FOR UPDATE" : "")")
+        let rows = forUpdate
+            ? try await execute(ComplaintForUpdateStatement(id: id)) : try await execute(ComplaintStatement(id: id))
         for try await row in rows { return try Self.decodeComplaint(row) }
         return nil
     }
@@ -151,17 +151,15 @@ extension Transaction {
     /// The stage lengths for a case: its platform's policy and, once escalated, its body's.
     public func stagePolicy(platformID: UUID, mediationBodyID: UUID?) async throws -> StagePolicy {
         var policy = StagePolicy()
-        for try await (days, merchantDays, fulfilment) in try await query(
-            "SELECT response_days, merchant_response_days, fulfilment_days FROM platforms WHERE id = \(platformID)"
-        ).decode((Int, Int, Int).self) {
+        for try await row in try await execute(PlatformStagesStatement(id: platformID)) {
+            let (days, merchantDays, fulfilment) = try row.decode((Int, Int, Int).self)
             policy.responseDays = days
             policy.merchantResponseDays = merchantDays
             policy.fulfilmentDays = fulfilment
         }
         if let body = mediationBodyID {
-            for try await (triage, mediation) in try await query(
-                "SELECT triage_days, mediation_days FROM mediation_bodies WHERE id = \(body)"
-            ).decode((Int, Int).self) {
+            for try await row in try await execute(MediationBodyStagesStatement(id: body)) {
+                let (triage, mediation) = try row.decode((Int, Int).self)
                 policy.triageDays = triage
                 policy.mediationDays = mediation
             }

@@ -72,7 +72,8 @@ extension Transaction {
 
     public func evidenceKinds(complaintID: UUID) async throws -> [EvidenceKind] {
         var kinds: [EvidenceKind] = []
-        for try await kind in try await query("SELECT DISTINCT kind FROM evidence WHERE complaint_id = \(complaintID)").decode(String.self) {
+        for try await row in try await execute(EvidenceKindsStatement(complaintID: complaintID)) {
+            let kind = try row.decode(String.self)
             if let parsed = EvidenceKind(rawValue: kind) { kinds.append(parsed) }
         }
         return kinds

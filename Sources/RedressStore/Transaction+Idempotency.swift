@@ -15,11 +15,8 @@ extension Transaction {
     /// Claims a key for the calling account. A concurrent retry with the same key waits here until
     /// the first request's transaction ends (the primary key's uniqueness check), then replays it.
     public func claimIdempotencyKey(accountID: UUID, key: String, requestSHA256: String) async throws -> IdempotencyClaim {
-        let inserted = try await query(
-            """
-            INSERT INTO idempotency_keys (account_id, key, request_sha256, created_at) VALUES (\(accountID), \(key), \(requestSHA256), \(now))
-            ON CONFLICT (account_id, key) DO NOTHING RETURNING 1
-            """)
+        let inserted = try await execute(
+            IdempotencyClaimStatement(accountID: accountID, key: key, requestSHA256: requestSHA256, now: now))
         for try await _ in inserted { return .fresh }
         let rows = try await query(
             "SELECT request_sha256, response_status, response_body FROM idempotency_keys WHERE account_id = \(accountID) AND key = \(key)")
@@ -32,7 +29,6 @@ extension Transaction {
     }
 
     public func completeIdempotencyKey(accountID: UUID, key: String, status: Int, body: String) async throws {
-        try await query(
-            "UPDATE idempotency_keys SET response_status = \(status), response_body = \(body) WHERE account_id = \(accountID) AND key = \(key)")
+        try await execute(IdempotencyCompleteStatement(status: status, body: body, accountID: accountID, key: key))
     }
 }

@@ -114,7 +114,7 @@ extension Transaction {
     }
 
     public func platform(id: UUID) async throws -> PlatformRecord? {
-        let rows = try await query("\(unescaped: Self.platformSelect) WHERE o.id = \(id)")
+        let rows = try await execute(PlatformStatement(id: id))
         for try await row in rows { return try Self.decodePlatform(row) }
         return nil
     }

@@ -23,14 +23,7 @@ extension Transaction {
 
     /// Needs the identity's `sessionDigestHex` set to the same digest. Expired and revoked tokens find nothing.
     public func session(digest: [UInt8]) async throws -> AuthenticatedSession? {
-        let rows = try await query(
-            """
-            SELECT a.id, a.role, a.organization_id, o.kind, o.platform_id, s.expires_at
-            FROM sessions s
-            JOIN accounts a ON a.id = s.account_id
-            LEFT JOIN organizations o ON o.id = a.organization_id
-            WHERE s.token_digest = \(PostgresByteBuffer(digest)) AND s.revoked_at IS NULL AND s.expires_at > \(now)
-            """)
+        let rows = try await execute(SessionStatement(digest: digest, now: now))
         for try await (id, roleName, organizationID, kind, merchantPlatform, expiresAt) in rows.decode(
             (UUID, String, UUID?, String?, UUID?, Date).self)
         {
