@@ -25,6 +25,8 @@ public struct APIConfiguration: Sendable {
     public var reportMinimumComplaints: Int = 10
     /// How long a built public report is served again (and may be cached by browsers); 0: never.
     public var reportCacheSeconds: Int = 60
+    /// How long this process trusts a token it has looked up before looking it up again; 0: every request.
+    public var sessionCacheSeconds: Int = 5
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxJSONBodyBytes: Int = 64 * 1024,

@@ -13,13 +13,16 @@ public struct AppDependencies: Sendable {
     public let hasher: PasswordHasher
     let decoyHash: String
     let openAPIDocument: ByteBuffer
+    /// Shared by the authentication middleware and logout.
+    let sessions: SessionCache
 
     public static func make(database: Database, configuration: APIConfiguration) async throws -> AppDependencies {
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
         let decoy = try await hasher.hash(SecureRandom.token(bytes: 16))
         return AppDependencies(
             database: database, configuration: configuration, hasher: hasher, decoyHash: decoy,
-            openAPIDocument: ByteBuffer(bytes: try Data(contentsOf: openAPIDocumentURL)))
+            openAPIDocument: ByteBuffer(bytes: try Data(contentsOf: openAPIDocumentURL)),
+            sessions: SessionCache(lifetime: .seconds(configuration.sessionCacheSeconds)))
     }
 
     public static var openAPIDocumentURL: URL {
@@ -31,7 +34,10 @@ public struct AppDependencies: Sendable {
 public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
     let database = dependencies.database, configuration = dependencies.configuration
     return OperationsController(database: database, openAPIDocument: dependencies.openAPIDocument).endpoints
-        + AuthController(database: database, hasher: dependencies.hasher, configuration: configuration, decoyHash: dependencies.decoyHash).endpoints
+        + AuthController(
+            database: database, hasher: dependencies.hasher, configuration: configuration, decoyHash: dependencies.decoyHash,
+            sessions: dependencies.sessions
+        ).endpoints
         + PlatformController(database: database, configuration: configuration).endpoints
         + MediationBodyController(database: database, configuration: configuration).endpoints
         + StaffController(database: database, hasher: dependencies.hasher, configuration: configuration).endpoints
@@ -50,7 +56,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressReques
     let router = Router(context: RedressRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: AuthenticationMiddleware(database: dependencies.database))
+    router.add(middleware: AuthenticationMiddleware(database: dependencies.database, sessions: dependencies.sessions))
     for endpoint in apiEndpoints(dependencies) {
         router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
     }

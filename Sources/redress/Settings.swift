@@ -32,6 +32,7 @@ struct Settings {
     var maxEvidenceFiles = 50
     var reportMinimumComplaints = 10
     var reportCacheSeconds = 60
+    var sessionCacheSeconds = 5
 
     struct Invalid: Error, CustomStringConvertible {
         let problems: [String]
@@ -70,6 +71,7 @@ struct Settings {
         integer("REDRESS_EVIDENCE_MAX_FILES", 1...1000, &settings.maxEvidenceFiles)
         integer("REDRESS_REPORT_MIN_COMPLAINTS", 1...1_000_000, &settings.reportMinimumComplaints)
         integer("REDRESS_REPORT_CACHE_SECONDS", 0...86_400, &settings.reportCacheSeconds)
+        integer("REDRESS_SESSION_CACHE_SECONDS", 0...300, &settings.sessionCacheSeconds)
         if let zone = environment["REDRESS_TIME_ZONE"], !zone.isEmpty {
             if let parsed = TimeZone(identifier: zone) {
                 settings.timeZone = parsed
@@ -112,6 +114,7 @@ struct Settings {
         configuration.maxEvidenceFiles = maxEvidenceFiles
         configuration.reportMinimumComplaints = reportMinimumComplaints
         configuration.reportCacheSeconds = reportCacheSeconds
+        configuration.sessionCacheSeconds = sessionCacheSeconds
         return configuration
     }
 

@@ -74,8 +74,11 @@ struct LoginProtectionTests {
         }
     }
 
+    /// Sessions changed behind the service's back: with the session cache off, at once.
     @Test func expiredAndRevokedTokensAreRefused() async throws {
-        try await withTestApp { app in
+        var configuration = testConfiguration()
+        configuration.sessionCacheSeconds = 0
+        try await withTestApp(configuration: configuration) { app in
             _ = try await app.create(
                 "/api/v1/auth/register", token: nil, ["email": "exp@redress.test", "password": worldPassword, "display_name": "E"])
             let token = try await app.login("exp@redress.test")
@@ -89,6 +92,29 @@ struct LoginProtectionTests {
             // A made-up token and a malformed header are refused the same way, never treated as anonymous.
             #expect(try await app.request(.get, "/api/v1/platforms", token: String(repeating: "x", count: 43)).status == .unauthorized)
             #expect(try await app.request(.get, "/api/v1/platforms", headers: [.authorization: "Basic abc"]).status == .unauthorized)
+        }
+    }
+
+    /// With the cache on: a logout through this process ends the token at once; a revocation it did
+    /// not see (another replica, a DBA) within the cache's lifetime.
+    @Test func cachedSessionsEndOnLogoutAndAfterTheirLifetime() async throws {
+        var configuration = testConfiguration()
+        configuration.sessionCacheSeconds = 1
+        try await withTestApp(configuration: configuration) { app in
+            _ = try await app.create(
+                "/api/v1/auth/register", token: nil, ["email": "cache@redress.test", "password": worldPassword, "display_name": "C"])
+            let loggedOut = try await app.login("cache@redress.test")
+            #expect(try await app.request(.get, "/api/v1/me", token: loggedOut).status == .ok)
+            #expect(try await app.request(.post, "/api/v1/auth/logout", token: loggedOut).status == .noContent)
+            #expect(try await app.request(.get, "/api/v1/me", token: loggedOut).status == .unauthorized)
+
+            let revoked = try await app.login("cache@redress.test")
+            #expect(try await app.request(.get, "/api/v1/me", token: revoked).status == .ok)
+            _ = try await app.asOwner { connection in
+                try await connection.query("UPDATE sessions SET revoked_at = now() WHERE revoked_at IS NULL", logger: TestDatabase.logger)
+            }
+            try await Task.sleep(for: .milliseconds(1_100))
+            #expect(try await app.request(.get, "/api/v1/me", token: revoked).status == .unauthorized)
         }
     }
 

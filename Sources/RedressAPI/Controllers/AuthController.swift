@@ -11,6 +11,7 @@ struct AuthController {
     let configuration: APIConfiguration
     /// A hash to verify against when the e-mail is unknown, so that both failures take the same time.
     let decoyHash: String
+    let sessions: SessionCache
 
     var endpoints: [Endpoint] {
         [
@@ -100,6 +101,8 @@ struct AuthController {
         _ = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.revokeSession(digest: digest, actor: context.auditActor)
         }
+        // After the commit, so that a lookup that finished before it leaves nothing cached here.
+        sessions.forget(digest: digest)
         return Response(status: .noContent)
     }
 

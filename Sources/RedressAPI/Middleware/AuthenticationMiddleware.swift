@@ -10,6 +10,7 @@ import RedressStore
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = RedressRequestContext
     let database: Database
+    let sessions: SessionCache
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
@@ -20,12 +21,19 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw RedressError(.unauthenticated, detail: "Use Authorization: Bearer <token>.")
         }
         let digest = Array(SHA256.hash(data: Data(parts[1].utf8)))
-        let identity = DatabaseIdentity(role: "anonymous", sessionDigestHex: digest.hexString)
-        let session = try await database.transaction(as: identity, origin: context.origin) { transaction in
-            try await transaction.session(digest: digest)
-        }
-        guard let session else {
-            throw RedressError(.unauthenticated, detail: "The token is invalid, expired or revoked.")
+        let session: AuthenticatedSession
+        if let cached = sessions.session(digest: digest, now: database.clock.now()) {
+            session = cached
+        } else {
+            let identity = DatabaseIdentity(role: "anonymous", sessionDigestHex: digest.hexString)
+            let found = try await database.transaction(as: identity, origin: context.origin) { transaction in
+                try await transaction.session(digest: digest)
+            }
+            guard let found else {
+                throw RedressError(.unauthenticated, detail: "The token is invalid, expired or revoked.")
+            }
+            sessions.remember(found, digest: digest)
+            session = found
         }
         var context = context
         context.principal = .account(session.actor)
