@@ -16,6 +16,25 @@ enum APIJSON {
         return encoder
     }
 
+    /// A response body: what `encoder()` writes, by `ResponseEncoder`. Debug builds encode with
+    /// both and fail the request when they differ, so that every test of the API checks the fast path.
+    static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
+        let bytes = try ResponseEncoder.encode(value)
+        #if DEBUG
+        let reference = Array(try encoder().encode(value))
+        if bytes != reference {
+            throw EncoderMismatch(fast: String(decoding: bytes, as: UTF8.self), reference: String(decoding: reference, as: UTF8.self))
+        }
+        #endif
+        return bytes
+    }
+
+    struct EncoderMismatch: Error, CustomStringConvertible {
+        let fast: String
+        let reference: String
+        var description: String { "ResponseEncoder wrote\n\(fast)\nwhere JSONEncoder writes\n\(reference)" }
+    }
+
     static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         // The reverse of .convertToSnakeCase, keeping Swift's `ID` and `URL` capitalisation.
@@ -157,7 +176,7 @@ struct JSONResponse<Body: Encodable & Sendable>: ResponseGenerator {
     let body: Body
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try APIJSON.encoder().encode(body)
+        let data = try APIJSON.encode(body)
         return Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],

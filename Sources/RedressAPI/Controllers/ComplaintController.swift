@@ -86,7 +86,7 @@ struct ComplaintController {
             complaint.ultimatumAt = complaint.ultimatumDays.map { workflow.calendar.deadline(workingDays: $0, after: now) }
             try await transaction.insertComplaint(complaint, submittedOn: configuration.calendarDay(of: now), actor: context.auditActor)
             let view = Self.view(complaint, actor: actor, merchantFirst: platform.merchantFirst, evidence: [], now: now, language: context.language)
-            let json = String(decoding: try APIJSON.encoder().encode(view), as: UTF8.self)
+            let json = String(decoding: try APIJSON.encode(view), as: UTF8.self)
             if let key = idempotencyKey {
                 try await transaction.completeIdempotencyKey(accountID: actor.accountID, key: key, status: 201, body: json)
             }
@@ -408,7 +408,7 @@ struct ComplaintController {
     }
 
     static func respond(_ view: ComplaintResponse, status: HTTPResponse.Status) throws -> Response {
-        let data = try APIJSON.encoder().encode(view)
+        let data = try APIJSON.encode(view)
         return Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8", .eTag: "\"\(view.version)\""],

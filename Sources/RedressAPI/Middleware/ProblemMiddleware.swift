@@ -73,7 +73,7 @@ struct ProblemMiddleware: RouterMiddleware {
         if let retryAfter = error.retryAfterSeconds { headers[.retryAfter] = String(retryAfter) }
         if error.code == .unauthenticated { headers[.wwwAuthenticate] = "Bearer" }
         if error.code == .internalError || error.code == .unavailable { headers[.cacheControl] = "no-store" }
-        let data = (try? APIJSON.encoder().encode(body)) ?? Data()
+        let data = (try? APIJSON.encode(body)) ?? []
         return Response(
             status: .init(code: error.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

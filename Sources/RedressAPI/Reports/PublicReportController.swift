@@ -37,7 +37,7 @@ struct PublicReportController {
         let timeZone = configuration.timeZone
         let rendered = try await rendering(request, context: context, variant: csv ? "csv" : "json") { built in
             if csv { return PublicReportCSV.render(built.report) }
-            let json = try APIJSON.encoder().encode(PublicReportResponse(built.report, generatedAt: built.generatedAt, timeZone: timeZone))
+            let json = try APIJSON.encode(PublicReportResponse(built.report, generatedAt: built.generatedAt, timeZone: timeZone))
             return String(decoding: json, as: UTF8.self)
         }
         return cacheable(request, rendered, contentType: csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8", vary: true)

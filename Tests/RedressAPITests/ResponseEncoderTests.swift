@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+@testable import RedressAPI
+
+/// The fast response writer must write what Foundation's JSONEncoder, configured as the API's, writes.
+/// (Debug builds also compare the two on every response the other API tests receive.)
+@Suite("Response encoder")
+struct ResponseEncoderTests {
+    struct Inner: Encodable {
+        let accountID: UUID
+        let evidenceURL: URL
+        let ratio: Double
+        let note: String?
+    }
+
+    struct Sample: Encodable {
+        let title: String
+        let amountPaid: Int
+        let myURLProperty: String
+        let isOK: Bool
+        let p50Seconds: Double
+        let sha256Digest: String
+        let createdAt: Date
+        let missing: String?
+        let explicitNull: Nullable<Int>
+        let items: [Inner]
+        let byCategory: [String: Int]
+        let nestedArrays: [[Int]]
+        let empty: [String: String]
+        let _leading: Int
+    }
+
+    @Test func writesWhatJSONEncoderWrites() throws {
+        let strings = ["plain", "quote \" backslash \\ slash /", "control \u{01}\u{08}\u{0C}\n\r\t\u{1F}", "中文 投诉", "emoji 🧾", ""]
+        let doubles = [0.0, -0.0, 0.5, 1.0, 0.1, 1.0 / 3.0, 123_456_789.125, 1e21, 1e-7, -42.0]
+        for (index, text) in strings.enumerated() {
+            let sample = Sample(
+                title: text, amountPaid: -index * 1_000_001, myURLProperty: text, isOK: index % 2 == 0,
+                p50Seconds: doubles[index % doubles.count], sha256Digest: "ab", createdAt: Date(timeIntervalSince1970: 1_760_284_799.9996),
+                missing: index % 2 == 0 ? nil : text, explicitNull: Nullable(index % 2 == 0 ? nil : index),
+                items: doubles.map {
+                    Inner(
+                        accountID: UUID(), evidenceURL: URL(string: "https://example.test/a/b?c=\(index)")!, ratio: $0,
+                        note: $0 > 1 ? text : nil)
+                },
+                byCategory: ["non_delivery": 3, "camelCaseKey": 4, "Zed": 1, "2026-01-01": index], nestedArrays: [[1, 2], [], [index]],
+                empty: [:], _leading: 7)
+            let fast = String(decoding: try ResponseEncoder.encode(sample), as: UTF8.self)
+            let reference = String(decoding: try APIJSON.encoder().encode(sample), as: UTF8.self)
+            #expect(fast == reference)
+        }
+    }
+
+    @Test(arguments: [
+        "accountID", "myURLProperty", "isOK", "p50Seconds", "sha256Digest", "_leading", "trailing_", "ABC", "aB", "a", "evidenceURLs",
+        "nextCursor", "firstResponseDeadlineAt", "platformIDs", "x1Y2z3", "already_snake",
+    ])
+    func convertsKeysAsFoundationDoes(key: String) throws {
+        struct One: Encodable {
+            let key: String
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: JSONKey.self)
+                try container.encode(1, forKey: JSONKey(key))
+            }
+        }
+        let reference = String(decoding: try APIJSON.encoder().encode(One(key: key)), as: UTF8.self)
+        #expect(reference == "{\"\(ResponseEncoder.convertToSnakeCase(key))\":1}")
+    }
+
+    @Test func refusesNonFiniteNumbers() {
+        #expect(throws: EncodingError.self) { try ResponseEncoder.encode([Double.nan]) }
+        #expect(throws: EncodingError.self) { try ResponseEncoder.encode(["x": Double.infinity]) }
+    }
+}
+
+private struct JSONKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
