@@ -251,6 +251,6 @@ struct ResourceID: Encodable, Sendable, Equatable {
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(value.uuidString.lowercased())
+        try container.encode(value.lowercasedString)
     }
 }

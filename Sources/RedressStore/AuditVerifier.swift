@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import PostgresNIO
+import RedressCore
 
 /// Recomputes audit chains and names the first broken link: an event edited, removed or reordered —
 /// also by a superuser who bypassed the triggers.
@@ -60,8 +61,8 @@ public struct AuditVerifier: Sendable {
             hasher.update(bufferPointer: bytes)
             let computed = Array(hasher.finalize())
             let prefix = Array("{\"action\":\"\(action)\",".utf8)
-            let entity = Array("\"entity\":{\"id\":\"\(entityID.uuidString.lowercased())\"".utf8)
-            return (computed == hash, bytes.starts(with: prefix) && Self.contains(bytes, entity))
+            let entity = Self.entityPrefix + entityID.lowercasedUTF8 + [UInt8(ascii: "\"")]
+            return (computed == hash, bytes.starts(with: prefix) && Self.containsNearEnd(bytes, entity))
         }
         if !hashMatches { return broken("its content or links were changed after it was written (hash differs)") }
         if !columnsMatch { return broken("its columns differ from its hashed content") }
@@ -86,32 +87,64 @@ public struct AuditVerifier: Sendable {
 
     public var outcome: Result { result }
 
-    /// Whether `bytes` contain `pattern`.
-    static func contains(_ bytes: UnsafeRawBufferPointer, _ pattern: [UInt8]) -> Bool {
+    private static let entityPrefix = Array("\"entity\":{\"id\":\"".utf8)
+
+    /// Whether `bytes` contain `pattern`, searching from the end: the top-level `entity` key comes
+    /// after `changes` (sorted keys), a few dozen bytes before the end.
+    static func containsNearEnd(_ bytes: UnsafeRawBufferPointer, _ pattern: [UInt8]) -> Bool {
         guard let first = pattern.first else { return true }
         guard pattern.count <= bytes.count else { return false }
-        var index = 0
-        let last = bytes.count - pattern.count
-        while index <= last {
+        var index = bytes.count - pattern.count
+        while index >= 0 {
             if bytes[index] == first {
                 var offset = 1
                 while offset < pattern.count && bytes[index + offset] == pattern[offset] { offset += 1 }
                 if offset == pattern.count { return true }
             }
-            index += 1
+            index -= 1
         }
         return false
     }
 }
 
+/// Chain ids from `from` (inclusive) to `below` (exclusive); `nil`: unbounded.
+public struct AuditChainRange: Sendable, Equatable {
+    public let from: String?
+    public let below: String?
+
+    public init(from: String?, below: String?) {
+        self.from = from
+        self.below = below
+    }
+
+    /// `count` ranges that cover every chain in order, cut at the complaint chains' first hex digit
+    /// (`complaint:<uuid>`: random ids, and most of the events): roughly equal shares.
+    public static func partitions(_ count: Int) -> [AuditChainRange] {
+        let count = max(1, min(count, 16))
+        let cuts = (1..<count).map { "complaint:" + String(($0 * 16) / count, radix: 16) }
+        let bounds: [String?] = [nil] + cuts + [nil]
+        return (0..<count).map { AuditChainRange(from: bounds[$0], below: bounds[$0 + 1]) }
+    }
+}
+
 extension Transaction {
-    /// Verifies every chain (or one), streaming the events in order.
+    /// Verifies every chain (or one), streaming the events in order, then the chains' heads.
     public func verifyAuditChains(chain: String? = nil) async throws -> AuditVerifier.Result {
+        var result = try await verifyAuditLinks(chain: chain)
+        guard result.valid else { return result }
+        result.firstBroken = try await firstMisplacedAuditHead(chain: chain)
+        return result
+    }
+
+    /// Every link of the chains in `range` (or of one chain), in chain and sequence order.
+    public func verifyAuditLinks(chain: String? = nil, range: AuditChainRange = .init(from: nil, below: nil)) async throws -> AuditVerifier.Result {
         var verifier = AuditVerifier()
         let rows = try await query(
             """
             SELECT chain_id, seq, prev_hash, hash, content, action, entity_id FROM audit_events
             WHERE (\(chain == nil) OR chain_id = \(chain ?? ""))
+              AND (\(range.from == nil) OR chain_id >= \(range.from ?? ""))
+              AND (\(range.below == nil) OR chain_id < \(range.below ?? ""))
             ORDER BY chain_id, seq
             """)
         // Read to the end even after a break: the rows must be drained before the transaction ends.
@@ -120,9 +153,13 @@ extension Transaction {
                 chain: chainID, seq: Int(seq), prevHash: Array(prev.readableBytesView), hash: Array(hash.readableBytesView), content: content,
                 action: action, entityID: entity)
         }
-        guard verifier.outcome.valid else { return verifier.outcome }
-        // The heads that are not their chain's last stored event (one index probe per chain, in the
-        // database: nothing per chain is kept in memory).
+        return verifier.outcome
+    }
+
+    /// The first head that is not its chain's last stored event (one index probe per chain, in the
+    /// database: nothing per chain is kept in memory). Meaningful once every link has verified.
+    public func firstMisplacedAuditHead(chain: String? = nil) async throws -> AuditVerifier.Broken? {
+        var verifier = AuditVerifier()
         let mismatches: PostgresRowSequence
         if let chain {
             mismatches = try await query(
@@ -147,6 +184,35 @@ extension Transaction {
         for try await (chainID, headSeq, lastSeq) in mismatches.decode((String, Int64, Int64?).self) {
             verifier.checkHead(chain: chainID, headSeq: Int(headSeq), lastSeq: lastSeq.map(Int.init))
         }
-        return verifier.outcome
+        return verifier.outcome.firstBroken
+    }
+}
+
+extension Database {
+    /// Every chain, verified by `partitions` transactions at once over consecutive ranges of chain
+    /// ids (PostgreSQL reading and Swift hashing on every core), then every head. The first broken
+    /// link is the same one a single pass in chain order names.
+    public func verifyAllAuditChains(partitions: Int) async throws -> AuditVerifier.Result {
+        let ranges = AuditChainRange.partitions(partitions)
+        let parts = try await withThrowingTaskGroup(of: (Int, AuditVerifier.Result).self) { group in
+            for (index, range) in ranges.enumerated() {
+                group.addTask {
+                    let part = try await self.transaction(as: .commandLine, origin: .commandLine) { try await $0.verifyAuditLinks(range: range) }
+                    return (index, part)
+                }
+            }
+            var parts: [(Int, AuditVerifier.Result)] = []
+            for try await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        var result = AuditVerifier.Result()
+        for part in parts {
+            result.chains += part.chains
+            result.events += part.events
+            if result.firstBroken == nil { result.firstBroken = part.firstBroken }
+        }
+        guard result.valid else { return result }
+        result.firstBroken = try await transaction(as: .commandLine, origin: .commandLine) { try await $0.firstMisplacedAuditHead() }
+        return result
     }
 }

@@ -11,6 +11,13 @@ struct AuditCommand: AsyncParsableCommand {
 
     /// Runs `body` in one transaction of the operator (`cli`) on the request pool.
     static func asOperator<T: Sendable>(dataDir: String, _ body: @escaping @Sendable (Transaction) async throws -> T) async throws -> T {
+        try await withRequestPool(dataDir: dataDir) { store in
+            try await store.transaction(as: .commandLine, origin: .commandLine, body)
+        }
+    }
+
+    /// Runs `body` with the request pool (migrated, running).
+    static func withRequestPool<T: Sendable>(dataDir: String, _ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
         let settings = try Settings.fromEnvironment()
         let logger = settings.logger()
         return try await withOwnerDatabase(settings: settings, dataDir: dataDir, logger: logger) { ownerURL, _ in
@@ -20,7 +27,7 @@ struct AuditCommand: AsyncParsableCommand {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { await client.run(); return nil }
                 defer { group.cancelAll() }
-                return try await store.transaction(as: .commandLine, origin: .commandLine, body)
+                return try await body(store)
             }
         }
     }
@@ -44,6 +51,7 @@ struct AuditCommand: AsyncParsableCommand {
             abstract: "Recompute every audit chain (or one complaint's); exit 1 naming the first broken link.")
 
         @Option(help: "Verify only this complaint's chain.") var complaint: String?
+        @Option(help: "Transactions that read the store at once (default: one per core, 2 to 8).") var streams: Int?
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
@@ -53,10 +61,16 @@ struct AuditCommand: AsyncParsableCommand {
                 chain = AuditChain.complaint(id)
             }
             let started = ContinuousClock.now
-            let (result, anchors) = try await AuditCommand.asOperator(dataDir: database.dataDir) { [chain] transaction in
-                let result = try await transaction.verifyAuditChains(chain: chain)
-                // Anchors cover every chain: they are checked when the whole store is.
-                let anchors = chain == nil ? try await transaction.verifyAnchors() : (anchors: 0, problem: nil)
+            if let streams, !(1...16).contains(streams) { throw ValidationError("--streams must be 1 to 16") }
+            let partitions = streams ?? max(2, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+            let (result, anchors) = try await AuditCommand.withRequestPool(dataDir: database.dataDir) { [chain] store in
+                if let chain {
+                    let result = try await store.transaction(as: .commandLine, origin: .commandLine) { try await $0.verifyAuditChains(chain: chain) }
+                    return (result, (anchors: 0, problem: String?.none))
+                }
+                // The whole store: a share of the chains per core, then the anchors (which cover every chain).
+                let result = try await store.verifyAllAuditChains(partitions: partitions)
+                let anchors = try await store.transaction(as: .commandLine, origin: .commandLine) { try await $0.verifyAnchors() }
                 return (result, anchors)
             }
             print("checked \(result.events) events in \(result.chains) chains and \(anchors.anchors) anchors in \(ContinuousClock.now - started)")

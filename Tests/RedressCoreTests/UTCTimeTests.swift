@@ -43,3 +43,13 @@ struct UTCTimeTests {
         #expect(UTCTime.milliseconds(deadline, in: TimeZone(identifier: "Asia/Shanghai")!) == "2025-10-12T23:59:59.999+08:00")
     }
 }
+
+@Suite("Ids as text")
+struct UUIDTextTests {
+    @Test func lowercasedMatchesFoundation() {
+        for _ in 0..<1_000 {
+            let id = UUID()
+            #expect(id.lowercasedString == id.uuidString.lowercased())
+        }
+    }
+}

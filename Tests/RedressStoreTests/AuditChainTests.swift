@@ -177,6 +177,39 @@ struct AuditVerificationTests {
         }
     }
 
+    /// The whole store verified in parallel ranges counts what one pass counts and names the same
+    /// first broken link, wherever the ranges are cut.
+    @Test func verificationInRangesAgreesWithOnePass() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            var ids: [String] = []
+            for _ in 0..<12 { ids.append(try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))) }
+            let whole = try await Self.verify(app)
+            #expect(whole.valid)
+            #expect(AuditChainRange.partitions(1) == [AuditChainRange(from: nil, below: nil)])
+            #expect(AuditChainRange.partitions(4).map(\.below) == ["complaint:4", "complaint:8", "complaint:c", nil])
+            for partitions in [1, 2, 3, 7] {
+                let parallel = try await app.store.verifyAllAuditChains(partitions: partitions)
+                #expect(parallel == whole, "\(partitions) ranges: \(parallel) ≠ \(whole)")
+            }
+            // Two cases broken: the one earlier in chain order is named, as one pass names it.
+            let broken = ids.sorted().prefix(2).map { "complaint:\($0)" }
+            try await app.asOwner { connection in
+                try await connection.query("SET session_replication_role = replica", logger: TestDatabase.logger)
+                for chain in broken.reversed() {
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "UPDATE audit_events SET content = content || ' ' WHERE chain_id = '\(chain)' AND seq = 1"),
+                        logger: TestDatabase.logger)
+                }
+            }
+            let onePass = try await Self.verify(app)
+            #expect(onePass.firstBroken?.chain == broken[0])
+            for partitions in [2, 5] {
+                #expect(try await app.store.verifyAllAuditChains(partitions: partitions).firstBroken == onePass.firstBroken)
+            }
+        }
+    }
+
     /// Thousands of events from concurrent requests (filings, answers and messages on many cases at
     /// once) form chains that verify untouched.
     @Test func anUntouchedStoreWrittenByConcurrentRequestsVerifies() async throws {
