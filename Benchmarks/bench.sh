@@ -6,7 +6,7 @@
 # kind of request, with its peak memory; its start-up time; `redress audit verify` over every event.
 # Sizes and durations come from the environment:
 #   BENCH_COMPLAINTS (1000000) BENCH_CONSUMERS (200000) BENCH_PLATFORMS (100) BENCH_MERCHANTS (2000)
-#   BENCH_SECONDS (10, per run) BENCH_CONNECTIONS ("8 32")
+#   BENCH_SECONDS (5, per run) BENCH_CONNECTIONS ("8 32")
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -14,7 +14,7 @@ complaints="${BENCH_COMPLAINTS:-1000000}"
 consumers="${BENCH_CONSUMERS:-200000}"
 platforms="${BENCH_PLATFORMS:-100}"
 merchants="${BENCH_MERCHANTS:-2000}"
-seconds="${BENCH_SECONDS:-10}"
+seconds="${BENCH_SECONDS:-5}"
 connections="${BENCH_CONNECTIONS:-8 32}"
 threads=2
 
@@ -79,7 +79,12 @@ INSERT INTO sessions (token_digest, account_id, created_at, expires_at)
 SELECT sha256(convert_to('bench-' || id, 'UTF8')), id, now(), now() + interval '1 day' FROM accounts
 WHERE role <> 'consumer' OR id IN (SELECT id FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 2000);
 SQL
-"${psql[@]}" -c "SELECT 'bench-' || a.id, p.organization_id FROM accounts a CROSS JOIN LATERAL (SELECT organization_id FROM accounts WHERE role = 'platform_staff' ORDER BY random() LIMIT 1) p WHERE a.role = 'consumer' ORDER BY a.id LIMIT 2000" > "$data/intake.txt"
+# Each consumer files against a platform of its own (spread by a hash of its id), as the ceiling's
+# script picks one at random: one platform for all would make every filing wait for the same
+# statistics row.
+"${psql[@]}" -c "WITH p AS (SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM platforms),
+    c AS (SELECT id FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 2000)
+    SELECT 'bench-' || c.id, p.id FROM c JOIN p ON p.n = abs(hashtext(c.id::text)) % (SELECT count(*) FROM p)" > "$data/intake.txt"
 "${psql[@]}" -c "SELECT 'bench-' || c.consumer_id, '/api/v1/complaints/' || c.id FROM complaints c WHERE c.consumer_id IN (SELECT id FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 2000) LIMIT 20000" > "$data/read.txt"
 "${psql[@]}" -c "SELECT 'bench-' || id, '/api/v1/complaints?limit=20' FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 2000" > "$data/consumer-list.txt"
 "${psql[@]}" -c "SELECT 'bench-' || id, '/api/v1/complaints?state=awaiting_platform&limit=50' FROM accounts WHERE role = 'platform_staff'" > "$data/platform-open.txt"
@@ -99,6 +104,13 @@ CREATE TABLE bench.open_cases AS
     SELECT row_number() OVER (ORDER BY c.id) AS n, c.id AS complaint, a.id AS staff, c.platform_id AS platform, s.token_digest
     FROM complaints c JOIN accounts a ON a.organization_id = c.platform_id AND a.role = 'platform_staff'
     JOIN sessions s ON s.account_id = a.id WHERE c.state = 'awaiting_platform';
+-- What the service writes in Swift and binds (the audit content, the demands, an answer), with {placeholders}.
+CREATE TABLE bench.templates (name text PRIMARY KEY, content text NOT NULL);
+INSERT INTO bench.templates VALUES
+    ('complaint.submit', '{"action":"complaint.submit","actor":{"account_id":"{consumer}","role":"consumer"},"changes":{"amount_paid":{"after":10000},"category":{"after":"non_delivery"},"deadline_at":{"after":"2026-12-08T15:59:59.999Z"},"description":{"after":{"digest":"hmac-sha256:0000000000000000000000000000000000000000000000000000000000000000"}},"merchant_id":{"after":null},"order_no":{"after":{"digest":"hmac-sha256:0000000000000000000000000000000000000000000000000000000000000000"}},"platform_id":{"after":"{platform}"},"refund_claimed":{"after":10000},"state":{"after":"awaiting_platform"},"title":{"after":{"digest":"hmac-sha256:0000000000000000000000000000000000000000000000000000000000000000"}}},"client_address":"127.0.0.1","entity":{"id":"{complaint}","type":"complaint"},"occurred_at":"2026-11-25T10:00:00.000Z","request_id":"00000000-0000-0000-0000-000000000000","v":1}'),
+    ('complaint.respond', '{"action":"complaint.respond","actor":{"account_id":"{staff}","organization_id":"{platform}","role":"platform_staff"},"changes":{"answer_decision":{"after":"propose"},"proposed_refund":{"after":10000},"version":{"after":2,"before":1}},"client_address":"127.0.0.1","entity":{"id":"{complaint}","type":"complaint"},"occurred_at":"2026-11-25T10:00:00.000Z","request_id":"00000000-0000-0000-0000-000000000000","v":1}'),
+    ('demands', '[{"kind":"refund","amount":10000}]'),
+    ('answer', '{"decision":"propose","proposal":{"refund":10000,"text":"核实后全额退款"}}');
 ALTER TABLE bench.callers ADD PRIMARY KEY (n);
 ALTER TABLE bench.platforms ADD PRIMARY KEY (n);
 ALTER TABLE bench.open_cases ADD PRIMARY KEY (n);
@@ -113,7 +125,7 @@ open_cases="$("${psql[@]}" -c "SELECT count(*) FROM bench.open_cases")"
 # pgbench with one of the scripts, as the request role; prints "tps avg-latency".
 ceiling() {
     local script="$1" conns="$2"
-    PGPASSWORD="$request_password" "$pgbin/pgbench" -h 127.0.0.1 -p "$pgport" -U redress_request -n -c "$conns" -j "$threads" \
+    PGPASSWORD="$request_password" "$pgbin/pgbench" -h 127.0.0.1 -p "$pgport" -U redress_request -n -M prepared -c "$conns" -j "$threads" \
         -T "$seconds" -D callers="$callers" -D platforms="$platform_count" -D open_cases="$open_cases" \
         -f "$root/Benchmarks/pgbench/$script" postgres 2>&1 \
         | awk '/^tps =/ {tps=$3} /^latency average/ {lat=$4} /failed/ {failed=$0} END {printf "%.0f %s\n", tps, lat}'
@@ -133,14 +145,15 @@ stop_service() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; ser
 # One wrk run; prints a table row with the service's peak memory during it.
 measure() {
     local name="$1" script="$2" file="$3" conns="$4" peak=0 rss sampler result
+    local wrk_threads=$(( conns < threads ? conns : threads ))
+    echo 0 > "$work/peak"
     ( peak=0; while kill -0 "$server_pid" 2>/dev/null; do
           rss="$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status" 2>/dev/null || echo 0)"
           [ "${rss:-0}" -gt "$peak" ] && peak="$rss" && echo "$peak" > "$work/peak"
           sleep 0.1
       done ) & sampler=$!
-    echo 0 > "$work/peak"
-    result="$(BENCH_SCRIPTS="$root/Benchmarks/wrk" BENCH_DATA="$file" BENCH_THREADS="$threads" \
-        wrk -t"$threads" -c"$conns" -d"${seconds}s" --timeout 10s -s "$root/Benchmarks/wrk/$script" "http://127.0.0.1:$port" | grep '^RESULT' || echo "RESULT failed")"
+    result="$(BENCH_SCRIPTS="$root/Benchmarks/wrk" BENCH_DATA="$file" BENCH_THREADS="$wrk_threads" \
+        wrk -t"$wrk_threads" -c"$conns" -d"${seconds}s" --timeout 10s -s "$root/Benchmarks/wrk/$script" "http://127.0.0.1:$port" | grep '^RESULT' || echo "RESULT failed")"
     kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
     peak="$(cat "$work/peak")"
     echo "| $name | $conns | ${result#RESULT } | $((peak / 1024)) MiB |"
@@ -169,15 +182,19 @@ for conns in $connections; do
     awk -v runs="$runs" -v run="$index" 'NR % runs == run % runs' "$data/answer.txt" > "$data/answer-$conns.txt"
     measure "answer (respond)" answer.lua "$data/answer-$conns.txt" "$conns"
 done
+# One request at a time: what a request costs alone, without waiting for the others.
+measure "one platform's statistics, 12 months" get.lua "$data/stats.txt" 1
 stop_service
 start_service REDRESS_REPORT_CACHE_SECONDS=0
-for conns in $connections; do
+for conns in 1 $connections; do
     measure "public report, uncached" get.lua "$data/report.txt" "$conns"
 done
 stop_service
 echo
 
 echo "## The ceiling: the same statements straight to PostgreSQL (pgbench)"
+echo
+echo "pgbench -M prepared (each statement parsed and planned once per connection, as the service does with its fixed statements)."
 echo
 echo "| statements of | connections | pgbench transactions/s | average latency | service ÷ ceiling |"
 echo "| --- | --- | --- | --- | --- |"

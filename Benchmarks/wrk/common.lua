@@ -17,9 +17,14 @@ end
 function common.report(summary, latency)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
   local seconds = summary.duration / 1e6
-  io.write(string.format("RESULT rps=%.0f p50=%.2fms p99=%.2fms max=%.2fms requests=%d errors=%d\n",
+  local kinds = ""
+  if errors > 0 then
+    kinds = string.format(" (connect %d, read %d, write %d, status %d, timeout %d)", summary.errors.connect, summary.errors.read,
+      summary.errors.write, summary.errors.status, summary.errors.timeout)
+  end
+  io.write(string.format("RESULT rps=%.0f p50=%.2fms p99=%.2fms max=%.2fms requests=%d errors=%d%s\n",
     summary.requests / seconds, latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
-    summary.requests, errors))
+    summary.requests, errors, kinds))
 end
 
 return common
