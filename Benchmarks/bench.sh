@@ -7,6 +7,7 @@
 # Sizes and durations come from the environment:
 #   BENCH_COMPLAINTS (1000000) BENCH_CONSUMERS (200000) BENCH_PLATFORMS (100) BENCH_MERCHANTS (2000)
 #   BENCH_SECONDS (5, per run) BENCH_CONNECTIONS ("8 32")
+#   BENCH_KEEP=1 leaves the database running afterwards (its address is printed) for a closer look.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -37,6 +38,10 @@ fi
 server_pid=""
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+    if [ -n "${BENCH_KEEP:-}" ]; then
+        echo "kept: DATABASE_URL=$DATABASE_URL (data in $work/data; stop with pg_ctl -D $work/data stop)" >&2
+        return
+    fi
     "${run_as[@]}" "$pgbin/pg_ctl" -D "$work/data" stop -m fast -w >/dev/null 2>&1 || true
     rm -rf "$work"
 }
@@ -149,7 +154,8 @@ measure() {
     echo 0 > "$work/peak"
     ( peak=0; while kill -0 "$server_pid" 2>/dev/null; do
           rss="$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status" 2>/dev/null || echo 0)"
-          [ "${rss:-0}" -gt "$peak" ] && peak="$rss" && echo "$peak" > "$work/peak"
+          # Written whole (then renamed): the sampler may be stopped at any moment.
+          [ "${rss:-0}" -gt "$peak" ] && peak="$rss" && echo "$peak" > "$work/peak.new" && mv "$work/peak.new" "$work/peak"
           sleep 0.1
       done ) & sampler=$!
     result="$(BENCH_SCRIPTS="$root/Benchmarks/wrk" BENCH_DATA="$file" BENCH_THREADS="$wrk_threads" \
@@ -158,9 +164,16 @@ measure() {
     peak="$(cat "$work/peak")"
     echo "| $name | $conns | ${result#RESULT } | $((peak / 1024)) MiB |"
     service_rps["$name/$conns"]="$(echo "$result" | sed -n 's/.*rps=\([0-9]*\).*/\1/p')"
+    service_p50["$name/$conns"]="$(echo "$result" | sed -n 's/.*p50=\([0-9.]*\)ms.*/\1/p')"
+    service_p99["$name/$conns"]="$(echo "$result" | sed -n 's/.*p99=\([0-9.]*\)ms.*/\1/p')"
+    errors_total=$((errors_total + $(echo "$result" | sed -n 's/.*errors=\([0-9]*\).*/\1/p' | grep . || echo 1)))
+    [ "$conns" = "$(echo $connections | awk '{print $NF}')" ] && [ "$((peak / 1024))" -gt "$peak_at_most" ] && peak_at_most=$((peak / 1024))
+    return 0
 }
 
-declare -A service_rps
+declare -A service_rps service_p50 service_p99
+errors_total=0
+peak_at_most=0
 echo "## The service"
 echo
 start_service
@@ -192,6 +205,7 @@ done
 stop_service
 echo
 
+declare -A ceiling_ratio
 echo "## The ceiling: the same statements straight to PostgreSQL (pgbench)"
 echo
 echo "pgbench -M prepared (each statement parsed and planned once per connection, as the service does with its fixed statements)."
@@ -203,7 +217,9 @@ for conns in $connections; do
         read -r tps latency < <(ceiling "$kind.sql" "$conns")
         name="intake (POST /api/v1/complaints)"; [ "$kind" = answer ] && name="answer (respond)"
         rps="${service_rps["$name/$conns"]:-0}"
-        echo "| $kind | $conns | $tps | ${latency} ms | $(python3 -c "print(f'{$rps / max($tps, 1):.2f}')") |"
+        ratio="$(python3 -c "print(f'{$rps / max($tps, 1):.2f}')")"
+        ceiling_ratio["$kind/$conns"]="$ratio"
+        echo "| $kind | $conns | $tps | ${latency} ms | $ratio |"
     done
 done
 echo
@@ -211,5 +227,34 @@ echo
 echo "## Audit verification"
 echo
 echo '```'
-/usr/bin/time -f "wall %e s, peak RSS %M KiB" "$redress" audit verify 2>&1 | grep -v '^$'
+/usr/bin/time -f "wall %e s, peak RSS %M KiB" "$redress" audit verify 2>&1 | grep -v '^$' | tee "$work/verify"
 echo '```'
+echo
+
+# The issue's targets, read from the figures above (first connection count; memory at the last).
+first="$(echo $connections | awk '{print $1}')"
+last="$(echo $connections | awk '{print $NF}')"
+verdict() { python3 -c "import sys; print('met' if $1 else 'missed')"; }
+reads=("read a complaint by id" "a consumer's own list" "a platform's open complaints, first page" "a mediation body's triage queue")
+worst_p99=0
+for name in "${reads[@]}"; do
+    p99="${service_p99["$name/$first"]:-999999}"
+    worst_p99="$(python3 -c "print(max($worst_p99, $p99))")"
+done
+stats_p50="${service_p50["one platform's statistics, 12 months/$first"]:-999999}"
+report_p50="${service_p50["public report, uncached/$first"]:-999999}"
+verify_seconds="$(sed -n 's/^wall \([0-9.]*\) s.*/\1/p' "$work/verify")"
+intake_ratio="${ceiling_ratio["intake/$first"]:-0}"
+echo "## Against the targets"
+echo
+echo "| target | measured | |"
+echo "| --- | --- | --- |"
+echo "| intake ≥ 50 % of the ceiling at $first connections | $intake_ratio | $(verdict "$intake_ratio >= 0.5") |"
+echo "| reads and the triage queue: p99 < 10 ms at $first connections | worst p99 ${worst_p99} ms | $(verdict "$worst_p99 < 10") |"
+echo "| one platform's 12-month statistics: p50 < 20 ms | ${stats_p50} ms at $first connections, ${service_p50["one platform's statistics, 12 months/1"]:-?} ms alone | $(verdict "$stats_p50 < 20") |"
+echo "| the uncached public report: p50 < 20 ms | ${report_p50} ms at $first connections, ${service_p50["public report, uncached/1"]:-?} ms alone | $(verdict "$report_p50 < 20") |"
+echo "| service memory < 150 MiB at $last connections | ${peak_at_most} MiB | $(verdict "$peak_at_most < 150") |"
+echo "| \`redress audit verify\` over every event < 30 s | ${verify_seconds:-?} s | $(verdict "${verify_seconds:-999} < 30") |"
+echo "| no errors | $errors_total | $(verdict "$errors_total == 0") |"
+echo
+cat "$root/Benchmarks/limits.md"
