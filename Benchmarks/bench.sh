@@ -114,8 +114,8 @@ CREATE TABLE bench.templates (name text PRIMARY KEY, content text NOT NULL);
 INSERT INTO bench.templates VALUES
     ('complaint.submit', '{"action":"complaint.submit","actor":{"account_id":"{consumer}","role":"consumer"},"changes":{"amount_paid":{"after":10000},"category":{"after":"non_delivery"},"deadline_at":{"after":"2026-12-08T15:59:59.999Z"},"description":{"after":{"digest":"hmac-sha256:0000000000000000000000000000000000000000000000000000000000000000"}},"merchant_id":{"after":null},"order_no":{"after":{"digest":"hmac-sha256:0000000000000000000000000000000000000000000000000000000000000000"}},"platform_id":{"after":"{platform}"},"refund_claimed":{"after":10000},"state":{"after":"awaiting_platform"},"title":{"after":{"digest":"hmac-sha256:0000000000000000000000000000000000000000000000000000000000000000"}}},"client_address":"127.0.0.1","entity":{"id":"{complaint}","type":"complaint"},"occurred_at":"2026-11-25T10:00:00.000Z","request_id":"00000000-0000-0000-0000-000000000000","v":1}'),
     ('complaint.respond', '{"action":"complaint.respond","actor":{"account_id":"{staff}","organization_id":"{platform}","role":"platform_staff"},"changes":{"answer_decision":{"after":"propose"},"proposed_refund":{"after":10000},"version":{"after":2,"before":1}},"client_address":"127.0.0.1","entity":{"id":"{complaint}","type":"complaint"},"occurred_at":"2026-11-25T10:00:00.000Z","request_id":"00000000-0000-0000-0000-000000000000","v":1}'),
-    ('demands', '[{"kind":"refund","amount":10000}]'),
-    ('answer', '{"decision":"propose","proposal":{"refund":10000,"text":"核实后全额退款"}}');
+    ('demands', '[{"amount":10000,"kind":"refund"}]'),
+    ('answer', '{"decision":"propose","proposal":{"apology":false,"refund":10000,"reissue":false,"text":"核实后全额退款"}}');
 ALTER TABLE bench.callers ADD PRIMARY KEY (n);
 ALTER TABLE bench.platforms ADD PRIMARY KEY (n);
 ALTER TABLE bench.open_cases ADD PRIMARY KEY (n);

@@ -167,6 +167,7 @@ struct AuditInsertStatement: FixedStatement {
                                   actor_account_id, actor_role, actor_organization_id, content)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         """
+    static let bindingDataTypes: [PostgresDataType] = [.text, .timestamptz, .text, .text, .uuid, .uuid, .text, .uuid, .text]
     let entry: AuditEntry
     let occurredAt: Date
     let content: String
@@ -219,6 +220,120 @@ struct IdempotencyCompleteStatement: FixedStatement {
         bindings.append(body)
         bindings.append(accountID)
         bindings.append(key)
+        return bindings
+    }
+}
+
+/// A new complaint, as it stands at filing.
+struct ComplaintInsertStatement: FixedStatement {
+    static let sql = """
+        INSERT INTO complaints (
+            id, consumer_id, consumer_name, platform_id, merchant_id, category, title, description, order_no, product_name,
+            amount_paid, currency, ordered_at, payment_channel, payment_ref, demands, refund_claimed, ultimatum_days,
+            ultimatum_at, state, version, submitted_at, submitted_on, updated_at, stage_started_at, deadline_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18, $19, $20, 1, $21, $22::date,
+                $23, $24, $25)
+        """
+    /// Declared, not inferred from the first call: a parameter that is NULL then (a merchant, an
+    /// ultimatum) would otherwise take the column's type, and later values would not fit it.
+    static let bindingDataTypes: [PostgresDataType] = [
+        .uuid, .uuid, .text, .uuid, .uuid, .text, .text, .text, .text, .text, .int8, .text, .timestamptz, .text, .text, .text,
+        .int8, .int8, .timestamptz, .text, .timestamptz, .text, .timestamptz, .timestamptz, .timestamptz,
+    ]
+    let complaint: Complaint
+    let submittedOn: LocalDate
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 25)
+        bindings.append(complaint.id)
+        bindings.append(complaint.consumerID)
+        bindings.append(complaint.consumerName)
+        bindings.append(complaint.platformID)
+        bindings.append(complaint.merchantID)
+        bindings.append(complaint.category.rawValue)
+        bindings.append(complaint.title)
+        bindings.append(complaint.description)
+        bindings.append(complaint.order.orderNo)
+        bindings.append(complaint.order.productName)
+        bindings.append(Int64(complaint.order.amountPaid))
+        bindings.append(complaint.order.currency)
+        bindings.append(complaint.order.orderedAt)
+        bindings.append(complaint.order.paymentChannel)
+        bindings.append(complaint.order.paymentRef)
+        bindings.append(Transaction.json(complaint.demands))
+        bindings.append(Int64(complaint.refundClaimed))
+        bindings.append(complaint.ultimatumDays)
+        bindings.append(complaint.ultimatumAt)
+        bindings.append(complaint.state.rawValue)
+        bindings.append(complaint.submittedAt)
+        bindings.append(submittedOn.description)
+        bindings.append(complaint.updatedAt)
+        bindings.append(complaint.stageStartedAt)
+        bindings.append(complaint.deadlineAt)
+        return bindings
+    }
+}
+
+/// Every column an action may change, if the case is still at `expectedVersion`.
+struct ComplaintUpdateStatement: FixedStatement {
+    static let sql = """
+        UPDATE complaints SET
+            state = $1, version = $2, updated_at = $3, stage_started_at = $4, deadline_at = $5, overdue = $6, overdue_party = $7,
+            merchant_missed_deadline = $8, platform_missed_deadline = $9, first_response_at = $10, first_response_by = $11,
+            first_response_deadline_at = $12, first_response_on_time = $13, answered_by = $14, answer = $15::jsonb,
+            answer_rejected = $16, mediation_body_id = $17, escalated_at = $18, triaged = $19, mediator_id = $20, mediated = $21,
+            settlement = $22::jsonb, consumer_accepted_settlement = $23, platform_accepted_settlement = $24,
+            agreed_outcome = $25::jsonb, agreed_refund = $26, resolved_at = $27, referral_channel = $28, referral_reference = $29,
+            rating = $30, rating_comment = $31, closed_at = $32, ultimatum_at = $33
+        WHERE id = $34 AND version = $35
+        RETURNING id
+        """
+    /// Declared, as for the insert: most of these are NULL for a new case.
+    static let bindingDataTypes: [PostgresDataType] = [
+        .text, .int8, .timestamptz, .timestamptz, .timestamptz, .bool, .text, .bool, .bool, .timestamptz, .text, .timestamptz, .bool,
+        .text, .text, .bool, .uuid, .timestamptz, .bool, .uuid, .bool, .text, .bool, .bool, .text, .int8, .timestamptz, .text, .text,
+        .int8, .text, .timestamptz, .timestamptz, .uuid, .int8,
+    ]
+    let complaint: Complaint
+    let expectedVersion: Int
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 35)
+        bindings.append(complaint.state.rawValue)
+        bindings.append(complaint.version)
+        bindings.append(complaint.updatedAt)
+        bindings.append(complaint.stageStartedAt)
+        bindings.append(complaint.deadlineAt)
+        bindings.append(complaint.overdue)
+        bindings.append(complaint.overdueParty)
+        bindings.append(complaint.merchantMissedDeadline)
+        bindings.append(complaint.platformMissedDeadline)
+        bindings.append(complaint.firstResponseAt)
+        bindings.append(complaint.firstResponseBy?.rawValue)
+        bindings.append(complaint.firstResponseDeadlineAt)
+        bindings.append(complaint.firstResponseOnTime)
+        bindings.append(complaint.answeredBy?.rawValue)
+        bindings.append(Transaction.json(complaint.answer))
+        bindings.append(complaint.answerRejected)
+        bindings.append(complaint.mediationBodyID)
+        bindings.append(complaint.escalatedAt)
+        bindings.append(complaint.triaged)
+        bindings.append(complaint.mediatorID)
+        bindings.append(complaint.mediated)
+        bindings.append(Transaction.json(complaint.settlement))
+        bindings.append(complaint.consumerAcceptedSettlement)
+        bindings.append(complaint.platformAcceptedSettlement)
+        bindings.append(Transaction.json(complaint.agreedOutcome))
+        bindings.append(complaint.agreedRefund.map(Int64.init))
+        bindings.append(complaint.resolvedAt)
+        bindings.append(complaint.referralChannel?.rawValue)
+        bindings.append(complaint.referralReference)
+        bindings.append(complaint.rating)
+        bindings.append(complaint.ratingComment)
+        bindings.append(complaint.closedAt)
+        bindings.append(complaint.ultimatumAt)
+        bindings.append(complaint.id)
+        bindings.append(expectedVersion)
         return bindings
     }
 }

@@ -42,22 +42,7 @@ extension Transaction {
     /// Files a complaint. `submittedOn` is the local day of its submission where deadlines are
     /// counted: the day the statistics count it under.
     public func insertComplaint(_ complaint: Complaint, submittedOn: LocalDate, actor: AuditActor) async throws {
-        try await query(
-            """
-            INSERT INTO complaints (
-                id, consumer_id, consumer_name, platform_id, merchant_id, category, title, description, order_no, product_name,
-                amount_paid, currency, ordered_at, payment_channel, payment_ref, demands, refund_claimed, ultimatum_days,
-                ultimatum_at, state, version, submitted_at, submitted_on, updated_at, stage_started_at, deadline_at)
-            VALUES (
-                \(complaint.id), \(complaint.consumerID), \(complaint.consumerName), \(complaint.platformID), \(complaint.merchantID),
-                \(complaint.category.rawValue), \(complaint.title), \(complaint.description), \(complaint.order.orderNo),
-                \(complaint.order.productName), \(Int64(complaint.order.amountPaid)), \(complaint.order.currency),
-                \(complaint.order.orderedAt), \(complaint.order.paymentChannel), \(complaint.order.paymentRef),
-                \(Self.json(complaint.demands))::jsonb, \(Int64(complaint.refundClaimed)), \(complaint.ultimatumDays),
-                \(complaint.ultimatumAt), \(complaint.state.rawValue), 1, \(complaint.submittedAt), \(submittedOn.description)::date,
-                \(complaint.updatedAt),
-                \(complaint.stageStartedAt), \(complaint.deadlineAt))
-            """)
+        try await execute(ComplaintInsertStatement(complaint: complaint, submittedOn: submittedOn))
         try await record(
             AuditEntry(
                 chain: AuditChain.complaint(complaint.id), action: "complaint.submit", entityType: "complaint",
@@ -78,30 +63,7 @@ extension Transaction {
     public func updateComplaint(
         _ complaint: Complaint, expectedVersion: Int, action: String, changes: [String: AuditFieldChange], actor: AuditActor
     ) async throws -> Bool {
-        let rows = try await query(
-            """
-            UPDATE complaints SET
-                state = \(complaint.state.rawValue), version = \(complaint.version), updated_at = \(complaint.updatedAt),
-                stage_started_at = \(complaint.stageStartedAt), deadline_at = \(complaint.deadlineAt),
-                overdue = \(complaint.overdue), overdue_party = \(complaint.overdueParty),
-                merchant_missed_deadline = \(complaint.merchantMissedDeadline),
-                platform_missed_deadline = \(complaint.platformMissedDeadline),
-                first_response_at = \(complaint.firstResponseAt), first_response_by = \(complaint.firstResponseBy?.rawValue),
-                first_response_deadline_at = \(complaint.firstResponseDeadlineAt),
-                first_response_on_time = \(complaint.firstResponseOnTime),
-                answered_by = \(complaint.answeredBy?.rawValue), answer = \(Self.json(complaint.answer))::jsonb,
-                answer_rejected = \(complaint.answerRejected), mediation_body_id = \(complaint.mediationBodyID),
-                escalated_at = \(complaint.escalatedAt), triaged = \(complaint.triaged), mediator_id = \(complaint.mediatorID),
-                mediated = \(complaint.mediated), settlement = \(Self.json(complaint.settlement))::jsonb,
-                consumer_accepted_settlement = \(complaint.consumerAcceptedSettlement),
-                platform_accepted_settlement = \(complaint.platformAcceptedSettlement),
-                agreed_outcome = \(Self.json(complaint.agreedOutcome))::jsonb, agreed_refund = \(complaint.agreedRefund.map(Int64.init)),
-                resolved_at = \(complaint.resolvedAt), referral_channel = \(complaint.referralChannel?.rawValue),
-                referral_reference = \(complaint.referralReference), rating = \(complaint.rating),
-                rating_comment = \(complaint.ratingComment), closed_at = \(complaint.closedAt), ultimatum_at = \(complaint.ultimatumAt)
-            WHERE id = \(complaint.id) AND version = \(expectedVersion)
-            RETURNING id
-            """)
+        let rows = try await execute(ComplaintUpdateStatement(complaint: complaint, expectedVersion: expectedVersion))
         var updated = false
         for try await _ in rows { updated = true }
         guard updated else { return false }
