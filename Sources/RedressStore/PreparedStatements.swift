@@ -16,6 +16,19 @@ extension FixedStatement {
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
+/// A fixed statement whose one parameter is an id.
+protocol OneIDStatement: FixedStatement {
+    var id: UUID { get }
+}
+
+extension OneIDStatement {
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(id)
+        return bindings
+    }
+}
+
 extension Transaction {
     /// Runs a fixed statement on this transaction's connection, preparing it there the first time.
     @discardableResult
@@ -67,81 +80,40 @@ struct SessionStatement: FixedStatement {
 }
 
 /// One complaint by id, locked for the rest of the transaction or not.
-struct ComplaintStatement: FixedStatement {
+struct ComplaintStatement: OneIDStatement {
     static let sql = "SELECT \(Transaction.complaintColumns) FROM complaints WHERE id = $1"
     let id: UUID
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(id)
-        return bindings
-    }
 }
 
-struct ComplaintForUpdateStatement: FixedStatement {
+struct ComplaintForUpdateStatement: OneIDStatement {
     static let sql = "SELECT \(Transaction.complaintColumns) FROM complaints WHERE id = $1 FOR UPDATE"
     let id: UUID
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(id)
-        return bindings
-    }
 }
 
-struct PlatformStatement: FixedStatement {
+struct PlatformStatement: OneIDStatement {
     static let sql = "\(Transaction.platformSelect) WHERE o.id = $1"
     let id: UUID
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(id)
-        return bindings
-    }
 }
 
-struct PlatformStagesStatement: FixedStatement {
+struct PlatformStagesStatement: OneIDStatement {
     static let sql = "SELECT response_days, merchant_response_days, fulfilment_days FROM platforms WHERE id = $1"
     let id: UUID
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(id)
-        return bindings
-    }
 }
 
-struct MediationBodyStagesStatement: FixedStatement {
+struct MediationBodyStagesStatement: OneIDStatement {
     static let sql = "SELECT triage_days, mediation_days FROM mediation_bodies WHERE id = $1"
     let id: UUID
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(id)
-        return bindings
-    }
 }
 
-struct EvidenceKindsStatement: FixedStatement {
+/// The kinds of evidence a complaint (`id`) holds.
+struct EvidenceKindsStatement: OneIDStatement {
     static let sql = "SELECT DISTINCT kind FROM evidence WHERE complaint_id = $1"
-    let complaintID: UUID
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(complaintID)
-        return bindings
-    }
+    let id: UUID
 }
 
-struct AccountStatement: FixedStatement {
+struct AccountStatement: OneIDStatement {
     static let sql = "SELECT id, email, display_name, phone, role, organization_id, created_at FROM accounts WHERE id = $1"
     let id: UUID
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(id)
-        return bindings
-    }
 }
 
 struct CalendarDaysStatement: FixedStatement {

@@ -72,7 +72,7 @@ extension Transaction {
 
     public func evidenceKinds(complaintID: UUID) async throws -> [EvidenceKind] {
         var kinds: [EvidenceKind] = []
-        for try await row in try await execute(EvidenceKindsStatement(complaintID: complaintID)) {
+        for try await row in try await execute(EvidenceKindsStatement(id: complaintID)) {
             let kind = try row.decode(String.self)
             if let parsed = EvidenceKind(rawValue: kind) { kinds.append(parsed) }
         }
