@@ -90,7 +90,7 @@ public struct AuditVerifier: Sendable {
     private static let entityPrefix = Array("\"entity\":{\"id\":\"".utf8)
 
     /// Whether `bytes` contain `pattern`, searching from the end: the top-level `entity` key comes
-    /// after `changes` (sorted keys), a few dozen bytes before the end.
+    /// after `changes` (sorted keys), about a hundred bytes before the end.
     static func containsNearEnd(_ bytes: UnsafeRawBufferPointer, _ pattern: [UInt8]) -> Bool {
         guard let first = pattern.first else { return true }
         guard pattern.count <= bytes.count else { return false }
