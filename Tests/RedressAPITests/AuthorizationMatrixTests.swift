@@ -26,6 +26,20 @@ struct AuthorizationMatrixTests {
         let writes: Bool
         /// Prepares a resource for one cell (a fresh complaint) and gives the path to call.
         var setup: (@Sendable (TestApp, World) async throws -> String)? = nil
+        /// A file sent as the raw body (evidence), instead of `body`'s JSON.
+        var file: (contentType: String, bytes: [UInt8])? = nil
+    }
+
+    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0x42, count: 120)
+
+    /// A fresh complaint of platform A with one piece of evidence from its consumer; the path of that evidence.
+    static func freshEvidence(_ app: TestApp, _ world: World) async throws -> String {
+        let complaint = try await freshComplaint(app, world)
+        let uploaded = try await app.request(
+            .post, "/api/v1/complaints/\(complaint)/evidence?kind=anomaly_proof&filename=a.png", token: world.token("consumer"),
+            headers: [.contentType: "image/png"], rawBody: ByteBuffer(bytes: png))
+        let id = try #require(uploaded.json["id"] as? String, "evidence upload: \(uploaded.text)")
+        return "/api/v1/complaints/\(complaint)/evidence/\(id)"
     }
 
     /// A complaint against platform A naming no merchant, filed by the world's consumer.
@@ -173,6 +187,15 @@ struct AuthorizationMatrixTests {
             expected: complaintOfA.merging(["auditor": 403]) { $1 }, writes: false,
             setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/evidence" }),
         Row(
+            name: "add evidence to a complaint of platform A", method: .post, path: { _ in "" }, body: nil,
+            expected: complaintOfA.merging(["consumer": 201, "platform_staff_a": 201, "platform_admin_a": 201, "auditor": 403]) { $1 },
+            writes: true,
+            setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/evidence?kind=anomaly_proof&filename=a.png" },
+            file: ("image/png", png)),
+        Row(
+            name: "download evidence of a complaint of platform A", method: .get, path: { _ in "" }, body: nil,
+            expected: complaintOfA.merging(["auditor": 403]) { $1 }, writes: true, setup: freshEvidence),
+        Row(
             name: "the timeline of a complaint of platform A", method: .get, path: { _ in "" }, body: nil,
             expected: complaintOfA.merging(["auditor": 403]) { $1 }, writes: false,
             setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/timeline" }),
@@ -218,7 +241,12 @@ struct AuthorizationMatrixTests {
                     }
                     let path = try await row.setup?(app, world) ?? row.path(world)
                     let before = try await Self.auditEventCount(app)
-                    let response = try await app.request(row.method, path, token: token, json: row.body?(world, counter))
+                    let response = if let file = row.file {
+                        try await app.request(
+                            row.method, path, token: token, headers: [.contentType: file.contentType], rawBody: ByteBuffer(bytes: file.bytes))
+                    } else {
+                        try await app.request(row.method, path, token: token, json: row.body?(world, counter))
+                    }
                     let after = try await Self.auditEventCount(app)
                     if response.status.code != expected {
                         failures.append("\(row.name) as \(principal): expected \(expected), got \(response.status.code) \(response.text)")
@@ -235,6 +263,49 @@ struct AuthorizationMatrixTests {
             }
             #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
             #expect(counter == Self.rows.count * Self.principals.count)
+        }
+    }
+
+    /// Complete by construction: every operation of the served OpenAPI document has rows here, so a
+    /// route added to the document without rows fails this test.
+    @Test func everyDocumentedOperationHasRows() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let operations = Self.operations(inOpenAPI: try await app.request(.get, "/openapi.yaml").text)
+            #expect(operations.count >= 35)
+            var called: [String] = []
+            for row in Self.rows {
+                let path = try await row.setup?(app, world) ?? row.path(world)
+                called.append("\(row.method.rawValue) \(path.split(separator: "?", maxSplits: 1)[0])")
+            }
+            let missing = operations.filter { operation in !called.contains { Self.call($0, matches: operation) } }
+            #expect(missing.isEmpty, "operations without matrix rows: \(missing)")
+        }
+    }
+
+    /// `GET /api/v1/complaints/{id}`, … : the operations under `paths:` (two-space path keys, four-space methods).
+    static func operations(inOpenAPI document: String) -> [String] {
+        var operations: [String] = []
+        var path: String?
+        for line in document.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("  /"), line.hasSuffix(":") {
+                path = String(line.dropFirst(2).dropLast())
+            } else if let path, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
+                let method = line.trimmingCharacters(in: .whitespaces).dropLast()
+                if ["get", "post", "put", "patch", "delete"].contains(method) { operations.append("\(method.uppercased()) \(path)") }
+            } else if !line.hasPrefix(" "), !line.isEmpty {
+                path = nil
+            }
+        }
+        return operations
+    }
+
+    /// Whether a concrete call (`GET /api/v1/complaints/3f…`) is an instance of an operation's template.
+    static func call(_ call: String, matches operation: String) -> Bool {
+        let callParts = call.split(separator: "/"), templateParts = operation.split(separator: "/")
+        guard callParts.count == templateParts.count else { return false }
+        return zip(callParts, templateParts).allSatisfy { concrete, template in
+            concrete == template || (template.hasPrefix("{") && template.hasSuffix("}"))
         }
     }
 

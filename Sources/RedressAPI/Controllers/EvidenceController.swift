@@ -76,10 +76,14 @@ struct EvidenceController {
             sha256: digest, uploadedBy: actor.accountID, uploaderRole: actor.role.rawValue, uploadedAt: configuration.clock.now())
         let maxFiles = configuration.maxEvidenceFiles
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            guard let complaint = try await transaction.complaint(id: complaintID, forUpdate: true) else { throw RedressError.notFound }
-            if ComplaintController.relations(of: actor, to: complaint).isEmpty {
+            // Read first without a lock: an auditor may see the case (and is told 403) but row-level
+            // security hides it from a locking read, which only the parties may take.
+            guard let visible = try await transaction.complaint(id: complaintID) else { throw RedressError.notFound }
+            if ComplaintController.relations(of: actor, to: visible).isEmpty {
                 throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound
             }
+            // Locked, so that concurrent uploads cannot pass the file limit together.
+            guard let complaint = try await transaction.complaint(id: complaintID, forUpdate: true) else { throw RedressError.notFound }
             if complaint.state.isTerminal { throw RedressError(.invalidTransition, detail: "The case is closed.", allowedActions: []) }
             if try await transaction.evidenceCount(complaintID: complaintID) >= maxFiles {
                 throw RedressError.validation([.init(field: "body", reason: "too_many_files")])
