@@ -39,13 +39,34 @@ public enum EvidenceFileType: String, Sendable, CaseIterable {
 }
 
 public enum EvidenceName {
-    /// A file name fit to store and to send back in `Content-Disposition`: no folders, no control
-    /// characters, at most 255 characters. `nil` when nothing is left.
-    public static func sanitize(_ raw: String) -> String? {
-        let base = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        let cleaned = String(String.UnicodeScalarView(base.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) && $0 != "\"" }))
-            .trimmingCharacters(in: .whitespaces)
-        guard !cleaned.isEmpty, cleaned != ".", cleaned != "..", cleaned.count <= 255 else { return nil }
-        return cleaned
+    /// A file name fit to store and to send back in `Content-Disposition`, or the reason it is
+    /// refused: a name with a folder (`../x`), a control character (NUL included), a quote, more than
+    /// 255 characters, or nothing but dots is a hostile or broken upload, and is refused rather than
+    /// quietly repaired.
+    public static func validate(_ raw: String) -> (name: String?, reason: String?) {
+        let name = raw.trimmingCharacters(in: .whitespaces)
+        if name.isEmpty || name.allSatisfy({ $0 == "." }) { return (nil, "invalid_filename") }
+        if name.contains("/") || name.contains("\\") { return (nil, "path_in_filename") }
+        if name.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) {
+            return (nil, "control_character_in_filename")
+        }
+        if name.contains("\"") { return (nil, "invalid_filename") }
+        if name.count > 255 { return (nil, "filename_too_long") }
+        return (name, nil)
+    }
+
+    /// Whether the name's extension, if it has one, is one of the detected type's: `report.jpg.php`
+    /// holding a JPEG is refused, as is `photo.png` holding a PDF.
+    public static func extensionMatches(_ name: String, _ type: EvidenceFileType) -> Bool {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return true }
+        let fileExtension = name[name.index(after: dot)...].lowercased()
+        switch type {
+        case .png: return fileExtension == "png"
+        case .jpeg: return ["jpg", "jpeg", "jpe"].contains(fileExtension)
+        case .webp: return fileExtension == "webp"
+        case .pdf: return fileExtension == "pdf"
+        case .text: return ["txt", "text", "log", "csv", "md"].contains(fileExtension)
+        case .mp4: return ["mp4", "m4v"].contains(fileExtension)
+        }
     }
 }

@@ -16,8 +16,11 @@ struct EvidenceTests {
     static let mp4: [UInt8] = [0, 0, 0, 0x18] + Array("ftypmp42".utf8) + Array(repeating: 0, count: 20)
     static let webp: [UInt8] = Array("RIFF".utf8) + [0x24, 0, 0, 0] + Array("WEBPVP8 ".utf8)
 
-    static func upload(_ app: TestApp, _ complaint: String, token: String?, kind: String = "anomaly_proof", name: String = "截图.png",
+    /// Uploads `bytes`; the file name is `证据` with the declared type's extension unless given.
+    static func upload(_ app: TestApp, _ complaint: String, token: String?, kind: String = "anomaly_proof", name: String? = nil,
                        type: String, bytes: [UInt8]) async throws -> TestResponse {
+        let extensions = ["image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "application/pdf": "pdf", "video/mp4": "mp4", "text/plain": "txt"]
+        let name = name ?? "证据." + (extensions[type] ?? "bin")
         let filename = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name
         return try await app.request(
             .post, "/api/v1/complaints/\(complaint)/evidence?kind=\(kind)&filename=\(filename)", token: token,
@@ -70,6 +73,22 @@ struct EvidenceTests {
             #expect(huge.status == .contentTooLarge)
             #expect(try await Self.upload(app, id, token: consumer, kind: "bogus", type: "image/png", bytes: Self.png).status == .unprocessableContent)
             #expect(try await Self.upload(app, id, token: consumer, name: "..", type: "image/png", bytes: Self.png).status == .unprocessableContent)
+            // Hostile names are refused, not repaired: a folder, a NUL, a quote, 300 characters, an
+            // extension that contradicts the bytes.
+            let hostileNames: [(String, [UInt8], String, String)] = [
+                ("../../etc/passwd.png", Self.png, "image/png", "path_in_filename"),
+                ("..\\..\\boot.png", Self.png, "image/png", "path_in_filename"),
+                ("a\u{0}b.png", Self.png, "image/png", "control_character_in_filename"),
+                ("evil\".png", Self.png, "image/png", "invalid_filename"),
+                (String(repeating: "长", count: 300) + ".png", Self.png, "image/png", "filename_too_long"),
+                ("shell.jpg.php", Self.jpeg, "image/jpeg", "extension_does_not_match_content"),
+                ("report.png", Self.pdf, "application/pdf", "extension_does_not_match_content"),
+            ]
+            for (name, bytes, type, reason) in hostileNames {
+                let refused = try await Self.upload(app, id, token: consumer, name: name, type: type, bytes: bytes)
+                let fields = refused.json["invalid_fields"] as? [[String: Any]] ?? []
+                #expect(refused.status == .unprocessableContent && fields.first?["reason"] as? String == reason, "\(name): \(refused.text)")
+            }
             #expect(try await Self.upload(app, id, token: consumer, type: "image/png", bytes: Self.png).status == .created)
             #expect(try await Self.upload(app, id, token: consumer, type: "application/pdf", bytes: Self.pdf).status == .created)
             let third = try await Self.upload(app, id, token: consumer, type: "image/jpeg", bytes: Self.jpeg)

@@ -50,8 +50,9 @@ struct EvidenceController {
         var fields = FieldValidator()
         let kind = EvidenceKind(rawValue: query["kind"].map(String.init) ?? "")
         if kind == nil { fields.fail("kind", query["kind"] == nil ? "required" : "unknown_value") }
-        let filename = query["filename"].flatMap { EvidenceName.sanitize(String($0)) }
-        if filename == nil { fields.fail("filename", query["filename"] == nil ? "required" : "invalid_filename") }
+        let checkedName = query["filename"].map { EvidenceName.validate(String($0)) }
+        let filename = checkedName?.name
+        if checkedName == nil { fields.fail("filename", "required") } else if let reason = checkedName?.reason { fields.fail("filename", reason) }
         try fields.check()
         // Refuse what cannot fit before reading it, and stop reading when it stops fitting.
         let limit = configuration.maxEvidenceBytes
@@ -69,6 +70,9 @@ struct EvidenceController {
         }
         guard EvidenceFileType.declared(request.headers[.contentType]) == detected.rawValue else {
             throw RedressError.validation([.init(field: "Content-Type", reason: "does_not_match_content")])
+        }
+        guard EvidenceName.extensionMatches(filename!, detected) else {
+            throw RedressError.validation([.init(field: "filename", reason: "extension_does_not_match_content")])
         }
         let digest = Array(SHA256.hash(data: Data(bytes.readableBytesView)))
         let record = EvidenceRecord(
