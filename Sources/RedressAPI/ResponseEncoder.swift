@@ -166,18 +166,10 @@ extension Dictionary: StringKeyedDictionary where Key == String, Value: Encodabl
         let box = ObjectBox()
         box.members.reserveCapacity(count)
         for (key, value) in self {
-            box.members[key] = try TreeEncoder.box(value, codingPath: codingPath + [PlainKey(key)])
+            box.members[key] = try TreeEncoder.box(value, codingPath: codingPath + [APIJSON.AnyKey(key)])
         }
         return box
     }
-}
-
-private struct PlainKey: CodingKey {
-    let stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }
 
 private final class TreeEncoder: Encoder {

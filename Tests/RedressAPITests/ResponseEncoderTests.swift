@@ -59,8 +59,8 @@ struct ResponseEncoderTests {
         struct One: Encodable {
             let key: String
             func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: JSONKey.self)
-                try container.encode(1, forKey: JSONKey(key))
+                var container = encoder.container(keyedBy: APIJSON.AnyKey.self)
+                try container.encode(1, forKey: APIJSON.AnyKey(key))
             }
         }
         let reference = String(decoding: try APIJSON.encoder().encode(One(key: key)), as: UTF8.self)
@@ -71,12 +71,4 @@ struct ResponseEncoderTests {
         #expect(throws: EncodingError.self) { try ResponseEncoder.encode([Double.nan]) }
         #expect(throws: EncodingError.self) { try ResponseEncoder.encode(["x": Double.infinity]) }
     }
-}
-
-private struct JSONKey: CodingKey {
-    let stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }
