@@ -27,6 +27,12 @@ public struct World: Sendable {
         public let id: String
         public let email: String
         public let token: String
+
+        public init(id: String, email: String, token: String) {
+            self.id = id
+            self.email = email
+            self.token = token
+        }
     }
 
     public let platformA: String
