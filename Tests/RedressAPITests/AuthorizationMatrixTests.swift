@@ -30,7 +30,7 @@ struct AuthorizationMatrixTests {
         var file: (contentType: String, bytes: [UInt8])? = nil
     }
 
-    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0x42, count: 120)
+    static let png = EvidenceSamples.png
 
     /// A fresh complaint of platform A with one piece of evidence from its consumer; the path of that evidence.
     static func freshEvidence(_ app: TestApp, _ world: World) async throws -> String {

@@ -10,11 +10,11 @@ import TestSupport
 
 @Suite("Evidence")
 struct EvidenceTests {
-    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0x42, count: 120)
-    static let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + Array(repeating: 0x11, count: 60)
-    static let pdf: [UInt8] = Array("%PDF-1.7\n1 0 obj\n".utf8)
-    static let mp4: [UInt8] = [0, 0, 0, 0x18] + Array("ftypmp42".utf8) + Array(repeating: 0, count: 20)
-    static let webp: [UInt8] = Array("RIFF".utf8) + [0x24, 0, 0, 0] + Array("WEBPVP8 ".utf8)
+    static let png = EvidenceSamples.png
+    static let jpeg = EvidenceSamples.jpeg
+    static let pdf = EvidenceSamples.pdf
+    static let mp4 = EvidenceSamples.mp4
+    static let webp = EvidenceSamples.webp
 
     /// Uploads `bytes`; the file name is `证据` with the declared type's extension unless given.
     static func upload(_ app: TestApp, _ complaint: String, token: String?, kind: String = "anomaly_proof", name: String? = nil,

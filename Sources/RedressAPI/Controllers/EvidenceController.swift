@@ -66,6 +66,11 @@ struct EvidenceController {
         }
         guard bytes.readableBytes > 0 else { throw RedressError.validation([.init(field: "body", reason: "empty_file")]) }
         guard let detected = EvidenceFileType.detect(bytes.readableBytesView) else {
+            // A type Redress takes whose bytes are not of it (text with control characters, a broken
+            // PNG) is a bad file: 422. A type Redress never takes (an executable) is 415.
+            if EvidenceFileType.declared(request.headers[.contentType]).flatMap(EvidenceFileType.init(rawValue:)) != nil {
+                throw RedressError.validation([.init(field: "body", reason: "content_not_recognised")])
+            }
             throw RedressError(.unsupportedMediaType, detail: "Evidence may be PNG, JPEG, WebP, PDF, plain text or MP4.")
         }
         guard EvidenceFileType.declared(request.headers[.contentType]) == detected.rawValue else {
@@ -73,6 +78,9 @@ struct EvidenceController {
         }
         guard EvidenceName.extensionMatches(filename!, detected) else {
             throw RedressError.validation([.init(field: "filename", reason: "extension_does_not_match_content")])
+        }
+        if let problem = EvidenceInspection.problem(in: Array(bytes.readableBytesView), as: detected) {
+            throw RedressError.validation([.init(field: "body", reason: problem)])
         }
         let digest = Array(SHA256.hash(data: Data(bytes.readableBytesView)))
         let record = EvidenceRecord(

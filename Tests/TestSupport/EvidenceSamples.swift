@@ -1,0 +1,72 @@
+/// The smallest well-formed file of each evidence type: what an honest upload looks like, and what
+/// the hostile corpus (HostileUploadTests) is cut from.
+public enum EvidenceSamples {
+    /// A 1 × 1 grey PNG: signature, IHDR, IDAT, IEND (with their CRCs).
+    public static let png: [UInt8] = [
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01,
+        0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x3A, 0x7E, 0x9B, 0x55, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41,
+        0x54, 0x78, 0x9C, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01, 0x48, 0xAF, 0xA4, 0x71, 0x00, 0x00, 0x00, 0x00, 0x49,
+        0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    ]
+
+    /// A PNG header claiming `width` × `height`, with a token IDAT and an IEND.
+    public static func png(width: UInt32, height: UInt32) -> [UInt8] {
+        func be(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
+        var bytes = Array(png[0..<16]) + be(width) + be(height) + Array(png[24..<png.count])
+        bytes.replaceSubrange(29..<33, with: [0, 0, 0, 0])  // the CRC no longer matches; Redress does not check it
+        return bytes
+    }
+
+    /// A baseline JPEG's structure: SOI, APP0, SOF0 (`width` × `height`), SOS, entropy-coded bytes with a
+    /// stuffed 0xFF, EOI.
+    public static func jpeg(width: UInt16 = 1, height: UInt16 = 1) -> [UInt8] {
+        [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8) + [0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]
+            + [0xFF, 0xC0, 0x00, 0x0B, 0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF), 0x01, 0x01, 0x11, 0x00]
+            + [0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]
+            + [0x12, 0x34, 0xFF, 0x00, 0x56, 0xFF, 0xD0, 0x78]
+            + [0xFF, 0xD9]
+    }
+
+    public static let jpeg: [UInt8] = jpeg()
+
+    /// A lossless WebP (VP8L) of 1 × 1.
+    public static let webp: [UInt8] =
+        Array("RIFF".utf8) + [22, 0, 0, 0] + Array("WEBP".utf8) + Array("VP8L".utf8) + [10, 0, 0, 0] + [0x2F, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+
+    /// A WebP (VP8X) whose canvas is `width` × `height`.
+    public static func webp(width: Int, height: Int) -> [UInt8] {
+        func le24(_ value: Int) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value >> 16 & 0xFF)] }
+        let payload: [UInt8] = [0, 0, 0, 0] + le24(width - 1) + le24(height - 1)
+        return Array("RIFF".utf8) + [UInt8(4 + 8 + payload.count), 0, 0, 0] + Array("WEBP".utf8) + Array("VP8X".utf8)
+            + [UInt8(payload.count), 0, 0, 0] + payload
+    }
+
+    /// A one-page-tree PDF ending in %%EOF; `extra` goes into the catalogue dictionary.
+    public static func pdf(catalog extra: String = "") -> [UInt8] {
+        Array("""
+            %PDF-1.4
+            1 0 obj
+            << /Type /Catalog /Pages 2 0 R \(extra)>>
+            endobj
+            2 0 obj
+            << /Type /Pages /Kids [] /Count 0 >>
+            endobj
+            3 0 obj
+            << /Length 12 >>
+            stream
+            BT /JS ET 12
+            endstream
+            endobj
+            trailer
+            << /Root 1 0 R >>
+            %%EOF
+
+            """.utf8)
+    }
+
+    public static let pdf: [UInt8] = pdf()
+
+    /// An MP4's boxes: ftyp, then an empty `free` box.
+    public static let mp4: [UInt8] =
+        [0, 0, 0, 24] + Array("ftypisom".utf8) + [0, 0, 2, 0] + Array("isommp41".utf8) + [0, 0, 0, 8] + Array("free".utf8)
+}
