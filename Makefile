@@ -1,5 +1,5 @@
 # The one entry point for every workflow. See README.md.
-.PHONY: run test bench build migrate clean-data
+.PHONY: run test bench fuzz faults soak build migrate clean-data
 
 # Starts the service. With no DATABASE_URL it runs a private PostgreSQL in .redress/.
 run:
@@ -12,10 +12,15 @@ test:
 	Deploy/ensure-chromium.sh
 	swift build --build-tests
 	Deploy/with-test-postgres.sh swift test --skip-build
+	FUZZ_SKIP_BUILD=1 FUZZ_EXAMPLES=5 Reliability/fuzz.sh
 
 # Measures the service against PostgreSQL at a million complaints (Benchmarks/bench.sh, Docs/benchmarks.md).
 bench:
 	Benchmarks/bench.sh | tee Docs/benchmarks.md
+
+# schemathesis against the running service, once per role, 100 examples per operation (Docs/reliability.md).
+fuzz:
+	FUZZ_RECORD=1 Reliability/fuzz.sh
 
 build:
 	swift build

@@ -53,14 +53,35 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
 
 public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {
     APIJSON.displayTimeZone = dependencies.configuration.timeZone
-    let router = Router(context: RedressRequestContext.self)
+    let router = Router(context: RedressRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AuthenticationMiddleware(database: dependencies.database, sessions: dependencies.sessions))
-    for endpoint in apiEndpoints(dependencies) {
+    let endpoints = apiEndpoints(dependencies)
+    for endpoint in endpoints {
         router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
     }
+    addMethodNotAllowed(to: router, for: endpoints)
     return router
+}
+
+/// A known path asked with a method it does not have answers 405 with `Allow` listing the ones it
+/// has (RFC 9110 §15.5.6), not 404: the path exists, and a client should learn what it can do there.
+func addMethodNotAllowed(to router: Router<RedressRequestContext>, for endpoints: [Endpoint]) {
+    let candidates: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options, .trace, HTTPRequest.Method("QUERY")!]
+    let methodsByPath = Dictionary(grouping: endpoints, by: \.path).mapValues { Set($0.map(\.method)) }
+    for (path, declared) in methodsByPath {
+        // HEAD is answered wherever GET is (Hummingbird serves it from the GET route).
+        let allowed = declared.union(declared.contains(.get) ? [.head] : [])
+        let allow = candidates.filter(allowed.contains).map(\.rawValue).joined(separator: ", ")
+        for method in candidates where !allowed.contains(method) {
+            router.on(RouterPath(path), method: method) { _, context -> Response in
+                var response = ProblemMiddleware.render(RedressError(.methodNotAllowed), context: context)
+                response.headers[.allow] = allow
+                return response
+            }
+        }
+    }
 }
 
 /// The HTTP service; `services` run beside it (the PostgreSQL client must, before any query).

@@ -90,6 +90,12 @@ enum APIJSON {
     }
 }
 
+/// A request body with fields that `null` sets to nothing (a PATCH clearing a value). The names are the
+/// JSON's, top level. Every other body refuses `null`.
+protocol AcceptsNullFields {
+    static var nullableFields: Set<String> { get }
+}
+
 extension Request {
     /// Reads a JSON body of at most `limit` bytes: 415 unless it is declared `application/json`,
     /// 413 when larger, 400 when not JSON, 422 when a field has the wrong type or is missing.
@@ -124,11 +130,35 @@ extension Request {
     }
 
     static func decodeJSON<Value: Decodable>(_ type: Value.Type, from buffer: ByteBuffer) throws -> Value {
+        let data = Data(buffer.readableBytesView)
+        try refuseNulls(in: data, allowed: (Value.self as? any AcceptsNullFields.Type)?.nullableFields ?? [])
         do {
-            return try APIJSON.decoder().decode(Value.self, from: Data(buffer.readableBytesView))
+            return try APIJSON.decoder().decode(Value.self, from: data)
         } catch let error as DecodingError {
             throw Self.classify(error)
         }
+    }
+
+    /// A `null` where the document allows none is refused (422 `null_not_allowed`) rather than read as
+    /// "absent": a client sending `"visibility": null` meant something, and the document says what may be null.
+    static func refuseNulls(in data: Data, allowed: Set<String>) throws(RedressError) {
+        // Cheap test first: most bodies hold no null at all. A body that is not JSON is the decoder's to report.
+        guard data.firstRange(of: Data("null".utf8)) != nil, let json = try? JSONSerialization.jsonObject(with: data) else { return }
+        var fields: [RedressError.InvalidField] = []
+        func walk(_ value: Any, _ path: String) {
+            switch value {
+            case is NSNull:
+                if !allowed.contains(path) { fields.append(.init(field: path.isEmpty ? "body" : path, reason: "null_not_allowed")) }
+            case let object as [String: Any]:
+                for (key, member) in object { walk(member, path.isEmpty ? key : "\(path).\(key)") }
+            case let array as [Any]:
+                for (index, member) in array.enumerated() { walk(member, "\(path)[\(index)]") }
+            default:
+                break
+            }
+        }
+        walk(json, "")
+        if !fields.isEmpty { throw .validation(fields.sorted { $0.field < $1.field }) }
     }
 
     static func classify(_ error: DecodingError) -> RedressError {

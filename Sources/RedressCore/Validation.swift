@@ -167,7 +167,12 @@ extension FieldValidator {
 
     /// An optional http(s) address of at most 500 characters.
     public mutating func webAddress(_ value: String?, field: String) -> String? {
-        guard let address = optionalText(value, field: field, maxLength: 500) else { return nil }
+        guard let value else { return nil }
+        // An empty address is not "no address" (that is leaving it out, or null where it may be cleared).
+        guard let address = optionalText(value, field: field, maxLength: 500) else {
+            fail(field, "invalid_url")
+            return nil
+        }
         guard let url = URL(string: address), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false
         else {
             fail(field, "invalid_url")

@@ -143,6 +143,13 @@ struct DossierController {
     }
 
     @Sendable func dossier(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let wantsHTML: Bool
+        switch request.uri.queryParameters["format"].map(String.init) {
+        case "html": wantsHTML = true
+        case "json": wantsHTML = false
+        case nil: wantsHTML = (request.headers[.accept] ?? "").contains("text/html")
+        default: throw RedressError.validation([.init(field: "format", reason: "unknown_value")])
+        }
         let (actor, id) = try MessageController.caller(context)
         let now = configuration.clock.now()
         let dossier = try await database.transaction(as: context.identity, origin: context.origin) { transaction -> DossierResponse in
@@ -179,8 +186,6 @@ struct DossierController {
                 recommendedChannels: ComplaintWorkflow.recommendedChannels(for: complaint, fraudSuspected: ComplaintWorkflow.fraudSuspected(complaint)),
                 audit: AuditExport(chain: AuditChain.complaint(id), events: links, anchoring: Nullable(proof.map(AuditExport.Anchoring.init))))
         }
-        let wantsHTML = request.uri.queryParameters["format"] == "html"
-            || (request.uri.queryParameters["format"] == nil && (request.headers[.accept] ?? "").contains("text/html"))
         if wantsHTML {
             return Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],

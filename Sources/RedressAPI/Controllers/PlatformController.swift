@@ -33,7 +33,9 @@ struct PlatformController {
     }
 
     /// A partial update: an absent field is left alone, `null` clears a clearable one.
-    struct UpdatePolicyRequest: Decodable {
+    struct UpdatePolicyRequest: Decodable, AcceptsNullFields {
+        static let nullableFields: Set<String> = ["website", "default_mediation_body_id"]
+
         var website: String??
         var responseDays: Int?
         var merchantFirst: Bool?

@@ -39,7 +39,10 @@ struct TriageController {
         if let value = query["overdue"] {
             if value == "true" || value == "false" { overdue = value == "true" } else { fields.fail("overdue", "invalid_boolean") }
         }
-        let mine = query["assigned_to_me"] == "true"
+        var mine = false
+        if let value = query["assigned_to_me"] {
+            if value == "true" || value == "false" { mine = value == "true" } else { fields.fail("assigned_to_me", "invalid_boolean") }
+        }
         try fields.check()
         let now = configuration.clock.now()
         let cases = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
