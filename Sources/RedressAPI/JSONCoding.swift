@@ -135,8 +135,36 @@ extension Request {
         do {
             return try APIJSON.decoder().decode(Value.self, from: data)
         } catch let error as DecodingError {
+            // JSON may escape half of a UTF-16 surrogate pair ("\ud800"); no string can hold it.
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, hasLoneSurrogate(data) {
+                throw RedressError.validation([.init(field: "body", reason: "invalid_unicode")])
+            }
             throw Self.classify(error)
         }
+    }
+
+    /// Whether a `\uXXXX` escape names a surrogate without its partner.
+    static func hasLoneSurrogate(_ data: Data) -> Bool {
+        let bytes = Array(data)
+        func escape(at index: Int) -> Int? {
+            guard index + 5 < bytes.count, bytes[index] == 0x5C, bytes[index + 1] == 0x75,
+                let value = Int(String(decoding: bytes[index + 2..<index + 6], as: UTF8.self), radix: 16)
+            else { return nil }
+            return value
+        }
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] == 0x5C else { index += 1; continue }
+            guard let value = escape(at: index) else { index += 2; continue }  // \n, \", \\ …
+            if (0xDC00...0xDFFF).contains(value) { return true }
+            if (0xD800...0xDBFF).contains(value) {
+                guard let next = escape(at: index + 6), (0xDC00...0xDFFF).contains(next) else { return true }
+                index += 12
+            } else {
+                index += 6
+            }
+        }
+        return false
     }
 
     /// A `null` where the document allows none is refused (422 `null_not_allowed`) rather than read as

@@ -52,6 +52,8 @@ public struct RequestOrigin: Sendable, Equatable {
 public final class Database: Sendable {
     public let client: PostgresClient
     public let clock: any RedressClock
+    /// Kept current by a `DatabaseMonitor` (when the service runs one) and by connection failures.
+    public let availability = DatabaseAvailability()
     let auditKey: SymmetricKey
     let logger: Logger
 
@@ -67,6 +69,7 @@ public final class Database: Sendable {
         origin: RequestOrigin,
         _ work: (Transaction) async throws -> Result
     ) async throws -> Result {
+        if availability.isDown { throw DatabaseAvailability.unavailable }
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 for try await _ in try await connection.execute(SetIdentityStatement(identity: identity), logger: logger) {}
@@ -74,9 +77,9 @@ public final class Database: Sendable {
                 return try await work(transaction)
             }
         } catch let error as PostgresTransactionError {
-            throw Self.classify(error.closureError ?? error.beginError ?? error.commitError ?? error, logger: logger)
+            throw classify(error.closureError ?? error.beginError ?? error.commitError ?? error, logger: logger)
         } catch {
-            throw Self.classify(error, logger: logger)
+            throw classify(error, logger: logger)
         }
     }
 
@@ -87,16 +90,26 @@ public final class Database: Sendable {
 
     /// `SELECT 1` on a pooled connection: the readiness probe.
     public func ping() async throws {
+        if availability.isDown { throw DatabaseAvailability.unavailable }
         try await client.query("SELECT 1", logger: logger)
     }
 
     /// Maps database errors to the API's errors by SQLSTATE, never by message text.
+    func classify(_ error: any Error, logger: Logger) -> any Error {
+        if DatabaseAvailability.isConnectionFailure(error) {
+            if availability.set(down: true) { logger.error("lost the database", metadata: ["error": "\(String(reflecting: error))"]) }
+            return DatabaseAvailability.unavailable
+        }
+        return Self.classify(error, logger: logger)
+    }
+
     static func classify(_ error: any Error, logger: Logger) -> any Error {
         if error is RedressError { return error }
         guard let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState] else { return error }
         switch state {
         case "23505": return RedressError(.conflict, detail: "A resource with the same unique value already exists.")
-        case "23503", "23514", "22001", "22P02": return RedressError(.validationFailed)
+        // 22021: a character the database cannot hold (NUL in text) — the client's input, not a fault.
+        case "23503", "23514", "22001", "22P02", "22021": return RedressError(.validationFailed)
         case "42501":
             // The database refused what the policy layer allowed: log loudly, answer as if absent.
             logger.error("row-level security refused a write the policy layer allowed", metadata: ["error": "\(String(reflecting: psql))"])

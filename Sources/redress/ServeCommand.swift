@@ -43,7 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
             let job = DeadlineJob(
                 database: dependencies.database, configuration: dependencies.configuration,
                 interval: .seconds(settings.deadlineJobSeconds), logger: logger)
-            try await serve(dependencies, services: [client, job], logger: logger)
+            let monitor = DatabaseMonitor(
+                configuration: try secrets.requestURL.connectionConfiguration(), availability: dependencies.database.availability, logger: logger)
+            try await serve(dependencies, services: [client, job, monitor], logger: logger)
         }
     }
 }

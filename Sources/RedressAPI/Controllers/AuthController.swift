@@ -64,6 +64,7 @@ struct AuthController {
         let rawEmail = body.email ?? "", password = body.password ?? ""
         var fields = FieldValidator()
         if rawEmail.isEmpty { fields.fail("email", "required") }
+        if rawEmail.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { fields.fail("email", "control_characters") }
         if password.isEmpty { fields.fail("password", "required") }
         if password.count > PasswordRules.maximumLength { fields.fail("password", "too_long") }
         try fields.check()

@@ -1,0 +1,87 @@
+import Logging
+import PostgresNIO
+import RedressCore
+import ServiceLifecycle
+import Synchronization
+
+/// Whether PostgreSQL is reachable, as the service last saw it. While it is not, requests are answered
+/// 503 at once instead of queueing for a pooled connection that cannot be made (the pool would keep
+/// them waiting until its circuit breaker trips, a minute later). `DatabaseMonitor` keeps it current.
+public final class DatabaseAvailability: Sendable {
+    private let down = Atomic<Bool>(false)
+
+    public init() {}
+
+    public var isDown: Bool { down.load(ordering: .acquiring) }
+
+    /// For tests: as after a lost connection.
+    public func markDownForTesting() { set(down: true) }
+
+    /// Returns whether this call changed the state (so the change is logged once).
+    @discardableResult
+    func set(down value: Bool) -> Bool {
+        down.exchange(value, ordering: .acquiringAndReleasing) != value
+    }
+
+    /// The answer while PostgreSQL is away: clients may retry after a second.
+    static let unavailable = RedressError(.unavailable, detail: "The database is not reachable; try again shortly.", retryAfterSeconds: 1)
+
+    /// Errors that mean the connection or the server went away, not that a statement failed.
+    static func isConnectionFailure(_ error: any Error) -> Bool {
+        if let psql = error as? PSQLError {
+            if let state = psql.serverInfo?[.sqlState] {
+                // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now, class 08 connection exceptions.
+                return ["57P01", "57P02", "57P03"].contains(state) || state.hasPrefix("08")
+            }
+            return [.connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed].contains(psql.code)
+        }
+        return false
+    }
+}
+
+/// Watches PostgreSQL with connections of its own (not the pool's): a new connection and `SELECT 1`
+/// every half second while it answers, every fifth of a second while it does not. The service notices
+/// a stopped server within half a second, and serves again as soon as it accepts connections. A fresh
+/// connection per probe on purpose: a query on a connection the server closed while it sat idle was
+/// seen to wait forever (PostgresNIO 1.33), which would also have held up graceful shutdown.
+public struct DatabaseMonitor: Service {
+    let configuration: PostgresConnection.Configuration
+    let availability: DatabaseAvailability
+    let logger: Logger
+
+    public init(configuration: PostgresConnection.Configuration, availability: DatabaseAvailability, logger: Logger) {
+        self.configuration = configuration
+        self.availability = availability
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var id = 1_000_000
+            while !Task.isCancelled {
+                id += 1
+                var failure: (any Error)? = nil
+                do {
+                    let connection = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+                    do {
+                        try await connection.query("SELECT 1", logger: logger)
+                    } catch {
+                        failure = error
+                    }
+                    try? await connection.close()
+                } catch {
+                    failure = error
+                }
+                if Task.isCancelled { return }
+                if availability.set(down: failure != nil) {
+                    if let failure {
+                        logger.error("the database is not reachable", metadata: ["error": "\(String(reflecting: failure))"])
+                    } else {
+                        logger.notice("the database is reachable again")
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(failure == nil ? 500 : 200))
+            }
+        }
+    }
+}
