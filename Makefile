@@ -22,6 +22,14 @@ bench:
 fuzz:
 	FUZZ_RECORD=1 Reliability/fuzz.sh
 
+# SIGKILL under filings, PostgreSQL stopped under load, SIGTERM with slow uploads (Docs/reliability.md).
+faults:
+	FAULTS_RECORD=1 Reliability/faults.sh
+
+# A mixed load for SOAK_MINUTES (default 30) with the deadline job running (Docs/reliability.md).
+soak:
+	SOAK_RECORD=1 Reliability/soak.sh
+
 build:
 	swift build
 

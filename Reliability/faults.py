@@ -193,8 +193,15 @@ def database_restart(service, token, complaint):
     down_at = time.monotonic()
     subprocess.run(PG_STOP, check=True, capture_output=True)
     time.sleep(1)
+    # Requests that were already waiting for a pooled connection when the server went may wait for its
+    # return; every request made once the outage is noticed (within a second) must be answered 503 now.
     ready_during, _ = request("GET", "/ready", timeout=5)
-    time.sleep(2)
+    probes = []
+    while time.monotonic() < down_at + 3:
+        started = time.monotonic()
+        status, _ = request("GET", f"/api/v1/complaints/{complaint}", token, timeout=5)
+        probes.append((status, time.monotonic() - started))
+        time.sleep(0.05)
     subprocess.run(PG_START, check=True, capture_output=True)
     up_at = time.monotonic()
     deadline = up_at + 15
@@ -204,13 +211,14 @@ def database_restart(service, token, complaint):
     stop.set()
     for thread in threads:
         thread.join()
-    during = [s for t, s in samples if down_at + 0.7 < t < up_at]
+    during = [status for status, _ in probes]
+    slowest = max((seconds for _, seconds in probes), default=0)
     first_ok = min((t for t, s in samples if t > up_at and s == 200), default=None)
     recovery = None if first_ok is None else round(first_ok - up_at, 2)
     bad = sorted({str(s) for s in during if s != 503})
-    figures.update(outage_requests=len(during), outage_statuses=sorted({str(s) for s in during}),
+    figures.update(outage_requests=len(during), outage_statuses=sorted({str(s) for s in during}), outage_slowest_answer=round(slowest, 3),
                    recovery_seconds=recovery, ready_during_outage=ready_during)
-    print(f"  {len(during)} requests during the outage answered {figures['outage_statuses']}; /ready said {ready_during}; "
+    print(f"  {len(during)} requests during the outage answered {figures['outage_statuses']} (slowest in {figures['outage_slowest_answer']} s); /ready said {ready_during}; "
           f"first success {recovery} s after PostgreSQL accepted connections again", flush=True)
     if not during:
         fail("no request was answered during the outage")

@@ -5,6 +5,7 @@ import NIOCore
 import RedressCore
 import RedressStore
 import ServiceLifecycle
+import UnixSignals
 
 /// Everything a router needs, built once at start and shared by `redress serve` and the tests.
 public struct AppDependencies: Sendable {
@@ -98,7 +99,16 @@ public func buildApplication(
 }
 
 /// Serves until SIGTERM or SIGINT, then drains in-flight requests and returns.
+/// Graceful shutdown is bounded: after 20 s whatever still runs is cancelled, so the process is gone
+/// well within the 30 s an orchestrator waits before SIGKILL (a connection a client keeps open without
+/// a request must not hold the service up).
 public func serve(_ dependencies: AppDependencies, services: [any Service], logger: Logger) async throws {
-    try await buildApplication(dependencies, services: services, logger: logger)
-        .runService()  // its default signals: SIGTERM and SIGINT
+    let application = buildApplication(dependencies, services: services, logger: logger)
+    var configuration = ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    configuration.maximumGracefulShutdownDuration = .seconds(20)
+    do {
+        try await ServiceGroup(configuration: configuration).run()
+    } catch let error as ServiceGroupError {
+        logger.warning("graceful shutdown did not finish within 20 s: cancelled what remained", metadata: ["error": "\(error)"])
+    }
 }
