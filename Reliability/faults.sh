@@ -53,7 +53,8 @@ print(f"- **SIGKILL under load**: {f['kills']} kills at random moments while 8 c
       f"({f['filing_attempts']} attempts with retries); {f['filings_acknowledged']} acknowledged, {f['stored']} stored, "
       f"{f['duplicates']} duplicates, {f['without_audit']} without their audit event; the slowest restart to `/ready` took "
       f"{f['restart_seconds_max']} s.")
-print(f"- **PostgreSQL stopped for 3 s**: {f['outage_requests']} requests made during the outage answered {', '.join(f['outage_statuses'])} "
+print(f"- **PostgreSQL stopped for 3 s**: {f['outage_requests']} requests answered during the outage ({f['outage_load_requests']} of them "
+      f"from the load, some already waiting for a connection when it began), all {', '.join(f['outage_statuses'])} "
       f"(the slowest in {f['outage_slowest_answer']} s); "
       f"`/ready` answered {f['ready_during_outage']}; the first success came {f['recovery_seconds']} s after PostgreSQL accepted "
       f"connections again, from the same process.")

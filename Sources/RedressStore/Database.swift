@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import PostgresNIO
+import _ConnectionPoolModule
 import RedressCore
 
 /// Who the database should believe the caller is, for one transaction. Row-level security reads it.
@@ -71,16 +72,60 @@ public final class Database: Sendable {
     ) async throws -> Result {
         if availability.isDown { throw DatabaseAvailability.unavailable }
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                for try await _ in try await connection.execute(SetIdentityStatement(identity: identity), logger: logger) {}
-                let transaction = Transaction(connection: connection, logger: logger, auditKey: auditKey, origin: origin, now: clock.now())
-                return try await work(transaction)
+            return try await withoutActuallyEscaping(work) { work in
+                // The work runs in a child task while the caller waits for it, never concurrently with the
+                // caller, so handing the non-Sendable closure over is safe.
+                let work = UncheckedSendableBox(work)
+                let leased = LeaseFlag()
+                return try await withThrowingTaskGroup(of: Result?.self) { group in
+                    group.addTask {
+                        try await self.client.withConnection { connection in
+                            leased.set()
+                            return try await Self.inTransaction(connection, logger: self.logger) { connection in
+                                for try await _ in try await connection.execute(SetIdentityStatement(identity: identity), logger: self.logger) {}
+                                let transaction = Transaction(
+                                    connection: connection, logger: self.logger, auditKey: self.auditKey, origin: origin, now: self.clock.now())
+                                return try await work.value(transaction)
+                            }
+                        }
+                    }
+                    // A request still waiting for a pooled connection when PostgreSQL goes away would wait
+                    // for its return (or a minute, for the pool's circuit breaker): answer it 503 instead.
+                    group.addTask {
+                        while true {
+                            try await Task.sleep(for: .milliseconds(100))
+                            if self.availability.isDown && !leased.isSet { throw DatabaseAvailability.unavailable }
+                        }
+                    }
+                    defer { group.cancelAll() }
+                    guard let result = try await group.next() ?? nil else { throw DatabaseAvailability.unavailable }
+                    return result
+                }
             }
-        } catch let error as PostgresTransactionError {
-            throw classify(error.closureError ?? error.beginError ?? error.commitError ?? error, logger: logger)
         } catch {
             throw classify(error, logger: logger)
         }
+    }
+
+    /// BEGIN … COMMIT, as PostgresNIO's `withTransaction`, except that a connection the server has
+    /// closed is never written to again: PostgresNIO 1.33 drops a write to a closed channel without
+    /// failing the query's promise, so the ROLLBACK it sends after PostgreSQL terminated the connection
+    /// waited forever — and held up graceful shutdown (seen by `make faults`).
+    static func inTransaction<Value>(
+        _ connection: PostgresConnection, logger: Logger, _ body: (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
+        try Transaction.requireOpen(connection)
+        try await connection.query("BEGIN;", logger: logger)
+        let value: Value
+        do {
+            value = try await body(connection)
+        } catch {
+            if !connection.isClosed { try? await connection.query("ROLLBACK;", logger: logger) }
+            throw error
+        }
+        try Transaction.requireOpen(connection)
+        try await connection.query("COMMIT;", logger: logger)
+        return value
     }
 
     /// `VACUUM (ANALYZE)` of the whole database, outside any transaction (after a bulk load).
@@ -105,6 +150,8 @@ public final class Database: Sendable {
 
     static func classify(_ error: any Error, logger: Logger) -> any Error {
         if error is RedressError { return error }
+        // The pool gave up creating connections (its circuit breaker) or is shutting down.
+        if error is ConnectionPoolError { return DatabaseAvailability.unavailable }
         guard let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState] else { return error }
         switch state {
         case "23505": return RedressError(.conflict, detail: "A resource with the same unique value already exists.")
@@ -122,6 +169,11 @@ public final class Database: Sendable {
 
 /// One transaction of the request role, with the caller's identity already set.
 public struct Transaction: Sendable {
+    /// A statement on a connection the server closed would wait forever (see `Database.inTransaction`).
+    static func requireOpen(_ connection: PostgresConnection) throws {
+        if connection.isClosed { throw DatabaseAvailability.unavailable }
+    }
+
     public let connection: PostgresConnection
     public let logger: Logger
     let auditKey: SymmetricKey
@@ -131,7 +183,8 @@ public struct Transaction: Sendable {
 
     @discardableResult
     public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
-        try await connection.query(query, logger: logger, file: file, line: line)
+        try Self.requireOpen(connection)
+        return try await connection.query(query, logger: logger, file: file, line: line)
     }
 
     /// Appends an event to its audit chain. The database assigns the sequence number and the hashes.

@@ -85,3 +85,16 @@ public struct DatabaseMonitor: Service {
         }
     }
 }
+
+/// Set once a transaction holds its pooled connection.
+final class LeaseFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}
+
+/// A value handed to a child task that the parent only waits for (see `Database.transaction`).
+struct UncheckedSendableBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -35,7 +35,8 @@ extension Transaction {
     func execute<Statement: FixedStatement>(
         _ statement: Statement, file: String = #fileID, line: Int = #line
     ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow> {
-        try await connection.execute(statement, logger: logger, file: file, line: line)
+        try Self.requireOpen(connection)
+        return try await connection.execute(statement, logger: logger, file: file, line: line)
     }
 }
 
