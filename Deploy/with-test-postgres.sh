@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs a command against a throw-away PostgreSQL: initialised in a temporary folder, listening on
 # loopback on a free port, stopped and deleted afterwards. The command sees DATABASE_URL (a superuser
-# of that server) and REDRESS_TEST_SERVER=1. Its exit status is this script's.
+# of that server), REDRESS_TEST_SERVER=1, and the commands that stop and start that server again
+# (REDRESS_TEST_PG_STOP, REDRESS_TEST_PG_START: words separated by the unit separator, \x1f) for
+# tests that take the database away. Its exit status is this script's.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 "$here/ensure-postgres.sh"
@@ -29,8 +31,12 @@ printf '%s\n' "$password" > "$folder/password"
 "${run_as[@]}" "$bin/initdb" -D "$folder/data" -U redress_test --pwfile="$folder/password" \
     -A scram-sha-256 -E UTF8 --locale=C --no-instructions >/dev/null
 rm -f "$folder/password"
-"${run_as[@]}" "$bin/pg_ctl" -D "$folder/data" -l "$folder/postgresql.log" -w -t 60 start \
-    -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=300 -c fsync=off -c full_page_writes=off" >/dev/null
+options="-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=300 -c fsync=off -c full_page_writes=off"
+start=("${run_as[@]}" "$bin/pg_ctl" -D "$folder/data" -l "$folder/postgresql.log" -w -t 60 start -o "$options")
+"${start[@]}" >/dev/null
+join() { local IFS=$'\x1f'; echo "$*"; }
+export REDRESS_TEST_PG_START="$(join "${start[@]}")"
+export REDRESS_TEST_PG_STOP="$(join "${run_as[@]}" "$bin/pg_ctl" -D "$folder/data" stop -m fast -w)"
 
 export DATABASE_URL="postgres://redress_test:$password@127.0.0.1:$port/postgres?sslmode=disable"
 export REDRESS_TEST_SERVER=1

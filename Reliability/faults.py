@@ -10,7 +10,7 @@
 
 Standard library only. Prints its figures, writes them to .build/faults/summary.json, exits 1 on any failure.
 """
-import http.client
+import client
 import json
 import os
 import random
@@ -24,9 +24,10 @@ import uuid
 
 REDRESS = os.environ["FAULTS_REDRESS"]
 PORT = int(os.environ["FAULTS_PORT"])
-PG_STOP = os.environ["FAULTS_PG_STOP"].split("\x1f")
-PG_START = os.environ["FAULTS_PG_START"].split("\x1f")
-PSQL = os.environ["FAULTS_PSQL"].split("\x1f")
+# From Deploy/with-test-postgres.sh, which faults.sh runs this under.
+PG_STOP = os.environ["REDRESS_TEST_PG_STOP"].split("\x1f")
+PG_START = os.environ["REDRESS_TEST_PG_START"].split("\x1f")
+PSQL = ["psql", os.environ["DATABASE_URL"], "-qAt", "-v", "ON_ERROR_STOP=1"]
 OUT = ".build/faults"
 SUBMISSIONS, KILLS, SLOW = 500, 20, 200
 random.seed(int(os.environ.get("FAULTS_SEED", "2026")))
@@ -40,28 +41,7 @@ def fail(message):
 
 
 def request(method, path, token=None, body=None, headers=None, timeout=30):
-    """(status, parsed JSON or {}) or (None, error text) when the connection failed."""
-    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=timeout)
-    all_headers = dict(headers or {})
-    if token:
-        all_headers["Authorization"] = f"Bearer {token}"
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        all_headers["Content-Type"] = "application/json"
-    try:
-        connection.request(method, path, body=data, headers=all_headers)
-        response = connection.getresponse()
-        payload = response.read()
-        try:
-            parsed = json.loads(payload or b"{}")
-        except ValueError:
-            parsed = {}
-        return response.status, parsed
-    except (OSError, http.client.HTTPException) as error:
-        return None, str(error)
-    finally:
-        connection.close()
+    return client.request(PORT, method, path, token, body, headers, timeout)
 
 
 class Service:

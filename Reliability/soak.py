@@ -8,7 +8,7 @@ harmonic capacity is ~475 req/s at 8 connections, so 240). Afterwards: 0 respons
 after warm-up (the first fifth) grows by less than 10 %, the request role's database connections stay
 within the pool, and every audit chain verifies. Standard library only.
 """
-import http.client
+import client
 import json
 import os
 import random
@@ -22,31 +22,13 @@ REDRESS = os.environ["SOAK_REDRESS"]
 PORT = int(os.environ["SOAK_PORT"])
 MINUTES = float(os.environ.get("SOAK_MINUTES", "30"))
 RATE = float(os.environ.get("SOAK_RATE", "240"))
-PSQL = os.environ["SOAK_PSQL"].split("\x1f")
+PSQL = ["psql", os.environ["DATABASE_URL"], "-qAt", "-v", "ON_ERROR_STOP=1"]
 OUT = ".build/soak"
 random.seed(2026)
 
 
-def request(method, path, token=None, body=None, headers=None):
-    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-    all_headers = dict(headers or {})
-    if token:
-        all_headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    if data:
-        all_headers["Content-Type"] = "application/json"
-    try:
-        connection.request(method, path, body=data, headers=all_headers)
-        response = connection.getresponse()
-        payload = response.read()
-        try:
-            return response.status, json.loads(payload or b"{}")
-        except ValueError:
-            return response.status, {}
-    except (OSError, http.client.HTTPException) as error:
-        return None, {"error": str(error)}
-    finally:
-        connection.close()
+def request(method, path, token=None, body=None, headers=None, timeout=30):
+    return client.request(PORT, method, path, token, body, headers, timeout)
 
 
 def login(email):
