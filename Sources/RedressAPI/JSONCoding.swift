@@ -135,9 +135,8 @@ extension Request {
         do {
             return try APIJSON.decoder().decode(Value.self, from: data)
         } catch let error as DecodingError {
-            // JSON may escape half of a UTF-16 surrogate pair ("\ud800"); no string can hold it.
-            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, hasLoneSurrogate(data) {
-                throw RedressError.validation([.init(field: "body", reason: "invalid_unicode")])
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
+                throw unreadable(data)
             }
             throw Self.classify(error)
         }
@@ -167,25 +166,44 @@ extension Request {
         return false
     }
 
+    /// Foundation's decoder calls valid JSON "not valid JSON" when it holds a value no Swift type can:
+    /// half of a UTF-16 surrogate pair (`"\ud800"`), or an integer beyond 64 bits. Those are the client's
+    /// values, refused with 422 and the field; only what does not parse at all is 400.
+    static func unreadable(_ data: Data) -> RedressError {
+        if hasLoneSurrogate(data) { return .validation([.init(field: "body", reason: "invalid_unicode")]) }
+        guard let json = try? JSONSerialization.jsonObject(with: data) else {
+            return RedressError(.malformedRequest, detail: "The body is not valid JSON.")
+        }
+        var field = "body"
+        visit(json) { value, path in
+            guard field == "body", let number = value as? NSNumber else { return }
+            if abs(number.doubleValue) >= 9.2e18 { field = path }
+        }
+        return .validation([.init(field: field, reason: "out_of_range")])
+    }
+
+    /// Calls `body` with every value of a parsed JSON document and its path (`order.items[0].name`).
+    static func visit(_ value: Any, _ path: String = "", _ body: (Any, String) -> Void) {
+        body(value, path)
+        switch value {
+        case let object as [String: Any]:
+            for (key, member) in object { visit(member, path.isEmpty ? key : "\(path).\(key)", body) }
+        case let array as [Any]:
+            for (index, member) in array.enumerated() { visit(member, "\(path)[\(index)]", body) }
+        default:
+            break
+        }
+    }
+
     /// A `null` where the document allows none is refused (422 `null_not_allowed`) rather than read as
     /// "absent": a client sending `"visibility": null` meant something, and the document says what may be null.
     static func refuseNulls(in data: Data, allowed: Set<String>) throws(RedressError) {
         // Cheap test first: most bodies hold no null at all. A body that is not JSON is the decoder's to report.
         guard data.firstRange(of: Data("null".utf8)) != nil, let json = try? JSONSerialization.jsonObject(with: data) else { return }
         var fields: [RedressError.InvalidField] = []
-        func walk(_ value: Any, _ path: String) {
-            switch value {
-            case is NSNull:
-                if !allowed.contains(path) { fields.append(.init(field: path.isEmpty ? "body" : path, reason: "null_not_allowed")) }
-            case let object as [String: Any]:
-                for (key, member) in object { walk(member, path.isEmpty ? key : "\(path).\(key)") }
-            case let array as [Any]:
-                for (index, member) in array.enumerated() { walk(member, "\(path)[\(index)]") }
-            default:
-                break
-            }
+        visit(json) { value, path in
+            if value is NSNull, !allowed.contains(path) { fields.append(.init(field: path.isEmpty ? "body" : path, reason: "null_not_allowed")) }
         }
-        walk(json, "")
         if !fields.isEmpty { throw .validation(fields.sorted { $0.field < $1.field }) }
     }
 
