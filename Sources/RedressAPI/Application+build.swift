@@ -99,9 +99,10 @@ public func buildApplication(
 }
 
 /// Serves until SIGTERM or SIGINT, then drains in-flight requests and returns.
-/// Graceful shutdown is bounded: after 20 s whatever still runs is cancelled, so the process is gone
-/// well within the 30 s an orchestrator waits before SIGKILL (a connection a client keeps open without
-/// a request must not hold the service up).
+/// Graceful shutdown drains in-flight requests, bounded at 20 s: then whatever still runs is cancelled,
+/// to be gone within the 30 s an orchestrator usually waits before SIGKILL. The bound cannot free work
+/// that ignores cancellation — `make faults` found a request waiting forever on a closed database
+/// connection, fixed where it happened (`Database.inTransaction`), not here.
 public func serve(_ dependencies: AppDependencies, services: [any Service], logger: Logger) async throws {
     let application = buildApplication(dependencies, services: services, logger: logger)
     var configuration = ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -42,8 +42,8 @@ public final class DatabaseAvailability: Sendable {
 /// Watches PostgreSQL with connections of its own (not the pool's): a new connection and `SELECT 1`
 /// every half second while it answers, every fifth of a second while it does not. The service notices
 /// a stopped server within half a second, and serves again as soon as it accepts connections. A fresh
-/// connection per probe on purpose: a query on a connection the server closed while it sat idle was
-/// seen to wait forever (PostgresNIO 1.33), which would also have held up graceful shutdown.
+/// connection per probe on purpose: PostgresNIO 1.33 loses a query written to a connection the server
+/// has closed (see `Database.inTransaction`), and a probe must never wait forever.
 public struct DatabaseMonitor: Service {
     let configuration: PostgresConnection.Configuration
     let availability: DatabaseAvailability
