@@ -27,6 +27,22 @@ public struct APIConfiguration: Sendable {
     public var reportCacheSeconds: Int = 60
     /// How long this process trusts a token it has looked up before looking it up again; 0: every request.
     public var sessionCacheSeconds: Int = 5
+    /// The bearer token `/metrics` requires (REDRESS_METRICS_TOKEN); nil: none.
+    public var metricsToken: String?
+    /// How long `/metrics` reuses its count of the open cases.
+    public var openCaseCountSeconds: Int = 10
+    /// Serve `/metrics` on this port, on the API's host, instead of the API's port (REDRESS_METRICS_PORT).
+    public var metricsPort: Int?
+
+    /// `/metrics` is never public: on the API's port it is served only with a token, or when the API
+    /// listens on loopback alone (a machine's own Prometheus, or the tests).
+    public var servesMetricsOnAPIPort: Bool {
+        metricsPort == nil && (metricsToken != nil || Self.isLoopback(host))
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxJSONBodyBytes: Int = 64 * 1024,

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 import RedressCore
 import RedressStore
 import ServiceLifecycle
@@ -16,6 +17,8 @@ public struct AppDependencies: Sendable {
     let openAPIDocument: ByteBuffer
     /// Shared by the authentication middleware and logout.
     let sessions: SessionCache
+    /// Where `/metrics` reads from (the database's measurements, when they are Prometheus's).
+    let metricsRegistry: PrometheusCollectorRegistry
 
     public static func make(database: Database, configuration: APIConfiguration) async throws -> AppDependencies {
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
@@ -23,7 +26,13 @@ public struct AppDependencies: Sendable {
         return AppDependencies(
             database: database, configuration: configuration, hasher: hasher, decoyHash: decoy,
             openAPIDocument: ByteBuffer(bytes: try Data(contentsOf: openAPIDocumentURL)),
-            sessions: SessionCache(lifetime: .seconds(configuration.sessionCacheSeconds)))
+            sessions: SessionCache(lifetime: .seconds(configuration.sessionCacheSeconds)),
+            metricsRegistry: database.metrics.prometheusRegistry ?? PrometheusCollectorRegistry())
+    }
+
+    var metricsController: MetricsController {
+        MetricsController(
+            database: database, registry: metricsRegistry, token: configuration.metricsToken, openCases: OpenCaseCounter(database: database, maximumAge: .seconds(configuration.openCaseCountSeconds)))
     }
 
     public static var openAPIDocumentURL: URL {
@@ -56,13 +65,25 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressReques
     APIJSON.displayTimeZone = dependencies.configuration.timeZone
     let router = Router(context: RedressRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: ProblemMiddleware(metrics: dependencies.database.metrics))
     router.add(middleware: AuthenticationMiddleware(database: dependencies.database, sessions: dependencies.sessions))
     let endpoints = apiEndpoints(dependencies)
     for endpoint in endpoints {
         router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
     }
     addMethodNotAllowed(to: router, for: endpoints)
+    if dependencies.configuration.servesMetricsOnAPIPort {
+        router.get("/metrics", use: dependencies.metricsController.metrics)
+    }
+    return router
+}
+
+/// The router of the separate metrics port (`REDRESS_METRICS_PORT`): `/metrics` alone.
+public func buildMetricsRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {
+    let router = Router(context: RedressRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: ProblemMiddleware(metrics: ServiceMetrics()))
+    router.get("/metrics", use: dependencies.metricsController.metrics)
     return router
 }
 
@@ -104,6 +125,16 @@ public func buildApplication(
 /// that ignores cancellation — `make faults` found a request waiting forever on a closed database
 /// connection, fixed where it happened (`Database.inTransaction`), not here.
 public func serve(_ dependencies: AppDependencies, services: [any Service], logger: Logger) async throws {
+    var services = services
+    if let port = dependencies.configuration.metricsPort {
+        services.append(
+            Application(
+                router: buildMetricsRouter(dependencies),
+                configuration: .init(address: .hostname(dependencies.configuration.host, port: port), serverName: "redress-metrics"),
+                logger: logger))
+    } else if !dependencies.configuration.servesMetricsOnAPIPort {
+        logger.notice("/metrics is not served: the API is exposed beyond loopback; set REDRESS_METRICS_TOKEN or REDRESS_METRICS_PORT")
+    }
     let application = buildApplication(dependencies, services: services, logger: logger)
     var configuration = ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
     configuration.maximumGracefulShutdownDuration = .seconds(20)

@@ -55,12 +55,17 @@ public final class Database: Sendable {
     public let clock: any RedressClock
     /// Kept current by a `DatabaseMonitor` (when the service runs one) and by connection failures.
     public let availability = DatabaseAvailability()
+    public let metrics: ServiceMetrics
     let auditKey: SymmetricKey
     let logger: Logger
 
-    public init(client: PostgresClient, auditKeyHex: String, clock: any RedressClock = SystemClock(), logger: Logger) {
+    public init(
+        client: PostgresClient, auditKeyHex: String, clock: any RedressClock = SystemClock(), metrics: ServiceMetrics = ServiceMetrics(),
+        logger: Logger
+    ) {
         self.client = client
         self.clock = clock
+        self.metrics = metrics
         self.auditKey = SymmetricKey(data: Array(hexString: auditKeyHex))
         self.logger = logger
     }
@@ -79,15 +84,23 @@ public final class Database: Sendable {
                 let leased = LeaseFlag()
                 return try await withThrowingTaskGroup(of: Result?.self) { group in
                     group.addTask {
-                        try await self.client.withConnection { connection in
+                        let asked = ContinuousClock.now
+                        self.metrics.leaseRequested()
+                        defer { self.metrics.leaseEnded(wasGranted: leased.isSet) }
+                        let effects = CommitEffects()
+                        let result = try await self.client.withConnection { connection in
                             leased.set()
+                            self.metrics.leaseGranted(after: ContinuousClock.now - asked)
                             return try await Self.inTransaction(connection, logger: self.logger) { connection in
                                 for try await _ in try await connection.execute(SetIdentityStatement(identity: identity), logger: self.logger) {}
                                 let transaction = Transaction(
-                                    connection: connection, logger: self.logger, auditKey: self.auditKey, origin: origin, now: self.clock.now())
+                                    connection: connection, logger: self.logger, auditKey: self.auditKey, origin: origin, now: self.clock.now(),
+                                    effects: effects)
                                 return try await work.value(transaction)
                             }
                         }
+                        self.metrics.committed(effects.value)
+                        return result
                     }
                     // A request still waiting for a pooled connection when PostgreSQL goes away would wait
                     // for its return (or a minute, for the pool's circuit breaker): answer it 503 instead.
@@ -180,6 +193,8 @@ public struct Transaction: Sendable {
     public let origin: RequestOrigin
     /// The service clock's time when the transaction began: every time this transaction records.
     public let now: Date
+    /// What the metrics count once this transaction has committed.
+    let effects: CommitEffects
 
     @discardableResult
     public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {

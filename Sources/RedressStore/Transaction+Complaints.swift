@@ -48,6 +48,7 @@ extension Transaction {
                 chain: AuditChain.complaint(complaint.id), action: "complaint.submit", entityType: "complaint",
                 entityID: complaint.id, actor: actor,
                 changes: ComplaintWorkflow.submitAuditChanges(complaint)))
+        effects.transition("submit")
     }
 
     public func complaint(id: UUID, forUpdate: Bool = false) async throws -> Complaint? {
@@ -71,6 +72,7 @@ extension Transaction {
             AuditEntry(
                 chain: AuditChain.complaint(complaint.id), action: action, entityType: "complaint", entityID: complaint.id,
                 actor: actor, changes: changes))
+        effects.transition(action.hasPrefix("complaint.") ? String(action.dropFirst("complaint.".count)) : action)
         return true
     }
 
@@ -227,5 +229,29 @@ extension Transaction {
         var complaints: [Complaint] = []
         for try await row in rows { complaints.append(try Self.decodeComplaint(row)) }
         return complaints
+    }
+}
+
+/// How many cases are open in one state, and how many of those are overdue.
+public struct OpenCaseCount: Sendable, Equatable {
+    public let state: String
+    public let open: Int
+    public let overdue: Int
+}
+
+extension Transaction {
+    /// Every open case counted by state (the role must see every case: `system`).
+    public func openCaseCounts() async throws -> [OpenCaseCount] {
+        let rows = try await query(
+            """
+            SELECT state, count(*), count(*) FILTER (WHERE overdue) FROM complaints
+            WHERE state NOT IN ('closed_resolved', 'referred', 'withdrawn')
+            GROUP BY state
+            """)
+        var counts: [OpenCaseCount] = []
+        for try await (state, open, overdue) in rows.decode((String, Int, Int).self) {
+            counts.append(OpenCaseCount(state: state, open: open, overdue: overdue))
+        }
+        return counts
     }
 }

@@ -61,6 +61,7 @@ extension Transaction {
                     "size": .init(after: .int(evidence.size)),
                     "sha256": .init(after: .string(evidence.sha256.hexString)),
                 ]))
+        effects.evidenceStored(bytes: evidence.size)
     }
 
     public func evidenceCount(complaintID: UUID) async throws -> Int {

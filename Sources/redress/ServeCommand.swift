@@ -36,7 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let client = makeRequestClient(secrets, settings: settings, logger: logger)
             let dependencies = try await AppDependencies.make(
-                database: Database(client: client, auditKeyHex: secrets.auditKeyHex, clock: settings.clock, logger: logger),
+                database: Database(
+                    client: client, auditKeyHex: secrets.auditKeyHex, clock: settings.clock, metrics: .prometheus(), logger: logger),
                 configuration: settings.apiConfiguration)
             handOverSignals()
             // Returns after a graceful shutdown: in-flight requests drained, the server closed.

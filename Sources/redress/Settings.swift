@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import PostgresNIO
-import Logging
 import RedressAPI
 import RedressCore
 import RedressStore
@@ -33,6 +32,11 @@ struct Settings {
     var reportMinimumComplaints = 10
     var reportCacheSeconds = 60
     var sessionCacheSeconds = 5
+    var logFormat = LogFormat.text
+    var metricsToken: String?
+    var metricsPort: Int?
+
+    enum LogFormat: String { case text, json }
 
     struct Invalid: Error, CustomStringConvertible {
         let problems: [String]
@@ -72,6 +76,26 @@ struct Settings {
         integer("REDRESS_REPORT_MIN_COMPLAINTS", 1...1_000_000, &settings.reportMinimumComplaints)
         integer("REDRESS_REPORT_CACHE_SECONDS", 0...86_400, &settings.reportCacheSeconds)
         integer("REDRESS_SESSION_CACHE_SECONDS", 0...300, &settings.sessionCacheSeconds)
+        if let format = environment["REDRESS_LOG_FORMAT"], !format.isEmpty {
+            if let parsed = LogFormat(rawValue: format) {
+                settings.logFormat = parsed
+            } else {
+                problems.append("REDRESS_LOG_FORMAT must be text or json, not \(format)")
+            }
+        }
+        if let token = environment["REDRESS_METRICS_TOKEN"], !token.isEmpty {
+            if token.count >= 16, token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) {
+                settings.metricsToken = token
+            } else {
+                // The value itself is never repeated in the message: it is a secret.
+                problems.append("REDRESS_METRICS_TOKEN must be at least 16 printable ASCII characters without spaces")
+            }
+        }
+        if environment["REDRESS_METRICS_PORT"].map({ !$0.isEmpty }) ?? false {
+            var port = 0
+            integer("REDRESS_METRICS_PORT", 1...65535, &port)
+            if port > 0 { settings.metricsPort = port }
+        }
         if let zone = environment["REDRESS_TIME_ZONE"], !zone.isEmpty {
             if let parsed = TimeZone(identifier: zone) {
                 settings.timeZone = parsed
@@ -115,14 +139,22 @@ struct Settings {
         configuration.reportMinimumComplaints = reportMinimumComplaints
         configuration.reportCacheSeconds = reportCacheSeconds
         configuration.sessionCacheSeconds = sessionCacheSeconds
+        configuration.metricsToken = metricsToken
+        configuration.metricsPort = metricsPort
         return configuration
     }
 
     func logger() -> Logger {
+        if logFormat == .json { _ = Self.bootstrapJSONLogs }
         var logger = Logger(label: "redress")
         logger.logLevel = logLevel
         return logger
     }
+}
+
+extension Settings {
+    /// swift-log's handler can be chosen once per process.
+    static let bootstrapJSONLogs: Void = LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
 }
 
 /// Runs `body` with the owner's database address: `DATABASE_URL`, or the private PostgreSQL of the

@@ -50,14 +50,14 @@ public func testConfiguration() -> APIConfiguration {
 /// Builds the application on a fresh database, runs `body` against it, and always cleans up.
 public func withTestApp<T: Sendable>(
     _ setup: TestingSetup = .router, configuration: APIConfiguration = testConfiguration(), poolSize: Int? = nil,
-    _ body: @Sendable (TestApp) async throws -> T
+    logger: Logger = TestDatabase.logger, _ body: @Sendable (TestApp) async throws -> T
 ) async throws -> T {
     let copy = try await TestDatabase.shared.copy()
-    let logger = TestDatabase.logger
     var clientConfiguration = copy.secrets.requestURL.clientConfiguration
     if let poolSize { clientConfiguration.options.maximumConnections = poolSize }
     let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
-    let store = Database(client: client, auditKeyHex: copy.secrets.auditKeyHex, clock: configuration.clock, logger: logger)
+    let store = Database(
+        client: client, auditKeyHex: copy.secrets.auditKeyHex, clock: configuration.clock, metrics: .prometheus(), logger: logger)
     do {
         let dependencies = try await AppDependencies.make(database: store, configuration: configuration)
         let app = buildApplication(dependencies, services: [client], logger: logger)

@@ -59,9 +59,24 @@ public struct DeadlineJob: Service {
         }
     }
 
-    /// One pass over every case whose deadline or ultimatum has passed.
+    /// One pass over every case whose deadline or ultimatum has passed, measured.
     @discardableResult
     public func runOnce() async throws -> Outcome {
+        let started = ContinuousClock.now
+        do {
+            let outcome = try await actOnEverythingDue()
+            database.metrics.deadlineJobRan(succeeded: true, duration: ContinuousClock.now - started)
+            database.metrics.deadlineJobActed("mark_overdue", count: outcome.markedOverdue)
+            database.metrics.deadlineJobActed("escalate_to_platform", count: outcome.movedToPlatform)
+            database.metrics.deadlineJobActed("escalate", count: outcome.escalated)
+            return outcome
+        } catch {
+            database.metrics.deadlineJobRan(succeeded: false, duration: ContinuousClock.now - started)
+            throw error
+        }
+    }
+
+    private func actOnEverythingDue() async throws -> Outcome {
         var outcome = Outcome()
         while true {
             let batch = try await database.transaction(as: Self.system, origin: .commandLine) { transaction in

@@ -3,11 +3,14 @@ import Hummingbird
 import Logging
 import NIOCore
 import RedressCore
+import RedressStore
 
 /// Renders every error as `application/problem+json` (RFC 9457) with a stable `code`, and writes one
 /// log line per request. Unexpected errors are logged in full and shown only as `internal_error`.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = RedressRequestContext
+    /// Each request is also counted and timed here, by route template, method and status.
+    let metrics: ServiceMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -19,17 +22,24 @@ struct ProblemMiddleware: RouterMiddleware {
             response = Self.render(problem, context: context)
         }
         let elapsed = ContinuousClock.now - started
+        // Hummingbird names the route of a path nothing matched "NotFound".
+        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
+        // A client chooses the method: only the ones Redress serves become series of their own.
+        let method = Self.measuredMethods.contains(request.method) ? request.method.rawValue : "other"
+        metrics.request(route: route, method: method, status: Int(response.status.code), duration: elapsed)
         context.logger.info(
             "request",
             metadata: [
                 "method": .string(request.method.rawValue),
-                "route": .string(context.endpointPath ?? "unmatched"),
+                "route": .string(route),
                 "status": .stringConvertible(response.status.code),
                 "duration_ms": .stringConvertible(Self.milliseconds(elapsed)),
                 "account_id": .string(context.facts.accountID?.uuidString.lowercased() ?? "-"),
             ])
         return response
     }
+
+    static let measuredMethods: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .patch, .delete, .options]
 
     static func milliseconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
