@@ -3,7 +3,9 @@
 # loopback on a free port, stopped and deleted afterwards. The command sees DATABASE_URL (a superuser
 # of that server), REDRESS_TEST_SERVER=1, and the commands that stop and start that server again
 # (REDRESS_TEST_PG_STOP, REDRESS_TEST_PG_START: words separated by the unit separator, \x1f) for
-# tests that take the database away. Its exit status is this script's.
+# tests that take the database away. With REDRESS_TEST_STANDBY=1 a streaming standby of that server
+# runs beside it (pg_basebackup, hot standby) at REDRESS_TEST_STANDBY_URL (the same superuser).
+# Its exit status is this script's.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 "$here/ensure-postgres.sh"
@@ -21,6 +23,7 @@ password="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 
 stop() {
+    [ -d "$folder/standby" ] && "${run_as[@]}" "$bin/pg_ctl" -D "$folder/standby" stop -m fast -w >/dev/null 2>&1 || true
     "${run_as[@]}" "$bin/pg_ctl" -D "$folder/data" stop -m fast -w >/dev/null 2>&1 || true
     rm -rf "$folder"
 }
@@ -39,6 +42,16 @@ export REDRESS_TEST_PG_START="$(join "${start[@]}")"
 export REDRESS_TEST_PG_STOP="$(join "${run_as[@]}" "$bin/pg_ctl" -D "$folder/data" stop -m fast -w)"
 
 export DATABASE_URL="postgres://redress_test:$password@127.0.0.1:$port/postgres?sslmode=disable"
+if [ "${REDRESS_TEST_STANDBY:-0}" = 1 ]; then
+    # initdb's pg_hba.conf already lets the superuser replicate over loopback.
+    standby_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    "${run_as[@]}" env PGPASSWORD="$password" "$bin/pg_basebackup" -h 127.0.0.1 -p "$port" -U redress_test \
+        -D "$folder/standby" -R -X stream -c fast >/dev/null
+    "${run_as[@]}" "$bin/pg_ctl" -D "$folder/standby" -l "$folder/standby.log" -w -t 60 start \
+        -o "-p $standby_port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c hot_standby=on -c max_connections=300" >/dev/null
+    export REDRESS_TEST_STANDBY_URL="postgres://redress_test:$password@127.0.0.1:$standby_port/postgres?sslmode=disable"
+    echo "test standby on 127.0.0.1:$standby_port, streaming from $port" >&2
+fi
 export REDRESS_TEST_SERVER=1
 echo "test PostgreSQL on 127.0.0.1:$port ($folder)" >&2
 set +e

@@ -56,16 +56,19 @@ public final class Database: Sendable {
     /// Kept current by a `DatabaseMonitor` (when the service runs one) and by connection failures.
     public let availability = DatabaseAvailability()
     public let metrics: ServiceMetrics
+    /// Where `readTransaction` reads from while it is fresh enough.
+    public let replica: ReadReplica?
     let auditKey: SymmetricKey
     let logger: Logger
 
     public init(
         client: PostgresClient, auditKeyHex: String, clock: any RedressClock = SystemClock(), metrics: ServiceMetrics = ServiceMetrics(),
-        logger: Logger
+        replica: ReadReplica? = nil, logger: Logger
     ) {
         self.client = client
         self.clock = clock
         self.metrics = metrics
+        self.replica = replica
         self.auditKey = SymmetricKey(data: Array(hexString: auditKeyHex))
         self.logger = logger
     }
@@ -77,46 +80,81 @@ public final class Database: Sendable {
     ) async throws -> Result {
         if availability.isDown { throw DatabaseAvailability.unavailable }
         do {
-            return try await withoutActuallyEscaping(work) { work in
-                // The work runs in a child task while the caller waits for it, never concurrently with the
-                // caller, so handing the non-Sendable closure over is safe.
-                let work = UncheckedSendableBox(work)
-                let leased = LeaseFlag()
-                return try await withThrowingTaskGroup(of: Result?.self) { group in
-                    group.addTask {
-                        let asked = ContinuousClock.now
-                        self.metrics.leaseRequested()
-                        defer { self.metrics.leaseEnded(wasGranted: leased.isSet) }
-                        let effects = CommitEffects()
-                        let result = try await self.client.withConnection { connection in
-                            leased.set()
-                            self.metrics.leaseGranted(after: ContinuousClock.now - asked)
-                            return try await Self.inTransaction(connection, logger: self.logger) { connection in
-                                for try await _ in try await connection.execute(SetIdentityStatement(identity: identity), logger: self.logger) {}
-                                let transaction = Transaction(
-                                    connection: connection, logger: self.logger, auditKey: self.auditKey, origin: origin, now: self.clock.now(),
-                                    effects: effects)
-                                return try await work.value(transaction)
-                            }
-                        }
-                        self.metrics.committed(effects.value)
-                        return result
-                    }
-                    // A request still waiting for a pooled connection when PostgreSQL goes away would wait
-                    // for its return (or a minute, for the pool's circuit breaker): answer it 503 instead.
-                    group.addTask {
-                        while true {
-                            try await Task.sleep(for: .milliseconds(100))
-                            if self.availability.isDown && !leased.isSet { throw DatabaseAvailability.unavailable }
-                        }
-                    }
-                    defer { group.cancelAll() }
-                    guard let result = try await group.next() ?? nil else { throw DatabaseAvailability.unavailable }
-                    return result
-                }
-            }
+            return try await run(on: client, as: identity, origin: origin, abandonWhile: { self.availability.isDown }, work)
         } catch {
             throw classify(error, logger: logger)
+        }
+    }
+
+    /// A transaction that only reads, and may read data up to the replica's lag bound old: on the
+    /// standby while it is fresh enough (statistics and public reports), on the primary otherwise —
+    /// and on the primary again when a read from the standby fails for want of a connection.
+    public func readTransaction<Result: Sendable>(
+        as identity: DatabaseIdentity,
+        origin: RequestOrigin,
+        _ work: (Transaction) async throws -> Result
+    ) async throws -> Result {
+        if let replica, replica.isFresh {
+            do {
+                let result = try await run(on: replica.client, as: identity, origin: origin, abandonWhile: { !replica.isFresh }, work)
+                metrics.replicaRead(fromStandby: true)
+                return result
+            } catch where DatabaseAvailability.isConnectionFailure(error) || error is ConnectionPoolError || error as? RedressError == DatabaseAvailability.unavailable {
+                replica.markUnusable()
+                logger.warning("a read from the standby failed: reading from the primary", metadata: ["error": "\(String(reflecting: error))"])
+            } catch {
+                throw Self.classify(error, logger: logger)
+            }
+        }
+        let result = try await transaction(as: identity, origin: origin, work)
+        metrics.replicaRead(fromStandby: false)
+        return result
+    }
+
+    /// One transaction on a connection of `client`. A caller still waiting for a connection when
+    /// `abandonWhile` becomes true (the server went away) is answered 503 rather than kept waiting
+    /// for the pool to give up, a minute later.
+    private func run<Result: Sendable>(
+        on client: PostgresClient, as identity: DatabaseIdentity, origin: RequestOrigin, abandonWhile: @escaping @Sendable () -> Bool,
+        _ work: (Transaction) async throws -> Result
+    ) async throws -> Result {
+        try await withoutActuallyEscaping(work) { work in
+            // The work runs in a child task while the caller waits for it, never concurrently with the
+            // caller, so handing the non-Sendable closure over is safe.
+            let work = UncheckedSendableBox(work)
+            let leased = LeaseFlag()
+            return try await withThrowingTaskGroup(of: Result?.self) { group in
+                group.addTask {
+                    let asked = ContinuousClock.now
+                    self.metrics.leaseRequested()
+                    defer { self.metrics.leaseEnded(wasGranted: leased.isSet) }
+                    let effects = CommitEffects()
+                    let result = try await client.withConnection { connection in
+                        leased.set()
+                        self.metrics.leaseGranted(after: ContinuousClock.now - asked)
+                        return try await Self.inTransaction(connection, logger: self.logger) { connection in
+                            for try await _ in try await connection.execute(SetIdentityStatement(identity: identity), logger: self.logger) {}
+                            let transaction = Transaction(
+                                connection: connection, logger: self.logger, auditKey: self.auditKey, origin: origin, now: self.clock.now(),
+                                effects: effects)
+                            return try await work.value(transaction)
+                        }
+                    }
+                    self.metrics.committed(effects.value)
+                    return result
+                }
+                // A request still waiting for a pooled connection when PostgreSQL goes away would wait
+                // for its return (or a minute, for the pool's circuit breaker): answer it 503 instead.
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: .milliseconds(100))
+                        if abandonWhile() && !leased.isSet { throw DatabaseAvailability.unavailable }
+                    }
+                }
+                defer { group.cancelAll() }
+                guard let result = try await group.next() ?? nil else { throw DatabaseAvailability.unavailable }
+                return result
+            }
         }
     }
 

@@ -40,6 +40,12 @@ public final class ServiceMetrics: Sendable {
         }
     }
 
+    // MARK: The read replica
+
+    func replicaRead(fromStandby: Bool) {
+        Counter(label: "redress_report_reads_total", dimensions: [("source", fromStandby ? "standby" : "primary")], factory: factory).increment()
+    }
+
     // MARK: Deadline job
 
     public func deadlineJobRan(succeeded: Bool, duration: Duration) {

@@ -5,6 +5,7 @@ import PostgresNIO
 import RedressAPI
 import RedressDemo
 import RedressStore
+import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,9 +36,11 @@ struct ServeCommand: AsyncParsableCommand {
                 }
             }
             let client = makeRequestClient(secrets, settings: settings, logger: logger)
+            let standby = try readReplica(secrets, settings: settings, logger: logger)
             let dependencies = try await AppDependencies.make(
                 database: Database(
-                    client: client, auditKeyHex: secrets.auditKeyHex, clock: settings.clock, metrics: .prometheus(), logger: logger),
+                    client: client, auditKeyHex: secrets.auditKeyHex, clock: settings.clock, metrics: .prometheus(),
+                    replica: standby?.replica, logger: logger),
                 configuration: settings.apiConfiguration)
             handOverSignals()
             // Returns after a graceful shutdown: in-flight requests drained, the server closed.
@@ -46,7 +49,23 @@ struct ServeCommand: AsyncParsableCommand {
                 interval: .seconds(settings.deadlineJobSeconds), logger: logger)
             let monitor = DatabaseMonitor(
                 configuration: try secrets.requestURL.connectionConfiguration(), availability: dependencies.database.availability, logger: logger)
-            try await serve(dependencies, services: [client, job, monitor], logger: logger)
+            try await serve(dependencies, services: [client, job, monitor] + (standby?.services ?? []), logger: logger)
         }
+    }
+
+    /// The standby of `REDRESS_REPLICA_URL`, reached as the request role (its credentials are the
+    /// primary's: a physical standby is a copy of the whole cluster), and the services it needs.
+    func readReplica(_ secrets: DatabaseSecrets, settings: Settings, logger: Logger) throws -> (replica: ReadReplica, services: [any Service])? {
+        guard let address = settings.replicaURL else { return nil }
+        let standbyURL = address.with(username: secrets.requestURL.username, password: secrets.requestURL.password)
+        var configuration = standbyURL.clientConfiguration
+        configuration.options.maximumConnections = settings.poolSize
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let replica = ReadReplica(client: client, maximumLag: .seconds(settings.replicaMaximumLagSeconds))
+        let monitor = ReplicaMonitor(
+            primary: try secrets.requestURL.connectionConfiguration(), standby: try standbyURL.connectionConfiguration(), replica: replica,
+            logger: logger)
+        logger.notice("statistics and reports may read from a standby", metadata: ["address": "\(address)", "max_lag_seconds": "\(settings.replicaMaximumLagSeconds)"])
+        return (replica, [client, monitor])
     }
 }

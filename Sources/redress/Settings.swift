@@ -35,6 +35,8 @@ struct Settings {
     var logFormat = LogFormat.text
     var metricsToken: String?
     var metricsPort: Int?
+    var replicaURL: DatabaseURL?
+    var replicaMaximumLagSeconds = 30
 
     enum LogFormat: String { case text, json }
 
@@ -64,6 +66,8 @@ struct Settings {
         }
         settings.databaseURL = url("DATABASE_URL")
         settings.requestDatabaseURL = url("REDRESS_REQUEST_DATABASE_URL")
+        settings.replicaURL = url("REDRESS_REPLICA_URL")
+        integer("REDRESS_REPLICA_MAX_LAG_SECONDS", 0...86_400, &settings.replicaMaximumLagSeconds)
         if let host = environment["REDRESS_HOST"], !host.isEmpty { settings.host = host }
         integer("REDRESS_PORT", 0...65535, &settings.port)
         integer("REDRESS_MAX_BODY_BYTES", 1024...(16 * 1024 * 1024), &settings.maxJSONBodyBytes)

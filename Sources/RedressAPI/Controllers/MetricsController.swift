@@ -54,6 +54,10 @@ struct MetricsController {
         metrics.gauge("redress_database_up", database.availability.isDown ? 0 : 1)
         metrics.gauge("redress_db_pool_connections_in_use", metrics.connectionsInUse)
         metrics.gauge("redress_db_pool_waiting", metrics.requestsWaitingForConnection)
+        if let replica = database.replica {
+            metrics.gauge("redress_replica_usable", replica.isFresh ? 1 : 0)
+            metrics.gauge("redress_replica_lag_seconds", replica.lag.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } ?? -1)
+        }
         if let counts = await openCases.counts(logger: logger) {
             let byState = Dictionary(uniqueKeysWithValues: counts.map { ($0.state, $0) })
             // Every open state is written, zero included, so that a state that empties shows 0.

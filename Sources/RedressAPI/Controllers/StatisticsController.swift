@@ -41,7 +41,7 @@ struct StatisticsController {
         let id = try context.parameters.id()
         try Policy.authorize(context.principal, .readPlatformStatistics(platformID: id))
         let query = try PeriodQuery(request, today: configuration.calendarDay(of: configuration.clock.now()))
-        let (platform, statistics) = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+        let (platform, statistics) = try await database.readTransaction(as: context.identity, origin: context.origin) { transaction in
             guard let platform = try await transaction.platform(id: id) else { throw RedressError.notFound }
             let statistics = try await transaction.platformStatistics(
                 platformIDs: [id], period: query.period, granularity: query.granularity, medians: true)
@@ -59,7 +59,7 @@ struct StatisticsController {
         try Policy.authorize(context.principal, .readAllPlatformStatistics)
         let query = try PeriodQuery(request, today: configuration.calendarDay(of: configuration.clock.now()))
         let pageRequest = try request.pageRequest()
-        let (page, statistics) = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+        let (page, statistics) = try await database.readTransaction(as: context.identity, origin: context.origin) { transaction in
             let page = try await transaction.platforms(page: pageRequest)
             let statistics = try await transaction.platformStatistics(
                 platformIDs: page.items.map(\.id), period: query.period, granularity: query.granularity, medians: true)

@@ -77,7 +77,7 @@ struct PublicReportController {
         try fields.check()
         let database = database, configuration = configuration, origin = context.origin
         let rendered = try await cache.rendering(of: period, variant: variant, build: {
-            let sources = try await database.transaction(as: DatabaseIdentity(.anonymous), origin: origin) { transaction in
+            let sources = try await database.readTransaction(as: DatabaseIdentity(.anonymous), origin: origin) { transaction in
                 try await transaction.publicReportSources(period: period)
             }
             return ReportCache.Built(
