@@ -59,7 +59,10 @@ def login(port, email, password="redress-demo-2026"):
 
 
 def psql(url, sql):
-    return subprocess.run(["psql", url, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True, text=True).stdout.strip()
+    done = subprocess.run(["psql", url, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True, text=True)
+    if done.returncode != 0:
+        fail(f"psql: {done.stderr.strip()}\n{sql}")
+    return done.stdout.strip()
 
 
 def fail(message):

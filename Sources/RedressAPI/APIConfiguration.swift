@@ -29,6 +29,8 @@ public struct APIConfiguration: Sendable {
     public var sessionCacheSeconds: Int = 5
     /// The bearer token `/metrics` requires (REDRESS_METRICS_TOKEN); nil: none.
     public var metricsToken: String?
+    /// The load balancers whose `X-Forwarded-For` names the client (REDRESS_TRUSTED_PROXIES).
+    public var trustedProxies = TrustedProxies.none
     /// How long `/metrics` reuses its count of the open cases.
     public var openCaseCountSeconds: Int = 10
     /// Serve `/metrics` on this port, on the API's host, instead of the API's port (REDRESS_METRICS_PORT).

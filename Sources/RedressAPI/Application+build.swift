@@ -64,7 +64,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
 public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {
     APIJSON.displayTimeZone = dependencies.configuration.timeZone
     let router = Router(context: RedressRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: RequestIDMiddleware(trustedProxies: dependencies.configuration.trustedProxies))
     router.add(middleware: ProblemMiddleware(metrics: dependencies.database.metrics))
     router.add(middleware: AuthenticationMiddleware(database: dependencies.database, sessions: dependencies.sessions))
     let endpoints = apiEndpoints(dependencies)

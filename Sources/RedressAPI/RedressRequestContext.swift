@@ -12,7 +12,8 @@ public struct RedressRequestContext: RequestContext {
     public var sessionDigest: [UInt8]? = nil
     public var requestID: String = ""
     public var language: Language = .zhCN
-    public let clientAddress: String?
+    /// The peer's address, or the client's behind a trusted proxy (set by `RequestIDMiddleware`).
+    public var clientAddress: String?
     /// Shared by every copy of this context: what inner middleware learns that the access log,
     /// which wraps it, reports.
     let facts = RequestFacts()

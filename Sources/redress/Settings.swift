@@ -37,6 +37,7 @@ struct Settings {
     var metricsPort: Int?
     var replicaURL: DatabaseURL?
     var replicaMaximumLagSeconds = 30
+    var trustedProxies = TrustedProxies.none
 
     enum LogFormat: String { case text, json }
 
@@ -100,6 +101,13 @@ struct Settings {
             integer("REDRESS_METRICS_PORT", 1...65535, &port)
             if port > 0 { settings.metricsPort = port }
         }
+        if let proxies = environment["REDRESS_TRUSTED_PROXIES"], !proxies.isEmpty {
+            if let parsed = TrustedProxies(proxies) {
+                settings.trustedProxies = parsed
+            } else {
+                problems.append("REDRESS_TRUSTED_PROXIES must be IP addresses or IPv4 CIDR ranges separated by commas, not \(proxies)")
+            }
+        }
         if let zone = environment["REDRESS_TIME_ZONE"], !zone.isEmpty {
             if let parsed = TimeZone(identifier: zone) {
                 settings.timeZone = parsed
@@ -145,6 +153,7 @@ struct Settings {
         configuration.sessionCacheSeconds = sessionCacheSeconds
         configuration.metricsToken = metricsToken
         configuration.metricsPort = metricsPort
+        configuration.trustedProxies = trustedProxies
         return configuration
     }
 

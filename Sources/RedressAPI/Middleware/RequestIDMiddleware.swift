@@ -5,11 +5,15 @@ import RedressCore
 
 /// Gives every request an id (the client's `X-Request-Id` when it is sane, otherwise a new one), puts
 /// it in the log metadata and on the response, and picks the language of human-readable texts.
+/// Behind a trusted proxy it also takes the client's address from `X-Forwarded-For`.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = RedressRequestContext
+    var trustedProxies = TrustedProxies.none
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
+        context.clientAddress = trustedProxies.clientAddress(
+            peer: context.clientAddress, forwardedFor: request.headers[values: .init("X-Forwarded-For")!])
         if let given = request.headers[.init("X-Request-Id")!], Self.isSane(given) {
             context.requestID = given
         } else {
