@@ -1,5 +1,5 @@
 # The one entry point for every workflow. See README.md.
-.PHONY: run test bench fuzz faults soak build migrate clean-data
+.PHONY: run test operations bench fuzz faults soak build migrate clean-data
 
 # Starts the service. With no DATABASE_URL it runs a private PostgreSQL in .redress/.
 run:
@@ -13,6 +13,12 @@ test:
 	swift build --build-tests
 	Deploy/with-test-postgres.sh swift test --skip-build
 	FUZZ_SKIP_BUILD=1 FUZZ_EXAMPLES=5 Reliability/fuzz.sh
+	Operations/check.sh
+
+# Deploy files, backup and restore, a read replica, two replicas behind nginx (Docs/operations.md).
+operations:
+	swift build --product redress
+	Operations/check.sh
 
 # Measures the service against PostgreSQL at a million complaints (Benchmarks/bench.sh, Docs/benchmarks.md).
 bench:
