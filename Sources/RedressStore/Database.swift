@@ -171,7 +171,7 @@ public final class Database: Sendable {
         do {
             value = try await body(connection)
         } catch {
-            if !connection.isClosed { try? await connection.query("ROLLBACK;", logger: logger) }
+            if !connection.isClosed { _ = try? await connection.query("ROLLBACK;", logger: logger) }
             throw error
         }
         try Transaction.requireOpen(connection)

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import RedressCore
 import Synchronization
 
 /// The service's own measurements (Docs/operations.md names every series). They go to swift-metrics
@@ -14,6 +15,20 @@ public final class ServiceMetrics: Sendable {
 
     public init(factory: any MetricsFactory = NOOPMetricsHandler.instance) {
         self.factory = factory
+        // Counters are exposed from the start at 0, so that rates and alerts on them work before the
+        // first event (a series that appears only when something goes wrong cannot be alerted on well).
+        for action in ["submit", "overdue"] + ComplaintAction.allCases.map(\.rawValue) {
+            _ = Counter(label: "redress_complaint_transitions_total", dimensions: [("action", action)], factory: factory)
+        }
+        for action in ["mark_overdue", "escalate_to_platform", "escalate"] {
+            _ = Counter(label: "redress_deadline_job_actions_total", dimensions: [("action", action)], factory: factory)
+        }
+        for result in ["ok", "failed"] {
+            _ = Counter(label: "redress_deadline_job_runs_total", dimensions: [("result", result)], factory: factory)
+        }
+        for label in ["redress_db_pool_timeouts_total", "redress_evidence_files_stored_total", "redress_evidence_bytes_stored_total"] {
+            _ = Counter(label: label, factory: factory)
+        }
     }
 
     // MARK: HTTP
