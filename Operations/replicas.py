@@ -8,8 +8,9 @@ Runs under `Deploy/with-test-postgres.sh` on an empty database:
    GET is lost (nginx retries it on the other replica); a POST cut off by the kill is repeated by
    the client (filings with their Idempotency-Key, actions after reading the case again), and every
    case ends with each event exactly once;
-4. both replicas are restarted 60 days later (REDRESS_NOW) with the deadline job every second: every
-   case whose deadline passed is marked overdue exactly once, by one replica or the other.
+4. both replicas are restarted 60 days later (REDRESS_NOW) with the deadline job and anchoring every
+   second: every case whose deadline passed is marked overdue exactly once, by one replica or the
+   other, and with the clock standing still they make one anchor between them.
 """
 import datetime
 import json
@@ -231,7 +232,8 @@ try:
         process.terminate()
         process.wait(timeout=30)
     due = int(psql(DATABASE, f"SELECT count(*) FROM complaints WHERE state IN {OPEN_STATES} AND NOT overdue AND deadline_at < '{stamp}'"))
-    replicas = [start(f"replica-{i + 1}-later", ports[i], REDRESS_NOW=stamp, **common) for i in range(2)]
+    anchors_before = int(psql(DATABASE, "SELECT count(*) FROM audit_anchors"))
+    replicas = [start(f"replica-{i + 1}-later", ports[i], REDRESS_NOW=stamp, REDRESS_ANCHOR_SECONDS=1, **common) for i in range(2)]
     for port in ports:
         wait_ready(port)
     deadline = time.time() + 120
@@ -245,6 +247,11 @@ try:
     acted = [metrics(port).get('redress_deadline_job_actions_total{action="mark_overdue"}', 0) for port in ports]
     check(due > 50 and events == f"{due} {due}" and sum(acted) == due,
           f"{due} due cases, each marked overdue exactly once across two replicas ({events}; replica 1 {acted[0]:.0f}, replica 2 {acted[1]:.0f})")
+    # The clock stands still at `stamp`: whatever the number of ticks, one anchor per second of it.
+    anchors = int(psql(DATABASE, "SELECT count(*) FROM audit_anchors")) - anchors_before
+    made = [metrics(port).get("redress_audit_anchors_created_total", 0) for port in ports]
+    check(anchors == 1 and sum(made) == 1,
+          f"both replicas anchoring every second made one anchor between them ({anchors}; {made[0]:.0f} + {made[1]:.0f})")
     verify = subprocess.run([REDRESS, "audit", "verify"], capture_output=True, text=True)
     check(verify.returncode == 0, "every audit chain verifies afterwards")
 finally:

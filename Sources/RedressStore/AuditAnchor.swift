@@ -105,6 +105,17 @@ public enum AuditAnchor {
 }
 
 extension Transaction {
+    /// Anchors the chains unless the last anchor is younger than `interval` (nil then): the service's
+    /// anchoring job, which every replica runs, makes one anchor per interval between them. The check
+    /// is made under the anchoring's lock, so two replicas due at once anchor once.
+    public func anchorAuditChainsIfDue(interval: Duration) async throws -> AuditAnchor.Anchor? {
+        try await query("SELECT pg_advisory_xact_lock(hashtext('redress-audit-anchor'))")
+        for try await last in try await query("SELECT max(created_at) FROM audit_anchors").decode(Date?.self) {
+            if let last, now.timeIntervalSince(last) < Double(interval.components.seconds) { return nil }
+        }
+        return try await anchorAuditChains()
+    }
+
     /// Anchors the heads of the chains that grew since the last anchor (operator only), linked to that
     /// anchor, and returns it. One anchoring at a time, across replicas.
     public func anchorAuditChains() async throws -> AuditAnchor.Anchor {

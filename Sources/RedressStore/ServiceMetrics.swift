@@ -26,7 +26,10 @@ public final class ServiceMetrics: Sendable {
         for result in ["ok", "failed"] {
             _ = Counter(label: "redress_deadline_job_runs_total", dimensions: [("result", result)], factory: factory)
         }
-        for label in ["redress_db_pool_timeouts_total", "redress_evidence_files_stored_total", "redress_evidence_bytes_stored_total"] {
+        for label in [
+            "redress_db_pool_timeouts_total", "redress_evidence_files_stored_total", "redress_evidence_bytes_stored_total",
+            "redress_audit_anchors_created_total",
+        ] {
             _ = Counter(label: label, factory: factory)
         }
     }
@@ -71,6 +74,10 @@ public final class ServiceMetrics: Sendable {
     public func deadlineJobActed(_ action: String, count: Int) {
         guard count > 0 else { return }
         Counter(label: "redress_deadline_job_actions_total", dimensions: [("action", action)], factory: factory).increment(by: count)
+    }
+
+    public func anchorCreated() {
+        Counter(label: "redress_audit_anchors_created_total", factory: factory).increment()
     }
 
     // MARK: The connection pool, as Redress uses it

@@ -49,7 +49,11 @@ struct ServeCommand: AsyncParsableCommand {
                 interval: .seconds(settings.deadlineJobSeconds), logger: logger)
             let monitor = DatabaseMonitor(
                 configuration: try secrets.requestURL.connectionConfiguration(), availability: dependencies.database.availability, logger: logger)
-            try await serve(dependencies, services: [client, job, monitor] + (standby?.services ?? []), logger: logger)
+            var services: [any Service] = [client, job, monitor] + (standby?.services ?? [])
+            if settings.anchorSeconds > 0 {
+                services.append(AnchorJob(database: dependencies.database, interval: .seconds(settings.anchorSeconds), logger: logger))
+            }
+            try await serve(dependencies, services: services, logger: logger)
         }
     }
 

@@ -27,6 +27,8 @@ struct Settings {
     /// Set by REDRESS_NOW: the service's clock stands still at this instant.
     var frozenNow: Date?
     var deadlineJobSeconds = 60
+    /// 0: the service never anchors (an operator runs `redress audit anchor`).
+    var anchorSeconds = 0
     var maxEvidenceBytes = 20 * 1024 * 1024
     var maxEvidenceFiles = 50
     var reportMinimumComplaints = 10
@@ -76,6 +78,7 @@ struct Settings {
         integer("REDRESS_BCRYPT_COST", 10...16, &settings.bcryptCost)
         integer("REDRESS_DB_POOL_SIZE", 1...500, &settings.poolSize)
         integer("REDRESS_DEADLINE_JOB_SECONDS", 1...86_400, &settings.deadlineJobSeconds)
+        integer("REDRESS_ANCHOR_SECONDS", 0...(366 * 86_400), &settings.anchorSeconds)
         integer("REDRESS_EVIDENCE_MAX_BYTES", 1024...(512 * 1024 * 1024), &settings.maxEvidenceBytes)
         integer("REDRESS_EVIDENCE_MAX_FILES", 1...1000, &settings.maxEvidenceFiles)
         integer("REDRESS_REPORT_MIN_COMPLAINTS", 1...1_000_000, &settings.reportMinimumComplaints)
