@@ -67,9 +67,22 @@ http {{
 
 
 ports = [free_port(), free_port()]
+metrics_ports = [free_port(), free_port()]
 lb = free_port()
 common = {"REDRESS_TRUSTED_PROXIES": "127.0.0.1", "REDRESS_DEADLINE_JOB_SECONDS": 1}
-replicas = [start(f"replica-{i + 1}", ports[i], **common) for i in range(2)]
+
+
+def settings(i):
+    """Each replica's metrics on a port of its own; the second writes JSON lines, one per request too."""
+    extra = {"REDRESS_METRICS_PORT": metrics_ports[i]} | ({"REDRESS_LOG_FORMAT": "json", "REDRESS_LOG_LEVEL": "info"} if i == 1 else {})
+    return common | extra
+
+
+def scrape(i):
+    return metrics(metrics_ports[i])
+
+
+replicas = [start(f"replica-{i + 1}", ports[i], **settings(i)) for i in range(2)]
 nginx = None
 try:
     # 1. Two replicas migrating one empty database at once.
@@ -80,6 +93,9 @@ try:
     applied = psql(DATABASE, "SELECT count(*) || ' ' || count(DISTINCT applied_at) FROM redress_private.schema_migrations")
     check(applied == f"{files} {files}",
           f"both replicas started together and are ready; the {files} migrations were applied once each ({applied})")
+    check(client.request(ports[0], "GET", "/metrics")[0] == 404 and client.request(metrics_ports[0], "GET", "/api/v1/me")[0] == 404
+          and "redress_http_requests_total" in "".join(scrape(0)),
+          "with REDRESS_METRICS_PORT, /metrics is served there and only there")
     subprocess.run([REDRESS, "demo", "load"], check=True, capture_output=True, env=dict(os.environ, REDRESS_BCRYPT_COST="10"))
     nginx = start_nginx(lb, [f"127.0.0.1:{port}" for port in ports])
 
@@ -87,7 +103,7 @@ try:
     victim = "consumer7@demo.redress.test"
     answers = [client.request(lb, "POST", "/api/v1/auth/login", body={"email": victim, "password": "wrong-password-123"})[0]
                for _ in range(5)]
-    answered_by = [metrics(port).get('redress_http_requests_total{route="/api/v1/auth/login",method="POST",status="401"}', 0) for port in ports]
+    answered_by = [scrape(i).get('redress_http_requests_total{route="/api/v1/auth/login",method="POST",status="401"}', 0) for i in range(2)]
     check(answers == [401] * 5 and all(count > 0 for count in answered_by),
           f"five wrong passwords through nginx, answered by both replicas ({answered_by[0]:.0f} + {answered_by[1]:.0f})")
     status, _ = client.request(lb, "POST", "/api/v1/auth/login", body={"email": victim, "password": "redress-demo-2026"})
@@ -194,20 +210,20 @@ try:
     replicas[0].wait()
     killed_at = cases_done()
     time.sleep(1)
-    replicas[0] = start("replica-1", ports[0], **common)
+    replicas[0] = start("replica-1-restarted", ports[0], **settings(0))
     wait_ready(ports[0])
     restarted_at = cases_done()
     wait_for_cases(restarted_at + CASES_PER_CLIENT)
     # nginx leaves a failed replica out for fail_timeout (5 s): play on until it is back in.
     filings = 'redress_http_requests_total{route="/api/v1/complaints",method="POST",status="201"}'
     back = time.time() + 30
-    while metrics(ports[0]).get(filings, 0) < 5 and time.time() < back:
+    while scrape(0).get(filings, 0) < 5 and time.time() < back:
         wait_for_cases(cases_done() + 1)
     stop.set()
     for thread in workers:
         thread.join()
     total = cases_done()
-    served_after = metrics(ports[0]).get(filings, 0)
+    served_after = scrape(0).get(filings, 0)
     print(json.dumps({"cases": total, "requests": tally["requests"], "killed_after_cases": killed_at,
                       "restarted_after_cases": restarted_at, "post_retries": tally["post_retries"],
                       "filings_by_restarted_replica": served_after}), flush=True)
@@ -233,7 +249,7 @@ try:
         process.wait(timeout=30)
     due = int(psql(DATABASE, f"SELECT count(*) FROM complaints WHERE state IN {OPEN_STATES} AND NOT overdue AND deadline_at < '{stamp}'"))
     anchors_before = int(psql(DATABASE, "SELECT count(*) FROM audit_anchors"))
-    replicas = [start(f"replica-{i + 1}-later", ports[i], REDRESS_NOW=stamp, REDRESS_ANCHOR_SECONDS=1, **common) for i in range(2)]
+    replicas = [start(f"replica-{i + 1}-later", ports[i], REDRESS_NOW=stamp, REDRESS_ANCHOR_SECONDS=1, **settings(i)) for i in range(2)]
     for port in ports:
         wait_ready(port)
     deadline = time.time() + 120
@@ -244,16 +260,32 @@ try:
     time.sleep(2)  # a few more ticks of both replicas: none may act again
     events = psql(DATABASE, f"""SELECT count(*) || ' ' || count(DISTINCT entity_id) FROM audit_events
                                 WHERE action = 'complaint.overdue' AND occurred_at >= '{stamp}'::timestamptz - interval '1 second'""")
-    acted = [metrics(port).get('redress_deadline_job_actions_total{action="mark_overdue"}', 0) for port in ports]
+    acted = [scrape(i).get('redress_deadline_job_actions_total{action="mark_overdue"}', 0) for i in range(2)]
     check(due > 50 and events == f"{due} {due}" and sum(acted) == due,
           f"{due} due cases, each marked overdue exactly once across two replicas ({events}; replica 1 {acted[0]:.0f}, replica 2 {acted[1]:.0f})")
     # The clock stands still at `stamp`: whatever the number of ticks, one anchor per second of it.
     anchors = int(psql(DATABASE, "SELECT count(*) FROM audit_anchors")) - anchors_before
-    made = [metrics(port).get("redress_audit_anchors_created_total", 0) for port in ports]
+    made = [scrape(i).get("redress_audit_anchors_created_total", 0) for i in range(2)]
     check(anchors == 1 and sum(made) == 1,
           f"both replicas anchoring every second made one anchor between them ({anchors}; {made[0]:.0f} + {made[1]:.0f})")
     verify = subprocess.run([REDRESS, "audit", "verify"], capture_output=True, text=True)
     check(verify.returncode == 0, "every audit chain verifies afterwards")
+
+    # The second replica's log: JSON lines only, one per request, nothing personal or secret.
+    for process in replicas:
+        process.terminate()
+        process.wait(timeout=30)
+    lines = open(f"{OUT}/replica-2.log").read().splitlines() + open(f"{OUT}/replica-2-later.log").read().splitlines()
+    try:
+        events = [json.loads(line) for line in lines]
+    except ValueError as error:
+        fail(f"a line of the JSON log is not JSON: {error}")
+    requests = [event for event in events if event.get("message") == "request"]
+    text = "\n".join(lines)
+    leaked = [secret for secret in [consumer, staff, "redress-demo-2026", "wrong-password-123", "@demo.redress.test"] if secret in text]
+    check(requests and all({"request_id", "route", "status", "duration_ms", "account_id"} <= set(event) for event in requests) and not leaked,
+          f"replica 2 wrote {len(events)} JSON lines, {len(requests)} of them requests with id, route, status, duration and account; "
+          f"no token, password or e-mail in any ({leaked})")
 finally:
     if nginx:
         nginx.terminate()

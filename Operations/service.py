@@ -21,7 +21,7 @@ def free_port():
 
 def start(name, port, **environment):
     """`redress serve` on `port` with extra environment; its log goes to .build/operations/NAME.log."""
-    log = open(f"{OUT}/{name}.log", "a")
+    log = open(f"{OUT}/{name}.log", "w")
     env = dict(os.environ, REDRESS_BCRYPT_COST="10", REDRESS_LOG_LEVEL=os.environ.get("REDRESS_LOG_LEVEL", "notice"))
     env.update({key: str(value) for key, value in environment.items()})
     return subprocess.Popen([REDRESS, "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -37,7 +37,7 @@ def wait_ready(port, seconds=60):
 
 
 def metrics(port):
-    """{series: value} of the exposition, e.g. 'redress_report_reads_total{source="standby"}'."""
+    """{series: value} of the exposition on `port`, e.g. 'redress_report_reads_total{source="standby"}'."""
     import http.client
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     connection.request("GET", "/metrics")
