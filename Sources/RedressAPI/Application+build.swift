@@ -82,6 +82,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressReques
 public func buildMetricsRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {
     let router = Router(context: RedressRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    // Scrapes are rendered and logged like any request, but not counted among the API's requests.
     router.add(middleware: ProblemMiddleware(metrics: ServiceMetrics()))
     router.get("/metrics", use: dependencies.metricsController.metrics)
     return router
