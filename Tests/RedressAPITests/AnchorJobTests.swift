@@ -9,11 +9,7 @@ import TestSupport
 struct AnchorJobTests {
     @Test func replicasDueAtOnceAnchorOnceAndAgainOnlyAfterTheInterval() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
-        var configuration = testConfiguration()
-        configuration.clock = clock
-        configuration.openCaseCountSeconds = 0
-        let fixed = configuration
-        try await withTestApp(configuration: fixed) { app in
+        try await withTestApp(configuration: testConfiguration(clock: clock)) { app in
             let world = try await app.makeWorld()
             _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             let replicas = (0..<3).map { _ in AnchorJob(database: app.store, interval: .seconds(86_400), logger: TestDatabase.logger) }

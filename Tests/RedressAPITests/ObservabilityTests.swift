@@ -30,11 +30,8 @@ struct ObservabilityTests {
 
     @Test func metricsNameTheSeriesAndMoveWithRequestsTransitionsEvidenceAndTheDeadlineJob() async throws {
         let clock = ManualClock("2026-09-24T10:00:00+08:00")
-        var configuration = testConfiguration()
-        configuration.clock = clock
-        configuration.openCaseCountSeconds = 0
-        let fixed = configuration
-        try await withTestApp(configuration: fixed) { app in
+        let configuration = testConfiguration(clock: clock)
+        try await withTestApp(configuration: configuration) { app in
             var world = try await app.makeWorld()
             let before = try await Self.scrape(app)
             let filedSeries = #"redress_http_requests_total{route="/api/v1/complaints",method="POST",status="201"}"#
@@ -79,7 +76,7 @@ struct ObservabilityTests {
             // The platform stays silent past its deadline: the job marks both overdue.
             clock.set("2026-10-13T09:00:00+08:00")
             try await world.logInAgain(app)
-            let job = DeadlineJob(database: app.store, configuration: fixed, interval: .seconds(60), logger: TestDatabase.logger)
+            let job = DeadlineJob(database: app.store, configuration: configuration, interval: .seconds(60), logger: TestDatabase.logger)
             #expect(try await job.runOnce().markedOverdue == 2)
             let overdue = try await Self.scrape(app)
             #expect(Self.sample(overdue, #"redress_deadline_job_runs_total{result="ok"}"#) == 1)

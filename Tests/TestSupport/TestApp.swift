@@ -42,9 +42,14 @@ public struct TestApp: Sendable {
     }
 }
 
-public func testConfiguration() -> APIConfiguration {
+/// `clock`: the service's clock, when a test moves time itself.
+public func testConfiguration(clock: (any RedressClock)? = nil) -> APIConfiguration {
     // bcrypt at its minimum cost keeps the suite quick; the cost itself is tested separately.
-    APIConfiguration(host: "127.0.0.1", port: 0, maxJSONBodyBytes: 16 * 1024, bcryptCost: 10)
+    var configuration = APIConfiguration(host: "127.0.0.1", port: 0, maxJSONBodyBytes: 16 * 1024, bcryptCost: 10)
+    if let clock { configuration.clock = clock }
+    // /metrics counts the open cases afresh at every scrape, so that a test sees what it just did.
+    configuration.openCaseCountSeconds = 0
+    return configuration
 }
 
 /// Builds the application on a fresh database, runs `body` against it, and always cleans up.
