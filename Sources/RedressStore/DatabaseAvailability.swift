@@ -62,13 +62,7 @@ public struct DatabaseMonitor: Service {
                 id += 1
                 var failure: (any Error)? = nil
                 do {
-                    let connection = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
-                    do {
-                        try await connection.query("SELECT 1", logger: logger)
-                    } catch {
-                        failure = error
-                    }
-                    try? await connection.close()
+                    try await Self.onFreshConnection(configuration, id: id, logger: logger) { try await $0.query("SELECT 1", logger: logger) }
                 } catch {
                     failure = error
                 }
@@ -82,6 +76,23 @@ public struct DatabaseMonitor: Service {
                 }
                 try? await Task.sleep(for: .milliseconds(failure == nil ? 500 : 200))
             }
+        }
+    }
+}
+
+extension DatabaseMonitor {
+    /// Runs `body` on a connection of its own, closed afterwards whatever happens: the monitors' probes.
+    static func onFreshConnection<T>(
+        _ configuration: PostgresConnection.Configuration, id: Int, logger: Logger, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+        do {
+            let value = try await body(connection)
+            try? await connection.close()
+            return value
+        } catch {
+            try? await connection.close()
+            throw error
         }
     }
 }

@@ -106,17 +106,12 @@ public struct ReplicaMonitor: Service {
     }
 
     static func position(_ sql: String, configuration: PostgresConnection.Configuration, id: Int, logger: Logger) async throws -> Int64? {
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
-        do {
+        try await DatabaseMonitor.onFreshConnection(configuration, id: id, logger: logger) { connection in
             var value: Int64? = nil
             for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
                 value = try row.decode(Int64?.self)
             }
-            try? await connection.close()
             return value
-        } catch {
-            try? await connection.close()
-            throw error
         }
     }
 }
