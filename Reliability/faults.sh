@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 [ "${FAULTS_SKIP_BUILD:-0}" = 1 ] || swift build --product redress
 exec Deploy/with-test-postgres.sh bash -c '
     set -euo pipefail
-    export REDRESS_BCRYPT_COST=10 REDRESS_LOG_LEVEL="${REDRESS_LOG_LEVEL:-notice}" FAULTS_REDRESS="$PWD/.build/debug/redress"
+    export REDRESS_BCRYPT_COST=10 REDRESS_FILINGS_PER_DAY=100000 REDRESS_MESSAGES_PER_CASE_PER_HOUR=100000 REDRESS_LOG_LEVEL="${REDRESS_LOG_LEVEL:-notice}" FAULTS_REDRESS="$PWD/.build/debug/redress"
     export FAULTS_PORT="$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])")"
     "$FAULTS_REDRESS" migrate >/dev/null
     "$FAULTS_REDRESS" demo load >/dev/null

@@ -21,6 +21,13 @@ public struct APIConfiguration: Sendable {
     public var maxEvidenceBytes: Int = 20 * 1024 * 1024
     /// Most evidence files one complaint may hold.
     public var maxEvidenceFiles: Int = 50
+    /// Evidence bodies read at once in this process (others wait), and by one account (others: 429).
+    public var concurrentUploads: Int = 8
+    public var concurrentUploadsPerAccount: Int = 2
+    /// Complaints one consumer may file per 24 hours, and messages one account may post to one case
+    /// per hour (429 with Retry-After beyond).
+    public var filingsPerDay: Int = 20
+    public var messagesPerCasePerHour: Int = 30
     /// A platform with fewer complaints in a period has its rates withheld in the public report.
     public var reportMinimumComplaints: Int = 10
     /// How long a built public report is served again (and may be cached by browsers); 0: never.

@@ -158,7 +158,7 @@ public struct Complaint: Sendable, Equatable {
     }
 
     /// The sum of the refund demands.
-    public var refundClaimed: Int { demands.filter { $0.kind == .refund }.compactMap(\.amount).reduce(0, +) }
+    public var refundClaimed: Int { Money.saturatingSum(demands.filter { $0.kind == .refund }.compactMap(\.amount)) }
 
     public var facts: CaseFacts {
         CaseFacts(

@@ -144,7 +144,8 @@ public enum ComplaintWorkflow {
     /// The channels PRODUCT.md recommends for a referral: 12315 always; a court when more than
     /// 5,000 CNY is in dispute or fraud is suspected; the police when fraud is suspected.
     public static func recommendedChannels(for complaint: Complaint, fraudSuspected: Bool) -> [ReferralChannel] {
-        let inDispute = max(complaint.refundClaimed + complaint.demands.filter { $0.kind == .compensation }.compactMap(\.amount).reduce(0, +), complaint.order.amountPaid)
+        let compensation = Money.saturatingSum(complaint.demands.filter { $0.kind == .compensation }.compactMap(\.amount))
+        let inDispute = max(Money.saturatingAdd(complaint.refundClaimed, compensation), complaint.order.amountPaid)
         var channels: [ReferralChannel] = [.twelve315]
         if inDispute > 500_000 || fraudSuspected { channels.append(.court) }
         if fraudSuspected { channels.append(.police) }

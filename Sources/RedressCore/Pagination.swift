@@ -17,6 +17,9 @@ public struct PageCursor: Sendable, Equatable {
         self.id = id
     }
 
+    /// 1970 to the end of 9999: every time a row can have, and none that PostgreSQL cannot represent.
+    static let validMicroseconds: ClosedRange<Int64> = 0...253_402_300_799_999_999
+
     public var encoded: String {
         let raw = "\(microseconds):\(id.uuidString.lowercased())"
         return Data(raw.utf8).base64EncodedString()
@@ -31,7 +34,8 @@ public struct PageCursor: Sendable, Equatable {
         guard encoded.count <= 100, let data = Data(base64Encoded: base64), let raw = String(data: data, encoding: .utf8)
         else { return nil }
         let parts = raw.split(separator: ":")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        guard parts.count == 2, let micros = Int64(parts[0]), Self.validMicroseconds.contains(micros), let id = UUID(uuidString: String(parts[1]))
+        else { return nil }
         self.init(microseconds: micros, id: id)
     }
 }

@@ -19,19 +19,21 @@ public struct StatisticsCounts: Sendable, Equatable {
 
     public init() {}
 
+    /// Saturating, so that a figure stored before amounts were bounded cannot stop the service.
     public static func + (lhs: StatisticsCounts, rhs: StatisticsCounts) -> StatisticsCounts {
-        var sum = lhs
-        sum.complaints += rhs.complaints
-        sum.responded += rhs.responded
-        sum.respondedOnTime += rhs.respondedOnTime
-        sum.awaitingResponse += rhs.awaitingResponse
-        sum.resolved += rhs.resolved
-        sum.escalated += rhs.escalated
-        sum.withdrawn += rhs.withdrawn
-        sum.amountClaimed += rhs.amountClaimed
-        sum.amountRefunded += rhs.amountRefunded
-        sum.ratings += rhs.ratings
-        sum.ratingSum += rhs.ratingSum
+        let add = Money.saturatingAdd
+        var sum = StatisticsCounts()
+        sum.complaints = add(lhs.complaints, rhs.complaints)
+        sum.responded = add(lhs.responded, rhs.responded)
+        sum.respondedOnTime = add(lhs.respondedOnTime, rhs.respondedOnTime)
+        sum.awaitingResponse = add(lhs.awaitingResponse, rhs.awaitingResponse)
+        sum.resolved = add(lhs.resolved, rhs.resolved)
+        sum.escalated = add(lhs.escalated, rhs.escalated)
+        sum.withdrawn = add(lhs.withdrawn, rhs.withdrawn)
+        sum.amountClaimed = add(lhs.amountClaimed, rhs.amountClaimed)
+        sum.amountRefunded = add(lhs.amountRefunded, rhs.amountRefunded)
+        sum.ratings = add(lhs.ratings, rhs.ratings)
+        sum.ratingSum = add(lhs.ratingSum, rhs.ratingSum)
         return sum
     }
 
@@ -105,6 +107,12 @@ public struct StatisticsPeriod: Sendable, Hashable {
         let start = from.day == 1 ? from : from.firstOfMonth.addingMonths(1)
         let end = to == to.lastOfMonth ? to.firstOfMonth.addingMonths(1) : to.firstOfMonth
         return start < end ? (start, end) : nil
+    }
+
+    /// The period widened to whole months: the first day of `from`'s month to the last of `to`'s.
+    /// Public figures are cut only by month, so that no two public periods differ by a few days.
+    public var wholeMonthsAround: StatisticsPeriod {
+        StatisticsPeriod(from: from.firstOfMonth, to: to.lastOfMonth)
     }
 
     /// The first day of every month the period touches.

@@ -4,7 +4,9 @@ import RedressCore
 
 /// The canonical JSON of an audit event: sorted keys, no insignificant whitespace, times in UTC with
 /// milliseconds. Personal values are replaced by `{"digest": "hmac-sha256:…"}` here, before anything
-/// is written, so that the chain never holds them.
+/// is written, so that the chain never holds them. The client's address is not part of it at all: its
+/// keyed digest is kept beside the event (`audit_events.client_digest`), outside what the hash covers
+/// and what a dossier exports.
 struct AuditContent: Encodable {
     struct Actor: Encodable {
         let account_id: String?
@@ -41,7 +43,6 @@ struct AuditContent: Encodable {
     let actor: Actor
     let changes: [String: Change]
     let request_id: String?
-    let client_address: String?
 
     init(entry: AuditEntry, occurredAt: Date, origin: RequestOrigin, key: SymmetricKey) {
         func value(_ value: AuditValue?) -> Value? {
@@ -62,7 +63,6 @@ struct AuditContent: Encodable {
             organization_id: entry.actor.organizationID?.uuidString.lowercased())
         changes = entry.changes.mapValues { Change(before: value($0.before), after: value($0.after)) }
         request_id = origin.requestID
-        client_address = origin.clientAddress
     }
 
     /// The canonical text, written by hand: byte for byte what `JSONEncoder` with sorted keys and
@@ -108,7 +108,6 @@ struct AuditContent: Encodable {
             ("changes", .object(changeFields)),
         ]
         if let request_id { fields.append(("request_id", .string(request_id))) }
-        if let client_address { fields.append(("client_address", .string(client_address))) }
         return fields
     }
 

@@ -244,7 +244,8 @@ public struct Transaction: Sendable {
     public func record(_ entry: AuditEntry) async throws {
         let occurredAt = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         let content = AuditContent(entry: entry, occurredAt: occurredAt, origin: origin, key: auditKey).canonicalJSON()
-        try await execute(AuditInsertStatement(entry: entry, occurredAt: occurredAt, content: content))
+        let clientDigest = origin.clientAddress.map { digest("client:" + $0) }
+        try await execute(AuditInsertStatement(entry: entry, occurredAt: occurredAt, content: content, clientDigest: clientDigest))
     }
 
     /// A keyed digest of personal data, for audit events and throttling keys.

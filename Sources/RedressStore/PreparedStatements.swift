@@ -137,16 +137,18 @@ struct CalendarDaysStatement: FixedStatement {
 struct AuditInsertStatement: FixedStatement {
     static let sql = """
         INSERT INTO audit_events (chain_id, occurred_at, action, entity_type, entity_id,
-                                  actor_account_id, actor_role, actor_organization_id, content)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                  actor_account_id, actor_role, actor_organization_id, content, client_digest)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         """
-    static let bindingDataTypes: [PostgresDataType] = [.text, .timestamptz, .text, .text, .uuid, .uuid, .text, .uuid, .text]
+    static let bindingDataTypes: [PostgresDataType] = [.text, .timestamptz, .text, .text, .uuid, .uuid, .text, .uuid, .text, .text]
     let entry: AuditEntry
     let occurredAt: Date
     let content: String
+    /// The keyed digest of the client's address, or nil.
+    let clientDigest: String?
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 9)
+        var bindings = PostgresBindings(capacity: 10)
         bindings.append(entry.chain)
         bindings.append(occurredAt)
         bindings.append(entry.action)
@@ -156,6 +158,7 @@ struct AuditInsertStatement: FixedStatement {
         bindings.append(entry.actor.role)
         bindings.append(entry.actor.organizationID)
         bindings.append(content)
+        bindings.append(clientDigest)
         return bindings
     }
 }

@@ -32,3 +32,17 @@ extension Transaction {
         try await execute(IdempotencyCompleteStatement(status: status, body: body, accountID: accountID, key: key))
     }
 }
+
+extension Transaction {
+    /// Deletes the keys older than `retention`; a retry after that is a new filing. Needs the system.
+    public func purgeIdempotencyKeys(olderThan retention: Duration) async throws -> Int {
+        let rows = try await query(
+            """
+            WITH gone AS (DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => \(Int(retention.components.seconds)))
+                          RETURNING 1)
+            SELECT count(*)::int FROM gone
+            """)
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+}

@@ -2,57 +2,167 @@ import Foundation
 import PostgresNIO
 import RedressCore
 
-/// Limits on failed logins, per account and per client address, kept in PostgreSQL so that they hold
-/// across replicas. A subject that reached its limit is refused until its oldest failure in the window
-/// leaves the window.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Limits on password guesses and registrations, kept in PostgreSQL so that they hold across
+/// replicas. An attempt is reserved — counted as a failure — before its password is checked, under a
+/// lock on each of its subjects, so however many guesses arrive at once, no more than the limits are
+/// ever checked; a successful login takes its reservation back.
+///
+/// Subjects, each a keyed digest (no address or e-mail is stored):
+/// - the account from one address (an IPv6 address counts by its /64): locked after `perAccountAndAddress`
+///   failures until the oldest leaves the window — the guesser is stopped, the owner elsewhere is not;
+/// - the account from anywhere: after `perAccount` failures, one attempt per `accountSpacing` — a
+///   guesser with many addresses is slowed down, and the owner waits seconds, never the whole window;
+/// - the address, whatever the account: after `perAddress` failures, one attempt per
+///   `addressSpacing` — many people share an address behind carrier-grade NAT, so it is only slowed.
 public struct LoginThrottle: Sendable {
     public var window: Duration
+    public var perAccountAndAddress: Int
     public var perAccount: Int
+    public var accountSpacing: Duration
     public var perAddress: Int
+    public var addressSpacing: Duration
+    /// Registrations from one address per `registrationWindow`.
+    public var registrationsPerAddress: Int
+    public var registrationWindow: Duration
 
-    public init(window: Duration = .seconds(15 * 60), perAccount: Int = 5, perAddress: Int = 20) {
+    public init(
+        window: Duration = .seconds(15 * 60), perAccountAndAddress: Int = 5, perAccount: Int = 20, accountSpacing: Duration = .seconds(10),
+        perAddress: Int = 50, addressSpacing: Duration = .seconds(2), registrationsPerAddress: Int = 10,
+        registrationWindow: Duration = .seconds(60 * 60)
+    ) {
         self.window = window
+        self.perAccountAndAddress = perAccountAndAddress
         self.perAccount = perAccount
+        self.accountSpacing = accountSpacing
         self.perAddress = perAddress
+        self.addressSpacing = addressSpacing
+        self.registrationsPerAddress = registrationsPerAddress
+        self.registrationWindow = registrationWindow
     }
 
-    var windowSeconds: Int { Int(window.components.seconds) }
+    /// How long rows are kept: the longest window. The purge job deletes older ones.
+    public var retention: Duration { max(window, registrationWindow) }
+}
+
+/// A reserved login attempt: taken back when the password was right.
+public struct LoginAttempt: Sendable {
+    public let id: UUID
+    /// This attempt, if it fails, is the one that locks the account for its address.
+    public let locksIfFailed: Bool
 }
 
 extension Transaction {
-    func throttleSubjects(email: String, clientAddress: String?) -> [String] {
-        ["account:" + digest(email)] + (clientAddress.map { ["address:" + $0] } ?? [])
+    /// An address as throttles count it: IPv4 whole, IPv6 by its /64 (one subscriber's network).
+    static func throttleAddress(_ address: String) -> String {
+        guard address.contains(":") else { return address }
+        var storage = in6_addr()
+        guard inet_pton(AF_INET6, address, &storage) == 1 else { return address }
+        let bytes = withUnsafeBytes(of: &storage) { Array($0.prefix(8)) }
+        return bytes.map { String(format: "%02x", $0) }.joined() + "::/64"
     }
 
-    /// Throws 429 with the seconds to wait when the account or the address is over its limit.
-    public func checkLoginThrottle(_ throttle: LoginThrottle, email: String) async throws {
-        let subjects = throttleSubjects(email: email, clientAddress: origin.clientAddress)
+    private struct ThrottleRule {
+        let subject: String
+        let free: Int
+        /// `nil`: locked until the oldest failure leaves the window; otherwise one attempt per spacing.
+        let spacingSeconds: Int?
+    }
+
+    private func loginRules(_ throttle: LoginThrottle, email: String) -> [ThrottleRule] {
+        let account = digest("account:" + email)
+        var rules = [ThrottleRule(subject: "account:" + account, free: throttle.perAccount, spacingSeconds: Self.seconds(throttle.accountSpacing))]
+        // A request always has a peer; a caller without one (a test's router) counts as one address.
+        let address = origin.clientAddress.map(Self.throttleAddress) ?? "unknown"
+        rules.append(ThrottleRule(subject: "pair:" + digest(email + "\n" + address), free: throttle.perAccountAndAddress, spacingSeconds: nil))
+        rules.append(
+            ThrottleRule(subject: "address:" + digest("address:" + address), free: throttle.perAddress, spacingSeconds: Self.seconds(throttle.addressSpacing)))
+        return rules
+    }
+
+    static func seconds(_ duration: Duration) -> Int { Int(duration.components.seconds) }
+
+    /// Reserves one login attempt for `email` from the caller's address, or throws 429 with the
+    /// seconds to wait. The reservation counts as a failure until `releaseLoginAttempt` takes it back.
+    public func reserveLoginAttempt(_ throttle: LoginThrottle, email: String) async throws -> LoginAttempt {
+        let rules = loginRules(throttle, email: email)
+        let (retryAfter, counts) = try await lockAndCount(rules, windowSeconds: Self.seconds(throttle.window))
+        if retryAfter > 0 { throw RedressError(.tooManyAttempts, retryAfterSeconds: retryAfter) }
+        let id = UUID()
+        try await query("INSERT INTO login_failures (subject, attempt, failed_at) SELECT unnest(\(rules.map(\.subject))::text[]), \(id), now()")
+        let pair = rules.first { $0.subject.hasPrefix("pair:") }
+        return LoginAttempt(id: id, locksIfFailed: pair.map { counts[$0.subject, default: 0] + 1 == $0.free } ?? false)
+    }
+
+    /// A right password: the attempt was no failure.
+    public func releaseLoginAttempt(_ attempt: LoginAttempt) async throws {
+        try await query("DELETE FROM login_failures WHERE attempt = \(attempt.id)")
+    }
+
+    /// Reserves one registration from the caller's address, or throws 429.
+    public func reserveRegistration(_ throttle: LoginThrottle) async throws {
+        let address = origin.clientAddress.map(Self.throttleAddress) ?? "unknown"
+        let rule = ThrottleRule(subject: "register:" + digest("register:" + address), free: throttle.registrationsPerAddress, spacingSeconds: nil)
+        let (retryAfter, _) = try await lockAndCount([rule], windowSeconds: Self.seconds(throttle.registrationWindow))
+        if retryAfter > 0 { throw RedressError(.tooManyAttempts, retryAfterSeconds: retryAfter) }
+        try await query("INSERT INTO login_failures (subject, attempt, failed_at) VALUES (\(rule.subject), \(UUID()), now())")
+    }
+
+    /// Locks the subjects (in one order, so that two attempts never wait for each other) for the rest
+    /// of the transaction, and says how long the caller must wait (0: not at all) and how many
+    /// failures each subject has in the window.
+    private func lockAndCount(_ rules: [ThrottleRule], windowSeconds: Int) async throws -> (Int, [String: Int]) {
+        let subjects = rules.map(\.subject).sorted()
+        for subject in subjects {
+            try await query("SELECT pg_advisory_xact_lock(\(Self.throttleLockClass), hashtext(\(subject)))")
+        }
         let rows = try await query(
             """
-            SELECT subject, count(*)::int, ceil(extract(epoch FROM min(failed_at) + make_interval(secs => \(throttle.windowSeconds)) - now()))::int
+            SELECT subject, count(*)::int,
+                   ceil(extract(epoch FROM min(failed_at) + make_interval(secs => \(windowSeconds)) - now()))::int,
+                   floor(extract(epoch FROM now() - max(failed_at)))::int
             FROM login_failures
-            WHERE subject = ANY(\(subjects)) AND failed_at > now() - make_interval(secs => \(throttle.windowSeconds))
+            WHERE subject = ANY(\(subjects)) AND failed_at > now() - make_interval(secs => \(windowSeconds))
             GROUP BY subject
             """)
         var retryAfter = 0
-        for try await (subject, failures, wait) in rows.decode((String, Int, Int).self) {
-            let limit = subject.hasPrefix("account:") ? throttle.perAccount : throttle.perAddress
-            if failures >= limit { retryAfter = max(retryAfter, max(wait, 1)) }
+        var counts: [String: Int] = [:]
+        for try await (subject, failures, untilOldestLeaves, sinceLatest) in rows.decode((String, Int, Int, Int).self) {
+            counts[subject] = failures
+            guard let rule = rules.first(where: { $0.subject == subject }), failures >= rule.free else { continue }
+            let wait = rule.spacingSeconds.map { $0 - sinceLatest } ?? untilOldestLeaves
+            if wait > 0 { retryAfter = max(retryAfter, wait) }
         }
-        if retryAfter > 0 { throw RedressError(.tooManyAttempts, retryAfterSeconds: retryAfter) }
+        return (retryAfter, counts)
     }
 
-    public func recordLoginFailure(_ throttle: LoginThrottle, email: String) async throws {
-        let subjects = throttleSubjects(email: email, clientAddress: origin.clientAddress)
-        try await query(
+    /// The first key of the two-key advisory locks that serialise throttled attempts (the migrator
+    /// and the anchoring use one-key locks, a separate space).
+    static let throttleLockClass: Int32 = 0x7265_6474
+
+    /// Deletes throttle rows older than the longest window: they no longer count for anything.
+    public func purgeThrottleRows(olderThan retention: Duration) async throws -> Int {
+        let rows = try await query(
             """
-            DELETE FROM login_failures
-            WHERE subject = ANY(\(subjects)) AND failed_at <= now() - make_interval(secs => \(throttle.windowSeconds))
+            WITH gone AS (DELETE FROM login_failures WHERE failed_at < now() - make_interval(secs => \(Self.seconds(retention))) RETURNING 1)
+            SELECT count(*)::int FROM gone
             """)
-        try await query("INSERT INTO login_failures (subject) SELECT unnest(\(subjects)::text[])")
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
     }
+}
 
-    public func clearLoginFailures(email: String) async throws {
-        try await query("DELETE FROM login_failures WHERE subject = \("account:" + digest(email))")
+extension Transaction {
+    /// The attempt that locked an account for one address, in the account's chain (no address: the
+    /// event says that it happened and for how long, not from where).
+    public func recordLoginLockout(accountID: UUID, throttle: LoginThrottle) async throws {
+        try await record(
+            AuditEntry(
+                chain: AuditChain.account(accountID), action: "auth.login_locked", entityType: "account", entityID: accountID,
+                actor: AuditActor(accountID: nil, role: "anonymous", organizationID: nil),
+                changes: ["locked_seconds": .init(after: .int(Self.seconds(throttle.window)))]))
     }
 }

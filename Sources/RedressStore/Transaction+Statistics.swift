@@ -31,6 +31,8 @@ extension Transaction {
         let everyPlatform = platformIDs == nil
         let ids = platformIDs ?? []
         let from = period.from.description, to = period.to.description
+        // Amounts are bounded at intake, so sums stay far inside bigint; `least` only keeps a value
+        // stored before those bounds from failing every report that covers it.
         // With no whole month (or by day) the monthly rollup is not read: an empty range.
         let months = granularity == .month ? period.wholeMonths : nil
         let monthsStart = months?.start.description ?? from
@@ -55,7 +57,8 @@ extension Transaction {
             SELECT platform_id, category, to_char(bucket, 'YYYY-MM-DD'), GROUPING(category, bucket),
                    sum(complaints)::bigint, sum(responded)::bigint, sum(responded_on_time)::bigint,
                    sum(awaiting_response)::bigint, sum(resolved)::bigint, sum(escalated)::bigint, sum(withdrawn)::bigint,
-                   sum(amount_claimed)::bigint, sum(amount_refunded)::bigint, sum(ratings)::bigint, sum(rating_sum)::bigint
+                   least(sum(amount_claimed), \(Int64.max))::bigint, least(sum(amount_refunded), \(Int64.max))::bigint,
+                   sum(ratings)::bigint, sum(rating_sum)::bigint
             FROM r
             GROUP BY GROUPING SETS ((platform_id), (platform_id, category), (platform_id, bucket))
             """)
@@ -118,15 +121,14 @@ extension Transaction {
     /// What the public report is built from: every platform of the directory with its counters for
     /// the period and per month (no medians: they would scan every answered complaint).
     public func publicReportSources(period: StatisticsPeriod) async throws -> [PublicReport.Source] {
+        let period = period.wholeMonthsAround
         var names: [(UUID, String)] = []
         for try await (id, name) in try await query("SELECT id, name FROM organizations WHERE kind = 'platform'").decode((UUID, String).self) {
             names.append((id, name))
         }
         let statistics = try await platformStatistics(platformIDs: nil, period: period, granularity: .month, medians: false)
         return names.map { id, name in
-            PublicReport.Source(
-                platformID: id, platformName: name, totals: statistics[id]?.totals ?? StatisticsCounts(),
-                months: statistics[id]?.series ?? [:])
+            PublicReport.Source(platformID: id, platformName: name, months: statistics[id]?.series ?? [:])
         }
     }
 }

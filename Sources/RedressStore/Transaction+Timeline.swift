@@ -25,6 +25,10 @@ public struct TimelineEvent: Sendable {
 
     public var visibility: String? { changes["visibility"]?.after }
 
+    /// Events written before addresses left the chain hold the client's address in their content:
+    /// such content is never exported (its link and hash still are).
+    public var holdsClientAddress: Bool { content.contains("\"client_address\":") }
+
     static func changes(fromContent content: String) -> [String: Change] {
         guard let parsed = (try? JSONSerialization.jsonObject(with: Data(content.utf8))) as? [String: Any],
             let changes = parsed["changes"] as? [String: Any]

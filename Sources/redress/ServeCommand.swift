@@ -49,7 +49,8 @@ struct ServeCommand: AsyncParsableCommand {
                 interval: .seconds(settings.deadlineJobSeconds), logger: logger)
             let monitor = DatabaseMonitor(
                 configuration: try secrets.requestURL.connectionConfiguration(), availability: dependencies.database.availability, logger: logger)
-            var services: [any Service] = [client, job, monitor] + (standby?.services ?? [])
+            let retention = RetentionJob(database: dependencies.database, throttle: dependencies.configuration.loginThrottle, logger: logger)
+            var services: [any Service] = [client, job, retention, monitor] + (standby?.services ?? [])
             if settings.anchorSeconds > 0 {
                 services.append(AnchorJob(database: dependencies.database, interval: .seconds(settings.anchorSeconds), logger: logger))
             }

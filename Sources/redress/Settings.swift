@@ -32,6 +32,10 @@ struct Settings {
     var maxEvidenceBytes = 20 * 1024 * 1024
     var maxEvidenceFiles = 50
     var reportMinimumComplaints = 10
+    var filingsPerDay = 20
+    var messagesPerCasePerHour = 30
+    var registrationsPerHour = 10
+    var concurrentUploads = 8
     var reportCacheSeconds = 60
     var sessionCacheSeconds = 5
     var logFormat = LogFormat.text
@@ -82,6 +86,10 @@ struct Settings {
         integer("REDRESS_EVIDENCE_MAX_BYTES", 1024...(512 * 1024 * 1024), &settings.maxEvidenceBytes)
         integer("REDRESS_EVIDENCE_MAX_FILES", 1...1000, &settings.maxEvidenceFiles)
         integer("REDRESS_REPORT_MIN_COMPLAINTS", 1...1_000_000, &settings.reportMinimumComplaints)
+        integer("REDRESS_FILINGS_PER_DAY", 1...100_000, &settings.filingsPerDay)
+        integer("REDRESS_MESSAGES_PER_CASE_PER_HOUR", 1...100_000, &settings.messagesPerCasePerHour)
+        integer("REDRESS_REGISTRATIONS_PER_HOUR", 1...100_000, &settings.registrationsPerHour)
+        integer("REDRESS_CONCURRENT_UPLOADS", 1...1_000, &settings.concurrentUploads)
         integer("REDRESS_REPORT_CACHE_SECONDS", 0...86_400, &settings.reportCacheSeconds)
         integer("REDRESS_SESSION_CACHE_SECONDS", 0...300, &settings.sessionCacheSeconds)
         if let format = environment["REDRESS_LOG_FORMAT"], !format.isEmpty {
@@ -152,6 +160,10 @@ struct Settings {
         configuration.maxEvidenceBytes = maxEvidenceBytes
         configuration.maxEvidenceFiles = maxEvidenceFiles
         configuration.reportMinimumComplaints = reportMinimumComplaints
+        configuration.filingsPerDay = filingsPerDay
+        configuration.messagesPerCasePerHour = messagesPerCasePerHour
+        configuration.loginThrottle.registrationsPerAddress = registrationsPerHour
+        configuration.concurrentUploads = concurrentUploads
         configuration.reportCacheSeconds = reportCacheSeconds
         configuration.sessionCacheSeconds = sessionCacheSeconds
         configuration.metricsToken = metricsToken

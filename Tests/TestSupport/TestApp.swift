@@ -49,6 +49,10 @@ public func testConfiguration(clock: (any RedressClock)? = nil) -> APIConfigurat
     if let clock { configuration.clock = clock }
     // /metrics counts the open cases afresh at every scrape, so that a test sees what it just did.
     configuration.openCaseCountSeconds = 0
+    // Suites that set up many cases do so as a few consumers; the limits are tested on their own.
+    configuration.filingsPerDay = 10_000
+    configuration.messagesPerCasePerHour = 10_000
+    configuration.loginThrottle.registrationsPerAddress = 10_000
     return configuration
 }
 

@@ -49,6 +49,11 @@ struct AuthController {
         let displayName = fields.text(body.displayName, field: "display_name", maxLength: 100)
         let phone = fields.phone(body.phone)
         try fields.check()
+        // Before the bcrypt: registration is open to anyone, and each one costs a hash.
+        let throttle = configuration.loginThrottle
+        try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await transaction.reserveRegistration(throttle)
+        }
         let hash = try await hasher.hash(password)
         let account = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.insertAccount(
@@ -72,14 +77,18 @@ struct AuthController {
         let email = EmailAddress.normalize(rawEmail) ?? rawEmail.lowercased()
         let throttle = configuration.loginThrottle
         let lookup = DatabaseIdentity(role: "anonymous", authEmail: email)
-        let candidate = try await database.transaction(as: lookup, origin: context.origin) { transaction in
-            try await transaction.checkLoginThrottle(throttle, email: email)
-            return try await transaction.loginCandidate(email: email)
+        // The attempt is reserved (and counted) before the password is checked, so that guesses
+        // arriving together cannot all pass the throttle.
+        let (candidate, attempt) = try await database.transaction(as: lookup, origin: context.origin) { transaction in
+            let attempt = try await transaction.reserveLoginAttempt(throttle, email: email)
+            return (try await transaction.loginCandidate(email: email), attempt)
         }
         let matches = try await hasher.verify(password, hash: candidate?.passwordHash ?? decoyHash)
         guard let candidate, matches else {
-            try await database.transaction(as: lookup, origin: context.origin) { transaction in
-                try await transaction.recordLoginFailure(throttle, email: email)
+            if attempt.locksIfFailed, let accountID = candidate?.account.id {
+                try await database.transaction(as: lookup, origin: context.origin) { transaction in
+                    try await transaction.recordLoginLockout(accountID: accountID, throttle: throttle)
+                }
             }
             throw RedressError(.invalidCredentials)
         }
@@ -90,7 +99,7 @@ struct AuthController {
         let actor = AuditActor(accountID: account.id, role: account.role.rawValue, organizationID: account.organizationID)
         let identity = DatabaseIdentity(role: account.role.rawValue, accountID: account.id, organizationID: account.organizationID, authEmail: email)
         try await database.transaction(as: identity, origin: context.origin) { transaction in
-            try await transaction.clearLoginFailures(email: email)
+            try await transaction.releaseLoginAttempt(attempt)
             try await transaction.insertSession(digest: digest, accountID: account.id, expiresAt: expiresAt, actor: actor)
         }
         return JSONResponse(body: LoginResponse(token: token, expiresAt: expiresAt, account: AccountResponse(account)))

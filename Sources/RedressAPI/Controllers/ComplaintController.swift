@@ -60,6 +60,7 @@ struct ComplaintController {
         var complaint = try validate(body, actor: actor, now: now)
 
         let requestDigest = Self.canonicalDigest(raw)
+        let filingsPerDay = configuration.filingsPerDay
         let (status, json) = try await database.transaction(as: context.identity, origin: context.origin) { transaction -> (Int, String) in
             if let key = idempotencyKey {
                 switch try await transaction.claimIdempotencyKey(accountID: actor.accountID, key: key, requestSHA256: requestDigest) {
@@ -68,6 +69,7 @@ struct ComplaintController {
                 case .mismatch: throw RedressError(.idempotencyKeyReused)
                 }
             }
+            try await transaction.requireFilingQuota(consumerID: actor.accountID, limit: filingsPerDay, window: .seconds(24 * 3600))
             guard let platform = try await transaction.platform(id: complaint.platformID) else {
                 throw RedressError.validation([.init(field: "platform_id", reason: "unknown_platform")])
             }
@@ -108,13 +110,15 @@ struct ComplaintController {
         if let given = body.order {
             order.orderNo = fields.text(given.orderNo, field: "order.order_no", maxLength: 100)
             order.productName = fields.text(given.productName, field: "order.product_name", maxLength: 200)
-            if let amount = given.amountPaid, (0...1_000_000_000_000).contains(amount) {
+            if let amount = given.amountPaid, (0...Money.maximumFen).contains(amount) {
                 order.amountPaid = amount
             } else {
                 fields.fail("order.amount_paid", given.amountPaid == nil ? "required" : "out_of_range")
             }
-            if let currency = given.currency {
-                if currency.range(of: "^[A-Z]{3}$", options: .regularExpression) != nil { order.currency = currency } else { fields.fail("order.currency", "invalid_currency") }
+            // Figures never add different currencies: yuan only.
+            if let currency = given.currency, currency != Money.currency {
+                let wellFormed = currency.range(of: "^[A-Z]{3}$", options: .regularExpression) != nil
+                fields.fail("order.currency", wellFormed ? "unsupported_currency" : "invalid_currency")
             }
             if let orderedAt = given.orderedAt {
                 if orderedAt > now.addingTimeInterval(300) { fields.fail("order.ordered_at", "in_the_future") }
@@ -129,6 +133,9 @@ struct ComplaintController {
         let given = body.demands ?? []
         if given.isEmpty { fields.fail("demands", "required") }
         if given.count > 10 { fields.fail("demands", "too_many") }
+        // Refunds together at most what was paid, compensation together within the legal limit.
+        var refunds = 0, compensation = 0
+        let paidKnown = body.order?.amountPaid != nil
         for (index, demand) in given.prefix(10).enumerated() {
             let field = "demands[\(index)]"
             guard let kind = Demand.Kind(rawValue: demand.kind ?? "") else {
@@ -138,12 +145,16 @@ struct ComplaintController {
             let text = fields.optionalText(demand.text, field: "\(field).text", maxLength: 500)
             switch kind {
             case .refund, .compensation:
-                guard let amount = demand.amount, amount > 0 else {
-                    fields.fail("\(field).amount", demand.amount == nil ? "required" : "must_be_positive")
-                    continue
-                }
-                if kind == .refund && body.order?.amountPaid != nil && amount > order.amountPaid {
-                    fields.fail("\(field).amount", "exceeds_amount_paid")
+                if demand.amount == nil { fields.fail("\(field).amount", "required") }
+                guard let amount = fields.positiveAmount(demand.amount, field: "\(field).amount") else { continue }
+                if kind == .refund {
+                    refunds += amount
+                    if paidKnown && refunds > order.amountPaid { fields.fail("\(field).amount", "exceeds_amount_paid") }
+                } else {
+                    compensation += amount
+                    if paidKnown && compensation > Money.compensationLimit(amountPaid: order.amountPaid) {
+                        fields.fail("\(field).amount", "exceeds_compensation_limit")
+                    }
                 }
             case .other:
                 if text == nil { fields.fail("\(field).text", "required") }
@@ -272,6 +283,7 @@ struct ComplaintController {
                     .invalidTransition, detail: "Not now: \(condition.rawValue).",
                     allowedActions: Lifecycle.allowedActions(for: relations, facts: Self.facts(complaint, now: now)).map(\.rawValue))
             }
+            try input.checkAmounts(amountPaid: complaint.order.amountPaid)
             let platform = try await transaction.platform(id: complaint.platformID)
             var effectiveInput = input
             switch input {
@@ -310,10 +322,9 @@ struct ComplaintController {
         func proposal(_ request: ProposalRequest?, field: String) -> Proposal? {
             guard let request else { return nil }
             let value = Proposal(
-                refund: request.refund, reissue: request.reissue ?? false, apology: request.apology ?? false,
-                compensation: request.compensation, text: fields.optionalText(request.text, field: "\(field).text", maxLength: 2000))
-            if let refund = request.refund, refund <= 0 { fields.fail("\(field).refund", "must_be_positive") }
-            if let compensation = request.compensation, compensation <= 0 { fields.fail("\(field).compensation", "must_be_positive") }
+                refund: fields.positiveAmount(request.refund, field: "\(field).refund"), reissue: request.reissue ?? false,
+                apology: request.apology ?? false, compensation: fields.positiveAmount(request.compensation, field: "\(field).compensation"),
+                text: fields.optionalText(request.text, field: "\(field).text", maxLength: 2000))
             if value.isEmpty && value.text == nil { fields.fail(field, "empty_proposal") }
             return value
         }

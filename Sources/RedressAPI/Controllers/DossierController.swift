@@ -171,7 +171,9 @@ struct DossierController {
             let events = Self.visible(chain, to: actor)
             let visibleSeqs = Set(events.map(\.seq))
             let links = chain.map { event in
-                AuditExport.Link(seq: event.seq, prevHash: event.prevHash, hash: event.hash, content: Nullable(visibleSeqs.contains(event.seq) ? event.content : nil))
+                AuditExport.Link(
+                    seq: event.seq, prevHash: event.prevHash, hash: event.hash,
+                    content: Nullable(visibleSeqs.contains(event.seq) && !event.holdsClientAddress ? event.content : nil))
             }
             let proof = try await transaction.anchorProof(chain: AuditChain.complaint(id))
             return DossierResponse(

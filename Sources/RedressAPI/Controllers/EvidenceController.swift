@@ -11,6 +11,13 @@ import RedressStore
 struct EvidenceController {
     let database: Database
     let configuration: APIConfiguration
+    let gate: UploadGate
+
+    init(database: Database, configuration: APIConfiguration) {
+        self.database = database
+        self.configuration = configuration
+        gate = UploadGate(capacity: configuration.concurrentUploads, perAccount: configuration.concurrentUploadsPerAccount)
+    }
 
     var endpoints: [Endpoint] {
         [
@@ -58,11 +65,18 @@ struct EvidenceController {
         let limit = configuration.maxEvidenceBytes
         let tooLarge = RedressError(.payloadTooLarge, detail: "An evidence file may be at most \(limit) bytes.")
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit { throw tooLarge }
-        let bytes: ByteBuffer
-        do {
-            bytes = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw tooLarge
+        let maxFiles = configuration.maxEvidenceFiles
+        // Only a party to an open case with room for a file gets its body read.
+        try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await Self.requireRoomForUpload(actor, complaintID: complaintID, maxFiles: maxFiles, transaction, lock: false)
+        }
+        let body = request.body
+        let bytes: ByteBuffer = try await gate.withPlace(for: actor.accountID) {
+            do {
+                return try await body.collect(upTo: limit)
+            } catch is NIOTooManyBytesError {
+                throw tooLarge
+            }
         }
         guard bytes.readableBytes > 0 else { throw RedressError.validation([.init(field: "body", reason: "empty_file")]) }
         guard let detected = EvidenceFileType.detect(bytes.readableBytesView) else {
@@ -86,23 +100,29 @@ struct EvidenceController {
         let record = EvidenceRecord(
             id: UUID(), complaintID: complaintID, kind: kind!, filename: filename!, contentType: detected.rawValue, size: bytes.readableBytes,
             sha256: digest, uploadedBy: actor.accountID, uploaderRole: actor.role.rawValue, uploadedAt: configuration.clock.now())
-        let maxFiles = configuration.maxEvidenceFiles
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            // Read first without a lock: an auditor may see the case (and is told 403) but row-level
-            // security hides it from a locking read, which only the parties may take.
-            guard let visible = try await transaction.complaint(id: complaintID) else { throw RedressError.notFound }
-            if ComplaintController.relations(of: actor, to: visible).isEmpty {
-                throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound
-            }
-            // Locked, so that concurrent uploads cannot pass the file limit together.
-            guard let complaint = try await transaction.complaint(id: complaintID, forUpdate: true) else { throw RedressError.notFound }
-            if complaint.state.isTerminal { throw RedressError(.invalidTransition, detail: "The case is closed.", allowedActions: []) }
-            if try await transaction.evidenceCount(complaintID: complaintID) >= maxFiles {
-                throw RedressError.validation([.init(field: "body", reason: "too_many_files")])
-            }
+            try await Self.requireRoomForUpload(actor, complaintID: complaintID, maxFiles: maxFiles, transaction, lock: true)
             try await transaction.insertEvidence(record, bytes: bytes, actor: context.auditActor)
         }
         return JSONResponse(status: .created, body: EvidenceResponse(record))
+    }
+
+    /// The caller is a party to the case, the case is open and has room for another file. Checked
+    /// before the body is read, and again, with the case locked (so that concurrent uploads cannot
+    /// pass the file limit together), before the file is stored.
+    static func requireRoomForUpload(_ actor: Actor, complaintID: UUID, maxFiles: Int, _ transaction: Transaction, lock: Bool) async throws {
+        // Read first without a lock: an auditor may see the case (and is told 403) but row-level
+        // security hides it from a locking read, which only the parties may take.
+        guard let visible = try await transaction.complaint(id: complaintID) else { throw RedressError.notFound }
+        if ComplaintController.relations(of: actor, to: visible).isEmpty {
+            throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound
+        }
+        let complaint = lock ? try await transaction.complaint(id: complaintID, forUpdate: true) : visible
+        guard let complaint else { throw RedressError.notFound }
+        if complaint.state.isTerminal { throw RedressError(.invalidTransition, detail: "The case is closed.", allowedActions: []) }
+        if try await transaction.evidenceCount(complaintID: complaintID) >= maxFiles {
+            throw RedressError.validation([.init(field: "body", reason: "too_many_files")])
+        }
     }
 
     @Sendable func list(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<EvidenceResponse>> {

@@ -63,8 +63,10 @@ struct MessageController {
         let message = MessageRecord(
             id: UUID(), complaintID: id, authorID: actor.accountID, authorRole: actor.role.rawValue,
             authorOrganizationID: actor.organizationID, visibility: visibility ?? .parties, body: text, createdAt: configuration.clock.now())
+        let limit = configuration.messagesPerCasePerHour
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await Self.requireParty(actor, complaintID: id, transaction)
+            try await transaction.requireMessageQuota(complaintID: id, authorID: actor.accountID, limit: limit, window: .seconds(3600))
             try await transaction.insertMessage(message, actor: context.auditActor)
         }
         return JSONResponse(status: .created, body: MessageResponse(message))

@@ -19,7 +19,9 @@ struct ProblemMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             let problem = Self.redressError(for: error, logger: context.logger)
-            response = Self.render(problem, context: context)
+            // The report pages are read in a browser: their errors are pages too.
+            response = ReportPage.serves(request.uri.path) ? ReportPage.errorResponse(problem, request: request, context: context)
+                : Self.render(problem, context: context)
         }
         let elapsed = ContinuousClock.now - started
         // Hummingbird names the route of a path nothing matched "NotFound".

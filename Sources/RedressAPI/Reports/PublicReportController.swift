@@ -71,17 +71,21 @@ struct PublicReportController {
     ) async throws -> ReportCache.Rendered {
         let query = request.uri.queryParameters
         var fields = FieldValidator()
-        let period = StatisticsPeriod.parse(
+        let requested = StatisticsPeriod.parse(
             from: query["from"].map(String.init), to: query["to"].map(String.init), granularity: .month,
             today: configuration.calendarDay(of: configuration.clock.now()), fields: &fields)
         try fields.check()
+        // Public figures are cut by whole months only (Docs/metrics.md): a period is widened to them,
+        // and the cache is keyed by the widened period.
+        let today = configuration.calendarDay(of: configuration.clock.now())
+        let period = requested.wholeMonthsAround
         let database = database, configuration = configuration, origin = context.origin
         let rendered = try await cache.rendering(of: period, variant: variant, build: {
             let sources = try await database.readTransaction(as: DatabaseIdentity(.anonymous), origin: origin) { transaction in
                 try await transaction.publicReportSources(period: period)
             }
             return ReportCache.Built(
-                report: PublicReport(period: period, minimumComplaints: configuration.reportMinimumComplaints, sources: sources),
+                report: PublicReport(period: period, minimumComplaints: configuration.reportMinimumComplaints, today: today, sources: sources),
                 generatedAt: configuration.clock.now())
         }, render: render)
         guard let rendered else { throw RedressError.notFound }

@@ -5,14 +5,18 @@ import RedressCore
 /// A withheld platform shows its number of complaints and nothing else.
 struct PublicReportResponse: Encodable, Sendable {
     struct Withheld: Encodable, Sendable {
-        let reason = "too_few_complaints"
+        /// `too_few_complaints` or `month_in_progress`.
+        let reason: String
         let minimumComplaints: Int
     }
 
     /// Counters and rates, `null` when withheld (every key always present, so that a table never
     /// loses a column).
     struct Figures: Encodable, Sendable {
+        /// Every complaint the cell covers: always shown.
         let complaints: Int
+        /// Of those, the complaints of withheld months, which the figures below leave out.
+        let withheldComplaints: Int
         let withheld: Nullable<Withheld>
         let responded: Nullable<Int>
         let responseRate: Nullable<RateResponse>
@@ -27,9 +31,11 @@ struct PublicReportResponse: Encodable, Sendable {
         let satisfaction: Nullable<Double>
         let ratings: Nullable<Int>
 
-        init(_ counts: StatisticsCounts, withheld: Bool, minimum: Int) {
-            complaints = counts.complaints
-            self.withheld = Nullable(withheld ? Withheld(minimumComplaints: minimum) : nil)
+        init(complaints: Int, counts: StatisticsCounts, withheld reason: String?, minimum: Int) {
+            self.complaints = complaints
+            let withheld = reason != nil
+            withheldComplaints = withheld ? complaints : complaints - counts.complaints
+            self.withheld = Nullable(reason.map { Withheld(reason: $0, minimumComplaints: minimum) })
             func shown<T: Encodable & Sendable>(_ value: T) -> Nullable<T> { Nullable(withheld ? nil : value) }
             responded = shown(counts.responded)
             responseRate = shown(RateResponse(counts.responseRate))
@@ -44,11 +50,17 @@ struct PublicReportResponse: Encodable, Sendable {
             satisfaction = Nullable(withheld ? nil : counts.satisfaction)
             ratings = shown(counts.ratings)
         }
+
+        init(_ month: PublicReport.Month, minimum: Int) {
+            let reason = month.inProgress ? "month_in_progress" : month.withheld ? "too_few_complaints" : nil
+            self.init(complaints: month.complaints, counts: month.counts, withheld: reason, minimum: minimum)
+        }
     }
 
     struct Month: Encodable, Sendable {
         /// `YYYY-MM`.
         let month: String
+        let inProgress: Bool
         let figures: Figures
     }
 
@@ -77,12 +89,14 @@ struct PublicReportResponse: Encodable, Sendable {
         minimumComplaints = report.minimumComplaints
         let minimum = report.minimumComplaints
         func months(_ trend: [PublicReport.Month]) -> [Month] {
-            trend.map { Month(month: Self.monthLabel($0.month), figures: Figures($0.counts, withheld: $0.withheld, minimum: minimum)) }
+            trend.map { Month(month: Self.monthLabel($0.month), inProgress: $0.inProgress, figures: Figures($0, minimum: minimum)) }
         }
         platforms = report.entries.map { entry in
             Platform(
                 rank: Nullable(entry.rank), platform: PlatformNameResponse(id: ResourceID(entry.platformID), name: entry.platformName),
-                figures: Figures(entry.counts, withheld: entry.withheld, minimum: minimum), trend: months(entry.trend))
+                figures: Figures(
+                    complaints: entry.complaints, counts: entry.counts, withheld: entry.withheld ? "too_few_complaints" : nil, minimum: minimum),
+                trend: months(entry.trend))
         }
         trend = months(report.trend)
     }
@@ -95,19 +109,20 @@ struct PublicReportResponse: Encodable, Sendable {
 /// as a formula are prefixed with a quote.
 enum PublicReportCSV {
     static let header = [
-        "platform_id", "platform_name", "period", "rank", "complaints", "withheld_reason", "responded", "response_rate",
+        "platform_id", "platform_name", "period", "rank", "complaints", "withheld_complaints", "withheld_reason", "responded", "response_rate",
         "responded_on_time", "on_time_rate", "resolved", "resolution_rate", "escalated", "escalation_rate", "amount_claimed",
         "amount_refunded", "ratings", "satisfaction",
     ]
 
     static func render(_ report: PublicReport) -> String {
         var lines = [header.joined(separator: ",")]
-        func row(_ entry: PublicReport.Entry, period: String, rank: Int?, counts: StatisticsCounts, withheld: Bool) -> String {
+        func row(_ entry: PublicReport.Entry, period: String, rank: Int?, complaints: Int, counts: StatisticsCounts, withheld reason: String?) -> String {
+            let withheld = reason != nil
             func shown(_ value: Int) -> String { withheld ? "" : String(value) }
             func rate(_ rate: Rate) -> String { withheld ? "" : rate.value.map { String(format: "%.4f", $0) } ?? "" }
             let cells = [
-                entry.platformID.uuidString.lowercased(), entry.platformName, period, rank.map(String.init) ?? "", String(counts.complaints),
-                withheld ? "too_few_complaints" : "", shown(counts.responded), rate(counts.responseRate), shown(counts.respondedOnTime),
+                entry.platformID.uuidString.lowercased(), entry.platformName, period, rank.map(String.init) ?? "", String(complaints),
+                String(withheld ? complaints : complaints - counts.complaints), reason ?? "", shown(counts.responded), rate(counts.responseRate), shown(counts.respondedOnTime),
                 rate(counts.onTimeRate), shown(counts.resolved), rate(counts.resolutionRate), shown(counts.escalated),
                 rate(counts.escalationRate), shown(counts.amountClaimed), shown(counts.amountRefunded), shown(counts.ratings),
                 withheld ? "" : counts.satisfaction.map { String(format: "%.2f", $0) } ?? "",
@@ -116,11 +131,16 @@ enum PublicReportCSV {
         }
         let whole = "\(report.period.from)/\(report.period.to)"
         for entry in report.entries {
-            lines.append(row(entry, period: whole, rank: entry.rank, counts: entry.counts, withheld: entry.withheld))
+            lines.append(
+                row(entry, period: whole, rank: entry.rank, complaints: entry.complaints, counts: entry.counts,
+                    withheld: entry.withheld ? "too_few_complaints" : nil))
         }
         for entry in report.entries {
             for month in entry.trend {
-                lines.append(row(entry, period: PublicReportResponse.monthLabel(month.month), rank: nil, counts: month.counts, withheld: month.withheld))
+                let reason = month.inProgress ? "month_in_progress" : month.withheld ? "too_few_complaints" : nil
+                lines.append(
+                    row(entry, period: PublicReportResponse.monthLabel(month.month), rank: nil, complaints: month.complaints, counts: month.counts,
+                        withheld: reason))
             }
         }
         return lines.joined(separator: "\r\n") + "\r\n"

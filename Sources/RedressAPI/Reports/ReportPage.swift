@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import RedressCore
 
 /// The public report as server-rendered HTML: a ranking table and charts drawn as inline SVG, with no
@@ -34,16 +35,16 @@ enum ReportPage {
         body.append("<p class=\"muted\">\(t("统计期间", "Period")): \(report.period.from) – \(report.period.to) · \(t("生成时间", "Generated")): \(HTML.escape(APIJSON.rfc3339(generatedAt)))</p>")
         body.append(navigation(report, language: language, path: "/reports"))
         body.append("<h2>\(t("平台排名", "Ranking"))</h2>")
-        body.append("<p class=\"muted\">\(t("按按时答复率、解决率、答复率排序；投诉少于 \(report.minimumComplaints) 件的平台不公布比率，不参与排名。", "Ranked by on-time response rate, then resolution rate, then response rate; platforms with fewer than \(report.minimumComplaints) complaints have their rates withheld and are not ranked."))</p>")
+        body.append("<p class=\"muted\">\(t("按按时答复率、解决率、答复率排序；已公布月份的投诉合计少于 \(report.minimumComplaints) 件的平台不公布比率，不参与排名。", "Ranked by on-time response rate, then resolution rate, then response rate; platforms with fewer than \(report.minimumComplaints) complaints in published months have their rates withheld and are not ranked."))</p>")
         body.append("<div class=\"scroll\"><table id=\"ranking\"><thead><tr><th>\(t("名次", "Rank"))</th><th>\(t("平台", "Platform"))</th><th>\(t("投诉", "Complaints"))</th><th>\(t("答复率", "Response rate"))</th><th>\(t("按时答复率", "On-time rate"))</th><th>\(t("解决率", "Resolution rate"))</th><th>\(t("进入调解", "Escalated"))</th><th>\(t("诉求金额(元)", "Claimed (CNY)"))</th><th>\(t("退款金额(元)", "Refunded (CNY)"))</th><th>\(t("满意度", "Satisfaction"))</th></tr></thead><tbody>")
         for entry in report.entries {
             let link = "/reports/platforms/\(entry.platformID.uuidString.lowercased())?\(query)\(languageQuery)"
             let name = "<a href=\"\(HTML.escape(link))\">\(HTML.escape(entry.platformName))</a>"
             if entry.withheld {
-                body.append("<tr class=\"withheld\" data-platform=\"\(entry.platformID.uuidString.lowercased())\"><td>—</td><td>\(name)</td><td>\(entry.counts.complaints)</td><td colspan=\"7\" class=\"note\">\(t("投诉量不足 \(report.minimumComplaints) 件，不公布比率", "fewer than \(report.minimumComplaints) complaints: rates withheld"))</td></tr>")
+                body.append("<tr class=\"withheld\" data-platform=\"\(entry.platformID.uuidString.lowercased())\"><td>—</td><td>\(name)</td><td>\(entry.complaints)</td><td colspan=\"7\" class=\"note\">\(t("投诉量不足 \(report.minimumComplaints) 件，不公布比率", "fewer than \(report.minimumComplaints) complaints: rates withheld"))</td></tr>")
             } else {
                 let c = entry.counts
-                body.append("<tr data-platform=\"\(entry.platformID.uuidString.lowercased())\"><td>\(entry.rank.map(String.init) ?? "—")</td><td>\(name)</td><td>\(c.complaints)</td><td>\(rate(c.responseRate))</td><td>\(rate(c.onTimeRate))</td><td>\(rate(c.resolutionRate))</td><td>\(c.escalated)</td><td>\(yuan(c.amountClaimed))</td><td>\(yuan(c.amountRefunded))</td><td>\(c.satisfaction.map { String(format: "%.2f", $0) } ?? "—") <span class=\"muted\">(\(c.ratings))</span></td></tr>")
+                body.append("<tr data-platform=\"\(entry.platformID.uuidString.lowercased())\"><td>\(entry.rank.map(String.init) ?? "—")</td><td>\(name)</td><td>\(entry.complaints)</td><td>\(rate(c.responseRate))</td><td>\(rate(c.onTimeRate))</td><td>\(rate(c.resolutionRate))</td><td>\(c.escalated)</td><td>\(yuan(c.amountClaimed))</td><td>\(yuan(c.amountRefunded))</td><td>\(c.satisfaction.map { String(format: "%.2f", $0) } ?? "—") <span class=\"muted\">(\(c.ratings))</span></td></tr>")
             }
         }
         body.append("</tbody></table></div>")
@@ -66,7 +67,7 @@ enum ReportPage {
         let c = entry.counts
         body.append("<div class=\"scroll\"><table id=\"figures\"><tbody>")
         body.append("<tr><th>\(t("名次", "Rank"))</th><td>\(entry.rank.map(String.init) ?? "—")</td></tr>")
-        body.append("<tr><th>\(t("投诉", "Complaints"))</th><td>\(c.complaints)</td></tr>")
+        body.append("<tr><th>\(t("投诉", "Complaints"))</th><td>\(entry.complaints)</td></tr>")
         if entry.withheld {
             body.append("<tr class=\"withheld\"><th>\(t("比率", "Rates"))</th><td>\(t("投诉量不足 \(report.minimumComplaints) 件，不公布比率", "fewer than \(report.minimumComplaints) complaints: rates withheld"))</td></tr>")
         } else {
@@ -84,10 +85,12 @@ enum ReportPage {
         body.append("<div class=\"scroll\"><table id=\"months\"><thead><tr><th>\(t("月份", "Month"))</th><th>\(t("投诉", "Complaints"))</th><th>\(t("答复率", "Response rate"))</th><th>\(t("按时答复率", "On-time rate"))</th><th>\(t("解决率", "Resolution rate"))</th></tr></thead><tbody>")
         for month in entry.trend {
             let m = month.counts
-            let rates = month.withheld
+            let rates = month.inProgress
+                ? "<td colspan=\"3\" class=\"withheld\">\(t("本月尚未结束", "month in progress"))</td>"
+                : month.withheld
                 ? "<td colspan=\"3\" class=\"withheld\">—</td>"
                 : "<td>\(rate(m.responseRate))</td><td>\(rate(m.onTimeRate))</td><td>\(rate(m.resolutionRate))</td>"
-            body.append("<tr><td>\(PublicReportResponse.monthLabel(month.month))</td><td>\(m.complaints)</td>\(rates)</tr>")
+            body.append("<tr><td>\(PublicReportResponse.monthLabel(month.month))</td><td>\(month.complaints)</td>\(rates)</tr>")
         }
         body.append("</tbody></table></div>")
         body.append(footer(report, language: language, path: "/public/v1/reports/platforms"))
@@ -99,16 +102,16 @@ enum ReportPage {
     /// Horizontal bars: complaints (scaled to the largest) and, beneath, the response rate (0–100 %)
     /// for the 20 platforms with the most complaints.
     static func platformBars(_ report: PublicReport, text t: Text) -> String {
-        let shown = report.entries.sorted { ($0.counts.complaints, $1.platformName) > ($1.counts.complaints, $0.platformName) }.prefix(20)
+        let shown = report.entries.sorted { ($0.complaints, $1.platformName) > ($1.complaints, $0.platformName) }.prefix(20)
         guard !shown.isEmpty else { return "<p class=\"muted\">\(t("暂无数据", "No data"))</p>" }
-        let maximum = max(shown.map(\.counts.complaints).max() ?? 1, 1)
+        let maximum = max(shown.map(\.complaints).max() ?? 1, 1)
         let label = 96.0, width = 420.0, barWidth = width - label - 56, rowHeight = 36.0
         let height = Double(shown.count) * rowHeight + 10
         var svg = "<svg id=\"chart-platforms\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(t("各平台投诉量与答复率", "Complaints and response rate per platform"))\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"13\">"
         for (index, entry) in shown.enumerated() {
             let y = Double(index) * rowHeight + 4
             let name = entry.platformName.count > 8 ? String(entry.platformName.prefix(7)) + "…" : entry.platformName
-            let complaints = entry.counts.complaints
+            let complaints = entry.complaints
             let length = max(barWidth * Double(complaints) / Double(maximum), complaints > 0 ? 1 : 0)
             svg += "<text x=\"\(Int(label - 6))\" y=\"\(format(y + 13))\" text-anchor=\"end\">\(HTML.escape(name))</text>"
             svg += "<rect class=\"complaints\" data-value=\"\(complaints)\" x=\"\(Int(label))\" y=\"\(format(y))\" width=\"\(format(length))\" height=\"14\" fill=\"#3b6fd4\"><title>\(HTML.escape(entry.platformName)): \(complaints)</title></rect>"
@@ -127,7 +130,7 @@ enum ReportPage {
     static func trendChart(_ months: [PublicReport.Month], id: String, text t: Text) -> String {
         guard !months.isEmpty else { return "" }
         let width = 420.0, height = 220.0, left = 40.0, right = 14.0, top = 12.0, bottom = 30.0
-        let maximum = Double(max(months.map(\.counts.complaints).max() ?? 1, 1))
+        let maximum = Double(max(months.map(\.complaints).max() ?? 1, 1))
         let step = months.count > 1 ? (width - left - right) / Double(months.count - 1) : 0
         func x(_ index: Int) -> Double { months.count > 1 ? left + step * Double(index) : (left + width - right) / 2 }
         func y(_ value: Int) -> Double { top + (height - top - bottom) * (1 - Double(value) / maximum) }
@@ -138,7 +141,7 @@ enum ReportPage {
             svg += "<text x=\"\(Int(left - 6))\" y=\"\(format(y(value) + 4))\" text-anchor=\"end\" fill=\"#666\">\(value)</text>"
             svg += "<line x1=\"\(Int(left))\" y1=\"\(format(y(value)))\" x2=\"\(Int(width - right))\" y2=\"\(format(y(value)))\" stroke=\"#eee\"/>"
         }
-        let complaints = months.enumerated().map { "\(format(x($0.offset))),\(format(y($0.element.counts.complaints)))" }.joined(separator: " ")
+        let complaints = months.enumerated().map { "\(format(x($0.offset))),\(format(y($0.element.complaints)))" }.joined(separator: " ")
         svg += "<polyline class=\"complaints\" points=\"\(complaints)\" fill=\"none\" stroke=\"#3b6fd4\" stroke-width=\"2\"/>"
         let visible = months.enumerated().filter { !$0.element.withheld }
         if !visible.isEmpty {
@@ -147,7 +150,7 @@ enum ReportPage {
         }
         for (index, month) in months.enumerated() {
             let label = PublicReportResponse.monthLabel(month.month)
-            svg += "<circle class=\"month\" data-month=\"\(label)\" data-value=\"\(month.counts.complaints)\" cx=\"\(format(x(index)))\" cy=\"\(format(y(month.counts.complaints)))\" r=\"3\" fill=\"#3b6fd4\"><title>\(label): \(month.counts.complaints)</title></circle>"
+            svg += "<circle class=\"month\" data-month=\"\(label)\" data-value=\"\(month.complaints)\" cx=\"\(format(x(index)))\" cy=\"\(format(y(month.complaints)))\" r=\"3\" fill=\"#3b6fd4\"><title>\(label): \(month.complaints)</title></circle>"
             // The year where it starts or changes, the month alone otherwise; every other month when crowded.
             if months.count <= 7 || index % 2 == 0 {
                 let short = index == 0 || month.month.month == 1 ? label : String(label.suffix(2))
@@ -176,9 +179,37 @@ enum ReportPage {
         let query = "from=\(report.period.from)&amp;to=\(report.period.to)"
         return """
             <h2>\(t("数据与口径", "Data and definitions"))</h2>
-            <p class="muted">\(t("按投诉提交日（当地日期）统计；比率的分母为期间内全部投诉。仅公布平台层面的汇总数据，不含任何消费者、订单或投诉内容。", "Complaints are counted by their local day of submission; every rate is a fraction of all the period's complaints. Only platform-level aggregates are published: no consumer, order or complaint text."))</p>
+            <p class="muted">\(t("按投诉提交日（当地日期）按整月统计。某平台某月投诉不足 \(report.minimumComplaints) 件、或该月尚未结束时，该月只公布投诉件数；期间比率与金额只汇总已公布的月份。仅公布平台层面的汇总数据，不含任何消费者、订单或投诉内容。", "Complaints are counted by their local day of submission, in whole months. A platform's month with fewer than \(report.minimumComplaints) complaints, or a month not yet over, shows its number of complaints only; a period's rates and amounts add up the published months alone. Only platform-level aggregates are published: no consumer, order or complaint text."))</p>
             <nav><a href="\(path)?\(query)">JSON</a><a href="\(path)?\(query)&amp;format=csv">CSV</a></nav>
             """
+    }
+
+    /// Whether a path is one of the HTML pages (and not the JSON or CSV report).
+    static func serves(_ path: String) -> Bool {
+        path == "/reports" || path.hasPrefix("/reports/")
+    }
+
+    /// An error on a page, as a page: the title in the page's language, what was wrong, and the way
+    /// back to the overview.
+    static func errorPage(_ error: RedressError, requestID: String, language: Language) -> String {
+        let t = Text(language: language)
+        var body = ["<h1>\(HTML.escape(error.code.title(in: language)))</h1>"]
+        if !error.invalidFields.isEmpty {
+            let items = error.invalidFields.map { "<li><code>\(HTML.escape($0.field))</code>: \(HTML.escape($0.reason))</li>" }
+            body.append("<ul>\(items.joined())</ul>")
+        }
+        body.append("<p class=\"muted\">\(t("请求编号", "Request id")): \(HTML.escape(requestID))</p>")
+        body.append("<p><a href=\"/reports\(language == .en ? "?lang=en" : "")\">\(t("返回平台公示", "Back to the platform report"))</a></p>")
+        return page(title: error.code.title(in: language), language: language, body: body)
+    }
+
+    static func errorResponse(_ error: RedressError, request: Request, context: RedressRequestContext) -> Response {
+        let language: Language = request.uri.queryParameters["lang"] == "en" ? .en : .zhCN
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        if let retryAfter = error.retryAfterSeconds { headers[.retryAfter] = String(retryAfter) }
+        return Response(
+            status: .init(code: error.status), headers: headers,
+            body: .init(byteBuffer: ByteBuffer(string: errorPage(error, requestID: context.requestID, language: language))))
     }
 
     static func page(title: String, language: Language, body: [String]) -> String {
@@ -201,13 +232,13 @@ enum ReportPage {
     /// Fen as yuan with thousands separators: `1,234.50`.
     static func yuan(_ fen: Int) -> String {
         let sign = fen < 0 ? "-" : ""
-        let digits = Array(String(abs(fen) / 100))
+        let digits = Array(String(fen.magnitude / 100))
         var grouped = ""
         for (index, digit) in digits.enumerated() {
             if index > 0 && (digits.count - index) % 3 == 0 { grouped += "," }
             grouped.append(digit)
         }
-        let cents = abs(fen) % 100
+        let cents = fen.magnitude % 100
         return sign + grouped + (cents < 10 ? ".0" : ".") + String(cents)
     }
 
