@@ -17,6 +17,7 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         case startTimedOut(log: String)
         case noUnprivilegedUser
         case alreadyRunning(pid: Int32, stopCommand: String)
+        case inUse(by: String)
 
         public var description: String {
             switch self {
@@ -26,6 +27,8 @@ public final class EmbeddedPostgres: @unchecked Sendable {
             case .startTimedOut(let log): "PostgreSQL did not accept connections within 60 seconds:\n\(log)"
             case .alreadyRunning(let pid, let stopCommand):
                 "The private PostgreSQL of this data folder is already running (pid \(pid)): stop the other Redress, or stop the server with `\(stopCommand)`."
+            case .inUse(let owner):
+                "Another Redress (\(owner)) runs the private PostgreSQL of this data folder: two services cannot share one folder. Stop the other one, or give this one another `--data-dir`."
             case .noUnprivilegedUser:
                 "PostgreSQL cannot run as root and there is no `postgres` user to run it as: create one, or run Redress as another user."
             }
@@ -41,6 +44,8 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     let logger: Logger
     private var process: Process?
     private let lock = NSLock()
+    /// The open owner lock file while this process owns the folder's server (-1: not owned).
+    private var ownerLock: Int32 = -1
 
     public init(folder: URL, logger: Logger) {
         self.folder = folder.standardizedFileURL
@@ -50,6 +55,10 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     var clusterFolder: URL { folder.appendingPathComponent("pgdata") }
     var credentialsFile: URL { folder.appendingPathComponent("credentials.json") }
     var logFile: URL { folder.appendingPathComponent("postgresql.log") }
+    /// Held (flock) by the process that runs the folder's server, for as long as it lives: the kernel
+    /// lets go of it when that process ends, however it ends, so a server still running without a
+    /// holder was left by a process that is gone.
+    var ownerLockFile: URL { folder.appendingPathComponent("owner.lock") }
 
     /// Finds the directory with `initdb` and `postgres`.
     public static func binaries() throws -> URL {
@@ -71,7 +80,11 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     }
 
     /// Starts the server (initialising it on first use) and returns the owner's address.
-    public func start() async throws -> DatabaseURL {
+    ///
+    /// When another live Redress process runs this folder's server, `shareRunning` decides: a command
+    /// (`admin create`, `migrate`…) uses that server and leaves it running; a second service is
+    /// refused. A server whose process is gone (killed) is stopped cleanly first, then started anew.
+    public func start(shareRunning: Bool = false) async throws -> DatabaseURL {
         let bin = try Self.binaries()
         let runAs = try unprivilegedUser()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -79,15 +92,24 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         chmod(folder.path, runAs == nil ? 0o700 : 0o711)
         let credentials = try loadOrCreateCredentials()
 
+        guard try takeOwnership() else {
+            let owner = (try? String(contentsOf: ownerLockFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            guard shareRunning, let running = runningServer() else { throw Failure.inUse(by: "pid \(owner)") }
+            let url = DatabaseURL(
+                host: "127.0.0.1", port: running.port, username: credentials.username, password: credentials.password,
+                database: "redress", tlsMode: .disable)
+            logger.notice("using the private PostgreSQL of the running Redress", metadata: ["owner": "\(owner)", "address": "\(url)"])
+            return url
+        }
         if !FileManager.default.fileExists(atPath: clusterFolder.appendingPathComponent("PG_VERSION").path) {
             try initialise(bin: bin, credentials: credentials, runAs: runAs)
         }
-        // Another Redress on this folder, or the server of one that was killed, still runs: never
-        // stop it behind its back; say how to. (A stale pid file of a dead server PostgreSQL handles itself.)
-        if let pidText = try? String(contentsOf: clusterFolder.appendingPathComponent("postmaster.pid"), encoding: .utf8),
-            let pid = pidText.split(separator: "\n").first.flatMap({ Int32($0) }), kill(pid, 0) == 0
-        {
-            throw Failure.alreadyRunning(pid: pid, stopCommand: "\(bin.appendingPathComponent("pg_ctl").path) -D \(clusterFolder.path) stop")
+        // We own the folder, so a server still running was left by a Redress that is gone: stop it
+        // (a fast shutdown: its open transactions roll back, the data stays consistent) and start
+        // afresh. (A stale pid file of a dead server PostgreSQL handles itself.)
+        if let orphan = runningServer() {
+            logger.notice("stopping the private PostgreSQL left running by a Redress that is gone", metadata: ["pid": "\(orphan.pid)"])
+            try await stopOrphan(orphan.pid, stopCommand: "\(bin.appendingPathComponent("pg_ctl").path) -D \(clusterFolder.path) stop")
         }
         let port = try Self.freePort()
         let child = Process()
@@ -122,8 +144,52 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         return url.with(database: "redress")
     }
 
+    /// Takes the folder's owner lock (without waiting); false when a live process holds it.
+    private func takeOwnership() throws -> Bool {
+        let descriptor = open(ownerLockFile.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw Failure.commandFailed("open \(ownerLockFile.path)", status: errno, log: "") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return false
+        }
+        let mine = "\(getpid())\n"
+        _ = ftruncate(descriptor, 0)
+        _ = mine.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+        lock.withLock { ownerLock = descriptor }
+        return true
+    }
+
+    private func releaseOwnership() {
+        let descriptor = lock.withLock {
+            let descriptor = ownerLock
+            ownerLock = -1
+            return descriptor
+        }
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    /// The server running on this folder, from its pid file: the postmaster's pid (alive, and serving
+    /// this very folder) and port.
+    func runningServer() -> (pid: Int32, port: Int)? {
+        guard let text = try? String(contentsOf: clusterFolder.appendingPathComponent("postmaster.pid"), encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard lines.count > 3, let pid = Int32(lines[0]), pid > 0, kill(pid, 0) == 0,
+            URL(fileURLWithPath: lines[1]).standardizedFileURL.path == clusterFolder.path, let port = Int(lines[3])
+        else { return nil }
+        return (pid, port)
+    }
+
+    private func stopOrphan(_ pid: Int32, stopCommand: String) async throws {
+        kill(pid, SIGINT)
+        for _ in 0..<300 where kill(pid, 0) == 0 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        guard kill(pid, 0) != 0 else { throw Failure.alreadyRunning(pid: pid, stopCommand: stopCommand) }
+    }
+
     /// Fast shutdown (SIGINT): running transactions are rolled back, the data stays consistent.
     public func stop() async {
+        defer { releaseOwnership() }
         guard let child = lock.withLock({ process }) else { return }
         if child.isRunning { kill(child.processIdentifier, SIGINT) }
         for _ in 0..<300 where child.isRunning {
@@ -136,6 +202,7 @@ public final class EmbeddedPostgres: @unchecked Sendable {
 
     /// The same as `stop()`, for a signal handler that cannot wait asynchronously.
     public func stopBlocking() {
+        defer { releaseOwnership() }
         guard let child = lock.withLock({ process }) else { return }
         if child.isRunning { kill(child.processIdentifier, SIGINT) }
         for _ in 0..<300 where child.isRunning { usleep(100_000) }

@@ -24,7 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let frozen = settings.frozenNow {
             logger.warning("the clock is frozen by REDRESS_NOW: deadlines and audit times use this instant, not the real time", metadata: ["now": "\(frozen)"])
         }
-        try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL, handOverSignals in
+        try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger, shareRunning: false) { ownerURL, handOverSignals in
             let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
             if demo {
                 do {

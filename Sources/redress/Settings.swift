@@ -186,10 +186,11 @@ extension Settings {
 }
 
 /// Runs `body` with the owner's database address: `DATABASE_URL`, or the private PostgreSQL of the
-/// data folder, started for the duration and stopped afterwards — on the error path too. `body` calls
+/// data folder, started for the duration and stopped afterwards — on the error path too — or, for a
+/// command run beside a live service (`shareRunning`), the server that service runs. `body` calls
 /// its second argument once something else (the service's graceful shutdown) handles signals.
 func withOwnerDatabase<T>(
-    settings: Settings, dataDir: String, logger: Logger,
+    settings: Settings, dataDir: String, logger: Logger, shareRunning: Bool = true,
     _ body: (DatabaseURL, _ handOverSignals: @Sendable () -> Void) async throws -> T
 ) async throws -> T {
     if let url = settings.databaseURL {
@@ -206,7 +207,7 @@ func withOwnerDatabase<T>(
     }
     defer { guardian.cancel() }
     do {
-        let url = try await embedded.start()
+        let url = try await embedded.start(shareRunning: shareRunning)
         let result = try await CommandFailure.wrap { try await body(url, { guardian.cancel() }) }
         await embedded.stop()
         return result

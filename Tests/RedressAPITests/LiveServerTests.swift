@@ -114,6 +114,59 @@ struct RedressCommandTests {
         let credentials = try FileManager.default.attributesOfItem(atPath: dataDir.appendingPathComponent("credentials.json").path)
         #expect(credentials[.posixPermissions] as? Int == 0o600)
     }
+
+    /// A service killed outright leaves its private PostgreSQL running; the next `serve` on the folder
+    /// stops that orphan and starts. While a service lives, a second one on its folder is refused,
+    /// and a command beside it (`admin create`) uses its PostgreSQL.
+    @Test func aKilledServiceStartsAgainOnItsFolderAndCommandsShareALiveOne() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable.path), "build the executable first (make test does)")
+        let dataDir = URL(fileURLWithPath: "/tmp/redress-command-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dataDir) }
+        let port = Self.freePort()
+        let first = try Self.start(dataDir: dataDir, port: port)
+        #expect(await Self.waitForReady(port: port, process: first))
+
+        let second = try Self.start(dataDir: dataDir, port: Self.freePort())
+        let refused = await Self.waitForExit(second)
+        #expect(refused != nil && refused != 0, "a second service on a live service's folder must be refused")
+
+        let admin = Process()
+        admin.executableURL = Self.executable
+        admin.arguments = ["admin", "create", "--email", "beside@redress.test", "--password-stdin", "--data-dir", dataDir.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = nil
+        environment["REDRESS_BCRYPT_COST"] = "10"
+        admin.environment = environment
+        let input = Pipe()
+        admin.standardInput = input
+        admin.standardOutput = FileHandle.nullDevice
+        admin.standardError = FileHandle.nullDevice
+        try admin.run()
+        input.fileHandleForWriting.write(Data("Mediation-2026!\n".utf8))
+        try input.fileHandleForWriting.close()
+        #expect(await Self.waitForExit(admin) == 0, "admin create beside a live service uses its PostgreSQL")
+        #expect(await Self.status(URL(string: "http://127.0.0.1:\(port)/ready")!) == 200, "and leaves it running")
+
+        kill(first.processIdentifier, SIGKILL)
+        _ = await Self.waitForExit(first)
+        let pidFile = dataDir.appendingPathComponent("pgdata/postmaster.pid")
+        let orphan = try #require(try String(contentsOf: pidFile, encoding: .utf8).split(separator: "\n").first.flatMap { Int32($0) })
+        #expect(kill(orphan, 0) == 0, "the killed service's PostgreSQL is still running")
+
+        let againPort = Self.freePort()
+        let again = try Self.start(dataDir: dataDir, port: againPort)
+        #expect(await Self.waitForReady(port: againPort, process: again), "the next serve on the folder starts without hands")
+        #expect(kill(orphan, 0) != 0, "the orphan was stopped")
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(againPort)/api/v1/auth/login")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(#"{"email":"beside@redress.test","password":"Mediation-2026!"}"#.utf8)
+        let (_, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200, "the administrator made beside the first service is there")
+        kill(again.processIdentifier, SIGTERM)
+        #expect(await Self.waitForExit(again) == 0)
+        #expect(!FileManager.default.fileExists(atPath: pidFile.path))
+    }
 }
 
 enum Socket {

@@ -31,22 +31,31 @@ actor ReportCache {
 
     private let lifetime: Duration
     private let capacity: Int
+    private let concurrentBuilds: Int
     private var entries: [StatisticsPeriod: Entry] = [:]
+    /// The build of each period under way: everyone asking for that period waits for it, so a
+    /// period is built once however many ask at once.
+    private var building: [StatisticsPeriod: Task<Built, any Error>] = [:]
+    /// Builds of different periods wait for one of `concurrentBuilds` places: a stranger asking for
+    /// many new periods queues behind them instead of occupying the database.
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    init(lifetime: Duration, capacity: Int = 64) {
+    init(lifetime: Duration, capacity: Int = 64, concurrentBuilds: Int = 2) {
         self.lifetime = lifetime
         self.capacity = capacity
+        self.concurrentBuilds = max(concurrentBuilds, 1)
     }
 
     /// The rendering `variant` of the report of `period`: from the cache while it is fresh, otherwise
-    /// built (`build`) and rendered (`render`) anew, and kept when caching is on. `render` is given
-    /// the built report; it returns `nil` when the variant does not exist (an unknown platform).
+    /// built (`build`, once per period at a time) and rendered (`render`) anew, and kept when caching
+    /// is on. `render` is given the built report; it returns `nil` when the variant does not exist
+    /// (an unknown platform).
     func rendering(
-        of period: StatisticsPeriod, variant: String, build: @Sendable () async throws -> Built,
+        of period: StatisticsPeriod, variant: String, build: @escaping @Sendable () async throws -> Built,
         render: @Sendable (Built) throws -> String?
     ) async throws -> Rendered? {
-        let now = ContinuousClock.now
-        if var entry = entries[period], now - entry.at < lifetime {
+        if var entry = entries[period], ContinuousClock.now - entry.at < lifetime {
             if let rendered = entry.renderings[variant] { return rendered }
             guard let body = try render(entry.built) else { return nil }
             let rendered = Rendered(body)
@@ -54,15 +63,57 @@ actor ReportCache {
             entries[period] = entry
             return rendered
         }
-        let built = try await build()
+        let task: Task<Built, any Error>
+        if let running = building[period] {
+            task = running
+        } else {
+            task = Task { try await self.buildInTurn(build) }
+            building[period] = task
+        }
+        let built: Built
+        do {
+            built = try await task.value
+        } catch {
+            if building[period] == task { building[period] = nil }
+            throw error
+        }
+        if building[period] == task {
+            building[period] = nil
+            store(built, for: period)
+        }
         guard let body = try render(built) else { return nil }
         let rendered = Rendered(body)
-        guard lifetime > .zero else { return rendered }
-        if entries.count >= capacity, let oldest = entries.min(by: { $0.value.at < $1.value.at })?.key {
-            // Drop the oldest; a handful of periods are asked for at once in practice.
+        if lifetime > .zero, var entry = entries[period], entry.built.generatedAt == built.generatedAt {
+            entry.renderings[variant] = rendered
+            entries[period] = entry
+        }
+        return rendered
+    }
+
+    private func store(_ built: Built, for period: StatisticsPeriod) {
+        guard lifetime > .zero else { return }
+        if entries[period] == nil, entries.count >= capacity, let oldest = entries.min(by: { $0.value.at < $1.value.at })?.key {
             entries[oldest] = nil
         }
-        entries[period] = Entry(built: built, at: ContinuousClock.now, renderings: [variant: rendered])
-        return rendered
+        entries[period] = Entry(built: built, at: ContinuousClock.now)
+    }
+
+    private func buildInTurn(_ build: @Sendable () async throws -> Built) async throws -> Built {
+        if running < concurrentBuilds {
+            running += 1
+        } else {
+            // `finish` hands its place over directly.
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        defer { finish() }
+        return try await build()
+    }
+
+    private func finish() {
+        if waiting.isEmpty {
+            running -= 1
+        } else {
+            waiting.removeFirst().resume()
+        }
     }
 }
