@@ -109,7 +109,8 @@ public struct PublicReport: Sendable, Equatable {
             let inProgress = month >= current
             return Month(
                 month: month, complaints: Money.saturatingSum(cells.map(\.complaints)), counts: shown,
-                withheld: inProgress || (shown.complaints > 0 && shown.complaints < minimumComplaints), inProgress: inProgress)
+                withheld: inProgress || (!cells.isEmpty && cells.contains { $0.complaints > 0 } && shown.complaints < minimumComplaints),
+                inProgress: inProgress)
         }
     }
 

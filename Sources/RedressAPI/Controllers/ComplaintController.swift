@@ -110,7 +110,7 @@ struct ComplaintController {
         if let given = body.order {
             order.orderNo = fields.text(given.orderNo, field: "order.order_no", maxLength: 100)
             order.productName = fields.text(given.productName, field: "order.product_name", maxLength: 200)
-            if let amount = given.amountPaid, (0...Money.maximumFen).contains(amount) {
+            if let amount = given.amountPaid, Money.isPositiveAmount(amount) {
                 order.amountPaid = amount
             } else {
                 fields.fail("order.amount_paid", given.amountPaid == nil ? "required" : "out_of_range")

@@ -1,0 +1,436 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PostgresNIO
+import RedressAPI
+import RedressStore
+import Testing
+import TestSupport
+
+/// Every party as an attacker: a consumer who registers at will, a platform that wants better
+/// figures, a competitor that wants worse ones, a stranger. Each test is an attack that once
+/// succeeded (Docs/reliability.md, "Hostile parties"): none may kill the process, move a figure it
+/// should not, keep a personal value where it should not be, or lock out someone else.
+@Suite("Hostile parties")
+struct HostilePartiesTests {
+    func send(_ app: TestApp, _ method: HTTPRequest.Method, _ path: String, token: String?, raw: String, headers: HTTPFields = [:])
+        async throws -> TestResponse
+    {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return try await app.request(method, path, token: token, headers: headers, rawBody: ByteBuffer(string: raw))
+    }
+
+    /// `json` with the value at `path` replaced by `literal`, written as raw JSON text (so that
+    /// numbers no Swift type holds can be sent).
+    func body(_ json: [String: Any], setting path: [String], to literal: String) throws -> String {
+        func replacing(_ value: Any, _ path: ArraySlice<String>) -> Any {
+            guard let key = path.first else { return "__HOSTILE__" }
+            if var array = value as? [Any], let index = Int(key) {
+                array[index] = replacing(array[index], path.dropFirst())
+                return array
+            }
+            var object = value as? [String: Any] ?? [:]
+            object[key] = replacing(object[key] ?? [String: Any](), path.dropFirst())
+            return object
+        }
+        let data = try JSONSerialization.data(withJSONObject: replacing(json, path[...]), options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\"__HOSTILE__\"", with: literal)
+    }
+
+    static let hostileNumbers = ["0", "-1", "9007199254740993", "9223372036854775807", "9223372036854775808", "1e30", "\"12\""]
+
+    /// Every integer a client can send, in every operation of the API document, with 0, -1, 2⁵³+1,
+    /// 2⁶³−1, 2⁶³, 10³⁰ and a string: a 4xx each time, and the process still answers.
+    @Test func everyNumericFieldRefusesHostileValuesAndTheProcessLives() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let consumer = world.token("consumer"), admin = world.token("admin"), platformAdmin = world.token("platform_admin_a")
+            let complaint = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
+            let actions = "/api/v1/complaints/\(complaint)/actions"
+            let platform = app.platformBody("平台X", seed: 9)
+            let bodies: [(HTTPRequest.Method, String, String?, [String: Any], [String])] = [
+                (.post, "/api/v1/platforms", admin, platform, ["response_days"]),
+                (.post, "/api/v1/platforms", admin, platform, ["merchant_response_days"]),
+                (.patch, "/api/v1/platforms/\(world.platformA)", platformAdmin, [:], ["response_days"]),
+                (.patch, "/api/v1/platforms/\(world.platformA)", platformAdmin, [:], ["merchant_response_days"]),
+                (.post, "/api/v1/complaints", consumer, app.complaintBody(world), ["order", "amount_paid"]),
+                (.post, "/api/v1/complaints", consumer, app.complaintBody(world), ["demands", "0", "amount"]),
+                (.post, "/api/v1/complaints", consumer, app.complaintBody(world), ["ultimatum_days"]),
+                (.post, "\(actions)/respond", world.token("platform_staff_a"), ["decision": "propose", "proposal": [:]], ["proposal", "refund"]),
+                (.post, "\(actions)/respond", world.token("platform_staff_a"), ["decision": "propose", "proposal": [:]], ["proposal", "compensation"]),
+                (.post, "\(actions)/propose", world.token("mediator_a"), ["terms": [:]], ["terms", "refund"]),
+                (.post, "\(actions)/propose", world.token("mediator_a"), ["terms": [:]], ["terms", "compensation"]),
+                (.post, "\(actions)/rate", consumer, [:], ["rating"]),
+            ]
+            for (method, path, token, json, field) in bodies {
+                for number in Self.hostileNumbers {
+                    let response = try await send(app, method, path, token: token, raw: try body(json, setting: field, to: number))
+                    #expect((400..<500).contains(Int(response.status.code)), "\(method) \(path) \(field) = \(number): \(response.status) \(response.text)")
+                    #expect(response.status != .created && response.status != .ok)
+                }
+            }
+            let lists = [
+                "/api/v1/platforms", "/api/v1/platforms/\(world.platformA)/merchants", "/api/v1/mediation-bodies", "/api/v1/staff",
+                "/api/v1/complaints", "/api/v1/complaints/\(complaint)/messages", "/api/v1/complaints/\(complaint)/evidence",
+                "/api/v1/triage", "/api/v1/stats/platforms",
+            ]
+            for path in lists {
+                for number in Self.hostileNumbers {
+                    let value = number.replacingOccurrences(of: "\"", with: "")
+                    let token = path.contains("triage") ? world.token("mediator_a") : path.contains("staff") ? admin : path.contains("stats") ? world.token("auditor") : consumer
+                    let response = try await app.request(.get, "\(path)?limit=\(value)", token: token)
+                    #expect(Int(response.status.code) == 422 || (value == "12" && Int(response.status.code) < 500), "\(path)?limit=\(value): \(response.status) \(response.text)")
+                }
+            }
+            #expect(try await app.request(.get, "/health").status == .ok)
+        }
+    }
+
+    /// The filing that once killed the process: two compensation demands adding to more than 2⁶³.
+    @Test func demandsThatWouldOverflowAreRefusedWithTheirReason() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            var json = app.complaintBody(world)
+            json["demands"] = [["kind": "compensation", "amount": Int.max], ["kind": "compensation", "amount": 1]]
+            let overflow = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: json)
+            #expect(overflow.status == .unprocessableContent)
+            #expect(try await app.request(.get, "/health").status == .ok)
+
+            json["demands"] = [["kind": "refund", "amount": 30_000], ["kind": "refund", "amount": 30_000]]
+            let refunds = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: json)
+            #expect(Self.reasons(refunds) == ["demands[1].amount exceeds_amount_paid"], "\(refunds.text)")
+            // Three times the price (¥1,500 of a ¥500 order) is the most compensation there is.
+            json["demands"] = [["kind": "compensation", "amount": 150_000]]
+            #expect(try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: json).status == .created)
+            json["demands"] = [["kind": "compensation", "amount": 150_001]]
+            let tooMuch = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: json)
+            #expect(Self.reasons(tooMuch) == ["demands[0].amount exceeds_compensation_limit"])
+
+            var yen = app.complaintBody(world)
+            yen["order"] = ["order_no": "JP1", "product_name": "ゲーム", "amount_paid": 99_999_999, "currency": "JPY"]
+            let foreign = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: yen)
+            #expect(Self.reasons(foreign) == ["order.currency unsupported_currency"], "\(foreign.text)")
+        }
+    }
+
+    static func reasons(_ response: TestResponse) -> [String] {
+        (response.json["invalid_fields"] as? [[String: String]] ?? []).map { "\($0["field"] ?? "") \($0["reason"] ?? "")" }
+    }
+
+    /// A platform and a colluding consumer agree a refund of 2⁶³−1 fen: refused, and a figure stored
+    /// before amounts were bounded does not stop the statistics or the report.
+    @Test func aHugeAgreedRefundNeitherPassesNorBreaksTheFigures() async throws {
+        let clock = ManualClock("2026-09-24T10:00:00+08:00")
+        try await withTestApp(configuration: PublicReportTests.configuration(clock, minimum: 1)) { app in
+            let world = try await app.makeWorld()
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            let respond = "/api/v1/complaints/\(id)/actions/respond"
+            let huge = try await app.request(
+                .post, respond, token: world.token("platform_staff_a"), json: ["decision": "propose", "proposal": ["refund": Int.max]])
+            #expect(Self.reasons(huge).contains("proposal.refund out_of_range"), "\(huge.text)")
+            let aboveThePrice = try await app.request(
+                .post, respond, token: world.token("platform_staff_a"), json: ["decision": "propose", "proposal": ["refund": 50_001]])
+            #expect(Self.reasons(aboveThePrice) == ["proposal.refund exceeds_amount_paid"])
+
+            // Figures from before the bounds: two categories' refunds near 2⁶³ each, whose sum is beyond bigint.
+            var other = app.complaintBody(world)
+            other["category"] = "service_breach"
+            _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), other)
+            try await app.asOwner { connection in
+                for rollup in ["platform_daily_statistics", "platform_monthly_statistics"] {
+                    try await connection.query(
+                        "UPDATE \(unescaped: rollup) SET amount_refunded = 9223372036854775000, amount_claimed = 9223372036854775000",
+                        logger: TestDatabase.logger)
+                }
+            }
+            clock.set("2026-11-24T10:00:00+08:00")
+            var again = world
+            try await again.logInAgain(app)
+            let period = "from=2026-09-01&to=2026-10-31"
+            let stats = try await app.request(.get, "/api/v1/stats/platforms/\(world.platformA)?\(period)", token: again.token("platform_admin_a"))
+            #expect(stats.status == .ok, "\(stats.text)")
+            let report = try await app.request(.get, "/public/v1/reports/platforms?\(period)")
+            #expect(report.status == .ok, "\(report.text)")
+            #expect(try await app.request(.get, "/reports?\(period)").status == .ok)
+        }
+    }
+
+    /// Forty guesses at once from one address: a handful are checked, the rest refused before any
+    /// password is hashed; the owner still signs in from another address, and other people behind
+    /// the attacker's address are slowed at most, never locked out.
+    @Test func parallelGuessesAreCappedAndTheOwnerStillSignsIn() async throws {
+        var configuration = testConfiguration()
+        configuration.trustedProxies = try #require(TrustedProxies("127.0.0.1"))
+        try await withTestApp(.live, configuration: configuration) { app in
+            for name in ["owner", "neighbour"] {
+                _ = try await app.create("/api/v1/auth/register", token: nil, ["email": "\(name)@redress.test", "password": worldPassword, "display_name": name])
+            }
+            func login(_ email: String, _ password: String, from address: String) async throws -> HTTPResponse.Status {
+                try await app.request(
+                    .post, "/api/v1/auth/login", json: ["email": email, "password": password], headers: [.init("X-Forwarded-For")!: address]
+                ).status
+            }
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<40 { group.addTask { try await login("owner@redress.test", "wrong-guess-1", from: "203.0.113.66") } }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            let checked = statuses.filter { $0 == .unauthorized }.count
+            #expect(checked == LoginThrottle().perAccountAndAddress, "\(checked) of 40 guesses were checked")
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 40 - checked)
+            // The right password from the attacker's address is refused, from anywhere else accepted.
+            #expect(try await login("owner@redress.test", worldPassword, from: "203.0.113.66") == .tooManyRequests)
+            #expect(try await login("owner@redress.test", worldPassword, from: "198.51.100.7") == .ok)
+            // A neighbour behind the same address is not locked out by the attacker's failures.
+            #expect(try await login("neighbour@redress.test", worldPassword, from: "203.0.113.66") == .ok)
+            // An IPv6 subscriber is one address however many of its /64 it uses.
+            for suffix in 1...5 {
+                #expect(try await login("owner@redress.test", "wrong-guess-2", from: "2001:db8:1:2::\(suffix)") == .unauthorized)
+            }
+            #expect(try await login("owner@redress.test", worldPassword, from: "2001:db8:1:2::99") == .tooManyRequests)
+            #expect(try await login("owner@redress.test", worldPassword, from: "2001:db8:1:3::1") == .ok)
+            // The lockout is in the owner's audit chain, without the address.
+            let audited: [String] = try await app.asOwner { connection in
+                var contents: [String] = []
+                let rows = try await connection.query(
+                    "SELECT content FROM audit_events WHERE action = 'auth.login_locked'", logger: TestDatabase.logger)
+                for try await content in rows.decode(String.self) { contents.append(content) }
+                return contents
+            }
+            #expect(audited.count == 2)
+            #expect(!audited.contains { $0.contains("203.0.113") || $0.contains("2001:db8") })
+        }
+    }
+
+    /// Twenty failures from one address on twenty accounts do not lock a twenty-first person there.
+    @Test func manyPeopleBehindOneAddressAreNotLockedOut() async throws {
+        try await withTestApp { app in
+            _ = try await app.create("/api/v1/auth/register", token: nil, ["email": "mobile@redress.test", "password": worldPassword, "display_name": "M"])
+            let limit = LoginThrottle().perAddress
+            for index in 0..<(limit + 5) {
+                _ = try await app.request(.post, "/api/v1/auth/login", json: ["email": "user\(index)@redress.test", "password": "wrong-guess-3"])
+            }
+            // Past the address's limit its people are slowed to an attempt every few seconds, not locked.
+            let login: [String: Any] = ["email": "mobile@redress.test", "password": worldPassword]
+            var response = try await app.request(.post, "/api/v1/auth/login", json: login)
+            if response.status == .tooManyRequests {
+                let wait = try #require(response.headers[.retryAfter].flatMap { Int($0) })
+                #expect(wait <= Int(LoginThrottle().addressSpacing.components.seconds))
+                try await Task.sleep(for: .seconds(wait))
+                response = try await app.request(.post, "/api/v1/auth/login", json: login)
+            }
+            #expect(response.status == .ok)
+        }
+    }
+
+    @Test func registrationFilingAndMessagesAreLimitedPerCaller() async throws {
+        var configuration = testConfiguration()
+        configuration.loginThrottle.registrationsPerAddress = 3
+        configuration.filingsPerDay = 2
+        configuration.messagesPerCasePerHour = 2
+        try await withTestApp(configuration: configuration) { app in
+            let world = try await app.makeWorld()  // registers one consumer
+            for index in 0..<2 {
+                _ = try await app.create("/api/v1/auth/register", token: nil, ["email": "r\(index)@redress.test", "password": worldPassword, "display_name": "R"])
+            }
+            let fourth = try await app.request(
+                .post, "/api/v1/auth/register", json: ["email": "r9@redress.test", "password": worldPassword, "display_name": "R"])
+            #expect(fourth.status == .tooManyRequests)
+            #expect(fourth.headers[.retryAfter].flatMap { Int($0) }.map { (1...3600).contains($0) } == true)
+
+            let consumer = world.token("consumer")
+            let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
+            _ = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
+            let third = try await app.request(.post, "/api/v1/complaints", token: consumer, json: app.complaintBody(world))
+            #expect(third.status == .tooManyRequests)
+            #expect(third.headers[.retryAfter].flatMap { Int($0) }.map { (1...86_400).contains($0) } == true)
+
+            let thread = "/api/v1/complaints/\(id)/messages"
+            for _ in 0..<2 { _ = try await app.create(thread, token: consumer, ["body": "请尽快处理"]) }
+            #expect(try await app.request(.post, thread, token: consumer, json: ["body": "还在等"]).status == .tooManyRequests)
+            // The platform's answer is not held up by the consumer's messages.
+            #expect(try await app.request(.post, thread, token: world.token("platform_staff_a"), json: ["body": "正在核实"]).status == .created)
+        }
+    }
+
+    /// A cursor is the client's to send back, and to tamper with: a time PostgreSQL cannot hold is 422.
+    @Test func aTamperedCursorIsRefused() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            for raw in ["9000000000000000000:\(UUID().uuidString)", "-1:\(UUID().uuidString)", "99999999999999999999:\(UUID().uuidString)"] {
+                let cursor = Data(raw.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+                let response = try await app.request(.get, "/api/v1/complaints?cursor=\(cursor)", token: world.token("consumer"))
+                #expect(response.status == .unprocessableContent, "\(raw): \(response.text)")
+            }
+        }
+    }
+
+    /// One complaint in a month, a day-sized period, a difference of two periods: no figure of fewer
+    /// than the minimum complaints is published, the overall trend included.
+    @Test func noPeriodPublishesTheFiguresOfFewerThanTheMinimum() async throws {
+        let clock = ManualClock("2026-09-10T10:00:00+08:00")
+        try await withTestApp(configuration: PublicReportTests.configuration(clock, minimum: 3)) { app in
+            let world = try await app.makeWorld()
+            let consumer = world.token("consumer")
+            for _ in 0..<3 { _ = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world)) }
+            clock.set("2026-10-10T10:00:00+08:00")
+            var world2 = world
+            try await world2.logInAgain(app)
+            var single = app.complaintBody(world)
+            single["demands"] = [["kind": "refund", "amount": 12_345]]
+            _ = try await app.create("/api/v1/complaints", token: world2.token("consumer"), single)
+            clock.set("2026-11-10T10:00:00+08:00")  // September and October are over
+
+            struct Figures: Decodable {
+                let complaints: Int
+                let withheldComplaints: Int
+                let amountClaimed: Int?
+                let withheld: [String: AnyDecodable]?
+            }
+            struct Month: Decodable {
+                let month: String
+                let inProgress: Bool
+                let figures: Figures
+            }
+            struct Platform: Decodable {
+                let figures: Figures
+                let trend: [Month]
+            }
+            struct Report: Decodable {
+                let from: String
+                let to: String
+                let platforms: [Platform]
+                let trend: [Month]
+            }
+            func report(_ query: String) async throws -> Report {
+                let response = try await app.request(.get, "/public/v1/reports/platforms?\(query)")
+                #expect(response.status == .ok)
+                let decoder = JSONDecoder()
+                decoder.keyDecodingStrategy = .convertFromSnakeCase
+                return try decoder.decode(Report.self, from: Data(response.text.utf8))
+            }
+            // A single day is widened to its month.
+            let day = try await report("from=2026-10-10&to=2026-10-10")
+            #expect((day.from, day.to) == ("2026-10-01", "2026-10-31"))
+            #expect(day.trend.first?.figures.amountClaimed == nil)
+            #expect(day.platforms.allSatisfy { $0.figures.amountClaimed == nil })
+            // September alone and September to October publish the same figures: October's one complaint
+            // is counted, never summed into a figure.
+            let september = try await report("from=2026-09-01&to=2026-09-30")
+            let both = try await report("from=2026-09-01&to=2026-10-31")
+            let a = september.platforms[0].figures, b = both.platforms[0].figures
+            #expect(a.amountClaimed == 150_000 && b.amountClaimed == 150_000)
+            #expect((b.complaints, b.withheldComplaints) == (4, 1))
+            #expect(both.trend.map { $0.figures.amountClaimed } == [150_000, nil])
+            // The month in progress shows its count only, and says so.
+            let now = try await report("from=2026-11-01&to=2026-11-30")
+            #expect(now.trend.first?.inProgress == true)
+            #expect(now.trend.first?.figures.withheld != nil)
+        }
+    }
+
+    /// No client address in the chain or in anything exported from it.
+    @Test func auditEventsHoldNoClientAddress() async throws {
+        var configuration = testConfiguration()
+        configuration.trustedProxies = try #require(TrustedProxies("127.0.0.1"))
+        try await withTestApp(.live, configuration: configuration) { app in
+            let world = try await app.makeWorld()
+            let from: HTTPFields = [.init("X-Forwarded-For")!: "198.51.100.23"]
+            let id = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: app.complaintBody(world), headers: from)
+                .json["id"] as? String ?? ""
+            _ = try await app.request(
+                .post, "/api/v1/complaints/\(id)/actions/respond", token: world.token("platform_staff_a"),
+                json: ["decision": "reject", "reason": "已发货"], headers: from)
+            let (contents, digests): ([String], [String?]) = try await app.asOwner { connection in
+                var contents: [String] = [], digests: [String?] = []
+                for try await (content, digest) in try await connection.query("SELECT content, client_digest FROM audit_events", logger: TestDatabase.logger)
+                    .decode((String, String?).self)
+                {
+                    contents.append(content)
+                    digests.append(digest)
+                }
+                return (contents, digests)
+            }
+            #expect(!contents.contains { $0.contains("198.51.100.23") || $0.contains("127.0.0.1") || $0.contains("client_address") })
+            #expect(digests.contains { $0?.hasPrefix("hmac-sha256:") == true })
+            let dossier = try await app.request(.get, "/api/v1/complaints/\(id)/dossier", token: world.token("platform_staff_a"))
+            #expect(dossier.status == .ok)
+            #expect(!dossier.text.contains("198.51.100.23") && !dossier.text.contains("client_address") && !dossier.text.contains("client_digest"))
+        }
+    }
+
+    /// A stranger's upload is answered before its body is read: the service does not wait for, or
+    /// hold, twenty megabytes it would refuse.
+    @Test func aStrangersUploadIsRefusedBeforeItsBodyIsRead() async throws {
+        try await withTestApp(.live) { app in
+            let world = try await app.makeWorld()
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            let stranger = try await app.create(
+                "/api/v1/auth/register", token: nil, ["email": "stranger@redress.test", "password": worldPassword, "display_name": "S"])
+            _ = stranger
+            let token = try await app.login("stranger@redress.test")
+            let port = try #require(app.client.port)
+            let head = [
+                "POST /api/v1/complaints/\(id)/evidence?kind=other&filename=a.png HTTP/1.1", "Host: 127.0.0.1", "Authorization: Bearer \(token)",
+                "Content-Type: image/png", "Content-Length: 20000000", "", "",
+            ].joined(separator: "\r\n")
+            // Only the head and a few bytes are sent: an answer can only come before the body.
+            let answer = try RawHTTP.exchange(port: port, send: head + "\u{89}PNG", timeoutSeconds: 10)
+            #expect(answer.hasPrefix("HTTP/1.1 404"), "\(answer.prefix(200))")
+        }
+    }
+
+    @Test func aReportPageErrorIsAPage() async throws {
+        try await withTestApp { app in
+            let page = try await app.request(.get, "/reports?lang=xx")
+            #expect(page.status == .unprocessableContent)
+            #expect(page.contentType == "text/html; charset=utf-8")
+            #expect(page.text.contains("<html") && page.text.contains("lang"))
+            let missing = try await app.request(.get, "/reports/platforms/\(UUID())?lang=en")
+            #expect(missing.status == .notFound && missing.text.contains("Back to the platform report"))
+        }
+    }
+
+    /// Many readers asking at once for a period nobody asked for before get one build between them.
+    @Test func aPeriodIsBuiltOnceHoweverManyAskAtOnce() async throws {
+        try await withTestApp(.live) { app in
+            let series = #"redress_report_reads_total{source="primary"}"#
+            let before = ObservabilityTests.sample(try await ObservabilityTests.scrape(app), series)
+            let tags = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<16 { group.addTask { try await app.request(.get, "/public/v1/reports/platforms?from=2025-03-01&to=2025-05-31").headers[.eTag] } }
+                return try await group.reduce(into: Set<String?>()) { $0.insert($1) }
+            }
+            #expect(tags.count == 1 && tags.first! != nil)
+            #expect(ObservabilityTests.sample(try await ObservabilityTests.scrape(app), series) - before == 1)
+        }
+    }
+}
+
+/// Any JSON value, for fields a test only checks for presence.
+struct AnyDecodable: Decodable {
+    init(from decoder: any Decoder) throws {}
+}
+
+/// A request written byte by byte on a socket, for what an HTTP client library would not send.
+enum RawHTTP {
+    static func exchange(port: Int, send text: String, timeoutSeconds: Int) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return "connect failed" }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : "no answer within \(timeoutSeconds) s"
+    }
+}
