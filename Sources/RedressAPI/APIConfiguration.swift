@@ -28,6 +28,8 @@ public struct APIConfiguration: Sendable {
     /// per hour (429 with Retry-After beyond).
     public var filingsPerDay: Int = 20
     public var messagesPerCasePerHour: Int = 30
+    /// Filings and messages of one account in flight at once in this process (429 beyond).
+    public var writesInFlightPerAccount: Int = 8
     /// A platform with fewer complaints in a period has its rates withheld in the public report.
     public var reportMinimumComplaints: Int = 10
     /// How long a built public report is served again (and may be cached by browsers); 0: never.

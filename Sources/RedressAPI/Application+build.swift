@@ -19,6 +19,9 @@ public struct AppDependencies: Sendable {
     let sessions: SessionCache
     /// Where `/metrics` reads from (the database's measurements, when they are Prometheus's).
     let metricsRegistry: PrometheusCollectorRegistry
+    /// Filings and messages in flight per account, in this process: one account's flood waits for no
+    /// pooled connection it could hold (429 beyond `writesInFlightPerAccount`).
+    let writes: CallerGate
 
     public static func make(database: Database, configuration: APIConfiguration) async throws -> AppDependencies {
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
@@ -27,7 +30,8 @@ public struct AppDependencies: Sendable {
             database: database, configuration: configuration, hasher: hasher, decoyHash: decoy,
             openAPIDocument: ByteBuffer(bytes: try Data(contentsOf: openAPIDocumentURL)),
             sessions: SessionCache(lifetime: .seconds(configuration.sessionCacheSeconds)),
-            metricsRegistry: database.metrics.prometheusRegistry ?? PrometheusCollectorRegistry())
+            metricsRegistry: database.metrics.prometheusRegistry ?? PrometheusCollectorRegistry(),
+            writes: CallerGate(capacity: .max, perAccount: configuration.writesInFlightPerAccount, refusal: "Wait for your last request to finish."))
     }
 
     var metricsController: MetricsController {
@@ -52,8 +56,8 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + MediationBodyController(database: database, configuration: configuration).endpoints
         + StaffController(database: database, hasher: dependencies.hasher, configuration: configuration).endpoints
         + CalendarController(database: database, configuration: configuration).endpoints
-        + ComplaintController(database: database, configuration: configuration).endpoints
-        + MessageController(database: database, configuration: configuration).endpoints
+        + ComplaintController(database: database, configuration: configuration, writes: dependencies.writes).endpoints
+        + MessageController(database: database, configuration: configuration, writes: dependencies.writes).endpoints
         + TriageController(database: database, configuration: configuration).endpoints
         + EvidenceController(database: database, configuration: configuration).endpoints
         + DossierController(database: database, configuration: configuration).endpoints

@@ -111,14 +111,13 @@ extension Transaction {
         try await query("INSERT INTO login_failures (subject, attempt, failed_at) VALUES (\(rule.subject), \(UUID()), now())")
     }
 
-    /// Locks the subjects (in one order, so that two attempts never wait for each other) for the rest
-    /// of the transaction, and says how long the caller must wait (0: not at all) and how many
-    /// failures each subject has in the window.
+    /// Locks the subjects for the rest of the transaction, and says how long the caller must wait
+    /// (0: not at all) and how many failures each subject has in the window. A subject another attempt
+    /// holds at this moment is not waited for — a flood would hold a pooled connection per waiter — but
+    /// answered 429 at once: attempts on one subject pass one by one.
     private func lockAndCount(_ rules: [ThrottleRule], windowSeconds: Int) async throws -> (Int, [String: Int]) {
         let subjects = rules.map(\.subject).sorted()
-        for subject in subjects {
-            try await query("SELECT pg_advisory_xact_lock(\(Self.throttleLockClass), hashtext(\(subject)))")
-        }
+        try await Self.tryLocks(subjects, lockClass: Self.throttleLockClass, self)
         let rows = try await query(
             """
             SELECT subject, count(*)::int,
@@ -142,6 +141,15 @@ extension Transaction {
     /// The first key of the two-key advisory locks that serialise throttled attempts (the migrator
     /// and the anchoring use one-key locks, a separate space).
     static let throttleLockClass: Int32 = 0x7265_6474
+
+    /// Takes a transaction-scoped advisory lock on each key without waiting; 429 when one is taken.
+    static func tryLocks(_ keys: [String], lockClass: Int32, _ transaction: Transaction) async throws {
+        let rows = try await transaction.query(
+            "SELECT bool_and(pg_try_advisory_xact_lock(\(lockClass), hashtext(key))) FROM unnest(\(keys)::text[]) AS key")
+        for try await locked in rows.decode(Bool?.self) where locked != true {
+            throw RedressError(.tooManyAttempts, detail: "Another attempt is under way; try again.", retryAfterSeconds: 1)
+        }
+    }
 
     /// Deletes throttle rows older than the longest window: they no longer count for anything.
     public func purgeThrottleRows(olderThan retention: Duration) async throws -> Int {

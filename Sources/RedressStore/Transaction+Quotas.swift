@@ -4,7 +4,8 @@ import RedressCore
 
 /// Per-caller limits on what costs others work: filings per consumer, messages per case. Each check
 /// locks its subject for the rest of the transaction, so that requests arriving together are
-/// counted one after another and cannot pass the limit side by side.
+/// counted one after another and cannot pass the limit side by side. (How many of one account's
+/// requests can wait here at once is bounded before they take a connection: the API's write gate.)
 extension Transaction {
     /// Throws 429 when the consumer filed `limit` complaints in the last `window`.
     public func requireFilingQuota(consumerID: UUID, limit: Int, window: Duration) async throws {

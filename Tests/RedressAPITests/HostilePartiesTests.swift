@@ -172,13 +172,23 @@ struct HostilePartiesTests {
                     .post, "/api/v1/auth/login", json: ["email": email, "password": password], headers: [.init("X-Forwarded-For")!: address]
                 ).status
             }
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for _ in 0..<40 { group.addTask { try await login("owner@redress.test", "wrong-guess-1", from: "203.0.113.66") } }
-                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
-            }
-            let checked = statuses.filter { $0 == .unauthorized }.count
-            #expect(checked == LoginThrottle().perAccountAndAddress, "\(checked) of 40 guesses were checked")
-            #expect(statuses.filter { $0 == .tooManyRequests }.count == 40 - checked)
+            // Forty connections, each with one guess, all sent before any answer is read.
+            let port = try #require(app.client.port)
+            let guess = #"{"email":"owner@redress.test","password":"wrong-guess-1"}"#
+            let request = [
+                "POST /api/v1/auth/login HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json", "X-Forwarded-For: 203.0.113.66",
+                "Content-Length: \(guess.utf8.count)", "Connection: close", "", guess,
+            ].joined(separator: "\r\n")
+            let answers = RawHTTP.exchangeAll(port: port, requests: Array(repeating: request, count: 40), timeoutSeconds: 60)
+            let statuses = answers.map { String($0.prefix(12).suffix(3)) }
+            let checked = statuses.filter { $0 == "401" }.count
+            let limit = LoginThrottle().perAccountAndAddress
+            #expect((1...limit).contains(checked), "\(checked) of 40 guesses were checked: \(statuses)")
+            #expect(statuses.filter { $0 == "429" }.count == 40 - checked)
+            // One by one, the guesser gets the rest of its five, then nothing.
+            var more = 0
+            while more < 10, try await login("owner@redress.test", "wrong-guess-1", from: "203.0.113.66") == .unauthorized { more += 1 }
+            #expect(checked + more == limit)
             // The right password from the attacker's address is refused, from anywhere else accepted.
             #expect(try await login("owner@redress.test", worldPassword, from: "203.0.113.66") == .tooManyRequests)
             #expect(try await login("owner@redress.test", worldPassword, from: "198.51.100.7") == .ok)
@@ -251,6 +261,32 @@ struct HostilePartiesTests {
             #expect(try await app.request(.post, thread, token: consumer, json: ["body": "还在等"]).status == .tooManyRequests)
             // The platform's answer is not held up by the consumer's messages.
             #expect(try await app.request(.post, thread, token: world.token("platform_staff_a"), json: ["body": "正在核实"]).status == .created)
+        }
+    }
+
+    /// Thirty filings at once from one consumer with five left for the day: five are filed, however
+    /// they interleave, and the flood holds no more than a few connections.
+    @Test func aFloodOfFilingsFilesNoMoreThanTheLimit() async throws {
+        var configuration = testConfiguration()
+        configuration.filingsPerDay = 5
+        configuration.writesInFlightPerAccount = 8
+        try await withTestApp(configuration: configuration) { app in
+            let world = try await app.makeWorld()
+            let consumer = world.token("consumer")
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: app.complaintBody(world)), as: UTF8.self)
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<30 { group.addTask { try await send(app, .post, "/api/v1/complaints", token: consumer, raw: body).status } }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 5, "\(statuses)")
+            #expect(statuses.allSatisfy { $0 == .created || $0 == .tooManyRequests })
+            let stored: Int = try await app.asOwner { connection in
+                for try await count in try await connection.query("SELECT count(*)::int FROM complaints", logger: TestDatabase.logger).decode(Int.self) {
+                    return count
+                }
+                return -1
+            }
+            #expect(stored == 5)
         }
     }
 
@@ -412,11 +448,42 @@ struct AnyDecodable: Decodable {
     init(from decoder: any Decoder) throws {}
 }
 
-/// A request written byte by byte on a socket, for what an HTTP client library would not send.
+/// Requests written byte by byte on sockets, for what an HTTP client library would not send: part of
+/// a body, or many requests on many connections at once.
 enum RawHTTP {
     static func exchange(port: Int, send text: String, timeoutSeconds: Int) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = connected(port: port, timeoutSeconds: timeoutSeconds)
         defer { close(fd) }
+        guard fd >= 0 else { return "connect failed" }
+        write(text, to: fd)
+        return read(fd, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// Opens a connection per request and sends every request before reading any answer, so that
+    /// the service has them all in hand at once.
+    static func exchangeAll(port: Int, requests: [String], timeoutSeconds: Int) -> [String] {
+        let sockets = requests.map { request in
+            let fd = connected(port: port, timeoutSeconds: timeoutSeconds)
+            if fd >= 0 { write(request, to: fd) }
+            return fd
+        }
+        defer { for fd in sockets where fd >= 0 { close(fd) } }
+        return sockets.map { $0 >= 0 ? read($0, timeoutSeconds: timeoutSeconds) : "connect failed" }
+    }
+
+    static func write(_ text: String, to fd: Int32) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    static func read(_ fd: Int32, timeoutSeconds: Int) -> String {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : "no answer within \(timeoutSeconds) s"
+    }
+
+    static func connected(port: Int, timeoutSeconds: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -424,13 +491,12 @@ enum RawHTTP {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { return "connect failed" }
+        guard connected == 0 else {
+            close(fd)
+            return -1
+        }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        return count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : "no answer within \(timeoutSeconds) s"
+        return fd
     }
 }

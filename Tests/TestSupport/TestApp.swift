@@ -53,6 +53,7 @@ public func testConfiguration(clock: (any RedressClock)? = nil) -> APIConfigurat
     configuration.filingsPerDay = 10_000
     configuration.messagesPerCasePerHour = 10_000
     configuration.loginThrottle.registrationsPerAddress = 10_000
+    configuration.writesInFlightPerAccount = 1_000
     return configuration
 }
 

@@ -9,6 +9,8 @@ import RedressStore
 struct ComplaintController {
     let database: Database
     let configuration: APIConfiguration
+    /// Bounds one account's requests in flight before they take a connection.
+    let writes: CallerGate
 
     var endpoints: [Endpoint] {
         [
@@ -61,38 +63,41 @@ struct ComplaintController {
 
         let requestDigest = Self.canonicalDigest(raw)
         let filingsPerDay = configuration.filingsPerDay
-        let (status, json) = try await database.transaction(as: context.identity, origin: context.origin) { transaction -> (Int, String) in
-            if let key = idempotencyKey {
-                switch try await transaction.claimIdempotencyKey(accountID: actor.accountID, key: key, requestSHA256: requestDigest) {
-                case .fresh: break
-                case .replay(let status, let body): return (status, body)
-                case .mismatch: throw RedressError(.idempotencyKeyReused)
+        // One account's filings wait for the database no more than a few at a time.
+        let (status, json) = try await writes.withPlace(for: actor.accountID) {
+            try await database.transaction(as: context.identity, origin: context.origin) { transaction -> (Int, String) in
+                if let key = idempotencyKey {
+                    switch try await transaction.claimIdempotencyKey(accountID: actor.accountID, key: key, requestSHA256: requestDigest) {
+                    case .fresh: break
+                    case .replay(let status, let body): return (status, body)
+                    case .mismatch: throw RedressError(.idempotencyKeyReused)
+                    }
                 }
-            }
-            try await transaction.requireFilingQuota(consumerID: actor.accountID, limit: filingsPerDay, window: .seconds(24 * 3600))
-            guard let platform = try await transaction.platform(id: complaint.platformID) else {
-                throw RedressError.validation([.init(field: "platform_id", reason: "unknown_platform")])
-            }
-            if let merchantID = complaint.merchantID {
-                let merchant = try await transaction.organization(id: merchantID)
-                guard merchant?.kind == .merchant, merchant?.platformID == platform.id else {
-                    throw RedressError.validation([.init(field: "merchant_id", reason: "not_a_merchant_of_the_platform")])
+                try await transaction.requireFilingQuota(consumerID: actor.accountID, limit: filingsPerDay, window: .seconds(24 * 3600))
+                guard let platform = try await transaction.platform(id: complaint.platformID) else {
+                    throw RedressError.validation([.init(field: "platform_id", reason: "unknown_platform")])
                 }
+                if let merchantID = complaint.merchantID {
+                    let merchant = try await transaction.organization(id: merchantID)
+                    guard merchant?.kind == .merchant, merchant?.platformID == platform.id else {
+                        throw RedressError.validation([.init(field: "merchant_id", reason: "not_a_merchant_of_the_platform")])
+                    }
+                }
+                guard let consumer = try await transaction.account(id: actor.accountID) else { throw RedressError.unauthenticated }
+                complaint.consumerName = consumer.displayName
+                // The platform's policy decides where the case starts.
+                complaint.state = platform.merchantFirst && complaint.merchantID != nil ? .awaitingMerchant : .awaitingPlatform
+                let workflow = try await configuration.workflowContext(transaction, platformID: platform.id, mediationBodyID: nil)
+                complaint.deadlineAt = ComplaintWorkflow.deadline(for: complaint.state, from: now, context: workflow)
+                complaint.ultimatumAt = complaint.ultimatumDays.map { workflow.calendar.deadline(workingDays: $0, after: now) }
+                try await transaction.insertComplaint(complaint, submittedOn: configuration.calendarDay(of: now), actor: context.auditActor)
+                let view = Self.view(complaint, actor: actor, merchantFirst: platform.merchantFirst, evidence: [], now: now, language: context.language)
+                let json = String(decoding: try APIJSON.encode(view), as: UTF8.self)
+                if let key = idempotencyKey {
+                    try await transaction.completeIdempotencyKey(accountID: actor.accountID, key: key, status: 201, body: json)
+                }
+                return (201, json)
             }
-            guard let consumer = try await transaction.account(id: actor.accountID) else { throw RedressError.unauthenticated }
-            complaint.consumerName = consumer.displayName
-            // The platform's policy decides where the case starts.
-            complaint.state = platform.merchantFirst && complaint.merchantID != nil ? .awaitingMerchant : .awaitingPlatform
-            let workflow = try await configuration.workflowContext(transaction, platformID: platform.id, mediationBodyID: nil)
-            complaint.deadlineAt = ComplaintWorkflow.deadline(for: complaint.state, from: now, context: workflow)
-            complaint.ultimatumAt = complaint.ultimatumDays.map { workflow.calendar.deadline(workingDays: $0, after: now) }
-            try await transaction.insertComplaint(complaint, submittedOn: configuration.calendarDay(of: now), actor: context.auditActor)
-            let view = Self.view(complaint, actor: actor, merchantFirst: platform.merchantFirst, evidence: [], now: now, language: context.language)
-            let json = String(decoding: try APIJSON.encode(view), as: UTF8.self)
-            if let key = idempotencyKey {
-                try await transaction.completeIdempotencyKey(accountID: actor.accountID, key: key, status: 201, body: json)
-            }
-            return (201, json)
         }
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let version = Self.version(inJSON: json) { headers[.eTag] = "\"\(version)\"" }

@@ -11,12 +11,14 @@ import RedressStore
 struct EvidenceController {
     let database: Database
     let configuration: APIConfiguration
-    let gate: UploadGate
+    let gate: CallerGate
 
     init(database: Database, configuration: APIConfiguration) {
         self.database = database
         self.configuration = configuration
-        gate = UploadGate(capacity: configuration.concurrentUploads, perAccount: configuration.concurrentUploadsPerAccount)
+        gate = CallerGate(
+            capacity: configuration.concurrentUploads, perAccount: configuration.concurrentUploadsPerAccount,
+            refusal: "Upload one file at a time.")
     }
 
     var endpoints: [Endpoint] {
@@ -107,6 +109,14 @@ struct EvidenceController {
         return JSONResponse(status: .created, body: EvidenceResponse(record))
     }
 
+    /// The name a download is offered under. Text is kept byte for byte as uploaded, but always offered
+    /// as `.txt`: a `.csv` that staff double-click would open in a spreadsheet, which runs cells such
+    /// as `=HYPERLINK(…)` or `=cmd|…` as formulas; a text editor runs nothing.
+    static func downloadName(_ record: EvidenceRecord) -> String {
+        guard record.contentType == EvidenceFileType.text.rawValue, !record.filename.lowercased().hasSuffix(".txt") else { return record.filename }
+        return record.filename + ".txt"
+    }
+
     /// The caller is a party to the case, the case is open and has room for another file. Checked
     /// before the body is read, and again, with the case locked (so that concurrent uploads cannot
     /// pass the file limit together), before the file is stored.
@@ -150,7 +160,8 @@ struct EvidenceController {
             context.logger.critical("evidence digest mismatch", metadata: ["evidence": "\(record.id)"])
             throw RedressError(.internalError)
         }
-        let encodedName = record.filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? "evidence"
+        let encodedName = Self.downloadName(record).addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~")))
+            ?? "evidence"
         return Response(
             status: .ok,
             headers: [

@@ -8,6 +8,8 @@ import RedressStore
 struct MessageController {
     let database: Database
     let configuration: APIConfiguration
+    /// Bounds one account's requests in flight before they take a connection.
+    let writes: CallerGate
 
     var endpoints: [Endpoint] {
         [
@@ -64,10 +66,12 @@ struct MessageController {
             id: UUID(), complaintID: id, authorID: actor.accountID, authorRole: actor.role.rawValue,
             authorOrganizationID: actor.organizationID, visibility: visibility ?? .parties, body: text, createdAt: configuration.clock.now())
         let limit = configuration.messagesPerCasePerHour
-        try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            try await Self.requireParty(actor, complaintID: id, transaction)
-            try await transaction.requireMessageQuota(complaintID: id, authorID: actor.accountID, limit: limit, window: .seconds(3600))
-            try await transaction.insertMessage(message, actor: context.auditActor)
+        try await writes.withPlace(for: actor.accountID) {
+            try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+                try await Self.requireParty(actor, complaintID: id, transaction)
+                try await transaction.requireMessageQuota(complaintID: id, authorID: actor.accountID, limit: limit, window: .seconds(3600))
+                try await transaction.insertMessage(message, actor: context.auditActor)
+            }
         }
         return JSONResponse(status: .created, body: MessageResponse(message))
     }
