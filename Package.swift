@@ -28,9 +28,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
+        // The system's zlib (zlib1g-dev), to inflate a PDF's compressed object streams.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // The domain: roles, policies, errors, validation. No I/O.
         .target(
             name: "RedressCore",
+            dependencies: ["CZlib"],
             swiftSettings: swiftSettings
         ),
         // PostgreSQL: migrations, repositories, row-level security context, the audit chain,

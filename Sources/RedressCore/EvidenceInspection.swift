@@ -5,8 +5,7 @@
 /// script there), and that a PDF carries no active content (JavaScript, launch actions, embedded files).
 ///
 /// Redress never decodes the pixels; it only walks the container, so checking costs one pass over
-/// the bytes. Known limit: a PDF's compressed object streams are not inflated, so a name hidden inside
-/// one is not seen (they are read as opaque bytes like every other stream).
+/// the bytes. A PDF is read as PDF syntax (`PDFScan`), its compressed object streams inflated.
 public enum EvidenceInspection {
     /// At most this many pixels, and this many on a side: a 50-megapixel phone photo passes.
     public static let maximumPixels = 50_000_000
@@ -18,7 +17,7 @@ public enum EvidenceInspection {
     ]
 
     /// Why the file is refused (`malformed_file`, `image_too_large`, `data_after_end`,
-    /// `active_content`), or `nil` when it may be kept.
+    /// `active_content`, `uninspectable_content`, `compressed_too_large`), or `nil` when it may be kept.
     public static func problem(in bytes: [UInt8], as type: EvidenceFileType) -> String? {
         switch type {
         case .png: return png(bytes)
@@ -150,56 +149,18 @@ public enum EvidenceInspection {
         if end < marker.count || Array(bytes[end - marker.count..<end]) != marker {
             return containsEOF(bytes) ? "data_after_end" : "malformed_file"
         }
-        return hasActiveName(bytes) ? "active_content" : nil
+        switch PDFScan.scan(bytes) {
+        case .clean: return nil
+        case .activeContent: return "active_content"
+        case .uninspectable: return "uninspectable_content"
+        case .compressedTooLarge: return "compressed_too_large"
+        case .objectInsideStream: return "malformed_file"
+        }
     }
 
     static func containsEOF(_ bytes: [UInt8]) -> Bool {
         let marker = Array("%%EOF".utf8)
         guard bytes.count >= marker.count else { return false }
         return (0...(bytes.count - marker.count)).contains { bytes[$0..<$0 + marker.count].elementsEqual(marker) }
-    }
-
-    /// PDF names (`/JavaScript`), with `#xx` escapes decoded (`/J#61vaScript` is `/JavaScript`).
-    static func hasActiveName(_ bytes: [UInt8]) -> Bool {
-        let delimiters: Set<UInt8> = Set(Array("()<>[]{}/% \t\r\n\u{0C}".utf8) + [0])
-        func hex(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case 0x30...0x39: return byte - 0x30
-            case 0x41...0x46: return byte - 0x41 + 10
-            case 0x61...0x66: return byte - 0x61 + 10
-            default: return nil
-            }
-        }
-        let stream = Array("stream".utf8), endStream = Array("endstream".utf8)
-        func starts(_ word: [UInt8], at position: Int) -> Bool {
-            position + word.count <= bytes.count && bytes[position..<position + word.count].elementsEqual(word)
-        }
-        var index = 0
-        while index < bytes.count {
-            // A stream's bytes are data, not names: skip to its `endstream` (compressed data would
-            // otherwise spell "/JS" by chance about once in 400 MB).
-            if bytes[index] == 0x73, index > 0, [0x0A, 0x0D, 0x20, 0x3E].contains(bytes[index - 1]), starts(stream, at: index),
-                index + 6 < bytes.count, [0x0A, 0x0D].contains(bytes[index + 6])
-            {
-                var next = index + 6
-                while next < bytes.count, !starts(endStream, at: next) { next += 1 }
-                index = next + endStream.count
-                continue
-            }
-            guard bytes[index] == 0x2F else { index += 1; continue }
-            var name: [UInt8] = []
-            index += 1
-            while index < bytes.count, !delimiters.contains(bytes[index]), name.count <= 32 {
-                if bytes[index] == 0x23, index + 2 < bytes.count, let high = hex(bytes[index + 1]), let low = hex(bytes[index + 2]) {
-                    name.append(high << 4 | low)
-                    index += 3
-                } else {
-                    name.append(bytes[index])
-                    index += 1
-                }
-            }
-            if activePDFNames.contains(String(decoding: name, as: UTF8.self)) { return true }
-        }
-        return false
     }
 }

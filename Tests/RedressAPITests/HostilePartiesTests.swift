@@ -417,6 +417,26 @@ struct HostilePartiesTests {
         }
     }
 
+    /// A seller's chat exported as CSV is evidence like any other, kept byte for byte; it is offered
+    /// for download as text, so that staff who open it run none of its cells as formulas.
+    @Test func aCSVIsOfferedAsTextSoItsFormulasNeverRun() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let consumer = world.token("consumer")
+            let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
+            let csv = "time,who,text\n10:00,seller,\"=HYPERLINK(\"\"http://x.example\"\",\"\"click\"\")\"\n"
+            let uploaded = try await app.request(
+                .post, "/api/v1/complaints/\(id)/evidence?kind=communication_record&filename=chat.csv", token: consumer,
+                headers: [.contentType: "text/plain"], rawBody: ByteBuffer(string: csv))
+            #expect(uploaded.status == .created, "\(uploaded.text)")
+            let evidence = try #require(uploaded.json["id"] as? String)
+            let download = try await app.request(.get, "/api/v1/complaints/\(id)/evidence/\(evidence)", token: world.token("platform_staff_a"))
+            #expect(download.text == csv)
+            let disposition = download.headers[.contentDisposition] ?? ""
+            #expect(disposition.hasPrefix("attachment;") && disposition.hasSuffix("filename*=UTF-8''chat.csv.txt"), "\(disposition)")
+        }
+    }
+
     @Test func aReportPageErrorIsAPage() async throws {
         try await withTestApp { app in
             let page = try await app.request(.get, "/reports?lang=xx")

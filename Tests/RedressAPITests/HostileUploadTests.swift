@@ -59,6 +59,29 @@ struct HostileUploadTests {
             invalid("a PDF hiding JavaScript behind #-escapes", "a.pdf", "application/pdf", EvidenceSamples.pdf(catalog: "/OpenAction << /S /J#61vaScript >> "), "active_content"),
             invalid("a PDF launching a program", "a.pdf", "application/pdf", EvidenceSamples.pdf(catalog: "/OpenAction << /S /Launch /F (cmd.exe) >> "), "active_content"),
             invalid("a PDF carrying an embedded file", "a.pdf", "application/pdf", EvidenceSamples.pdf(catalog: "/Names << /EmbeddedFiles 4 0 R >> "), "active_content"),
+            invalid(
+                "a PDF hiding JavaScript between comment lines that spell stream and endstream", "a.pdf", "application/pdf",
+                EvidenceSamples.pdf(catalog: "% stream\n/OpenAction << /S /JavaScript /JS (app.alert(1)) >>\n% endstream\n"), "active_content"),
+            invalid(
+                "a PDF hiding JavaScript in a compressed object stream", "a.pdf", "application/pdf",
+                EvidenceSamples.pdf(objects: EvidenceSamples.pdfStream(
+                    number: 4, dictionary: "/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode",
+                    data: EvidenceSamples.deflate(Array("5 0 << /S /JavaScript /JS (app.alert(1)) >>".utf8)))), "active_content"),
+            invalid(
+                "a PDF hiding an object inside a stream's data", "a.pdf", "application/pdf",
+                EvidenceSamples.pdf(objects: EvidenceSamples.pdfStream(
+                    number: 4, dictionary: "/Filter /FlateDecode", data: Array("\n5 0 obj\n<< /S /Launch /F (cmd.exe) >>\nendobj\n".utf8))),
+                "malformed_file"),
+            invalid(
+                "a PDF whose object stream inflates to 20 MB", "a.pdf", "application/pdf",
+                EvidenceSamples.pdf(objects: EvidenceSamples.pdfStream(
+                    number: 4, dictionary: "/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode",
+                    data: EvidenceSamples.deflate(Array(repeating: 0x20, count: 20 * 1024 * 1024)))), "compressed_too_large"),
+            invalid(
+                "a PDF whose object stream is compressed in a way Redress does not read", "a.pdf", "application/pdf",
+                EvidenceSamples.pdf(objects: EvidenceSamples.pdfStream(
+                    number: 4, dictionary: "/Type /ObjStm /N 1 /First 4 /Filter /LZWDecode", data: [0x80, 0x0B, 0x60, 0x50])),
+                "uninspectable_content"),
             // Images too large to open: headers and decompression bombs.
             invalid("a PNG header of 20,000 × 20,000 pixels", "big.png", "image/png", EvidenceSamples.png(width: 20_000, height: 20_000), "image_too_large"),
             invalid("a PNG decompression bomb (15,000 × 15,000 in 67 bytes)", "bomb.png", "image/png", EvidenceSamples.png(width: 15_000, height: 15_000), "image_too_large"),
@@ -128,6 +151,11 @@ struct HostileUploadTests {
             let samples: [(String, String, [UInt8])] = [
                 ("a.png", "image/png", EvidenceSamples.png), ("a.jpg", "image/jpeg", EvidenceSamples.jpeg), ("a.webp", "image/webp", EvidenceSamples.webp),
                 ("a.pdf", "application/pdf", EvidenceSamples.pdf), ("a.mp4", "video/mp4", EvidenceSamples.mp4),
+                // Objects packed in a compressed object stream, as most PDF writers do: read, and harmless.
+                ("packed.pdf", "application/pdf", EvidenceSamples.pdf(objects: EvidenceSamples.pdfStream(
+                    number: 4, dictionary: "/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode",
+                    data: EvidenceSamples.deflate(Array("5 0 << /Type /Page /Contents (a string holding /JS is text) >>".utf8))))),
+                ("chat.csv", "text/plain", Array("time,who,text\n10:00,seller,=HYPERLINK(\"x\")\n".utf8)),
                 ("big.png", "image/png", EvidenceSamples.png(width: 7_000, height: 7_000)),  // 49 megapixels: a phone photo
                 ("limit.txt", "text/plain", Array(repeating: 0x41, count: Self.limit)),  // exactly the limit
             ]

@@ -1,3 +1,4 @@
+import CZlib
 /// The smallest well-formed file of each evidence type: what an honest upload looks like, and what
 /// the hostile corpus (HostileUploadTests) is cut from.
 public enum EvidenceSamples {
@@ -41,9 +42,32 @@ public enum EvidenceSamples {
             + [UInt8(payload.count), 0, 0, 0] + payload
     }
 
-    /// A one-page-tree PDF ending in %%EOF; `extra` goes into the catalogue dictionary.
-    public static func pdf(catalog extra: String = "") -> [UInt8] {
-        Array("""
+    /// A one-page-tree PDF ending in %%EOF; `extra` goes into the catalogue dictionary, `objects`
+    /// (raw bytes: objects, streams) after the third object.
+    public static func pdf(catalog extra: String = "", objects: [UInt8] = []) -> [UInt8] {
+        let text = pdfText(catalog: extra)
+        let split = text.range(of: "trailer")!.lowerBound
+        return Array(text[..<split].utf8) + objects + Array(text[split...].utf8)
+    }
+
+    /// A PDF object whose stream's data is `data`, with `dictionary` beside its `/Length`.
+    public static func pdfStream(number: Int, dictionary: String, data: [UInt8]) -> [UInt8] {
+        Array("\(number) 0 obj\n<< \(dictionary) /Length \(data.count) >>\nstream\n".utf8) + data + Array("\nendstream\nendobj\n".utf8)
+    }
+
+    /// zlib's deflate (a PDF's FlateDecode).
+    public static func deflate(_ bytes: [UInt8]) -> [UInt8] {
+        var size = compressBound(uLong(bytes.count))
+        var output = [UInt8](repeating: 0, count: Int(size))
+        let status = output.withUnsafeMutableBufferPointer { target in
+            bytes.withUnsafeBufferPointer { source in compress2(target.baseAddress, &size, source.baseAddress, uLong(source.count), 9) }
+        }
+        precondition(status == Z_OK)
+        return Array(output.prefix(Int(size)))
+    }
+
+    static func pdfText(catalog extra: String) -> String {
+        """
             %PDF-1.4
             1 0 obj
             << /Type /Catalog /Pages 2 0 R \(extra)>>
@@ -61,7 +85,7 @@ public enum EvidenceSamples {
             << /Root 1 0 R >>
             %%EOF
 
-            """.utf8)
+            """
     }
 
     public static let pdf: [UInt8] = pdf()

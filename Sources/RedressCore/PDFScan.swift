@@ -1,0 +1,268 @@
+import CZlib
+
+/// Reads a PDF as PDF syntax — comments, literal and hex strings, dictionaries, names, stream data —
+/// rather than as text, looking for the names that make a document act. A name is only a name where
+/// the syntax says so: `% stream` in a comment does not start a stream, and `(/JS)` is a string. The
+/// objects a PDF packs into compressed object streams (`/Type /ObjStm`) are inflated and read the
+/// same way, within a bound on what inflating may produce.
+struct PDFScan {
+    enum Finding: Equatable {
+        case clean
+        case activeContent
+        /// An object stream whose compression Redress does not read, or that does not inflate.
+        case uninspectable
+        /// An object stream that inflates beyond `inflateLimit`: a decompression bomb.
+        case compressedTooLarge
+        /// `N G obj` inside a stream's data: an object hidden from a scan that skips streams.
+        case objectInsideStream
+    }
+
+    static let activeNames: Set<[UInt8]> = Set(EvidenceInspection.activePDFNames.map { Array($0.utf8) })
+    /// Everything the object streams of one file may inflate to, together.
+    static let inflateLimit = 16 * 1024 * 1024
+
+    private var inflated = 0
+
+    static func scan(_ bytes: [UInt8]) -> Finding {
+        var scan = PDFScan()
+        return scan.scan(bytes[...], insideObjectStream: false)
+    }
+
+    private static let whitespace: Set<UInt8> = [0x00, 0x09, 0x0A, 0x0C, 0x0D, 0x20]
+    private static let delimiters: Set<UInt8> = Set(Array("()<>[]{}/%".utf8))
+
+    /// The tokens of the dictionary that closed last at the outermost level, which is the dictionary
+    /// of a stream when `stream` follows.
+    private enum Token: Equatable {
+        case name([UInt8])
+        case word([UInt8])
+        case other
+    }
+
+    private mutating func scan(_ bytes: ArraySlice<UInt8>, insideObjectStream: Bool) -> Finding {
+        var index = bytes.startIndex
+        let end = bytes.endIndex
+        var depth = 0
+        var current: [Token] = []
+        var lastDictionary: [Token] = []
+        func at(_ position: Int) -> UInt8? { position < end ? bytes[position] : nil }
+        while index < end {
+            let byte = bytes[index]
+            if Self.whitespace.contains(byte) {
+                index += 1
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "%"):
+                while index < end, bytes[index] != 0x0A, bytes[index] != 0x0D { index += 1 }
+            case UInt8(ascii: "("):
+                index = Self.endOfLiteralString(bytes, from: index)
+                if depth == 1 { current.append(.other) }
+            case UInt8(ascii: "<") where at(index + 1) == UInt8(ascii: "<"):
+                depth += 1
+                if depth == 1 { current = [] } else if depth == 2 { current.append(.other) }
+                index += 2
+            case UInt8(ascii: ">") where at(index + 1) == UInt8(ascii: ">"):
+                if depth == 1 { lastDictionary = current }
+                depth = max(depth - 1, 0)
+                index += 2
+            case UInt8(ascii: "<"):
+                while index < end, bytes[index] != UInt8(ascii: ">") { index += 1 }
+                index += 1
+                if depth == 1 { current.append(.other) }
+            case UInt8(ascii: "/"):
+                var name: [UInt8] = []
+                index += 1
+                while index < end, !Self.whitespace.contains(bytes[index]), !Self.delimiters.contains(bytes[index]) {
+                    if bytes[index] == UInt8(ascii: "#"), let high = at(index + 1).flatMap(Self.hex), let low = at(index + 2).flatMap(Self.hex) {
+                        name.append(high << 4 | low)
+                        index += 3
+                    } else {
+                        name.append(bytes[index])
+                        index += 1
+                    }
+                }
+                if Self.activeNames.contains(name) { return .activeContent }
+                if depth == 1 { current.append(.name(name)) }
+            case UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: ")"), UInt8(ascii: ">"):
+                if depth == 1 { current.append(.other) }
+                index += 1
+            default:
+                var word: [UInt8] = []
+                while index < end, !Self.whitespace.contains(bytes[index]), !Self.delimiters.contains(bytes[index]) {
+                    word.append(bytes[index])
+                    index += 1
+                }
+                if word == Array("stream".utf8), !insideObjectStream {
+                    let dictionary = lastDictionary
+                    lastDictionary = []
+                    guard let (data, next) = Self.streamData(bytes, after: index, dictionary: dictionary) else { return .uninspectable }
+                    index = next
+                    // A reader finds objects by their offsets (or, repairing a file, by scanning for
+                    // them), not by skipping streams as this scan does: an object inside a stream's
+                    // data would be read by it and skipped here.
+                    if Self.containsObjectHeader(data) { return .objectInsideStream }
+                    if Self.isObjectStream(dictionary) {
+                        let finding = inspectObjectStream(data, dictionary: dictionary)
+                        if finding != .clean { return finding }
+                    }
+                } else if word.isEmpty {
+                    index += 1
+                } else if depth == 1 {
+                    current.append(.word(word))
+                } else if depth == 0 {
+                    // `endobj`, `obj` and numbers between objects end any pending dictionary.
+                    if word == Array("endobj".utf8) { lastDictionary = [] }
+                }
+            }
+        }
+        return .clean
+    }
+
+    /// The stream's bytes, and where scanning goes on (after `endstream`). The length comes from a
+    /// direct `/Length`, checked against the `endstream` that must follow it; otherwise from the first
+    /// `endstream` after the data (a stream's data can hold any byte, so nothing in it is read as syntax).
+    private static func streamData(_ bytes: ArraySlice<UInt8>, after keyword: Int, dictionary: [Token]) -> (ArraySlice<UInt8>, Int)? {
+        var start = keyword
+        if start < bytes.endIndex, bytes[start] == 0x0D { start += 1 }
+        if start < bytes.endIndex, bytes[start] == 0x0A { start += 1 }
+        let endWord = Array("endstream".utf8)
+        if let length = directLength(dictionary), length >= 0, length <= bytes.endIndex - start {
+            var after = start + length
+            while after < bytes.endIndex, whitespace.contains(bytes[after]) { after += 1 }
+            if after + endWord.count <= bytes.endIndex, bytes[after..<after + endWord.count].elementsEqual(endWord) {
+                return (bytes[start..<start + length], after + endWord.count)
+            }
+        }
+        var search = start
+        while search + endWord.count <= bytes.endIndex {
+            if bytes[search] == endWord[0], bytes[search..<search + endWord.count].elementsEqual(endWord) {
+                var dataEnd = search
+                if dataEnd > start, bytes[dataEnd - 1] == 0x0A { dataEnd -= 1 }
+                if dataEnd > start, bytes[dataEnd - 1] == 0x0D { dataEnd -= 1 }
+                return (bytes[start..<dataEnd], search + endWord.count)
+            }
+            search += 1
+        }
+        return nil
+    }
+
+    /// Whether `digits whitespace digits whitespace obj` occurs in the data.
+    static func containsObjectHeader(_ data: ArraySlice<UInt8>) -> Bool {
+        let keyword = Array("obj".utf8)
+        var index = data.startIndex
+        while index + keyword.count <= data.endIndex {
+            defer { index += 1 }
+            guard data[index] == keyword[0], data[index..<index + keyword.count].elementsEqual(keyword) else { continue }
+            var cursor = index - 1
+            var groups = 0
+            while groups < 2 {
+                var spaces = 0
+                while cursor >= data.startIndex, whitespace.contains(data[cursor]) { cursor -= 1; spaces += 1 }
+                var digits = 0
+                while cursor >= data.startIndex, (0x30...0x39).contains(data[cursor]) { cursor -= 1; digits += 1 }
+                guard spaces > 0, digits > 0 else { break }
+                groups += 1
+            }
+            if groups == 2 { return true }
+        }
+        return false
+    }
+
+    private static func value(after key: String, in dictionary: [Token]) -> ArraySlice<Token>? {
+        guard let position = dictionary.firstIndex(of: .name(Array(key.utf8))) else { return nil }
+        return dictionary[(position + 1)...]
+    }
+
+    /// `/Length 1234`, not `/Length 12 0 R` (an indirect length is found by `endstream` instead).
+    private static func directLength(_ dictionary: [Token]) -> Int? {
+        guard let rest = value(after: "Length", in: dictionary), case .word(let digits)? = rest.first,
+            digits.count <= 12, let length = Int(String(decoding: digits, as: UTF8.self))
+        else { return nil }
+        let following = Array(rest.dropFirst().prefix(2))
+        if following.count == 2, case .word(let r) = following[1], r == Array("R".utf8) { return nil }
+        return length
+    }
+
+    private static func isObjectStream(_ dictionary: [Token]) -> Bool {
+        value(after: "Type", in: dictionary)?.first == .name(Array("ObjStm".utf8))
+    }
+
+    private mutating func inspectObjectStream(_ data: ArraySlice<UInt8>, dictionary: [Token]) -> Finding {
+        guard let filter = Self.value(after: "Filter", in: dictionary)?.first else {
+            return scan(data, insideObjectStream: true)
+        }
+        guard filter == .name(Array("FlateDecode".utf8)) else { return .uninspectable }
+        let budget = Self.inflateLimit - inflated
+        switch Inflate.zlib(data, limit: budget) {
+        case .inflated(let objects):
+            inflated += objects.count
+            return scan(objects[...], insideObjectStream: true)
+        case .tooLarge: return .compressedTooLarge
+        case .invalid: return .uninspectable
+        }
+    }
+
+    /// The index just after the literal string that opens at `start`: parentheses nest, and a
+    /// backslash escapes the next byte.
+    private static func endOfLiteralString(_ bytes: ArraySlice<UInt8>, from start: Int) -> Int {
+        var depth = 0
+        var index = start
+        while index < bytes.endIndex {
+            switch bytes[index] {
+            case UInt8(ascii: "\\"): index += 1
+            case UInt8(ascii: "("): depth += 1
+            case UInt8(ascii: ")"):
+                depth -= 1
+                if depth == 0 { return index + 1 }
+            default: break
+            }
+            index += 1
+        }
+        return bytes.endIndex
+    }
+
+    private static func hex(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
+    }
+}
+
+/// zlib's inflate (a PDF's FlateDecode), bounded in what it may produce.
+enum Inflate {
+    enum Result {
+        case inflated([UInt8])
+        case tooLarge
+        case invalid
+    }
+
+    static func zlib(_ input: ArraySlice<UInt8>, limit: Int) -> Result {
+        guard !input.isEmpty, limit > 0 else { return input.isEmpty ? .invalid : .tooLarge }
+        var stream = z_stream()
+        guard inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return .invalid }
+        defer { inflateEnd(&stream) }
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        let compressed = Array(input)
+        return compressed.withUnsafeBufferPointer { source -> Result in
+            stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
+            stream.avail_in = UInt32(source.count)
+            while true {
+                let status = chunk.withUnsafeMutableBufferPointer { target -> Int32 in
+                    stream.next_out = target.baseAddress
+                    stream.avail_out = UInt32(target.count)
+                    return inflate(&stream, Z_NO_FLUSH)
+                }
+                let produced = chunk.count - Int(stream.avail_out)
+                if output.count + produced > limit { return .tooLarge }
+                output += chunk[0..<produced]
+                if status == Z_STREAM_END { return .inflated(output) }
+                if status != Z_OK || (produced == 0 && stream.avail_in == 0) { return .invalid }
+            }
+        }
+    }
+}
