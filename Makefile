@@ -4,12 +4,14 @@
 # Starts the service. With no DATABASE_URL it runs a private PostgreSQL in .redress/.
 run:
 	Deploy/ensure-postgres.sh
+	Deploy/ensure-zlib.sh
 	swift run redress serve
 
 # Builds and runs every test against a throw-away PostgreSQL started for the run.
 test:
 	Deploy/check-openapi.sh
 	Deploy/ensure-chromium.sh
+	Deploy/ensure-zlib.sh
 	swift build --build-tests
 	Deploy/with-test-postgres.sh swift test --skip-build
 	FUZZ_SKIP_BUILD=1 FUZZ_EXAMPLES=5 Reliability/fuzz.sh
@@ -17,6 +19,7 @@ test:
 
 # Deploy files, backup and restore, a read replica, two replicas behind nginx (Docs/operations.md).
 operations:
+	Deploy/ensure-zlib.sh
 	swift build --product redress
 	Operations/check.sh
 
@@ -37,6 +40,7 @@ soak:
 	SOAK_RECORD=1 Reliability/soak.sh
 
 build:
+	Deploy/ensure-zlib.sh
 	swift build
 
 migrate:

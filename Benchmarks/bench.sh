@@ -20,6 +20,7 @@ connections="${BENCH_CONNECTIONS:-8 32}"
 threads=2
 
 Deploy/ensure-postgres.sh
+Deploy/ensure-zlib.sh
 if ! command -v wrk >/dev/null 2>&1; then
     [ "$(id -u)" = 0 ] || { echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; }
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null

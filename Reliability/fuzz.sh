@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Deploy/ensure-postgres.sh
+Deploy/ensure-zlib.sh
 venv=.build/venv-fuzz
 if [ ! -x "$venv/bin/schemathesis" ]; then
     python3 -m venv "$venv"
