@@ -52,12 +52,15 @@ public struct TimelineEvent: Sendable {
 }
 
 extension Transaction {
-    public func timeline(complaintID: UUID) async throws -> [TimelineEvent] {
+    /// The case's chain in order: after the event `afterSeq` (0: from the first), at most `limit`
+    /// events (`nil`: all of them).
+    public func timeline(complaintID: UUID, afterSeq: Int = 0, limit: Int? = nil) async throws -> [TimelineEvent] {
         let rows = try await query(
             """
             SELECT seq::int, occurred_at, action, actor_role, actor_organization_id, actor_account_id, content, encode(hash, 'hex'),
                    encode(prev_hash, 'hex')
-            FROM audit_events WHERE chain_id = \(AuditChain.complaint(complaintID)) ORDER BY seq
+            FROM audit_events WHERE chain_id = \(AuditChain.complaint(complaintID)) AND seq > \(afterSeq)
+            ORDER BY seq LIMIT \(limit ?? Int(Int32.max))
             """)
         var events: [TimelineEvent] = []
         for try await (seq, at, action, role, organization, account, content, hash, prevHash) in rows.decode(

@@ -74,7 +74,7 @@ struct HostilePartiesTests {
             let lists = [
                 "/api/v1/platforms", "/api/v1/platforms/\(world.platformA)/merchants", "/api/v1/mediation-bodies", "/api/v1/staff",
                 "/api/v1/complaints", "/api/v1/complaints/\(complaint)/messages", "/api/v1/complaints/\(complaint)/evidence",
-                "/api/v1/triage", "/api/v1/stats/platforms",
+                "/api/v1/triage", "/api/v1/stats/platforms", "/api/v1/complaints/\(complaint)/timeline",
             ]
             for path in lists {
                 for number in Self.hostileNumbers {
@@ -299,6 +299,33 @@ struct HostilePartiesTests {
                 let response = try await app.request(.get, "/api/v1/complaints?cursor=\(cursor)", token: world.token("consumer"))
                 #expect(response.status == .unprocessableContent, "\(raw): \(response.text)")
             }
+        }
+    }
+
+    /// A case's timeline comes in pages, however long the case's history grows.
+    @Test func aTimelineIsPaged() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let consumer = world.token("consumer")
+            let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
+            for index in 0..<4 { _ = try await app.create("/api/v1/complaints/\(id)/messages", token: consumer, ["body": "第\(index)次催促"]) }
+            var cursor: String? = nil
+            var actions: [String] = []
+            var pages = 0
+            repeat {
+                let page = try await app.request(
+                    .get, "/api/v1/complaints/\(id)/timeline?limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""), token: consumer)
+                #expect(page.status == .ok)
+                let events = page.json["events"] as? [[String: Any]] ?? []
+                #expect(events.count <= 2)
+                actions += events.compactMap { $0["action"] as? String }
+                cursor = page.json["next_cursor"] as? String
+                pages += 1
+            } while cursor != nil && pages < 10
+            #expect(actions == ["complaint.submit"] + Array(repeating: "message.post", count: 4), "\(actions)")
+            #expect(pages == 3)
+            let tampered = try await app.request(.get, "/api/v1/complaints/\(id)/timeline?cursor=c2VxOi0x", token: consumer)  // "seq:-1"
+            #expect(tampered.status == .unprocessableContent)
         }
     }
 

@@ -41,6 +41,8 @@ struct DossierController {
     struct TimelineResponse: Encodable, Sendable {
         let complaintID: ResourceID
         let events: [EventView]
+        /// Present while more events follow: pass it back as `cursor`.
+        let nextCursor: Nullable<String>
     }
 
     struct DossierResponse: Encodable, Sendable {
@@ -114,11 +116,15 @@ struct DossierController {
 
     @Sendable func timeline(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<TimelineResponse> {
         let (actor, id) = try MessageController.caller(context)
-        let events = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+        let page = try TimelinePage(request.uri.queryParameters)
+        let fetched = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await MessageController.requireParty(actor, complaintID: id, transaction)
-            return try await transaction.timeline(complaintID: id)
+            return try await transaction.timeline(complaintID: id, afterSeq: page.afterSeq, limit: page.limit + 1)
         }
-        return JSONResponse(body: TimelineResponse(complaintID: ResourceID(id), events: Self.visible(events, to: actor).map(EventView.init)))
+        let events = Array(fetched.prefix(page.limit))
+        let next = fetched.count > page.limit ? events.last.map { TimelinePage.cursor(after: $0.seq) } : nil
+        return JSONResponse(
+            body: TimelineResponse(complaintID: ResourceID(id), events: Self.visible(events, to: actor).map(EventView.init), nextCursor: Nullable(next)))
     }
 
     struct VerificationResponse: Encodable, Sendable {
@@ -194,6 +200,43 @@ struct DossierController {
                 body: .init(byteBuffer: ByteBuffer(string: DossierPage.html(dossier, language: context.language))))
         }
         return try JSONResponse(body: dossier).response(from: request, context: context)
+    }
+
+    /// A page of a timeline: events after a sequence number, at most `limit` (1 … 200, default 50).
+    struct TimelinePage {
+        let afterSeq: Int
+        let limit: Int
+
+        init(_ query: Parameters) throws(RedressError) {
+            var fields = FieldValidator()
+            var limit = PageRequest.defaultLimit
+            if let given = query["limit"] {
+                if let value = Int(given), (1...PageRequest.maximumLimit).contains(value) { limit = value } else { fields.fail("limit", "out_of_range") }
+            }
+            var afterSeq = 0
+            if let cursor = query["cursor"] {
+                if let seq = Self.seq(inCursor: String(cursor)) { afterSeq = seq } else { fields.fail("cursor", "invalid_cursor") }
+            }
+            try fields.check()
+            self.afterSeq = afterSeq
+            self.limit = limit
+        }
+
+        /// The cursor is `seq:<n>` in base64url: opaque to clients, like every other cursor.
+        static func cursor(after seq: Int) -> String {
+            Data("seq:\(seq)".utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+        }
+
+        static func seq(inCursor cursor: String) -> Int? {
+            guard cursor.count <= 40 else { return nil }
+            var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while base64.count % 4 != 0 { base64 += "=" }
+            guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8), text.hasPrefix("seq:"),
+                let seq = Int(text.dropFirst(4)), (0...Int(Int32.max)).contains(seq)
+            else { return nil }
+            return seq
+        }
     }
 
     /// Internal messages are for their author's organisation only, in the timeline too.
