@@ -24,7 +24,7 @@ public struct AuditFieldChange: Sendable, Equatable {
 /// Who did something, as recorded in the audit trail.
 public struct AuditActor: Sendable, Equatable {
     public let accountID: UUID?
-    /// A role of PRODUCT.md, `anonymous`, or `cli` for the operator at the command line.
+    /// A role (`Role`), `anonymous`, or `cli` for the operator at the command line.
     public let role: String
     public let organizationID: UUID?
 

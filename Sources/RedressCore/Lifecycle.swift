@@ -1,6 +1,6 @@
 import Foundation
 
-/// The states of a complaint (PRODUCT.md, "Lifecycle"). The raw values are part of the API.
+/// The states of a complaint (Docs/lifecycle.md). The raw values are part of the API.
 public enum ComplaintState: String, Sendable, Codable, CaseIterable {
     case awaitingMerchant = "awaiting_merchant"
     case awaitingPlatform = "awaiting_platform"

@@ -39,7 +39,7 @@ public enum LifecycleDocument {
             "  of the platform it is against; `mediation_body` any mediator or lead of the body it was escalated",
             "  to; `mediation_lead` that body's lead; `assigned_mediator` the mediator assigned; `system` the",
             "  deadline job.",
-            "- **deadline_passed**: the current stage's deadline (working days, see PRODUCT.md) has passed.",
+            "- **deadline_passed**: the current stage's deadline (counted in working days) has passed.",
             "- A refused action answers 409 `invalid_transition` with the caller's `allowed_actions`; escalating",
             "  before the platform had its chance answers 409 `platform_first`; an action by someone who is a",
             "  party but not one of **by** answers 403; a caller who is no party to the case gets 404.",
