@@ -141,7 +141,7 @@ public enum ComplaintWorkflow {
         return complaint
     }
 
-    /// The channels PRODUCT.md recommends for a referral: 12315 always; a court when more than
+    /// The channels recommended for a referral (Docs/lifecycle.md): 12315 always; a court when more than
     /// 5,000 CNY is in dispute or fraud is suspected; the police when fraud is suspected.
     public static func recommendedChannels(for complaint: Complaint, fraudSuspected: Bool) -> [ReferralChannel] {
         let compensation = Money.saturatingSum(complaint.demands.filter { $0.kind == .compensation }.compactMap(\.amount))

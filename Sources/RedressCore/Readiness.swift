@@ -8,7 +8,7 @@ public enum EvidenceKind: String, Sendable, Codable, CaseIterable {
     case other
 }
 
-/// How strong a case is, as structured findings (PRODUCT.md, "Readiness"): what the seed tells a
+/// How strong a case is, as structured findings (Docs/lifecycle.md): what a complaint guide tells a
 /// consumer to check by hand before complaining.
 public struct Readiness: Sendable, Equatable {
     /// One link of the evidence chain "transaction happened → problem appeared → negotiation failed".
@@ -58,7 +58,7 @@ public enum ReadinessCheck {
         ("negotiation_failed", [.communicationRecord]),
     ]
 
-    /// Words that make a statement read as an outburst rather than facts (the seed: "避免情绪化表述").
+    /// Words that make a statement read as an outburst rather than facts (complaint guides advise "避免情绪化表述").
     static let emotionalWords: [String] = [
         "骗子", "骗钱", "诈骗犯", "垃圾", "黑心", "黑店", "无良", "奸商", "坑爹", "去死", "傻逼", "妈的", "畜生", "混蛋", "王八蛋",
         "scammer", "fraudster", "crook", "thief", "liar", "idiot", "stupid", "garbage", "trash", "damn", "sucks",

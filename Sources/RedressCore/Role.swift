@@ -1,4 +1,4 @@
-/// The roles of PRODUCT.md. The raw values are part of the API and the database.
+/// The roles Redress knows (Docs/architecture.md). The raw values are part of the API and the database.
 public enum Role: String, Sendable, Codable, CaseIterable {
     case consumer
     case merchantStaff = "merchant_staff"

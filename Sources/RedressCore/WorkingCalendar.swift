@@ -132,7 +132,7 @@ public struct WorkingCalendar: Sendable {
     }
 
     /// A deadline of N working days from an event: the end (23:59:59.999 local) of the N-th working
-    /// day after the event's day (PRODUCT.md, "Working days and deadlines").
+    /// day after the event's day (Docs/configuration.md, "The working-day calendar").
     public func deadline(workingDays n: Int, after instant: Date) -> Date {
         endOfDay(workingDay(n, after: instant))
     }

@@ -1,4 +1,4 @@
-/// The vocabulary of the demo world: names and goods as the seed document describes them (game
+/// The vocabulary of the demo world: names and goods as complaint guides about card platforms describe them (game
 /// top-up cards, card keys, virtual currency, accounts). Invented; any resemblance is chance.
 enum DemoWords {
     static let platformStems = [

@@ -123,7 +123,7 @@ struct ComplaintResponse: Encodable, Sendable {
     let ratingComment: String?
     let readiness: ReadinessView?
 
-    /// The consumer's contact details, for the mediation body only (PRODUCT.md: mediators see what
+    /// The consumer's contact details, for the mediation body only (need to know: mediators see what
     /// they need to contact both sides).
     var consumerContact: [String: String]? = nil
 
