@@ -14,6 +14,7 @@ test:
 	Deploy/ensure-zlib.sh
 	swift build --build-tests
 	Deploy/with-test-postgres.sh swift test --skip-build
+	REDRESS_MEASURE_MEMORY=1 Deploy/with-test-postgres.sh swift test --skip-build --filter memoryStaysBounded
 	FUZZ_SKIP_BUILD=1 FUZZ_EXAMPLES=5 Reliability/fuzz.sh
 	Operations/check.sh
 

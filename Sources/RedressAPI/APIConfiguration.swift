@@ -24,6 +24,8 @@ public struct APIConfiguration: Sendable {
     /// Evidence bodies read at once in this process (others wait), and by one account (others: 429).
     public var concurrentUploads: Int = 8
     public var concurrentUploadsPerAccount: Int = 2
+    /// How long an evidence body may take to arrive (408 beyond): a trickling sender gives its place up.
+    public var uploadTimeout: Duration = .seconds(120)
     /// Complaints one consumer may file per 24 hours, and messages one account may post to one case
     /// per hour (429 with Retry-After beyond).
     public var filingsPerDay: Int = 20

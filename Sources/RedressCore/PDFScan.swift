@@ -18,8 +18,9 @@ struct PDFScan {
     }
 
     static let activeNames: Set<[UInt8]> = Set(EvidenceInspection.activePDFNames.map { Array($0.utf8) })
-    /// Everything the object streams of one file may inflate to, together.
-    static let inflateLimit = 16 * 1024 * 1024
+    /// Everything the object streams of one file may inflate to, together. Object streams hold only
+    /// the small objects (pages, fonts, annotations): a few hundred kilobytes in a long document.
+    static let inflateLimit = 8 * 1024 * 1024
 
     private var inflated = 0
 
@@ -32,19 +33,54 @@ struct PDFScan {
     private static let delimiters: Set<UInt8> = Set(Array("()<>[]{}/%".utf8))
 
     /// The tokens of the dictionary that closed last at the outermost level, which is the dictionary
-    /// of a stream when `stream` follows.
+    /// of a stream when `stream` follows. Only what the scan reads is kept — the keys it looks up and
+    /// the few words after each — so a dictionary of millions of words costs no more than a short one.
     private enum Token: Equatable {
         case name([UInt8])
         case word([UInt8])
         case other
     }
 
+    /// The keys of a stream's dictionary that the scan reads.
+    private static let keys: Set<[UInt8]> = [Array("Length".utf8), Array("Type".utf8), Array("Filter".utf8)]
+    /// Longer names cannot be one the scan looks for; longer words cannot be a length or a keyword.
+    private static let longestName = (activeNames.union(keys)).map(\.count).max() ?? 0
+    private static let longestWord = 16
+    /// A dictionary that names its keys more often than this is not inspected.
+    private static let maximumKeptTokens = 64
+
+    /// A dictionary's kept tokens: keys, up to three names or short words after each, and one `.other`
+    /// for any run of everything else.
+    private struct KeptDictionary {
+        var tokens: [Token] = []
+        var overflowed = false
+
+        mutating func keep(_ token: Token) {
+            let kept: Token
+            switch token {
+            case .name(let name) where PDFScan.keys.contains(name) || followsKey: kept = token
+            case .word(let word) where word.count <= PDFScan.longestWord && followsKey: kept = token
+            default: kept = .other
+            }
+            if kept == .other, tokens.last == .other { return }
+            guard tokens.count < PDFScan.maximumKeptTokens else {
+                overflowed = true
+                return
+            }
+            tokens.append(kept)
+        }
+
+        private var followsKey: Bool {
+            tokens.suffix(3).contains { if case .name = $0 { true } else { false } }
+        }
+    }
+
     private mutating func scan(_ bytes: ArraySlice<UInt8>, insideObjectStream: Bool) -> Finding {
         var index = bytes.startIndex
         let end = bytes.endIndex
         var depth = 0
-        var current: [Token] = []
-        var lastDictionary: [Token] = []
+        var current = KeptDictionary()
+        var lastDictionary = KeptDictionary()
         func at(_ position: Int) -> UInt8? { position < end ? bytes[position] : nil }
         while index < end {
             let byte = bytes[index]
@@ -57,10 +93,10 @@ struct PDFScan {
                 while index < end, bytes[index] != 0x0A, bytes[index] != 0x0D { index += 1 }
             case UInt8(ascii: "("):
                 index = Self.endOfLiteralString(bytes, from: index)
-                if depth == 1 { current.append(.other) }
+                if depth == 1 { current.keep(.other) }
             case UInt8(ascii: "<") where at(index + 1) == UInt8(ascii: "<"):
                 depth += 1
-                if depth == 1 { current = [] } else if depth == 2 { current.append(.other) }
+                if depth == 1 { current = KeptDictionary() } else if depth == 2 { current.keep(.other) }
                 index += 2
             case UInt8(ascii: ">") where at(index + 1) == UInt8(ascii: ">"):
                 if depth == 1 { lastDictionary = current }
@@ -69,33 +105,41 @@ struct PDFScan {
             case UInt8(ascii: "<"):
                 while index < end, bytes[index] != UInt8(ascii: ">") { index += 1 }
                 index += 1
-                if depth == 1 { current.append(.other) }
+                if depth == 1 { current.keep(.other) }
             case UInt8(ascii: "/"):
                 var name: [UInt8] = []
+                var length = 0
                 index += 1
                 while index < end, !Self.whitespace.contains(bytes[index]), !Self.delimiters.contains(bytes[index]) {
+                    var decoded = bytes[index]
                     if bytes[index] == UInt8(ascii: "#"), let high = at(index + 1).flatMap(Self.hex), let low = at(index + 2).flatMap(Self.hex) {
-                        name.append(high << 4 | low)
+                        decoded = high << 4 | low
                         index += 3
                     } else {
-                        name.append(bytes[index])
                         index += 1
                     }
+                    if length < Self.longestName { name.append(decoded) }
+                    length += 1
                 }
-                if Self.activeNames.contains(name) { return .activeContent }
-                if depth == 1 { current.append(.name(name)) }
+                if length <= Self.longestName {
+                    if Self.activeNames.contains(name) { return .activeContent }
+                    if depth == 1 { current.keep(.name(name)) }
+                } else if depth == 1 {
+                    current.keep(.other)
+                }
             case UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: ")"), UInt8(ascii: ">"):
-                if depth == 1 { current.append(.other) }
+                if depth == 1 { current.keep(.other) }
                 index += 1
             default:
-                var word: [UInt8] = []
-                while index < end, !Self.whitespace.contains(bytes[index]), !Self.delimiters.contains(bytes[index]) {
-                    word.append(bytes[index])
-                    index += 1
-                }
+                let start = index
+                while index < end, !Self.whitespace.contains(bytes[index]), !Self.delimiters.contains(bytes[index]) { index += 1 }
+                // Only a short word is kept: the scan compares words with keywords and reads lengths.
+                let word = index - start <= Self.longestWord ? Array(bytes[start..<index]) : [UInt8(ascii: "?")]
                 if word == Array("stream".utf8), !insideObjectStream {
-                    let dictionary = lastDictionary
-                    lastDictionary = []
+                    let kept = lastDictionary
+                    lastDictionary = KeptDictionary()
+                    if kept.overflowed { return .uninspectable }
+                    let dictionary = kept.tokens
                     guard let (data, next) = Self.streamData(bytes, after: index, dictionary: dictionary) else { return .uninspectable }
                     index = next
                     // A reader finds objects by their offsets (or, repairing a file, by scanning for
@@ -106,13 +150,13 @@ struct PDFScan {
                         let finding = inspectObjectStream(data, dictionary: dictionary)
                         if finding != .clean { return finding }
                     }
-                } else if word.isEmpty {
+                } else if index == start {
                     index += 1
                 } else if depth == 1 {
-                    current.append(.word(word))
+                    current.keep(.word(word))
                 } else if depth == 0 {
                     // `endobj`, `obj` and numbers between objects end any pending dictionary.
-                    if word == Array("endobj".utf8) { lastDictionary = [] }
+                    if word == Array("endobj".utf8) { lastDictionary = KeptDictionary() }
                 }
             }
         }
@@ -240,28 +284,63 @@ enum Inflate {
         case invalid
     }
 
+    /// Inflates twice: first only to measure (into one small chunk, over and over), then into a
+    /// buffer of exactly that size. A bomb is refused having cost 64 KiB, and what is accepted never
+    /// takes more memory than its own size (a growing array would take up to twice as much).
     static func zlib(_ input: ArraySlice<UInt8>, limit: Int) -> Result {
-        guard !input.isEmpty, limit > 0 else { return input.isEmpty ? .invalid : .tooLarge }
-        var stream = z_stream()
-        guard inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return .invalid }
-        defer { inflateEnd(&stream) }
-        var output: [UInt8] = []
+        guard !input.isEmpty else { return .invalid }
+        guard limit > 0 else { return .tooLarge }
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        let compressed = Array(input)
-        return compressed.withUnsafeBufferPointer { source -> Result in
+        let measured = chunk.withUnsafeMutableBufferPointer { target in
+            run(input, limit: limit) { stream in
+                stream.next_out = target.baseAddress
+                stream.avail_out = UInt32(target.count)
+                return target.count
+            }
+        }
+        guard case .success(let size) = measured else { return measured.failure! }
+        var failure: Result?
+        // One byte of room beyond the size, so that inflate reaches the stream's end in one call.
+        let output = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, initialized in
+            var offered = false
+            let again = run(input, limit: size) { stream in
+                // The whole buffer once; a second call means more output than the first pass measured.
+                guard !offered else { return 0 }
+                offered = true
+                stream.next_out = buffer.baseAddress
+                stream.avail_out = UInt32(buffer.count)
+                return buffer.count
+            }
+            if case .success(let produced) = again, produced == size { initialized = size } else { failure = .invalid; initialized = 0 }
+        }
+        return failure ?? .inflated(output)
+    }
+
+    private enum Pass {
+        case success(Int)
+        case failure(Result)
+        var failure: Result? { if case .failure(let result) = self { result } else { nil } }
+    }
+
+    /// Runs inflate over `input`; `offer` points the stream at room for output and says how much.
+    /// Returns how many bytes were produced in all, or why not.
+    private static func run(_ input: ArraySlice<UInt8>, limit: Int, offer: (inout z_stream) -> Int) -> Pass {
+        var stream = z_stream()
+        guard inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return .failure(.invalid) }
+        defer { inflateEnd(&stream) }
+        return input.withUnsafeBufferPointer { source -> Pass in
             stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
             stream.avail_in = UInt32(source.count)
+            var total = 0
             while true {
-                let status = chunk.withUnsafeMutableBufferPointer { target -> Int32 in
-                    stream.next_out = target.baseAddress
-                    stream.avail_out = UInt32(target.count)
-                    return inflate(&stream, Z_NO_FLUSH)
-                }
-                let produced = chunk.count - Int(stream.avail_out)
-                if output.count + produced > limit { return .tooLarge }
-                output += chunk[0..<produced]
-                if status == Z_STREAM_END { return .inflated(output) }
-                if status != Z_OK || (produced == 0 && stream.avail_in == 0) { return .invalid }
+                let room = offer(&stream)
+                if room == 0 { return .failure(.tooLarge) }
+                let status = inflate(&stream, Z_NO_FLUSH)
+                let produced = room - Int(stream.avail_out)
+                total += produced
+                if total > limit { return .failure(.tooLarge) }
+                if status == Z_STREAM_END { return .success(total) }
+                if status != Z_OK || (produced == 0 && stream.avail_in == 0) { return .failure(.invalid) }
             }
         }
     }

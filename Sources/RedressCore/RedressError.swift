@@ -17,6 +17,7 @@ public struct RedressError: Error, Sendable, Equatable {
         case idempotencyKeyReused = "idempotency_key_reused"
         case emailTaken = "email_taken"
         case preconditionFailed = "precondition_failed"
+        case requestTimeout = "request_timeout"
         case payloadTooLarge = "payload_too_large"
         case unsupportedMediaType = "unsupported_media_type"
         case validationFailed = "validation_failed"
@@ -62,6 +63,7 @@ public struct RedressError: Error, Sendable, Equatable {
         case .notFound: 404
         case .methodNotAllowed: 405
         case .conflict, .emailTaken, .invalidTransition, .platformFirst: 409
+        case .requestTimeout: 408
         case .preconditionFailed: 412
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
@@ -133,6 +135,8 @@ extension RedressError.Code {
         case (.emailTaken, .en): "This e-mail address is already registered"
         case (.preconditionFailed, .zhCN): "数据已被修改，请刷新后重试"
         case (.preconditionFailed, .en): "The resource has changed; reload and try again"
+        case (.requestTimeout, .zhCN): "请求内容未能及时送达"
+        case (.requestTimeout, .en): "The request body did not arrive in time"
         case (.payloadTooLarge, .zhCN): "请求内容过大"
         case (.payloadTooLarge, .en): "The request body is too large"
         case (.unsupportedMediaType, .zhCN): "不支持的内容类型"

@@ -93,7 +93,11 @@ public struct StatisticsPeriod: Sendable, Hashable {
         if end == nil { fields.fail("to", "invalid_date") }
         if start == nil { fields.fail("from", "invalid_date") }
         guard let start, let end else { return StatisticsPeriod(from: today, to: today) }
-        if end < start {
+        if !LocalDate.supported.contains(start) {
+            fields.fail("from", "out_of_range")
+        } else if !LocalDate.supported.contains(end) {
+            fields.fail("to", "out_of_range")
+        } else if end < start {
             fields.fail("to", "before_from")
         } else if start.days(until: end) + 1 > maximumDays[granularity]! {
             fields.fail("to", "period_too_long")

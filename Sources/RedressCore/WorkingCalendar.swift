@@ -24,6 +24,11 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
 
+    /// The days Redress stores and reports on. A query outside them is refused (`out_of_range`)
+    /// rather than carried to the database, where year 0 does not exist and a period reaching back
+    /// to it fails.
+    public static let supported = LocalDate(year: 2000, month: 1, day: 1)...LocalDate(year: 2999, month: 12, day: 31)
+
     public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }

@@ -213,6 +213,8 @@ public final class Database: Sendable {
             logger.error("row-level security refused a write the policy layer allowed", metadata: ["error": "\(String(reflecting: psql))"])
             return RedressError.forbidden
         case "40001", "40P01": return RedressError(.conflict, detail: "A concurrent change won; try again.")
+        // A lock waited for longer than its lock_timeout: another request of the same caller holds it.
+        case "55P03": return RedressError(.tooManyAttempts, detail: "Another request of yours is under way; try again.", retryAfterSeconds: 1)
         default: return error
         }
     }

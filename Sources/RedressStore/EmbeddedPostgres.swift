@@ -174,9 +174,20 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         guard let text = try? String(contentsOf: clusterFolder.appendingPathComponent("postmaster.pid"), encoding: .utf8) else { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard lines.count > 3, let pid = Int32(lines[0]), pid > 0, kill(pid, 0) == 0,
-            URL(fileURLWithPath: lines[1]).standardizedFileURL.path == clusterFolder.path, let port = Int(lines[3])
+            URL(fileURLWithPath: lines[1]).standardizedFileURL.path == clusterFolder.path, let port = Int(lines[3]),
+            Self.isPostgres(pid)
         else { return nil }
         return (pid, port)
+    }
+
+    /// Whether the process is a PostgreSQL server: after a reboot, the pid a stale pid file names may
+    /// belong to anything, which must not be stopped. (Where `/proc` is missing, the pid file is believed.)
+    static func isPostgres(_ pid: Int32) -> Bool {
+        guard let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else {
+            return !FileManager.default.fileExists(atPath: "/proc/self/cmdline")
+        }
+        let program = cmdline.split(separator: 0).first.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return URL(fileURLWithPath: program).lastPathComponent.hasPrefix("postgres")
     }
 
     private func stopOrphan(_ pid: Int32, stopCommand: String) async throws {

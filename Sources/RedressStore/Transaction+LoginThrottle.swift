@@ -9,13 +9,17 @@ import Glibc
 /// Limits on password guesses and registrations, kept in PostgreSQL so that they hold across
 /// replicas. An attempt is reserved — counted as a failure — before its password is checked, under a
 /// lock on each of its subjects, so however many guesses arrive at once, no more than the limits are
-/// ever checked; a successful login takes its reservation back.
+/// ever checked; a successful login takes its reservation back. An attempt the limits refuse is
+/// refused from a count alone, without taking a lock: a flood of refused guesses holds nothing the
+/// owner's attempt would wait for.
 ///
 /// Subjects, each a keyed digest (no address or e-mail is stored):
 /// - the account from one address (an IPv6 address counts by its /64): locked after `perAccountAndAddress`
 ///   failures until the oldest leaves the window — the guesser is stopped, the owner elsewhere is not;
 /// - the account from anywhere: after `perAccount` failures, one attempt per `accountSpacing` — a
-///   guesser with many addresses is slowed down, and the owner waits seconds, never the whole window;
+///   guesser with many addresses is slowed down, and the owner waits seconds, never the whole window.
+///   From an address the account signed in from within `knownAddressWindow`, this limit does not
+///   apply (only the first one does): a guesser with many addresses cannot keep the owner out;
 /// - the address, whatever the account: after `perAddress` failures, one attempt per
 ///   `addressSpacing` — many people share an address behind carrier-grade NAT, so it is only slowed.
 public struct LoginThrottle: Sendable {
@@ -28,11 +32,13 @@ public struct LoginThrottle: Sendable {
     /// Registrations from one address per `registrationWindow`.
     public var registrationsPerAddress: Int
     public var registrationWindow: Duration
+    /// How long an address an account signed in from stays known to it.
+    public var knownAddressWindow: Duration
 
     public init(
         window: Duration = .seconds(15 * 60), perAccountAndAddress: Int = 5, perAccount: Int = 20, accountSpacing: Duration = .seconds(10),
         perAddress: Int = 50, addressSpacing: Duration = .seconds(2), registrationsPerAddress: Int = 10,
-        registrationWindow: Duration = .seconds(60 * 60)
+        registrationWindow: Duration = .seconds(60 * 60), knownAddressWindow: Duration = .seconds(30 * 24 * 3600)
     ) {
         self.window = window
         self.perAccountAndAddress = perAccountAndAddress
@@ -42,9 +48,11 @@ public struct LoginThrottle: Sendable {
         self.addressSpacing = addressSpacing
         self.registrationsPerAddress = registrationsPerAddress
         self.registrationWindow = registrationWindow
+        self.knownAddressWindow = knownAddressWindow
     }
 
-    /// How long rows are kept: the longest window. The purge job deletes older ones.
+    /// How long failures and registrations are kept: the longest window. The purge job deletes older
+    /// ones (and known addresses after `knownAddressWindow`).
     public var retention: Duration { max(window, registrationWindow) }
 }
 
@@ -56,13 +64,17 @@ public struct LoginAttempt: Sendable {
 }
 
 extension Transaction {
-    /// An address as throttles count it: IPv4 whole, IPv6 by its /64 (one subscriber's network).
-    static func throttleAddress(_ address: String) -> String {
+    /// An address as throttles count it: IPv4 whole (also when written as IPv6, `::ffff:a.b.c.d`, as a
+    /// dual-stack listener reports it), IPv6 by its /64 (one subscriber's network).
+    public static func throttleAddress(_ address: String) -> String {
         guard address.contains(":") else { return address }
         var storage = in6_addr()
         guard inet_pton(AF_INET6, address, &storage) == 1 else { return address }
-        let bytes = withUnsafeBytes(of: &storage) { Array($0.prefix(8)) }
-        return bytes.map { String(format: "%02x", $0) }.joined() + "::/64"
+        let bytes = withUnsafeBytes(of: &storage) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            return bytes[12...].map(String.init).joined(separator: ".")
+        }
+        return bytes.prefix(8).map { String(format: "%02x", $0) }.joined() + "::/64"
     }
 
     private struct ThrottleRule {
@@ -72,15 +84,30 @@ extension Transaction {
         let spacingSeconds: Int?
     }
 
-    private func loginRules(_ throttle: LoginThrottle, email: String) -> [ThrottleRule] {
-        let account = digest("account:" + email)
-        var rules = [ThrottleRule(subject: "account:" + account, free: throttle.perAccount, spacingSeconds: Self.seconds(throttle.accountSpacing))]
-        // A request always has a peer; a caller without one (a test's router) counts as one address.
-        let address = origin.clientAddress.map(Self.throttleAddress) ?? "unknown"
-        rules.append(ThrottleRule(subject: "pair:" + digest(email + "\n" + address), free: throttle.perAccountAndAddress, spacingSeconds: nil))
+    private func loginRules(_ throttle: LoginThrottle, email: String, knownAddress: Bool) -> [ThrottleRule] {
+        var rules = [ThrottleRule(subject: pairSubject(email), free: throttle.perAccountAndAddress, spacingSeconds: nil)]
+        if !knownAddress {
+            rules.append(
+                ThrottleRule(subject: "account:" + digest("account:" + email), free: throttle.perAccount, spacingSeconds: Self.seconds(throttle.accountSpacing)))
+        }
         rules.append(
-            ThrottleRule(subject: "address:" + digest("address:" + address), free: throttle.perAddress, spacingSeconds: Self.seconds(throttle.addressSpacing)))
+            ThrottleRule(subject: "address:" + digest("address:" + callerAddress), free: throttle.perAddress, spacingSeconds: Self.seconds(throttle.addressSpacing)))
         return rules
+    }
+
+    /// A request always has a peer; a caller without one (a test's router) counts as one address.
+    private var callerAddress: String { origin.clientAddress.map(Self.throttleAddress) ?? "unknown" }
+
+    private func pairSubject(_ email: String) -> String { "pair:" + digest(email + "\n" + callerAddress) }
+    private func knownSubject(_ email: String) -> String { "known:" + digest("known:" + email + "\n" + callerAddress) }
+
+    /// Whether the account signed in from the caller's address within the window.
+    private func isKnownAddress(_ email: String, _ throttle: LoginThrottle) async throws -> Bool {
+        let subject = knownSubject(email)
+        let rows = try await query(
+            "SELECT 1 FROM login_failures WHERE subject = \(subject) AND failed_at > now() - make_interval(secs => \(Self.seconds(throttle.knownAddressWindow))) LIMIT 1")
+        for try await _ in rows { return true }
+        return false
     }
 
     static func seconds(_ duration: Duration) -> Int { Int(duration.components.seconds) }
@@ -88,36 +115,45 @@ extension Transaction {
     /// Reserves one login attempt for `email` from the caller's address, or throws 429 with the
     /// seconds to wait. The reservation counts as a failure until `releaseLoginAttempt` takes it back.
     public func reserveLoginAttempt(_ throttle: LoginThrottle, email: String) async throws -> LoginAttempt {
-        let rules = loginRules(throttle, email: email)
-        let (retryAfter, counts) = try await lockAndCount(rules, windowSeconds: Self.seconds(throttle.window))
-        if retryAfter > 0 { throw RedressError(.tooManyAttempts, retryAfterSeconds: retryAfter) }
+        let rules = loginRules(throttle, email: email, knownAddress: try await isKnownAddress(email, throttle))
+        let counts = try await lockAndCount(rules, windowSeconds: Self.seconds(throttle.window))
         let id = UUID()
         try await query("INSERT INTO login_failures (subject, attempt, failed_at) SELECT unnest(\(rules.map(\.subject))::text[]), \(id), now()")
-        let pair = rules.first { $0.subject.hasPrefix("pair:") }
-        return LoginAttempt(id: id, locksIfFailed: pair.map { counts[$0.subject, default: 0] + 1 == $0.free } ?? false)
+        let pair = rules[0]
+        return LoginAttempt(id: id, locksIfFailed: counts[pair.subject, default: 0] + 1 == pair.free)
     }
 
-    /// A right password: the attempt was no failure.
-    public func releaseLoginAttempt(_ attempt: LoginAttempt) async throws {
+    /// A right password: the attempt was no failure, and the caller's address is known to the account.
+    public func releaseLoginAttempt(_ attempt: LoginAttempt, email: String) async throws {
         try await query("DELETE FROM login_failures WHERE attempt = \(attempt.id)")
+        let known = knownSubject(email)
+        try await query("DELETE FROM login_failures WHERE subject = \(known)")
+        try await query("INSERT INTO login_failures (subject, attempt, failed_at) VALUES (\(known), NULL, now())")
     }
 
     /// Reserves one registration from the caller's address, or throws 429.
     public func reserveRegistration(_ throttle: LoginThrottle) async throws {
         let address = origin.clientAddress.map(Self.throttleAddress) ?? "unknown"
         let rule = ThrottleRule(subject: "register:" + digest("register:" + address), free: throttle.registrationsPerAddress, spacingSeconds: nil)
-        let (retryAfter, _) = try await lockAndCount([rule], windowSeconds: Self.seconds(throttle.registrationWindow))
-        if retryAfter > 0 { throw RedressError(.tooManyAttempts, retryAfterSeconds: retryAfter) }
+        _ = try await lockAndCount([rule], windowSeconds: Self.seconds(throttle.registrationWindow))
         try await query("INSERT INTO login_failures (subject, attempt, failed_at) VALUES (\(rule.subject), \(UUID()), now())")
     }
 
-    /// Locks the subjects for the rest of the transaction, and says how long the caller must wait
-    /// (0: not at all) and how many failures each subject has in the window. A subject another attempt
-    /// holds at this moment is not waited for — a flood would hold a pooled connection per waiter — but
-    /// answered 429 at once: attempts on one subject pass one by one.
-    private func lockAndCount(_ rules: [ThrottleRule], windowSeconds: Int) async throws -> (Int, [String: Int]) {
-        let subjects = rules.map(\.subject).sorted()
-        try await Self.tryLocks(subjects, lockClass: Self.throttleLockClass, self)
+    /// Throws 429 with the seconds to wait when a subject is at its limit; otherwise locks the
+    /// subjects for the rest of the transaction and says how many failures each has in the window.
+    /// The limits are read first without a lock, so that refused attempts take none; then again under
+    /// the locks, so that attempts arriving together pass one by one. A subject another attempt holds
+    /// at this moment is not waited for — a flood would hold a pooled connection per waiter — but
+    /// answered 429 at once.
+    private func lockAndCount(_ rules: [ThrottleRule], windowSeconds: Int) async throws -> [String: Int] {
+        _ = try await count(rules, windowSeconds: windowSeconds)
+        try await Self.tryLocks(rules.map(\.subject).sorted(), lockClass: Self.throttleLockClass, self)
+        return try await count(rules, windowSeconds: windowSeconds)
+    }
+
+    /// Each subject's failures in the window; 429 when one is at its limit.
+    private func count(_ rules: [ThrottleRule], windowSeconds: Int) async throws -> [String: Int] {
+        let subjects = rules.map(\.subject)
         let rows = try await query(
             """
             SELECT subject, count(*)::int,
@@ -135,7 +171,8 @@ extension Transaction {
             let wait = rule.spacingSeconds.map { $0 - sinceLatest } ?? untilOldestLeaves
             if wait > 0 { retryAfter = max(retryAfter, wait) }
         }
-        return (retryAfter, counts)
+        if retryAfter > 0 { throw RedressError(.tooManyAttempts, retryAfterSeconds: retryAfter) }
+        return counts
     }
 
     /// The first key of the two-key advisory locks that serialise throttled attempts (the migrator
@@ -151,11 +188,16 @@ extension Transaction {
         }
     }
 
-    /// Deletes throttle rows older than the longest window: they no longer count for anything.
-    public func purgeThrottleRows(olderThan retention: Duration) async throws -> Int {
+    /// Deletes throttle rows that no longer count for anything: failures and registrations older than
+    /// the longest window, known addresses older than theirs.
+    public func purgeThrottleRows(_ throttle: LoginThrottle) async throws -> Int {
         let rows = try await query(
             """
-            WITH gone AS (DELETE FROM login_failures WHERE failed_at < now() - make_interval(secs => \(Self.seconds(retention))) RETURNING 1)
+            WITH gone AS (
+                DELETE FROM login_failures
+                WHERE failed_at < now() - make_interval(secs => \(Self.seconds(throttle.retention))) AND subject NOT LIKE 'known:%'
+                   OR failed_at < now() - make_interval(secs => \(Self.seconds(throttle.knownAddressWindow)))
+                RETURNING 1)
             SELECT count(*)::int FROM gone
             """)
         for try await count in rows.decode(Int.self) { return count }

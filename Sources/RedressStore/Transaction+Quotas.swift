@@ -2,38 +2,50 @@ import Foundation
 import PostgresNIO
 import RedressCore
 
-/// Per-caller limits on what costs others work: filings per consumer, messages per case. Each check
-/// locks its subject for the rest of the transaction, so that requests arriving together are
-/// counted one after another and cannot pass the limit side by side. (How many of one account's
-/// requests can wait here at once is bounded before they take a connection: the API's write gate.)
+/// Per-caller limits on what costs others work: filings per consumer, messages per case. A caller
+/// at its limit is refused from a count alone. Otherwise the check locks its subject for the rest of
+/// the transaction and counts again, so that requests arriving together are counted one after
+/// another and cannot pass the limit side by side. The lock is waited for at most
+/// `quotaLockWait` (then 429): how many of one account's requests can wait at once is bounded before
+/// they take a connection (the API's write gate), and how long they wait, here.
 extension Transaction {
     /// Throws 429 when the consumer filed `limit` complaints in the last `window`.
     public func requireFilingQuota(consumerID: UUID, limit: Int, window: Duration) async throws {
         let seconds = Int(window.components.seconds)
-        try await query("SELECT pg_advisory_xact_lock(\(Self.quotaLockClass), hashtext(\("filing:" + consumerID.uuidString)))")
-        let rows = try await query(
-            """
+        let count: PostgresQuery = """
             SELECT count(*)::int, coalesce(ceil(extract(epoch FROM min(submitted_at) + make_interval(secs => \(seconds)) - \(now)))::int, 0)
             FROM complaints WHERE consumer_id = \(consumerID) AND submitted_at > \(now) - make_interval(secs => \(seconds))
-            """)
-        try await Self.refuseOverLimit(rows, limit: limit, what: "Too many complaints filed; try again later.")
+            """
+        try await requireQuota(subject: "filing:" + consumerID.uuidString, count: count, limit: limit, what: "Too many complaints filed; try again later.")
     }
 
     /// Throws 429 when the author posted `limit` messages to the case in the last `window`.
     public func requireMessageQuota(complaintID: UUID, authorID: UUID, limit: Int, window: Duration) async throws {
         let seconds = Int(window.components.seconds)
-        try await query("SELECT pg_advisory_xact_lock(\(Self.quotaLockClass), hashtext(\("message:" + authorID.uuidString)))")
-        let rows = try await query(
-            """
+        let count: PostgresQuery = """
             SELECT count(*)::int, coalesce(ceil(extract(epoch FROM min(created_at) + make_interval(secs => \(seconds)) - \(now)))::int, 0)
             FROM complaint_messages
             WHERE complaint_id = \(complaintID) AND author_id = \(authorID) AND created_at > \(now) - make_interval(secs => \(seconds))
-            """)
-        try await Self.refuseOverLimit(rows, limit: limit, what: "Too many messages to this case; try again later.")
+            """
+        try await requireQuota(subject: "message:" + authorID.uuidString, count: count, limit: limit, what: "Too many messages to this case; try again later.")
     }
 
-    private static func refuseOverLimit(_ rows: PostgresRowSequence, limit: Int, what: String) async throws {
-        for try await (count, wait) in rows.decode((Int, Int).self) where count >= limit {
+    /// How long a request waits for another of the same caller's to finish its check.
+    static let quotaLockWait = "2s"
+
+    private func requireQuota(subject: String, count: PostgresQuery, limit: Int, what: String) async throws {
+        try await refuseOverLimit(count, limit: limit, what: what)
+        // lock_timeout applies to advisory locks too; it is set back at once, for this lock only.
+        try await query(
+            """
+            SELECT set_config('lock_timeout', \(Self.quotaLockWait), true), pg_advisory_xact_lock(\(Self.quotaLockClass), hashtext(\(subject))),
+                   set_config('lock_timeout', '0', true)
+            """)
+        try await refuseOverLimit(count, limit: limit, what: what)
+    }
+
+    private func refuseOverLimit(_ count: PostgresQuery, limit: Int, what: String) async throws {
+        for try await (count, wait) in try await query(count).decode((Int, Int).self) where count >= limit {
             throw RedressError(.tooManyAttempts, detail: what, retryAfterSeconds: max(wait, 1))
         }
     }

@@ -36,6 +36,7 @@ struct Settings {
     var messagesPerCasePerHour = 30
     var registrationsPerHour = 10
     var concurrentUploads = 8
+    var uploadTimeoutSeconds = 120
     var reportCacheSeconds = 60
     var sessionCacheSeconds = 5
     var logFormat = LogFormat.text
@@ -90,6 +91,7 @@ struct Settings {
         integer("REDRESS_MESSAGES_PER_CASE_PER_HOUR", 1...100_000, &settings.messagesPerCasePerHour)
         integer("REDRESS_REGISTRATIONS_PER_HOUR", 1...100_000, &settings.registrationsPerHour)
         integer("REDRESS_CONCURRENT_UPLOADS", 1...1_000, &settings.concurrentUploads)
+        integer("REDRESS_UPLOAD_TIMEOUT_SECONDS", 5...3_600, &settings.uploadTimeoutSeconds)
         integer("REDRESS_REPORT_CACHE_SECONDS", 0...86_400, &settings.reportCacheSeconds)
         integer("REDRESS_SESSION_CACHE_SECONDS", 0...300, &settings.sessionCacheSeconds)
         if let format = environment["REDRESS_LOG_FORMAT"], !format.isEmpty {
@@ -164,6 +166,7 @@ struct Settings {
         configuration.messagesPerCasePerHour = messagesPerCasePerHour
         configuration.loginThrottle.registrationsPerAddress = registrationsPerHour
         configuration.concurrentUploads = concurrentUploads
+        configuration.uploadTimeout = .seconds(uploadTimeoutSeconds)
         configuration.reportCacheSeconds = reportCacheSeconds
         configuration.sessionCacheSeconds = sessionCacheSeconds
         configuration.metricsToken = metricsToken

@@ -5,7 +5,7 @@ import PostgresNIO
 import Testing
 import TestSupport
 
-/// Every role of PRODUCT.md (anonymous included) against every endpoint, with the status each cell
+/// Every role (anonymous included) against every endpoint, with the status each cell
 /// must answer. A cell fails in both directions: allowed where it should be denied, and denied where
 /// it should be allowed. Every successful write must leave exactly one audit event, every refusal none.
 @Suite("Role × endpoint matrix")

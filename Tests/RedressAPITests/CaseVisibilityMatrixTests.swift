@@ -6,8 +6,8 @@ import TestSupport
 
 /// The thirteen principals of issue 6 against one case in each of four stages of its life, through
 /// every endpoint that reads or writes a case: the status each must get, the exact number of cases in
-/// each one's list, and which fields each may see. Expectations are written from PRODUCT.md's "who
-/// sees what", not read back from the code: a cell fails whether it allows too much or too little.
+/// each one's list, and which fields each may see. Expectations are written from the product's rule of "who
+/// sees what" (Docs/architecture.md, "Who sees a case"), not read back from the code: a cell fails whether it allows too much or too little.
 @Suite("Case visibility: principals × case stages")
 struct CaseVisibilityMatrixTests {
     enum Stage: String, CaseIterable {

@@ -157,6 +157,68 @@ struct HostilePartiesTests {
         }
     }
 
+    /// Amounts stored before they were bounded stay as they were and do not stop the case from
+    /// moving: the deadline job marks it overdue like any other, and the next case after it too. A
+    /// new out-of-bounds amount is still refused by the database itself.
+    @Test func aCaseStoredBeforeTheBoundsStillMeetsItsDeadline() async throws {
+        let clock = ManualClock("2026-09-24T10:00:00+08:00")
+        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock)) { app in
+            let world = try await app.makeWorld()
+            let legacy = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            clock.set("2026-09-24T10:01:00+08:00")
+            let later = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            try await app.asOwner { connection in
+                try await connection.query("ALTER TABLE complaints DISABLE TRIGGER complaints_money_bounded", logger: TestDatabase.logger)
+                try await connection.query(
+                    "UPDATE complaints SET amount_paid = 9000000000000000000, currency = 'USD', refund_claimed = 9000000000000000001, version = version + 1 WHERE id = \(UUID(uuidString: legacy)!)",
+                    logger: TestDatabase.logger)
+                try await connection.query("ALTER TABLE complaints ENABLE TRIGGER complaints_money_bounded", logger: TestDatabase.logger)
+            }
+            clock.set("2026-11-24T10:00:00+08:00")
+            let outcome = try await ComplaintJourneyTests.job(app, clock).runOnce()
+            #expect(outcome.markedOverdue == 2)
+            let (overdue, refused): ([Bool], String?) = try await app.asOwner { connection in
+                var flags: [Bool] = []
+                for id in [legacy, later] {
+                    flags.append(try await connection.scalar("SELECT overdue FROM complaints WHERE id = \(UUID(uuidString: id)!)", as: Bool.self) ?? false)
+                }
+                do {
+                    try await connection.query(
+                        "UPDATE complaints SET amount_paid = 1000000001 WHERE id = \(UUID(uuidString: later)!)", logger: TestDatabase.logger)
+                    return (flags, nil)
+                } catch let error as PSQLError {
+                    return (flags, error.serverInfo?[.sqlState])
+                }
+            }
+            #expect(overdue == [true, true])
+            #expect(refused == "23514")
+        }
+    }
+
+    /// Guessers on many addresses use up the account-wide limit: an address new to the account then
+    /// waits its turn, but the owner signs in at once from an address he signed in from before.
+    @Test func aGuesserWithManyAddressesDoesNotKeepTheOwnerOut() async throws {
+        var configuration = testConfiguration()
+        configuration.trustedProxies = try #require(TrustedProxies("127.0.0.1"))
+        try await withTestApp(.live, configuration: configuration) { app in
+            _ = try await app.create("/api/v1/auth/register", token: nil, ["email": "owner@redress.test", "password": worldPassword, "display_name": "O"])
+            func login(_ password: String, from address: String) async throws -> HTTPResponse.Status {
+                try await app.request(
+                    .post, "/api/v1/auth/login", json: ["email": "owner@redress.test", "password": password],
+                    headers: [.init("X-Forwarded-For")!: address]
+                ).status
+            }
+            #expect(try await login(worldPassword, from: "198.51.100.7") == .ok)
+            var statuses: [HTTPResponse.Status] = []
+            for guesser in 1...30 { statuses.append(try await login("wrong-guess", from: "203.0.113.\(guesser)")) }
+            let limit = LoginThrottle().perAccount
+            #expect(statuses.filter { $0 == .unauthorized }.count == limit, "\(statuses)")
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 30 - limit)
+            #expect(try await login(worldPassword, from: "192.0.2.1") == .tooManyRequests)
+            #expect(try await login(worldPassword, from: "198.51.100.7") == .ok)
+        }
+    }
+
     /// Forty guesses at once from one address: a handful are checked, the rest refused before any
     /// password is hashed; the owner still signs in from another address, and other people behind
     /// the attacker's address are slowed at most, never locked out.
@@ -441,6 +503,53 @@ struct HostilePartiesTests {
             // Only the head and a few bytes are sent: an answer can only come before the body.
             let answer = try RawHTTP.exchange(port: port, send: head + "\u{89}PNG", timeoutSeconds: 10)
             #expect(answer.hasPrefix("HTTP/1.1 404"), "\(answer.prefix(200))")
+        }
+    }
+
+    /// A party that sends its file a trickle at a time gives its upload place up after the timeout
+    /// (408), and the next upload is read: two trickling uploads do not stop the case's consumer.
+    @Test func aTricklingUploadGivesItsPlaceUp() async throws {
+        var configuration = testConfiguration()
+        configuration.uploadTimeout = .seconds(1)
+        configuration.concurrentUploads = 1
+        try await withTestApp(.live, configuration: configuration) { app in
+            let world = try await app.makeWorld()
+            let consumer = try #require(world.token("consumer"))
+            let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
+            let port = try #require(app.client.port)
+            let head = [
+                "POST /api/v1/complaints/\(id)/evidence?kind=other&filename=a.png HTTP/1.1", "Host: 127.0.0.1", "Authorization: Bearer \(consumer)",
+                "Content-Type: image/png", "Content-Length: 2000", "", "",
+            ].joined(separator: "\r\n")
+            let started = ContinuousClock.now
+            let answer = try RawHTTP.exchange(port: port, send: head + "\u{89}PNG", timeoutSeconds: 20)
+            #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(300))")
+            #expect(ContinuousClock.now - started < .seconds(15))
+            let upload = try await app.client.execute(
+                uri: "/api/v1/complaints/\(id)/evidence?kind=other&filename=a.png", method: .post,
+                headers: [.authorization: "Bearer \(consumer)", .contentType: "image/png"], body: ByteBuffer(bytes: EvidenceSamples.png))
+            #expect(upload.status == .created, "\(String(buffer: upload.body))")
+        }
+    }
+
+    /// Periods reaching to year 0 (which PostgreSQL's calendar does not have) or far into the future
+    /// are refused as the caller's mistake, never carried to the database.
+    @Test func aPeriodOutsideTheSupportedDaysIsRefused() async throws {
+        try await withTestApp { app in
+            let world = try await app.makeWorld()
+            let admin = world.token("admin")
+            for query in ["from=0000-01-01&to=0000-12-31", "to=2000-01-15", "from=2999-01-01&to=3000-01-31", "from=0001-01-01&to=0001-01-31"] {
+                let stats = try await app.request(.get, "/api/v1/stats/platforms/\(world.platformA)?\(query)", token: world.token("platform_admin_a"))
+                #expect(stats.status.code == 422 && Self.reasons(stats).contains { $0.hasSuffix("out_of_range") }, "\(query): \(stats.text)")
+                let report = try await app.request(.get, "/public/v1/reports/platforms?\(query)")
+                #expect(report.status.code == 422, "\(query): \(report.text)")
+                let page = try await app.request(.get, "/reports?\(query)")
+                #expect(page.status.code == 422, "\(query)")
+                let calendar = try await app.request(.get, "/api/v1/calendar?\(query)", token: admin)
+                #expect(calendar.status.code == 422, "\(query): \(calendar.text)")
+            }
+            let yearZero = try await app.request(.put, "/api/v1/calendar/0000-01-01", token: admin, json: ["kind": "holiday", "name": "x"])
+            #expect(yearZero.status == .notFound)
         }
     }
 

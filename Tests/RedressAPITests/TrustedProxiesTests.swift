@@ -1,4 +1,5 @@
 import RedressAPI
+import RedressStore
 import Testing
 
 /// Whose address a request is counted under behind a load balancer (`REDRESS_TRUSTED_PROXIES`).
@@ -18,8 +19,20 @@ struct TrustedProxiesTests {
         // From anyone else the header is ignored: nobody chooses the address they are throttled by.
         #expect(proxies.clientAddress(peer: "203.0.113.9", forwardedFor: ["1.2.3.4"]) == "203.0.113.9")
         #expect(TrustedProxies.none.clientAddress(peer: "10.1.1.1", forwardedFor: ["1.2.3.4"]) == "10.1.1.1")
+        // A dual-stack listener names an IPv4 peer as `::ffff:a.b.c.d`: still the same proxy.
+        #expect(proxies.contains("::ffff:10.200.3.4") && proxies.contains("::FFFF:192.168.1.7") && !proxies.contains("::ffff:11.0.0.1"))
+        #expect(proxies.clientAddress(peer: "::ffff:10.1.1.1", forwardedFor: ["203.0.113.9"]) == "203.0.113.9")
         // A hop too long to be an address is not believed.
         #expect(proxies.clientAddress(peer: "10.1.1.1", forwardedFor: [String(repeating: "9", count: 80)]) == "10.1.1.1")
+    }
+
+    /// Throttles count an IPv6 subscriber by its /64, and an IPv4 client as itself however written.
+    @Test func throttlesCountAnAddressAsItsSubscriber() {
+        #expect(Transaction.throttleAddress("2001:db8:1:2:aaaa::1") == Transaction.throttleAddress("2001:db8:1:2:bbbb::9"))
+        #expect(Transaction.throttleAddress("2001:db8:1:2::1") != Transaction.throttleAddress("2001:db8:1:3::1"))
+        #expect(Transaction.throttleAddress("::ffff:203.0.113.9") == "203.0.113.9")
+        #expect(Transaction.throttleAddress("::ffff:203.0.113.9") != Transaction.throttleAddress("::ffff:198.51.100.1"))
+        #expect(Transaction.throttleAddress("203.0.113.9") == "203.0.113.9")
     }
 
     @Test func entriesThatAreNotAddressesOrRangesAreRefused() {

@@ -99,7 +99,7 @@ struct AuthController {
         let actor = AuditActor(accountID: account.id, role: account.role.rawValue, organizationID: account.organizationID)
         let identity = DatabaseIdentity(role: account.role.rawValue, accountID: account.id, organizationID: account.organizationID, authEmail: email)
         try await database.transaction(as: identity, origin: context.origin) { transaction in
-            try await transaction.releaseLoginAttempt(attempt)
+            try await transaction.releaseLoginAttempt(attempt, email: email)
             try await transaction.insertSession(digest: digest, accountID: account.id, expiresAt: expiresAt, actor: actor)
         }
         return JSONResponse(body: LoginResponse(token: token, expiresAt: expiresAt, account: AccountResponse(account)))

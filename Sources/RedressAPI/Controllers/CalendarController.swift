@@ -51,7 +51,8 @@ struct CalendarController {
         let thisYear = WorkingCalendar(days: [], timeZone: configuration.timeZone).localDate(of: configuration.clock.now()).year
         let from = Self.date(query["from"].map(String.init), field: "from", default: LocalDate(year: thisYear, month: 1, day: 1), &fields)
         let to = Self.date(query["to"].map(String.init), field: "to", default: LocalDate(year: thisYear + 1, month: 12, day: 31), &fields)
-        if to < from || from.adding(days: 731) < to { fields.fail("to", "out_of_range") }
+        if !LocalDate.supported.contains(from) { fields.fail("from", "out_of_range") }
+        if !LocalDate.supported.contains(to) || to < from || from.adding(days: 731) < to { fields.fail("to", "out_of_range") }
         try fields.check()
         let days = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.calendarDays(from: from, through: to)
@@ -62,7 +63,7 @@ struct CalendarController {
 
     @Sendable func setDay(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<DayResponse> {
         try Policy.authorize(context.principal, .manageCalendar)
-        guard let date = context.parameters.get("date").flatMap(LocalDate.init) else { throw RedressError.notFound }
+        guard let date = context.parameters.get("date").flatMap(LocalDate.init), LocalDate.supported.contains(date) else { throw RedressError.notFound }
         let body = try await request.decodeJSON(DayRequest.self, limit: configuration.maxJSONBodyBytes)
         var fields = FieldValidator()
         let kind = CalendarDay.Kind(rawValue: body.kind ?? "")
@@ -78,7 +79,7 @@ struct CalendarController {
 
     @Sendable func removeDay(_ request: Request, context: RedressRequestContext) async throws -> Response {
         try Policy.authorize(context.principal, .manageCalendar)
-        guard let date = context.parameters.get("date").flatMap(LocalDate.init) else { throw RedressError.notFound }
+        guard let date = context.parameters.get("date").flatMap(LocalDate.init), LocalDate.supported.contains(date) else { throw RedressError.notFound }
         let removed = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.removeCalendarDay(date, actor: context.auditActor)
         }

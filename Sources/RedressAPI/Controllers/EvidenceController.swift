@@ -72,41 +72,69 @@ struct EvidenceController {
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await Self.requireRoomForUpload(actor, complaintID: complaintID, maxFiles: maxFiles, transaction, lock: false)
         }
-        let body = request.body
-        let bytes: ByteBuffer = try await gate.withPlace(for: actor.accountID) {
-            do {
-                return try await body.collect(upTo: limit)
-            } catch is NIOTooManyBytesError {
-                throw tooLarge
+        // Reading, inspecting and storing all hold a place: memory is bounded by the places, however
+        // many callers send at once. A body that has not arrived within `uploadTimeout` gives its place up.
+        let record = try await gate.withPlace(for: actor.accountID) {
+            let bytes = try await Self.collect(request.body, upTo: limit, within: configuration.uploadTimeout, tooLarge: tooLarge)
+            let detected = try Self.inspect(bytes, filename: filename!, declaredType: request.headers[.contentType])
+            let digest = bytes.withUnsafeReadableBytes { Array(SHA256.hash(data: $0)) }
+            let record = EvidenceRecord(
+                id: UUID(), complaintID: complaintID, kind: kind!, filename: filename!, contentType: detected.rawValue, size: bytes.readableBytes,
+                sha256: digest, uploadedBy: actor.accountID, uploaderRole: actor.role.rawValue, uploadedAt: configuration.clock.now())
+            try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+                try await Self.requireRoomForUpload(actor, complaintID: complaintID, maxFiles: maxFiles, transaction, lock: true)
+                try await transaction.insertEvidence(record, bytes: bytes, actor: context.auditActor)
             }
+            return record
         }
+        return JSONResponse(status: .created, body: EvidenceResponse(record))
+    }
+
+    /// The whole body, or 413 past `limit`, or 408 when it has not arrived within `timeout` (a
+    /// trickling sender would otherwise hold an upload place as long as it likes).
+    static func collect(_ body: RequestBody, upTo limit: Int, within timeout: Duration, tooLarge: RedressError) async throws -> ByteBuffer {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask {
+                do {
+                    return try await body.collect(upTo: limit)
+                } catch is NIOTooManyBytesError {
+                    throw tooLarge
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let bytes = first else {
+                throw RedressError(.requestTimeout, detail: "The file did not arrive within \(timeout.components.seconds) seconds.")
+            }
+            return bytes
+        }
+    }
+
+    /// The file's type, when its bytes are of a type Redress takes, declared and named as such, and
+    /// hold nothing that acts; otherwise the reason it is refused.
+    static func inspect(_ bytes: ByteBuffer, filename: String, declaredType: String?) throws -> EvidenceFileType {
         guard bytes.readableBytes > 0 else { throw RedressError.validation([.init(field: "body", reason: "empty_file")]) }
         guard let detected = EvidenceFileType.detect(bytes.readableBytesView) else {
             // A type Redress takes whose bytes are not of it (text with control characters, a broken
             // PNG) is a bad file: 422. A type Redress never takes (an executable) is 415.
-            if EvidenceFileType.declared(request.headers[.contentType]).flatMap(EvidenceFileType.init(rawValue:)) != nil {
+            if EvidenceFileType.declared(declaredType).flatMap(EvidenceFileType.init(rawValue:)) != nil {
                 throw RedressError.validation([.init(field: "body", reason: "content_not_recognised")])
             }
             throw RedressError(.unsupportedMediaType, detail: "Evidence may be PNG, JPEG, WebP, PDF, plain text or MP4.")
         }
-        guard EvidenceFileType.declared(request.headers[.contentType]) == detected.rawValue else {
+        guard EvidenceFileType.declared(declaredType) == detected.rawValue else {
             throw RedressError.validation([.init(field: "Content-Type", reason: "does_not_match_content")])
         }
-        guard EvidenceName.extensionMatches(filename!, detected) else {
+        guard EvidenceName.extensionMatches(filename, detected) else {
             throw RedressError.validation([.init(field: "filename", reason: "extension_does_not_match_content")])
         }
         if let problem = EvidenceInspection.problem(in: Array(bytes.readableBytesView), as: detected) {
             throw RedressError.validation([.init(field: "body", reason: problem)])
         }
-        let digest = Array(SHA256.hash(data: Data(bytes.readableBytesView)))
-        let record = EvidenceRecord(
-            id: UUID(), complaintID: complaintID, kind: kind!, filename: filename!, contentType: detected.rawValue, size: bytes.readableBytes,
-            sha256: digest, uploadedBy: actor.accountID, uploaderRole: actor.role.rawValue, uploadedAt: configuration.clock.now())
-        try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            try await Self.requireRoomForUpload(actor, complaintID: complaintID, maxFiles: maxFiles, transaction, lock: true)
-            try await transaction.insertEvidence(record, bytes: bytes, actor: context.auditActor)
-        }
-        return JSONResponse(status: .created, body: EvidenceResponse(record))
+        return detected
     }
 
     /// The name a download is offered under. Text is kept byte for byte as uploaded, but always offered

@@ -46,7 +46,7 @@ public struct RetentionJob: Service {
     @discardableResult
     public func runOnce() async throws -> (throttleRows: Int, idempotencyKeys: Int) {
         try await database.transaction(as: DatabaseIdentity(role: "system"), origin: .commandLine) { transaction in
-            (try await transaction.purgeThrottleRows(olderThan: throttle.retention),
+            (try await transaction.purgeThrottleRows(throttle),
              try await transaction.purgeIdempotencyKeys(olderThan: idempotencyRetention))
         }
     }

@@ -25,7 +25,7 @@ public struct TrustedProxies: Sendable, Equatable {
                 let mask: UInt32 = bits == 0 ? 0 : ~UInt32(0) << UInt32(32 - bits)
                 entries.append(.ipv4(network: address & mask, mask: mask))
             } else if Self.ipv4(item[...]) != nil || (item.contains(":") && item.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }) {
-                entries.append(.exact(item.lowercased()))
+                entries.append(.exact(Self.unmapped(item.lowercased())))
             } else {
                 return nil
             }
@@ -36,10 +36,11 @@ public struct TrustedProxies: Sendable, Equatable {
     init(entries: [Entry]) { self.entries = entries }
 
     public func contains(_ address: String) -> Bool {
+        let address = Self.unmapped(address.lowercased())
         let parsed = Self.ipv4(address[...])
         return entries.contains { entry in
             switch entry {
-            case .exact(let exact): exact == address.lowercased()
+            case .exact(let exact): exact == address
             case .ipv4(let network, let mask): parsed.map { $0 & mask == network } ?? false
             }
         }
@@ -54,6 +55,14 @@ public struct TrustedProxies: Sendable, Equatable {
             if !contains(hop) { return hop }
         }
         return hops.first ?? peer
+    }
+
+    /// An IPv4 address written as IPv6 (`::ffff:10.0.0.1`, as a dual-stack listener reports a peer)
+    /// as plain IPv4, so that one proxy matches however the socket names it.
+    static func unmapped(_ address: String) -> String {
+        let prefix = "::ffff:"
+        guard address.hasPrefix(prefix), ipv4(address.dropFirst(prefix.count)) != nil else { return address }
+        return String(address.dropFirst(prefix.count))
     }
 
     static func ipv4(_ text: Substring) -> UInt32? {
