@@ -24,8 +24,12 @@ public struct APIConfiguration: Sendable {
     /// Evidence bodies read at once in this process (others wait), and by one account (others: 429).
     public var concurrentUploads: Int = 8
     public var concurrentUploadsPerAccount: Int = 2
-    /// How long an evidence body may take to arrive (408 beyond): a trickling sender gives its place up.
-    public var uploadTimeout: Duration = .seconds(120)
+    /// Evidence bodies from one client address at once (429 beyond): accounts are free to make.
+    public var concurrentUploadsPerAddress: Int = 4
+    /// How fast an evidence body must arrive: after `uploadGrace`, at least `uploadMinimumBytesPerSecond`
+    /// on average (408 otherwise), so that a trickling sender gives its place up.
+    public var uploadGrace: Duration = .seconds(10)
+    public var uploadMinimumBytesPerSecond: Int = 32 * 1024
     /// Complaints one consumer may file per 24 hours, and messages one account may post to one case
     /// per hour (429 with Retry-After beyond).
     public var filingsPerDay: Int = 20

@@ -160,13 +160,6 @@ public struct Complaint: Sendable, Equatable {
     /// The sum of the refund demands.
     public var refundClaimed: Int { Money.saturatingSum(demands.filter { $0.kind == .refund }.compactMap(\.amount)) }
 
-    public var facts: CaseFacts {
-        CaseFacts(
-            state: state, deadlinePassed: overdue, answeredBy: answeredBy, answerRejected: answerRejected, triaged: triaged,
-            settlementPending: settlement != nil, consumerAcceptedSettlement: consumerAcceptedSettlement,
-            platformAcceptedSettlement: platformAcceptedSettlement, mediatedBefore: mediated, rated: rating != nil)
-    }
-
     /// Whose deadline runs in a state.
     public static func party(responsibleIn state: ComplaintState) -> String? {
         switch state {

@@ -14,6 +14,8 @@ public enum EvidenceInspection {
     /// PDF names that make a document do something when opened, rather than show something.
     static let activePDFNames: Set<String> = [
         "JavaScript", "JS", "Launch", "EmbeddedFile", "EmbeddedFiles", "RichMedia", "XFA", "SubmitForm", "ImportData",
+        // Actions that open another document (a remote one leaks the reader's Windows credentials) or play media.
+        "GoToR", "GoToE", "Rendition", "Movie", "Sound",
     ]
 
     /// Why the file is refused (`malformed_file`, `image_too_large`, `data_after_end`,
@@ -154,7 +156,7 @@ public enum EvidenceInspection {
         case .activeContent: return "active_content"
         case .uninspectable: return "uninspectable_content"
         case .compressedTooLarge: return "compressed_too_large"
-        case .objectInsideStream: return "malformed_file"
+        case .objectInsideStream, .unterminated: return "malformed_file"
         }
     }
 

@@ -127,7 +127,28 @@ public struct CaseFacts: Sendable, Equatable {
 /// The complaint lifecycle as one table. The API, the database's list of legal state changes and
 /// Docs/lifecycle.md all come from it (tests hold them to it).
 public enum Lifecycle {
-    static let open: [ComplaintState] = ComplaintState.allCases.filter { !$0.isTerminal }
+    /// The states a case can still move from (every one but the terminal ones).
+    public static let open: [ComplaintState] = ComplaintState.allCases.filter { !$0.isTerminal }
+    public static let terminal: [ComplaintState] = ComplaintState.allCases.filter(\.isTerminal)
+
+    /// The state a new case starts in: with its merchant first, when its platform hears merchants
+    /// first and the consumer named one; otherwise with the platform.
+    public static func initialState(merchantFirst: Bool, merchantNamed: Bool) -> ComplaintState {
+        merchantFirst && merchantNamed ? .awaitingMerchant : .awaitingPlatform
+    }
+
+    /// Every state a new case can start in.
+    public static let initialStates: [ComplaintState] = [
+        initialState(merchantFirst: true, merchantNamed: true), initialState(merchantFirst: false, merchantNamed: false),
+    ]
+
+    /// The states whose stage runs against a deadline, which the deadline job marks overdue when missed.
+    public static let deadlineStates: [ComplaintState] = ComplaintState.allCases.filter { Complaint.party(responsibleIn: $0) != nil }
+
+    /// The states in which a consumer's ultimatum is carried out: those the system may escalate from.
+    public static let ultimatumStates: [ComplaintState] = ComplaintState.allCases.filter { state in
+        rules.contains { $0.action == .escalate && $0.from == state && $0.actors.contains(.system) }
+    }
 
     public static let rules: [TransitionRule] = [
         // The merchant stage.

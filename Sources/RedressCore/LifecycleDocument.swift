@@ -11,9 +11,10 @@ public enum LifecycleDocument {
             "",
             "```mermaid",
             "stateDiagram-v2",
-            "    [*] --> awaiting_merchant: filed (merchant_first platform, merchant named)",
-            "    [*] --> awaiting_platform: filed",
         ]
+        let first = Lifecycle.initialState(merchantFirst: true, merchantNamed: true), otherwise = Lifecycle.initialState(merchantFirst: false, merchantNamed: false)
+        lines.append("    [*] --> \(first.rawValue): filed (merchant_first platform, merchant named)")
+        if otherwise != first { lines.append("    [*] --> \(otherwise.rawValue): filed") }
         var edges: [String: [String]] = [:]
         var order: [String] = []
         for rule in Lifecycle.rules where rule.from != rule.to && rule.action != .withdraw {

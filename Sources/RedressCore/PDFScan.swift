@@ -15,6 +15,10 @@ struct PDFScan {
         case compressedTooLarge
         /// `N G obj` inside a stream's data: an object hidden from a scan that skips streams.
         case objectInsideStream
+        /// A string, hex string or dictionary still open at the end of the file: what follows its
+        /// opening was never read as syntax here, while a reader that finds objects by their offsets
+        /// would read it.
+        case unterminated
     }
 
     static let activeNames: Set<[UInt8]> = Set(EvidenceInspection.activePDFNames.map { Array($0.utf8) })
@@ -41,8 +45,10 @@ struct PDFScan {
         case other
     }
 
-    /// The keys of a stream's dictionary that the scan reads.
-    private static let keys: Set<[UInt8]> = [Array("Length".utf8), Array("Type".utf8), Array("Filter".utf8)]
+    /// The keys of a stream's dictionary that the scan reads. `N` and `First` make an object stream
+    /// whatever its `/Type` says (a reader does not check it); `DecodeParms` would change the bytes
+    /// after inflating, which the scan does not undo.
+    private static let keys: Set<[UInt8]> = Set(["Length", "Type", "Filter", "N", "First", "DecodeParms"].map { Array($0.utf8) })
     /// Longer names cannot be one the scan looks for; longer words cannot be a length or a keyword.
     private static let longestName = (activeNames.union(keys)).map(\.count).max() ?? 0
     private static let longestWord = 16
@@ -54,8 +60,11 @@ struct PDFScan {
     private struct KeptDictionary {
         var tokens: [Token] = []
         var overflowed = false
+        /// A key named twice: readers disagree on which one counts.
+        var repeatsAKey = false
 
         mutating func keep(_ token: Token) {
+            if case .name(let name) = token, PDFScan.keys.contains(name), tokens.contains(token) { repeatsAKey = true }
             let kept: Token
             switch token {
             case .name(let name) where PDFScan.keys.contains(name) || followsKey: kept = token
@@ -92,7 +101,8 @@ struct PDFScan {
             case UInt8(ascii: "%"):
                 while index < end, bytes[index] != 0x0A, bytes[index] != 0x0D { index += 1 }
             case UInt8(ascii: "("):
-                index = Self.endOfLiteralString(bytes, from: index)
+                guard let after = Self.endOfLiteralString(bytes, from: index) else { return .unterminated }
+                index = after
                 if depth == 1 { current.keep(.other) }
             case UInt8(ascii: "<") where at(index + 1) == UInt8(ascii: "<"):
                 depth += 1
@@ -104,6 +114,7 @@ struct PDFScan {
                 index += 2
             case UInt8(ascii: "<"):
                 while index < end, bytes[index] != UInt8(ascii: ">") { index += 1 }
+                if index >= end { return .unterminated }
                 index += 1
                 if depth == 1 { current.keep(.other) }
             case UInt8(ascii: "/"):
@@ -138,7 +149,7 @@ struct PDFScan {
                 if word == Array("stream".utf8), !insideObjectStream {
                     let kept = lastDictionary
                     lastDictionary = KeptDictionary()
-                    if kept.overflowed { return .uninspectable }
+                    if kept.overflowed || kept.repeatsAKey { return .uninspectable }
                     let dictionary = kept.tokens
                     guard let (data, next) = Self.streamData(bytes, after: index, dictionary: dictionary) else { return .uninspectable }
                     index = next
@@ -160,7 +171,7 @@ struct PDFScan {
                 }
             }
         }
-        return .clean
+        return depth == 0 ? .clean : .unterminated
     }
 
     /// The stream's bytes, and where scanning goes on (after `endstream`). The length comes from a
@@ -230,13 +241,14 @@ struct PDFScan {
 
     private static func isObjectStream(_ dictionary: [Token]) -> Bool {
         value(after: "Type", in: dictionary)?.first == .name(Array("ObjStm".utf8))
+            || (value(after: "N", in: dictionary) != nil && value(after: "First", in: dictionary) != nil)
     }
 
     private mutating func inspectObjectStream(_ data: ArraySlice<UInt8>, dictionary: [Token]) -> Finding {
         guard let filter = Self.value(after: "Filter", in: dictionary)?.first else {
             return scan(data, insideObjectStream: true)
         }
-        guard filter == .name(Array("FlateDecode".utf8)) else { return .uninspectable }
+        guard filter == .name(Array("FlateDecode".utf8)), Self.value(after: "DecodeParms", in: dictionary) == nil else { return .uninspectable }
         let budget = Self.inflateLimit - inflated
         switch Inflate.zlib(data, limit: budget) {
         case .inflated(let objects):
@@ -247,9 +259,9 @@ struct PDFScan {
         }
     }
 
-    /// The index just after the literal string that opens at `start`: parentheses nest, and a
-    /// backslash escapes the next byte.
-    private static func endOfLiteralString(_ bytes: ArraySlice<UInt8>, from start: Int) -> Int {
+    /// The index just after the literal string that opens at `start` (parentheses nest, and a
+    /// backslash escapes the next byte), or `nil` when it never closes.
+    private static func endOfLiteralString(_ bytes: ArraySlice<UInt8>, from start: Int) -> Int? {
         var depth = 0
         var index = start
         while index < bytes.endIndex {
@@ -263,7 +275,7 @@ struct PDFScan {
             }
             index += 1
         }
-        return bytes.endIndex
+        return nil
     }
 
     private static func hex(_ byte: UInt8) -> UInt8? {

@@ -38,6 +38,8 @@ public enum Operation: Sendable, Equatable {
     case fileComplaint
     /// Listing or reading complaints at all; which ones is row-level security's and the relation's business.
     case readComplaints
+    /// Acting on complaints at all; which action on which case is the lifecycle's business (`CaseAccess`).
+    case actOnComplaints
     /// A mediation body's queue of escalated cases.
     case readTriageQueue
     /// One platform's statistics, at any granularity.
@@ -79,6 +81,9 @@ public enum Policy {
         case .readComplaints:
             // The operator administers the deployment; it does not read complaints.
             return actor.role != .admin
+        case .actOnComplaints:
+            // An auditor reads; it never takes part in a case.
+            return actor.role != .admin && actor.role != .auditor
         case .readPlatformStatistics(let platformID):
             if [.platformStaff, .platformAdmin].contains(actor.role) { return actor.organizationID == platformID }
             return [.mediator, .mediationLead, .auditor].contains(actor.role)

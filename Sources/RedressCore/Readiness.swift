@@ -124,7 +124,7 @@ public enum ReadinessCheck {
     }
 
     static func nextStep(_ complaint: Complaint, now: Date, language: Language) -> Readiness.NextStep {
-        let passed = complaint.overdue || complaint.deadlineAt.map { $0 < now } == true
+        let passed = complaint.isPastDeadline(at: now)
         func step(_ code: String, _ action: ComplaintAction?, until: Date? = nil, zh: String, en: String) -> Readiness.NextStep {
             Readiness.NextStep(code: code, action: action, until: until, advice: text(language, zh: zh, en: en))
         }

@@ -39,7 +39,7 @@ struct CaseStory {
                 orderNo: "DM\(String(id.uuidString.prefix(8)))", productName: product.name, amountPaid: paid, currency: "CNY",
                 orderedAt: at.addingTimeInterval(-3_600), paymentChannel: ["alipay", "wechat_pay", "bank_card"][random.below(3)], paymentRef: nil),
             demands: demands, ultimatumDays: nil, state: .awaitingPlatform, submittedAt: at)
-        complaint.state = platform.record.merchantFirst && merchant != nil ? .awaitingMerchant : .awaitingPlatform
+        complaint.state = Lifecycle.initialState(merchantFirst: platform.record.merchantFirst, merchantNamed: merchant != nil)
         complaint.deadlineAt = ComplaintWorkflow.deadline(for: complaint.state, from: at, context: Self.context(at, calendar, platform, body: nil))
         current = complaint
         clock = at
@@ -145,8 +145,7 @@ struct CaseStory {
         let at = clock.addingTimeInterval(delay)
         guard at <= now else { finished = true; return }
         advance(to: at)
-        var facts = current.facts
-        facts.deadlinePassed = current.overdue || (current.deadlineAt.map { $0 < at } ?? false)
+        let facts = current.facts(at: at)
         guard case .allowed(let rule) = Lifecycle.decide(action, by: [relation], facts: facts, decision: input.decision) else { return }
         apply(rule, input, by: relation, at: at, mediator: mediator)
     }
@@ -168,7 +167,7 @@ struct CaseStory {
             let overdue = ComplaintWorkflow.markOverdue(current, now: at)
             record(overdue, action: "complaint.overdue", changes: ComplaintWorkflow.overdueAuditChanges(from: current, to: overdue),
                    actor: actor(.system, mediator: nil), at: at)
-            if current.state == .awaitingMerchant, case .allowed(let rule) = Lifecycle.decide(.escalateToPlatform, by: [.system], facts: current.facts) {
+            if current.state == .awaitingMerchant, case .allowed(let rule) = Lifecycle.decide(.escalateToPlatform, by: [.system], facts: current.facts(at: at)) {
                 apply(rule, .none, by: .system, at: at)
             }
         }

@@ -213,8 +213,6 @@ public final class Database: Sendable {
             logger.error("row-level security refused a write the policy layer allowed", metadata: ["error": "\(String(reflecting: psql))"])
             return RedressError.forbidden
         case "40001", "40P01": return RedressError(.conflict, detail: "A concurrent change won; try again.")
-        // A lock waited for longer than its lock_timeout: another request of the same caller holds it.
-        case "55P03": return RedressError(.tooManyAttempts, detail: "Another request of yours is under way; try again.", retryAfterSeconds: 1)
         default: return error
         }
     }
@@ -227,7 +225,8 @@ public struct Transaction: Sendable {
         if connection.isClosed { throw DatabaseAvailability.unavailable }
     }
 
-    public let connection: PostgresConnection
+    /// The connection stays inside the store: callers use the named operations of its extensions.
+    let connection: PostgresConnection
     public let logger: Logger
     let auditKey: SymmetricKey
     public let origin: RequestOrigin
@@ -237,7 +236,7 @@ public struct Transaction: Sendable {
     let effects: CommitEffects
 
     @discardableResult
-    public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
+    func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
         try Self.requireOpen(connection)
         return try await connection.query(query, logger: logger, file: file, line: line)
     }

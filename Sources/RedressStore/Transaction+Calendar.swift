@@ -71,3 +71,15 @@ extension Transaction {
         UUID(uuidString: String(format: "00000000-0000-0000-0000-%04d%02d%02d0000", date.year, date.month, date.day))!
     }
 }
+
+extension Transaction {
+    /// What a transition needs to set deadlines: this transaction's time, the calendar from today on
+    /// (today where working days are counted, `timeZone`), and the stage lengths of the case's
+    /// platform and (once known) mediation body.
+    public func workflowContext(platformID: UUID, mediationBodyID: UUID?, timeZone: TimeZone) async throws -> ComplaintWorkflow.Context {
+        let today = WorkingCalendar(days: [], timeZone: timeZone).localDate(of: now)
+        let calendar = try await workingCalendar(from: today, timeZone: timeZone)
+        let policy = try await stagePolicy(platformID: platformID, mediationBodyID: mediationBodyID)
+        return ComplaintWorkflow.Context(now: now, calendar: calendar, policy: policy)
+    }
+}

@@ -245,7 +245,7 @@ extension Transaction {
         let rows = try await query(
             """
             SELECT state, count(*), count(*) FILTER (WHERE overdue) FROM complaints
-            WHERE state NOT IN ('closed_resolved', 'referred', 'withdrawn')
+            WHERE state NOT IN \(unescaped: Lifecycle.terminal.sqlList)
             GROUP BY state
             """)
         var counts: [OpenCaseCount] = []

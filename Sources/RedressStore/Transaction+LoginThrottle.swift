@@ -34,11 +34,14 @@ public struct LoginThrottle: Sendable {
     public var registrationWindow: Duration
     /// How long an address an account signed in from stays known to it.
     public var knownAddressWindow: Duration
+    /// Successful logins of one account per `window`: each makes a session and an audit event, and
+    /// a right password would otherwise be a way to make them without end.
+    public var signInsPerAccount: Int
 
     public init(
         window: Duration = .seconds(15 * 60), perAccountAndAddress: Int = 5, perAccount: Int = 20, accountSpacing: Duration = .seconds(10),
         perAddress: Int = 50, addressSpacing: Duration = .seconds(2), registrationsPerAddress: Int = 10,
-        registrationWindow: Duration = .seconds(60 * 60), knownAddressWindow: Duration = .seconds(30 * 24 * 3600)
+        registrationWindow: Duration = .seconds(60 * 60), knownAddressWindow: Duration = .seconds(30 * 24 * 3600), signInsPerAccount: Int = 30
     ) {
         self.window = window
         self.perAccountAndAddress = perAccountAndAddress
@@ -49,6 +52,7 @@ public struct LoginThrottle: Sendable {
         self.registrationsPerAddress = registrationsPerAddress
         self.registrationWindow = registrationWindow
         self.knownAddressWindow = knownAddressWindow
+        self.signInsPerAccount = signInsPerAccount
     }
 
     /// How long failures and registrations are kept: the longest window. The purge job deletes older
@@ -99,6 +103,7 @@ extension Transaction {
     private var callerAddress: String { origin.clientAddress.map(Self.throttleAddress) ?? "unknown" }
 
     private func pairSubject(_ email: String) -> String { "pair:" + digest(email + "\n" + callerAddress) }
+    private func signInSubject(_ email: String) -> String { "signin:" + digest("signin:" + email) }
     private func knownSubject(_ email: String) -> String { "known:" + digest("known:" + email + "\n" + callerAddress) }
 
     /// Whether the account signed in from the caller's address within the window.
@@ -116,6 +121,9 @@ extension Transaction {
     /// seconds to wait. The reservation counts as a failure until `releaseLoginAttempt` takes it back.
     public func reserveLoginAttempt(_ throttle: LoginThrottle, email: String) async throws -> LoginAttempt {
         let rules = loginRules(throttle, email: email, knownAddress: try await isKnownAddress(email, throttle))
+        // Sign-ins are counted, not reserved: the rule only refuses once the account has had its share.
+        let signIns = ThrottleRule(subject: signInSubject(email), free: throttle.signInsPerAccount, spacingSeconds: nil)
+        _ = try await count([signIns], windowSeconds: Self.seconds(throttle.window))
         let counts = try await lockAndCount(rules, windowSeconds: Self.seconds(throttle.window))
         let id = UUID()
         try await query("INSERT INTO login_failures (subject, attempt, failed_at) SELECT unnest(\(rules.map(\.subject))::text[]), \(id), now()")
@@ -128,7 +136,7 @@ extension Transaction {
         try await query("DELETE FROM login_failures WHERE attempt = \(attempt.id)")
         let known = knownSubject(email)
         try await query("DELETE FROM login_failures WHERE subject = \(known)")
-        try await query("INSERT INTO login_failures (subject, attempt, failed_at) VALUES (\(known), NULL, now())")
+        try await query("INSERT INTO login_failures (subject, attempt, failed_at) VALUES (\(known), NULL, now()), (\(signInSubject(email)), NULL, now())")
     }
 
     /// Reserves one registration from the caller's address, or throws 429.

@@ -31,16 +31,20 @@ extension Transaction {
     }
 
     /// How long a request waits for another of the same caller's to finish its check.
-    static let quotaLockWait = "2s"
+    static let quotaLockWait = "10s"
 
     private func requireQuota(subject: String, count: PostgresQuery, limit: Int, what: String) async throws {
         try await refuseOverLimit(count, limit: limit, what: what)
-        // lock_timeout applies to advisory locks too; it is set back at once, for this lock only.
-        try await query(
-            """
-            SELECT set_config('lock_timeout', \(Self.quotaLockWait), true), pg_advisory_xact_lock(\(Self.quotaLockClass), hashtext(\(subject))),
-                   set_config('lock_timeout', '0', true)
-            """)
+        // lock_timeout applies to advisory locks too; it is set for this lock only, then back to what
+        // the deployment configured.
+        try await query("SELECT set_config('lock_timeout', \(Self.quotaLockWait), true)")
+        do {
+            // A statement's error can arrive after its row description: read the row to see it.
+            for try await _ in try await query("SELECT pg_advisory_xact_lock(\(Self.quotaLockClass), hashtext(\(subject)))") {}
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55P03" {
+            throw RedressError(.tooManyAttempts, detail: "Another request of yours is under way; try again.", retryAfterSeconds: 1)
+        }
+        try await query("SET LOCAL lock_timeout TO DEFAULT")
         try await refuseOverLimit(count, limit: limit, what: what)
     }
 

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PostgresNIO
 import RedressAPI
 import RedressCore
 import RedressStore
@@ -57,11 +56,8 @@ struct AdminCommand: AsyncParsableCommand {
             let hash = try await PasswordHasher(cost: UInt8(settings.bcryptCost)).hash(checkedPassword)
             try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL, handOverSignals in
                 let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
-                let client = makeRequestClient(secrets, settings: settings, logger: logger)
-                let database = Database(client: client, auditKeyHex: secrets.auditKeyHex, logger: logger)
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { await client.run() }
-                    defer { group.cancelAll() }
+                let pool = Database(url: secrets.requestURL, poolSize: settings.poolSize, auditKeyHex: secrets.auditKeyHex, logger: logger)
+                try await pool.withRunningPool { database in
                     let account = try await database.transaction(as: .commandLine, origin: .commandLine) { transaction in
                         try await transaction.insertAccount(
                             NewAccount(email: normalizedEmail, displayName: name, phone: nil, passwordHash: hash, role: .admin, organizationID: nil),

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PostgresNIO
 import RedressCore
 import RedressStore
 
@@ -22,13 +21,8 @@ struct AuditCommand: AsyncParsableCommand {
         let logger = settings.logger()
         return try await withOwnerDatabase(settings: settings, dataDir: dataDir, logger: logger) { ownerURL, _ in
             let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
-            let client = makeRequestClient(secrets, settings: settings, logger: logger)
-            let store = Database(client: client, auditKeyHex: secrets.auditKeyHex, clock: settings.clock, logger: logger)
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { await client.run(); return nil }
-                defer { group.cancelAll() }
-                return try await body(store)
-            }
+            let store = Database(url: secrets.requestURL, poolSize: settings.poolSize, auditKeyHex: secrets.auditKeyHex, clock: settings.clock, logger: logger)
+            return try await store.withRunningPool(body)
         }
     }
 

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PostgresNIO
 import RedressAPI
 import RedressCore
 import RedressDemo
@@ -69,22 +68,15 @@ struct DemoCommand: AsyncParsableCommand {
         _ size: DemoSize, conversations: Bool, workers: Int = 3, seed: UInt64 = 20_261_125, ownerURL: DatabaseURL, secrets: DatabaseSecrets,
         settings: Settings, logger: Logger
     ) async throws -> DemoSummary {
-        var configuration = ownerURL.clientConfiguration
-        configuration.options.maximumConnections = workers + 1
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let passwordHash = try await PasswordHasher(cost: UInt8(settings.bcryptCost)).hash(password)
-        return try await withThrowingTaskGroup(of: DemoSummary?.self) { group in
-            group.addTask { await client.run(); return nil }
-            defer { group.cancelAll() }
-            let bypasses = try await client.query(
-                "SELECT rolsuper FROM pg_roles WHERE rolname = current_user", logger: logger
-            ).collect().first?.decode(Bool.self) ?? false
-            guard bypasses else {
+        let owner = Database(url: ownerURL, poolSize: workers + 1, auditKeyHex: secrets.auditKeyHex, clock: settings.clock, logger: logger)
+        return try await owner.withRunningPool { database in
+            guard try await database.isSuperuser() else {
                 throw CommandFailure(description:
                     "the demo writes as the database's owner, which must be a superuser (the private PostgreSQL of `redress serve` is): it files complaints in consumers' names and does the triggers' work in bulk")
             }
             var generator = DemoGenerator(
-                database: Database(client: client, auditKeyHex: secrets.auditKeyHex, clock: settings.clock, logger: logger),
+                database: database,
                 timeZone: settings.timeZone, now: settings.clock.now(), passwordHash: passwordHash, logger: logger)
             generator.conversations = conversations
             generator.workers = workers
@@ -96,7 +88,7 @@ struct DemoCommand: AsyncParsableCommand {
                     FileHandle.standardError.write(Data(String(format: "  %d complaints written (%.0f per second)\n", written, Double(written) / max(seconds, 0.001)).utf8))
                 }
             }
-        }!
+        }
     }
 
     static func printSummary(_ summary: DemoSummary) {

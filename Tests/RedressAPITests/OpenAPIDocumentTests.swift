@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import RedressAPI
+import RedressCore
 import Testing
 import TestSupport
 
@@ -44,6 +45,23 @@ struct OpenAPIDocumentTests {
             #expect(routes.subtracting(documented).isEmpty, "routes missing from the document: \(routes.subtracting(documented).sorted())")
             #expect(documented.subtracting(routes).isEmpty, "documented routes that do not exist: \(documented.subtracting(routes).sorted())")
             #expect(documented.count >= 18)
+        }
+    }
+
+    /// The enum that follows `marker` in the document, which may run over several lines.
+    static func enumeration(after marker: String, in yaml: String) -> [String] {
+        guard let start = yaml.range(of: marker), let open = yaml[start.upperBound...].range(of: "enum: ["),
+            let close = yaml[open.upperBound...].firstIndex(of: "]")
+        else { return [] }
+        return yaml[open.upperBound..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
+    /// The document's states and actions are the lifecycle's, in its order.
+    @Test func theDocumentsStatesAndActionsAreTheLifecycles() async throws {
+        try await withTestApp { app in
+            let document = try await app.request(.get, "/openapi.yaml").text
+            #expect(Self.enumeration(after: "\n    State:\n", in: document) == ComplaintState.allCases.map(\.rawValue))
+            #expect(Self.enumeration(after: "\n      - name: action\n", in: document) == ComplaintAction.allCases.map(\.rawValue))
         }
     }
 

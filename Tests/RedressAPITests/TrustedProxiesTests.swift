@@ -22,6 +22,9 @@ struct TrustedProxiesTests {
         // A dual-stack listener names an IPv4 peer as `::ffff:a.b.c.d`: still the same proxy.
         #expect(proxies.contains("::ffff:10.200.3.4") && proxies.contains("::FFFF:192.168.1.7") && !proxies.contains("::ffff:11.0.0.1"))
         #expect(proxies.clientAddress(peer: "::ffff:10.1.1.1", forwardedFor: ["203.0.113.9"]) == "203.0.113.9")
+        // IPv6 written differently in the configuration and by the socket: the same address.
+        let v6 = try #require(TrustedProxies("2001:DB8:0:0::1, 0:0:0:0:0:ffff:10.9.9.9"))
+        #expect(v6.contains("2001:db8::1") && v6.contains("10.9.9.9") && v6.contains("::ffff:10.9.9.9") && !v6.contains("2001:db8::2"))
         // A hop too long to be an address is not believed.
         #expect(proxies.clientAddress(peer: "10.1.1.1", forwardedFor: [String(repeating: "9", count: 80)]) == "10.1.1.1")
     }

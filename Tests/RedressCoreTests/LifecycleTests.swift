@@ -52,10 +52,10 @@ struct LifecycleTests {
         complaint.settlement = Proposal(refund: 30_000)
         complaint.mediated = true
         let context = ComplaintWorkflow.Context(now: Date(timeIntervalSince1970: 1_790_100_000), calendar: Self.calendar, policy: StagePolicy())
-        guard case .allowed(let first) = Lifecycle.decide(.accept, by: [.consumer], facts: complaint.facts) else { Issue.record("consumer accepts"); return }
+        guard case .allowed(let first) = Lifecycle.decide(.accept, by: [.consumer], facts: complaint.facts(at: .distantPast)) else { Issue.record("consumer accepts"); return }
         #expect(first.to == .inMediation)
         complaint = ComplaintWorkflow.apply(first, input: .none, to: complaint, relations: [.consumer], context: context)
-        guard case .allowed(let second) = Lifecycle.decide(.accept, by: [.platform], facts: complaint.facts) else { Issue.record("platform accepts"); return }
+        guard case .allowed(let second) = Lifecycle.decide(.accept, by: [.platform], facts: complaint.facts(at: .distantPast)) else { Issue.record("platform accepts"); return }
         #expect(second.to == .resolutionAgreed)
         complaint = ComplaintWorkflow.apply(second, input: .none, to: complaint, relations: [.platform], context: context)
         #expect(complaint.state == .resolutionAgreed)
@@ -68,7 +68,7 @@ struct LifecycleTests {
         var complaint = Self.complaint()
         complaint.deadlineAt = Date(timeIntervalSince1970: 1_790_050_000)
         let late = ComplaintWorkflow.Context(now: Date(timeIntervalSince1970: 1_790_060_000), calendar: Self.calendar, policy: StagePolicy())
-        guard case .allowed(let rule) = Lifecycle.decide(.respond, by: [.platform], facts: complaint.facts) else { Issue.record("respond"); return }
+        guard case .allowed(let rule) = Lifecycle.decide(.respond, by: [.platform], facts: complaint.facts(at: .distantPast)) else { Issue.record("respond"); return }
         let answered = ComplaintWorkflow.apply(rule, input: .respond(Answer(decision: .reject, proposal: nil, reason: "已发货")), to: complaint, relations: [.platform], context: late)
         #expect(answered.firstResponseOnTime == false)
         #expect(answered.firstResponseBy == .platform)
@@ -104,7 +104,7 @@ struct LifecycleTests {
                 }
                 let relations = relationSets.randomElement(using: &generator)!
                 // Half the time an action the actor may take, half the time any action at all.
-                let allowed = Lifecycle.allowedActions(for: relations, facts: complaint.facts)
+                let allowed = Lifecycle.allowedActions(for: relations, facts: complaint.facts(at: .distantPast))
                 let action = (Bool.random(using: &generator) ? allowed.randomElement(using: &generator) : nil)
                     ?? ComplaintAction.allCases.randomElement(using: &generator)!
                 let input: ActionInput
@@ -118,7 +118,7 @@ struct LifecycleTests {
                 case .rate: input = .rate(rating: 5, comment: nil)
                 default: input = .none
                 }
-                guard case .allowed(let rule) = Lifecycle.decide(action, by: relations, facts: complaint.facts, decision: input.decision) else { continue }
+                guard case .allowed(let rule) = Lifecycle.decide(action, by: relations, facts: complaint.facts(at: .distantPast), decision: input.decision) else { continue }
                 let before = complaint
                 complaint = ComplaintWorkflow.apply(rule, input: input, to: complaint, relations: relations,
                                                     context: .init(now: now, calendar: Self.calendar, policy: StagePolicy()))
@@ -176,5 +176,22 @@ struct LifecycleDocumentTests {
         let committed = try String(contentsOf: file, encoding: .utf8)
         #expect(committed == LifecycleDocument.markdown(), "regenerate it: swift run redress lifecycle-doc > Docs/lifecycle.md")
         for rule in Lifecycle.rules { #expect(committed.contains("| `\(rule.action.rawValue)` | `\(rule.from.rawValue)` |")) }
+    }
+
+    /// The state sets the rest of the system reads are the table's: a terminal state is left by no
+    /// rule (rating stays where it is), every other state is; a case starts in an open state; the
+    /// deadline job and the ultimatum act only where the table lets the system act or a party answer.
+    @Test func theDerivedStateSetsAgreeWithTheTable() {
+        for state in ComplaintState.allCases {
+            let leaves = Lifecycle.rules.contains { $0.from == state && $0.to != state }
+            #expect(leaves == !state.isTerminal, "\(state)")
+        }
+        #expect(Set(Lifecycle.open).isDisjoint(with: Lifecycle.terminal) && Lifecycle.open.count + Lifecycle.terminal.count == ComplaintState.allCases.count)
+        #expect(Lifecycle.initialStates.allSatisfy { !$0.isTerminal })
+        #expect(Lifecycle.initialState(merchantFirst: true, merchantNamed: false) == .awaitingPlatform)
+        #expect(Lifecycle.initialState(merchantFirst: false, merchantNamed: true) == .awaitingPlatform)
+        #expect(Lifecycle.initialState(merchantFirst: true, merchantNamed: true) == .awaitingMerchant)
+        #expect(Lifecycle.ultimatumStates == [.awaitingPlatform, .proposalMade])
+        #expect(Lifecycle.deadlineStates.allSatisfy { !$0.isTerminal })
     }
 }

@@ -24,6 +24,34 @@ struct LifecycleStorageTests {
         }
     }
 
+    /// The lists of states the schema names — every state, the initial ones, the ultimatum index's,
+    /// the open-case index's — are the sets the lifecycle derives, read back from the catalog.
+    @Test func theSchemasStateListsAreTheLifecyclesSets() async throws {
+        try await withTestApp { app in
+            let definitions: [String: String] = try await app.asOwner { connection in
+                var found: [String: String] = [:]
+                for (name, sql) in [
+                    ("all", "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'complaints_state_check'"),
+                    ("initial", "SELECT prosrc FROM pg_proc WHERE proname = 'complaints_check_initial_state'"),
+                    ("ultimatum", "SELECT pg_get_indexdef('complaints_ultimatums'::regclass)"),
+                    ("terminal", "SELECT pg_get_indexdef('complaints_open_by_state'::regclass)"),
+                ] {
+                    found[name] = try await connection.scalar(PostgresQuery(unsafeSQL: sql), as: String.self)
+                }
+                return found
+            }
+            func states(_ name: String) -> Set<String> {
+                let text = definitions[name] ?? ""
+                let quoted = text.split(separator: "'", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+                return Set(quoted.filter { ComplaintState(rawValue: $0) != nil })
+            }
+            #expect(states("all") == Set(ComplaintState.allCases.map(\.rawValue)))
+            #expect(states("initial") == Set(Lifecycle.initialStates.map(\.rawValue)))
+            #expect(states("ultimatum") == Set(Lifecycle.ultimatumStates.map(\.rawValue)))
+            #expect(states("terminal") == Set(Lifecycle.terminal.map(\.rawValue)))
+        }
+    }
+
     @Test func anIllegalChangeOfStateIsRefusedEvenToTheOwner() async throws {
         try await withTestApp { app in
             let world = try await app.makeWorld()

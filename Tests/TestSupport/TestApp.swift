@@ -53,7 +53,9 @@ public func testConfiguration(clock: (any RedressClock)? = nil) -> APIConfigurat
     configuration.filingsPerDay = 10_000
     configuration.messagesPerCasePerHour = 10_000
     configuration.loginThrottle.registrationsPerAddress = 10_000
+    configuration.loginThrottle.signInsPerAccount = 10_000
     configuration.writesInFlightPerAccount = 1_000
+    configuration.concurrentUploadsPerAddress = 1_000
     return configuration
 }
 

@@ -86,8 +86,8 @@ struct ComplaintController {
                 guard let consumer = try await transaction.account(id: actor.accountID) else { throw RedressError.unauthenticated }
                 complaint.consumerName = consumer.displayName
                 // The platform's policy decides where the case starts.
-                complaint.state = platform.merchantFirst && complaint.merchantID != nil ? .awaitingMerchant : .awaitingPlatform
-                let workflow = try await configuration.workflowContext(transaction, platformID: platform.id, mediationBodyID: nil)
+                complaint.state = Lifecycle.initialState(merchantFirst: platform.merchantFirst, merchantNamed: complaint.merchantID != nil)
+                let workflow = try await transaction.workflowContext(platformID: platform.id, mediationBodyID: nil, timeZone: configuration.timeZone)
                 complaint.deadlineAt = ComplaintWorkflow.deadline(for: complaint.state, from: now, context: workflow)
                 complaint.ultimatumAt = complaint.ultimatumDays.map { workflow.calendar.deadline(workingDays: $0, after: now) }
                 try await transaction.insertComplaint(complaint, submittedOn: configuration.calendarDay(of: now), actor: context.auditActor)
@@ -198,10 +198,7 @@ struct ComplaintController {
             try await transaction.complaints(matching: filter, page: page)
         }
         return JSONResponse(body: PageResponse(found) { complaint in
-            let relations = Self.relations(of: actor, to: complaint)
-            return ComplaintResponse(
-                complaint, relations: relations,
-                allowedActions: Lifecycle.allowedActions(for: relations, facts: Self.facts(complaint, now: now)), readiness: nil)
+            ComplaintResponse(complaint, access: CaseAccess(actor, to: complaint, now: now), readiness: nil)
         })
     }
 
@@ -226,7 +223,7 @@ struct ComplaintController {
             let merchantFirst = try await transaction.platform(id: complaint.platformID)?.merchantFirst ?? false
             let evidence = try await transaction.evidenceKinds(complaintID: complaint.id)
             var view = Self.view(complaint, actor: actor, merchantFirst: merchantFirst, evidence: evidence, now: now, language: context.language)
-            if Self.relations(of: actor, to: complaint).contains(.mediationBody), let consumer = try await transaction.account(id: complaint.consumerID) {
+            if CaseAccess.relations(of: actor, to: complaint).contains(.mediationBody), let consumer = try await transaction.account(id: complaint.consumerID) {
                 view.consumerContact = ["email": consumer.email, "phone": consumer.phone ?? ""].filter { !$0.value.isEmpty }
             }
             return view
@@ -259,7 +256,7 @@ struct ComplaintController {
     }
 
     @Sendable func act(_ request: Request, context: RedressRequestContext) async throws -> Response {
-        try Policy.authorize(context.principal, .readComplaints)
+        try Policy.authorize(context.principal, .actOnComplaints)
         guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
         let id = try context.parameters.id()
         guard let action = context.parameters.get("action").flatMap(ComplaintAction.init(rawValue:)) else { throw RedressError.notFound }
@@ -272,21 +269,20 @@ struct ComplaintController {
 
         let view = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
-            let relations = Self.relations(of: actor, to: complaint)
-            guard !relations.isEmpty else { throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound }
+            let access = CaseAccess(actor, to: complaint, now: now)
+            guard access.isParty else { throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound }
             if let expectedVersion, expectedVersion != complaint.version { throw RedressError(.preconditionFailed) }
             let rule: TransitionRule
-            switch Lifecycle.decide(action, by: relations, facts: Self.facts(complaint, now: now), decision: input.decision) {
+            switch access.decide(action, decision: input.decision) {
             case .allowed(let found): rule = found
             case .notYours: throw RedressError.forbidden
             case .notNow(let allowed): throw RedressError(.invalidTransition, allowedActions: allowed.map(\.rawValue))
             case .conditionUnmet(let condition):
                 if [.deadlinePassed, .answerRejected, .answeredByPlatform].contains(condition) && action == .escalate {
-                    throw RedressError(.platformFirst, allowedActions: Lifecycle.allowedActions(for: relations, facts: Self.facts(complaint, now: now)).map(\.rawValue))
+                    throw RedressError(.platformFirst, allowedActions: access.allowedActions.map(\.rawValue))
                 }
                 throw RedressError(
-                    .invalidTransition, detail: "Not now: \(condition.rawValue).",
-                    allowedActions: Lifecycle.allowedActions(for: relations, facts: Self.facts(complaint, now: now)).map(\.rawValue))
+                    .invalidTransition, detail: "Not now: \(condition.rawValue).", allowedActions: access.allowedActions.map(\.rawValue))
             }
             try input.checkAmounts(amountPaid: complaint.order.amountPaid)
             let platform = try await transaction.platform(id: complaint.platformID)
@@ -308,8 +304,8 @@ struct ComplaintController {
                 break
             }
             let body: UUID? = if case .escalate(let body?, _) = effectiveInput { body } else { complaint.mediationBodyID }
-            let workflow = try await configuration.workflowContext(transaction, platformID: complaint.platformID, mediationBodyID: body)
-            let changed = ComplaintWorkflow.apply(rule, input: effectiveInput, to: complaint, relations: relations, context: workflow)
+            let workflow = try await transaction.workflowContext(platformID: complaint.platformID, mediationBodyID: body, timeZone: configuration.timeZone)
+            let changed = ComplaintWorkflow.apply(rule, input: effectiveInput, to: complaint, relations: access.relations, context: workflow)
             let stored = try await transaction.updateComplaint(
                 changed, expectedVersion: complaint.version, action: "complaint.\(action.rawValue)",
                 changes: ComplaintWorkflow.auditChanges(from: complaint, to: changed, input: effectiveInput), actor: context.auditActor)
@@ -393,34 +389,11 @@ struct ComplaintController {
     // MARK: Helpers
 
     /// How the actor stands to the case; empty when they are no party to it.
-    static func relations(of actor: Actor, to complaint: Complaint) -> Set<CaseRelation> {
-        var relations: Set<CaseRelation> = []
-        if actor.role == .consumer && actor.accountID == complaint.consumerID { relations.insert(.consumer) }
-        if [.platformStaff, .platformAdmin].contains(actor.role) && actor.organizationID == complaint.platformID { relations.insert(.platform) }
-        if actor.role == .merchantStaff, let merchant = complaint.merchantID, actor.organizationID == merchant { relations.insert(.merchant) }
-        if [.mediator, .mediationLead].contains(actor.role), let body = complaint.mediationBodyID, actor.organizationID == body {
-            relations.insert(.mediationBody)
-            if actor.role == .mediationLead { relations.insert(.mediationLead) }
-            if complaint.mediatorID == actor.accountID { relations.insert(.assignedMediator) }
-        }
-        return relations
-    }
-
-    /// The facts the rules read, with a deadline counted as passed as soon as it has, even before
-    /// the deadline job marked it.
-    static func facts(_ complaint: Complaint, now: Date) -> CaseFacts {
-        var facts = complaint.facts
-        facts.deadlinePassed = complaint.overdue || (complaint.deadlineAt.map { $0 < now } ?? false)
-        return facts
-    }
-
     static func view(_ complaint: Complaint, actor: Actor, merchantFirst: Bool, evidence: [EvidenceKind], now: Date, language: Language) -> ComplaintResponse {
-        let relations = relations(of: actor, to: complaint)
-        let readiness = relations.contains(.consumer) || relations.contains(.mediationBody)
+        let access = CaseAccess(actor, to: complaint, now: now)
+        let readiness = access.relations.contains(.consumer) || access.relations.contains(.mediationBody)
             ? ReadinessCheck.evaluate(complaint, evidence: evidence, merchantFirst: merchantFirst, now: now, language: language) : nil
-        return ComplaintResponse(
-            complaint, relations: relations, allowedActions: Lifecycle.allowedActions(for: relations, facts: facts(complaint, now: now)),
-            readiness: readiness)
+        return ComplaintResponse(complaint, access: access, readiness: readiness)
     }
 
     static func respond(_ view: ComplaintResponse, status: HTTPResponse.Status) throws -> Response {
@@ -490,14 +463,5 @@ extension APIConfiguration {
     /// Today's date where working days are counted.
     func calendarDay(of instant: Date) -> LocalDate {
         WorkingCalendar(days: [], timeZone: timeZone).localDate(of: instant)
-    }
-
-    /// What a transition needs to set deadlines: the time, the calendar from today on, and the stage
-    /// lengths of the case's platform and (once known) mediation body.
-    func workflowContext(_ transaction: Transaction, platformID: UUID, mediationBodyID: UUID?) async throws -> ComplaintWorkflow.Context {
-        let now = transaction.now
-        let calendar = try await transaction.workingCalendar(from: calendarDay(of: now), timeZone: timeZone)
-        let policy = try await transaction.stagePolicy(platformID: platformID, mediationBodyID: mediationBodyID)
-        return ComplaintWorkflow.Context(now: now, calendar: calendar, policy: policy)
     }
 }

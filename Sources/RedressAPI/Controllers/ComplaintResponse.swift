@@ -134,7 +134,8 @@ struct ComplaintResponse: Encodable, Sendable {
         case agreedOutcome, referralReference, rating, ratingComment, readiness, consumerContact
     }
 
-    init(_ complaint: Complaint, relations: Set<CaseRelation>, allowedActions: [ComplaintAction], readiness: Readiness?) {
+    init(_ complaint: Complaint, access: CaseAccess, readiness: Readiness?) {
+        let relations = access.relations
         id = ResourceID(complaint.id)
         state = complaint.state
         version = complaint.version
@@ -155,7 +156,7 @@ struct ComplaintResponse: Encodable, Sendable {
         triaged = complaint.triaged
         closedAt = complaint.closedAt
         referralChannel = complaint.referralChannel
-        self.allowedActions = allowedActions
+        allowedActions = access.allowedActions
         let party = !relations.isEmpty
         consumer = party ? ["id": complaint.consumerID.uuidString.lowercased(), "display_name": complaint.consumerName] : nil
         title = party ? complaint.title : nil

@@ -139,7 +139,7 @@ struct DossierController {
         let (actor, id) = try MessageController.caller(context)
         let result = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
-            if actor.role != .auditor && ComplaintController.relations(of: actor, to: complaint).isEmpty { throw RedressError.notFound }
+            if actor.role != .auditor && CaseAccess.relations(of: actor, to: complaint).isEmpty { throw RedressError.notFound }
             return try await transaction.verifyAuditChains(chain: AuditChain.complaint(id))
         }
         return JSONResponse(
@@ -160,7 +160,7 @@ struct DossierController {
         let now = configuration.clock.now()
         let dossier = try await database.transaction(as: context.identity, origin: context.origin) { transaction -> DossierResponse in
             guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
-            if ComplaintController.relations(of: actor, to: complaint).isEmpty {
+            if CaseAccess.relations(of: actor, to: complaint).isEmpty {
                 throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound
             }
             guard let platform = try await transaction.platform(id: complaint.platformID) else { throw RedressError.notFound }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import RedressCore
 import RedressStore
+import Synchronization
 
 /// Evidence files: uploaded as raw bytes, recognised by their signature, kept as uploaded, and
 /// downloaded only by the case's parties, with the digest checked again and the read audited.
@@ -18,6 +19,7 @@ struct EvidenceController {
         self.configuration = configuration
         gate = CallerGate(
             capacity: configuration.concurrentUploads, perAccount: configuration.concurrentUploadsPerAccount,
+            perAddress: configuration.concurrentUploadsPerAddress, maximumWaiting: 8 * configuration.concurrentUploads,
             refusal: "Upload one file at a time.")
     }
 
@@ -73,9 +75,11 @@ struct EvidenceController {
             try await Self.requireRoomForUpload(actor, complaintID: complaintID, maxFiles: maxFiles, transaction, lock: false)
         }
         // Reading, inspecting and storing all hold a place: memory is bounded by the places, however
-        // many callers send at once. A body that has not arrived within `uploadTimeout` gives its place up.
-        let record = try await gate.withPlace(for: actor.accountID) {
-            let bytes = try await Self.collect(request.body, upTo: limit, within: configuration.uploadTimeout, tooLarge: tooLarge)
+        // many callers send at once. A body that arrives slower than the minimum rate gives its place up.
+        let address = context.origin.clientAddress.map(Transaction.throttleAddress)
+        let pace = UploadPace(grace: configuration.uploadGrace, minimumBytesPerSecond: configuration.uploadMinimumBytesPerSecond)
+        let record = try await gate.withPlace(for: actor.accountID, from: address) {
+            let bytes = try await Self.collect(request.body, upTo: limit, pace: pace, tooLarge: tooLarge)
             let detected = try Self.inspect(bytes, filename: filename!, declaredType: request.headers[.contentType])
             let digest = bytes.withUnsafeReadableBytes { Array(SHA256.hash(data: $0)) }
             let record = EvidenceRecord(
@@ -90,24 +94,33 @@ struct EvidenceController {
         return JSONResponse(status: .created, body: EvidenceResponse(record))
     }
 
-    /// The whole body, or 413 past `limit`, or 408 when it has not arrived within `timeout` (a
-    /// trickling sender would otherwise hold an upload place as long as it likes).
-    static func collect(_ body: RequestBody, upTo limit: Int, within timeout: Duration, tooLarge: RedressError) async throws -> ByteBuffer {
-        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+    /// The whole body, or 413 past `limit`, or 408 when it falls behind `pace` (a trickling sender
+    /// would otherwise hold an upload place as long as it likes).
+    static func collect(_ body: RequestBody, upTo limit: Int, pace: UploadPace, tooLarge: RedressError) async throws -> ByteBuffer {
+        let progress = UploadProgress()
+        return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
             group.addTask {
-                do {
-                    return try await body.collect(upTo: limit)
-                } catch is NIOTooManyBytesError {
-                    throw tooLarge
+                var bytes = ByteBuffer()
+                for try await chunk in body {
+                    guard bytes.readableBytes + chunk.readableBytes <= limit else { throw tooLarge }
+                    var chunk = chunk
+                    bytes.writeBuffer(&chunk)
+                    progress.received.withLock { $0 = bytes.readableBytes }
                 }
+                return bytes
             }
             group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
+                let started = ContinuousClock.now
+                while true {
+                    try await Task.sleep(for: .milliseconds(250))
+                    let received = progress.received.withLock { $0 }
+                    if pace.isBehind(received: received, after: ContinuousClock.now - started) { return nil }
+                }
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let bytes = first else {
-                throw RedressError(.requestTimeout, detail: "The file did not arrive within \(timeout.components.seconds) seconds.")
+                throw RedressError(
+                    .requestTimeout, detail: "The file arrived slower than \(pace.minimumBytesPerSecond) bytes a second.")
             }
             return bytes
         }
@@ -152,7 +165,7 @@ struct EvidenceController {
         // Read first without a lock: an auditor may see the case (and is told 403) but row-level
         // security hides it from a locking read, which only the parties may take.
         guard let visible = try await transaction.complaint(id: complaintID) else { throw RedressError.notFound }
-        if ComplaintController.relations(of: actor, to: visible).isEmpty {
+        if CaseAccess.relations(of: actor, to: visible).isEmpty {
             throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound
         }
         let complaint = lock ? try await transaction.complaint(id: complaintID, forUpdate: true) : visible
@@ -201,4 +214,20 @@ struct EvidenceController {
             ],
             body: .init(byteBuffer: content))
     }
+}
+
+/// How fast an upload must arrive: after `grace`, at least `minimumBytesPerSecond` on average.
+struct UploadPace: Sendable {
+    let grace: Duration
+    let minimumBytesPerSecond: Int
+
+    func isBehind(received: Int, after elapsed: Duration) -> Bool {
+        let allowed = grace + .seconds(Double(received) / Double(max(minimumBytesPerSecond, 1)))
+        return elapsed > allowed
+    }
+}
+
+/// The bytes an upload has delivered so far, shared between its reader and its watchdog.
+final class UploadProgress: Sendable {
+    let received = Mutex(0)
 }

@@ -85,7 +85,7 @@ struct MessageController {
     /// Parties only: a case the caller cannot see is not found; an auditor sees no messages.
     static func requireParty(_ actor: Actor, complaintID: UUID, _ transaction: Transaction) async throws {
         guard let complaint = try await transaction.complaint(id: complaintID) else { throw RedressError.notFound }
-        if ComplaintController.relations(of: actor, to: complaint).isEmpty {
+        if CaseAccess.relations(of: actor, to: complaint).isEmpty {
             throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound
         }
     }

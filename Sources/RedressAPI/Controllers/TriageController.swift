@@ -51,12 +51,7 @@ struct TriageController {
         }
         let page = Array(cases.prefix(limit))
         let next = cases.count > limit ? Data("offset:\(offset + limit)".utf8).base64EncodedString() : nil
-        let items = page.map { complaint in
-            let relations = ComplaintController.relations(of: actor, to: complaint)
-            return ComplaintResponse(
-                complaint, relations: relations,
-                allowedActions: Lifecycle.allowedActions(for: relations, facts: ComplaintController.facts(complaint, now: now)), readiness: nil)
-        }
+        let items = page.map { ComplaintResponse($0, access: CaseAccess(actor, to: $0, now: now), readiness: nil) }
         return JSONResponse(body: PageResponse(items: items, nextCursor: next))
     }
 }

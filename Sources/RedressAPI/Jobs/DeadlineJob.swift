@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import PostgresNIO
 import RedressCore
 import RedressStore
 import ServiceLifecycle
@@ -95,17 +94,7 @@ public struct DeadlineJob: Service {
     private func actOnMissedDeadlines(_ transaction: Transaction) async throws -> Outcome {
         let now = transaction.now
         var outcome = Outcome()
-        let rows = try await transaction.query(
-            """
-            SELECT id FROM complaints
-            WHERE deadline_at < \(now) AND NOT overdue
-              AND state IN ('awaiting_merchant', 'awaiting_platform', 'escalated', 'in_mediation', 'resolution_agreed')
-            ORDER BY deadline_at LIMIT \(Self.batchSize)
-            FOR UPDATE SKIP LOCKED
-            """)
-        var ids: [UUID] = []
-        for try await id in rows.decode(UUID.self) { ids.append(id) }
-        for id in ids {
+        for id in try await transaction.claimMissedDeadlines(before: now, limit: Self.batchSize) {
             guard let complaint = try await transaction.complaint(id: id) else { continue }
             let overdue = ComplaintWorkflow.markOverdue(complaint, now: now)
             guard try await transaction.updateComplaint(
@@ -115,7 +104,7 @@ public struct DeadlineJob: Service {
             outcome.markedOverdue += 1
             // A merchant that missed its deadline hands the case to the platform.
             if overdue.state == .awaitingMerchant,
-                case .allowed(let rule) = Lifecycle.decide(.escalateToPlatform, by: [.system], facts: overdue.facts)
+                case .allowed(let rule) = Lifecycle.decide(.escalateToPlatform, by: [.system], facts: overdue.facts(at: now))
             {
                 let moved = try await apply(rule, input: .none, to: overdue, transaction)
                 if moved { outcome.movedToPlatform += 1 }
@@ -126,22 +115,11 @@ public struct DeadlineJob: Service {
 
     private func carryOutUltimatums(_ transaction: Transaction) async throws -> Int {
         let now = transaction.now
-        let rows = try await transaction.query(
-            """
-            SELECT id FROM complaints
-            WHERE ultimatum_at < \(now) AND state IN ('awaiting_platform', 'proposal_made')
-            ORDER BY ultimatum_at LIMIT 100
-            FOR UPDATE SKIP LOCKED
-            """)
-        var ids: [UUID] = []
-        for try await id in rows.decode(UUID.self) { ids.append(id) }
         var escalated = 0
-        for id in ids {
+        for id in try await transaction.claimExpiredUltimatums(before: now, limit: 100) {
             guard let complaint = try await transaction.complaint(id: id) else { continue }
-            var facts = complaint.facts
-            facts.deadlinePassed = complaint.overdue || (complaint.deadlineAt.map { $0 < now } ?? false)
             // Platform first: an ultimatum shorter than the platform's deadline waits for it.
-            guard case .allowed(let rule) = Lifecycle.decide(.escalate, by: [.system], facts: facts) else { continue }
+            guard case .allowed(let rule) = Lifecycle.decide(.escalate, by: [.system], facts: complaint.facts(at: now)) else { continue }
             guard let body = try await transaction.platform(id: complaint.platformID)?.defaultMediationBodyID else {
                 logger.warning("ultimatum expired but the platform names no default mediation body", metadata: ["complaint": "\(id)"])
                 continue
@@ -154,7 +132,7 @@ public struct DeadlineJob: Service {
     private func apply(_ rule: TransitionRule, input: ActionInput, to complaint: Complaint, _ transaction: Transaction) async throws -> Bool {
         var body = complaint.mediationBodyID
         if case .escalate(let chosen?, _) = input { body = chosen }
-        let workflow = try await configuration.workflowContext(transaction, platformID: complaint.platformID, mediationBodyID: body)
+        let workflow = try await transaction.workflowContext(platformID: complaint.platformID, mediationBodyID: body, timeZone: configuration.timeZone)
         let changed = ComplaintWorkflow.apply(rule, input: input, to: complaint, relations: [.system], context: workflow)
         return try await transaction.updateComplaint(
             changed, expectedVersion: complaint.version, action: "complaint.\(rule.action.rawValue)",

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The load balancers in front of Redress (`REDRESS_TRUSTED_PROXIES`: addresses and IPv4 CIDR ranges,
 /// comma-separated). Behind one, every connection comes from the proxy: the client's address — which
 /// the login throttle counts failures by and the audit trail records — is the right-most address of
@@ -57,12 +61,20 @@ public struct TrustedProxies: Sendable, Equatable {
         return hops.first ?? peer
     }
 
-    /// An IPv4 address written as IPv6 (`::ffff:10.0.0.1`, as a dual-stack listener reports a peer)
-    /// as plain IPv4, so that one proxy matches however the socket names it.
+    /// One spelling per address, so that a proxy matches however the configuration or the socket
+    /// writes it: IPv6 in its canonical form (`2001:db8::1`, not `2001:db8:0:0::1`), and an IPv4
+    /// address written as IPv6 (`::ffff:10.0.0.1`, as a dual-stack listener reports a peer) as IPv4.
     static func unmapped(_ address: String) -> String {
-        let prefix = "::ffff:"
-        guard address.hasPrefix(prefix), ipv4(address.dropFirst(prefix.count)) != nil else { return address }
-        return String(address.dropFirst(prefix.count))
+        guard address.contains(":") else { return address }
+        var storage = in6_addr()
+        guard inet_pton(AF_INET6, address, &storage) == 1 else { return address }
+        let bytes = withUnsafeBytes(of: &storage) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            return bytes[12...].map(String.init).joined(separator: ".")
+        }
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        guard inet_ntop(AF_INET6, &storage, &text, socklen_t(text.count)) != nil else { return address }
+        return String(cString: text)
     }
 
     static func ipv4(_ text: Substring) -> UInt32? {

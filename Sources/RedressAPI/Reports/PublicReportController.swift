@@ -79,8 +79,10 @@ struct PublicReportController {
         // and the cache is keyed by the widened period.
         let today = configuration.calendarDay(of: configuration.clock.now())
         let period = requested.wholeMonthsAround
+        var noFields = FieldValidator()
+        let defaultPeriod = StatisticsPeriod.parse(from: nil, to: nil, granularity: .month, today: today, fields: &noFields).wholeMonthsAround
         let database = database, configuration = configuration, origin = context.origin
-        let rendered = try await cache.rendering(of: period, variant: variant, build: {
+        let rendered = try await cache.rendering(of: period, variant: variant, pinned: period == defaultPeriod, build: {
             let sources = try await database.readTransaction(as: DatabaseIdentity(.anonymous), origin: origin) { transaction in
                 try await transaction.publicReportSources(period: period)
             }

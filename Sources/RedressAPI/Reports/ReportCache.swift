@@ -26,6 +26,8 @@ actor ReportCache {
     private struct Entry {
         let built: Built
         let at: ContinuousClock.Instant
+        /// The period most readers ask for (the default one): never evicted to make room.
+        let pinned: Bool
         var renderings: [String: Rendered] = [:]
     }
 
@@ -37,22 +39,29 @@ actor ReportCache {
     /// period is built once however many ask at once.
     private var building: [StatisticsPeriod: Task<Built, any Error>] = [:]
     /// Builds of different periods wait for one of `concurrentBuilds` places: a stranger asking for
-    /// many new periods queues behind them instead of occupying the database.
+    /// many new periods queues behind them instead of occupying the database. The default period
+    /// does not queue (it is built at most once per lifetime), and at most `maximumWaiting` builds
+    /// wait: beyond, 503 with Retry-After.
     private var running = 0
     private var waiting: [CheckedContinuation<Void, Never>] = []
+    private let maximumWaiting: Int
+    /// Builds admitted and not finished (running, waiting, or about to start): counted when a build is
+    /// admitted, so that a burst of requests is held to the bound before any of its tasks has run.
+    private var admitted = 0
 
-    init(lifetime: Duration, capacity: Int = 64, concurrentBuilds: Int = 2) {
+    init(lifetime: Duration, capacity: Int = 64, concurrentBuilds: Int = 2, maximumWaiting: Int = 32) {
         self.lifetime = lifetime
         self.capacity = capacity
         self.concurrentBuilds = max(concurrentBuilds, 1)
+        self.maximumWaiting = maximumWaiting
     }
 
     /// The rendering `variant` of the report of `period`: from the cache while it is fresh, otherwise
     /// built (`build`, once per period at a time) and rendered (`render`) anew, and kept when caching
     /// is on. `render` is given the built report; it returns `nil` when the variant does not exist
-    /// (an unknown platform).
+    /// (an unknown platform). The `pinned` period is built without queueing and kept until it expires.
     func rendering(
-        of period: StatisticsPeriod, variant: String, build: @escaping @Sendable () async throws -> Built,
+        of period: StatisticsPeriod, variant: String, pinned: Bool = false, build: @escaping @Sendable () async throws -> Built,
         render: @Sendable (Built) throws -> String?
     ) async throws -> Rendered? {
         if var entry = entries[period], ContinuousClock.now - entry.at < lifetime {
@@ -67,7 +76,15 @@ actor ReportCache {
         if let running = building[period] {
             task = running
         } else {
-            task = Task { try await self.buildInTurn(build) }
+            if pinned {
+                task = Task { try await build() }
+            } else {
+                guard admitted < concurrentBuilds + maximumWaiting else {
+                    throw RedressError(.unavailable, detail: "Too many reports are being built; try again shortly.", retryAfterSeconds: 5)
+                }
+                admitted += 1
+                task = Task { try await self.buildInTurn(build) }
+            }
             building[period] = task
         }
         let built: Built
@@ -79,7 +96,7 @@ actor ReportCache {
         }
         if building[period] == task {
             building[period] = nil
-            store(built, for: period)
+            store(built, for: period, pinned: pinned)
         }
         guard let body = try render(built) else { return nil }
         let rendered = Rendered(body)
@@ -90,12 +107,17 @@ actor ReportCache {
         return rendered
     }
 
-    private func store(_ built: Built, for period: StatisticsPeriod) {
+    private func store(_ built: Built, for period: StatisticsPeriod, pinned: Bool) {
         guard lifetime > .zero else { return }
-        if entries[period] == nil, entries.count >= capacity, let oldest = entries.min(by: { $0.value.at < $1.value.at })?.key {
-            entries[oldest] = nil
+        let now = ContinuousClock.now
+        if entries[period] == nil, entries.count >= capacity {
+            // Expired entries go first; then the oldest that is not pinned.
+            entries = entries.filter { now - $0.value.at < lifetime }
+            if entries.count >= capacity, let oldest = entries.filter({ !$0.value.pinned }).min(by: { $0.value.at < $1.value.at })?.key {
+                entries[oldest] = nil
+            }
         }
-        entries[period] = Entry(built: built, at: ContinuousClock.now)
+        entries[period] = Entry(built: built, at: now, pinned: pinned)
     }
 
     private func buildInTurn(_ build: @Sendable () async throws -> Built) async throws -> Built {
@@ -110,6 +132,7 @@ actor ReportCache {
     }
 
     private func finish() {
+        admitted -= 1
         if waiting.isEmpty {
             running -= 1
         } else {

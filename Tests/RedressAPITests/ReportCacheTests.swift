@@ -1,0 +1,78 @@
+import Foundation
+import RedressCore
+import Testing
+
+@testable import RedressAPI
+
+/// The public report's cache under a stranger who asks for many periods nobody else reads.
+@Suite("Report cache")
+struct ReportCacheTests {
+    static func period(_ month: Int) -> StatisticsPeriod {
+        StatisticsPeriod(from: LocalDate(year: 2025, month: month, day: 1), to: LocalDate(year: 2025, month: month, day: 28)).wholeMonthsAround
+    }
+
+    static func built(_ period: StatisticsPeriod) -> ReportCache.Built {
+        ReportCache.Built(
+            report: PublicReport(period: period, minimumComplaints: 10, today: LocalDate(year: 2026, month: 1, day: 1), sources: []),
+            generatedAt: Date())
+    }
+
+    /// A flood of other periods neither evicts the default one nor makes it wait for a place.
+    @Test func theDefaultPeriodIsNeitherEvictedNorQueued() async throws {
+        let cache = ReportCache(lifetime: .seconds(600), capacity: 4, concurrentBuilds: 1)
+        let builds = Counter()
+        let pinned = Self.period(12)
+        _ = try await cache.rendering(of: pinned, variant: "json", pinned: true, build: { await builds.add(); return Self.built(pinned) }, render: { _ in "x" })
+        for month in 1...8 {
+            _ = try await cache.rendering(of: Self.period(month), variant: "json", build: { Self.built(Self.period(month)) }, render: { _ in "y" })
+        }
+        _ = try await cache.rendering(of: pinned, variant: "json", pinned: true, build: { await builds.add(); return Self.built(pinned) }, render: { _ in "x" })
+        #expect(await builds.value == 1)
+
+        // Every place taken by a slow build: the default period is still built at once.
+        let gate = Gate()
+        let slow = Task { try await cache.rendering(of: Self.period(1), variant: "csv", build: { await gate.wait(); return Self.built(Self.period(1)) }, render: { _ in "z" }) }
+        try await Task.sleep(for: .milliseconds(50))
+        let fresh = Self.period(11)
+        let answer = try await cache.rendering(of: fresh, variant: "json", pinned: true, build: { Self.built(fresh) }, render: { _ in "p" })
+        #expect(answer?.body == "p")
+        await gate.open()
+        _ = try await slow.value
+    }
+
+    /// Beyond the waiting line's length, a new period is refused at once (503), not queued.
+    @Test func theWaitingLineIsBounded() async throws {
+        let cache = ReportCache(lifetime: .seconds(600), capacity: 64, concurrentBuilds: 1, maximumWaiting: 2)
+        let gate = Gate()
+        var tasks: [Task<ReportCache.Rendered?, any Error>] = []
+        for month in 1...3 {
+            tasks.append(Task { try await cache.rendering(of: Self.period(month), variant: "json", build: { await gate.wait(); return Self.built(Self.period(month)) }, render: { _ in "w" }) })
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await #expect(throws: RedressError.self) {
+            try await cache.rendering(of: Self.period(4), variant: "json", build: { Self.built(Self.period(4)) }, render: { _ in "v" })
+        }
+        await gate.open()
+        for task in tasks { #expect(try await task.value?.body == "w") }
+    }
+}
+
+actor Counter {
+    private(set) var value = 0
+    func add() { value += 1 }
+}
+
+/// Holds builds until opened.
+actor Gate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+    func open() {
+        isOpen = true
+        waiters.forEach { $0.resume() }
+        waiters = []
+    }
+}
