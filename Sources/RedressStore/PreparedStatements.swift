@@ -184,16 +184,16 @@ struct IdempotencyClaimStatement: FixedStatement {
 }
 
 struct IdempotencyCompleteStatement: FixedStatement {
-    static let sql = "UPDATE idempotency_keys SET response_status = $1, response_body = $2 WHERE account_id = $3 AND key = $4"
-    let status: Int
-    let body: String
+    static let sql = "UPDATE idempotency_keys SET response_status = $1, response_body = $2, response_version = $3 WHERE account_id = $4 AND key = $5"
+    let answer: IdempotentAnswer
     let accountID: UUID
     let key: String
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 4)
-        bindings.append(status)
-        bindings.append(body)
+        var bindings = PostgresBindings(capacity: 5)
+        bindings.append(answer.status)
+        bindings.append(answer.body)
+        bindings.append(answer.version)
         bindings.append(accountID)
         bindings.append(key)
         return bindings

@@ -1,12 +1,26 @@
 import Foundation
 import PostgresNIO
 
+/// An answer kept for its key: the status, the JSON body, and the version of the resource it shows
+/// (its ETag).
+public struct IdempotentAnswer: Sendable, Equatable {
+    public let status: Int
+    public let body: String
+    public let version: Int?
+
+    public init(status: Int, body: String, version: Int?) {
+        self.status = status
+        self.body = body
+        self.version = version
+    }
+}
+
 /// What an `Idempotency-Key` means for this request.
 public enum IdempotencyClaim: Sendable, Equatable {
     /// First use of the key: go ahead, then `completeIdempotencyKey`.
     case fresh
     /// The key was used with the same body: answer exactly what was answered then.
-    case replay(status: Int, body: String)
+    case replay(IdempotentAnswer)
     /// The key was used with another body.
     case mismatch
 }
@@ -19,17 +33,20 @@ extension Transaction {
             IdempotencyClaimStatement(accountID: accountID, key: key, requestSHA256: requestSHA256, now: now))
         for try await _ in inserted { return .fresh }
         let rows = try await query(
-            "SELECT request_sha256, response_status, response_body FROM idempotency_keys WHERE account_id = \(accountID) AND key = \(key)")
-        for try await (digest, status, body) in rows.decode((String, Int?, String?).self) {
+            """
+            SELECT request_sha256, response_status, response_body, response_version FROM idempotency_keys
+            WHERE account_id = \(accountID) AND key = \(key)
+            """)
+        for try await (digest, status, body, version) in rows.decode((String, Int?, String?, Int?).self) {
             guard digest == requestSHA256 else { return .mismatch }
-            if let status, let body { return .replay(status: status, body: body) }
+            if let status, let body { return .replay(IdempotentAnswer(status: status, body: body, version: version)) }
         }
         // A claim without an answer cannot outlive its transaction; treat it as a conflict.
         return .mismatch
     }
 
-    public func completeIdempotencyKey(accountID: UUID, key: String, status: Int, body: String) async throws {
-        try await execute(IdempotencyCompleteStatement(status: status, body: body, accountID: accountID, key: key))
+    public func completeIdempotencyKey(accountID: UUID, key: String, answer: IdempotentAnswer) async throws {
+        try await execute(IdempotencyCompleteStatement(answer: answer, accountID: accountID, key: key))
     }
 }
 

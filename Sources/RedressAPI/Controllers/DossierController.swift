@@ -184,7 +184,7 @@ struct DossierController {
             let proof = try await transaction.anchorProof(chain: AuditChain.complaint(id))
             return DossierResponse(
                 generatedAt: now,
-                complaint: ComplaintController.view(
+                complaint: ComplaintResponse.view(
                     complaint, actor: actor, merchantFirst: platform.merchantFirst, evidence: kinds, now: now, language: context.language),
                 platform: .init(
                     name: platform.name, companyName: platform.companyName, creditCode: platform.creditCode,

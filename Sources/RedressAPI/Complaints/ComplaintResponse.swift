@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import NIOCore
 import RedressCore
 
 /// A complaint as the API shows it. What is shown depends on who asks: the parties see the case;
@@ -182,5 +184,24 @@ struct ComplaintResponse: Encodable, Sendable {
         rating = party ? complaint.rating : nil
         ratingComment = party ? complaint.ratingComment : nil
         self.readiness = readiness.map(ReadinessView.init)
+    }
+}
+
+extension ComplaintResponse {
+    /// The case as `actor` sees it at `now`, with the readiness findings for those who act on them
+    /// (the consumer and the mediation body).
+    static func view(_ complaint: Complaint, actor: Actor, merchantFirst: Bool, evidence: [EvidenceKind], now: Date, language: Language) -> ComplaintResponse {
+        let access = CaseAccess(actor, to: complaint, now: now)
+        let readiness = access.relations.contains(.consumer) || access.relations.contains(.mediationBody)
+            ? ReadinessCheck.evaluate(complaint, evidence: evidence, merchantFirst: merchantFirst, now: now, language: language) : nil
+        return ComplaintResponse(complaint, access: access, readiness: readiness)
+    }
+
+    /// The JSON answer, with the case's version as its ETag.
+    func response(status: HTTPResponse.Status) throws -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8", .eTag: "\"\(version)\""],
+            body: .init(byteBuffer: ByteBuffer(bytes: try APIJSON.encode(self))))
     }
 }

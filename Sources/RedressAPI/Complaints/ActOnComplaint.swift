@@ -1,0 +1,79 @@
+import Foundation
+import RedressCore
+import RedressStore
+
+/// One lifecycle action on one case, as one transaction: the caller's standing and the lifecycle
+/// decide (`CaseAccess`), the inputs that need the database are checked (a mediation body, a
+/// mediator of it), the workflow applies the rule, and the change is stored with its audit event —
+/// only if nobody changed the case meanwhile.
+struct ActOnComplaint {
+    let database: Database
+    let configuration: APIConfiguration
+
+    func callAsFunction(
+        _ action: ComplaintAction, input: ActionInput, on id: UUID, expectedVersion: Int?, by actor: Actor, context: RedressRequestContext
+    ) async throws -> ComplaintResponse {
+        let now = configuration.clock.now()
+        let timeZone = configuration.timeZone
+        return try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
+            let access = CaseAccess(actor, to: complaint, now: now)
+            guard access.isParty else { throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound }
+            if let expectedVersion, expectedVersion != complaint.version { throw RedressError(.preconditionFailed) }
+            let rule = try Self.rule(for: action, input: input, access: access)
+            try input.checkAmounts(amountPaid: complaint.order.amountPaid)
+            let platform = try await transaction.platform(id: complaint.platformID)
+            let effectiveInput = try await Self.resolve(input, for: rule, complaint: complaint, defaultBody: platform?.defaultMediationBodyID, transaction)
+            let body: UUID? = if case .escalate(let body?, _) = effectiveInput { body } else { complaint.mediationBodyID }
+            let workflow = try await transaction.workflowContext(platformID: complaint.platformID, mediationBodyID: body, timeZone: timeZone)
+            let changed = ComplaintWorkflow.apply(rule, input: effectiveInput, to: complaint, relations: access.relations, context: workflow)
+            let stored = try await transaction.updateComplaint(
+                changed, expectedVersion: complaint.version, action: "complaint.\(action.rawValue)",
+                changes: ComplaintWorkflow.auditChanges(from: complaint, to: changed, input: effectiveInput), actor: context.auditActor)
+            guard stored else {
+                throw expectedVersion == nil ? RedressError(.conflict, detail: "Another change to this complaint won; reload it.") : RedressError(.preconditionFailed)
+            }
+            let evidence = try await transaction.evidenceKinds(complaintID: changed.id)
+            return ComplaintResponse.view(
+                changed, actor: actor, merchantFirst: platform?.merchantFirst ?? false, evidence: evidence, now: now, language: context.language)
+        }
+    }
+
+    /// The rule the lifecycle applies, or the refusal that says why not and what the caller may do.
+    static func rule(for action: ComplaintAction, input: ActionInput, access: CaseAccess) throws(RedressError) -> TransitionRule {
+        switch access.decide(action, decision: input.decision) {
+        case .allowed(let rule): return rule
+        case .notYours: throw RedressError.forbidden
+        case .notNow(let allowed): throw RedressError(.invalidTransition, allowedActions: allowed.map(\.rawValue))
+        case .conditionUnmet(let condition):
+            if [.deadlinePassed, .answerRejected, .answeredByPlatform].contains(condition) && action == .escalate {
+                throw RedressError(.platformFirst, allowedActions: access.allowedActions.map(\.rawValue))
+            }
+            throw RedressError(.invalidTransition, detail: "Not now: \(condition.rawValue).", allowedActions: access.allowedActions.map(\.rawValue))
+        }
+    }
+
+    /// The input with what only the database knows filled in and checked: the body an escalation
+    /// goes to (the one asked for, the case's, or the platform's default), the mediator assigned.
+    static func resolve(
+        _ input: ActionInput, for rule: TransitionRule, complaint: Complaint, defaultBody: UUID?, _ transaction: Transaction
+    ) async throws -> ActionInput {
+        switch input {
+        case .escalate(let requested, let reason) where rule.to == .escalated:
+            guard let body = requested ?? complaint.mediationBodyID ?? defaultBody else {
+                throw RedressError.validation([.init(field: "mediation_body_id", reason: "required")])
+            }
+            guard try await transaction.organization(id: body)?.kind == .mediationBody else {
+                throw RedressError.validation([.init(field: "mediation_body_id", reason: "unknown_mediation_body")])
+            }
+            return .escalate(mediationBodyID: body, reason: reason)
+        case .assign(let mediator):
+            guard let body = complaint.mediationBodyID, try await transaction.isMediator(mediator, of: body) else {
+                throw RedressError.validation([.init(field: "mediator_id", reason: "not_a_mediator_of_the_body")])
+            }
+            return input
+        default:
+            return input
+        }
+    }
+}

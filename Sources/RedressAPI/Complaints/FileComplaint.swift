@@ -1,0 +1,67 @@
+import Foundation
+import RedressCore
+import RedressStore
+
+/// Filing a complaint, as one transaction: the key claimed (a retry gets the first answer), the
+/// consumer's daily limit, the platform and merchant checked, the platform's policy deciding where
+/// the case starts and its deadlines, the case stored with its audit event.
+struct FileComplaint {
+    let database: Database
+    let configuration: APIConfiguration
+
+    /// An `Idempotency-Key` and the digest of the request it was sent with.
+    struct Retry: Sendable {
+        let key: String
+        let requestDigest: String
+    }
+
+    /// The answer to the filing, or to the first request with the same key. The JSON is written
+    /// inside the transaction only when a key must keep it; otherwise after the commit.
+    func callAsFunction(
+        _ complaint: Complaint, by actor: Actor, retry: Retry?, context: RedressRequestContext
+    ) async throws -> IdempotentAnswer {
+        let configuration = configuration
+        let now = complaint.submittedAt
+        let outcome = try await database.transaction(as: context.identity, origin: context.origin) { transaction -> Outcome in
+            if let retry {
+                switch try await transaction.claimIdempotencyKey(accountID: actor.accountID, key: retry.key, requestSHA256: retry.requestDigest) {
+                case .fresh: break
+                case .replay(let answer): return .answered(answer)
+                case .mismatch: throw RedressError(.idempotencyKeyReused)
+                }
+            }
+            try await transaction.requireFilingQuota(consumerID: actor.accountID, limit: configuration.filingsPerDay, window: .seconds(24 * 3600))
+            guard let platform = try await transaction.platform(id: complaint.platformID) else {
+                throw RedressError.validation([.init(field: "platform_id", reason: "unknown_platform")])
+            }
+            if let merchantID = complaint.merchantID {
+                let merchant = try await transaction.organization(id: merchantID)
+                guard merchant?.kind == .merchant, merchant?.platformID == platform.id else {
+                    throw RedressError.validation([.init(field: "merchant_id", reason: "not_a_merchant_of_the_platform")])
+                }
+            }
+            guard let consumer = try await transaction.account(id: actor.accountID) else { throw RedressError.unauthenticated }
+            var filed = complaint
+            filed.consumerName = consumer.displayName
+            filed.state = Lifecycle.initialState(merchantFirst: platform.merchantFirst, merchantNamed: complaint.merchantID != nil)
+            let workflow = try await transaction.workflowContext(platformID: platform.id, mediationBodyID: nil, timeZone: configuration.timeZone)
+            filed.deadlineAt = ComplaintWorkflow.deadline(for: filed.state, from: now, context: workflow)
+            filed.ultimatumAt = filed.ultimatumDays.map { workflow.calendar.deadline(workingDays: $0, after: now) }
+            try await transaction.insertComplaint(filed, submittedOn: configuration.calendarDay(of: now), actor: context.auditActor)
+            let view = ComplaintResponse.view(filed, actor: actor, merchantFirst: platform.merchantFirst, evidence: [], now: now, language: context.language)
+            guard let retry else { return .filed(view) }
+            let answer = IdempotentAnswer(status: 201, body: String(decoding: try APIJSON.encode(view), as: UTF8.self), version: view.version)
+            try await transaction.completeIdempotencyKey(accountID: actor.accountID, key: retry.key, answer: answer)
+            return .answered(answer)
+        }
+        switch outcome {
+        case .answered(let answer): return answer
+        case .filed(let view): return IdempotentAnswer(status: 201, body: String(decoding: try APIJSON.encode(view), as: UTF8.self), version: view.version)
+        }
+    }
+
+    private enum Outcome: Sendable {
+        case filed(ComplaintResponse)
+        case answered(IdempotentAnswer)
+    }
+}

@@ -1,0 +1,4 @@
+-- 0017: an idempotent answer keeps the version of what it answered, so that a replay carries its
+-- ETag without reading it back out of the stored JSON.
+ALTER TABLE idempotency_keys ADD COLUMN response_version integer;
+GRANT UPDATE (response_version) ON idempotency_keys TO redress_app;
