@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Hummingbird
 import NIOCore
 import RedressCore
@@ -16,10 +17,10 @@ enum APIJSON {
         return encoder
     }
 
-    /// A response body: what `encoder()` writes, by `ResponseEncoder`. Debug builds encode with
+    /// A response body: what `encoder()` writes, by `SnakeCaseJSONWriter`. Debug builds encode with
     /// both and fail the request when they differ, so that every test of the API checks the fast path.
     static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
-        let bytes = try ResponseEncoder.encode(value)
+        let bytes = try SnakeCaseJSONWriter.encode(value)
         #if DEBUG
         let reference = Array(try encoder().encode(value))
         if bytes != reference {
@@ -32,7 +33,7 @@ enum APIJSON {
     struct EncoderMismatch: Error, CustomStringConvertible {
         let fast: String
         let reference: String
-        var description: String { "ResponseEncoder wrote\n\(fast)\nwhere JSONEncoder writes\n\(reference)" }
+        var description: String { "SnakeCaseJSONWriter wrote\n\(fast)\nwhere JSONEncoder writes\n\(reference)" }
     }
 
     static func decoder() -> JSONDecoder {
@@ -63,11 +64,10 @@ enum APIJSON {
     /// Times are written with the offset of the deployment's zone (`2026-10-12T23:59:59.999+08:00`),
     /// so that a deadline reads as the local day it ends. Set once when the router is built.
     static var displayTimeZone: TimeZone {
-        get { zoneLock.withLock { zone } }
-        set { zoneLock.withLock { zone = newValue } }
+        get { zone.withLock { $0 } }
+        set { zone.withLock { $0 = newValue } }
     }
-    private static let zoneLock = NSLock()
-    nonisolated(unsafe) private static var zone = TimeZone(identifier: "Asia/Shanghai")!
+    private static let zone = Mutex(TimeZone(identifier: "Asia/Shanghai")!)
 
     static func rfc3339(_ date: Date, in timeZone: TimeZone = displayTimeZone) -> String {
         UTCTime.milliseconds(date, in: timeZone)

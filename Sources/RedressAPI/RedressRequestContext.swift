@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Hummingbird
 import NIOCore
 import RedressCore
@@ -30,12 +31,11 @@ public struct RedressRequestContext: RequestContext {
 
 /// Facts about a request, written by inner middleware and read by outer middleware. (The context is a
 /// value: a change made further in is not seen further out.)
-final class RequestFacts: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _accountID: UUID?
+final class RequestFacts: Sendable {
+    private let _accountID = Mutex<UUID?>(nil)
 
     var accountID: UUID? {
-        get { lock.withLock { _accountID } }
-        set { lock.withLock { _accountID = newValue } }
+        get { _accountID.withLock { $0 } }
+        set { _accountID.withLock { $0 = newValue } }
     }
 }

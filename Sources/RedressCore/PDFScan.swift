@@ -64,7 +64,8 @@ struct PDFScan {
         var repeatsAKey = false
 
         mutating func keep(_ token: Token) {
-            if case .name(let name) = token, PDFScan.keys.contains(name), tokens.contains(token) { repeatsAKey = true }
+            // A key named again in a key's place (not as the value right after a key).
+            if case .name(let name) = token, PDFScan.keys.contains(name), tokens.contains(token), !lastIsKey { repeatsAKey = true }
             let kept: Token
             switch token {
             case .name(let name) where PDFScan.keys.contains(name) || followsKey: kept = token
@@ -77,6 +78,10 @@ struct PDFScan {
                 return
             }
             tokens.append(kept)
+        }
+
+        private var lastIsKey: Bool {
+            if case .name(let name)? = tokens.last { PDFScan.keys.contains(name) } else { false }
         }
 
         private var followsKey: Bool {
@@ -245,10 +250,14 @@ struct PDFScan {
     }
 
     private mutating func inspectObjectStream(_ data: ArraySlice<UInt8>, dictionary: [Token]) -> Finding {
-        guard let filter = Self.value(after: "Filter", in: dictionary)?.first else {
+        guard let filters = Self.value(after: "Filter", in: dictionary) else {
             return scan(data, insideObjectStream: true)
         }
-        guard filter == .name(Array("FlateDecode".utf8)), Self.value(after: "DecodeParms", in: dictionary) == nil else { return .uninspectable }
+        // `/FlateDecode`, or the one-element array `[/FlateDecode]`; parameters only as `null`.
+        let flate = Token.name(Array("FlateDecode".utf8))
+        let single = filters.first == flate || Array(filters.prefix(3)) == [.other, flate, .other]
+        let parameters = Self.value(after: "DecodeParms", in: dictionary)?.first
+        guard single, parameters == nil || parameters == .word(Array("null".utf8)) else { return .uninspectable }
         let budget = Self.inflateLimit - inflated
         switch Inflate.zlib(data, limit: budget) {
         case .inflated(let objects):

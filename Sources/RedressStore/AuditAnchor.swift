@@ -109,17 +109,23 @@ extension Transaction {
     /// anchoring job, which every replica runs, makes one anchor per interval between them. The check
     /// is made under the anchoring's lock, so two replicas due at once anchor once.
     public func anchorAuditChainsIfDue(interval: Duration) async throws -> AuditAnchor.Anchor? {
-        try await query("SELECT pg_advisory_xact_lock(hashtext('redress-audit-anchor'))")
+        try await lockAnchoring()
         for try await last in try await query("SELECT max(created_at) FROM audit_anchors").decode(Date?.self) {
             if let last, now.timeIntervalSince(last) < Double(interval.components.seconds) { return nil }
         }
         return try await anchorAuditChains()
     }
 
+    /// One anchoring at a time, across replicas. The row is read so that an error while waiting (a
+    /// deadlock, a timeout) is thrown here, not left to fail the next statement.
+    private func lockAnchoring() async throws {
+        for try await _ in try await query("SELECT pg_advisory_xact_lock(hashtext('redress-audit-anchor'))") {}
+    }
+
     /// Anchors the heads of the chains that grew since the last anchor (operator only), linked to that
     /// anchor, and returns it. One anchoring at a time, across replicas.
     public func anchorAuditChains() async throws -> AuditAnchor.Anchor {
-        try await query("SELECT pg_advisory_xact_lock(hashtext('redress-audit-anchor'))")
+        try await lockAnchoring()
         var previous = AuditAnchor.genesis
         for try await root in try await query("SELECT root FROM audit_anchors ORDER BY id DESC LIMIT 1").decode(ByteBuffer.self) {
             previous = Array(root.readableBytesView)

@@ -207,7 +207,17 @@ public final class Database: Sendable {
         switch state {
         case "23505": return RedressError(.conflict, detail: "A resource with the same unique value already exists.")
         // 22021: a character the database cannot hold (NUL in text) — the client's input, not a fault.
-        case "23503", "23514", "22001", "22P02", "22021": return RedressError(.validationFailed)
+        case "23514":
+            // The money bounds name the amount that broke them (an old case's stored amount can).
+            let money: [String: String] = [
+                "complaints_amount_paid_bounded": "order.amount_paid", "complaints_currency_cny": "order.currency",
+                "complaints_refund_claimed_bounded": "demands", "complaints_agreed_refund_bounded": "agreed_refund",
+            ]
+            if let constraint = psql.serverInfo?[.constraintName], let field = money[constraint] {
+                return RedressError.validation([.init(field: field, reason: "out_of_range")])
+            }
+            return RedressError(.validationFailed)
+        case "23503", "22001", "22P02", "22021": return RedressError(.validationFailed)
         case "42501":
             // The database refused what the policy layer allowed: log loudly, answer as if absent.
             logger.error("row-level security refused a write the policy layer allowed", metadata: ["error": "\(String(reflecting: psql))"])

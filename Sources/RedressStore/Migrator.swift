@@ -55,7 +55,8 @@ public struct Migrator: Sendable {
         let connection = try await PostgresConnection.connect(
             configuration: ownerURL.connectionConfiguration(), id: 1, logger: logger)
         do {
-            try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
+            // Read to the end: a statement's error (a timeout while waiting) can follow its row description.
+            for try await _ in try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger) {}
             let secrets = try await migrate(files: files, on: connection)
             try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
             try await connection.close()

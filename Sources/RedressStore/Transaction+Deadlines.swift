@@ -23,16 +23,29 @@ extension Transaction {
             """)
     }
 
+    /// Where a pass over expired ultimatums has got to: the last case it looked at.
+    public struct UltimatumCursor: Sendable, Equatable {
+        public let ultimatumAt: Date
+        public let id: UUID
+    }
+
     /// Up to `limit` cases whose consumer's ultimatum ran out before `now`, in a state it is carried
-    /// out from, earliest first, locked as `claimMissedDeadlines` locks.
-    public func claimExpiredUltimatums(before now: Date, limit: Int) async throws -> [UUID] {
-        try await ids(
+    /// out from, earliest first after `cursor`, locked as `claimMissedDeadlines` locks. A case the
+    /// lifecycle does not let the system escalate yet stays expired; the cursor passes it, so that
+    /// however many wait, the ones behind them are reached.
+    public func claimExpiredUltimatums(before now: Date, after cursor: UltimatumCursor?, limit: Int) async throws -> [UltimatumCursor] {
+        let start = cursor ?? UltimatumCursor(ultimatumAt: .distantPast, id: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+        let rows = try await query(
             """
-            SELECT id FROM complaints
+            SELECT ultimatum_at, id FROM complaints
             WHERE ultimatum_at < \(now) AND state IN \(unescaped: Lifecycle.ultimatumStates.sqlList)
-            ORDER BY ultimatum_at LIMIT \(limit)
+              AND (ultimatum_at, id) > (\(start.ultimatumAt), \(start.id))
+            ORDER BY ultimatum_at, id LIMIT \(limit)
             FOR UPDATE SKIP LOCKED
             """)
+        var claimed: [UltimatumCursor] = []
+        for try await (at, id) in rows.decode((Date, UUID).self) { claimed.append(UltimatumCursor(ultimatumAt: at, id: id)) }
+        return claimed
     }
 
     private func ids(_ sql: PostgresQuery) async throws -> [UUID] {

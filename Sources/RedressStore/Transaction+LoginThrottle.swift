@@ -131,6 +131,11 @@ extension Transaction {
         return LoginAttempt(id: id, locksIfFailed: counts[pair.subject, default: 0] + 1 == pair.free)
     }
 
+    /// An attempt whose password was never checked: it counts for nothing.
+    public func withdrawLoginAttempt(_ attempt: LoginAttempt) async throws {
+        try await query("DELETE FROM login_failures WHERE attempt = \(attempt.id)")
+    }
+
     /// A right password: the attempt was no failure, and the caller's address is known to the account.
     public func releaseLoginAttempt(_ attempt: LoginAttempt, email: String) async throws {
         try await query("DELETE FROM login_failures WHERE attempt = \(attempt.id)")

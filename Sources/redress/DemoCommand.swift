@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import Logging
 import RedressAPI
 import RedressCore
@@ -113,12 +114,11 @@ struct DemoCommand: AsyncParsableCommand {
 }
 
 /// Remembers the last progress step printed, across the writers' callbacks.
-final class LastReported: @unchecked Sendable {
-    private let lock = NSLock()
-    private var last = 0
+final class LastReported: Sendable {
+    private let last = Mutex(0)
 
     func crossed(_ value: Int, step: Int) -> Bool {
-        lock.withLock {
+        last.withLock { last in
             guard value / step > last / step else { return false }
             last = value
             return true

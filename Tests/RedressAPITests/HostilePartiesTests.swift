@@ -195,6 +195,30 @@ struct HostilePartiesTests {
         }
     }
 
+    /// More expired ultimatums than one batch that the system may not carry out (their platform names
+    /// no mediation body) do not stop the next consumer's: the job passes them.
+    @Test func ultimatumsThatCannotBeCarriedOutDoNotStopOthers() async throws {
+        let clock = ManualClock("2026-09-24T10:00:00+08:00")
+        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock)) { app in
+            let world = try await app.makeWorld()
+            let admin = world.token("admin")
+            _ = try await app.request(.patch, "/api/v1/platforms/\(world.platformA)", token: admin, json: ["default_mediation_body_id": world.bodyA])
+            var stuck = app.complaintBody(world)
+            stuck["platform_id"] = world.platformB
+            stuck["ultimatum_days"] = 1
+            for _ in 0...DeadlineJob.batchSize { _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), stuck) }
+            clock.set("2026-09-24T10:05:00+08:00")
+            var behind = app.complaintBody(world)
+            behind["ultimatum_days"] = 1
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), behind)
+            clock.set("2026-11-24T10:00:00+08:00")
+            let outcome = try await ComplaintJourneyTests.job(app, clock).runOnce()
+            #expect(outcome.escalated == 1)
+            let state = try await app.asOwner { try await $0.scalar("SELECT state FROM complaints WHERE id = \(UUID(uuidString: id)!)", as: String.self) }
+            #expect(state == "escalated")
+        }
+    }
+
     /// Guessers on many addresses use up the account-wide limit: an address new to the account then
     /// waits its turn, but the owner signs in at once from an address he signed in from before.
     @Test func aGuesserWithManyAddressesDoesNotKeepTheOwnerOut() async throws {

@@ -176,6 +176,10 @@ struct HostileUploadTests {
                 ("packed.pdf", "application/pdf", EvidenceSamples.pdf(objects: EvidenceSamples.pdfStream(
                     number: 4, dictionary: "/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode",
                     data: EvidenceSamples.deflate(Array("5 0 << /Type /Page /Contents (a string holding /JS is text) >>".utf8))))),
+                // The same, its filter written as a one-element array and its parameters as null.
+                ("packed-array.pdf", "application/pdf", EvidenceSamples.pdf(objects: EvidenceSamples.pdfStream(
+                    number: 4, dictionary: "/Type /ObjStm /N 1 /First 4 /Filter [/FlateDecode] /DecodeParms null",
+                    data: EvidenceSamples.deflate(Array("5 0 << /Type /Page /Contents 6 0 R >>".utf8))))),
                 ("chat.csv", "text/plain", Array("time,who,text\n10:00,seller,=HYPERLINK(\"x\")\n".utf8)),
                 ("big.png", "image/png", EvidenceSamples.png(width: 7_000, height: 7_000)),  // 49 megapixels: a phone photo
                 ("limit.txt", "text/plain", Array(repeating: 0x41, count: Self.limit)),  // exactly the limit

@@ -83,7 +83,14 @@ struct AuthController {
             let attempt = try await transaction.reserveLoginAttempt(throttle, email: email)
             return (try await transaction.loginCandidate(email: email), attempt)
         }
-        let matches = try await hasher.verify(password, hash: candidate?.passwordHash ?? decoyHash)
+        let matches: Bool
+        do {
+            matches = try await hasher.verify(password, hash: candidate?.passwordHash ?? decoyHash)
+        } catch {
+            // Not checked (the hashing is full: 503): no failure to count against anyone.
+            try? await database.transaction(as: lookup, origin: context.origin) { try await $0.withdrawLoginAttempt(attempt) }
+            throw error
+        }
         guard let candidate, matches else {
             if attempt.locksIfFailed, let accountID = candidate?.account.id {
                 try await database.transaction(as: lookup, origin: context.origin) { transaction in

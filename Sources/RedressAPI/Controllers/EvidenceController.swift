@@ -111,10 +111,16 @@ struct EvidenceController {
             }
             group.addTask {
                 let started = ContinuousClock.now
+                // What had arrived at each look over the last `grace`: the rate is judged over that
+                // window, so a fast start does not buy a long stall.
+                var looks: [(at: ContinuousClock.Instant, received: Int)] = []
                 while true {
                     try await Task.sleep(for: .milliseconds(250))
-                    let received = progress.received.withLock { $0 }
-                    if pace.isBehind(received: received, after: ContinuousClock.now - started) { return nil }
+                    let now = ContinuousClock.now
+                    looks.append((now, progress.received.withLock { $0 }))
+                    looks.removeAll { now - $0.at > pace.grace }
+                    guard now - started > pace.grace, let first = looks.first, let last = looks.last, last.at > first.at else { continue }
+                    if pace.isBehind(received: last.received - first.received, over: last.at - first.at) { return nil }
                 }
             }
             defer { group.cancelAll() }
@@ -216,14 +222,15 @@ struct EvidenceController {
     }
 }
 
-/// How fast an upload must arrive: after `grace`, at least `minimumBytesPerSecond` on average.
+/// How fast an upload must arrive: after `grace`, at least `minimumBytesPerSecond` over every
+/// window of `grace`.
 struct UploadPace: Sendable {
     let grace: Duration
     let minimumBytesPerSecond: Int
 
-    func isBehind(received: Int, after elapsed: Duration) -> Bool {
-        let allowed = grace + .seconds(Double(received) / Double(max(minimumBytesPerSecond, 1)))
-        return elapsed > allowed
+    func isBehind(received: Int, over window: Duration) -> Bool {
+        let seconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
+        return Double(received) < seconds * Double(max(minimumBytesPerSecond, 1))
     }
 }
 

@@ -25,7 +25,7 @@ public struct DeadlineJob: Service {
     let configuration: APIConfiguration
     let interval: Duration
     let logger: Logger
-    static let batchSize = 50
+    public static let batchSize = 50
     static let system = DatabaseIdentity(role: "system")
     static let actor = AuditActor(accountID: nil, role: "system", organizationID: nil)
 
@@ -85,8 +85,16 @@ public struct DeadlineJob: Service {
             outcome.movedToPlatform += batch.movedToPlatform
             if batch.markedOverdue < Self.batchSize { break }
         }
-        outcome.escalated = try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
-            try await self.carryOutUltimatums(transaction)
+        // Batches of ultimatums, each past the last one looked at: cases that cannot be escalated yet
+        // never hold up the ones behind them.
+        var cursor: Transaction.UltimatumCursor?
+        while true {
+            let (escalated, last, count) = try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
+                try await self.carryOutUltimatums(after: cursor, transaction)
+            }
+            outcome.escalated += escalated
+            cursor = last
+            if count < Self.batchSize { break }
         }
         return outcome
     }
@@ -113,10 +121,13 @@ public struct DeadlineJob: Service {
         return outcome
     }
 
-    private func carryOutUltimatums(_ transaction: Transaction) async throws -> Int {
+    private func carryOutUltimatums(
+        after cursor: Transaction.UltimatumCursor?, _ transaction: Transaction
+    ) async throws -> (escalated: Int, last: Transaction.UltimatumCursor?, count: Int) {
         let now = transaction.now
         var escalated = 0
-        for id in try await transaction.claimExpiredUltimatums(before: now, limit: 100) {
+        let claimed = try await transaction.claimExpiredUltimatums(before: now, after: cursor, limit: Self.batchSize)
+        for id in claimed.map(\.id) {
             guard let complaint = try await transaction.complaint(id: id) else { continue }
             // Platform first: an ultimatum shorter than the platform's deadline waits for it.
             guard case .allowed(let rule) = Lifecycle.decide(.escalate, by: [.system], facts: complaint.facts(at: now)) else { continue }
@@ -126,7 +137,7 @@ public struct DeadlineJob: Service {
             }
             if try await apply(rule, input: .escalate(mediationBodyID: body, reason: nil), to: complaint, transaction) { escalated += 1 }
         }
-        return escalated
+        return (escalated, claimed.last ?? cursor, claimed.count)
     }
 
     private func apply(_ rule: TransitionRule, input: ActionInput, to complaint: Complaint, _ transaction: Transaction) async throws -> Bool {

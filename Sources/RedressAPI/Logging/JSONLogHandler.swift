@@ -69,20 +69,9 @@ public struct JSONLogHandler: LogHandler {
     /// A JSON string (RFC 8259 §7): quotes, backslashes and control characters escaped, so a value
     /// can never end the line or the object early.
     static func appendString(_ string: String, to line: inout String) {
-        line += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": line += "\\\""
-            case "\\": line += "\\\\"
-            case "\n": line += "\\n"
-            case "\r": line += "\\r"
-            case "\t": line += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
-                line += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: line.unicodeScalars.append(scalar)
-            }
-        }
-        line += "\""
+        var bytes: [UInt8] = []
+        JSONText.string(string, to: &bytes)
+        line += String(decoding: bytes, as: UTF8.self)
     }
 }
 

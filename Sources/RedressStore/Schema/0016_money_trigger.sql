@@ -9,7 +9,7 @@ ALTER TABLE complaints
     DROP CONSTRAINT IF EXISTS complaints_refund_claimed_bounded,
     DROP CONSTRAINT IF EXISTS complaints_agreed_refund_bounded;
 
-CREATE FUNCTION complaints_money_bounded() RETURNS trigger LANGUAGE plpgsql
+CREATE OR REPLACE FUNCTION complaints_money_bounded() RETURNS trigger LANGUAGE plpgsql
 SET search_path = pg_catalog, public AS $$
 DECLARE
     inserted boolean := TG_OP = 'INSERT';
@@ -38,5 +38,6 @@ BEGIN
 END
 $$;
 
+DROP TRIGGER IF EXISTS complaints_money_bounded ON complaints;
 CREATE TRIGGER complaints_money_bounded BEFORE INSERT OR UPDATE ON complaints
     FOR EACH ROW EXECUTE FUNCTION complaints_money_bounded();

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import RedressCore
 
 /// Writes responses exactly as `APIJSON.encoder()` (Foundation's JSONEncoder with snake_case keys,
@@ -9,7 +10,7 @@ import RedressCore
 /// alone was 13 % of the service's time for a 50-case triage page) and goes through generic
 /// metadata lookups per value; here conversions are remembered, and the tree is plain enums.
 /// String-keyed dictionaries keep their keys, as in Foundation.
-enum ResponseEncoder {
+enum SnakeCaseJSONWriter {
     static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
         let node = try TreeEncoder.box(value, codingPath: [])
         var output: [UInt8] = []
@@ -69,14 +70,11 @@ enum ResponseEncoder {
     }
 }
 
-private final class LockedDictionary: @unchecked Sendable {
-    private var storage: [String: String] = [:]
-    private let lock = NSLock()
+private final class LockedDictionary: Sendable {
+    private let storage = Mutex<[String: String]>([:])
 
     func withLock<T>(_ body: (inout [String: String]) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&storage)
+        storage.withLock { body(&$0) }
     }
 }
 
@@ -115,26 +113,8 @@ private enum Node {
         }
     }
 
-    /// Foundation's escaping: quotes, backslashes and control characters; slashes and everything
-    /// else as they are.
     static func writeString(_ value: String, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): output.append(contentsOf: [0x5C, 0x5C])
-            case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                output.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
-            default: output.append(byte)
-            }
-        }
-        output.append(UInt8(ascii: "\""))
+        JSONText.string(value, to: &output)
     }
 
     static func number<T: BinaryFloatingPoint & CustomStringConvertible>(_ value: T, codingPath: [any CodingKey]) throws -> Node {
@@ -225,7 +205,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let box: ObjectBox
     let codingPath: [any CodingKey]
 
-    private func name(_ key: Key) -> String { ResponseEncoder.snakeCase(key.stringValue) }
+    private func name(_ key: Key) -> String { SnakeCaseJSONWriter.snakeCase(key.stringValue) }
 
     mutating func encodeNil(forKey key: Key) throws { box.members[name(key)] = .null }
     mutating func encode(_ value: Bool, forKey key: Key) throws { box.members[name(key)] = .bool(value) }

@@ -5,7 +5,7 @@ import Testing
 /// The fast response writer must write what Foundation's JSONEncoder, configured as the API's, writes.
 /// (Debug builds also compare the two on every response the other API tests receive.)
 @Suite("Response encoder")
-struct ResponseEncoderTests {
+struct SnakeCaseJSONWriterTests {
     struct Inner: Encodable {
         let accountID: UUID
         let evidenceURL: URL
@@ -45,7 +45,7 @@ struct ResponseEncoderTests {
                 },
                 byCategory: ["non_delivery": 3, "camelCaseKey": 4, "Zed": 1, "2026-01-01": index], nestedArrays: [[1, 2], [], [index]],
                 empty: [:], _leading: 7)
-            let fast = String(decoding: try ResponseEncoder.encode(sample), as: UTF8.self)
+            let fast = String(decoding: try SnakeCaseJSONWriter.encode(sample), as: UTF8.self)
             let reference = String(decoding: try APIJSON.encoder().encode(sample), as: UTF8.self)
             #expect(fast == reference)
         }
@@ -64,11 +64,11 @@ struct ResponseEncoderTests {
             }
         }
         let reference = String(decoding: try APIJSON.encoder().encode(One(key: key)), as: UTF8.self)
-        #expect(reference == "{\"\(ResponseEncoder.convertToSnakeCase(key))\":1}")
+        #expect(reference == "{\"\(SnakeCaseJSONWriter.convertToSnakeCase(key))\":1}")
     }
 
     @Test func refusesNonFiniteNumbers() {
-        #expect(throws: EncodingError.self) { try ResponseEncoder.encode([Double.nan]) }
-        #expect(throws: EncodingError.self) { try ResponseEncoder.encode(["x": Double.infinity]) }
+        #expect(throws: EncodingError.self) { try SnakeCaseJSONWriter.encode([Double.nan]) }
+        #expect(throws: EncodingError.self) { try SnakeCaseJSONWriter.encode(["x": Double.infinity]) }
     }
 }
