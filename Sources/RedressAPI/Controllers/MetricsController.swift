@@ -2,11 +2,11 @@ import Crypto
 import Foundation
 import Hummingbird
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import Prometheus
 import RedressCore
 import RedressStore
+import Synchronization
 
 /// `/metrics` in Prometheus's text format (Docs/operations.md names every series). Not part of the
 /// API document: it is for the operator's Prometheus, and never public (`APIConfiguration.servesMetricsOnAPIPort`).
@@ -74,7 +74,7 @@ struct MetricsController {
 final class OpenCaseCounter: Sendable {
     let database: Database
     let maximumAge: Duration
-    private let cached = NIOLockedValueBox<(at: ContinuousClock.Instant, counts: [OpenCaseCount])?>(nil)
+    private let cached = Mutex<(at: ContinuousClock.Instant, counts: [OpenCaseCount])?>(nil)
 
     init(database: Database, maximumAge: Duration = .seconds(10)) {
         self.database = database
@@ -83,12 +83,12 @@ final class OpenCaseCounter: Sendable {
 
     /// nil when they cannot be counted now (the database is away): the gauges keep their last values.
     func counts(logger: Logger) async -> [OpenCaseCount]? {
-        if let cached = cached.withLockedValue({ $0 }), ContinuousClock.now - cached.at < maximumAge { return cached.counts }
+        if let cached = cached.withLock({ $0 }), ContinuousClock.now - cached.at < maximumAge { return cached.counts }
         do {
             let counts = try await database.transaction(as: DatabaseIdentity(role: "system"), origin: .commandLine) {
                 try await $0.openCaseCounts()
             }
-            cached.withLockedValue { $0 = (ContinuousClock.now, counts) }
+            cached.withLock { $0 = (ContinuousClock.now, counts) }
             return counts
         } catch {
             logger.warning("could not count the open cases for /metrics", metadata: ["error": "\(String(reflecting: error))"])

@@ -33,7 +33,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             guard let found else {
                 throw RedressError(.unauthenticated, detail: "The token is invalid, expired or revoked.")
             }
-            sessions.remember(found, digest: digest)
+            sessions.remember(found, digest: digest, now: database.clock.now())
             session = found
         }
         var context = context

@@ -1,6 +1,6 @@
 import Foundation
-import NIOConcurrencyHelpers
 import RedressStore
+import Synchronization
 
 /// Sessions this process has looked up recently, by token digest, for `lifetime` at most.
 ///
@@ -12,12 +12,13 @@ import RedressStore
 final class SessionCache: Sendable {
     private struct Entry {
         let session: AuthenticatedSession
-        let freshUntil: ContinuousClock.Instant
+        /// On the service's clock, as every time Redress reads.
+        let freshUntil: Date
     }
 
     private let lifetime: Duration
     private let capacity: Int
-    private let entries = NIOLockedValueBox<[[UInt8]: Entry]>([:])
+    private let entries = Mutex<[[UInt8]: Entry]>([:])
 
     init(lifetime: Duration, capacity: Int = 10_000) {
         self.lifetime = lifetime
@@ -27,18 +28,17 @@ final class SessionCache: Sendable {
     /// The cached session of `digest`, if it was looked up within the lifetime and is still valid at `now`.
     func session(digest: [UInt8], now: Date) -> AuthenticatedSession? {
         guard lifetime > .zero else { return nil }
-        let entry = entries.withLockedValue { $0[digest] }
-        guard let entry, ContinuousClock.now < entry.freshUntil, entry.session.expiresAt > now else { return nil }
+        let entry = entries.withLock { $0[digest] }
+        guard let entry, now < entry.freshUntil, entry.session.expiresAt > now else { return nil }
         return entry.session
     }
 
-    func remember(_ session: AuthenticatedSession, digest: [UInt8]) {
+    func remember(_ session: AuthenticatedSession, digest: [UInt8], now: Date) {
         guard lifetime > .zero else { return }
-        let entry = Entry(session: session, freshUntil: ContinuousClock.now + lifetime)
-        entries.withLockedValue { entries in
+        let entry = Entry(session: session, freshUntil: now.addingTimeInterval(Double(lifetime.components.seconds)))
+        entries.withLock { entries in
             if entries.count >= capacity {
                 // Entries live seconds: dropping every stale one (or, failing that, all) keeps this simple and bounded.
-                let now = ContinuousClock.now
                 entries = entries.filter { $0.value.freshUntil > now }
                 if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             }
@@ -47,6 +47,6 @@ final class SessionCache: Sendable {
     }
 
     func forget(digest: [UInt8]) {
-        _ = entries.withLockedValue { $0.removeValue(forKey: digest) }
+        _ = entries.withLock { $0.removeValue(forKey: digest) }
     }
 }
