@@ -171,8 +171,7 @@ struct CaseVisibilityMatrixTests {
     /// Four complaints by the world's consumer against platform A naming merchant A1, one in each stage.
     static func caseInEveryStage(_ app: TestApp, _ world: World) async throws -> [Stage: String] {
         func act(_ id: String, _ action: String, _ principal: String, _ body: [String: Any]? = nil) async throws {
-            let response = try await app.request(.post, "/api/v1/complaints/\(id)/actions/\(action)", token: world.token(principal), json: body)
-            guard response.status == .ok else { throw WorldError.setupFailed("\(action) as \(principal): \(response.status) \(response.text)") }
+            try await app.step(id, action, as: world.token(principal), body)
         }
         var body = app.complaintBody(world)
         body["merchant_id"] = world.merchantA

@@ -34,10 +34,6 @@ struct ComplaintJourneyTests {
         DeadlineJob(database: app.store, configuration: configuration(clock), interval: .seconds(60), logger: TestDatabase.logger)
     }
 
-    func act(_ app: TestApp, _ id: String, _ action: String, as token: String?, _ body: [String: Any]? = nil) async throws -> TestResponse {
-        try await app.request(.post, "/api/v1/complaints/\(id)/actions/\(action)", token: token, json: body)
-    }
-
     @Test func silentPlatformEscalationSettlementFulfilmentAndRating() async throws {
         let clock = ManualClock("2026-09-24T10:00:00+08:00")
         try await withTestApp(configuration: Self.configuration(clock)) { app in
@@ -54,7 +50,7 @@ struct ComplaintJourneyTests {
             #expect((readiness["next_step"] as? [String: Any])?["code"] as? String == "wait_for_platform")
 
             // Platform first: no mediation before the platform had its chance.
-            let early = try await act(app, id, "escalate", as: consumer)
+            let early = try await app.act(id, "escalate", as: consumer)
             #expect(early.status == .conflict)
             #expect(early.json["code"] as? String == "platform_first")
             // Nobody else sees the case: not platform B, not a mediation body before escalation.
@@ -72,7 +68,7 @@ struct ComplaintJourneyTests {
             #expect(overdue.json["overdue"] as? Bool == true)
             #expect(overdue.json["overdue_party"] as? String == "platform")
 
-            let escalated = try await act(app, id, "escalate", as: consumer, ["reason": "平台逾期未答复"])
+            let escalated = try await app.act(id, "escalate", as: consumer, ["reason": "平台逾期未答复"])
             #expect(escalated.status == .ok, "\(escalated.text)")
             #expect(escalated.json["state"] as? String == "escalated")
             #expect(escalated.json["mediation_body_id"] as? String == world.bodyA)
@@ -83,24 +79,24 @@ struct ComplaintJourneyTests {
             #expect(!(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("platform_staff_a")).text.contains("consumer@redress.test")))
             #expect(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("mediator_b")).status == .notFound)
 
-            #expect(try await act(app, id, "assign", as: world.token("mediation_lead_a"), ["mediator_id": world.accounts["mediator_a"]!.id]).status == .conflict)
-            #expect(try await act(app, id, "triage", as: world.token("mediator_a"), ["decision": "accept"]).status == .ok)
-            let assigned = try await act(app, id, "assign", as: world.token("mediation_lead_a"), ["mediator_id": world.accounts["mediator_a"]!.id])
+            #expect(try await app.act(id, "assign", as: world.token("mediation_lead_a"), ["mediator_id": world.accounts["mediator_a"]!.id]).status == .conflict)
+            #expect(try await app.act(id, "triage", as: world.token("mediator_a"), ["decision": "accept"]).status == .ok)
+            let assigned = try await app.act(id, "assign", as: world.token("mediation_lead_a"), ["mediator_id": world.accounts["mediator_a"]!.id])
             #expect(assigned.json["state"] as? String == "in_mediation", "\(assigned.text)")
-            let proposed = try await act(app, id, "propose", as: world.token("mediator_a"), ["terms": ["refund": 50_000, "apology": true], "text": "平台全额退款并致歉"])
+            let proposed = try await app.act(id, "propose", as: world.token("mediator_a"), ["terms": ["refund": 50_000, "apology": true], "text": "平台全额退款并致歉"])
             #expect(proposed.status == .ok, "\(proposed.text)")
-            #expect(try await act(app, id, "accept", as: consumer).json["state"] as? String == "in_mediation")
-            let agreed = try await act(app, id, "accept", as: world.token("platform_staff_a"))
+            #expect(try await app.act(id, "accept", as: consumer).json["state"] as? String == "in_mediation")
+            let agreed = try await app.act(id, "accept", as: world.token("platform_staff_a"))
             #expect(agreed.json["state"] as? String == "resolution_agreed", "\(agreed.text)")
             #expect((agreed.json["agreed_outcome"] as? [String: Any])?["refund"] as? Int == 50_000)
-            let closed = try await act(app, id, "confirm_fulfilment", as: consumer)
+            let closed = try await app.act(id, "confirm_fulfilment", as: consumer)
             #expect(closed.json["state"] as? String == "closed_resolved")
-            let rated = try await act(app, id, "rate", as: consumer, ["rating": 5, "comment": "处理及时"])
+            let rated = try await app.act(id, "rate", as: consumer, ["rating": 5, "comment": "处理及时"])
             #expect(rated.json["rating"] as? Int == 5)
             // Terminal: nothing more, not even a second rating.
-            let again = try await act(app, id, "rate", as: consumer, ["rating": 1])
+            let again = try await app.act(id, "rate", as: consumer, ["rating": 1])
             #expect(again.status == .conflict)
-            #expect(try await act(app, id, "withdraw", as: consumer).json["code"] as? String == "invalid_transition")
+            #expect(try await app.act(id, "withdraw", as: consumer).json["code"] as? String == "invalid_transition")
             #expect(rated.json["version"] as? Int == 10)  // filed, overdue, and eight actions
         }
     }
@@ -139,16 +135,16 @@ struct ComplaintJourneyTests {
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), Self.complaintBody(world))
             // Only the platform may answer; the merchant is not named, the consumer cannot.
-            #expect(try await act(app, id, "respond", as: world.token("consumer"), ["decision": "reject", "reason": "x"]).status == .forbidden)
-            #expect(try await act(app, id, "respond", as: world.token("merchant_staff_a"), ["decision": "reject", "reason": "x"]).status == .notFound)
+            #expect(try await app.act(id, "respond", as: world.token("consumer"), ["decision": "reject", "reason": "x"]).status == .forbidden)
+            #expect(try await app.act(id, "respond", as: world.token("merchant_staff_a"), ["decision": "reject", "reason": "x"]).status == .notFound)
             clock.set("2026-11-02T15:00:00+08:00")
-            let answered = try await act(app, id, "respond", as: world.token("platform_staff_a"),
+            let answered = try await app.act(id, "respond", as: world.token("platform_staff_a"),
                                          ["decision": "propose", "proposal": ["refund": 50_000, "text": "核实后全额退款"]])
             #expect(answered.json["state"] as? String == "proposal_made", "\(answered.text)")
             #expect(answered.json["first_response_on_time"] as? Bool == true)
-            let accepted = try await act(app, id, "accept", as: world.token("consumer"))
+            let accepted = try await app.act(id, "accept", as: world.token("consumer"))
             #expect(accepted.json["state"] as? String == "resolution_agreed")
-            let closed = try await act(app, id, "confirm_fulfilment", as: world.token("consumer"))
+            let closed = try await app.act(id, "confirm_fulfilment", as: world.token("consumer"))
             #expect(closed.json["state"] as? String == "closed_resolved")
         }
     }
@@ -159,14 +155,14 @@ struct ComplaintJourneyTests {
             let world = try await app.makeWorld()
             let consumer = world.token("consumer")
             let id = try await app.create("/api/v1/complaints", token: consumer, Self.complaintBody(world))
-            _ = try await act(app, id, "respond", as: world.token("platform_admin_a"), ["decision": "reject", "reason": "已发货，拒绝退款"])
-            #expect(try await act(app, id, "escalate", as: consumer, ["mediation_body_id": world.bodyB]).json["code"] as? String == "platform_first")
-            #expect(try await act(app, id, "reject", as: consumer, ["reason": "卡密无效"]).json["state"] as? String == "proposal_made")
-            let escalated = try await act(app, id, "escalate", as: consumer, ["mediation_body_id": world.bodyB])
+            _ = try await app.act(id, "respond", as: world.token("platform_admin_a"), ["decision": "reject", "reason": "已发货，拒绝退款"])
+            #expect(try await app.act(id, "escalate", as: consumer, ["mediation_body_id": world.bodyB]).json["code"] as? String == "platform_first")
+            #expect(try await app.act(id, "reject", as: consumer, ["reason": "卡密无效"]).json["state"] as? String == "proposal_made")
+            let escalated = try await app.act(id, "escalate", as: consumer, ["mediation_body_id": world.bodyB])
             #expect(escalated.json["state"] as? String == "escalated", "\(escalated.text)")
-            let declined = try await act(app, id, "triage", as: world.token("mediator_b"), ["decision": "decline", "reason": "不属于受理范围"])
+            let declined = try await app.act(id, "triage", as: world.token("mediator_b"), ["decision": "decline", "reason": "不属于受理范围"])
             #expect(declined.json["state"] as? String == "mediation_failed")
-            let referred = try await act(app, id, "refer", as: consumer, ["channel": "12315", "reference": "12315-2026-001"])
+            let referred = try await app.act(id, "refer", as: consumer, ["channel": "12315", "reference": "12315-2026-001"])
             #expect(referred.json["state"] as? String == "referred")
             #expect(referred.json["referral_channel"] as? String == "12315")
         }
@@ -176,11 +172,11 @@ struct ComplaintJourneyTests {
         try await withTestApp(configuration: Self.configuration(ManualClock("2026-11-02T10:00:00+08:00"))) { app in
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), Self.complaintBody(world))
-            #expect(try await act(app, id, "withdraw", as: world.token("platform_admin_a")).status == .forbidden)
-            let withdrawn = try await act(app, id, "withdraw", as: world.token("consumer"))
+            #expect(try await app.act(id, "withdraw", as: world.token("platform_admin_a")).status == .forbidden)
+            let withdrawn = try await app.act(id, "withdraw", as: world.token("consumer"))
             #expect(withdrawn.json["state"] as? String == "withdrawn")
             #expect(withdrawn.json["closed_at"] != nil)
-            #expect(try await act(app, id, "respond", as: world.token("platform_admin_a"), ["decision": "reject", "reason": "x"]).status == .conflict)
+            #expect(try await app.act(id, "respond", as: world.token("platform_admin_a"), ["decision": "reject", "reason": "x"]).status == .conflict)
         }
     }
 }

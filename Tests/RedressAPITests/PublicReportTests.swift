@@ -28,11 +28,6 @@ struct PublicReportTests {
         ]
     }
 
-    func act(_ app: TestApp, _ id: String, _ action: String, as token: String?, _ body: [String: Any]? = nil) async throws {
-        let response = try await app.request(.post, "/api/v1/complaints/\(id)/actions/\(action)", token: token, json: body)
-        #expect(response.status == .ok, "\(action): \(response.text)")
-    }
-
     /// Two complaints on platform A: one answered on time and still open, one escalated after the
     /// platform's silence, settled, fulfilled and rated 5.
     func scenario(_ app: TestApp, _ clock: ManualClock) async throws -> World {
@@ -50,20 +45,20 @@ struct PublicReportTests {
         #expect(message.status == .created)
         clock.set("2026-09-25T10:00:00+08:00")
         try await world.logInAgain(app)
-        try await act(app, answered, "respond", as: world.token("platform_staff_a"), ["decision": "propose", "proposal": ["refund": 20_000]])
+        try await app.step(answered, "respond", as: world.token("platform_staff_a"), ["decision": "propose", "proposal": ["refund": 20_000]])
 
         clock.set("2026-10-13T09:00:00+08:00")
         try await world.logInAgain(app)
         _ = try await ComplaintJourneyTests.job(app, clock).runOnce()
         consumer = try await app.login("zhen.shiyin@example.cn")
-        try await act(app, escalated, "escalate", as: consumer, ["mediation_body_id": world.bodyA])
-        try await act(app, escalated, "triage", as: world.token("mediator_a"), ["decision": "accept"])
-        try await act(app, escalated, "assign", as: world.token("mediation_lead_a"), ["mediator_id": world.accounts["mediator_a"]!.id])
-        try await act(app, escalated, "propose", as: world.token("mediator_a"), ["terms": ["refund": 50_000]])
-        try await act(app, escalated, "accept", as: consumer)
-        try await act(app, escalated, "accept", as: world.token("platform_staff_a"))
-        try await act(app, escalated, "confirm_fulfilment", as: consumer)
-        try await act(app, escalated, "rate", as: consumer, ["rating": 5])
+        try await app.step(escalated, "escalate", as: consumer, ["mediation_body_id": world.bodyA])
+        try await app.step(escalated, "triage", as: world.token("mediator_a"), ["decision": "accept"])
+        try await app.step(escalated, "assign", as: world.token("mediation_lead_a"), ["mediator_id": world.accounts["mediator_a"]!.id])
+        try await app.step(escalated, "propose", as: world.token("mediator_a"), ["terms": ["refund": 50_000]])
+        try await app.step(escalated, "accept", as: consumer)
+        try await app.step(escalated, "accept", as: world.token("platform_staff_a"))
+        try await app.step(escalated, "confirm_fulfilment", as: consumer)
+        try await app.step(escalated, "rate", as: consumer, ["rating": 5])
         return world
     }
 

@@ -21,11 +21,6 @@ struct StatisticsTests {
         ]
     }
 
-    func act(_ app: TestApp, _ id: String, _ action: String, as token: String?, _ body: [String: Any]? = nil) async throws {
-        let response = try await app.request(.post, "/api/v1/complaints/\(id)/actions/\(action)", token: token, json: body)
-        #expect(response.status == .ok, "\(action): \(response.text)")
-    }
-
     /// Platform A's cases (all filed through the API, the clock moved by hand):
     ///
     /// | case | filed (+08:00) | category | refund demanded | what happens | counts as |
@@ -54,22 +49,22 @@ struct StatisticsTests {
             let c7 = try await file("not_as_described", 7_000)
 
             clock.set("2026-09-24T12:00:00+08:00")
-            try await act(app, c6, "respond", as: world.token("platform_staff_a"), ["decision": "propose", "proposal": ["refund": 10_000]])
-            try await act(app, c6, "accept", as: consumer)
+            try await app.step(c6, "respond", as: world.token("platform_staff_a"), ["decision": "propose", "proposal": ["refund": 10_000]])
+            try await app.step(c6, "accept", as: consumer)
 
             clock.set("2026-09-25T10:00:00+08:00")
             try await world.logInAgain(app)
             consumer = world.token("consumer")
-            try await act(app, c1, "respond", as: world.token("platform_staff_a"), ["decision": "propose", "proposal": ["refund": 30_000]])
-            try await act(app, c1, "accept", as: consumer)
-            try await act(app, c1, "confirm_fulfilment", as: consumer)
-            try await act(app, c1, "rate", as: consumer, ["rating": 4])
-            try await act(app, c3, "withdraw", as: consumer)
+            try await app.step(c1, "respond", as: world.token("platform_staff_a"), ["decision": "propose", "proposal": ["refund": 30_000]])
+            try await app.step(c1, "accept", as: consumer)
+            try await app.step(c1, "confirm_fulfilment", as: consumer)
+            try await app.step(c1, "rate", as: consumer, ["rating": 4])
+            try await app.step(c3, "withdraw", as: consumer)
 
             clock.set("2026-09-26T10:00:00+08:00")
             try await world.logInAgain(app)
             consumer = world.token("consumer")
-            try await act(app, c7, "respond", as: world.token("platform_staff_a"), ["decision": "reject", "reason": "订单已按约定交付"])
+            try await app.step(c7, "respond", as: world.token("platform_staff_a"), ["decision": "reject", "reason": "订单已按约定交付"])
 
             clock.set("2026-09-30T23:30:00+08:00")
             try await world.logInAgain(app)
@@ -83,8 +78,8 @@ struct StatisticsTests {
             consumer = world.token("consumer")
             _ = try await ComplaintJourneyTests.job(app, clock).runOnce()
             clock.set("2026-10-13T10:00:00+08:00")
-            try await act(app, c2, "respond", as: world.token("platform_staff_a"), ["decision": "propose", "proposal": ["refund": 20_000]])
-            try await act(app, c4, "escalate", as: consumer, ["mediation_body_id": world.bodyA])
+            try await app.step(c2, "respond", as: world.token("platform_staff_a"), ["decision": "propose", "proposal": ["refund": 20_000]])
+            try await app.step(c4, "escalate", as: consumer, ["mediation_body_id": world.bodyA])
 
             let stats = try await app.request(
                 .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-01&to=2026-10-31", token: world.token("platform_staff_a"))

@@ -145,3 +145,16 @@ extension TestApp {
         ]
     }
 }
+
+extension TestApp {
+    /// A lifecycle action on a case, as `POST /complaints/{id}/actions/{action}`.
+    public func act(_ id: String, _ action: String, as token: String?, _ body: [String: Any]? = nil) async throws -> TestResponse {
+        try await request(.post, "/api/v1/complaints/\(id)/actions/\(action)", token: token, json: body)
+    }
+
+    /// An action a test sets its scene with: anything but 200 stops the test, saying which step failed.
+    public func step(_ id: String, _ action: String, as token: String?, _ body: [String: Any]? = nil) async throws {
+        let response = try await act(id, action, as: token, body)
+        guard response.status == .ok else { throw WorldError.setupFailed("\(action): \(response.status) \(response.text)") }
+    }
+}
