@@ -271,7 +271,7 @@ struct AuthorizationMatrixTests {
     @Test func everyDocumentedOperationHasRows() async throws {
         try await withTestApp { app in
             let world = try await app.makeWorld()
-            let operations = Self.operations(inOpenAPI: try await app.request(.get, "/openapi.yaml").text)
+            let operations = OpenAPIDocumentTests.operations(in: try await app.request(.get, "/openapi.yaml").text).sorted()
             #expect(operations.count >= 35)
             var called: [String] = []
             for row in Self.rows {
@@ -281,23 +281,6 @@ struct AuthorizationMatrixTests {
             let missing = operations.filter { operation in !called.contains { Self.call($0, matches: operation) } }
             #expect(missing.isEmpty, "operations without matrix rows: \(missing)")
         }
-    }
-
-    /// `GET /api/v1/complaints/{id}`, … : the operations under `paths:` (two-space path keys, four-space methods).
-    static func operations(inOpenAPI document: String) -> [String] {
-        var operations: [String] = []
-        var path: String?
-        for line in document.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("  /"), line.hasSuffix(":") {
-                path = String(line.dropFirst(2).dropLast())
-            } else if let path, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
-                let method = line.trimmingCharacters(in: .whitespaces).dropLast()
-                if ["get", "post", "put", "patch", "delete"].contains(method) { operations.append("\(method.uppercased()) \(path)") }
-            } else if !line.hasPrefix(" "), !line.isEmpty {
-                path = nil
-            }
-        }
-        return operations
     }
 
     /// Whether a concrete call (`GET /api/v1/complaints/3f…`) is an instance of an operation's template.

@@ -11,17 +11,6 @@ import TestSupport
 /// every stored state is one the transition table can reach.
 @Suite("Random actions")
 struct RandomActionTests {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func neverAnIllegalStateNeverALostOrExtraChange() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
         try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock)) { app in
@@ -32,7 +21,7 @@ struct RandomActionTests {
             // Past the platform's deadline, so that every stage can be reached.
             clock.set("2026-11-20T10:00:00+08:00")
             try await world.logInAgain(app)
-            var generator = Generator(state: 20_261_125)
+            var generator = SplitMix(seed: 20_261_125)
             let actors = ["consumer", "platform_staff_a", "platform_admin_a", "platform_staff_b", "merchant_staff_a", "mediator_a",
                           "mediation_lead_a", "mediator_b", "auditor"]
             let bodies: [String: [String: Any]] = [

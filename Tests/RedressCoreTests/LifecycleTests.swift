@@ -87,7 +87,7 @@ struct LifecycleTests {
     /// Thousands of random actions by random actors: every state reached is one the table can reach,
     /// every change of state is a legal one, and the version counts the changes.
     @Test func randomSequencesStayInsideTheTable() {
-        var generator = SeededGenerator(seed: 20_261_125)
+        var generator = SplitMix(seed: 20_261_125)
         let reachable = Self.reachableStates()
         let relationSets: [Set<CaseRelation>] = [[.consumer], [.merchant], [.platform], [.mediationBody], [.mediationBody, .mediationLead],
                                                  [.mediationBody, .assignedMediator], [.system], []]
@@ -153,19 +153,6 @@ struct LifecycleTests {
             }
         }
         return reached
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so that a failing sequence can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
