@@ -18,102 +18,6 @@ struct DossierController {
         ]
     }
 
-    struct EventView: Encodable, Sendable {
-        let seq: Int
-        let at: Date
-        let action: String
-        let actorRole: String
-        let actorOrganizationID: ResourceID?
-        let changes: [String: TimelineEvent.Change]
-        let hash: String
-
-        init(_ event: TimelineEvent) {
-            seq = event.seq
-            at = event.occurredAt
-            action = event.action
-            actorRole = event.actorRole
-            actorOrganizationID = ResourceID(event.actorOrganizationID)
-            changes = event.changes
-            hash = event.hash
-        }
-    }
-
-    struct TimelineResponse: Encodable, Sendable {
-        let complaintID: ResourceID
-        let events: [EventView]
-        /// Present while more events follow: pass it back as `cursor`.
-        let nextCursor: Nullable<String>
-    }
-
-    struct DossierResponse: Encodable, Sendable {
-        struct PlatformFacts: Encodable, Sendable {
-            let name: String
-            let companyName: String
-            let creditCode: String
-            let registeredAddress: String
-            let website: String?
-        }
-        let generatedAt: Date
-        let complaint: ComplaintResponse
-        let platform: PlatformFacts
-        let evidence: [EvidenceController.EvidenceResponse]
-        let timeline: [EventView]
-        let recommendedChannels: [ReferralChannel]
-        let audit: AuditExport
-    }
-
-    /// The case's audit chain as stored, for verification offline (Docs/audit.md,
-    /// Tools/verify-dossier.py): every event's link, its content unless it is another organisation's
-    /// internal note (then only its hashes, which the next link still binds), and the proof that the
-    /// chain's anchored head is covered by the published anchor roots.
-    struct AuditExport: Encodable, Sendable {
-        struct Link: Encodable, Sendable {
-            let seq: Int
-            let prevHash: String
-            let hash: String
-            let content: Nullable<String>
-        }
-
-        struct Step: Encodable, Sendable {
-            let side: String
-            let hash: String
-        }
-
-        struct LaterAnchor: Encodable, Sendable {
-            let id: Int
-            let anchoredAt: Date
-            let treeRoot: String
-            let root: String
-        }
-
-        struct Anchoring: Encodable, Sendable {
-            let anchorID: Int
-            let anchoredAt: Date
-            let head: [String: String]
-            let path: [Step]
-            let previousRoot: Nullable<String>
-            let root: String
-            let laterAnchors: [LaterAnchor]
-
-            init(_ proof: AuditAnchor.Proof) {
-                anchorID = proof.anchorID
-                anchoredAt = proof.createdAt
-                head = ["seq": String(proof.head.seq), "hash": proof.head.hash.hexString]
-                path = proof.path.map { Step(side: $0.siblingIsLeft ? "left" : "right", hash: $0.sibling.hexString) }
-                previousRoot = Nullable(proof.previousRoot?.hexString)
-                root = proof.root.hexString
-                laterAnchors = proof.later.map { LaterAnchor(id: $0.id, anchoredAt: $0.createdAt, treeRoot: $0.treeRoot.hexString, root: $0.root.hexString) }
-            }
-
-        }
-
-        let format = "redress-audit-chain/1"
-        let chain: String
-        let events: [Link]
-        /// `null` until an anchor covers the chain.
-        let anchoring: Nullable<Anchoring>
-    }
-
     @Sendable func timeline(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<TimelineResponse> {
         let (actor, id) = try MessageController.caller(context)
         let page = try TimelinePage(request.uri.queryParameters)
@@ -125,13 +29,6 @@ struct DossierController {
         let next = fetched.count > page.limit ? events.last.map { TimelinePage.cursor(after: $0.seq) } : nil
         return JSONResponse(
             body: TimelineResponse(complaintID: ResourceID(id), events: Self.visible(events, to: actor).map(EventView.init), nextCursor: Nullable(next)))
-    }
-
-    struct VerificationResponse: Encodable, Sendable {
-        let complaintID: ResourceID
-        let events: Int
-        let valid: Bool
-        let firstBrokenLink: [String: String]?
     }
 
     /// Recomputes the case's chain: for its parties and for auditors.
@@ -244,54 +141,5 @@ struct DossierController {
         events.filter { event in
             event.action != "message.post" || event.visibility != "internal" || event.actorOrganizationID == actor.organizationID
         }
-    }
-}
-
-/// The dossier as a printable HTML page (every value escaped).
-enum DossierPage {
-    static func html(_ dossier: DossierController.DossierResponse, language: Language) -> String {
-        func t(_ zh: String, _ en: String) -> String { language == .en ? en : zh }
-        func e(_ text: String?) -> String {
-            (text ?? "—").replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
-        }
-        func time(_ date: Date?) -> String { date.map { APIJSON.rfc3339($0) } ?? "—" }
-        func money(_ fen: Int?) -> String { fen.map { String(format: "%d.%02d", $0 / 100, $0 % 100) } ?? "—" }
-        let complaint = dossier.complaint
-        var rows: [String] = []
-        rows.append("<h1>\(t("投诉案件材料", "Complaint dossier"))</h1>")
-        rows.append("<p>\(t("生成时间", "Generated")): \(time(dossier.generatedAt)) · \(t("案件编号", "Case")): \(e(complaint.id.value.uuidString.lowercased()))</p>")
-        rows.append("<h2>\(t("被投诉平台", "Platform complained about"))</h2><table>")
-        rows.append("<tr><th>\(t("平台", "Platform"))</th><td>\(e(dossier.platform.name))</td></tr>")
-        rows.append("<tr><th>\(t("企业名称", "Company"))</th><td>\(e(dossier.platform.companyName))</td></tr>")
-        rows.append("<tr><th>\(t("统一社会信用代码", "Unified social credit code"))</th><td>\(e(dossier.platform.creditCode))</td></tr>")
-        rows.append("<tr><th>\(t("注册地址", "Registered address"))</th><td>\(e(dossier.platform.registeredAddress))</td></tr></table>")
-        rows.append("<h2>\(t("事实与诉求", "Facts and demands"))</h2><table>")
-        rows.append("<tr><th>\(t("标题", "Title"))</th><td>\(e(complaint.title))</td></tr>")
-        rows.append("<tr><th>\(t("经过", "What happened"))</th><td>\(e(complaint.description).replacingOccurrences(of: "\n", with: "<br>"))</td></tr>")
-        if let order = complaint.order {
-            rows.append("<tr><th>\(t("订单", "Order"))</th><td>\(e(order.orderNo)) · \(e(order.productName)) · \(money(order.amountPaid)) \(e(order.currency))</td></tr>")
-        }
-        for demand in complaint.demands ?? [] {
-            rows.append("<tr><th>\(t("诉求", "Demand"))</th><td>\(e(demand.kind.rawValue)) \(demand.amount.map(money) ?? "") \(e(demand.text ?? ""))</td></tr>")
-        }
-        rows.append("<tr><th>\(t("状态", "State"))</th><td>\(e(complaint.state.rawValue))</td></tr></table>")
-        rows.append("<h2>\(t("证据清单", "Evidence")) (SHA-256)</h2><table><tr><th>\(t("类型", "Kind"))</th><th>\(t("文件", "File"))</th><th>\(t("大小", "Size"))</th><th>SHA-256</th><th>\(t("上传时间", "Uploaded"))</th></tr>")
-        for item in dossier.evidence {
-            rows.append("<tr><td>\(e(item.kind.rawValue))</td><td>\(e(item.filename))</td><td>\(item.size)</td><td><code>\(item.sha256)</code></td><td>\(time(item.uploadedAt))</td></tr>")
-        }
-        rows.append("</table><h2>\(t("处理经过", "Timeline"))</h2><table><tr><th>#</th><th>\(t("时间", "Time"))</th><th>\(t("事项", "Action"))</th><th>\(t("角色", "Role"))</th><th>\(t("状态变化", "State"))</th></tr>")
-        for event in dossier.timeline {
-            let state = event.changes["state"].map { "\(e($0.before)) → \(e($0.after))" } ?? ""
-            rows.append("<tr><td>\(event.seq)</td><td>\(time(event.at))</td><td>\(e(event.action))</td><td>\(e(event.actorRole))</td><td>\(state)</td></tr>")
-        }
-        rows.append("</table><p>\(t("建议渠道", "Recommended channels")): \(dossier.recommendedChannels.map(\.rawValue).joined(separator: ", "))</p>")
-        return """
-            <!doctype html><html lang="\(language.rawValue)"><head><meta charset="utf-8"><title>\(t("投诉案件材料", "Complaint dossier"))</title>
-            <style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse;width:100%;margin-bottom:1em}th,td{border:1px solid #999;padding:.3em;text-align:left;vertical-align:top}code{font-size:.8em;word-break:break-all}@media print{body{margin:0}}</style>
-            </head><body>
-            \(rows.joined(separator: "\n"))
-            </body></html>
-            """
     }
 }

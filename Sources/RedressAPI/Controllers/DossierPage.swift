@@ -1,0 +1,54 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import RedressCore
+import RedressStore
+
+/// The dossier as a printable HTML page (every value escaped).
+enum DossierPage {
+    static func html(_ dossier: DossierController.DossierResponse, language: Language) -> String {
+        func t(_ zh: String, _ en: String) -> String { language == .en ? en : zh }
+        func e(_ text: String?) -> String {
+            (text ?? "—").replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
+        }
+        func time(_ date: Date?) -> String { date.map { APIJSON.rfc3339($0) } ?? "—" }
+        func money(_ fen: Int?) -> String { fen.map { String(format: "%d.%02d", $0 / 100, $0 % 100) } ?? "—" }
+        let complaint = dossier.complaint
+        var rows: [String] = []
+        rows.append("<h1>\(t("投诉案件材料", "Complaint dossier"))</h1>")
+        rows.append("<p>\(t("生成时间", "Generated")): \(time(dossier.generatedAt)) · \(t("案件编号", "Case")): \(e(complaint.id.value.uuidString.lowercased()))</p>")
+        rows.append("<h2>\(t("被投诉平台", "Platform complained about"))</h2><table>")
+        rows.append("<tr><th>\(t("平台", "Platform"))</th><td>\(e(dossier.platform.name))</td></tr>")
+        rows.append("<tr><th>\(t("企业名称", "Company"))</th><td>\(e(dossier.platform.companyName))</td></tr>")
+        rows.append("<tr><th>\(t("统一社会信用代码", "Unified social credit code"))</th><td>\(e(dossier.platform.creditCode))</td></tr>")
+        rows.append("<tr><th>\(t("注册地址", "Registered address"))</th><td>\(e(dossier.platform.registeredAddress))</td></tr></table>")
+        rows.append("<h2>\(t("事实与诉求", "Facts and demands"))</h2><table>")
+        rows.append("<tr><th>\(t("标题", "Title"))</th><td>\(e(complaint.title))</td></tr>")
+        rows.append("<tr><th>\(t("经过", "What happened"))</th><td>\(e(complaint.description).replacingOccurrences(of: "\n", with: "<br>"))</td></tr>")
+        if let order = complaint.order {
+            rows.append("<tr><th>\(t("订单", "Order"))</th><td>\(e(order.orderNo)) · \(e(order.productName)) · \(money(order.amountPaid)) \(e(order.currency))</td></tr>")
+        }
+        for demand in complaint.demands ?? [] {
+            rows.append("<tr><th>\(t("诉求", "Demand"))</th><td>\(e(demand.kind.rawValue)) \(demand.amount.map(money) ?? "") \(e(demand.text ?? ""))</td></tr>")
+        }
+        rows.append("<tr><th>\(t("状态", "State"))</th><td>\(e(complaint.state.rawValue))</td></tr></table>")
+        rows.append("<h2>\(t("证据清单", "Evidence")) (SHA-256)</h2><table><tr><th>\(t("类型", "Kind"))</th><th>\(t("文件", "File"))</th><th>\(t("大小", "Size"))</th><th>SHA-256</th><th>\(t("上传时间", "Uploaded"))</th></tr>")
+        for item in dossier.evidence {
+            rows.append("<tr><td>\(e(item.kind.rawValue))</td><td>\(e(item.filename))</td><td>\(item.size)</td><td><code>\(item.sha256)</code></td><td>\(time(item.uploadedAt))</td></tr>")
+        }
+        rows.append("</table><h2>\(t("处理经过", "Timeline"))</h2><table><tr><th>#</th><th>\(t("时间", "Time"))</th><th>\(t("事项", "Action"))</th><th>\(t("角色", "Role"))</th><th>\(t("状态变化", "State"))</th></tr>")
+        for event in dossier.timeline {
+            let state = event.changes["state"].map { "\(e($0.before)) → \(e($0.after))" } ?? ""
+            rows.append("<tr><td>\(event.seq)</td><td>\(time(event.at))</td><td>\(e(event.action))</td><td>\(e(event.actorRole))</td><td>\(state)</td></tr>")
+        }
+        rows.append("</table><p>\(t("建议渠道", "Recommended channels")): \(dossier.recommendedChannels.map(\.rawValue).joined(separator: ", "))</p>")
+        return """
+            <!doctype html><html lang="\(language.rawValue)"><head><meta charset="utf-8"><title>\(t("投诉案件材料", "Complaint dossier"))</title>
+            <style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse;width:100%;margin-bottom:1em}th,td{border:1px solid #999;padding:.3em;text-align:left;vertical-align:top}code{font-size:.8em;word-break:break-all}@media print{body{margin:0}}</style>
+            </head><body>
+            \(rows.joined(separator: "\n"))
+            </body></html>
+            """
+    }
+}
