@@ -36,6 +36,8 @@ public struct APIConfiguration: Sendable {
     public var messagesPerCasePerHour: Int = 30
     /// Filings and messages of one account in flight at once in this process (429 beyond).
     public var writesInFlightPerAccount: Int = 8
+    /// How long a filing or message waits for the same account's previous one to be counted (429 beyond).
+    public var quotaLockWait: Duration = .seconds(10)
     /// A platform with fewer complaints in a period has its rates withheld in the public report.
     public var reportMinimumComplaints: Int = 10
     /// How long a built public report is served again (and may be cached by browsers); 0: never.

@@ -5,39 +5,40 @@ import RedressCore
 /// Per-caller limits on what costs others work: filings per consumer, messages per case. A caller
 /// at its limit is refused from a count alone. Otherwise the check locks its subject for the rest of
 /// the transaction and counts again, so that requests arriving together are counted one after
-/// another and cannot pass the limit side by side. The lock is waited for at most
-/// `quotaLockWait` (then 429): how many of one account's requests can wait at once is bounded before
-/// they take a connection (the API's write gate), and how long they wait, here.
+/// another and cannot pass the limit side by side. The lock is waited for at most `lockWait` (then
+/// 429): how many of one account's requests can wait at once is bounded before they take a connection
+/// (the API's write gate), and how long they wait, here.
 extension Transaction {
     /// Throws 429 when the consumer filed `limit` complaints in the last `window`.
-    public func requireFilingQuota(consumerID: UUID, limit: Int, window: Duration) async throws {
+    public func requireFilingQuota(consumerID: UUID, limit: Int, window: Duration, lockWait: Duration) async throws {
         let seconds = Int(window.components.seconds)
         let count: PostgresQuery = """
             SELECT count(*)::int, coalesce(ceil(extract(epoch FROM min(submitted_at) + make_interval(secs => \(seconds)) - \(now)))::int, 0)
             FROM complaints WHERE consumer_id = \(consumerID) AND submitted_at > \(now) - make_interval(secs => \(seconds))
             """
-        try await requireQuota(subject: "filing:" + consumerID.uuidString, count: count, limit: limit, what: "Too many complaints filed; try again later.")
+        try await requireQuota(
+            subject: "filing:" + consumerID.uuidString, count: count, limit: limit, lockWait: lockWait, what: "Too many complaints filed; try again later.")
     }
 
     /// Throws 429 when the author posted `limit` messages to the case in the last `window`.
-    public func requireMessageQuota(complaintID: UUID, authorID: UUID, limit: Int, window: Duration) async throws {
+    public func requireMessageQuota(complaintID: UUID, authorID: UUID, limit: Int, window: Duration, lockWait: Duration) async throws {
         let seconds = Int(window.components.seconds)
         let count: PostgresQuery = """
             SELECT count(*)::int, coalesce(ceil(extract(epoch FROM min(created_at) + make_interval(secs => \(seconds)) - \(now)))::int, 0)
             FROM complaint_messages
             WHERE complaint_id = \(complaintID) AND author_id = \(authorID) AND created_at > \(now) - make_interval(secs => \(seconds))
             """
-        try await requireQuota(subject: "message:" + authorID.uuidString, count: count, limit: limit, what: "Too many messages to this case; try again later.")
+        try await requireQuota(
+            subject: "message:" + authorID.uuidString, count: count, limit: limit, lockWait: lockWait,
+            what: "Too many messages to this case; try again later.")
     }
 
-    /// How long a request waits for another of the same caller's to finish its check.
-    static let quotaLockWait = "10s"
-
-    private func requireQuota(subject: String, count: PostgresQuery, limit: Int, what: String) async throws {
+    private func requireQuota(subject: String, count: PostgresQuery, limit: Int, lockWait: Duration, what: String) async throws {
         try await refuseOverLimit(count, limit: limit, what: what)
         // lock_timeout applies to advisory locks too; it is set for this lock only, then back to what
         // the deployment configured.
-        try await query("SELECT set_config('lock_timeout', \(Self.quotaLockWait), true)")
+        let milliseconds = max(lockWait.components.seconds * 1000 + lockWait.components.attoseconds / 1_000_000_000_000_000, 1)
+        try await query("SELECT set_config('lock_timeout', \("\(milliseconds)ms"), true)")
         do {
             // A statement's error can arrive after its row description: read the row to see it.
             for try await _ in try await query("SELECT pg_advisory_xact_lock(\(Self.quotaLockClass), hashtext(\(subject)))") {}

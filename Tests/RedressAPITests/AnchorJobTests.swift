@@ -9,7 +9,7 @@ import TestSupport
 struct AnchorJobTests {
     @Test func replicasDueAtOnceAnchorOnceAndAgainOnlyAfterTheInterval() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
-        try await withTestApp(configuration: testConfiguration(clock: clock)) { app in
+        try await withTestApp(configuration: testConfiguration(clock: clock), world: .seeded) { app in
             let world = try await app.makeWorld()
             _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             let replicas = (0..<3).map { _ in AnchorJob(database: app.store, interval: .seconds(86_400), logger: TestDatabase.logger) }

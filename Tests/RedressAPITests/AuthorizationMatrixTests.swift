@@ -226,7 +226,7 @@ struct AuthorizationMatrixTests {
     ]
 
     @Test func everyCellAnswersAsSpecified() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             var counter = 0
             var failures: [String] = []
@@ -269,7 +269,7 @@ struct AuthorizationMatrixTests {
     /// Complete by construction: every operation of the served OpenAPI document has rows here, so a
     /// route added to the document without rows fails this test.
     @Test func everyDocumentedOperationHasRows() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let operations = OpenAPIDocumentTests.operations(in: try await app.request(.get, "/openapi.yaml").text).sorted()
             #expect(operations.count >= 35)
@@ -293,7 +293,7 @@ struct AuthorizationMatrixTests {
     }
 
     @Test func otherTenantsAreRefused() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let adminB = world.token("platform_admin_b")
             let leadA = world.token("mediation_lead_a")
@@ -321,7 +321,7 @@ struct AuthorizationMatrixTests {
     }
 
     @Test func staffListsShowExactlyTheCallersOrganisations() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             func emails(_ principal: String) async throws -> Set<String> {
                 var result: Set<String> = []

@@ -92,7 +92,7 @@ struct CaseVisibilityMatrixTests {
     static let withoutContact: Set<String> = ["platform_staff_a", "platform_admin_a", "merchant_staff_a", "auditor"]
 
     @Test func everyPrincipalSeesExactlyWhatItsRoleAllowsAtEveryStage() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             var world = try await app.makeWorld()
             try await Self.addPrincipals(app, &world)
             let cases = try await Self.caseInEveryStage(app, world)

@@ -13,7 +13,7 @@ struct ComplaintIntakeTests {
     }
 
     @Test func anIdempotencyKeyReplaysTheFirstAnswerAndRefusesAnotherBody() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let key: HTTPFields = [.init("Idempotency-Key")!: "intake-1"]
             let body = app.complaintBody(world)
@@ -36,7 +36,7 @@ struct ComplaintIntakeTests {
     }
 
     @Test func concurrentRetriesWithOneKeyCreateOneComplaint() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let token = world.token("consumer")
             let ids = try await withThrowingTaskGroup(of: String?.self) { group in
@@ -58,7 +58,7 @@ struct ComplaintIntakeTests {
     }
 
     @Test func racingActionsOnOneCaseHaveExactlyOneWinner() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -83,7 +83,7 @@ struct ComplaintIntakeTests {
     }
 
     @Test func ifMatchGuardsAgainstStaleVersions() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             let stale = try await app.request(
@@ -99,7 +99,7 @@ struct ComplaintIntakeTests {
     }
 
     @Test func invalidComplaintsAreRefusedFieldByField() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             var body = app.complaintBody(world)
             body["demands"] = [["kind": "refund", "amount": 60_000], ["kind": "compensation"], ["kind": "other"], ["kind": "sue"]]
@@ -126,7 +126,7 @@ struct ComplaintIntakeTests {
     }
 
     @Test func readinessFlagsEmotionalWordsAndVagueDemands() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             var body = app.complaintBody(world)
             body["description"] = "这个平台就是骗子，黑店！"
@@ -154,7 +154,7 @@ struct ComplaintIntakeTests {
     }
 
     @Test func listsAreScopedToTheCaller() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world).merging(["platform_id": world.platformB, "title": "B平台投诉"]) { $1 })

@@ -36,7 +36,7 @@ struct ComplaintJourneyTests {
 
     @Test func silentPlatformEscalationSettlementFulfilmentAndRating() async throws {
         let clock = ManualClock("2026-09-24T10:00:00+08:00")
-        try await withTestApp(configuration: Self.configuration(clock)) { app in
+        try await withTestApp(configuration: Self.configuration(clock), world: .seeded) { app in
             var world = try await app.makeWorld()
             _ = try await app.request(.patch, "/api/v1/platforms/\(world.platformA)", token: world.token("admin"), json: ["default_mediation_body_id": world.bodyA])
             var consumer = world.token("consumer")
@@ -103,7 +103,7 @@ struct ComplaintJourneyTests {
 
     @Test func aMerchantThatMissesItsDeadlineHandsTheCaseToThePlatform() async throws {
         let clock = ManualClock("2026-09-24T10:00:00+08:00")
-        try await withTestApp(configuration: Self.configuration(clock)) { app in
+        try await withTestApp(configuration: Self.configuration(clock), world: .seeded) { app in
             var world = try await app.makeWorld()
             _ = try await app.request(.patch, "/api/v1/platforms/\(world.platformB)", token: world.token("platform_admin_b"), json: ["merchant_first": true])
             let filed = try await app.request(
@@ -131,7 +131,7 @@ struct ComplaintJourneyTests {
 
     @Test func thePlatformAnswersAndTheConsumerAccepts() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
-        try await withTestApp(configuration: Self.configuration(clock)) { app in
+        try await withTestApp(configuration: Self.configuration(clock), world: .seeded) { app in
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), Self.complaintBody(world))
             // Only the platform may answer; the merchant is not named, the consumer cannot.
@@ -151,7 +151,7 @@ struct ComplaintJourneyTests {
 
     @Test func aFailedMediationIsReferredOutward() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
-        try await withTestApp(configuration: Self.configuration(clock)) { app in
+        try await withTestApp(configuration: Self.configuration(clock), world: .seeded) { app in
             let world = try await app.makeWorld()
             let consumer = world.token("consumer")
             let id = try await app.create("/api/v1/complaints", token: consumer, Self.complaintBody(world))
@@ -169,7 +169,7 @@ struct ComplaintJourneyTests {
     }
 
     @Test func aConsumerWithdraws() async throws {
-        try await withTestApp(configuration: Self.configuration(ManualClock("2026-11-02T10:00:00+08:00"))) { app in
+        try await withTestApp(configuration: Self.configuration(ManualClock("2026-11-02T10:00:00+08:00")), world: .seeded) { app in
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), Self.complaintBody(world))
             #expect(try await app.act(id, "withdraw", as: world.token("platform_admin_a")).status == .forbidden)
@@ -186,7 +186,7 @@ struct DeadlineJobReplicaTests {
     @Test func twoJobsRunningTogetherActOnEachCaseOnce() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
         let configuration = ComplaintJourneyTests.configuration(clock)
-        try await withTestApp(configuration: configuration) { app in
+        try await withTestApp(configuration: configuration, world: .seeded) { app in
             let world = try await app.makeWorld()
             _ = try await app.request(.patch, "/api/v1/platforms/\(world.platformB)", token: world.token("platform_admin_b"), json: ["merchant_first": true])
             for index in 0..<60 {

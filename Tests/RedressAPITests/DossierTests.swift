@@ -8,7 +8,7 @@ import TestSupport
 @Suite("Timeline and dossier")
 struct DossierTests {
     @Test func theDossierHoldsWhatTwelve315AsksFor() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let consumer = world.token("consumer")
             var body = app.complaintBody(world)
@@ -67,7 +67,7 @@ struct OfflineDossierVerificationTests {
     }
 
     @Test func aThirdPartyChecksTheChainAndTheAnchorWithPythonAlone() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let consumer = world.token("consumer")
             let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))

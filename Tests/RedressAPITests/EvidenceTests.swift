@@ -28,7 +28,7 @@ struct EvidenceTests {
     }
 
     @Test func filesAreRecognisedByTheirBytesAndKeptOncePerDigest() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let consumer = world.token("consumer")
             let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
@@ -58,7 +58,7 @@ struct EvidenceTests {
         var configuration = testConfiguration()
         configuration.maxEvidenceBytes = 64 * 1024
         configuration.maxEvidenceFiles = 2
-        try await withTestApp(configuration: configuration) { app in
+        try await withTestApp(configuration: configuration, world: .seeded) { app in
             let world = try await app.makeWorld()
             let consumer = world.token("consumer")
             let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
@@ -98,7 +98,7 @@ struct EvidenceTests {
     }
 
     @Test func downloadsAreForThePartiesCheckedAndAudited() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             let evidence = try #require(try await Self.upload(app, id, token: world.token("consumer"), type: "image/png", bytes: Self.png).json["id"] as? String)

@@ -53,7 +53,7 @@ struct ForbiddenFieldsTests {
     }
 
     @Test func registeringCannotChooseARoleAnOrganisationOrAnId() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             var body = Self.forbidden(world, otherCase: UUID().uuidString)
             body.merge(["email": "sly@redress.test", "password": worldPassword, "display_name": "狡猾"]) { $1 }
@@ -73,7 +73,7 @@ struct ForbiddenFieldsTests {
     }
 
     @Test func filingCannotSetStateVersionPartiesMediatorTimesOrStatistics() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let statistics = try await Self.statisticsFingerprint(app)
             var body = Self.forbidden(world, otherCase: UUID().uuidString)
@@ -103,7 +103,7 @@ struct ForbiddenFieldsTests {
     }
 
     @Test func actionsAndMessagesChangeOnlyWhatTheyAreFor() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             var other = app.complaintBody(world)
@@ -151,7 +151,7 @@ struct ForbiddenFieldsTests {
     }
 
     @Test func organisationAndStaffWritesKeepTheirIdentityFields() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let platformBefore = try await Self.row(app, "platforms", world.platformA)
             let organizationBefore = try await Self.row(app, "organizations", world.platformA)

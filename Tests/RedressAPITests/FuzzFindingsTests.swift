@@ -18,7 +18,7 @@ struct FuzzFindingsTests {
     }
 
     @Test func valuesNoSwiftTypeHoldsAreTheClientsMistakeNotMalformedJSON() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             let respond = "/api/v1/complaints/\(id)/actions/respond"
@@ -37,7 +37,7 @@ struct FuzzFindingsTests {
     }
 
     @Test func nullIsRefusedUnlessItClearsAField() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             let message = try await send(app, .post, "/api/v1/complaints/\(id)/messages", token: world.token("consumer"), raw: #"{"body": "你好", "visibility": null}"#)

@@ -146,7 +146,7 @@ struct HostileUploadTests {
 
     @Test func everyHostileFileIsRefusedWithItsReasonAndNothingIsKept() async throws {
         #expect(Self.corpus.count >= 30)
-        try await withTestApp(configuration: Self.configuration()) { app in
+        try await withTestApp(configuration: Self.configuration(), world: .seeded) { app in
             let world = try await app.makeWorld()
             let consumer = world.token("consumer")
             let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
@@ -165,7 +165,7 @@ struct HostileUploadTests {
     }
 
     @Test func theWellFormedSamplesAreAccepted() async throws {
-        try await withTestApp(configuration: Self.configuration()) { app in
+        try await withTestApp(configuration: Self.configuration(), world: .seeded) { app in
             let world = try await app.makeWorld()
             let consumer = world.token("consumer")
             let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
@@ -198,7 +198,7 @@ struct HostileUploadTests {
     /// runs it alone, with REDRESS_MEASURE_MEMORY=1.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["REDRESS_MEASURE_MEMORY"] == "1", "measures the whole process: run alone"))
     func memoryStaysBoundedWhileHostileFilesKeepArriving() async throws {
-        try await withTestApp(configuration: Self.configuration()) { app in
+        try await withTestApp(configuration: Self.configuration(), world: .seeded) { app in
             let world = try await app.makeWorld()
             let consumer = world.token("consumer")
             let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))

@@ -8,7 +8,7 @@ import TestSupport
 @Suite("Messages and the triage queue")
 struct MessageAndTriageTests {
     @Test func partiesReadPartiesMessagesAndOnlyTheAuthorsOrganisationReadsInternalOnes() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             let path = "/api/v1/complaints/\(id)/messages"
@@ -44,7 +44,7 @@ struct MessageAndTriageTests {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
         var configuration = testConfiguration()
         configuration.clock = clock
-        try await withTestApp(configuration: configuration) { app in
+        try await withTestApp(configuration: configuration, world: .seeded) { app in
             var world = try await app.makeWorld()
             var ids: [String] = []
             for amount in [10_000, 90_000, 50_000] {

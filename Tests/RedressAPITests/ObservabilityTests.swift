@@ -31,7 +31,7 @@ struct ObservabilityTests {
     @Test func metricsNameTheSeriesAndMoveWithRequestsTransitionsEvidenceAndTheDeadlineJob() async throws {
         let clock = ManualClock("2026-09-24T10:00:00+08:00")
         let configuration = testConfiguration(clock: clock)
-        try await withTestApp(configuration: configuration) { app in
+        try await withTestApp(configuration: configuration, world: .seeded) { app in
             var world = try await app.makeWorld()
             let before = try await Self.scrape(app)
             let filedSeries = #"redress_http_requests_total{route="/api/v1/complaints",method="POST",status="201"}"#
@@ -134,7 +134,7 @@ struct ObservabilityTests {
         let lines = NIOLockedValueBox<[String]>([])
         var logger = Logger(label: "redress-tests") { label in JSONLogHandler(label: label) { line in lines.withLockedValue { $0.append(line) } } }
         logger.logLevel = .info
-        try await withTestApp(logger: logger) { app in
+        try await withTestApp(logger: logger, world: .seeded) { app in
             let world = try await app.makeWorld()
             let consumer = try #require(world.accounts["consumer"])
             let phone = "13800138000"

@@ -47,7 +47,7 @@ struct OrganizationTests {
     }
 
     @Test func aPlatformAdministratorChangesItsPolicyAndTheChangeIsAudited() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let path = "/api/v1/platforms/\(world.platformA)"
             let changed = try await app.request(
@@ -69,7 +69,7 @@ struct OrganizationTests {
     }
 
     @Test func merchantsBelongToTheirPlatform() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let listA = try await app.request(.get, "/api/v1/platforms/\(world.platformA)/merchants")
             let names = (listA.json["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
@@ -86,7 +86,7 @@ struct OrganizationTests {
     }
 
     @Test func staffMustBelongToAnOrganisationOfTheirRolesKind() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let admin = world.token("admin")
             func attempt(_ role: String, _ organization: String?) async throws -> (Int, [String]) {

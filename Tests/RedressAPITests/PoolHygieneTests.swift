@@ -9,7 +9,7 @@ import TestSupport
 @Suite("Connection-pool hygiene")
 struct PoolHygieneTests {
     @Test func twoPlatformsSharingTwoConnectionsNeverSeeEachOthersCases() async throws {
-        try await withTestApp(poolSize: 2) { app in
+        try await withTestApp(poolSize: 2, world: .seeded) { app in
             let world = try await app.makeWorld()
             var cases: [String: [String]] = ["a": [], "b": []]
             for _ in 0..<5 {

@@ -13,7 +13,7 @@ import TestSupport
 struct RandomActionTests {
     @Test func neverAnIllegalStateNeverALostOrExtraChange() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
-        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock)) { app in
+        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock), world: .seeded) { app in
             var world = try await app.makeWorld()
             _ = try await app.request(.patch, "/api/v1/platforms/\(world.platformA)", token: world.token("admin"), json: ["default_mediation_body_id": world.bodyA])
             var ids: [String] = []

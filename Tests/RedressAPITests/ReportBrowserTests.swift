@@ -16,8 +16,16 @@ struct ReportBrowserTests {
         return nil
     }
 
-    /// Runs Chromium headless with a throw-away profile; returns what it printed.
-    static func runChromium(_ executable: String, _ arguments: [String]) throws -> String {
+    /// Runs Chromium headless with a throw-away profile; returns what it printed. Waited for on a
+    /// thread of its own: Chromium asks the service in this process for the page, and a blocked
+    /// concurrency thread could be the one that would answer.
+    static func runChromium(_ executable: String, _ arguments: [String]) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try runChromiumBlocking(executable, arguments) }) }.start()
+        }
+    }
+
+    static func runChromiumBlocking(_ executable: String, _ arguments: [String]) throws -> String {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("redress-chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
         let process = Process()
@@ -46,7 +54,7 @@ struct ReportBrowserTests {
             let port = try #require(app.client.port)
             let url = "http://127.0.0.1:\(port)/reports?from=2026-09-01&to=2026-10-31"
 
-            let dom = try Self.runChromium(chromium, ["--dump-dom", url])
+            let dom = try await Self.runChromium(chromium, ["--dump-dom", url])
             #expect(dom.contains("<svg id=\"chart-platforms\""), "\(dom.prefix(500))")
             #expect(dom.contains("<svg id=\"chart-trend\""))
             #expect(dom.contains("class=\"complaints\" data-value=\"2\""))
@@ -54,9 +62,9 @@ struct ReportBrowserTests {
             #expect(dom.contains("data-month=\"2026-09\" data-value=\"2\""))
             #expect(dom.contains("50.0%"))
             #expect(dom.contains("平台A"))
-            let english = try Self.runChromium(chromium, ["--dump-dom", url + "&lang=en"])
+            let english = try await Self.runChromium(chromium, ["--dump-dom", url + "&lang=en"])
             #expect(english.contains("Ranking"))
-            let platformPage = try Self.runChromium(chromium, ["--dump-dom", "http://127.0.0.1:\(port)/reports/platforms/\(world.platformA)?from=2026-09-01&to=2026-10-31"])
+            let platformPage = try await Self.runChromium(chromium, ["--dump-dom", "http://127.0.0.1:\(port)/reports/platforms/\(world.platformA)?from=2026-09-01&to=2026-10-31"])
             #expect(platformPage.contains("<svg id=\"chart-trend\""))
 
             // A screenshot at a phone's width, kept out of git under .build/.
@@ -64,7 +72,7 @@ struct ReportBrowserTests {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let screenshot = folder.appendingPathComponent("reports-phone.png")
             try? FileManager.default.removeItem(at: screenshot)
-            _ = try Self.runChromium(chromium, ["--screenshot=\(screenshot.path)", url])
+            _ = try await Self.runChromium(chromium, ["--screenshot=\(screenshot.path)", url])
             let png = try Data(contentsOf: screenshot)
             #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
             // IHDR: width and height, big-endian, at bytes 16–23.

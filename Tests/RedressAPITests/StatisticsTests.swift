@@ -35,7 +35,7 @@ struct StatisticsTests {
     /// and one case of platform B, which platform A's numbers must not include.
     @Test func theFixtureAddsUpAsDocumented() async throws {
         let clock = ManualClock("2026-09-24T10:00:00+08:00")
-        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock)) { app in
+        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock), world: .seeded) { app in
             var world = try await app.makeWorld()
             var consumer = world.token("consumer")
             func file(_ category: String, _ refund: Int, platform: String? = nil) async throws -> String {
@@ -160,7 +160,7 @@ struct StatisticsTests {
     }
 
     @Test func badPeriodsAreRefusedAndOtherPlatformsForbidden() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let staff = world.token("platform_staff_a")
             let base = "/api/v1/stats/platforms/\(world.platformA)"

@@ -46,7 +46,7 @@ struct AuditChainTests {
     }
 
     @Test func chainsRecomputeAndHoldNoPersonalData() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             _ = try await app.makeWorld()
             let events = try await Self.events(app)
             #expect(events.count > 20)
@@ -64,7 +64,7 @@ struct AuditChainTests {
     }
 
     @Test func aTamperedEventIsFound() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             _ = try await app.makeWorld()
             try await app.asOwner { connection in
                 // A superuser can get past the triggers; the chain still tells.
@@ -80,7 +80,7 @@ struct AuditChainTests {
     }
 
     @Test func eventsCannotBeChangedDeletedOrTruncatedByAnyone() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             _ = try await app.makeWorld()
             for statement in ["UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events", "TRUNCATE audit_events",
                               "TRUNCATE audit_chain_heads"] {
@@ -124,7 +124,7 @@ struct AuditVerificationTests {
     }
 
     @Test func intactChainsVerifyAndEveryKindOfTamperingIsNamed() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             _ = try await app.request(.post, "/api/v1/complaints/\(id)/actions/respond", token: world.token("platform_staff_a"),
@@ -180,7 +180,7 @@ struct AuditVerificationTests {
     /// The whole store verified in parallel ranges counts what one pass counts and names the same
     /// first broken link, wherever the ranges are cut.
     @Test func verificationInRangesAgreesWithOnePass() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             var ids: [String] = []
             for _ in 0..<12 { ids.append(try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))) }
@@ -213,7 +213,7 @@ struct AuditVerificationTests {
     /// Thousands of events from concurrent requests (filings, answers and messages on many cases at
     /// once) form chains that verify untouched.
     @Test func anUntouchedStoreWrittenByConcurrentRequestsVerifies() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<12 {
@@ -243,7 +243,7 @@ struct AuditVerificationTests {
 @Suite("Audit anchors")
 struct AuditAnchorTests {
     @Test func theStoreMustExtendEveryAnchorEvenWhenHeadsAreRewritten() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let anchor = try await app.store.transaction(as: .commandLine, origin: .commandLine) { try await $0.anchorAuditChains() }
             #expect(anchor.chains > 10 && anchor.root.count == 32)

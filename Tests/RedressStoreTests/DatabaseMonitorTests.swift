@@ -18,7 +18,7 @@ struct DatabaseMonitorTests {
     }
 
     @Test func anUnreachableServerIsSeenDownAndAReachableOneUp() async throws {
-        let copy = try await TestDatabase.shared.copy()
+        let (copy, _) = try await TestDatabase.shared.copy()
         defer { Task { try? await TestDatabase.shared.drop(copy) } }
         // Nothing listens on a port just freed.
         let socket = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()

@@ -53,7 +53,7 @@ struct LifecycleStorageTests {
     }
 
     @Test func anIllegalChangeOfStateIsRefusedEvenToTheOwner() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             for statement in [

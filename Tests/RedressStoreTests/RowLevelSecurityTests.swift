@@ -65,7 +65,7 @@ struct RowLevelSecurityTests {
     }
 
     @Test func withNoIdentityTheRequestRoleReadsNothingAndGetsNoError() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             // A complaint (filed with an idempotency key), so that those tables have rows too.
             let filed = try await app.request(
@@ -103,7 +103,7 @@ struct RowLevelSecurityTests {
     }
 
     @Test func platformAsIdentitySeesNoneOfPlatformBsPeople() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let adminA = try #require(world.accounts["platform_admin_a"])
             let identity = DatabaseIdentity(
@@ -137,7 +137,7 @@ struct RowLevelSecurityTests {
     }
 
     @Test func theDatabaseRefusesWritesThePolicyLayerWouldRefuse() async throws {
-        try await withTestApp { app in
+        try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let adminB = try #require(world.accounts["platform_admin_b"])
             let identity = DatabaseIdentity(

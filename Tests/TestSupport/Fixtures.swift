@@ -84,8 +84,15 @@ extension TestApp {
     }
 
     /// Two platforms (A with two merchants, B with one), two mediation bodies, and one account of
-    /// every role, named as the matrix tests use them.
+    /// every role, named as the matrix tests use them. On a database copied with the world
+    /// (`withTestApp(world: .seeded)`), the world that is already there.
     public func makeWorld() async throws -> World {
+        if let seededWorld { return seededWorld }
+        return try await buildWorld()
+    }
+
+    /// The world, built through the API.
+    func buildWorld() async throws -> World {
         let admin = try await bootstrapAdmin()
         let token = admin.token
         let bodyA = try await create("/api/v1/mediation-bodies", token: token, ["name": "消协A", "kind": "consumer_association", "region": "北京"])
@@ -156,5 +163,18 @@ extension TestApp {
     public func step(_ id: String, _ action: String, as token: String?, _ body: [String: Any]? = nil) async throws {
         let response = try await act(id, action, as: token, body)
         guard response.status == .ok else { throw WorldError.setupFailed("\(action): \(response.status) \(response.text)") }
+    }
+}
+
+extension World {
+    /// The clock the seeded world is built at, before any test's: its events come first in every chain.
+    static let seedTime = "2026-01-01T09:00:00+08:00"
+
+    /// Builds the world through the API into `copy` (the world template), with tokens that outlive
+    /// any test's clock, and closes every connection to it.
+    static func seed(into copy: TestDatabase.Copy) async throws -> World {
+        var configuration = testConfiguration(clock: ShiftedClock(startingAt: seedTime))
+        configuration.sessionLifetime = .seconds(10 * 365 * 24 * 3600)
+        return try await withTestApp(on: copy, configuration: configuration) { app in try await app.buildWorld() }
     }
 }

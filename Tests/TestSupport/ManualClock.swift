@@ -1,20 +1,20 @@
 import Foundation
 import RedressCore
+import Synchronization
 
 /// A clock a test sets and moves, so that deadline tests never depend on today's date.
-public final class ManualClock: RedressClock, @unchecked Sendable {
-    private let lock = NSLock()
-    private var instant: Date
+public final class ManualClock: RedressClock, Sendable {
+    private let instant: Mutex<Date>
 
     public init(_ text: String) {
-        instant = ManualClock.parse(text)
+        instant = Mutex(ManualClock.parse(text))
     }
 
-    public func now() -> Date { lock.withLock { instant } }
+    public func now() -> Date { instant.withLock { $0 } }
 
     public func set(_ text: String) {
         let date = ManualClock.parse(text)
-        lock.withLock { instant = date }
+        instant.withLock { $0 = date }
     }
 
     public static func parse(_ text: String) -> Date {
@@ -24,4 +24,16 @@ public final class ManualClock: RedressClock, @unchecked Sendable {
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.date(from: text)!
     }
+}
+
+/// Real time, moved back to start at a chosen instant: things made one after another get times in
+/// the order they were made, before any test's own clock.
+public struct ShiftedClock: RedressClock {
+    private let offset: TimeInterval
+
+    public init(startingAt text: String) {
+        offset = ManualClock.parse(text).timeIntervalSinceNow
+    }
+
+    public func now() -> Date { Date().addingTimeInterval(offset) }
 }

@@ -15,6 +15,8 @@ public struct TestApp: Sendable {
     public let store: Database
     /// The route table the application was built from.
     public let endpoints: [Endpoint]
+    /// The test world, when the database was copied with it (`withTestApp(world: .seeded)`).
+    public let seededWorld: World?
 
     /// Sends a request; `json` is encoded as the body with `Content-Type: application/json`.
     public func request(
@@ -55,16 +57,43 @@ public func testConfiguration(clock: (any RedressClock)? = nil) -> APIConfigurat
     configuration.loginThrottle.registrationsPerAddress = 10_000
     configuration.loginThrottle.signInsPerAccount = 10_000
     configuration.writesInFlightPerAccount = 1_000
+    // Many filings by one consumer at once wait for each other's count; on a loaded machine, long.
+    configuration.quotaLockWait = .seconds(120)
     configuration.concurrentUploadsPerAddress = 1_000
     return configuration
+}
+
+/// What a test's database starts with.
+public enum TestWorld: Sendable {
+    /// The schema only.
+    case empty
+    /// The test world of `makeWorld()`, built once through the API into a template and copied:
+    /// `makeWorld()` then returns it without a request.
+    case seeded
 }
 
 /// Builds the application on a fresh database, runs `body` against it, and always cleans up.
 public func withTestApp<T: Sendable>(
     _ setup: TestingSetup = .router, configuration: APIConfiguration = testConfiguration(), poolSize: Int? = nil,
-    logger: Logger = TestDatabase.logger, _ body: @Sendable (TestApp) async throws -> T
+    logger: Logger = TestDatabase.logger, world: TestWorld = .empty, _ body: @Sendable (TestApp) async throws -> T
 ) async throws -> T {
-    let copy = try await TestDatabase.shared.copy()
+    let (copy, seededWorld) = try await TestDatabase.shared.copy(world: world == .seeded)
+    do {
+        let result = try await withTestApp(on: copy, setup, configuration: configuration, poolSize: poolSize, logger: logger, seededWorld: seededWorld, body)
+        try? await TestDatabase.shared.drop(copy)
+        return result
+    } catch {
+        try? await TestDatabase.shared.drop(copy)
+        throw error
+    }
+}
+
+/// Builds the application on `copy`, runs `body` against it, and stops it (every connection closed);
+/// the database stays.
+func withTestApp<T: Sendable>(
+    on copy: TestDatabase.Copy, _ setup: TestingSetup = .router, configuration: APIConfiguration, poolSize: Int? = nil,
+    logger: Logger = TestDatabase.logger, seededWorld: World? = nil, _ body: @Sendable (TestApp) async throws -> T
+) async throws -> T {
     var clientConfiguration = copy.secrets.requestURL.clientConfiguration
     if let poolSize { clientConfiguration.options.maximumConnections = poolSize }
     let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
@@ -73,18 +102,12 @@ public func withTestApp<T: Sendable>(
     do {
         let dependencies = try await AppDependencies.make(database: store, configuration: configuration)
         let app = buildApplication(dependencies, services: [client], logger: logger)
-        let result = try await app.test(setup) { testClient in
-            try await body(TestApp(client: testClient, database: copy, store: store, endpoints: apiEndpoints(dependencies)))
+        return try await app.test(setup) { testClient in
+            try await body(TestApp(client: testClient, database: copy, store: store, endpoints: apiEndpoints(dependencies), seededWorld: seededWorld))
         }
-        try? await TestDatabase.shared.drop(copy)
-        return result
     } catch let error as PSQLError {
-        try? await TestDatabase.shared.drop(copy)
         // PostgresNIO's description hides the server's message on purpose; tests want it.
         throw DescribedError(description: String(reflecting: error))
-    } catch {
-        try? await TestDatabase.shared.drop(copy)
-        throw error
     }
 }
 

@@ -29,6 +29,8 @@ public actor TestDatabase {
     }()
 
     private var template: (url: DatabaseURL, secrets: DatabaseSecrets)?
+    /// The template with the test world already in it (`World.seeded`), and that world.
+    private var worldTemplate: (url: DatabaseURL, world: World)?
     /// CREATE DATABASE … TEMPLATE fails while another copy of the template is being made, and an
     /// actor lets a second call in at every await: this serialises them.
     private var busy = false
@@ -55,19 +57,58 @@ public actor TestDatabase {
         return url
     }
 
-    /// A new database with the current schema, the request role and the service's secrets.
-    public func copy() async throws -> Copy {
+    /// A new database with the current schema, the request role and the service's secrets; with
+    /// `world`, the test world already in it (built once, through the API, into a second template).
+    public func copy(world: Bool = false) async throws -> (Copy, World?) {
         await acquire()
         defer { release() }
         let server = try Self.serverURL()
         let template = try await migratedTemplate(server)
-        let name = "redress_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await Self.administer(server) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template.url.database)"), logger: Self.logger)
+        var source = template.url.database
+        var seeded: World?
+        if world {
+            let withWorld = try await worldTemplate(server, template: template)
+            source = withWorld.url.database
+            seeded = withWorld.world
         }
-        return Copy(
+        let name = "redress_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await Self.createDatabase(name, from: source, server)
+        let copy = Copy(
             ownerURL: server.with(database: name),
             secrets: DatabaseSecrets(requestURL: template.secrets.requestURL.with(database: name), auditKeyHex: template.secrets.auditKeyHex))
+        return (copy, seeded)
+    }
+
+    /// CREATE DATABASE … TEMPLATE, waiting a moment while the template's last connections end (the
+    /// server notices a closed connection a little after the client).
+    private static func createDatabase(_ name: String, from template: String, _ server: DatabaseURL) async throws {
+        for attempt in 0..<50 {
+            do {
+                try await administer(server) { connection in
+                    try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: logger)
+                }
+                return
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55006" && attempt < 49 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    private func worldTemplate(
+        _ server: DatabaseURL, template: (url: DatabaseURL, secrets: DatabaseSecrets)
+    ) async throws -> (url: DatabaseURL, world: World) {
+        if let worldTemplate { return worldTemplate }
+        let name = "redress_test_world"
+        try await Self.administer(server) { connection in
+            try await connection.query("DROP DATABASE IF EXISTS redress_test_world WITH (FORCE)", logger: Self.logger)
+        }
+        try await Self.createDatabase(name, from: template.url.database, server)
+        let copy = Copy(
+            ownerURL: server.with(database: name),
+            secrets: DatabaseSecrets(requestURL: template.secrets.requestURL.with(database: name), auditKeyHex: template.secrets.auditKeyHex))
+        let world = try await World.seed(into: copy)
+        worldTemplate = (copy.ownerURL, world)
+        return (copy.ownerURL, world)
     }
 
     public func drop(_ copy: Copy) async throws {

@@ -30,7 +30,8 @@ struct FileComplaint {
                 case .mismatch: throw RedressError(.idempotencyKeyReused)
                 }
             }
-            try await transaction.requireFilingQuota(consumerID: actor.accountID, limit: configuration.filingsPerDay, window: .seconds(24 * 3600))
+            try await transaction.requireFilingQuota(
+                consumerID: actor.accountID, limit: configuration.filingsPerDay, window: .seconds(24 * 3600), lockWait: configuration.quotaLockWait)
             guard let platform = try await transaction.platform(id: complaint.platformID) else {
                 throw RedressError.validation([.init(field: "platform_id", reason: "unknown_platform")])
             }

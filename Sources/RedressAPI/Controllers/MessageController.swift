@@ -69,7 +69,8 @@ struct MessageController {
         try await writes.withPlace(for: actor.accountID) {
             try await database.transaction(as: context.identity, origin: context.origin) { transaction in
                 try await Self.requireParty(actor, complaintID: id, transaction)
-                try await transaction.requireMessageQuota(complaintID: id, authorID: actor.accountID, limit: limit, window: .seconds(3600))
+                try await transaction.requireMessageQuota(
+                    complaintID: id, authorID: actor.accountID, limit: limit, window: .seconds(3600), lockWait: configuration.quotaLockWait)
                 try await transaction.insertMessage(message, actor: context.auditActor)
             }
         }
