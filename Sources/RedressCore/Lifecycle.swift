@@ -168,7 +168,9 @@ public enum Lifecycle {
         TransitionRule(.escalate, .proposalMade, [.system], .escalated, when: [.answeredByPlatform]),
         // Mediation.
         TransitionRule(.triage, .escalated, [.mediationBody], .escalated, when: [.decisionAccept, .notTriaged]),
-        TransitionRule(.triage, .escalated, [.mediationBody], .mediationFailed, when: [.decisionDecline]),
+        TransitionRule(.triage, .escalated, [.mediationBody], .mediationFailed, when: [.decisionDecline, .notTriaged]),
+        // Once the body accepted the case, only its lead may decline it after all.
+        TransitionRule(.triage, .escalated, [.mediationLead], .mediationFailed, when: [.decisionDecline, .triaged]),
         TransitionRule(.assign, .escalated, [.mediationLead], .inMediation, when: [.triaged]),
         TransitionRule(.assign, .inMediation, [.mediationLead], .inMediation),
         TransitionRule(.propose, .inMediation, [.assignedMediator, .mediationLead], .inMediation),

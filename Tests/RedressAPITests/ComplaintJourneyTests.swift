@@ -149,6 +149,24 @@ struct ComplaintJourneyTests {
         }
     }
 
+    /// Once the body accepted a case at triage, a mediator cannot decline it after all; the lead can.
+    @Test func aMediatorCannotOverruleTheLeadsTriage() async throws {
+        let clock = ManualClock("2026-11-02T10:00:00+08:00")
+        try await withTestApp(configuration: Self.configuration(clock), world: .seeded) { app in
+            let world = try await app.makeWorld()
+            let consumer = world.token("consumer")
+            let id = try await app.create("/api/v1/complaints", token: consumer, Self.complaintBody(world))
+            try await app.step(id, "respond", as: world.token("platform_admin_a"), ["decision": "reject", "reason": "已发货"])
+            try await app.step(id, "reject", as: consumer, ["reason": "卡密无效"])
+            try await app.step(id, "escalate", as: consumer, ["mediation_body_id": world.bodyA])
+            try await app.step(id, "triage", as: world.token("mediation_lead_a"), ["decision": "accept"])
+            let overruled = try await app.act(id, "triage", as: world.token("mediator_a"), ["decision": "decline", "reason": "不受理"])
+            #expect(overruled.status == .conflict, "\(overruled.text)")
+            let declined = try await app.act(id, "triage", as: world.token("mediation_lead_a"), ["decision": "decline", "reason": "不属于受理范围"])
+            #expect(declined.json["state"] as? String == "mediation_failed", "\(declined.text)")
+        }
+    }
+
     @Test func aFailedMediationIsReferredOutward() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
         try await withTestApp(configuration: Self.configuration(clock), world: .seeded) { app in

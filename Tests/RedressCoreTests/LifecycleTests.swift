@@ -47,6 +47,25 @@ struct LifecycleTests {
         }
     }
 
+    /// A mediator cannot undo the lead's acceptance: after triage, only the lead declines.
+    @Test func onlyTheLeadDeclinesAnAcceptedCase() {
+        let accepted = CaseFacts(state: .escalated, triaged: true)
+        if case .allowed = Lifecycle.decide(.triage, by: [.mediationBody], facts: accepted, decision: false) {
+            Issue.record("a mediator declined a case the body had accepted")
+        }
+        #expect(!Lifecycle.allowedActions(for: [.mediationBody], facts: accepted).contains(.triage))
+        guard case .allowed(let rule) = Lifecycle.decide(.triage, by: [.mediationBody, .mediationLead], facts: accepted, decision: false) else {
+            Issue.record("the lead declines")
+            return
+        }
+        #expect(rule.to == .mediationFailed)
+        let fresh = CaseFacts(state: .escalated)
+        guard case .allowed = Lifecycle.decide(.triage, by: [.mediationBody], facts: fresh, decision: false) else {
+            Issue.record("any member declines before triage")
+            return
+        }
+    }
+
     @Test func aSettlementNeedsBothSides() {
         var complaint = Self.complaint(.inMediation)
         complaint.settlement = Proposal(refund: 30_000)
