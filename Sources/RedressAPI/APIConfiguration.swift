@@ -36,6 +36,9 @@ public struct APIConfiguration: Sendable {
     public var messagesPerCasePerHour: Int = 30
     /// Filings and messages of one account in flight at once in this process (429 beyond).
     public var writesInFlightPerAccount: Int = 8
+    /// The mediation body an escalation goes to when the case's platform names none (the operator's
+    /// default): so that a platform cannot switch escalation off by clearing its own.
+    public var defaultMediationBodyID: UUID?
     /// How long a filing or message waits for the same account's previous one to be counted (429 beyond).
     public var quotaLockWait: Duration = .seconds(10)
     /// A platform with fewer complaints in a period has its rates withheld in the public report.

@@ -43,6 +43,7 @@ struct Settings {
     var metricsToken: String?
     var metricsPort: Int?
     var replicaURL: DatabaseURL?
+    var defaultMediationBodyID: UUID?
     var replicaMaximumLagSeconds = 30
     var trustedProxies = TrustedProxies.none
 
@@ -75,6 +76,13 @@ struct Settings {
         settings.databaseURL = url("DATABASE_URL")
         settings.requestDatabaseURL = url("REDRESS_REQUEST_DATABASE_URL")
         settings.replicaURL = url("REDRESS_REPLICA_URL")
+        if let value = environment["REDRESS_DEFAULT_MEDIATION_BODY_ID"], !value.isEmpty {
+            if let id = UUID(uuidString: value) {
+                settings.defaultMediationBodyID = id
+            } else {
+                problems.append("REDRESS_DEFAULT_MEDIATION_BODY_ID must be a mediation body's id, not \(value)")
+            }
+        }
         integer("REDRESS_REPLICA_MAX_LAG_SECONDS", 0...86_400, &settings.replicaMaximumLagSeconds)
         if let host = environment["REDRESS_HOST"], !host.isEmpty { settings.host = host }
         integer("REDRESS_PORT", 0...65535, &settings.port)
@@ -174,6 +182,7 @@ struct Settings {
         configuration.metricsToken = metricsToken
         configuration.metricsPort = metricsPort
         configuration.trustedProxies = trustedProxies
+        configuration.defaultMediationBodyID = defaultMediationBodyID
         return configuration
     }
 

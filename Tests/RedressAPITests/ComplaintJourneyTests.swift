@@ -129,6 +129,40 @@ struct ComplaintJourneyTests {
         }
     }
 
+    /// A merchant's answer does not park the consumer's ultimatum: when it runs out the platform has
+    /// its turn, and when the platform's deadline passes too the case goes to the operator's mediation
+    /// body, the platform naming none.
+    @Test func anUltimatumOnAMerchantsAnswerReachesThePlatformAndThenMediation() async throws {
+        let clock = ManualClock("2026-09-24T10:00:00+08:00")
+        try await withTestApp(configuration: Self.configuration(clock), world: .seeded) { app in
+            var world = try await app.makeWorld()
+            _ = try await app.request(.patch, "/api/v1/platforms/\(world.platformB)", token: world.token("platform_admin_b"), json: ["merchant_first": true])
+            let id = try await app.create(
+                "/api/v1/complaints", token: world.token("consumer"),
+                Self.complaintBody(world, platform: world.platformB, merchant: world.merchantB, ultimatum: 2))
+            try await app.step(id, "respond", as: world.token("merchant_staff_b"), ["decision": "reject", "reason": "已发货"])
+            var operatorDefault = Self.configuration(clock)
+            operatorDefault.defaultMediationBodyID = UUID(uuidString: world.bodyB)
+            let job = DeadlineJob(database: app.store, configuration: operatorDefault, interval: .seconds(60), logger: TestDatabase.logger)
+
+            // Two working days after Thursday 24 September (the 25th is Mid-Autumn): Tuesday the 29th.
+            clock.set("2026-09-29T10:00:00+08:00")
+            #expect(try await job.runOnce().escalated == 0)
+            clock.set("2026-09-30T10:00:00+08:00")
+            #expect(try await job.runOnce().escalated == 1)
+            try await world.logInAgain(app)
+            let moved = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("consumer"))
+            #expect(moved.json["state"] as? String == "awaiting_platform", "\(moved.text)")
+
+            clock.set("2026-11-24T10:00:00+08:00")
+            _ = try await job.runOnce()
+            try await world.logInAgain(app)
+            let escalated = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("consumer"))
+            #expect(escalated.json["state"] as? String == "escalated", "\(escalated.text)")
+            #expect(escalated.json["mediation_body_id"] as? String == world.bodyB)
+        }
+    }
+
     @Test func thePlatformAnswersAndTheConsumerAccepts() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
         try await withTestApp(configuration: Self.configuration(clock), world: .seeded) { app in

@@ -15,6 +15,7 @@ struct ActOnComplaint {
     ) async throws -> ComplaintResponse {
         let now = configuration.clock.now()
         let timeZone = configuration.timeZone
+        let configuration = configuration
         return try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
             let access = CaseAccess(actor, to: complaint, now: now)
@@ -23,7 +24,7 @@ struct ActOnComplaint {
             let rule = try Self.rule(for: action, input: input, access: access)
             try input.checkAmounts(amountPaid: complaint.order.amountPaid)
             let platform = try await transaction.platform(id: complaint.platformID)
-            let effectiveInput = try await Self.resolve(input, for: rule, complaint: complaint, defaultBody: platform?.defaultMediationBodyID, transaction)
+            let effectiveInput = try await Self.resolve(input, for: rule, complaint: complaint, defaultBody: platform?.defaultMediationBodyID ?? configuration.defaultMediationBodyID, transaction)
             let body: UUID? = if case .escalate(let body?, _) = effectiveInput { body } else { complaint.mediationBodyID }
             let workflow = try await transaction.workflowContext(platformID: complaint.platformID, mediationBodyID: body, timeZone: timeZone)
             let changed = ComplaintWorkflow.apply(rule, input: effectiveInput, to: complaint, relations: access.relations, context: workflow)

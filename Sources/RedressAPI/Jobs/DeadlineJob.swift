@@ -129,15 +129,28 @@ public struct DeadlineJob: Service {
         let claimed = try await transaction.claimExpiredUltimatums(before: now, after: cursor, limit: Self.batchSize)
         for id in claimed.map(\.id) {
             guard let complaint = try await transaction.complaint(id: id) else { continue }
+            let facts = complaint.facts(at: now)
+            // A merchant's answer: the platform has its turn first.
+            if case .allowed(let rule) = Lifecycle.decide(.escalateToPlatform, by: [.system], facts: facts), complaint.state != .awaitingMerchant {
+                if try await apply(rule, input: .none, to: complaint, transaction) { escalated += 1 }
+                continue
+            }
             // Platform first: an ultimatum shorter than the platform's deadline waits for it.
-            guard case .allowed(let rule) = Lifecycle.decide(.escalate, by: [.system], facts: complaint.facts(at: now)) else { continue }
-            guard let body = try await transaction.platform(id: complaint.platformID)?.defaultMediationBodyID else {
-                logger.warning("ultimatum expired but the platform names no default mediation body", metadata: ["complaint": "\(id)"])
+            guard case .allowed(let rule) = Lifecycle.decide(.escalate, by: [.system], facts: facts) else { continue }
+            guard let body = try await mediationBody(for: complaint, transaction) else {
+                logger.warning("ultimatum expired but neither the platform nor the operator names a mediation body", metadata: ["complaint": "\(id)"])
                 continue
             }
             if try await apply(rule, input: .escalate(mediationBodyID: body, reason: nil), to: complaint, transaction) { escalated += 1 }
         }
         return (escalated, claimed.last ?? cursor, claimed.count)
+    }
+
+    /// Where an ultimatum escalates to: the platform's default mediation body, else the operator's.
+    private func mediationBody(for complaint: Complaint, _ transaction: Transaction) async throws -> UUID? {
+        if let body = try await transaction.platform(id: complaint.platformID)?.defaultMediationBodyID { return body }
+        guard let body = configuration.defaultMediationBodyID, try await transaction.organization(id: body)?.kind == .mediationBody else { return nil }
+        return body
     }
 
     private func apply(_ rule: TransitionRule, input: ActionInput, to complaint: Complaint, _ transaction: Transaction) async throws -> Bool {
