@@ -93,6 +93,11 @@ struct ComplaintJourneyTests {
             #expect(closed.json["state"] as? String == "closed_resolved")
             let rated = try await app.act(id, "rate", as: consumer, ["rating": 5, "comment": "处理及时"])
             #expect(rated.json["rating"] as? Int == 5)
+            // The platform never sees the rating or its comment; the mediation body does.
+            let asPlatform = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("platform_staff_a"))
+            #expect(asPlatform.json["rating"] == nil && asPlatform.json["rating_comment"] == nil, "\(asPlatform.text)")
+            let asBody = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("mediator_a"))
+            #expect(asBody.json["rating"] as? Int == 5)
             // Terminal: nothing more, not even a second rating.
             let again = try await app.act(id, "rate", as: consumer, ["rating": 1])
             #expect(again.status == .conflict)
@@ -229,6 +234,9 @@ struct ComplaintJourneyTests {
             #expect(withdrawn.json["state"] as? String == "withdrawn")
             #expect(withdrawn.json["closed_at"] != nil)
             #expect(try await app.act(id, "respond", as: world.token("platform_admin_a"), ["decision": "reject", "reason": "x"]).status == .conflict)
+            // A withdrawn case can still be rated, once: how the platform handled it is worth knowing.
+            #expect(try await app.act(id, "rate", as: world.token("consumer"), ["rating": 2]).json["rating"] as? Int == 2)
+            #expect(try await app.act(id, "rate", as: world.token("consumer"), ["rating": 3]).status == .conflict)
         }
     }
 }

@@ -181,8 +181,11 @@ struct ComplaintResponse: Encodable, Sendable {
                              acceptedByPlatform: complaint.platformAcceptedSettlement) : nil
         agreedOutcome = party ? ProposalView(complaint.agreedOutcome) : nil
         referralReference = party ? complaint.referralReference : nil
-        rating = party ? complaint.rating : nil
-        ratingComment = party ? complaint.ratingComment : nil
+        // A rating is the consumer's word about the handling: the platform and the merchant never see
+        // it (they could press for a better one); the mediation body does.
+        let seesRating = relations.contains(.consumer) || relations.contains(.mediationBody)
+        rating = seesRating ? complaint.rating : nil
+        ratingComment = seesRating ? complaint.ratingComment : nil
         self.readiness = readiness.map(ReadinessView.init)
     }
 }
