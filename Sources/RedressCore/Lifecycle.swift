@@ -145,10 +145,9 @@ public enum Lifecycle {
     /// The states whose stage runs against a deadline, which the deadline job marks overdue when missed.
     public static let deadlineStates: [ComplaintState] = ComplaintState.allCases.filter { Complaint.party(responsibleIn: $0) != nil }
 
-    /// The states in which a consumer's ultimatum is carried out: those the system may escalate from,
-    /// to mediation or (a merchant's answer) to the platform.
+    /// The states in which a consumer's ultimatum is carried out: those the system may escalate from.
     public static let ultimatumStates: [ComplaintState] = ComplaintState.allCases.filter { state in
-        rules.contains { ($0.action == .escalate || ($0.action == .escalateToPlatform && $0.from != .awaitingMerchant)) && $0.from == state && $0.actors.contains(.system) }
+        rules.contains { $0.action == .escalate && $0.from == state && $0.actors.contains(.system) }
     }
 
     public static let rules: [TransitionRule] = [
@@ -163,8 +162,6 @@ public enum Lifecycle {
         TransitionRule(.accept, .proposalMade, [.consumer], .resolutionAgreed),
         TransitionRule(.reject, .proposalMade, [.consumer], .awaitingPlatform, when: [.answeredByMerchant]),
         TransitionRule(.escalateToPlatform, .proposalMade, [.consumer], .awaitingPlatform, when: [.answeredByMerchant]),
-        // The consumer's ultimatum ran out on a merchant's answer: the platform has its turn.
-        TransitionRule(.escalateToPlatform, .proposalMade, [.system], .awaitingPlatform, when: [.answeredByMerchant]),
         TransitionRule(.reject, .proposalMade, [.consumer], .proposalMade, when: [.answeredByPlatform]),
         TransitionRule(.escalate, .proposalMade, [.consumer], .escalated, when: [.answeredByPlatform, .answerRejected]),
         // A consumer's ultimatum expired without an accepted answer.
@@ -190,7 +187,6 @@ public enum Lifecycle {
         // After closing.
         TransitionRule(.rate, .closedResolved, [.consumer], .closedResolved, when: [.notRated]),
         TransitionRule(.rate, .referred, [.consumer], .referred, when: [.notRated]),
-        TransitionRule(.rate, .withdrawn, [.consumer], .withdrawn, when: [.notRated]),
     ] + open.map { TransitionRule(.withdraw, $0, [.consumer], .withdrawn) }
 
     /// The outcome of asking for an action.

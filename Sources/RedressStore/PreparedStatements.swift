@@ -185,6 +185,8 @@ struct IdempotencyClaimStatement: FixedStatement {
 
 struct IdempotencyCompleteStatement: FixedStatement {
     static let sql = "UPDATE idempotency_keys SET response_status = $1, response_body = $2, response_version = $3 WHERE account_id = $4 AND key = $5"
+    /// Declared: a version that is NULL on the first call must not fix the parameter's type.
+    static let bindingDataTypes: [PostgresDataType] = [.int8, .text, .int8, .uuid, .text]
     let answer: IdempotentAnswer
     let accountID: UUID
     let key: String

@@ -21,14 +21,14 @@ struct DossierController {
     @Sendable func timeline(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<TimelineResponse> {
         let (actor, id) = try MessageController.caller(context)
         let page = try TimelinePage(request.uri.queryParameters)
-        let fetched = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            try await MessageController.requireParty(actor, complaintID: id, transaction)
-            return try await transaction.timeline(complaintID: id, afterSeq: page.afterSeq, limit: page.limit + 1)
+        let (relations, fetched) = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            let relations = try await MessageController.requireParty(actor, complaintID: id, transaction)
+            return (relations, try await transaction.timeline(complaintID: id, afterSeq: page.afterSeq, limit: page.limit + 1))
         }
         let events = Array(fetched.prefix(page.limit))
         let next = fetched.count > page.limit ? events.last.map { TimelinePage.cursor(after: $0.seq) } : nil
         return JSONResponse(
-            body: TimelineResponse(complaintID: ResourceID(id), events: Self.visible(events, to: actor).map(EventView.init), nextCursor: Nullable(next)))
+            body: TimelineResponse(complaintID: ResourceID(id), events: Self.visible(events, to: actor, relations: relations).map(EventView.init), nextCursor: Nullable(next)))
     }
 
     /// Recomputes the case's chain: for its parties and for auditors.
@@ -71,7 +71,7 @@ struct DossierController {
             }
             let kinds = Array(Set(evidence.map(\.kind)))
             let chain = try await transaction.timeline(complaintID: id)
-            let events = Self.visible(chain, to: actor)
+            let events = Self.visible(chain, to: actor, relations: CaseAccess.relations(of: actor, to: complaint))
             let visibleSeqs = Set(events.map(\.seq))
             let links = chain.map { event in
                 AuditExport.Link(
@@ -137,9 +137,14 @@ struct DossierController {
     }
 
     /// Internal messages are for their author's organisation only, in the timeline too.
-    static func visible(_ events: [TimelineEvent], to actor: Actor) -> [TimelineEvent] {
-        events.filter { event in
-            event.action != "message.post" || event.visibility != "internal" || event.actorOrganizationID == actor.organizationID
+    /// The events the actor may read: not another organisation's internal notes, and the consumer's
+    /// rating only for the consumer and the mediation body (the platform and the merchant could press
+    /// for a better one). The rest of the chain is still exported, as hashes without content.
+    static func visible(_ events: [TimelineEvent], to actor: Actor, relations: Set<CaseRelation>) -> [TimelineEvent] {
+        let seesRatings = relations.contains(.consumer) || relations.contains(.mediationBody)
+        return events.filter { event in
+            if event.action == "complaint.rate" && !seesRatings { return false }
+            return event.action != "message.post" || event.visibility != "internal" || event.actorOrganizationID == actor.organizationID
         }
     }
 }

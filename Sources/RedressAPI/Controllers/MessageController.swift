@@ -84,10 +84,14 @@ struct MessageController {
     }
 
     /// Parties only: a case the caller cannot see is not found; an auditor sees no messages.
-    static func requireParty(_ actor: Actor, complaintID: UUID, _ transaction: Transaction) async throws {
+    /// The actor's relations to the case; 404 (403 for an auditor) when it is no party to it.
+    @discardableResult
+    static func requireParty(_ actor: Actor, complaintID: UUID, _ transaction: Transaction) async throws -> Set<CaseRelation> {
         guard let complaint = try await transaction.complaint(id: complaintID) else { throw RedressError.notFound }
-        if CaseAccess.relations(of: actor, to: complaint).isEmpty {
+        let relations = CaseAccess.relations(of: actor, to: complaint)
+        if relations.isEmpty {
             throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound
         }
+        return relations
     }
 }

@@ -130,11 +130,6 @@ public struct DeadlineJob: Service {
         for id in claimed.map(\.id) {
             guard let complaint = try await transaction.complaint(id: id) else { continue }
             let facts = complaint.facts(at: now)
-            // A merchant's answer: the platform has its turn first.
-            if case .allowed(let rule) = Lifecycle.decide(.escalateToPlatform, by: [.system], facts: facts), complaint.state != .awaitingMerchant {
-                if try await apply(rule, input: .none, to: complaint, transaction) { escalated += 1 }
-                continue
-            }
             // Platform first: an ultimatum shorter than the platform's deadline waits for it.
             guard case .allowed(let rule) = Lifecycle.decide(.escalate, by: [.system], facts: facts) else { continue }
             guard let body = try await mediationBody(for: complaint, transaction) else {
