@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RedressAPI
+import RedressCore
 import RedressDemo
 import RedressStore
 import ServiceLifecycle
@@ -34,6 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
                     logger.notice("no demo data added", metadata: ["reason": "\(error)"])
                 }
             }
+            if let body = settings.defaultMediationBodyID {
+                try await Self.requireMediationBody(body, secrets: secrets, logger: logger)
+            }
             let standby = try readReplica(secrets, settings: settings, logger: logger)
             let database = Database(
                 url: secrets.requestURL, poolSize: settings.poolSize, auditKeyHex: secrets.auditKeyHex, clock: settings.clock,
@@ -51,6 +55,18 @@ struct ServeCommand: AsyncParsableCommand {
                 services.append(AnchorJob(database: dependencies.database, interval: .seconds(settings.anchorSeconds), logger: logger))
             }
             try await serve(dependencies, services: services, logger: logger)
+        }
+    }
+
+    /// Refuses to start when `REDRESS_DEFAULT_MEDIATION_BODY_ID` names no mediation body: escalations
+    /// would otherwise fail case by case, long after the mistake.
+    static func requireMediationBody(_ id: UUID, secrets: DatabaseSecrets, logger: Logger) async throws {
+        let check = Database(url: secrets.requestURL, poolSize: 1, auditKeyHex: secrets.auditKeyHex, logger: logger)
+        let kind = try await check.withRunningPool { database in
+            try await database.transaction(as: DatabaseIdentity(role: "system"), origin: .commandLine) { try await $0.organization(id: id)?.kind }
+        }
+        guard kind == .mediationBody else {
+            throw CommandFailure(description: "REDRESS_DEFAULT_MEDIATION_BODY_ID \(id.uuidString.lowercased()) is not a mediation body's id")
         }
     }
 

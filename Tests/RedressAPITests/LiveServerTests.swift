@@ -48,13 +48,14 @@ struct RedressCommandTests {
     /// Port 0 asks the kernel; the tiny race with another process is acceptable in a test.
     static func freePort() -> Int { Socket.loopbackPort() }
 
-    static func start(dataDir: URL, port: Int) throws -> Process {
+    static func start(dataDir: URL, port: Int, environment extra: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = ["serve", "--port", String(port), "--data-dir", dataDir.path]
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = nil
         environment["REDRESS_BCRYPT_COST"] = "10"
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -113,6 +114,18 @@ struct RedressCommandTests {
         }
         let credentials = try FileManager.default.attributesOfItem(atPath: dataDir.appendingPathComponent("credentials.json").path)
         #expect(credentials[.posixPermissions] as? Int == 0o600)
+    }
+
+    /// An operator's default mediation body that is not one stops the start, with the private
+    /// PostgreSQL stopped too.
+    @Test func aDefaultMediationBodyThatIsNoneStopsTheStart() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable.path), "build the executable first (make test does)")
+        let dataDir = URL(fileURLWithPath: "/tmp/redress-command-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dataDir) }
+        let process = try Self.start(dataDir: dataDir, port: Self.freePort(), environment: ["REDRESS_DEFAULT_MEDIATION_BODY_ID": UUID().uuidString])
+        let status = await Self.waitForExit(process)
+        #expect(status != nil && status != 0, "the service started with a default mediation body that does not exist")
+        #expect(!FileManager.default.fileExists(atPath: dataDir.appendingPathComponent("pgdata/postmaster.pid").path))
     }
 
     /// A service killed outright leaves its private PostgreSQL running; the next `serve` on the folder
