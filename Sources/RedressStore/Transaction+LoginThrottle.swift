@@ -2,10 +2,6 @@ import Foundation
 import PostgresNIO
 import RedressCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Limits on password guesses and registrations, kept in PostgreSQL so that they hold across
 /// replicas. An attempt is reserved — counted as a failure — before its password is checked, under a
 /// lock on each of its subjects, so however many guesses arrive at once, no more than the limits are
@@ -68,18 +64,8 @@ public struct LoginAttempt: Sendable {
 }
 
 extension Transaction {
-    /// An address as throttles count it: IPv4 whole (also when written as IPv6, `::ffff:a.b.c.d`, as a
-    /// dual-stack listener reports it), IPv6 by its /64 (one subscriber's network).
-    public static func throttleAddress(_ address: String) -> String {
-        guard address.contains(":") else { return address }
-        var storage = in6_addr()
-        guard inet_pton(AF_INET6, address, &storage) == 1 else { return address }
-        let bytes = withUnsafeBytes(of: &storage) { Array($0) }
-        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
-            return bytes[12...].map(String.init).joined(separator: ".")
-        }
-        return bytes.prefix(8).map { String(format: "%02x", $0) }.joined() + "::/64"
-    }
+    /// An address as throttles count it (`IPAddress.subscriber`): IPv4 whole, IPv6 by its /64.
+    public static func throttleAddress(_ address: String) -> String { IPAddress.subscriber(address) }
 
     private struct ThrottleRule {
         let subject: String

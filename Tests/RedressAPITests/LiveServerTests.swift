@@ -116,6 +116,31 @@ struct RedressCommandTests {
         #expect(credentials[.posixPermissions] as? Int == 0o600)
     }
 
+    /// Limits outside their documented ranges stop the start, before any database, naming each.
+    @Test func limitsOutsideTheirRangesStopTheStart() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable.path), "build the executable first (make test does)")
+        let settings = [
+            "REDRESS_UPLOAD_GRACE_SECONDS": "0", "REDRESS_UPLOAD_MIN_BYTES_PER_SECOND": "1", "REDRESS_FILINGS_PER_DAY": "0",
+            "REDRESS_MESSAGES_PER_CASE_PER_HOUR": "100001", "REDRESS_REGISTRATIONS_PER_HOUR": "-1",
+            "REDRESS_CONCURRENT_UPLOADS": "9223372036854775808", "REDRESS_DEFAULT_MEDIATION_BODY_ID": "not-an-id",
+        ]
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["serve", "--port", "0", "--data-dir", "/tmp/redress-never-\(UUID().uuidString.prefix(8))"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = nil
+        environment.merge(settings) { $1 }
+        process.environment = environment
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let status = await Self.waitForExit(process)
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(status != nil && status != 0)
+        for name in settings.keys { #expect(text.contains(name), "\(name) not named: \(text)") }
+    }
+
     /// An operator's default mediation body that is not one stops the start, with the private
     /// PostgreSQL stopped too.
     @Test func aDefaultMediationBodyThatIsNoneStopsTheStart() async throws {

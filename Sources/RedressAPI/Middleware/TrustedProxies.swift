@@ -1,8 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import RedressCore
 
 /// The load balancers in front of Redress (`REDRESS_TRUSTED_PROXIES`: addresses and IPv4 CIDR ranges,
 /// comma-separated). Behind one, every connection comes from the proxy: the client's address — which
@@ -29,7 +26,7 @@ public struct TrustedProxies: Sendable, Equatable {
                 let mask: UInt32 = bits == 0 ? 0 : ~UInt32(0) << UInt32(32 - bits)
                 entries.append(.ipv4(network: address & mask, mask: mask))
             } else if Self.ipv4(item[...]) != nil || (item.contains(":") && item.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }) {
-                entries.append(.exact(Self.unmapped(item.lowercased())))
+                entries.append(.exact(IPAddress.canonical(item.lowercased())))
             } else {
                 return nil
             }
@@ -40,7 +37,7 @@ public struct TrustedProxies: Sendable, Equatable {
     init(entries: [Entry]) { self.entries = entries }
 
     public func contains(_ address: String) -> Bool {
-        let address = Self.unmapped(address.lowercased())
+        let address = IPAddress.canonical(address.lowercased())
         let parsed = Self.ipv4(address[...])
         return entries.contains { entry in
             switch entry {
@@ -59,22 +56,6 @@ public struct TrustedProxies: Sendable, Equatable {
             if !contains(hop) { return hop }
         }
         return hops.first ?? peer
-    }
-
-    /// One spelling per address, so that a proxy matches however the configuration or the socket
-    /// writes it: IPv6 in its canonical form (`2001:db8::1`, not `2001:db8:0:0::1`), and an IPv4
-    /// address written as IPv6 (`::ffff:10.0.0.1`, as a dual-stack listener reports a peer) as IPv4.
-    static func unmapped(_ address: String) -> String {
-        guard address.contains(":") else { return address }
-        var storage = in6_addr()
-        guard inet_pton(AF_INET6, address, &storage) == 1 else { return address }
-        let bytes = withUnsafeBytes(of: &storage) { Array($0) }
-        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
-            return bytes[12...].map(String.init).joined(separator: ".")
-        }
-        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        guard inet_ntop(AF_INET6, &storage, &text, socklen_t(text.count)) != nil else { return address }
-        return String(cString: text)
     }
 
     static func ipv4(_ text: Substring) -> UInt32? {
