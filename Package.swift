@@ -96,11 +96,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test databases copied from a migrated template, and a clock tests move: the store's tests
+        // need nothing else.
+        .target(
+            name: "StoreTestSupport",
+            dependencies: [
+                "RedressStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/StoreTestSupport",
+            swiftSettings: testSettings
+        ),
+        // The application on a test database, its seeded world, and helpers to call the API.
         .target(
             name: "TestSupport",
             dependencies: [
                 "RedressAPI",
-                "RedressStore",
+                "StoreTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -114,10 +126,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RedressStoreTests",
-            dependencies: [
-                "RedressStore", "TestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
+            dependencies: ["RedressStore", "StoreTestSupport"],
             swiftSettings: testSettings
         ),
         .testTarget(
@@ -125,6 +134,7 @@ let package = Package(
             dependencies: [
                 "RedressDemo",
                 "RedressAPI",
+                "StoreTestSupport",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -1,6 +1,7 @@
 import Foundation
 import RedressAPI
 import RedressStore
+import StoreTestSupport
 import Testing
 import TestSupport
 

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import RedressCore
 import RedressStore
+import StoreTestSupport
 import Testing
 import TestSupport
 

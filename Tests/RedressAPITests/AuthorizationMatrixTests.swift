@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
+import StoreTestSupport
 import Testing
 import TestSupport
 

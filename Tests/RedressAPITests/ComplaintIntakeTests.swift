@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
 import RedressCore
+import StoreTestSupport
 import Testing
 import TestSupport
 

@@ -6,6 +6,7 @@ import RedressAPI
 import RedressCore
 import RedressDemo
 import RedressStore
+import StoreTestSupport
 import Testing
 import TestSupport
 

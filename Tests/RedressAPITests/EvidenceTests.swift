@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import PostgresNIO
 import RedressAPI
+import StoreTestSupport
 import Testing
 import TestSupport
 

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import StoreTestSupport
 import Testing
 import TestSupport
 

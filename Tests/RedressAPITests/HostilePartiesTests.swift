@@ -5,6 +5,7 @@ import NIOCore
 import PostgresNIO
 import RedressAPI
 import RedressStore
+import StoreTestSupport
 import Testing
 import TestSupport
 

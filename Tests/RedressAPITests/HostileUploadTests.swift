@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import RedressAPI
+import StoreTestSupport
 import Testing
 import TestSupport
 

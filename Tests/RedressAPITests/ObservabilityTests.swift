@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import RedressAPI
 import RedressStore
+import StoreTestSupport
 import Testing
 import TestSupport
 

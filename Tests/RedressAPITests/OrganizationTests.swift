@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import StoreTestSupport
 import Testing
 import TestSupport
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 @testable import RedressAPI
+import Testing
 
 /// The fast response writer must write what Foundation's JSONEncoder, configured as the API's, writes.
 /// (Debug builds also compare the two on every response the other API tests receive.)

@@ -2,8 +2,8 @@ import Foundation
 import PostgresNIO
 import RedressStore
 import ServiceLifecycle
+import StoreTestSupport
 import Testing
-import TestSupport
 
 /// The monitor marks the database unreachable within a second of it going away, and reachable again
 /// as soon as it answers (Reliability/faults.py stops a real server; this checks the monitor alone).
@@ -18,7 +18,7 @@ struct DatabaseMonitorTests {
     }
 
     @Test func anUnreachableServerIsSeenDownAndAReachableOneUp() async throws {
-        let (copy, _) = try await TestDatabase.shared.copy()
+        let copy = try await TestDatabase.shared.copy()
         defer { Task { try? await TestDatabase.shared.drop(copy) } }
         // Nothing listens on a port just freed.
         let socket = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()

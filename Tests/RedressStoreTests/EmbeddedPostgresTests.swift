@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import PostgresNIO
 @testable import RedressStore
+import StoreTestSupport
 import Testing
-import TestSupport
 
 @Suite("Private PostgreSQL")
 struct EmbeddedPostgresTests {

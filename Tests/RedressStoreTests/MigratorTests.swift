@@ -1,8 +1,8 @@
 import Foundation
 import PostgresNIO
 @testable import RedressStore
+import StoreTestSupport
 import Testing
-import TestSupport
 
 @Suite("Migrations")
 struct MigratorTests {

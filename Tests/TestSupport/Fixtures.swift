@@ -4,6 +4,7 @@ import NIOCore
 import RedressAPI
 import RedressCore
 import RedressStore
+import StoreTestSupport
 
 extension TestResponse {
     /// The body as a JSON object (an empty one when it is not an object).

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import StoreTestSupport
 
 extension TestApp {
     /// The rollup rows that differ from a recount of the complaints themselves (daily and monthly),

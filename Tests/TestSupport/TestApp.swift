@@ -7,6 +7,7 @@ import PostgresNIO
 import RedressAPI
 import RedressCore
 import RedressStore
+import StoreTestSupport
 
 /// One application on its own fresh database, driven through the real router.
 public struct TestApp: Sendable {
@@ -77,7 +78,12 @@ public func withTestApp<T: Sendable>(
     _ setup: TestingSetup = .router, configuration: APIConfiguration = testConfiguration(), poolSize: Int? = nil,
     logger: Logger = TestDatabase.logger, world: TestWorld = .empty, _ body: @Sendable (TestApp) async throws -> T
 ) async throws -> T {
-    let (copy, seededWorld) = try await TestDatabase.shared.copy(world: world == .seeded)
+    let copy: TestDatabase.Copy
+    var seededWorld: World?
+    switch world {
+    case .empty: copy = try await TestDatabase.shared.copy()
+    case .seeded: (copy, seededWorld) = try await TestDatabase.shared.copy(derived: "world") { try await World.seed(into: $0) }
+    }
     do {
         let result = try await withTestApp(on: copy, setup, configuration: configuration, poolSize: poolSize, logger: logger, seededWorld: seededWorld, body)
         try? await TestDatabase.shared.drop(copy)

@@ -29,8 +29,8 @@ public actor TestDatabase {
     }()
 
     private var template: (url: DatabaseURL, secrets: DatabaseSecrets)?
-    /// The template with the test world already in it (`World.seeded`), and that world.
-    private var worldTemplate: (url: DatabaseURL, world: World)?
+    /// Templates made from the migrated one by a seeding function, by name, with what it returned.
+    private var derivedTemplates: [String: (url: DatabaseURL, seeded: any Sendable)] = [:]
     /// CREATE DATABASE … TEMPLATE fails while another copy of the template is being made, and an
     /// actor lets a second call in at every await: this serialises them.
     private var busy = false
@@ -57,26 +57,50 @@ public actor TestDatabase {
         return url
     }
 
-    /// A new database with the current schema, the request role and the service's secrets; with
-    /// `world`, the test world already in it (built once, through the API, into a second template).
-    public func copy(world: Bool = false) async throws -> (Copy, World?) {
+    /// A new database with the current schema, the request role and the service's secrets.
+    public func copy() async throws -> Copy {
         await acquire()
         defer { release() }
         let server = try Self.serverURL()
         let template = try await migratedTemplate(server)
-        var source = template.url.database
-        var seeded: World?
-        if world {
-            let withWorld = try await worldTemplate(server, template: template)
-            source = withWorld.url.database
-            seeded = withWorld.world
+        return try await Self.copy(of: template.url.database, secrets: template.secrets, server)
+    }
+
+    /// A new database like `copy()`, with what `seed` wrote into it: `seed` runs once, on a template
+    /// named `redress_test_<name>`, and every later call copies that template and returns what the
+    /// first call's `seed` returned.
+    public func copy<Seeded: Sendable>(
+        derived name: String, seed: @Sendable (Copy) async throws -> Seeded
+    ) async throws -> (Copy, Seeded) {
+        await acquire()
+        defer { release() }
+        let server = try Self.serverURL()
+        let template = try await migratedTemplate(server)
+        let derived: (url: DatabaseURL, seeded: any Sendable)
+        if let known = derivedTemplates[name] {
+            derived = known
+        } else {
+            let database = "redress_test_" + name
+            try await Self.administer(server) { connection in
+                try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"), logger: Self.logger)
+            }
+            try await Self.createDatabase(database, from: template.url.database, server)
+            let target = Copy(
+                ownerURL: server.with(database: database),
+                secrets: DatabaseSecrets(requestURL: template.secrets.requestURL.with(database: database), auditKeyHex: template.secrets.auditKeyHex))
+            derived = (target.ownerURL, try await seed(target))
+            derivedTemplates[name] = derived
         }
+        guard let seeded = derived.seeded as? Seeded else { preconditionFailure("template \(name) was seeded with another type") }
+        return (try await Self.copy(of: derived.url.database, secrets: template.secrets, server), seeded)
+    }
+
+    private static func copy(of template: String, secrets: DatabaseSecrets, _ server: DatabaseURL) async throws -> Copy {
         let name = "redress_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await Self.createDatabase(name, from: source, server)
-        let copy = Copy(
+        try await createDatabase(name, from: template, server)
+        return Copy(
             ownerURL: server.with(database: name),
-            secrets: DatabaseSecrets(requestURL: template.secrets.requestURL.with(database: name), auditKeyHex: template.secrets.auditKeyHex))
-        return (copy, seeded)
+            secrets: DatabaseSecrets(requestURL: secrets.requestURL.with(database: name), auditKeyHex: secrets.auditKeyHex))
     }
 
     /// CREATE DATABASE … TEMPLATE, waiting a moment while the template's last connections end (the
@@ -92,23 +116,6 @@ public actor TestDatabase {
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
-    }
-
-    private func worldTemplate(
-        _ server: DatabaseURL, template: (url: DatabaseURL, secrets: DatabaseSecrets)
-    ) async throws -> (url: DatabaseURL, world: World) {
-        if let worldTemplate { return worldTemplate }
-        let name = "redress_test_world"
-        try await Self.administer(server) { connection in
-            try await connection.query("DROP DATABASE IF EXISTS redress_test_world WITH (FORCE)", logger: Self.logger)
-        }
-        try await Self.createDatabase(name, from: template.url.database, server)
-        let copy = Copy(
-            ownerURL: server.with(database: name),
-            secrets: DatabaseSecrets(requestURL: template.secrets.requestURL.with(database: name), auditKeyHex: template.secrets.auditKeyHex))
-        let world = try await World.seed(into: copy)
-        worldTemplate = (copy.ownerURL, world)
-        return (copy.ownerURL, world)
     }
 
     public func drop(_ copy: Copy) async throws {
@@ -157,5 +164,18 @@ extension PostgresConnection {
     public func scalar<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type = T.self) async throws -> T? {
         for try await value in try await self.query(query, logger: TestDatabase.logger).decode(T.self) { return value }
         return nil
+    }
+}
+
+/// Runs `body` on a fresh copy of the migrated schema (see `TestDatabase.copy()`), and drops it.
+public func withTestDatabase<T: Sendable>(_ body: @Sendable (TestDatabase.Copy) async throws -> T) async throws -> T {
+    let copy = try await TestDatabase.shared.copy()
+    do {
+        let result = try await body(copy)
+        try? await TestDatabase.shared.drop(copy)
+        return result
+    } catch {
+        try? await TestDatabase.shared.drop(copy)
+        throw error
     }
 }

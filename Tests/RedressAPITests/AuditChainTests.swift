@@ -3,6 +3,7 @@ import Foundation
 import PostgresNIO
 import RedressCore
 @testable import RedressStore
+import StoreTestSupport
 import Testing
 import TestSupport
 

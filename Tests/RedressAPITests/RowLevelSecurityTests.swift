@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PostgresNIO
 import RedressCore
 @testable import RedressStore
+import StoreTestSupport
 import Testing
 import TestSupport
 
