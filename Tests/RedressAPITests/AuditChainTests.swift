@@ -137,8 +137,8 @@ struct AuditVerificationTests {
             let chain = "complaint:\(id)"
             // A party verifies its own case over the API; so does an auditor; an outsider cannot.
             let mine = try await app.request(.get, "/api/v1/complaints/\(id)/audit/verify", token: world.token("consumer"))
-            #expect(mine.json["valid"] as? Bool == true && mine.json["events"] as? Int == 3)
-            #expect(try await app.request(.get, "/api/v1/complaints/\(id)/audit/verify", token: world.token("auditor")).json["valid"] as? Bool == true)
+            #expect(mine.json["valid"].bool == true && mine.json["events"].int == 3)
+            #expect(try await app.request(.get, "/api/v1/complaints/\(id)/audit/verify", token: world.token("auditor")).json["valid"].bool == true)
 
             func tamper(_ sql: String) async throws {
                 try await app.asOwner { connection in
@@ -150,7 +150,7 @@ struct AuditVerificationTests {
             try await tamper("UPDATE audit_events SET content = replace(content, 'reject', 'propose') WHERE chain_id = '\(chain)' AND seq = 2")
             #expect(try await Self.verify(app, chain: chain).firstBroken?.seq == 2)
             let viaAPI = try await app.request(.get, "/api/v1/complaints/\(id)/audit/verify", token: world.token("consumer"))
-            #expect(viaAPI.json["valid"] as? Bool == false)
+            #expect(viaAPI.json["valid"].bool == false)
             try await tamper("UPDATE audit_events SET content = replace(content, 'propose', 'reject') WHERE chain_id = '\(chain)' AND seq = 2")
             #expect(try await Self.verify(app, chain: chain).valid)
             // Two events swapped (their places exchanged behind the primary key's back).

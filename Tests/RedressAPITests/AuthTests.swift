@@ -15,21 +15,21 @@ struct AuthTests {
                 .post, "/api/v1/auth/register",
                 json: ["email": "  Li.Lei@Example.CN ", "password": "a long passphrase", "display_name": "李雷", "phone": "138-0013-8000"])
             #expect(registered.status == .created)
-            #expect(registered.json["email"] as? String == "li.lei@example.cn")
-            #expect(registered.json["password_hash"] == nil)
-            let roles = registered.json["roles"] as? [[String: Any]]
-            #expect(roles?.first?["role"] as? String == "consumer")
+            #expect(registered.json["email"].string == "li.lei@example.cn")
+            #expect(registered.json["password_hash"].isNull)
+            let roles = registered.json["roles"].array
+            #expect(roles.first?["role"].string == "consumer")
 
             let login = try await app.request(.post, "/api/v1/auth/login", json: ["email": "LI.LEI@example.cn", "password": "a long passphrase"])
             #expect(login.status == .ok)
-            let token = try #require(login.json["token"] as? String)
+            let token = try #require(login.json["token"].string)
             #expect(token.count >= 43)  // 32 random bytes, base64url
-            #expect(login.json["expires_at"] is String)
+            #expect(login.json["expires_at"].string != nil)
 
             let me = try await app.request(.get, "/api/v1/me", token: token)
             #expect(me.status == .ok)
-            #expect(me.json["id"] as? String == registered.json["id"] as? String)
-            #expect(me.json["phone"] as? String == "13800138000")
+            #expect(me.json["id"].string == registered.json["id"].string)
+            #expect(me.json["phone"].string == "13800138000")
 
             #expect(try await app.request(.post, "/api/v1/auth/logout", token: token).status == .noContent)
             let after = try await app.request(.get, "/api/v1/me", token: token)
@@ -49,9 +49,9 @@ struct LoginProtectionTests {
             let unknownEmail = try await app.request(.post, "/api/v1/auth/login", json: ["email": "nobody@redress.test", "password": "not the password"])
             #expect(wrongPassword.status == .unauthorized)
             #expect(unknownEmail.status == .unauthorized)
-            #expect(wrongPassword.json["code"] as? String == "invalid_credentials")
-            #expect(unknownEmail.json["code"] as? String == wrongPassword.json["code"] as? String)
-            #expect(unknownEmail.json["title"] as? String == wrongPassword.json["title"] as? String)
+            #expect(wrongPassword.json["code"].string == "invalid_credentials")
+            #expect(unknownEmail.json["code"].string == wrongPassword.json["code"].string)
+            #expect(unknownEmail.json["title"].string == wrongPassword.json["title"].string)
         }
     }
 
@@ -65,7 +65,7 @@ struct LoginProtectionTests {
             }
             let limited = try await app.request(.post, "/api/v1/auth/login", json: ["email": "TARGET@redress.test", "password": worldPassword])
             #expect(limited.status == .tooManyRequests)
-            #expect(limited.json["code"] as? String == "too_many_attempts")
+            #expect(limited.json["code"].string == "too_many_attempts")
             let retryAfter = try #require(limited.headers[.retryAfter].flatMap { Int($0) })
             #expect((1...900).contains(retryAfter))
             // Other accounts are not affected.
@@ -149,27 +149,27 @@ struct BadInputTests {
             let malformed = try await app.request(
                 .post, "/api/v1/auth/register", headers: [.contentType: "application/json"], rawBody: .init(string: "{\"email\": "))
             #expect(malformed.status == .badRequest)
-            #expect(malformed.json["code"] as? String == "malformed_request")
+            #expect(malformed.json["code"].string == "malformed_request")
 
             let huge = String(repeating: "a", count: 20 * 1024)
             let oversized = try await app.request(
                 .post, "/api/v1/auth/register", headers: [.contentType: "application/json"],
                 rawBody: .init(string: "{\"display_name\": \"\(huge)\"}"))
             #expect(oversized.status == .contentTooLarge)
-            #expect(oversized.json["code"] as? String == "payload_too_large")
+            #expect(oversized.json["code"].string == "payload_too_large")
 
             let wrongType = try await app.request(
                 .post, "/api/v1/auth/register", headers: [.contentType: "text/plain"], rawBody: .init(string: "{}"))
             #expect(wrongType.status == .unsupportedMediaType)
-            #expect(wrongType.json["code"] as? String == "unsupported_media_type")
+            #expect(wrongType.json["code"].string == "unsupported_media_type")
 
             let mistyped = try await app.request(.post, "/api/v1/auth/register", json: ["email": 42, "password": worldPassword, "display_name": "x"])
             #expect(mistyped.status == .unprocessableContent)
 
             for response in [malformed, oversized, wrongType, mistyped] {
                 #expect(response.contentType?.hasPrefix("application/problem+json") == true)
-                #expect(response.json["request_id"] as? String == response.headers[.init("X-Request-Id")!])
-                #expect(response.json["status"] as? Int == Int(response.status.code))
+                #expect(response.json["request_id"].string == response.headers[.init("X-Request-Id")!])
+                #expect(response.json["status"].int == Int(response.status.code))
             }
         }
     }
@@ -189,8 +189,8 @@ struct BadInputTests {
             for (body, field, reason) in cases {
                 let response = try await app.request(.post, "/api/v1/auth/register", json: body)
                 #expect(response.status == .unprocessableContent, "\(body)")
-                let fields = response.json["invalid_fields"] as? [[String: String]] ?? []
-                #expect(fields.contains { $0["field"] == field && $0["reason"] == reason }, "\(field): \(response.text)")
+                let fields = response.json["invalid_fields"].array
+                #expect(fields.contains { $0["field"].string == field && $0["reason"].string == reason }, "\(field): \(response.text)")
             }
             // A password of exactly 128 characters is accepted.
             let longest = try await app.request(
@@ -206,10 +206,10 @@ struct BadInputTests {
             #expect(try await app.request(.post, "/api/v1/auth/register", json: body).status == .created)
             let chinese = try await app.request(.post, "/api/v1/auth/register", json: body)
             #expect(chinese.status == .conflict)
-            #expect(chinese.json["code"] as? String == "email_taken")
-            #expect(chinese.json["title"] as? String == "该邮箱已被注册")
+            #expect(chinese.json["code"].string == "email_taken")
+            #expect(chinese.json["title"].string == "该邮箱已被注册")
             let english = try await app.request(.post, "/api/v1/auth/register", json: body, headers: [.acceptLanguage: "en-GB,en;q=0.9,zh;q=0.5"])
-            #expect(english.json["title"] as? String == "This e-mail address is already registered")
+            #expect(english.json["title"].string == "This e-mail address is already registered")
         }
     }
 
@@ -223,10 +223,10 @@ struct BadInputTests {
             var cursor: String? = nil
             repeat {
                 let response = try await app.request(.get, "/api/v1/platforms?limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""))
-                let items = response.json["items"] as? [[String: Any]] ?? []
+                let items = response.json["items"].array
                 #expect(items.count <= 2)
-                names += items.compactMap { $0["name"] as? String }
-                cursor = response.json["next_cursor"] as? String
+                names += items.compactMap { $0["name"].string }
+                cursor = response.json["next_cursor"].string
             } while cursor != nil
             #expect(names == (0..<5).map { "分页\($0)" })
             #expect(try await app.request(.get, "/api/v1/platforms?limit=0").status == .unprocessableContent)

@@ -39,7 +39,7 @@ struct AuthorizationMatrixTests {
         let uploaded = try await app.request(
             .post, "/api/v1/complaints/\(complaint)/evidence?kind=anomaly_proof&filename=a.png", token: world.token("consumer"),
             headers: [.contentType: "image/png"], rawBody: ByteBuffer(bytes: png))
-        let id = try #require(uploaded.json["id"] as? String, "evidence upload: \(uploaded.text)")
+        let id = try #require(uploaded.json["id"].string, "evidence upload: \(uploaded.text)")
         return "/api/v1/complaints/\(complaint)/evidence/\(id)"
     }
 
@@ -331,8 +331,8 @@ struct AuthorizationMatrixTests {
                     let path = "/api/v1/staff?limit=3" + (cursor.map { "&cursor=\($0)" } ?? "")
                     let response = try await app.request(.get, path, token: world.token(principal))
                     #expect(response.status == .ok)
-                    for item in response.json["items"] as? [[String: Any]] ?? [] { result.insert(item["email"] as! String) }
-                    cursor = response.json["next_cursor"] as? String
+                    for item in response.json["items"].array { result.insert(item["email"].string ?? "") }
+                    cursor = response.json["next_cursor"].string
                 } while cursor != nil
                 return result
             }

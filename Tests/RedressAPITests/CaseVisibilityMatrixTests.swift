@@ -108,7 +108,7 @@ struct CaseVisibilityMatrixTests {
                 case "anonymous": if list.status.code != 401 { failures.append("list as anonymous: \(list.status.code)") }
                 case "admin": if list.status.code != 403 { failures.append("list as admin: \(list.status.code)") }
                 default:
-                    let ids = Set((list.json["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+                    let ids = Set(list.json["items"].array.compactMap { $0["id"].string })
                     let expectedIDs = Set(Stage.allCases.filter { Self.isParty(principal, $0) || principal == "auditor" }.map { cases[$0]! })
                     if list.status.code != 200 || ids != expectedIDs || ids.count != Self.listCounts[principal] {
                         failures.append("list as \(principal): \(list.status.code), \(ids.count) cases, expected \(Self.listCounts[principal]!)")

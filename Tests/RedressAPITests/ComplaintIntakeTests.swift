@@ -27,7 +27,7 @@ struct ComplaintIntakeTests {
             other["title"] = "另一份投诉"
             let reused = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: other, headers: key)
             #expect(reused.status == .unprocessableContent)
-            #expect(reused.json["code"] as? String == "idempotency_key_reused")
+            #expect(reused.json["code"].string == "idempotency_key_reused")
             // Keys belong to their caller: another consumer's same key is another request.
             _ = try await app.create("/api/v1/auth/register", token: nil, ["email": "second@redress.test", "password": worldPassword, "display_name": "二号"])
             let secondConsumer = try await app.login("second@redress.test")
@@ -45,7 +45,7 @@ struct ComplaintIntakeTests {
                     group.addTask {
                         let response = try await app.request(
                             .post, "/api/v1/complaints", token: token, json: app.complaintBody(world), headers: [.init("Idempotency-Key")!: "retry-storm"])
-                        return response.status == .created ? response.json["id"] as? String : nil
+                        return response.status == .created ? response.json["id"].string : nil
                     }
                 }
                 var ids: [String?] = []
@@ -109,14 +109,14 @@ struct ComplaintIntakeTests {
             body["merchant_id"] = world.merchantB  // a merchant of platform B
             let response = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: body)
             #expect(response.status == .unprocessableContent)
-            let reasons = (response.json["invalid_fields"] as? [[String: String]] ?? []).map { "\($0["field"]!):\($0["reason"]!)" }
+            let reasons = response.json["invalid_fields"].array.map { "\($0["field"].string ?? "-"):\($0["reason"].string ?? "-")" }
             #expect(Set(reasons) == ["demands[0].amount:exceeds_amount_paid", "demands[1].amount:required", "demands[2].text:required",
                                      "demands[3].kind:unknown_value", "category:unknown_value", "ultimatum_days:out_of_range"])
             // Fields first, then the parties: a merchant of another platform is refused.
             let foreignMerchant = try await app.request(
                 .post, "/api/v1/complaints", token: world.token("consumer"), json: app.complaintBody(world).merging(["merchant_id": world.merchantB]) { $1 })
             #expect(foreignMerchant.status == .unprocessableContent)
-            #expect((foreignMerchant.json["invalid_fields"] as? [[String: String]])?.first?["reason"] == "not_a_merchant_of_the_platform")
+            #expect(foreignMerchant.json["invalid_fields"].array.first?["reason"] == "not_a_merchant_of_the_platform")
             let unknownPlatform = try await app.request(
                 .post, "/api/v1/complaints", token: world.token("consumer"), json: app.complaintBody(world).merging(["platform_id": UUID().uuidString]) { $1 })
             #expect(unknownPlatform.status == .unprocessableContent)
@@ -133,24 +133,24 @@ struct ComplaintIntakeTests {
             body["description"] = "这个平台就是骗子，黑店！"
             body["demands"] = [["kind": "other", "text": "我要个说法"]]
             let response = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: body)
-            let readiness = try #require(response.json["readiness"] as? [String: Any])
-            let wording = (readiness["wording"] as? [[String: Any]] ?? []).compactMap { $0["subject"] as? String }
+            let readiness = try #require(response.json["readiness"].present)
+            let wording = readiness["wording"].array.compactMap { $0["subject"].string }
             #expect(Set(wording) == ["骗子", "黑店"])
-            #expect((readiness["demands"] as? [[String: Any]])?.first?["code"] as? String == "vague_demand")
-            let chain = readiness["evidence_chain"] as? [[String: Any]] ?? []
-            #expect(chain.map { $0["step"] as? String } == ["transaction_happened", "problem_appeared", "negotiation_failed"])
-            #expect(readiness["level"] as? String == "weak")
+            #expect(readiness["demands"].array.first?["code"].string == "vague_demand")
+            let chain = readiness["evidence_chain"].array
+            #expect(chain.map { $0["step"].string } == ["transaction_happened", "problem_appeared", "negotiation_failed"])
+            #expect(readiness["level"].string == "weak")
             // The platform does not get the consumer's readiness advice, nor their e-mail.
-            let id = try #require(response.json["id"] as? String)
+            let id = try #require(response.json["id"].string)
             let platformView = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("platform_staff_a"))
-            #expect(platformView.json["readiness"] == nil)
-            #expect((platformView.json["consumer"] as? [String: String])?["display_name"] == "消费者")
+            #expect(platformView.json["readiness"].isNull)
+            #expect(platformView.json["consumer"]["display_name"].string == "消费者")
             #expect(!platformView.text.contains("consumer@redress.test"))
             // An auditor sees the case's metadata only.
             let auditorView = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("auditor"))
             #expect(auditorView.status == .ok)
-            #expect(auditorView.json["title"] == nil && auditorView.json["order"] == nil && auditorView.json["consumer"] == nil)
-            #expect(auditorView.json["state"] as? String == "awaiting_platform")
+            #expect(auditorView.json["title"].isNull && auditorView.json["order"].isNull && auditorView.json["consumer"].isNull)
+            #expect(auditorView.json["state"].string == "awaiting_platform")
         }
     }
 
@@ -162,7 +162,7 @@ struct ComplaintIntakeTests {
             func titles(_ principal: String, _ query: String = "") async throws -> [String] {
                 let response = try await app.request(.get, "/api/v1/complaints" + query, token: world.token(principal))
                 #expect(response.status == .ok, "\(principal): \(response.text)")
-                return (response.json["items"] as? [[String: Any]] ?? []).map { ($0["title"] as? String) ?? "(metadata)" }
+                return response.json["items"].array.map { ($0["title"].string) ?? "(metadata)" }
             }
             #expect(try await titles("consumer").count == 2)
             #expect(try await titles("platform_staff_a") == ["充值卡密未到账"])

@@ -43,17 +43,17 @@ struct ComplaintJourneyTests {
             var consumer = world.token("consumer")
             let filed = try await app.request(.post, "/api/v1/complaints", token: consumer, json: Self.complaintBody(world))
             #expect(filed.status == .created, "\(filed.text)")
-            let id = try #require(filed.json["id"] as? String)
-            #expect(filed.json["state"] as? String == "awaiting_platform")
-            #expect(filed.json["deadline_at"] as? String == "2026-10-12T23:59:59.999+08:00")
+            let id = try #require(filed.json["id"].string)
+            #expect(filed.json["state"].string == "awaiting_platform")
+            #expect(filed.json["deadline_at"].string == "2026-10-12T23:59:59.999+08:00")
             #expect(filed.headers[.eTag] == "\"1\"")
-            let readiness = try #require(filed.json["readiness"] as? [String: Any])
-            #expect((readiness["next_step"] as? [String: Any])?["code"] as? String == "wait_for_platform")
+            let readiness = try #require(filed.json["readiness"].present)
+            #expect(readiness["next_step"]["code"].string == "wait_for_platform")
 
             // Platform first: no mediation before the platform had its chance.
             let early = try await app.act(id, "escalate", as: consumer)
             #expect(early.status == .conflict)
-            #expect(early.json["code"] as? String == "platform_first")
+            #expect(early.json["code"].string == "platform_first")
             // Nobody else sees the case: not platform B, not a mediation body before escalation.
             for outsider in ["platform_staff_b", "merchant_staff_b", "mediator_a", "mediator_b"] {
                 #expect(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token(outsider)).status == .notFound, "\(outsider)")
@@ -66,39 +66,39 @@ struct ComplaintJourneyTests {
             let outcome = try await Self.job(app, clock).runOnce()
             #expect(outcome.markedOverdue == 1)
             let overdue = try await app.request(.get, "/api/v1/complaints/\(id)", token: consumer)
-            #expect(overdue.json["overdue"] as? Bool == true)
-            #expect(overdue.json["overdue_party"] as? String == "platform")
+            #expect(overdue.json["overdue"].bool == true)
+            #expect(overdue.json["overdue_party"].string == "platform")
 
             let escalated = try await app.act(id, "escalate", as: consumer, ["reason": "平台逾期未答复"])
             #expect(escalated.status == .ok, "\(escalated.text)")
-            #expect(escalated.json["state"] as? String == "escalated")
-            #expect(escalated.json["mediation_body_id"] as? String == world.bodyA)
+            #expect(escalated.json["state"].string == "escalated")
+            #expect(escalated.json["mediation_body_id"].string == world.bodyA)
             // Now body A sees it, with the consumer's contact details; body B still does not; the platform never gets them.
             let mediatorView = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("mediator_a"))
             #expect(mediatorView.status == .ok)
-            #expect((mediatorView.json["consumer_contact"] as? [String: String])?["email"] == "consumer@redress.test")
+            #expect(mediatorView.json["consumer_contact"]["email"].string == "consumer@redress.test")
             #expect(!(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("platform_staff_a")).text.contains("consumer@redress.test")))
             #expect(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("mediator_b")).status == .notFound)
 
             #expect(try await app.act(id, "assign", as: world.token("mediation_lead_a"), ["mediator_id": world.accounts["mediator_a"]!.id]).status == .conflict)
             #expect(try await app.act(id, "triage", as: world.token("mediator_a"), ["decision": "accept"]).status == .ok)
             let assigned = try await app.act(id, "assign", as: world.token("mediation_lead_a"), ["mediator_id": world.accounts["mediator_a"]!.id])
-            #expect(assigned.json["state"] as? String == "in_mediation", "\(assigned.text)")
+            #expect(assigned.json["state"].string == "in_mediation", "\(assigned.text)")
             let proposed = try await app.act(id, "propose", as: world.token("mediator_a"), ["terms": ["refund": 50_000, "apology": true], "text": "平台全额退款并致歉"])
             #expect(proposed.status == .ok, "\(proposed.text)")
-            #expect(try await app.act(id, "accept", as: consumer).json["state"] as? String == "in_mediation")
+            #expect(try await app.act(id, "accept", as: consumer).json["state"].string == "in_mediation")
             let agreed = try await app.act(id, "accept", as: world.token("platform_staff_a"))
-            #expect(agreed.json["state"] as? String == "resolution_agreed", "\(agreed.text)")
-            #expect((agreed.json["agreed_outcome"] as? [String: Any])?["refund"] as? Int == 50_000)
+            #expect(agreed.json["state"].string == "resolution_agreed", "\(agreed.text)")
+            #expect(agreed.json["agreed_outcome"]["refund"].int == 50_000)
             let closed = try await app.act(id, "confirm_fulfilment", as: consumer)
-            #expect(closed.json["state"] as? String == "closed_resolved")
+            #expect(closed.json["state"].string == "closed_resolved")
             let rated = try await app.act(id, "rate", as: consumer, ["rating": 5, "comment": "处理及时"])
-            #expect(rated.json["rating"] as? Int == 5)
+            #expect(rated.json["rating"].int == 5)
             // The platform never sees the rating or its comment; the mediation body does.
             let asPlatform = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("platform_staff_a"))
-            #expect(asPlatform.json["rating"] == nil && asPlatform.json["rating_comment"] == nil, "\(asPlatform.text)")
+            #expect(asPlatform.json["rating"].isNull && asPlatform.json["rating_comment"].isNull, "\(asPlatform.text)")
             let asBody = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("mediator_a"))
-            #expect(asBody.json["rating"] as? Int == 5)
+            #expect(asBody.json["rating"].int == 5)
             // Nor in the case's timeline or dossier (the event stays in the exported chain, as a hash).
             let platformTimeline = try await app.request(.get, "/api/v1/complaints/\(id)/timeline?limit=200", token: world.token("platform_staff_a"))
             #expect(platformTimeline.status == .ok && !platformTimeline.text.contains("complaint.rate"), "\(platformTimeline.text)")
@@ -109,8 +109,8 @@ struct ComplaintJourneyTests {
             // Terminal: nothing more, not even a second rating.
             let again = try await app.act(id, "rate", as: consumer, ["rating": 1])
             #expect(again.status == .conflict)
-            #expect(try await app.act(id, "withdraw", as: consumer).json["code"] as? String == "invalid_transition")
-            #expect(rated.json["version"] as? Int == 10)  // filed, overdue, and eight actions
+            #expect(try await app.act(id, "withdraw", as: consumer).json["code"].string == "invalid_transition")
+            #expect(rated.json["version"].int == 10)  // filed, overdue, and eight actions
         }
     }
 
@@ -121,9 +121,9 @@ struct ComplaintJourneyTests {
             _ = try await app.request(.patch, "/api/v1/platforms/\(world.platformB)", token: world.token("platform_admin_b"), json: ["merchant_first": true])
             let filed = try await app.request(
                 .post, "/api/v1/complaints", token: world.token("consumer"), json: Self.complaintBody(world, platform: world.platformB, merchant: world.merchantB))
-            #expect(filed.json["state"] as? String == "awaiting_merchant")
-            #expect(filed.json["deadline_at"] as? String == "2026-09-30T23:59:59.999+08:00")
-            let id = try #require(filed.json["id"] as? String)
+            #expect(filed.json["state"].string == "awaiting_merchant")
+            #expect(filed.json["deadline_at"].string == "2026-09-30T23:59:59.999+08:00")
+            let id = try #require(filed.json["id"].string)
             #expect(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("merchant_staff_b")).status == .ok)
 
             clock.set("2026-09-30T23:00:00+08:00")
@@ -133,10 +133,10 @@ struct ComplaintJourneyTests {
             #expect(outcome.markedOverdue == 1 && outcome.movedToPlatform == 1)
             try await world.logInAgain(app)
             let moved = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("platform_staff_b"))
-            #expect(moved.json["state"] as? String == "awaiting_platform")
-            #expect(moved.json["overdue"] as? Bool == false)
+            #expect(moved.json["state"].string == "awaiting_platform")
+            #expect(moved.json["overdue"].bool == false)
             // Seven working days from Oct 1: Oct 8, 9, 10 (make-up), 12, 13, 14, 15.
-            #expect(moved.json["deadline_at"] as? String == "2026-10-15T23:59:59.999+08:00")
+            #expect(moved.json["deadline_at"].string == "2026-10-15T23:59:59.999+08:00")
             // A second run does nothing: each case is acted on once.
             #expect(try await Self.job(app, clock).runOnce() == DeadlineJob.Outcome())
         }
@@ -159,8 +159,8 @@ struct ComplaintJourneyTests {
             #expect(try await job.runOnce().escalated == 1)
             try await world.logInAgain(app)
             let escalated = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("consumer"))
-            #expect(escalated.json["state"] as? String == "escalated", "\(escalated.text)")
-            #expect(escalated.json["mediation_body_id"] as? String == world.bodyB)
+            #expect(escalated.json["state"].string == "escalated", "\(escalated.text)")
+            #expect(escalated.json["mediation_body_id"].string == world.bodyB)
         }
     }
 
@@ -175,12 +175,12 @@ struct ComplaintJourneyTests {
             clock.set("2026-11-02T15:00:00+08:00")
             let answered = try await app.act(id, "respond", as: world.token("platform_staff_a"),
                                          ["decision": "propose", "proposal": ["refund": 50_000, "text": "核实后全额退款"]])
-            #expect(answered.json["state"] as? String == "proposal_made", "\(answered.text)")
-            #expect(answered.json["first_response_on_time"] as? Bool == true)
+            #expect(answered.json["state"].string == "proposal_made", "\(answered.text)")
+            #expect(answered.json["first_response_on_time"].bool == true)
             let accepted = try await app.act(id, "accept", as: world.token("consumer"))
-            #expect(accepted.json["state"] as? String == "resolution_agreed")
+            #expect(accepted.json["state"].string == "resolution_agreed")
             let closed = try await app.act(id, "confirm_fulfilment", as: world.token("consumer"))
-            #expect(closed.json["state"] as? String == "closed_resolved")
+            #expect(closed.json["state"].string == "closed_resolved")
         }
     }
 
@@ -198,7 +198,7 @@ struct ComplaintJourneyTests {
             let overruled = try await app.act(id, "triage", as: world.token("mediator_a"), ["decision": "decline", "reason": "不受理"])
             #expect(overruled.status == .conflict, "\(overruled.text)")
             let declined = try await app.act(id, "triage", as: world.token("mediation_lead_a"), ["decision": "decline", "reason": "不属于受理范围"])
-            #expect(declined.json["state"] as? String == "mediation_failed", "\(declined.text)")
+            #expect(declined.json["state"].string == "mediation_failed", "\(declined.text)")
         }
     }
 
@@ -209,15 +209,15 @@ struct ComplaintJourneyTests {
             let consumer = world.token("consumer")
             let id = try await app.create("/api/v1/complaints", token: consumer, Self.complaintBody(world))
             _ = try await app.act(id, "respond", as: world.token("platform_admin_a"), ["decision": "reject", "reason": "已发货，拒绝退款"])
-            #expect(try await app.act(id, "escalate", as: consumer, ["mediation_body_id": world.bodyB]).json["code"] as? String == "platform_first")
-            #expect(try await app.act(id, "reject", as: consumer, ["reason": "卡密无效"]).json["state"] as? String == "proposal_made")
+            #expect(try await app.act(id, "escalate", as: consumer, ["mediation_body_id": world.bodyB]).json["code"].string == "platform_first")
+            #expect(try await app.act(id, "reject", as: consumer, ["reason": "卡密无效"]).json["state"].string == "proposal_made")
             let escalated = try await app.act(id, "escalate", as: consumer, ["mediation_body_id": world.bodyB])
-            #expect(escalated.json["state"] as? String == "escalated", "\(escalated.text)")
+            #expect(escalated.json["state"].string == "escalated", "\(escalated.text)")
             let declined = try await app.act(id, "triage", as: world.token("mediator_b"), ["decision": "decline", "reason": "不属于受理范围"])
-            #expect(declined.json["state"] as? String == "mediation_failed")
+            #expect(declined.json["state"].string == "mediation_failed")
             let referred = try await app.act(id, "refer", as: consumer, ["channel": "12315", "reference": "12315-2026-001"])
-            #expect(referred.json["state"] as? String == "referred")
-            #expect(referred.json["referral_channel"] as? String == "12315")
+            #expect(referred.json["state"].string == "referred")
+            #expect(referred.json["referral_channel"].string == "12315")
         }
     }
 
@@ -227,8 +227,8 @@ struct ComplaintJourneyTests {
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), Self.complaintBody(world))
             #expect(try await app.act(id, "withdraw", as: world.token("platform_admin_a")).status == .forbidden)
             let withdrawn = try await app.act(id, "withdraw", as: world.token("consumer"))
-            #expect(withdrawn.json["state"] as? String == "withdrawn")
-            #expect(withdrawn.json["closed_at"] != nil)
+            #expect(withdrawn.json["state"].string == "withdrawn")
+            #expect(!withdrawn.json["closed_at"].isNull)
             #expect(try await app.act(id, "respond", as: world.token("platform_admin_a"), ["decision": "reject", "reason": "x"]).status == .conflict)
         }
     }

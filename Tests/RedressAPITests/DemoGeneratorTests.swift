@@ -47,9 +47,9 @@ struct DemoGeneratorTests {
             #expect(states.values.reduce(0, +) == 400)
             #expect(states.count >= 7, "\(states)")
             let report = try await app.request(.get, "/public/v1/reports/platforms?from=2024-01-01")
-            let platforms = try #require(report.json["platforms"] as? [[String: Any]])
+            let platforms = report.json["platforms"].array
             #expect(platforms.count == 4)
-            #expect(platforms.compactMap { ($0["figures"] as? [String: Any])?["complaints"] as? Int }.reduce(0, +) == 400)
+            #expect(platforms.compactMap { $0["figures"]["complaints"].int }.reduce(0, +) == 400)
             // The public report page renders it.
             #expect(try await app.request(.get, "/reports").status == .ok)
         }

@@ -17,7 +17,7 @@ struct DossierTests {
             let evidence = try await app.request(
                 .post, "/api/v1/complaints/\(id)/evidence?kind=order_record&filename=order.txt", token: consumer,
                 headers: [.contentType: "text/plain"], rawBody: ByteBuffer(string: "订单号 KM20260924001，支付500元"))
-            let digest = try #require(evidence.json["sha256"] as? String)
+            let digest = try #require(evidence.json["sha256"].string)
             _ = try await app.request(.post, "/api/v1/complaints/\(id)/messages", token: world.token("platform_staff_a"),
                                       json: ["visibility": "internal", "body": "内部备注"])
             _ = try await app.request(.post, "/api/v1/complaints/\(id)/actions/respond", token: world.token("platform_staff_a"),
@@ -25,16 +25,16 @@ struct DossierTests {
 
             let dossier = try await app.request(.get, "/api/v1/complaints/\(id)/dossier", token: consumer)
             #expect(dossier.status == .ok)
-            let platform = dossier.json["platform"] as? [String: Any]
-            #expect(platform?["credit_code"] as? String == creditCode(1))
-            #expect(platform?["company_name"] as? String == "平台A 网络科技有限公司")
-            #expect((dossier.json["evidence"] as? [[String: Any]])?.first?["sha256"] as? String == digest)
-            let actions = (dossier.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
+            let platform = dossier.json["platform"]
+            #expect(platform["credit_code"].string == creditCode(1))
+            #expect(platform["company_name"].string == "平台A 网络科技有限公司")
+            #expect(dossier.json["evidence"].array.first?["sha256"].string == digest)
+            let actions = dossier.json["timeline"].array.compactMap { $0["action"].string }
             #expect(actions == ["complaint.submit", "evidence.upload", "complaint.respond"])  // not the platform's internal note
-            #expect(dossier.json["recommended_channels"] as? [String] == ["12315"])
+            #expect(dossier.json["recommended_channels"].strings == ["12315"])
 
             let platformTimeline = try await app.request(.get, "/api/v1/complaints/\(id)/timeline", token: world.token("platform_admin_a"))
-            let platformActions = (platformTimeline.json["events"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
+            let platformActions = platformTimeline.json["events"].array.compactMap { $0["action"].string }
             #expect(platformActions.contains("message.post"))
             #expect(!platformTimeline.text.contains("hmac-sha256"))
 
@@ -51,10 +51,10 @@ struct OfflineDossierVerificationTests {
     static let script = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Tools/verify-dossier.py")
 
     /// Runs Tools/verify-dossier.py on `json`; returns its exit status and what it printed.
-    static func verify(_ json: Any, root: String? = nil) throws -> (Int32, String) {
+    static func verify(_ json: JSON, root: String? = nil) throws -> (Int32, String) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
-        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        try JSONEncoder().encode(json).write(to: file)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script.path, file.path] + (root.map { ["--root", $0] } ?? [])
@@ -87,14 +87,14 @@ struct OfflineDossierVerificationTests {
 
             let dossier = try await app.request(.get, "/api/v1/complaints/\(id)/dossier", token: consumer)
             let json = dossier.json
-            let audit = try #require(json["audit"] as? [String: Any])
-            let events = try #require(audit["events"] as? [[String: Any]])
+            let audit = try #require(json["audit"].present)
+            let events = audit["events"].array
             #expect(events.count == 3)
-            #expect(events.contains { $0["content"] is NSNull }, "the internal note is redacted")
+            #expect(events.contains { $0["content"].isNull }, "the internal note is redacted")
             #expect(!dossier.text.contains("内部备注"))
-            let anchoring = try #require(audit["anchoring"] as? [String: Any])
-            #expect(anchoring["anchor_id"] as? Int == second.id)
-            #expect((anchoring["later_anchors"] as? [Any])?.count == 1)
+            let anchoring = try #require(audit["anchoring"].present)
+            #expect(anchoring["anchor_id"].int == second.id)
+            #expect(anchoring["later_anchors"].array.count == 1)
 
             var (status, output) = try Self.verify(json, root: third.root.hexString)
             #expect(status == 0, "\(output)")
@@ -106,23 +106,24 @@ struct OfflineDossierVerificationTests {
 
             // Edited content, a removed event, a reordered pair, a doctored timeline: each is caught.
             var edited = json, editedAudit = audit, editedEvents = events
-            editedEvents[0]["content"] = (events[0]["content"] as? String ?? "").replacingOccurrences(of: "non_delivery", with: "other")
-            editedAudit["events"] = editedEvents
+            editedEvents[0]["content"] = .string((events[0]["content"].string ?? "").replacingOccurrences(of: "non_delivery", with: "other"))
+            editedAudit["events"] = .array(editedEvents)
             edited["audit"] = editedAudit
             (status, output) = try Self.verify(edited)
             #expect(status == 1 && output.contains("event 1") && output.contains("edited"), "\(output)")
-            editedAudit["events"] = Array(events.dropFirst())
+            editedAudit["events"] = .array(Array(events.dropFirst()))
             edited["audit"] = editedAudit
             (status, output) = try Self.verify(edited)
             #expect(status == 1 && output.contains("missing or out of order"), "\(output)")
-            editedAudit["events"] = [events[1], events[0], events[2]]
+            editedAudit["events"] = .array([events[1], events[0], events[2]])
             edited["audit"] = editedAudit
             (status, output) = try Self.verify(edited)
             #expect(status == 1, "\(output)")
-            var timeline = try #require(json["timeline"] as? [[String: Any]])
-            timeline[0]["hash"] = String(repeating: "ab", count: 32)
+            var timeline = json["timeline"].array
+            try #require(!timeline.isEmpty)
+            timeline[0]["hash"] = .string(String(repeating: "ab", count: 32))
             edited = json
-            edited["timeline"] = timeline
+            edited["timeline"] = .array(timeline)
             (status, output) = try Self.verify(edited)
             #expect(status == 1 && output.contains("timeline entry 1"), "\(output)")
         }

@@ -35,8 +35,8 @@ struct EvidenceTests {
             let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
             let uploaded = try await Self.upload(app, id, token: consumer, type: "image/png", bytes: Self.png)
             #expect(uploaded.status == .created, "\(uploaded.text)")
-            #expect(uploaded.json["sha256"] as? String == SHA256.hash(data: Data(Self.png)).map { String(format: "%02x", $0) }.joined())
-            #expect(uploaded.json["size"] as? Int == Self.png.count)
+            #expect(uploaded.json["sha256"].string == SHA256.hash(data: Data(Self.png)).map { String(format: "%02x", $0) }.joined())
+            #expect(uploaded.json["size"].int == Self.png.count)
             for (type, bytes) in [("image/jpeg", Self.jpeg), ("application/pdf", Self.pdf), ("video/mp4", Self.mp4), ("image/webp", Self.webp),
                                   ("text/plain; charset=utf-8", Array("聊天记录：商家说明天发货。\n".utf8))] {
                 let response = try await Self.upload(app, id, token: consumer, kind: "communication_record", name: "file", type: type, bytes: bytes)
@@ -47,11 +47,11 @@ struct EvidenceTests {
             let blobs = try await app.asOwner { try await $0.scalar("SELECT count(*)::int FROM evidence_blobs", as: Int.self) }
             #expect(blobs == 6)
             let list = try await app.request(.get, "/api/v1/complaints/\(id)/evidence", token: world.token("platform_admin_a"))
-            #expect((list.json["items"] as? [[String: Any]])?.count == 7)
+            #expect(list.json["items"].array.count == 7)
             // Readiness now sees the anomaly proof and the communication record.
-            let readiness = try await app.request(.get, "/api/v1/complaints/\(id)", token: consumer).json["readiness"] as? [String: Any]
-            let chain = readiness?["evidence_chain"] as? [[String: Any]] ?? []
-            #expect(chain.map { $0["complete"] as? Bool } == [false, true, true])
+            let readiness = try await app.request(.get, "/api/v1/complaints/\(id)", token: consumer).json["readiness"]
+            let chain = readiness["evidence_chain"].array
+            #expect(chain.map { $0["complete"].bool } == [false, true, true])
         }
     }
 
@@ -65,7 +65,7 @@ struct EvidenceTests {
             let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
             let disguised = try await Self.upload(app, id, token: consumer, type: "image/png", bytes: Self.jpeg)
             #expect(disguised.status == .unprocessableContent)
-            #expect((disguised.json["invalid_fields"] as? [[String: String]])?.first?["reason"] == "does_not_match_content")
+            #expect(disguised.json["invalid_fields"].array.first?["reason"].string == "does_not_match_content")
             let executable = try await Self.upload(app, id, token: consumer, type: "application/octet-stream", bytes: [0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0])
             #expect(executable.status == .unsupportedMediaType)
             let html = try await Self.upload(app, id, token: consumer, type: "text/html", bytes: Array("<script>alert(1)</script>".utf8))
@@ -87,13 +87,13 @@ struct EvidenceTests {
             ]
             for (name, bytes, type, reason) in hostileNames {
                 let refused = try await Self.upload(app, id, token: consumer, name: name, type: type, bytes: bytes)
-                let fields = refused.json["invalid_fields"] as? [[String: Any]] ?? []
-                #expect(refused.status == .unprocessableContent && fields.first?["reason"] as? String == reason, "\(name): \(refused.text)")
+                let fields = refused.json["invalid_fields"].array
+                #expect(refused.status == .unprocessableContent && fields.first?["reason"].string == reason, "\(name): \(refused.text)")
             }
             #expect(try await Self.upload(app, id, token: consumer, type: "image/png", bytes: Self.png).status == .created)
             #expect(try await Self.upload(app, id, token: consumer, type: "application/pdf", bytes: Self.pdf).status == .created)
             let third = try await Self.upload(app, id, token: consumer, type: "image/jpeg", bytes: Self.jpeg)
-            #expect((third.json["invalid_fields"] as? [[String: String]])?.first?["reason"] == "too_many_files")
+            #expect(third.json["invalid_fields"].array.first?["reason"] == "too_many_files")
             #expect(try await app.asOwner { try await $0.scalar("SELECT count(*)::int FROM evidence", as: Int.self) } == 2)
         }
     }
@@ -102,7 +102,7 @@ struct EvidenceTests {
         try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
-            let evidence = try #require(try await Self.upload(app, id, token: world.token("consumer"), type: "image/png", bytes: Self.png).json["id"] as? String)
+            let evidence = try #require(try await Self.upload(app, id, token: world.token("consumer"), type: "image/png", bytes: Self.png).json["id"].string)
             let path = "/api/v1/complaints/\(id)/evidence/\(evidence)"
             let download = try await app.request(.get, path, token: world.token("platform_staff_a"))
             #expect(download.status == .ok)

@@ -117,7 +117,7 @@ struct HostilePartiesTests {
     }
 
     static func reasons(_ response: TestResponse) -> [String] {
-        (response.json["invalid_fields"] as? [[String: String]] ?? []).map { "\($0["field"] ?? "") \($0["reason"] ?? "")" }
+        response.json["invalid_fields"].array.map { "\($0["field"].string ?? "") \($0["reason"].string ?? "")" }
     }
 
     /// A platform and a colluding consumer agree a refund of 2⁶³−1 fen: refused, and a figure stored
@@ -403,10 +403,10 @@ struct HostilePartiesTests {
                 let page = try await app.request(
                     .get, "/api/v1/complaints/\(id)/timeline?limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""), token: consumer)
                 #expect(page.status == .ok)
-                let events = page.json["events"] as? [[String: Any]] ?? []
+                let events = page.json["events"].array
                 #expect(events.count <= 2)
-                actions += events.compactMap { $0["action"] as? String }
-                cursor = page.json["next_cursor"] as? String
+                actions += events.compactMap { $0["action"].string }
+                cursor = page.json["next_cursor"].string
                 pages += 1
             } while cursor != nil && pages < 10
             #expect(actions == ["complaint.submit"] + Array(repeating: "message.post", count: 4), "\(actions)")
@@ -488,7 +488,7 @@ struct HostilePartiesTests {
             let world = try await app.makeWorld()
             let from: HTTPFields = [.init("X-Forwarded-For")!: "198.51.100.23"]
             let id = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: app.complaintBody(world), headers: from)
-                .json["id"] as? String ?? ""
+                .json["id"].string ?? ""
             _ = try await app.request(
                 .post, "/api/v1/complaints/\(id)/actions/respond", token: world.token("platform_staff_a"),
                 json: ["decision": "reject", "reason": "已发货"], headers: from)
@@ -591,7 +591,7 @@ struct HostilePartiesTests {
                 .post, "/api/v1/complaints/\(id)/evidence?kind=communication_record&filename=chat.csv", token: consumer,
                 headers: [.contentType: "text/plain"], rawBody: ByteBuffer(string: csv))
             #expect(uploaded.status == .created, "\(uploaded.text)")
-            let evidence = try #require(uploaded.json["id"] as? String)
+            let evidence = try #require(uploaded.json["id"].string)
             let download = try await app.request(.get, "/api/v1/complaints/\(id)/evidence/\(evidence)", token: world.token("platform_staff_a"))
             #expect(download.text == csv)
             let disposition = download.headers[.contentDisposition] ?? ""

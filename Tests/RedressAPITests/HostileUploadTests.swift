@@ -155,8 +155,8 @@ struct HostileUploadTests {
             var failures: [String] = []
             for attack in Self.corpus {
                 let response = try await Self.send(app, id, consumer, attack)
-                let reason = (response.json["invalid_fields"] as? [[String: String]])?.first?["reason"]
-                if response.status.code != attack.status || response.json["code"] as? String != attack.code || reason != attack.reason {
+                let reason = response.json["invalid_fields"].array.first?["reason"].string
+                if response.status.code != attack.status || response.json["code"].string != attack.code || reason != attack.reason {
                     failures.append("\(attack.name): expected \(attack.status) \(attack.code) \(attack.reason ?? "-"), got \(response.status.code) \(response.text)")
                 }
             }

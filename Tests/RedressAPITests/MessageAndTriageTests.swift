@@ -20,7 +20,7 @@ struct MessageAndTriageTests {
             #expect(try await app.request(.post, path, token: world.token("consumer"), json: ["visibility": "internal", "body": "x"]).status == .unprocessableContent)
             func bodies(_ principal: String) async throws -> [String] {
                 let response = try await app.request(.get, path, token: world.token(principal))
-                return (response.json["items"] as? [[String: Any]] ?? []).compactMap { $0["body"] as? String }
+                return response.json["items"].array.compactMap { $0["body"].string }
             }
             #expect(try await bodies("consumer") == ["卡密截图已上传，请尽快处理。", "已收到，正在核实。"])
             #expect(try await bodies("platform_admin_a").count == 3)
@@ -64,13 +64,13 @@ struct MessageAndTriageTests {
             func queue(_ principal: String, _ query: String = "") async throws -> [Int] {
                 let response = try await app.request(.get, "/api/v1/triage" + query, token: world.token(principal))
                 #expect(response.status == .ok, "\(response.text)")
-                return (response.json["items"] as? [[String: Any]] ?? []).compactMap { ($0["order"] as? [String: Any])?["amount_paid"] as? Int }
+                return response.json["items"].array.compactMap { $0["order"]["amount_paid"].int }
             }
             // Same deadline for all three: the largest amount first.
             #expect(try await queue("mediator_a") == [90_000, 50_000, 10_000])
             #expect(try await queue("mediator_b").isEmpty)
             let firstPage = try await app.request(.get, "/api/v1/triage?limit=2", token: world.token("mediator_a"))
-            let cursor = try #require(firstPage.json["next_cursor"] as? String)
+            let cursor = try #require(firstPage.json["next_cursor"].string)
             #expect(try await queue("mediator_a", "?limit=2&cursor=\(cursor)") == [10_000])
             #expect(try await app.request(.get, "/api/v1/triage", token: world.token("platform_admin_a")).status == .forbidden)
             #expect(try await app.request(.get, "/api/v1/triage?overdue=maybe", token: world.token("mediator_a")).status == .unprocessableContent)

@@ -120,15 +120,15 @@ struct ObservabilityTests {
         #expect(written.count == 1)
         let line = try #require(written.first)
         #expect(line.hasSuffix("}\n") && line.dropLast().allSatisfy { $0 != "\n" })
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        #expect(object["message"] as? String == "line one\nline \"two\"\u{1}")
-        #expect(object["level"] as? String == "info")
-        #expect(object["label"] as? String == "redress")
-        #expect(object["request_id"] as? String == "r-1")
-        #expect(object["status"] as? String == "201")
-        #expect(object["metadata.message"] as? String == "shadow")
-        #expect(object["list"] as? [String] == ["a", "b"])
-        #expect((object["time"] as? String)?.hasSuffix("Z") == true)
+        let object = try #require(JSON(data: Data(line.utf8))?.present)
+        #expect(object["message"].string == "line one\nline \"two\"\u{1}")
+        #expect(object["level"].string == "info")
+        #expect(object["label"].string == "redress")
+        #expect(object["request_id"].string == "r-1")
+        #expect(object["status"].string == "201")
+        #expect(object["metadata.message"].string == "shadow")
+        #expect(object["list"].strings == ["a", "b"])
+        #expect((object["time"].string)?.hasSuffix("Z") == true)
     }
 
     @Test func everyRequestIsOneLogLineWithoutTokensPasswordsEmailsOrPhones() async throws {
@@ -150,17 +150,17 @@ struct ObservabilityTests {
             #expect(read.status == .ok)
 
             let written = lines.withLockedValue { $0 }
-            let requests = try written.compactMap { line -> [String: Any]? in
-                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-                return object["message"] as? String == "request" ? object : nil
+            let requests = try written.compactMap { line -> JSON? in
+                let object = try #require(JSON(data: Data(line.utf8))?.present)
+                return object["message"].string == "request" ? object : nil
             }
-            let readLine = try #require(requests.first { $0["request_id"] as? String == "trace-me-1" })
-            #expect(readLine["route"] as? String == "/api/v1/complaints/{id}")
-            #expect(readLine["method"] as? String == "GET")
-            #expect(readLine["status"] as? String == "200")
-            #expect(readLine["account_id"] as? String == consumer.id.lowercased())
-            #expect(Double(readLine["duration_ms"] as? String ?? "") != nil)
-            #expect(requests.filter { $0["request_id"] as? String == "trace-me-1" }.count == 1, "one line per request")
+            let readLine = try #require(requests.first { $0["request_id"].string == "trace-me-1" })
+            #expect(readLine["route"].string == "/api/v1/complaints/{id}")
+            #expect(readLine["method"].string == "GET")
+            #expect(readLine["status"].string == "200")
+            #expect(readLine["account_id"].string == consumer.id.lowercased())
+            #expect(Double(readLine["duration_ms"].string ?? "") != nil)
+            #expect(requests.filter { $0["request_id"].string == "trace-me-1" }.count == 1, "one line per request")
             let all = written.joined()
             for secret in [consumer.token, world.token("admin")!, worldPassword, "Unusual-Passphrase-77", "Wrong-Password-123",
                            "secret.person@example.cn", consumer.email, phone] {

@@ -88,7 +88,7 @@ struct OpenAPIDocumentTests {
         try await withTestApp { app in
             let response = try await app.request(.get, "/api/v1/nothing-here")
             #expect(response.status == .notFound)
-            #expect(response.json["code"] as? String == "not_found")
+            #expect(response.json["code"].string == "not_found")
             #expect(response.headers[.init("X-Request-Id")!] != nil)
         }
     }

@@ -12,14 +12,14 @@ struct OrganizationTests {
             let admin = try await app.bootstrapAdmin()
             let response = try await app.request(.post, "/api/v1/platforms", token: admin.token, json: app.platformBody("卡盟甲", seed: 7))
             #expect(response.status == .created)
-            #expect(response.json["response_days"] as? Int == 7)
-            #expect(response.json["merchant_first"] as? Bool == false)
-            #expect(response.json["merchant_response_days"] as? Int == 3)
-            #expect(response.json["credit_code"] as? String == creditCode(7))
+            #expect(response.json["response_days"].int == 7)
+            #expect(response.json["merchant_first"].bool == false)
+            #expect(response.json["merchant_response_days"].int == 3)
+            #expect(response.json["credit_code"].string == creditCode(7))
 
-            let id = try #require(response.json["id"] as? String)
+            let id = try #require(response.json["id"].string)
             let read = try await app.request(.get, "/api/v1/platforms/\(id)")
-            #expect(read.json["company_name"] as? String == "卡盟甲 网络科技有限公司")
+            #expect(read.json["company_name"].string == "卡盟甲 网络科技有限公司")
         }
     }
 
@@ -32,7 +32,7 @@ struct OrganizationTests {
             body["website"] = "javascript:alert(1)"
             let invalid = try await app.request(.post, "/api/v1/platforms", token: admin.token, json: body)
             #expect(invalid.status == .unprocessableContent)
-            let fields = Set((invalid.json["invalid_fields"] as? [[String: String]] ?? []).compactMap { $0["field"] })
+            let fields = Set(invalid.json["invalid_fields"].array.compactMap { $0["field"].string })
             #expect(fields == ["credit_code", "response_days", "website"])
 
             _ = try await app.create("/api/v1/platforms", token: admin.token, app.platformBody("卡盟乙", seed: 8))
@@ -55,11 +55,11 @@ struct OrganizationTests {
                 .patch, path, token: world.token("platform_admin_a"),
                 json: ["merchant_first": true, "merchant_response_days": 5, "default_mediation_body_id": world.bodyA])
             #expect(changed.status == .ok)
-            #expect(changed.json["merchant_first"] as? Bool == true)
-            #expect(changed.json["merchant_response_days"] as? Int == 5)
-            #expect(changed.json["response_days"] as? Int == 7)  // untouched
+            #expect(changed.json["merchant_first"].bool == true)
+            #expect(changed.json["merchant_response_days"].int == 5)
+            #expect(changed.json["response_days"].int == 7)  // untouched
             let cleared = try await app.request(.patch, path, token: world.token("platform_admin_a"), json: ["default_mediation_body_id": NSNull()])
-            #expect(cleared.json["default_mediation_body_id"] == nil)
+            #expect(cleared.json["default_mediation_body_id"].isNull)
             let content = try await app.asOwner {
                 try await $0.scalar("SELECT content FROM audit_events WHERE action = 'platform.update_policy' ORDER BY seq LIMIT 1", as: String.self)
             } ?? ""
@@ -73,7 +73,7 @@ struct OrganizationTests {
         try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let listA = try await app.request(.get, "/api/v1/platforms/\(world.platformA)/merchants")
-            let names = (listA.json["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            let names = listA.json["items"].array.compactMap { $0["name"].string }
             #expect(names == ["商户A1", "商户A2"])
             let duplicate = try await app.request(
                 .post, "/api/v1/platforms/\(world.platformA)/merchants", token: world.token("platform_admin_a"), json: ["name": "商户a1"])
@@ -94,7 +94,7 @@ struct OrganizationTests {
                 var body: [String: Any] = ["email": "\(UUID().uuidString.prefix(8))@redress.test", "password": worldPassword, "display_name": "s", "role": role]
                 if let organization { body["organization_id"] = organization }
                 let response = try await app.request(.post, "/api/v1/staff", token: admin, json: body)
-                return (Int(response.status.code), (response.json["invalid_fields"] as? [[String: String]] ?? []).compactMap { $0["reason"] })
+                return (Int(response.status.code), response.json["invalid_fields"].array.compactMap { $0["reason"].string })
             }
             #expect(try await attempt("mediator", world.platformA) == (422, ["wrong_kind_for_role"]))
             #expect(try await attempt("platform_staff", nil) == (422, ["required"]))

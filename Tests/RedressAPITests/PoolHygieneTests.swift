@@ -52,8 +52,8 @@ struct PoolHygieneTests {
                     problems.append("\(method) \(path) as \(side) shows \(other)'s \(id)")
                 }
                 if index % 8 == 0 {
-                    let items = response.json["items"] as? [[String: Any]] ?? []
-                    let ids = Set(items.compactMap { $0["id"] as? String })
+                    let items = response.json["items"].array
+                    let ids = Set(items.compactMap { $0["id"].string })
                     if ids != Set(snapshot[side]!) { problems.append("\(side)'s list: \(ids.sorted()) ≠ its own cases") }
                 }
                 return problems.isEmpty ? nil : problems.joined(separator: "; ")

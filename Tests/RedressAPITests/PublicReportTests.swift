@@ -77,35 +77,35 @@ struct PublicReportTests {
 
             // The platform's own statistics, as issue 4 states them.
             let stats = try await app.request(.get, "/api/v1/stats/platforms/\(world.platformA)?\(period)", token: world.token("platform_admin_a"))
-            let totals = try #require(stats.json["totals"] as? [String: Any])
+            let totals = try #require(stats.json["totals"].present)
             for (key, value) in ["complaints": 2, "responded": 1, "responded_on_time": 1, "resolved": 1, "escalated": 1,
                                  "amount_claimed": 100_000, "amount_refunded": 50_000].sorted(by: { $0.key < $1.key }) {
-                #expect(totals[key] as? Int == value, "\(key)")
+                #expect(totals[key].int == value, "\(key)")
             }
             for rate in ["response_rate", "on_time_rate", "resolution_rate"] {
-                #expect((totals[rate] as? [String: Any])?["value"] as? Double == 0.5, "\(rate)")
+                #expect(totals[rate]["value"].double == 0.5, "\(rate)")
             }
 
             let json = try await app.request(.get, "/public/v1/reports/platforms?\(period)")
             #expect(json.status == .ok)
             #expect(json.contentType?.hasPrefix("application/json") == true)
-            let platforms = try #require(json.json["platforms"] as? [[String: Any]])
+            let platforms = json.json["platforms"].array
             let first = try #require(platforms.first)
-            #expect((first["platform"] as? [String: Any])?["id"] as? String == world.platformA)
-            #expect(first["rank"] as? Int == 1)
-            let figures = try #require(first["figures"] as? [String: Any])
-            #expect(figures["complaints"] as? Int == 2)
-            #expect(figures["resolved"] as? Int == 1)
-            #expect((figures["on_time_rate"] as? [String: Any])?["value"] as? Double == 0.5)
-            #expect(figures["amount_refunded"] as? Int == 50_000)
-            #expect(figures["satisfaction"] as? Double == 5)
+            #expect(first["platform"]["id"].string == world.platformA)
+            #expect(first["rank"].int == 1)
+            let figures = try #require(first["figures"].present)
+            #expect(figures["complaints"].int == 2)
+            #expect(figures["resolved"].int == 1)
+            #expect(figures["on_time_rate"]["value"].double == 0.5)
+            #expect(figures["amount_refunded"].int == 50_000)
+            #expect(figures["satisfaction"].double == 5)
             // Platform B had no complaint: listed, withheld, unranked.
             let second = try #require(platforms.last)
-            #expect(second["rank"] is NSNull)
-            #expect(((second["figures"] as? [String: Any])?["withheld"] as? [String: Any])?["reason"] as? String == "too_few_complaints")
-            let trend = try #require(json.json["trend"] as? [[String: Any]])
-            #expect(trend.map { $0["month"] as? String } == ["2026-09", "2026-10"])
-            #expect(trend.map { ($0["figures"] as? [String: Any])?["complaints"] as? Int } == [2, 0])
+            #expect(second["rank"].isNull)
+            #expect(second["figures"]["withheld"]["reason"].string == "too_few_complaints")
+            let trend = json.json["trend"].array
+            #expect(trend.map { $0["month"].string } == ["2026-09", "2026-10"])
+            #expect(trend.map { $0["figures"]["complaints"].int } == [2, 0])
 
             let csv = try await app.request(.get, "/public/v1/reports/platforms?\(period)", headers: [.accept: "text/csv"])
             #expect(csv.contentType == "text/csv; charset=utf-8")
@@ -148,14 +148,15 @@ struct PublicReportTests {
         try await withTestApp(configuration: Self.configuration(clock, minimum: 10)) { app in
             let world = try await scenario(app, clock)
             let response = try await app.request(.get, "/public/v1/reports/platforms?from=2026-09-01&to=2026-10-31")
-            let platforms = try #require(response.json["platforms"] as? [[String: Any]])
-            #expect(platforms.allSatisfy { $0["rank"] is NSNull })
-            let entryOfA = platforms.first { ($0["platform"] as? [String: Any])?["id"] as? String == world.platformA }
-            let figuresOfA = try #require(entryOfA?["figures"] as? [String: Any])
-            #expect(figuresOfA["complaints"] as? Int == 2)
-            #expect(figuresOfA["response_rate"] is NSNull)
-            #expect(figuresOfA["responded"] is NSNull)
-            #expect((figuresOfA["withheld"] as? [String: Any])?["minimum_complaints"] as? Int == 10)
+            let platforms = response.json["platforms"].array
+            #expect(platforms.allSatisfy { $0["rank"].isNull })
+            let platformA = world.platformA
+            let figuresOfA = platforms.first { $0["platform"]["id"].string == platformA }?["figures"] ?? .null
+            #expect(figuresOfA.object != nil, "\(response.text)")
+            #expect(figuresOfA["complaints"].int == 2)
+            #expect(figuresOfA["response_rate"].isNull)
+            #expect(figuresOfA["responded"].isNull)
+            #expect(figuresOfA["withheld"]["minimum_complaints"].int == 10)
             let page = try await app.request(.get, "/reports?from=2026-09-01&to=2026-10-31")
             #expect(page.text.contains("投诉量不足 10 件，不公布比率"))
             #expect(!page.text.contains("class=\"response-rate\""))
@@ -172,7 +173,7 @@ struct PublicReportTests {
             for (query, field) in [("format=xml", "format"), ("from=2026-02-30", "from"), ("to=2026-01-01&from=2026-02-01", "to")] {
                 let refused = try await app.request(.get, "/public/v1/reports/platforms?\(query)")
                 #expect(refused.status == .unprocessableContent, "\(query)")
-                #expect((refused.json["invalid_fields"] as? [[String: Any]])?.first?["field"] as? String == field, "\(query)")
+                #expect(refused.json["invalid_fields"].array.first?["field"].string == field, "\(query)")
             }
             #expect(try await app.request(.get, "/reports?lang=fr").status == .unprocessableContent)
         }

@@ -46,7 +46,7 @@ struct RandomActionTests {
                 // Half the time, one of the actions the case offers this actor (withdrawal rarely: it ends the case).
                 if Bool.random(using: &generator) {
                     let view = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token(actor))
-                    let offered = (view.json["allowed_actions"] as? [String] ?? []).compactMap(ComplaintAction.init(rawValue:))
+                    let offered = view.json["allowed_actions"].strings.compactMap(ComplaintAction.init(rawValue:))
                         .filter { $0 != .withdraw || Int.random(in: 0..<10, using: &generator) == 0 }
                     if let choice = offered.randomElement(using: &generator) { action = choice }
                 }

@@ -72,7 +72,7 @@ struct RowLevelSecurityTests {
             let filed = try await app.request(
                 .post, "/api/v1/complaints", token: world.token("consumer"), json: app.complaintBody(world), headers: [.init("Idempotency-Key")!: "rls-proof"])
             #expect(filed.status == .created)
-            let complaintID = try #require(filed.json["id"] as? String)
+            let complaintID = try #require(filed.json["id"].string)
             #expect(try await app.request(
                 .post, "/api/v1/complaints/\(complaintID)/messages", token: world.token("consumer"), json: ["body": "请处理"]).status == .created)
             #expect(try await app.request(

@@ -85,59 +85,59 @@ struct StatisticsTests {
             let stats = try await app.request(
                 .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-01&to=2026-10-31", token: world.token("platform_staff_a"))
             #expect(stats.status == .ok, "\(stats.text)")
-            let totals = try #require(stats.json["totals"] as? [String: Any])
+            let totals = try #require(stats.json["totals"].present)
             let expected: [String: Int] = [
                 "complaints": 7, "responded": 4, "responded_on_time": 3, "awaiting_response": 1, "resolved": 1, "escalated": 1,
                 "withdrawn": 1, "amount_claimed": 100_000, "amount_refunded": 30_000, "ratings": 1,
             ]
             for (key, value) in expected.sorted(by: { $0.key < $1.key }) {
-                #expect(totals[key] as? Int == value, "\(key)")
+                #expect(totals[key].int == value, "\(key)")
             }
             #expect(Self.rate(totals, "response_rate") == Expected(0.5714, 4, 7))
             #expect(Self.rate(totals, "on_time_rate") == Expected(0.4286, 3, 7))
             #expect(Self.rate(totals, "resolution_rate") == Expected(0.1429, 1, 7))
             #expect(Self.rate(totals, "escalation_rate") == Expected(0.1429, 1, 7))
             // 2, 24, 48 and 456 hours: the mean of the middle two.
-            #expect(totals["median_first_response_hours"] as? Double == 36)
-            #expect(totals["satisfaction"] as? Double == 4)
+            #expect(totals["median_first_response_hours"].double == 36)
+            #expect(totals["satisfaction"].double == 4)
 
-            let categories = try #require(stats.json["by_category"] as? [[String: Any]])
-            #expect(categories.map { $0["category"] as? String } == ["non_delivery", "not_as_described", "service_breach", "other"])
-            let nonDelivery = try #require(categories.first?["metrics"] as? [String: Any])
-            #expect(nonDelivery["complaints"] as? Int == 2)
-            #expect(nonDelivery["responded_on_time"] as? Int == 2)
-            #expect(nonDelivery["median_first_response_hours"] as? Double == 13)
-            let serviceBreach = try #require(categories[2]["metrics"] as? [String: Any])
-            #expect(serviceBreach["median_first_response_hours"] is NSNull)
+            let categories = stats.json["by_category"].array
+            #expect(categories.map { $0["category"].string } == ["non_delivery", "not_as_described", "service_breach", "other"])
+            let nonDelivery = try #require(categories.first?["metrics"].present)
+            #expect(nonDelivery["complaints"].int == 2)
+            #expect(nonDelivery["responded_on_time"].int == 2)
+            #expect(nonDelivery["median_first_response_hours"].double == 13)
+            let serviceBreach = try #require(categories[2]["metrics"].present)
+            #expect(serviceBreach["median_first_response_hours"].isNull)
             #expect(Self.rate(serviceBreach, "response_rate") == Expected(0, 0, 1))
 
-            let series = try #require(stats.json["series"] as? [[String: Any]])
-            #expect(series.map { $0["period"] as? String } == ["2026-09", "2026-10"])
-            #expect((series[0]["metrics"] as? [String: Any])?["complaints"] as? Int == 6)
-            #expect((series[1]["metrics"] as? [String: Any])?["complaints"] as? Int == 1)
-            #expect((series[1]["metrics"] as? [String: Any])?["median_first_response_hours"] is NSNull)
+            let series = stats.json["series"].array
+            #expect(series.map { $0["period"].string } == ["2026-09", "2026-10"])
+            #expect(series[0]["metrics"]["complaints"].int == 6)
+            #expect(series[1]["metrics"]["complaints"].int == 1)
+            #expect(series[1]["metrics"]["median_first_response_hours"].isNull)
 
             // A period that ends before C5's local day, partial months, and days.
             let september = try await app.request(
                 .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-01&to=2026-09-30", token: world.token("auditor"))
-            #expect((september.json["totals"] as? [String: Any])?["complaints"] as? Int == 6)
+            #expect(september.json["totals"]["complaints"].int == 6)
             let straddling = try await app.request(
                 .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-24&to=2026-10-01", token: world.token("mediator_a"))
-            #expect((straddling.json["totals"] as? [String: Any])?["complaints"] as? Int == 7)
+            #expect(straddling.json["totals"]["complaints"].int == 7)
             let later = try await app.request(
                 .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-25&to=2026-12-31", token: world.token("mediator_a"))
-            #expect((later.json["totals"] as? [String: Any])?["complaints"] as? Int == 1)
+            #expect(later.json["totals"]["complaints"].int == 1)
             let daily = try await app.request(
                 .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-24&to=2026-10-01&granularity=day", token: world.token("auditor"))
-            let days = try #require(daily.json["series"] as? [[String: Any]])
+            let days = daily.json["series"].array
             #expect(days.count == 8)
-            #expect(days.map { ($0["metrics"] as? [String: Any])?["complaints"] as? Int } == [6, 0, 0, 0, 0, 0, 0, 1])
+            #expect(days.map { $0["metrics"]["complaints"].int } == [6, 0, 0, 0, 0, 0, 0, 1])
 
             // Every platform at once: B has its one complaint.
             let all = try await app.request(.get, "/api/v1/stats/platforms?from=2026-09-01&to=2026-10-31", token: world.token("auditor"))
-            let items = try #require(all.json["items"] as? [[String: Any]])
+            let items = all.json["items"].array
             let complaintsByName = Dictionary(uniqueKeysWithValues: items.map {
-                (($0["platform"] as? [String: Any])?["name"] as? String ?? "", ($0["totals"] as? [String: Any])?["complaints"] as? Int ?? -1)
+                ($0["platform"]["name"].string ?? "", $0["totals"]["complaints"].int ?? -1)
             })
             #expect(complaintsByName.values.sorted() == [1, 7])
             #expect(try await app.statisticsDiscrepancies() == 0)
@@ -155,9 +155,10 @@ struct StatisticsTests {
         }
     }
 
-    static func rate(_ metrics: [String: Any], _ name: String) -> Expected? {
-        guard let rate = metrics[name] as? [String: Any] else { return nil }
-        return Expected(rate["value"] as? Double, rate["numerator"] as? Int ?? -1, rate["denominator"] as? Int ?? -1)
+    static func rate(_ metrics: JSON, _ name: String) -> Expected? {
+        let rate = metrics[name]
+        guard rate.object != nil else { return nil }
+        return Expected(rate["value"].double, rate["numerator"].int ?? -1, rate["denominator"].int ?? -1)
     }
 
     @Test func badPeriodsAreRefusedAndOtherPlatformsForbidden() async throws {
@@ -173,14 +174,14 @@ struct StatisticsTests {
             ] {
                 let response = try await app.request(.get, "\(base)?\(query)", token: staff)
                 #expect(response.status == .unprocessableContent, "\(query)")
-                let errors = response.json["invalid_fields"] as? [[String: Any]] ?? []
-                #expect(errors.contains { $0["field"] as? String == field && $0["reason"] as? String == reason }, "\(query): \(response.text)")
+                let errors = response.json["invalid_fields"].array
+                #expect(errors.contains { $0["field"].string == field && $0["reason"].string == reason }, "\(query): \(response.text)")
             }
             #expect(try await app.request(.get, "/api/v1/stats/platforms/\(world.platformB)", token: staff).status == .forbidden)
             #expect(try await app.request(.get, "/api/v1/stats/platforms/\(UUID())", token: world.token("auditor")).status == .notFound)
             // With no query, the last twelve months, by month.
             let defaults = try await app.request(.get, base, token: staff)
-            #expect((defaults.json["series"] as? [Any])?.count == 12)
+            #expect(defaults.json["series"].array.count == 12)
         }
     }
 }

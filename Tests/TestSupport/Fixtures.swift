@@ -7,10 +7,8 @@ import RedressStore
 import StoreTestSupport
 
 extension TestResponse {
-    /// The body as a JSON object (an empty one when it is not an object).
-    public var json: [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
-    }
+    /// The body as JSON (`null` when it is not JSON).
+    public var json: JSON { JSON(data: Data(body.readableBytesView)) ?? .null }
 
     public var text: String { String(buffer: body) }
 
@@ -64,7 +62,7 @@ extension TestApp {
 
     public func login(_ email: String, password: String = worldPassword) async throws -> String {
         let response = try await request(.post, "/api/v1/auth/login", json: ["email": email, "password": password])
-        guard response.status == .ok, let token = response.json["token"] as? String else {
+        guard response.status == .ok, let token = response.json["token"].string else {
             throw WorldError.setupFailed("login \(email): \(response.status) \(response.text)")
         }
         return token
@@ -73,7 +71,7 @@ extension TestApp {
     /// POSTs and returns the created resource's id, failing unless the answer is 201.
     public func create(_ path: String, token: String?, _ json: [String: Any]) async throws -> String {
         let response = try await request(.post, path, token: token, json: json)
-        guard response.status == .created, let id = response.json["id"] as? String else {
+        guard response.status == .created, let id = response.json["id"].string else {
             throw WorldError.setupFailed("POST \(path): \(response.status) \(response.text)")
         }
         return id

@@ -3,7 +3,7 @@ import Foundation
 /// A JSON document as tests read it: `response.json["items"][0]["state"].string`. A missing key,
 /// an index out of range or a value of another kind reads as `nil` at the end of the path, so a
 /// test states what it expects without casting through `Any`.
-public enum JSON: Sendable, Equatable, Decodable, CustomStringConvertible {
+public enum JSON: ExpressibleByStringLiteral, ExpressibleByArrayLiteral, Sendable, Hashable, Codable, CustomStringConvertible {
     case null
     case bool(Bool)
     case integer(Int)
@@ -11,6 +11,10 @@ public enum JSON: Sendable, Equatable, Decodable, CustomStringConvertible {
     case string(String)
     case array([JSON])
     case object([String: JSON])
+
+    public init(stringLiteral value: String) { self = .string(value) }
+
+    public init(arrayLiteral elements: JSON...) { self = .array(elements) }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -31,20 +35,48 @@ public enum JSON: Sendable, Equatable, Decodable, CustomStringConvertible {
         }
     }
 
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let elements): try container.encode(elements)
+        case .object(let members): try container.encode(members)
+        }
+    }
+
     /// The document in `data`, or `nil` when it is not JSON.
     public init?(data: Data) {
         guard let value = try? JSONDecoder().decode(JSON.self, from: data) else { return nil }
         self = value
     }
 
+    /// A member; setting one on an object replaces it (tests that doctor a document before a check).
     public subscript(key: String) -> JSON {
-        if case .object(let members) = self, let value = members[key] { return value }
-        return .null
+        get {
+            if case .object(let members) = self, let value = members[key] { return value }
+            return .null
+        }
+        set {
+            guard case .object(var members) = self else { return }
+            members[key] = newValue
+            self = .object(members)
+        }
     }
 
     public subscript(index: Int) -> JSON {
-        if case .array(let elements) = self, elements.indices.contains(index) { return elements[index] }
-        return .null
+        get {
+            if case .array(let elements) = self, elements.indices.contains(index) { return elements[index] }
+            return .null
+        }
+        set {
+            guard case .array(var elements) = self, elements.indices.contains(index) else { return }
+            elements[index] = newValue
+            self = .array(elements)
+        }
     }
 
     public var string: String? {
@@ -86,10 +118,23 @@ public enum JSON: Sendable, Equatable, Decodable, CustomStringConvertible {
         return nil
     }
 
+    /// The member names of an object; none for anything else.
+    public var keys: [String] { object.map { Array($0.keys) } ?? [] }
+
     public var isNull: Bool { self == .null }
+
+    /// The value, or `nil` when it is null or missing: `try #require(json["totals"].present)`.
+    public var present: JSON? { isNull ? nil : self }
 
     /// The strings of an array of strings (other elements are left out).
     public var strings: [String] { array.compactMap(\.string) }
+
+    /// The document as text, members sorted.
+    public var text: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? "null"
+    }
 
     public var description: String {
         switch self {
