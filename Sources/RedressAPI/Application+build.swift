@@ -66,8 +66,8 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
 }
 
 public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {
-    APIJSON.displayTimeZone = dependencies.configuration.timeZone
     let router = Router(context: RedressRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: DisplayTimeZoneMiddleware(timeZone: dependencies.configuration.timeZone))
     router.add(middleware: RequestIDMiddleware(trustedProxies: dependencies.configuration.trustedProxies))
     router.add(middleware: ProblemMiddleware(metrics: dependencies.database.metrics))
     router.add(middleware: AuthenticationMiddleware(database: dependencies.database, sessions: dependencies.sessions))

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Hummingbird
 import NIOCore
 import RedressCore
@@ -62,12 +61,9 @@ enum APIJSON {
     }
 
     /// Times are written with the offset of the deployment's zone (`2026-10-12T23:59:59.999+08:00`),
-    /// so that a deadline reads as the local day it ends. Set once when the router is built.
-    static var displayTimeZone: TimeZone {
-        get { zone.withLock { $0 } }
-        set { zone.withLock { $0 = newValue } }
-    }
-    private static let zone = Mutex(TimeZone(identifier: "Asia/Shanghai")!)
+    /// so that a deadline reads as the local day it ends. `DisplayTimeZoneMiddleware` sets it for
+    /// each request from the configuration.
+    @TaskLocal static var displayTimeZone = TimeZone(identifier: "Asia/Shanghai")!
 
     static func rfc3339(_ date: Date, in timeZone: TimeZone = displayTimeZone) -> String {
         UTCTime.milliseconds(date, in: timeZone)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +11,7 @@ import Glibc
 /// folder, listening on loopback only, with owner credentials generated once and kept in the folder
 /// (mode 0600), stopped when the service stops. When running as root (PostgreSQL refuses that), the
 /// server runs as the `postgres` system user.
-public final class EmbeddedPostgres: @unchecked Sendable {
+public final class EmbeddedPostgres: Sendable {
     public enum Failure: Error, CustomStringConvertible {
         case binariesNotFound
         case commandFailed(String, status: Int32, log: String)
@@ -42,10 +43,9 @@ public final class EmbeddedPostgres: @unchecked Sendable {
 
     public let folder: URL
     let logger: Logger
-    private var process: Process?
-    private let lock = NSLock()
-    /// The open owner lock file while this process owns the folder's server (-1: not owned).
-    private var ownerLock: Int32 = -1
+    /// The server's process while this object runs it, and the open owner lock file while this
+    /// process owns the folder's server (-1: not owned).
+    private let state = Mutex<(process: Process?, ownerLock: Int32)>((nil, -1))
 
     public init(folder: URL, logger: Logger) {
         self.folder = folder.standardizedFileURL
@@ -128,7 +128,7 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         child.standardOutput = log
         child.standardError = log
         try child.run()
-        lock.withLock { process = child }
+        state.withLock { $0.process = child }
 
         let url = DatabaseURL(
             host: "127.0.0.1", port: port, username: credentials.username, password: credentials.password,
@@ -155,14 +155,14 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         let mine = "\(getpid())\n"
         _ = ftruncate(descriptor, 0)
         _ = mine.withCString { pwrite(descriptor, $0, strlen($0), 0) }
-        lock.withLock { ownerLock = descriptor }
+        state.withLock { $0.ownerLock = descriptor }
         return true
     }
 
     private func releaseOwnership() {
-        let descriptor = lock.withLock {
-            let descriptor = ownerLock
-            ownerLock = -1
+        let descriptor = state.withLock {
+            let descriptor = $0.ownerLock
+            $0.ownerLock = -1
             return descriptor
         }
         if descriptor >= 0 { close(descriptor) }
@@ -201,24 +201,24 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     /// Fast shutdown (SIGINT): running transactions are rolled back, the data stays consistent.
     public func stop() async {
         defer { releaseOwnership() }
-        guard let child = lock.withLock({ process }) else { return }
+        guard let child = state.withLock({ $0.process }) else { return }
         if child.isRunning { kill(child.processIdentifier, SIGINT) }
         for _ in 0..<300 where child.isRunning {
             try? await Task.sleep(for: .milliseconds(100))
         }
         if child.isRunning { kill(child.processIdentifier, SIGKILL) }
-        lock.withLock { process = nil }
+        state.withLock { $0.process = nil }
         logger.info("private PostgreSQL stopped")
     }
 
     /// The same as `stop()`, for a signal handler that cannot wait asynchronously.
     public func stopBlocking() {
         defer { releaseOwnership() }
-        guard let child = lock.withLock({ process }) else { return }
+        guard let child = state.withLock({ $0.process }) else { return }
         if child.isRunning { kill(child.processIdentifier, SIGINT) }
         for _ in 0..<300 where child.isRunning { usleep(100_000) }
         if child.isRunning { kill(child.processIdentifier, SIGKILL) }
-        lock.withLock { process = nil }
+        state.withLock { $0.process = nil }
     }
 
     // MARK: Steps

@@ -4,6 +4,7 @@ import Logging
 import RedressAPI
 import RedressCore
 import RedressStore
+import Synchronization
 
 /// The options every subcommand that touches the database shares.
 struct DatabaseOptions: ParsableArguments {
@@ -232,11 +233,11 @@ func withOwnerDatabase<T>(
 }
 
 /// Handles SIGTERM and SIGINT while `redress` starts; `cancel()` hands them back.
-final class StartupSignalGuard: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sources: [any DispatchSourceSignal] = []
+final class StartupSignalGuard: Sendable {
+    private let sources: Mutex<[any DispatchSourceSignal]>
 
     init(_ handler: @escaping @Sendable (Int32) -> Void) {
+        var sources: [any DispatchSourceSignal] = []
         for number in [SIGTERM, SIGINT] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -244,12 +245,13 @@ final class StartupSignalGuard: @unchecked Sendable {
             source.resume()
             sources.append(source)
         }
+        self.sources = Mutex(sources)
     }
 
     func cancel() {
-        lock.withLock {
-            sources.forEach { $0.cancel() }
-            sources = []
+        sources.withLock {
+            $0.forEach { $0.cancel() }
+            $0 = []
         }
     }
 }

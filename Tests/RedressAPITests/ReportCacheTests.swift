@@ -32,7 +32,7 @@ struct ReportCacheTests {
         // Every place taken by a slow build: the default period is still built at once.
         let gate = Gate()
         let slow = Task { try await cache.rendering(of: Self.period(1), variant: "csv", build: { await gate.wait(); return Self.built(Self.period(1)) }, render: { _ in "z" }) }
-        try await Task.sleep(for: .milliseconds(50))
+        try await eventually { await gate.waiting == 1 }
         let fresh = Self.period(11)
         let answer = try await cache.rendering(of: fresh, variant: "json", pinned: true, build: { Self.built(fresh) }, render: { _ in "p" })
         #expect(answer?.body == "p")
@@ -47,7 +47,7 @@ struct ReportCacheTests {
         var tasks: [Task<ReportCache.Rendered?, any Error>] = []
         for month in 1...3 {
             tasks.append(Task { try await cache.rendering(of: Self.period(month), variant: "json", build: { await gate.wait(); return Self.built(Self.period(month)) }, render: { _ in "w" }) })
-            try await Task.sleep(for: .milliseconds(50))
+            try await eventually { await cache.admitted == month }
         }
         await #expect(throws: RedressError.self) {
             try await cache.rendering(of: Self.period(4), variant: "json", build: { Self.built(Self.period(4)) }, render: { _ in "v" })
@@ -62,10 +62,21 @@ actor Counter {
     func add() { value += 1 }
 }
 
+/// Waits, by yielding to the other tasks rather than sleeping, until `condition` holds.
+func eventually(_ condition: () async -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    for _ in 0..<100_000 {
+        if await condition() { return }
+        await Task.yield()
+    }
+    Issue.record("the condition never held", sourceLocation: sourceLocation)
+    throw CancellationError()
+}
+
 /// Holds builds until opened.
 actor Gate {
     private var isOpen = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    var waiting: Int { waiters.count }
     func wait() async {
         if isOpen { return }
         await withCheckedContinuation { waiters.append($0) }

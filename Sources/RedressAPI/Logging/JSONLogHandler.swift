@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RedressCore
+import Synchronization
 
 /// Writes each log event as one JSON object on one line (`REDRESS_LOG_FORMAT=json`), for log
 /// collectors that index fields: `time` (UTC, milliseconds), `level`, `message`, `label`, then the
@@ -77,9 +78,9 @@ public struct JSONLogHandler: LogHandler {
 
 /// Standard output shared by every log handler: one line is one write, never interleaved.
 public enum StandardOutput {
-    private static let lock = NSLock()
+    private static let lock = Mutex(())
 
     @Sendable public static func append(_ line: String) {
-        lock.withLock { FileHandle.standardOutput.write(Data(line.utf8)) }
+        lock.withLock { _ in FileHandle.standardOutput.write(Data(line.utf8)) }
     }
 }

@@ -47,7 +47,7 @@ actor ReportCache {
     private let maximumWaiting: Int
     /// Builds admitted and not finished (running, waiting, or about to start): counted when a build is
     /// admitted, so that a burst of requests is held to the bound before any of its tasks has run.
-    private var admitted = 0
+    private(set) var admitted = 0
 
     init(lifetime: Duration, capacity: Int = 64, concurrentBuilds: Int = 2, maximumWaiting: Int = 32) {
         self.lifetime = lifetime
