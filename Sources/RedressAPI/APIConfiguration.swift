@@ -39,6 +39,12 @@ public struct APIConfiguration: Sendable {
     /// The mediation body an escalation goes to when the case's platform names none (the operator's
     /// default): so that a platform cannot switch escalation off by clearing its own.
     public var defaultMediationBodyID: UUID?
+    /// The operator's standard deadlines: every platform's first response is measured against
+    /// them, and no platform may promise longer (Docs/metrics.md, "One yardstick").
+    public var standardDeadlines = StandardDeadlines()
+    /// A month's satisfaction is published only from at least this many ratings: fewer would let
+    /// one consumer's rating be told apart.
+    public var reportMinimumRatings: Int = 5
     /// How long a filing or message waits for the same account's previous one to be counted (429 beyond).
     public var quotaLockWait: Duration = .seconds(10)
     /// A platform with fewer complaints in a period has its rates withheld in the public report.

@@ -49,7 +49,8 @@ extension Complaint {
     /// The facts the lifecycle's rules read, at `now`.
     public func facts(at now: Date) -> CaseFacts {
         CaseFacts(
-            state: state, deadlinePassed: isPastDeadline(at: now), answeredBy: answeredBy, answerRejected: answerRejected, triaged: triaged,
+            state: state, deadlinePassed: isPastDeadline(at: now), answeredBy: answeredBy,
+            answerOffersRelief: answer?.offersRelief ?? false, answerRejected: answerRejected, triaged: triaged,
             settlementPending: settlement != nil, consumerAcceptedSettlement: consumerAcceptedSettlement,
             platformAcceptedSettlement: platformAcceptedSettlement, mediatedBefore: mediated, rated: rating != nil)
     }

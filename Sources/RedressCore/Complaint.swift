@@ -77,6 +77,80 @@ public struct Answer: Sendable, Equatable, Codable {
         self.proposal = proposal
         self.reason = reason
     }
+
+    /// A proposal that puts something on the table; anything else is a rejection.
+    public var offersRelief: Bool { decision == .propose && !(proposal?.isEmpty ?? true) }
+}
+
+/// How a closed case ended, after the CFPB's company responses: relief is a resolution, an
+/// explanation is not. Docs/metrics.md counts `resolved` from the first two only.
+public enum CaseOutcome: String, Sendable, Codable, CaseIterable {
+    /// An agreed refund or compensation, confirmed delivered.
+    case monetaryRelief = "monetary_relief"
+    /// An agreed reissue, apology or other remedy without money, confirmed delivered.
+    case nonMonetaryRelief = "non_monetary_relief"
+    /// The consumer accepted a reasoned rejection: the case ends, nothing was granted.
+    case explanation
+
+    /// The outcome of a case closed with `agreed` as what was agreed (`nil`: an accepted rejection).
+    public static func of(agreed: Proposal?) -> CaseOutcome {
+        guard let agreed, !agreed.isEmpty else { return .explanation }
+        return (agreed.refund ?? 0) > 0 || (agreed.compensation ?? 0) > 0 ? .monetaryRelief : .nonMonetaryRelief
+    }
+}
+
+/// Why a neutral party found a complaint invalid.
+public enum InvalidReason: String, Sendable, Codable, CaseIterable {
+    /// The same consumer's complaint about the same order is already there.
+    case duplicate
+    /// Against a platform or merchant that had nothing to do with the order.
+    case wrongCompany = "wrong_company"
+    /// No such order exists.
+    case noSuchOrder = "no_such_order"
+    /// Not filed by a consumer (a business dispute, a competitor, the platform's own staff).
+    case notAConsumer = "not_a_consumer"
+}
+
+/// What a platform promised when a case was filed: its stage lengths in working days, never longer
+/// than the operator's standard. Kept on the case, so that a later change of policy applies only to
+/// complaints filed after it.
+public struct PlatformPromise: Sendable, Equatable, Codable {
+    public var responseDays: Int
+    public var merchantResponseDays: Int
+    public var fulfilmentDays: Int
+
+    public init(responseDays: Int, merchantResponseDays: Int, fulfilmentDays: Int) {
+        self.responseDays = responseDays
+        self.merchantResponseDays = merchantResponseDays
+        self.fulfilmentDays = fulfilmentDays
+    }
+}
+
+/// The operator's standard deadlines in working days: the one yardstick every platform's first
+/// response is measured against, and the longest a platform may promise.
+public struct StandardDeadlines: Sendable, Equatable {
+    /// The platform stage: the first response is on time when it comes within this many working
+    /// days of filing, whatever the platform promised and whoever (merchant or platform) answers.
+    public var responseDays: Int
+    public var merchantResponseDays: Int
+    public var fulfilmentDays: Int
+
+    /// The longest any standard may be.
+    public static let maximumDays = 30
+
+    public init(responseDays: Int = 7, merchantResponseDays: Int = 3, fulfilmentDays: Int = 7) {
+        self.responseDays = responseDays
+        self.merchantResponseDays = merchantResponseDays
+        self.fulfilmentDays = fulfilmentDays
+    }
+
+    /// A platform's promise held to the standard: a longer one (stored before the standard
+    /// existed) counts as the standard.
+    public func limit(_ promise: PlatformPromise) -> PlatformPromise {
+        PlatformPromise(
+            responseDays: min(promise.responseDays, responseDays), merchantResponseDays: min(promise.merchantResponseDays, merchantResponseDays),
+            fulfilmentDays: min(promise.fulfilmentDays, fulfilmentDays))
+    }
 }
 
 public enum ReferralChannel: String, Sendable, Codable, CaseIterable {
@@ -134,6 +208,16 @@ public struct Complaint: Sendable, Equatable {
     public var rating: Int?
     public var ratingComment: String?
     public var closedAt: Date?
+    /// The standard deadline of the first response (`StandardDeadlines.responseDays` after filing):
+    /// the one every platform's on-time rate is measured against. `nil` only for cases filed before it.
+    public var standardDeadlineAt: Date?
+    /// Set by the deadline job once the standard deadline passed without a first response: from
+    /// then on the case counts as due in the response rates.
+    public var standardDeadlinePassed = false
+    /// What the platform promised at filing (`nil` for cases filed before promises were kept).
+    public var promise: PlatformPromise?
+    public var invalidReason: InvalidReason?
+    public var outcome: CaseOutcome?
 
     public init(
         id: UUID, consumerID: UUID, consumerName: String, platformID: UUID, merchantID: UUID?, category: ComplaintCategory, title: String,
@@ -186,6 +270,19 @@ public struct StagePolicy: Sendable, Equatable {
         self.triageDays = triageDays
         self.mediationDays = mediationDays
         self.fulfilmentDays = fulfilmentDays
+    }
+
+    /// The platform's part of the policy.
+    public var promise: PlatformPromise {
+        PlatformPromise(responseDays: responseDays, merchantResponseDays: merchantResponseDays, fulfilmentDays: fulfilmentDays)
+    }
+
+    /// The platform's stages from `promise`, held to the operator's standard.
+    public mutating func keep(_ promise: PlatformPromise, within standard: StandardDeadlines) {
+        let held = standard.limit(promise)
+        responseDays = held.responseDays
+        merchantResponseDays = held.merchantResponseDays
+        fulfilmentDays = held.fulfilmentDays
     }
 
     public func workingDays(for state: ComplaintState) -> Int? {

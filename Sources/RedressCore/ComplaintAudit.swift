@@ -24,6 +24,10 @@ extension ComplaintWorkflow {
         }
         if before.agreedRefund != after.agreedRefund { changes["agreed_refund"] = .init(after: after.agreedRefund.map { .int($0) } ?? .null) }
         if before.rating != after.rating { changes["rating"] = .init(after: after.rating.map { .int($0) } ?? .null) }
+        if before.outcome != after.outcome { changes["outcome"] = .init(after: after.outcome.map { .string($0.rawValue) } ?? .null) }
+        if before.invalidReason != after.invalidReason {
+            changes["invalid_reason"] = .init(after: after.invalidReason.map { .string($0.rawValue) } ?? .null)
+        }
         if before.referralChannel != after.referralChannel {
             changes["referral_channel"] = .init(after: after.referralChannel.map { .string($0.rawValue) } ?? .null)
         }
@@ -41,6 +45,8 @@ extension ComplaintWorkflow {
             changes["comment"] = .init(after: .personal(comment))
         case .refer(_, let reference?):
             changes["referral_reference"] = .init(after: .personal(reference))
+        case .markInvalid(_, let note?):
+            changes["note"] = .init(after: .personal(note))
         default:
             break
         }
@@ -61,6 +67,17 @@ extension ComplaintWorkflow {
             "amount_paid": .init(after: .int(complaint.order.amountPaid)),
             "refund_claimed": .init(after: .int(complaint.refundClaimed)),
             "deadline_at": .init(after: complaint.deadlineAt.map { .string(timestamp($0)) } ?? .null),
+            // The yardstick and the promise the case is measured by, fixed at filing.
+            "standard_deadline_at": .init(after: complaint.standardDeadlineAt.map { .string(timestamp($0)) } ?? .null),
+            "promised_response_days": .init(after: complaint.promise.map { .int($0.responseDays) } ?? .null),
+        ]
+    }
+
+    /// The change the standard deadline passing without a first response makes.
+    public static func standardDeadlineAuditChanges(from before: Complaint, to after: Complaint) -> [String: AuditFieldChange] {
+        [
+            "standard_deadline_passed": .init(before: .bool(false), after: .bool(true)),
+            "version": .init(before: .int(before.version), after: .int(after.version)),
         ]
     }
 

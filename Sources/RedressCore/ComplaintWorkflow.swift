@@ -11,6 +11,7 @@ public enum ActionInput: Sendable, Equatable {
     case propose(Proposal)
     case refer(channel: ReferralChannel, reference: String?)
     case rate(rating: Int, comment: String?)
+    case markInvalid(reason: InvalidReason, note: String?)
 
     /// `triage`'s decision, for the rule that needs it.
     public var decision: Bool? {
@@ -50,8 +51,10 @@ public enum ComplaintWorkflow {
             if complaint.firstResponseAt == nil {
                 complaint.firstResponseAt = now
                 complaint.firstResponseBy = by
-                complaint.firstResponseDeadlineAt = complaint.deadlineAt
-                complaint.firstResponseOnTime = complaint.deadlineAt.map { now <= $0 } ?? true
+                // One yardstick: the standard deadline, whatever the platform promised and whoever answers.
+                let yardstick = complaint.standardDeadlineAt ?? complaint.deadlineAt
+                complaint.firstResponseDeadlineAt = yardstick
+                complaint.firstResponseOnTime = yardstick.map { now <= $0 } ?? true
             }
             complaint.answeredBy = by
             complaint.answer = answer
@@ -60,6 +63,10 @@ public enum ComplaintWorkflow {
             if relations.contains(.system) { complaint.merchantMissedDeadline = true }
             complaint.answeredBy = nil
             complaint.answer = nil
+        case (.accept, _) where rule.from == .proposalMade && rule.to == .closedResolved:
+            // An accepted rejection: nothing agreed, nothing to deliver.
+            complaint.outcome = .explanation
+            complaint.resolvedAt = now
         case (.accept, _) where rule.from == .proposalMade:
             complaint.agreedOutcome = complaint.answer?.proposal
             complaint.agreedRefund = complaint.answer?.proposal?.refund
@@ -102,6 +109,9 @@ public enum ComplaintWorkflow {
             complaint.referralReference = reference
         case (.confirmFulfilment, _):
             complaint.resolvedAt = now
+            complaint.outcome = CaseOutcome.of(agreed: complaint.agreedOutcome)
+        case (.markInvalid, .markInvalid(let reason, _)):
+            complaint.invalidReason = reason
         case (.rate, .rate(let rating, let comment)):
             complaint.rating = rating
             complaint.ratingComment = comment
@@ -120,6 +130,16 @@ public enum ComplaintWorkflow {
             complaint.overdueParty = nil
             if rule.to.isTerminal { complaint.closedAt = now }
         }
+        complaint.version += 1
+        complaint.updatedAt = now
+        return complaint
+    }
+
+    /// Marks the standard deadline passed without a first response: the case is due in the response
+    /// rates from now on (it was not, while the platform still had time).
+    public static func markStandardDeadlinePassed(_ original: Complaint, now: Date) -> Complaint {
+        var complaint = original
+        complaint.standardDeadlinePassed = true
         complaint.version += 1
         complaint.updatedAt = now
         return complaint

@@ -12,8 +12,11 @@ public enum ComplaintState: String, Sendable, Codable, CaseIterable {
     case mediationFailed = "mediation_failed"
     case referred
     case withdrawn
+    /// A neutral party (the mediation body) found it is not a valid complaint: a duplicate, against the
+    /// wrong company, about no such order, or not by a consumer. It leaves the platform's rates.
+    case invalid
 
-    public var isTerminal: Bool { [.closedResolved, .referred, .withdrawn].contains(self) }
+    public var isTerminal: Bool { [.closedResolved, .referred, .withdrawn, .invalid].contains(self) }
 }
 
 /// What can be done to a complaint, as `POST /complaints/{id}/actions/{action}`.
@@ -32,6 +35,7 @@ public enum ComplaintAction: String, Sendable, Codable, CaseIterable {
     case reportUnfulfilled = "report_unfulfilled"
     case withdraw
     case rate
+    case markInvalid = "mark_invalid"
 }
 
 /// How an actor stands to one complaint. One actor may hold several relations (a mediation lead who
@@ -60,6 +64,10 @@ public enum TransitionCondition: String, Sendable, CaseIterable {
     /// The consumer rejected the platform's answer.
     case answerRejected = "answer_rejected"
     case answeredByMerchant = "answered_by_merchant"
+    /// The answer on the table offers something (a refund, a reissue, an apology, compensation).
+    case answerOffersRelief = "answer_offers_relief"
+    /// The answer on the table is a reasoned rejection.
+    case answerIsRejection = "answer_is_rejection"
     case answeredByPlatform = "answered_by_platform"
     case triaged
     case notTriaged = "not_triaged"
@@ -98,6 +106,8 @@ public struct CaseFacts: Sendable, Equatable {
     public var deadlinePassed: Bool
     /// Who gave the answer the case is waiting on in `proposal_made`.
     public var answeredBy: CaseRelation?
+    /// Whether that answer offers relief (otherwise it is a rejection).
+    public var answerOffersRelief: Bool
     public var answerRejected: Bool
     public var triaged: Bool
     public var settlementPending: Bool
@@ -107,13 +117,15 @@ public struct CaseFacts: Sendable, Equatable {
     public var rated: Bool
 
     public init(
-        state: ComplaintState, deadlinePassed: Bool = false, answeredBy: CaseRelation? = nil, answerRejected: Bool = false,
+        state: ComplaintState, deadlinePassed: Bool = false, answeredBy: CaseRelation? = nil, answerOffersRelief: Bool = true,
+        answerRejected: Bool = false,
         triaged: Bool = false, settlementPending: Bool = false, consumerAcceptedSettlement: Bool = false,
         platformAcceptedSettlement: Bool = false, mediatedBefore: Bool = false, rated: Bool = false
     ) {
         self.state = state
         self.deadlinePassed = deadlinePassed
         self.answeredBy = answeredBy
+        self.answerOffersRelief = answerOffersRelief
         self.answerRejected = answerRejected
         self.triaged = triaged
         self.settlementPending = settlementPending
@@ -158,8 +170,10 @@ public enum Lifecycle {
         // The platform stage.
         TransitionRule(.respond, .awaitingPlatform, [.platform], .proposalMade),
         TransitionRule(.escalate, .awaitingPlatform, [.consumer, .system], .escalated, when: [.deadlinePassed]),
-        // An answer is on the table.
-        TransitionRule(.accept, .proposalMade, [.consumer], .resolutionAgreed),
+        // An answer is on the table. Accepting relief waits for it to be delivered; accepting a
+        // rejection ends the case with the explanation (an outcome, not a resolution).
+        TransitionRule(.accept, .proposalMade, [.consumer], .resolutionAgreed, when: [.answerOffersRelief]),
+        TransitionRule(.accept, .proposalMade, [.consumer], .closedResolved, when: [.answerIsRejection]),
         TransitionRule(.reject, .proposalMade, [.consumer], .awaitingPlatform, when: [.answeredByMerchant]),
         TransitionRule(.escalateToPlatform, .proposalMade, [.consumer], .awaitingPlatform, when: [.answeredByMerchant]),
         TransitionRule(.reject, .proposalMade, [.consumer], .proposalMade, when: [.answeredByPlatform]),
@@ -178,6 +192,11 @@ public enum Lifecycle {
         TransitionRule(.accept, .inMediation, [.consumer, .platform], .inMediation, when: [.settlementPending]),
         TransitionRule(.reject, .inMediation, [.consumer, .platform], .inMediation, when: [.settlementPending]),
         TransitionRule(.fail, .inMediation, [.assignedMediator, .mediationLead], .mediationFailed),
+        // Not a valid complaint, as the neutral party finds: whoever may triage it, then the lead
+        // or the assigned mediator.
+        TransitionRule(.markInvalid, .escalated, [.mediationBody], .invalid, when: [.notTriaged]),
+        TransitionRule(.markInvalid, .escalated, [.mediationLead], .invalid, when: [.triaged]),
+        TransitionRule(.markInvalid, .inMediation, [.assignedMediator, .mediationLead], .invalid),
         // Outward.
         TransitionRule(.refer, .mediationFailed, [.consumer], .referred),
         // Fulfilment.
@@ -236,6 +255,8 @@ public enum Lifecycle {
         case .answerRejected: facts.answerRejected
         case .answeredByMerchant: facts.answeredBy == .merchant
         case .answeredByPlatform: facts.answeredBy == .platform
+        case .answerOffersRelief: facts.answerOffersRelief
+        case .answerIsRejection: !facts.answerOffersRelief
         case .triaged: facts.triaged
         case .notTriaged: !facts.triaged
         case .settlementPending: facts.settlementPending

@@ -3,14 +3,24 @@ import Foundation
 /// The additive counters of a set of complaints (one platform's, in one period, maybe one category):
 /// what the rollups store. Docs/metrics.md defines each.
 public struct StatisticsCounts: Sendable, Equatable {
+    /// Every complaint submitted: a public count whatever became of it.
     public var complaints = 0
+    /// In the denominators: not invalid, and not withdrawn unanswered before the standard deadline.
+    public var counted = 0
+    /// Counted and answered, or past the standard deadline: the base of the response rates (a case
+    /// still inside its standard deadline is not late yet).
+    public var due = 0
     public var responded = 0
     public var respondedOnTime = 0
     /// No first response yet and still waiting for one (awaiting the merchant or the platform).
     public var awaitingResponse = 0
-    public var resolved = 0
+    public var resolvedMonetary = 0
+    public var resolvedNonMonetary = 0
+    /// Closed by accepting a reasoned rejection: an outcome, not a resolution.
+    public var closedWithExplanation = 0
     public var escalated = 0
     public var withdrawn = 0
+    public var invalid = 0
     /// Minor units (fen).
     public var amountClaimed = 0
     public var amountRefunded = 0
@@ -19,32 +29,50 @@ public struct StatisticsCounts: Sendable, Equatable {
 
     public init() {}
 
+    /// The counters in the order of the rollups' columns and of `redress_statistics_contribution`.
+    public static let counters: [(column: String, keyPath: any WritableKeyPath<StatisticsCounts, Int> & Sendable)] = [
+        ("complaints", \.complaints), ("counted", \.counted), ("due", \.due), ("responded", \.responded),
+        ("responded_on_time", \.respondedOnTime), ("awaiting_response", \.awaitingResponse),
+        ("resolved_monetary", \.resolvedMonetary), ("resolved_non_monetary", \.resolvedNonMonetary),
+        ("closed_with_explanation", \.closedWithExplanation), ("escalated", \.escalated), ("withdrawn", \.withdrawn),
+        ("invalid", \.invalid), ("amount_claimed", \.amountClaimed), ("amount_refunded", \.amountRefunded),
+        ("ratings", \.ratings), ("rating_sum", \.ratingSum),
+    ]
+
+    /// The counts from values in the order of `counters`.
+    public init(values: [Int]) {
+        for (index, counter) in Self.counters.enumerated() where index < values.count { self[keyPath: counter.keyPath] = values[index] }
+    }
+
     /// Saturating, so that a figure stored before amounts were bounded cannot stop the service.
     public static func + (lhs: StatisticsCounts, rhs: StatisticsCounts) -> StatisticsCounts {
-        let add = Money.saturatingAdd
         var sum = StatisticsCounts()
-        sum.complaints = add(lhs.complaints, rhs.complaints)
-        sum.responded = add(lhs.responded, rhs.responded)
-        sum.respondedOnTime = add(lhs.respondedOnTime, rhs.respondedOnTime)
-        sum.awaitingResponse = add(lhs.awaitingResponse, rhs.awaitingResponse)
-        sum.resolved = add(lhs.resolved, rhs.resolved)
-        sum.escalated = add(lhs.escalated, rhs.escalated)
-        sum.withdrawn = add(lhs.withdrawn, rhs.withdrawn)
-        sum.amountClaimed = add(lhs.amountClaimed, rhs.amountClaimed)
-        sum.amountRefunded = add(lhs.amountRefunded, rhs.amountRefunded)
-        sum.ratings = add(lhs.ratings, rhs.ratings)
-        sum.ratingSum = add(lhs.ratingSum, rhs.ratingSum)
+        for counter in counters {
+            sum[keyPath: counter.keyPath] = Money.saturatingAdd(lhs[keyPath: counter.keyPath], rhs[keyPath: counter.keyPath])
+        }
         return sum
     }
 
-    public var responseRate: Rate { Rate(responded, of: complaints) }
-    public var onTimeRate: Rate { Rate(respondedOnTime, of: complaints) }
-    public var resolutionRate: Rate { Rate(resolved, of: complaints) }
-    public var escalationRate: Rate { Rate(escalated, of: complaints) }
+    /// Closed with relief, confirmed delivered: money, or a remedy without money.
+    public var resolved: Int { Money.saturatingAdd(resolvedMonetary, resolvedNonMonetary) }
+
+    public var responseRate: Rate { Rate(responded, of: due) }
+    public var onTimeRate: Rate { Rate(respondedOnTime, of: due) }
+    public var resolutionRate: Rate { Rate(resolved, of: counted) }
+    public var escalationRate: Rate { Rate(escalated, of: counted) }
 
     /// The mean rating, to 2 decimals; `nil` without ratings.
     public var satisfaction: Double? {
         ratings == 0 ? nil : (Double(ratingSum) / Double(ratings) * 100).rounded() / 100
+    }
+
+    /// These counts without the ratings: where so few ratings are summed that one could be told
+    /// apart (Docs/metrics.md, "Ratings").
+    public var withoutRatings: StatisticsCounts {
+        var counts = self
+        counts.ratings = 0
+        counts.ratingSum = 0
+        return counts
     }
 }
 

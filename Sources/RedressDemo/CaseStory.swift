@@ -40,7 +40,10 @@ struct CaseStory {
                 orderedAt: at.addingTimeInterval(-3_600), paymentChannel: ["alipay", "wechat_pay", "bank_card"][random.below(3)], paymentRef: nil),
             demands: demands, ultimatumDays: nil, state: .awaitingPlatform, submittedAt: at)
         complaint.state = Lifecycle.initialState(merchantFirst: platform.record.merchantFirst, merchantNamed: merchant != nil)
-        complaint.deadlineAt = ComplaintWorkflow.deadline(for: complaint.state, from: at, context: Self.context(at, calendar, platform, body: nil))
+        let context = Self.context(at, calendar, platform, body: nil)
+        complaint.promise = context.policy.promise
+        complaint.standardDeadlineAt = calendar.deadline(workingDays: Self.standard.responseDays, after: at)
+        complaint.deadlineAt = ComplaintWorkflow.deadline(for: complaint.state, from: at, context: context)
         current = complaint
         clock = at
         self.submittedAt = at
@@ -51,13 +54,19 @@ struct CaseStory {
                 changes: ComplaintWorkflow.submitAuditChanges(complaint)), at)]
     }
 
-    /// The stage lengths: the platform's own, and the product's defaults for the mediation stages
-    /// (the demo bodies keep them).
+    /// The operator's standard deadlines the demo runs under: the defaults.
+    static let standard = StandardDeadlines()
+
+    /// The stage lengths: the platform's own within the standard, and the product's defaults for the
+    /// mediation stages (the demo bodies keep them).
     static func context(_ at: Date, _ calendar: WorkingCalendar, _ platform: DemoGenerator.Platform, body: UUID?) -> ComplaintWorkflow.Context {
-        ComplaintWorkflow.Context(
-            now: at, calendar: calendar,
-            policy: StagePolicy(
-                merchantResponseDays: platform.record.merchantResponseDays, responseDays: platform.record.responseDays))
+        var policy = StagePolicy()
+        policy.keep(
+            PlatformPromise(
+                responseDays: platform.record.responseDays, merchantResponseDays: platform.record.merchantResponseDays,
+                fulfilmentDays: policy.fulfilmentDays),
+            within: standard)
+        return ComplaintWorkflow.Context(now: at, calendar: calendar, policy: policy)
     }
 
     static func consumerActor(_ complaint: Complaint) -> AuditActor {
@@ -161,9 +170,19 @@ struct CaseStory {
     /// Marks the deadlines missed before `instant`, as the deadline job (every minute) would, and
     /// moves a merchant's missed case to the platform.
     mutating func advance(to instant: Date) {
-        while let deadline = current.deadlineAt, !current.overdue, !current.state.isTerminal {
-            let at = deadline.addingTimeInterval(60)
+        while true {
+            let stage = current.deadlineAt.flatMap { !current.overdue && !current.state.isTerminal ? $0.addingTimeInterval(60) : nil }
+            let standard = current.standardDeadlineAt.flatMap {
+                current.firstResponseAt == nil && !current.standardDeadlinePassed ? $0.addingTimeInterval(60) : nil
+            }
+            guard let at = [stage, standard].compactMap({ $0 }).min() else { break }
             guard at <= instant, at <= now else { return }
+            if at == standard {
+                let passed = ComplaintWorkflow.markStandardDeadlinePassed(current, now: at)
+                record(passed, action: "complaint.standard_deadline_passed",
+                       changes: ComplaintWorkflow.standardDeadlineAuditChanges(from: current, to: passed), actor: actor(.system, mediator: nil), at: at)
+                continue
+            }
             let overdue = ComplaintWorkflow.markOverdue(current, now: at)
             record(overdue, action: "complaint.overdue", changes: ComplaintWorkflow.overdueAuditChanges(from: current, to: overdue),
                    actor: actor(.system, mediator: nil), at: at)

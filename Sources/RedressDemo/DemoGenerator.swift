@@ -181,7 +181,7 @@ public struct DemoGenerator: Sendable {
                     id: random2.uuid(), name: name, companyName: "\(DemoWords.cities[index % DemoWords.cities.count].prefix(2))\(stem)网络科技有限公司",
                     creditCode: CreditCode.complete(String(format: "91330100%09d", index + 1))!,
                     registeredAddress: "\(DemoWords.cities[index % DemoWords.cities.count])科技路\(index + 1)号", website: nil,
-                    responseDays: [7, 7, 5, 10][index % 4], merchantFirst: index % 4 == 3, merchantResponseDays: 3,
+                    responseDays: [7, 7, 5, 3][index % 4], merchantFirst: index % 4 == 3, merchantResponseDays: 3,
                     defaultMediationBodyID: body.id, createdAt: transaction.now)
                 try await transaction.insertPlatform(record, actor: Self.cli)
                 var merchants: [UUID] = []

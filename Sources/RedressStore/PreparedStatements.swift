@@ -208,21 +208,22 @@ struct ComplaintInsertStatement: FixedStatement {
         INSERT INTO complaints (
             id, consumer_id, consumer_name, platform_id, merchant_id, category, title, description, order_no, product_name,
             amount_paid, currency, ordered_at, payment_channel, payment_ref, demands, refund_claimed, ultimatum_days,
-            ultimatum_at, state, version, submitted_at, submitted_on, updated_at, stage_started_at, deadline_at)
+            ultimatum_at, state, version, submitted_at, submitted_on, updated_at, stage_started_at, deadline_at,
+            standard_deadline_at, promise)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18, $19, $20, 1, $21, $22::date,
-                $23, $24, $25)
+                $23, $24, $25, $26, $27::jsonb)
         """
     /// Declared, not inferred from the first call: a parameter that is NULL then (a merchant, an
     /// ultimatum) would otherwise take the column's type, and later values would not fit it.
     static let bindingDataTypes: [PostgresDataType] = [
         .uuid, .uuid, .text, .uuid, .uuid, .text, .text, .text, .text, .text, .int8, .text, .timestamptz, .text, .text, .text,
-        .int8, .int8, .timestamptz, .text, .timestamptz, .text, .timestamptz, .timestamptz, .timestamptz,
+        .int8, .int8, .timestamptz, .text, .timestamptz, .text, .timestamptz, .timestamptz, .timestamptz, .timestamptz, .text,
     ]
     let complaint: Complaint
     let submittedOn: LocalDate
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 25)
+        var bindings = PostgresBindings(capacity: 27)
         bindings.append(complaint.id)
         bindings.append(complaint.consumerID)
         bindings.append(complaint.consumerName)
@@ -248,6 +249,8 @@ struct ComplaintInsertStatement: FixedStatement {
         bindings.append(complaint.updatedAt)
         bindings.append(complaint.stageStartedAt)
         bindings.append(complaint.deadlineAt)
+        bindings.append(complaint.standardDeadlineAt)
+        bindings.append(Transaction.json(complaint.promise))
         return bindings
     }
 }
@@ -262,21 +265,22 @@ struct ComplaintUpdateStatement: FixedStatement {
             answer_rejected = $16, mediation_body_id = $17, escalated_at = $18, triaged = $19, mediator_id = $20, mediated = $21,
             settlement = $22::jsonb, consumer_accepted_settlement = $23, platform_accepted_settlement = $24,
             agreed_outcome = $25::jsonb, agreed_refund = $26, resolved_at = $27, referral_channel = $28, referral_reference = $29,
-            rating = $30, rating_comment = $31, closed_at = $32, ultimatum_at = $33
-        WHERE id = $34 AND version = $35
+            rating = $30, rating_comment = $31, closed_at = $32, ultimatum_at = $33, standard_deadline_passed = $34,
+            invalid_reason = $35, outcome = $36
+        WHERE id = $37 AND version = $38
         RETURNING id
         """
     /// Declared, as for the insert: most of these are NULL for a new case.
     static let bindingDataTypes: [PostgresDataType] = [
         .text, .int8, .timestamptz, .timestamptz, .timestamptz, .bool, .text, .bool, .bool, .timestamptz, .text, .timestamptz, .bool,
         .text, .text, .bool, .uuid, .timestamptz, .bool, .uuid, .bool, .text, .bool, .bool, .text, .int8, .timestamptz, .text, .text,
-        .int8, .text, .timestamptz, .timestamptz, .uuid, .int8,
+        .int8, .text, .timestamptz, .timestamptz, .bool, .text, .text, .uuid, .int8,
     ]
     let complaint: Complaint
     let expectedVersion: Int
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 35)
+        var bindings = PostgresBindings(capacity: 38)
         bindings.append(complaint.state.rawValue)
         bindings.append(complaint.version)
         bindings.append(complaint.updatedAt)
@@ -310,6 +314,9 @@ struct ComplaintUpdateStatement: FixedStatement {
         bindings.append(complaint.ratingComment)
         bindings.append(complaint.closedAt)
         bindings.append(complaint.ultimatumAt)
+        bindings.append(complaint.standardDeadlinePassed)
+        bindings.append(complaint.invalidReason?.rawValue)
+        bindings.append(complaint.outcome?.rawValue)
         bindings.append(complaint.id)
         bindings.append(expectedVersion)
         return bindings

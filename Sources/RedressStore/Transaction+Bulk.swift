@@ -132,6 +132,8 @@ extension Transaction {
                 "agreed_refund": c.agreedRefund, "resolved_at": Self.time(c.resolvedAt), "referral_channel": c.referralChannel?.rawValue,
                 "referral_reference": c.referralReference, "rating": c.rating, "rating_comment": c.ratingComment,
                 "closed_at": Self.time(c.closedAt), "ultimatum_at": Self.time(c.ultimatumAt),
+                "standard_deadline_at": Self.time(c.standardDeadlineAt), "standard_deadline_passed": c.standardDeadlinePassed,
+                "promise": Self.json(c.promise), "invalid_reason": c.invalidReason?.rawValue, "outcome": c.outcome?.rawValue,
             ]
         }
         try await query(
@@ -142,7 +144,8 @@ extension Transaction {
                 merchant_missed_deadline, platform_missed_deadline, first_response_at, first_response_by, first_response_deadline_at,
                 first_response_on_time, answered_by, answer, answer_rejected, mediation_body_id, escalated_at, triaged, mediator_id,
                 mediated, settlement, consumer_accepted_settlement, platform_accepted_settlement, agreed_outcome, agreed_refund,
-                resolved_at, referral_channel, referral_reference, rating, rating_comment, closed_at, ultimatum_at)
+                resolved_at, referral_channel, referral_reference, rating, rating_comment, closed_at, ultimatum_at,
+                standard_deadline_at, standard_deadline_passed, promise, invalid_reason, outcome)
             SELECT id, consumer_id, consumer_name, platform_id, merchant_id, category, title, description, order_no, product_name,
                 amount_paid, currency, ordered_at, payment_channel, payment_ref, demands::jsonb, refund_claimed, ultimatum_days,
                 submitted_at, submitted_on, state, version, updated_at, stage_started_at, deadline_at, overdue, overdue_party,
@@ -150,7 +153,7 @@ extension Transaction {
                 first_response_on_time, answered_by, answer::jsonb, answer_rejected, mediation_body_id, escalated_at, triaged,
                 mediator_id, mediated, settlement::jsonb, consumer_accepted_settlement, platform_accepted_settlement,
                 agreed_outcome::jsonb, agreed_refund, resolved_at, referral_channel, referral_reference, rating, rating_comment,
-                closed_at, ultimatum_at
+                closed_at, ultimatum_at, standard_deadline_at, standard_deadline_passed, promise::jsonb, invalid_reason, outcome
             FROM jsonb_to_recordset(\(Self.jsonArray(rows))::jsonb) AS c (
                 id uuid, consumer_id uuid, consumer_name text, platform_id uuid, merchant_id uuid, category text, title text,
                 description text, order_no text, product_name text, amount_paid bigint, currency text, ordered_at timestamptz,
@@ -163,7 +166,8 @@ extension Transaction {
                 mediator_id uuid, mediated boolean, settlement text, consumer_accepted_settlement boolean,
                 platform_accepted_settlement boolean, agreed_outcome text, agreed_refund bigint, resolved_at timestamptz,
                 referral_channel text, referral_reference text, rating integer, rating_comment text, closed_at timestamptz,
-                ultimatum_at timestamptz)
+                ultimatum_at timestamptz, standard_deadline_at timestamptz, standard_deadline_passed boolean, promise text,
+                invalid_reason text, outcome text)
             """)
     }
 
@@ -174,23 +178,17 @@ extension Transaction {
         for (table, key, bucket) in [
             ("platform_daily_statistics", "day", "submitted_on"), ("platform_monthly_statistics", "month", "date_trunc('month', submitted_on)::date"),
         ] {
+            let columns = StatisticsCounts.counters.map(\.column)
+            let sums = columns.indices.map { "sum(v[\($0 + 1)])" }.joined(separator: ", ")
+            let updates = columns.map { "\($0) = s.\($0) + excluded.\($0)" }.joined(separator: ", ")
             try await query(
                 """
-                INSERT INTO \(unescaped: table) AS s (platform_id, \(unescaped: key), category, complaints, responded, responded_on_time,
-                    awaiting_response, resolved, escalated, withdrawn, amount_claimed, amount_refunded, ratings, rating_sum)
-                SELECT platform_id, bucket, category, sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6]), sum(v[7]),
-                       sum(v[8]), sum(v[9]), sum(v[10]), sum(v[11])
+                INSERT INTO \(unescaped: table) AS s (platform_id, \(unescaped: key), category, \(unescaped: columns.joined(separator: ", ")))
+                SELECT platform_id, bucket, category, \(unescaped: sums)
                 FROM (SELECT platform_id, \(unescaped: bucket) AS bucket, category, redress_statistics_contribution(c) AS v
                       FROM complaints c WHERE id = ANY(\(complaintIDs))) x
                 GROUP BY platform_id, bucket, category
-                ON CONFLICT (platform_id, \(unescaped: key), category) DO UPDATE SET
-                    complaints = s.complaints + excluded.complaints, responded = s.responded + excluded.responded,
-                    responded_on_time = s.responded_on_time + excluded.responded_on_time,
-                    awaiting_response = s.awaiting_response + excluded.awaiting_response, resolved = s.resolved + excluded.resolved,
-                    escalated = s.escalated + excluded.escalated, withdrawn = s.withdrawn + excluded.withdrawn,
-                    amount_claimed = s.amount_claimed + excluded.amount_claimed,
-                    amount_refunded = s.amount_refunded + excluded.amount_refunded, ratings = s.ratings + excluded.ratings,
-                    rating_sum = s.rating_sum + excluded.rating_sum
+                ON CONFLICT (platform_id, \(unescaped: key), category) DO UPDATE SET \(unescaped: updates)
                 """)
         }
         try await query(

@@ -74,12 +74,17 @@ extension Transaction {
 
 extension Transaction {
     /// What a transition needs to set deadlines: this transaction's time, the calendar from today on
-    /// (today where working days are counted, `timeZone`), and the stage lengths of the case's
-    /// platform and (once known) mediation body.
-    public func workflowContext(platformID: UUID, mediationBodyID: UUID?, timeZone: TimeZone) async throws -> ComplaintWorkflow.Context {
+    /// (today where working days are counted, `timeZone`), and the stage lengths: the platform's as
+    /// promised when the case was filed (`promise`; its current policy for a new case or one filed
+    /// before promises were kept), never longer than the operator's `standard`, and (once known) the
+    /// mediation body's.
+    public func workflowContext(
+        platformID: UUID, promise: PlatformPromise?, mediationBodyID: UUID?, timeZone: TimeZone, standard: StandardDeadlines
+    ) async throws -> ComplaintWorkflow.Context {
         let today = WorkingCalendar(days: [], timeZone: timeZone).localDate(of: now)
         let calendar = try await workingCalendar(from: today, timeZone: timeZone)
-        let policy = try await stagePolicy(platformID: platformID, mediationBodyID: mediationBodyID)
+        var policy = try await stagePolicy(platformID: platformID, mediationBodyID: mediationBodyID)
+        policy.keep(promise ?? policy.promise, within: standard)
         return ComplaintWorkflow.Context(now: now, calendar: calendar, policy: policy)
     }
 }

@@ -38,52 +38,42 @@ extension Transaction {
         let monthsStart = months?.start.description ?? from
         let monthsEndExclusive = months?.end.description ?? from
         let bucket = granularity == .day ? "day" : "date_trunc('month', day)::date"
+        let columns = StatisticsCounts.counters.map(\.column)
+        let listed = columns.joined(separator: ", ")
+        let sums = columns.map { column in
+            column.hasPrefix("amount_") ? "least(sum(\(column)), \(Int64.max))::bigint" : "sum(\(column))::bigint"
+        }.joined(separator: ", ")
         let rows = try await query(
             """
             WITH r AS (
-                SELECT platform_id, category, \(unescaped: bucket) AS bucket, complaints, responded, responded_on_time,
-                       awaiting_response, resolved, escalated, withdrawn, amount_claimed, amount_refunded, ratings, rating_sum
+                SELECT platform_id, category, \(unescaped: bucket) AS bucket, \(unescaped: listed)
                 FROM platform_daily_statistics
                 WHERE day BETWEEN \(from)::date AND \(to)::date
                   AND NOT (day >= \(monthsStart)::date AND day < \(monthsEndExclusive)::date)
                   AND (\(everyPlatform) OR platform_id = ANY(\(ids)))
                 UNION ALL
-                SELECT platform_id, category, month, complaints, responded, responded_on_time,
-                       awaiting_response, resolved, escalated, withdrawn, amount_claimed, amount_refunded, ratings, rating_sum
+                SELECT platform_id, category, month, \(unescaped: listed)
                 FROM platform_monthly_statistics
                 WHERE month >= \(monthsStart)::date AND month < \(monthsEndExclusive)::date
                   AND (\(everyPlatform) OR platform_id = ANY(\(ids)))
             )
-            SELECT platform_id, category, to_char(bucket, 'YYYY-MM-DD'), GROUPING(category, bucket),
-                   sum(complaints)::bigint, sum(responded)::bigint, sum(responded_on_time)::bigint,
-                   sum(awaiting_response)::bigint, sum(resolved)::bigint, sum(escalated)::bigint, sum(withdrawn)::bigint,
-                   least(sum(amount_claimed), \(Int64.max))::bigint, least(sum(amount_refunded), \(Int64.max))::bigint,
-                   sum(ratings)::bigint, sum(rating_sum)::bigint
+            SELECT platform_id, category, to_char(bucket, 'YYYY-MM-DD'), GROUPING(category, bucket), \(unescaped: sums)
             FROM r
             GROUP BY GROUPING SETS ((platform_id), (platform_id, category), (platform_id, bucket))
             """)
         for try await row in rows {
-            let columns = try row.decode(
-                (UUID, String?, String?, Int, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self)
-            var counts = StatisticsCounts()
-            counts.complaints = Int(columns.4)
-            counts.responded = Int(columns.5)
-            counts.respondedOnTime = Int(columns.6)
-            counts.awaitingResponse = Int(columns.7)
-            counts.resolved = Int(columns.8)
-            counts.escalated = Int(columns.9)
-            counts.withdrawn = Int(columns.10)
-            counts.amountClaimed = Int(columns.11)
-            counts.amountRefunded = Int(columns.12)
-            counts.ratings = Int(columns.13)
-            counts.ratingSum = Int(columns.14)
-            var statistics = result[columns.0] ?? PlatformStatistics(platformID: columns.0)
-            switch (columns.1, columns.2.flatMap(LocalDate.init)) {
+            let cells = row.makeRandomAccess()
+            let platformID = try cells[0].decode(UUID.self)
+            let category = try cells[1].decode(String?.self)
+            let bucket = try cells[2].decode(String?.self).flatMap(LocalDate.init)
+            let counts = StatisticsCounts(values: try (0..<columns.count).map { Int(try cells[4 + $0].decode(Int64.self)) })
+            var statistics = result[platformID] ?? PlatformStatistics(platformID: platformID)
+            switch (category, bucket) {
             case (let category?, _): statistics.byCategory[category] = counts
             case (nil, let bucket?): statistics.series[bucket] = counts
             default: statistics.totals = counts
             }
-            result[columns.0] = statistics
+            result[platformID] = statistics
         }
         if medians {
             try await addResponseTimes(to: &result, platformIDs: platformIDs, period: period, granularity: granularity)

@@ -32,6 +32,8 @@ struct Settings {
     var maxEvidenceBytes = 20 * 1024 * 1024
     var maxEvidenceFiles = 50
     var reportMinimumComplaints = 10
+    var reportMinimumRatings = 5
+    var standardDeadlines = StandardDeadlines()
     var filingsPerDay = 20
     var messagesPerCasePerHour = 30
     var registrationsPerHour = 10
@@ -96,6 +98,11 @@ struct Settings {
         integer("REDRESS_EVIDENCE_MAX_BYTES", 1024...(512 * 1024 * 1024), &settings.maxEvidenceBytes)
         integer("REDRESS_EVIDENCE_MAX_FILES", 1...1000, &settings.maxEvidenceFiles)
         integer("REDRESS_REPORT_MIN_COMPLAINTS", 1...1_000_000, &settings.reportMinimumComplaints)
+        integer("REDRESS_REPORT_MIN_RATINGS", 1...1_000_000, &settings.reportMinimumRatings)
+        let standard = 1...StandardDeadlines.maximumDays
+        integer("REDRESS_STANDARD_RESPONSE_DAYS", standard, &settings.standardDeadlines.responseDays)
+        integer("REDRESS_STANDARD_MERCHANT_RESPONSE_DAYS", standard, &settings.standardDeadlines.merchantResponseDays)
+        integer("REDRESS_STANDARD_FULFILMENT_DAYS", standard, &settings.standardDeadlines.fulfilmentDays)
         integer("REDRESS_FILINGS_PER_DAY", 1...100_000, &settings.filingsPerDay)
         integer("REDRESS_MESSAGES_PER_CASE_PER_HOUR", 1...100_000, &settings.messagesPerCasePerHour)
         integer("REDRESS_REGISTRATIONS_PER_HOUR", 1...100_000, &settings.registrationsPerHour)
@@ -172,6 +179,8 @@ struct Settings {
         configuration.maxEvidenceBytes = maxEvidenceBytes
         configuration.maxEvidenceFiles = maxEvidenceFiles
         configuration.reportMinimumComplaints = reportMinimumComplaints
+        configuration.reportMinimumRatings = reportMinimumRatings
+        configuration.standardDeadlines = standardDeadlines
         configuration.filingsPerDay = filingsPerDay
         configuration.messagesPerCasePerHour = messagesPerCasePerHour
         configuration.loginThrottle.registrationsPerAddress = registrationsPerHour

@@ -110,7 +110,7 @@ struct ComplaintJourneyTests {
             let again = try await app.act(id, "rate", as: consumer, ["rating": 1])
             #expect(again.status == .conflict)
             #expect(try await app.act(id, "withdraw", as: consumer).json["code"].string == "invalid_transition")
-            #expect(rated.json["version"].int == 10)  // filed, overdue, and eight actions
+            #expect(rated.json["version"].int == 11)  // filed, overdue, its standard deadline passed, and eight actions
         }
     }
 

@@ -152,7 +152,7 @@ struct ForbiddenFieldsTests {
             let platformBefore = try await Self.row(app, "platforms", world.platformA)
             let organizationBefore = try await Self.row(app, "organizations", world.platformA)
             var patch = Self.forbidden(world, otherCase: UUID().uuidString)
-            patch.merge(["name": "改名", "credit_code": creditCode(99), "company_name": "别家公司", "response_days": 9]) { $1 }
+            patch.merge(["name": "改名", "credit_code": creditCode(99), "company_name": "别家公司", "response_days": 5]) { $1 }
             let patched = try await app.request(.patch, "/api/v1/platforms/\(world.platformA)", token: world.token("platform_admin_a"), json: patch)
             #expect(patched.status == .ok, "\(patched.text)")
             let platformAfter = try await Self.row(app, "platforms", world.platformA)

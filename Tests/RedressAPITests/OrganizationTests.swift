@@ -53,10 +53,10 @@ struct OrganizationTests {
             let path = "/api/v1/platforms/\(world.platformA)"
             let changed = try await app.request(
                 .patch, path, token: world.token("platform_admin_a"),
-                json: ["merchant_first": true, "merchant_response_days": 5, "default_mediation_body_id": world.bodyA])
+                json: ["merchant_first": true, "merchant_response_days": 2, "default_mediation_body_id": world.bodyA])
             #expect(changed.status == .ok)
             #expect(changed.json["merchant_first"].bool == true)
-            #expect(changed.json["merchant_response_days"].int == 5)
+            #expect(changed.json["merchant_response_days"].int == 2)
             #expect(changed.json["response_days"].int == 7)  // untouched
             let cleared = try await app.request(.patch, path, token: world.token("platform_admin_a"), json: ["default_mediation_body_id": NSNull()])
             #expect(cleared.json["default_mediation_body_id"].isNull)
@@ -64,7 +64,7 @@ struct OrganizationTests {
                 try await $0.scalar("SELECT content FROM audit_events WHERE action = 'platform.update_policy' ORDER BY seq LIMIT 1", as: String.self)
             } ?? ""
             #expect(content.contains("\"merchant_first\":{\"after\":true,\"before\":false}"))
-            #expect(content.contains("\"merchant_response_days\":{\"after\":5,\"before\":3}"))
+            #expect(content.contains("\"merchant_response_days\":{\"after\":2,\"before\":3}"))
             #expect(!content.contains("response_days\":{\"after\":7"))
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import RedressCore
 import StoreTestSupport
 
 extension TestApp {
@@ -7,28 +8,25 @@ extension TestApp {
     /// plus the complaints whose response time is missing or extra: 0 when the trigger kept every
     /// counter exact.
     public func statisticsDiscrepancies() async throws -> Int {
-        try await asOwner { connection in
+        let columns = StatisticsCounts.counters.map(\.column)
+        let sums = "ARRAY[" + columns.indices.map { "sum(v[\($0 + 1)])" }.joined(separator: ", ") + "]::bigint[]"
+        let stored = "ARRAY[" + columns.joined(separator: ", ") + "]"
+        return try await asOwner { connection in
             let discrepancies = try await connection.scalar(
-                """
+                PostgresQuery(unsafeSQL: """
                 WITH contributions AS (
                     SELECT platform_id, submitted_on, category, redress_statistics_contribution(c) AS v FROM complaints c
                 ), daily_truth AS (
-                    SELECT platform_id, submitted_on AS day, category,
-                           ARRAY[sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6]), sum(v[7]), sum(v[8]), sum(v[9]),
-                                 sum(v[10]), sum(v[11])]::bigint[] AS v
+                    SELECT platform_id, submitted_on AS day, category, \(sums) AS v
                     FROM contributions GROUP BY 1, 2, 3
                 ), daily AS (
-                    SELECT platform_id, day, category, ARRAY[complaints, responded, responded_on_time, awaiting_response, resolved,
-                           escalated, withdrawn, amount_claimed, amount_refunded, ratings, rating_sum] AS v
+                    SELECT platform_id, day, category, \(stored) AS v
                     FROM platform_daily_statistics
                 ), monthly_truth AS (
-                    SELECT platform_id, date_trunc('month', day)::date AS month, category,
-                           ARRAY[sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6]), sum(v[7]), sum(v[8]), sum(v[9]),
-                                 sum(v[10]), sum(v[11])]::bigint[] AS v
+                    SELECT platform_id, date_trunc('month', day)::date AS month, category, \(sums) AS v
                     FROM daily_truth GROUP BY 1, 2, 3
                 ), monthly AS (
-                    SELECT platform_id, month, category, ARRAY[complaints, responded, responded_on_time, awaiting_response, resolved,
-                           escalated, withdrawn, amount_claimed, amount_refunded, ratings, rating_sum] AS v
+                    SELECT platform_id, month, category, \(stored) AS v
                     FROM platform_monthly_statistics
                 )
                 SELECT (SELECT count(*) FROM ((SELECT * FROM daily_truth EXCEPT SELECT * FROM daily)
@@ -37,7 +35,7 @@ extension TestApp {
                                               UNION ALL (SELECT * FROM monthly EXCEPT SELECT * FROM monthly_truth)) m)
                      + (SELECT count(*) FROM complaints c FULL JOIN complaint_response_times t ON t.complaint_id = c.id
                         WHERE (c.first_response_at IS NOT NULL) IS DISTINCT FROM (t.complaint_id IS NOT NULL))
-                """, as: Int64.self)
+                """), as: Int64.self)
             return Int(discrepancies ?? -1)
         }
     }

@@ -26,7 +26,9 @@ struct ActOnComplaint {
             let platform = try await transaction.platform(id: complaint.platformID)
             let effectiveInput = try await Self.resolve(input, for: rule, complaint: complaint, defaultBody: platform?.defaultMediationBodyID ?? configuration.defaultMediationBodyID, transaction)
             let body: UUID? = if case .escalate(let body?, _) = effectiveInput { body } else { complaint.mediationBodyID }
-            let workflow = try await transaction.workflowContext(platformID: complaint.platformID, mediationBodyID: body, timeZone: timeZone)
+            let workflow = try await transaction.workflowContext(
+                platformID: complaint.platformID, promise: complaint.promise, mediationBodyID: body, timeZone: timeZone,
+                standard: configuration.standardDeadlines)
             let changed = ComplaintWorkflow.apply(rule, input: effectiveInput, to: complaint, relations: access.relations, context: workflow)
             let stored = try await transaction.updateComplaint(
                 changed, expectedVersion: complaint.version, action: "complaint.\(action.rawValue)",

@@ -15,6 +15,7 @@ struct ActionRequest: Decodable {
     let reference: String?
     let rating: Int?
     let comment: String?
+    let invalidReason: String?
 }
 
 struct ProposalRequest: Decodable {
@@ -88,6 +89,11 @@ extension ActionRequest {
             let rating = body?.rating
             if rating == nil || !(1...5).contains(rating!) { fields.fail("rating", rating == nil ? "required" : "out_of_range") }
             input = .rate(rating: rating ?? 0, comment: fields.optionalText(body?.comment, field: "comment", maxLength: 1000))
+        case .markInvalid:
+            let ground = InvalidReason(rawValue: body?.invalidReason ?? "")
+            if ground == nil { fields.fail("invalid_reason", body?.invalidReason == nil ? "required" : "unknown_value") }
+            if reason == nil { fields.fail("reason", "required") }
+            input = .markInvalid(reason: ground ?? .duplicate, note: reason)
         case .escalateToPlatform, .accept, .confirmFulfilment, .withdraw:
             input = .reason(reason)
         }

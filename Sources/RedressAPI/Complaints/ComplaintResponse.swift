@@ -104,9 +104,13 @@ struct ComplaintResponse: Encodable, Sendable {
     let overdueParty: String?
     let firstResponseAt: Date?
     let firstResponseOnTime: Bool?
+    /// The one yardstick of the first response, the same for every platform.
+    let standardDeadlineAt: Date?
     let escalatedAt: Date?
     let triaged: Bool
     let closedAt: Date?
+    let outcome: CaseOutcome?
+    let invalidReason: InvalidReason?
     let referralChannel: ReferralChannel?
     let allowedActions: [ComplaintAction]
     // The case itself: absent for auditors.
@@ -131,7 +135,8 @@ struct ComplaintResponse: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, state, version, category, platformID, merchantID, mediationBodyID, mediatorID, submittedAt, updatedAt, stageStartedAt
-        case deadlineAt, overdue, overdueParty, firstResponseAt, firstResponseOnTime, escalatedAt, triaged, closedAt, referralChannel
+        case deadlineAt, overdue, overdueParty, firstResponseAt, firstResponseOnTime, standardDeadlineAt, escalatedAt, triaged, closedAt
+        case outcome, invalidReason, referralChannel
         case allowedActions, consumer, title, description, order, demands, ultimatumDays, ultimatumAt, answer, settlement
         case agreedOutcome, referralReference, rating, ratingComment, readiness, consumerContact
     }
@@ -154,9 +159,12 @@ struct ComplaintResponse: Encodable, Sendable {
         overdueParty = complaint.overdueParty
         firstResponseAt = complaint.firstResponseAt
         firstResponseOnTime = complaint.firstResponseOnTime
+        standardDeadlineAt = complaint.standardDeadlineAt
         escalatedAt = complaint.escalatedAt
         triaged = complaint.triaged
         closedAt = complaint.closedAt
+        outcome = complaint.outcome
+        invalidReason = complaint.invalidReason
         referralChannel = complaint.referralChannel
         allowedActions = access.allowedActions
         let party = !relations.isEmpty

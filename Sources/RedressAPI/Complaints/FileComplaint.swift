@@ -45,7 +45,11 @@ struct FileComplaint {
             var filed = complaint
             filed.consumerName = consumer.displayName
             filed.state = Lifecycle.initialState(merchantFirst: platform.merchantFirst, merchantNamed: complaint.merchantID != nil)
-            let workflow = try await transaction.workflowContext(platformID: platform.id, mediationBodyID: nil, timeZone: configuration.timeZone)
+            let standard = configuration.standardDeadlines
+            let workflow = try await transaction.workflowContext(
+                platformID: platform.id, promise: nil, mediationBodyID: nil, timeZone: configuration.timeZone, standard: standard)
+            filed.promise = workflow.policy.promise
+            filed.standardDeadlineAt = workflow.calendar.deadline(workingDays: standard.responseDays, after: now)
             filed.deadlineAt = ComplaintWorkflow.deadline(for: filed.state, from: now, context: workflow)
             filed.ultimatumAt = filed.ultimatumDays.map { workflow.calendar.deadline(workingDays: $0, after: now) }
             try await transaction.insertComplaint(filed, submittedOn: configuration.calendarDay(of: now), actor: context.auditActor)

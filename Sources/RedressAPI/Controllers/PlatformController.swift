@@ -20,52 +20,6 @@ struct PlatformController {
         ]
     }
 
-    struct CreatePlatformRequest: Decodable {
-        let name: String?
-        let companyName: String?
-        let creditCode: String?
-        let registeredAddress: String?
-        let website: String?
-        let responseDays: Int?
-        let merchantFirst: Bool?
-        let merchantResponseDays: Int?
-        let defaultMediationBodyID: UUID?
-    }
-
-    /// A partial update: an absent field is left alone, `null` clears a clearable one.
-    struct UpdatePolicyRequest: Decodable, AcceptsNullFields {
-        static let nullableFields: Set<String> = ["website", "default_mediation_body_id"]
-
-        var website: String??
-        var responseDays: Int?
-        var merchantFirst: Bool?
-        var merchantResponseDays: Int?
-        var defaultMediationBodyID: UUID??
-
-        enum CodingKeys: String, CodingKey {
-            case website, responseDays, merchantFirst, merchantResponseDays, defaultMediationBodyID
-        }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            if container.contains(.website) {
-                website = try container.decodeNil(forKey: .website) ? .some(nil) : .some(try container.decode(String.self, forKey: .website))
-            }
-            responseDays = try container.decodeIfPresent(Int.self, forKey: .responseDays)
-            merchantFirst = try container.decodeIfPresent(Bool.self, forKey: .merchantFirst)
-            merchantResponseDays = try container.decodeIfPresent(Int.self, forKey: .merchantResponseDays)
-            if container.contains(.defaultMediationBodyID) {
-                defaultMediationBodyID = try container.decodeNil(forKey: .defaultMediationBodyID)
-                    ? .some(nil) : .some(try container.decode(UUID.self, forKey: .defaultMediationBodyID))
-            }
-        }
-    }
-
-    struct CreateMerchantRequest: Decodable {
-        let name: String?
-        let shopURL: String?
-    }
-
     @Sendable func list(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<PlatformResponse>> {
         try Policy.authorize(context.principal, .listPlatforms)
         let pageRequest = try request.pageRequest()
@@ -88,6 +42,7 @@ struct PlatformController {
     @Sendable func create(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PlatformResponse> {
         try Policy.authorize(context.principal, .createPlatform)
         let body = try await request.decodeJSON(CreatePlatformRequest.self, limit: configuration.maxJSONBodyBytes)
+        let standard = configuration.standardDeadlines
         var fields = FieldValidator()
         let platform = PlatformRecord(
             name: fields.text(body.name, field: "name", maxLength: 200),
@@ -95,9 +50,10 @@ struct PlatformController {
             creditCode: fields.creditCode(body.creditCode),
             registeredAddress: fields.text(body.registeredAddress, field: "registered_address", maxLength: 500),
             website: fields.webAddress(body.website, field: "website"),
-            responseDays: fields.integer(body.responseDays, field: "response_days", in: 1...60, default: 7),
+            responseDays: fields.promisedDays(body.responseDays, field: "response_days", standard: standard.responseDays),
             merchantFirst: body.merchantFirst ?? false,
-            merchantResponseDays: fields.integer(body.merchantResponseDays, field: "merchant_response_days", in: 1...60, default: 3),
+            merchantResponseDays: fields.promisedDays(
+                body.merchantResponseDays, field: "merchant_response_days", standard: standard.merchantResponseDays),
             defaultMediationBodyID: body.defaultMediationBodyID, createdAt: configuration.clock.now())
         try fields.check()
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
@@ -118,9 +74,10 @@ struct PlatformController {
             website: nil, responseDays: nil, merchantFirst: body.merchantFirst, merchantResponseDays: nil,
             defaultMediationBodyID: body.defaultMediationBodyID)
         if let website = body.website { change.website = .some(fields.webAddress(website, field: "website")) }
-        if let days = body.responseDays { change.responseDays = fields.integer(days, field: "response_days", in: 1...60, default: 7) }
+        let standard = configuration.standardDeadlines
+        if let days = body.responseDays { change.responseDays = fields.promisedDays(days, field: "response_days", standard: standard.responseDays) }
         if let days = body.merchantResponseDays {
-            change.merchantResponseDays = fields.integer(days, field: "merchant_response_days", in: 1...60, default: 3)
+            change.merchantResponseDays = fields.promisedDays(days, field: "merchant_response_days", standard: standard.merchantResponseDays)
         }
         try fields.check()
         let platform = try await database.transaction(as: context.identity, origin: context.origin) { transaction in

@@ -37,6 +37,13 @@ struct StatisticsController {
         }
     }
 
+    /// Ratings are private to the consumer and the mediation body: a platform's staff read their
+    /// figures without them (the public report publishes satisfaction by its own rule).
+    static func showsRatings(to context: RedressRequestContext) -> Bool {
+        guard let role = context.principal.actor?.role else { return false }
+        return ![.platformStaff, .platformAdmin, .merchantStaff].contains(role)
+    }
+
     @Sendable func readPlatform(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PlatformStatisticsResponse> {
         let id = try context.parameters.id()
         try Policy.authorize(context.principal, .readPlatformStatistics(platformID: id))
@@ -50,7 +57,7 @@ struct StatisticsController {
         return JSONResponse(
             body: PlatformStatisticsResponse(
                 platform: platform, statistics: statistics, period: query.period, granularity: query.granularity,
-                timeZone: configuration.timeZone, withSeries: true))
+                timeZone: configuration.timeZone, withSeries: true, showsRatings: Self.showsRatings(to: context)))
     }
 
     /// Every platform, a page at a time (in the directory's order), with totals and categories; the
@@ -69,7 +76,7 @@ struct StatisticsController {
             body: PageResponse(page) { platform in
                 PlatformStatisticsResponse(
                     platform: platform, statistics: statistics[platform.id], period: query.period, granularity: query.granularity,
-                    timeZone: configuration.timeZone, withSeries: false)
+                    timeZone: configuration.timeZone, withSeries: false, showsRatings: Self.showsRatings(to: context))
             })
     }
 }

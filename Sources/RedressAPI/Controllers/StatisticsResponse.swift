@@ -18,12 +18,18 @@ struct RateResponse: Encodable, Sendable {
 /// Every metric of one set of complaints (Docs/metrics.md). Absent values are `null`, never left out.
 struct MetricsResponse: Encodable, Sendable {
     let complaints: Int
+    let counted: Int
+    let due: Int
     let responded: Int
     let respondedOnTime: Int
     let awaitingResponse: Int
     let resolved: Int
+    let resolvedMonetary: Int
+    let resolvedNonMonetary: Int
+    let closedWithExplanation: Int
     let escalated: Int
     let withdrawn: Int
+    let invalid: Int
     let responseRate: RateResponse
     let onTimeRate: RateResponse
     let resolutionRate: RateResponse
@@ -38,12 +44,18 @@ struct MetricsResponse: Encodable, Sendable {
 
     init(_ counts: StatisticsCounts, responseTimes: ResponseTimeSummary?, withMedian: Bool) {
         complaints = counts.complaints
+        counted = counts.counted
+        due = counts.due
         responded = counts.responded
         respondedOnTime = counts.respondedOnTime
         awaitingResponse = counts.awaitingResponse
         resolved = counts.resolved
+        resolvedMonetary = counts.resolvedMonetary
+        resolvedNonMonetary = counts.resolvedNonMonetary
+        closedWithExplanation = counts.closedWithExplanation
         escalated = counts.escalated
         withdrawn = counts.withdrawn
+        invalid = counts.invalid
         responseRate = RateResponse(counts.responseRate)
         onTimeRate = RateResponse(counts.onTimeRate)
         resolutionRate = RateResponse(counts.resolutionRate)
@@ -85,9 +97,15 @@ struct PlatformStatisticsResponse: Encodable, Sendable {
 
     init(
         platform: PlatformRecord, statistics: PlatformStatistics?, period: StatisticsPeriod, granularity: StatisticsGranularity,
-        timeZone: TimeZone, withSeries: Bool
+        timeZone: TimeZone, withSeries: Bool, showsRatings: Bool
     ) {
-        let statistics = statistics ?? PlatformStatistics(platformID: platform.id)
+        var statistics = statistics ?? PlatformStatistics(platformID: platform.id)
+        if !showsRatings {
+            // A platform reading its own figures by day could tell one consumer's rating apart.
+            statistics.totals = statistics.totals.withoutRatings
+            statistics.byCategory = statistics.byCategory.mapValues(\.withoutRatings)
+            statistics.series = statistics.series.mapValues(\.withoutRatings)
+        }
         self.platform = PlatformNameResponse(id: ResourceID(platform.id), name: platform.name)
         from = period.from.description
         to = period.to.description

@@ -13,11 +13,14 @@ public struct DeadlineJob: Service {
         public var markedOverdue = 0
         public var movedToPlatform = 0
         public var escalated = 0
+        /// Cases whose standard deadline passed without a first response: due in the rates from now.
+        public var becameDue = 0
 
-        public init(markedOverdue: Int = 0, movedToPlatform: Int = 0, escalated: Int = 0) {
+        public init(markedOverdue: Int = 0, movedToPlatform: Int = 0, escalated: Int = 0, becameDue: Int = 0) {
             self.markedOverdue = markedOverdue
             self.movedToPlatform = movedToPlatform
             self.escalated = escalated
+            self.becameDue = becameDue
         }
     }
 
@@ -46,6 +49,7 @@ public struct DeadlineJob: Service {
                     if outcome != Outcome() {
                         logger.info("deadline job acted", metadata: [
                             "overdue": "\(outcome.markedOverdue)", "moved_to_platform": "\(outcome.movedToPlatform)", "escalated": "\(outcome.escalated)",
+                            "became_due": "\(outcome.becameDue)",
                         ])
                     }
                 } catch where !Task.isCancelled {
@@ -68,6 +72,7 @@ public struct DeadlineJob: Service {
             database.metrics.deadlineJobActed("mark_overdue", count: outcome.markedOverdue)
             database.metrics.deadlineJobActed("escalate_to_platform", count: outcome.movedToPlatform)
             database.metrics.deadlineJobActed("escalate", count: outcome.escalated)
+            database.metrics.deadlineJobActed("standard_deadline_passed", count: outcome.becameDue)
             return outcome
         } catch {
             database.metrics.deadlineJobRan(succeeded: false, duration: ContinuousClock.now - started)
@@ -84,6 +89,13 @@ public struct DeadlineJob: Service {
             outcome.markedOverdue += batch.markedOverdue
             outcome.movedToPlatform += batch.movedToPlatform
             if batch.markedOverdue < Self.batchSize { break }
+        }
+        while true {
+            let marked = try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
+                try await self.markPassedStandardDeadlines(transaction)
+            }
+            outcome.becameDue += marked
+            if marked < Self.batchSize { break }
         }
         // Batches of ultimatums, each past the last one looked at: cases that cannot be escalated yet
         // never hold up the ones behind them.
@@ -121,6 +133,23 @@ public struct DeadlineJob: Service {
         return outcome
     }
 
+    /// Every case claimed is marked (nothing can refuse it), so a batch smaller than the limit is the last.
+    private func markPassedStandardDeadlines(_ transaction: Transaction) async throws -> Int {
+        let now = transaction.now
+        var marked = 0
+        for id in try await transaction.claimPassedStandardDeadlines(before: now, limit: Self.batchSize) {
+            guard let complaint = try await transaction.complaint(id: id) else { continue }
+            let passed = ComplaintWorkflow.markStandardDeadlinePassed(complaint, now: now)
+            if try await transaction.updateComplaint(
+                passed, expectedVersion: complaint.version, action: "complaint.standard_deadline_passed",
+                changes: ComplaintWorkflow.standardDeadlineAuditChanges(from: complaint, to: passed), actor: Self.actor)
+            {
+                marked += 1
+            }
+        }
+        return marked
+    }
+
     private func carryOutUltimatums(
         after cursor: Transaction.UltimatumCursor?, _ transaction: Transaction
     ) async throws -> (escalated: Int, last: Transaction.UltimatumCursor?, count: Int) {
@@ -151,7 +180,9 @@ public struct DeadlineJob: Service {
     private func apply(_ rule: TransitionRule, input: ActionInput, to complaint: Complaint, _ transaction: Transaction) async throws -> Bool {
         var body = complaint.mediationBodyID
         if case .escalate(let chosen?, _) = input { body = chosen }
-        let workflow = try await transaction.workflowContext(platformID: complaint.platformID, mediationBodyID: body, timeZone: configuration.timeZone)
+        let workflow = try await transaction.workflowContext(
+            platformID: complaint.platformID, promise: complaint.promise, mediationBodyID: body, timeZone: configuration.timeZone,
+            standard: configuration.standardDeadlines)
         let changed = ComplaintWorkflow.apply(rule, input: input, to: complaint, relations: [.system], context: workflow)
         return try await transaction.updateComplaint(
             changed, expectedVersion: complaint.version, action: "complaint.\(rule.action.rawValue)",
