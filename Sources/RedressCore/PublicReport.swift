@@ -17,6 +17,9 @@ public struct PublicReport: Sendable, Equatable {
         /// The month has not ended: its figures change every day, and two readings a day apart would
         /// tell that day's complaints apart, so they are withheld until it ends.
         public let inProgress: Bool
+        /// Every complaint of the month has had its full standard deadline: its response figures no
+        /// longer change (before, they are provisional: a case still inside its deadline is not due).
+        public let final: Bool
     }
 
     public struct Entry: Sendable, Equatable {
@@ -32,12 +35,24 @@ public struct PublicReport: Sendable, Equatable {
         public let counts: StatisticsCounts
         public let withheld: Bool
         public let trend: [Month]
+        /// What the platform promises today (its deadlines are measured against the standard all
+        /// the same), shown beside its figures.
+        public let promise: PlatformPromise
+        public let merchantFirst: Bool
         /// Complaints of the period in withheld months (too few, or in progress), not in `counts`.
         public var withheldComplaints: Int { complaints - counts.complaints }
     }
 
     public let period: StatisticsPeriod
+    /// The published period this report is of.
+    public let publicPeriod: PublicPeriod
     public let minimumComplaints: Int
+    /// A month's ratings are published only when there are at least this many.
+    public let minimumRatings: Int
+    /// The yardstick every platform is measured against.
+    public let standard: StandardDeadlines
+    /// Every month of the period is final.
+    public var final: Bool { trend.allSatisfy(\.final) }
     /// Ranked platforms first (best first), then the withheld ones by number of complaints.
     public let entries: [Entry]
     /// Every platform together, month by month.
@@ -49,27 +64,45 @@ public struct PublicReport: Sendable, Equatable {
         public let platformName: String
         /// Keyed by the month's first day; missing months had no complaints.
         public let months: [LocalDate: StatisticsCounts]
+        public let promise: PlatformPromise
+        public let merchantFirst: Bool
 
-        public init(platformID: UUID, platformName: String, months: [LocalDate: StatisticsCounts]) {
+        public init(
+            platformID: UUID, platformName: String, months: [LocalDate: StatisticsCounts], promise: PlatformPromise, merchantFirst: Bool
+        ) {
             self.platformID = platformID
             self.platformName = platformName
             self.months = months
+            self.promise = promise
+            self.merchantFirst = merchantFirst
         }
     }
 
-    /// The report of the whole months of `period`. The one withholding rule (Docs/metrics.md): a
-    /// platform's month shows its figures when it has ended and has none or at least
-    /// `minimumComplaints` complaints; every other figure is a sum of such months.
-    public init(period: StatisticsPeriod, minimumComplaints: Int, today: LocalDate, sources: [Source]) {
-        let period = period.wholeMonthsAround
+    /// The report of `period`. The one withholding rule (Docs/metrics.md): a platform's month shows
+    /// its figures when it has ended and has none or at least `minimumComplaints` complaints, its
+    /// ratings when they are at least `minimumRatings`; every other figure is a sum of such months.
+    /// `isFinal` says of a month whether every one of its complaints has had its standard deadline.
+    public init(
+        period publicPeriod: PublicPeriod, minimumComplaints: Int, minimumRatings: Int = 1, standard: StandardDeadlines = StandardDeadlines(),
+        today: LocalDate, isFinal: (LocalDate) -> Bool = { _ in true }, sources: [Source]
+    ) {
+        let period = publicPeriod.days
         self.period = period
+        self.publicPeriod = publicPeriod
         self.minimumComplaints = minimumComplaints
+        self.minimumRatings = minimumRatings
+        self.standard = standard
         let months = period.months
         let current = today.firstOfMonth
+        let finalMonths = Set(months.filter { $0 < current && isFinal($0) })
         func cell(_ month: LocalDate, _ counts: StatisticsCounts) -> Month {
             let inProgress = month >= current
             let withheld = inProgress || (counts.complaints > 0 && counts.complaints < minimumComplaints)
-            return Month(month: month, complaints: counts.complaints, counts: counts, withheld: withheld, inProgress: inProgress)
+            // Few ratings would let one consumer's be told apart: left out of every sum.
+            let shown = counts.ratings < minimumRatings ? counts.withoutRatings : counts
+            return Month(
+                month: month, complaints: counts.complaints, counts: shown, withheld: withheld, inProgress: inProgress,
+                final: finalMonths.contains(month))
         }
         struct Built {
             let source: Source
@@ -93,12 +126,14 @@ public struct PublicReport: Sendable, Equatable {
             if index == 0 || Self.rankingKey(published[index - 1].counts) != Self.rankingKey(platform.counts) { rank = index + 1 }
             entries.append(
                 Entry(platformID: platform.source.platformID, platformName: platform.source.platformName, rank: rank,
-                      complaints: platform.complaints, counts: platform.counts, withheld: false, trend: platform.trend))
+                      complaints: platform.complaints, counts: platform.counts, withheld: false, trend: platform.trend,
+                      promise: platform.source.promise, merchantFirst: platform.source.merchantFirst))
         }
         for platform in withheld {
             entries.append(
                 Entry(platformID: platform.source.platformID, platformName: platform.source.platformName, rank: nil,
-                      complaints: platform.complaints, counts: platform.counts, withheld: true, trend: platform.trend))
+                      complaints: platform.complaints, counts: platform.counts, withheld: true, trend: platform.trend,
+                      promise: platform.source.promise, merchantFirst: platform.source.merchantFirst))
         }
         self.entries = entries
         // Every platform together: the sum of the published platform months, so that subtracting the
@@ -110,15 +145,25 @@ public struct PublicReport: Sendable, Equatable {
             return Month(
                 month: month, complaints: Money.saturatingSum(cells.map(\.complaints)), counts: shown,
                 withheld: inProgress || (!cells.isEmpty && cells.contains { $0.complaints > 0 } && shown.complaints < minimumComplaints),
-                inProgress: inProgress)
+                inProgress: inProgress, final: finalMonths.contains(month))
         }
     }
 
-    /// On-time rate, then resolution rate, then response rate, higher first, compared exactly (as
-    /// cross products, not rounded values).
-    static func rankingKey(_ counts: StatisticsCounts) -> [Fraction] {
-        [Fraction(counts.respondedOnTime, counts.complaints), Fraction(counts.resolved, counts.complaints),
-         Fraction(counts.responded, counts.complaints)]
+    /// The lower bound of the on-time rate's 95 % Wilson interval, then the resolution rate's, then
+    /// the response rate's, higher first: a rate from few complaints is uncertain, and its lower
+    /// bound is low, so a platform cannot rank first on a handful of cases (Docs/metrics.md).
+    static func rankingKey(_ counts: StatisticsCounts) -> [Double] {
+        [wilsonLowerBound(counts.respondedOnTime, of: counts.due), wilsonLowerBound(counts.resolved, of: counts.counted),
+         wilsonLowerBound(counts.responded, of: counts.due)]
+    }
+
+    /// The lower end of the Wilson score interval of `successes` out of `trials` at 95 % (z = 1.96);
+    /// 0 without trials. Rounded to 12 decimals, so that equal fractions compare equal.
+    public static func wilsonLowerBound(_ successes: Int, of trials: Int) -> Double {
+        guard trials > 0 else { return 0 }
+        let n = Double(trials), p = Double(min(max(successes, 0), trials)) / n, z = 1.96
+        let bound = (p + z * z / (2 * n) - z * ((p * (1 - p) + z * z / (4 * n)) / n).squareRoot()) / (1 + z * z / n)
+        return (max(bound, 0) * 1e12).rounded() / 1e12
     }
 
     static func ranksBefore(_ lhs: StatisticsCounts, _ lhsName: String, _ rhs: StatisticsCounts, _ rhsName: String) -> Bool {
@@ -126,17 +171,5 @@ public struct PublicReport: Sendable, Equatable {
         for (a, b) in zip(left, right) where a != b { return a > b }
         if lhs.complaints != rhs.complaints { return lhs.complaints > rhs.complaints }
         return lhsName < rhsName
-    }
-
-    /// A non-negative fraction compared exactly.
-    struct Fraction: Comparable {
-        let numerator: Int
-        let denominator: Int
-        init(_ numerator: Int, _ denominator: Int) {
-            self.numerator = numerator
-            self.denominator = max(denominator, 1)
-        }
-        static func == (lhs: Fraction, rhs: Fraction) -> Bool { lhs.numerator * rhs.denominator == rhs.numerator * lhs.denominator }
-        static func < (lhs: Fraction, rhs: Fraction) -> Bool { lhs.numerator * rhs.denominator < rhs.numerator * lhs.denominator }
     }
 }

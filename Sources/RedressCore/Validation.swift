@@ -10,6 +10,9 @@ public struct FieldValidator: Sendable {
         invalidFields.append(.init(field: field, reason: reason))
     }
 
+    /// No field failed so far.
+    public var isValid: Bool { invalidFields.isEmpty }
+
     /// Throws a 422 listing every invalid field, if there is any.
     public func check() throws(RedressError) {
         if !invalidFields.isEmpty { throw .validation(invalidFields) }

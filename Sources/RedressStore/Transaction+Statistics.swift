@@ -108,17 +108,35 @@ extension Transaction {
 }
 
 extension Transaction {
-    /// What the public report is built from: every platform of the directory with its counters for
-    /// the period and per month (no medians: they would scan every answered complaint).
+    /// What the public report is built from: every platform of the directory with its current
+    /// promise and its counters for the period per month (no medians: they would scan every
+    /// answered complaint).
     public func publicReportSources(period: StatisticsPeriod) async throws -> [PublicReport.Source] {
         let period = period.wholeMonthsAround
-        var names: [(UUID, String)] = []
-        for try await (id, name) in try await query("SELECT id, name FROM organizations WHERE kind = 'platform'").decode((UUID, String).self) {
-            names.append((id, name))
+        struct Listed {
+            let id: UUID
+            let name: String
+            let promise: PlatformPromise
+            let merchantFirst: Bool
+        }
+        var platforms: [Listed] = []
+        let rows = try await query(
+            """
+            SELECT o.id, o.name, p.response_days, p.merchant_response_days, p.fulfilment_days, p.merchant_first
+            FROM organizations o JOIN platforms p ON p.id = o.id WHERE o.kind = 'platform'
+            """)
+        for try await (id, name, days, merchantDays, fulfilment, merchantFirst) in rows.decode((UUID, String, Int, Int, Int, Bool).self) {
+            platforms.append(
+                Listed(
+                    id: id, name: name,
+                    promise: PlatformPromise(responseDays: days, merchantResponseDays: merchantDays, fulfilmentDays: fulfilment),
+                    merchantFirst: merchantFirst))
         }
         let statistics = try await platformStatistics(platformIDs: nil, period: period, granularity: .month, medians: false)
-        return names.map { id, name in
-            PublicReport.Source(platformID: id, platformName: name, months: statistics[id]?.series ?? [:])
+        return platforms.map { platform in
+            PublicReport.Source(
+                platformID: platform.id, platformName: platform.name, months: statistics[platform.id]?.series ?? [:],
+                promise: platform.promise, merchantFirst: platform.merchantFirst)
         }
     }
 }

@@ -149,12 +149,12 @@ struct HostilePartiesTests {
             clock.set("2026-11-24T10:00:00+08:00")
             var again = world
             try await again.logInAgain(app)
-            let period = "from=2026-09-01&to=2026-10-31"
-            let stats = try await app.request(.get, "/api/v1/stats/platforms/\(world.platformA)?\(period)", token: again.token("platform_admin_a"))
+            let stats = try await app.request(
+                .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-01&to=2026-10-31", token: again.token("platform_admin_a"))
             #expect(stats.status == .ok, "\(stats.text)")
-            let report = try await app.request(.get, "/public/v1/reports/platforms?\(period)")
+            let report = try await app.request(.get, "/public/v1/reports/platforms?period=2026-Q3")
             #expect(report.status == .ok, "\(report.text)")
-            #expect(try await app.request(.get, "/reports?\(period)").status == .ok)
+            #expect(try await app.request(.get, "/reports?period=2026-Q3").status == .ok)
         }
     }
 
@@ -448,6 +448,7 @@ struct HostilePartiesTests {
                 let trend: [Month]
             }
             struct Report: Decodable {
+                let period: String
                 let from: String
                 let to: String
                 let platforms: [Platform]
@@ -462,19 +463,28 @@ struct HostilePartiesTests {
             }
             // A single day is widened to its month.
             let day = try await report("from=2026-10-10&to=2026-10-10")
-            #expect((day.from, day.to) == ("2026-10-01", "2026-10-31"))
+            #expect((day.period, day.from, day.to) == ("2026-10", "2026-10-01", "2026-10-31"))
             #expect(day.trend.first?.figures.amountClaimed == nil)
             #expect(day.platforms.allSatisfy { $0.figures.amountClaimed == nil })
-            // September alone and September to October publish the same figures: October's one complaint
-            // is counted, never summed into a figure.
-            let september = try await report("from=2026-09-01&to=2026-09-30")
-            let both = try await report("from=2026-09-01&to=2026-10-31")
-            let a = september.platforms[0].figures, b = both.platforms[0].figures
-            #expect(a.amountClaimed == 150_000 && b.amountClaimed == 150_000)
-            #expect((b.complaints, b.withheldComplaints) == (4, 1))
-            #expect(both.trend.map { $0.figures.amountClaimed } == [150_000, nil])
+            // September alone and its quarter publish the same figures; October's one complaint is
+            // counted in its quarter, never summed into a figure.
+            let september = try await report("period=2026-09")
+            let third = try await report("period=2026-Q3")
+            let fourth = try await report("period=2026-Q4")
+            #expect(september.platforms[0].figures.amountClaimed == 150_000 && third.platforms[0].figures.amountClaimed == 150_000)
+            #expect(third.trend.map { $0.figures.amountClaimed } == [0, 0, 150_000])
+            let a = fourth.platforms.first { $0.figures.complaints == 1 }?.figures
+            #expect((a?.complaints, a?.withheldComplaints, a?.amountClaimed) == (1, 1, nil))
+            #expect(fourth.trend.allSatisfy { $0.figures.amountClaimed == nil })
+            // No other window is published: the one that would have differed by a month is refused.
+            for query in ["from=2026-09-01&to=2026-10-31", "from=2026-08-15&to=2026-09-14", "period=2026-09-01", "period=2026-Q0",
+                          "period=2026-09&from=2026-09-01"] {
+                let refused = try await app.request(.get, "/public/v1/reports/platforms?\(query)")
+                #expect(refused.status == .unprocessableContent, "\(query)")
+                #expect(Self.reasons(refused).first?.hasPrefix("period ") == true, "\(query): \(refused.text)")
+            }
             // The month in progress shows its count only, and says so.
-            let now = try await report("from=2026-11-01&to=2026-11-30")
+            let now = try await report("period=2026-11")
             #expect(now.trend.first?.inProgress == true)
             #expect(now.trend.first?.figures.withheld != nil)
         }
@@ -616,7 +626,7 @@ struct HostilePartiesTests {
             let series = #"redress_report_reads_total{source="primary"}"#
             let before = ObservabilityTests.sample(try await ObservabilityTests.scrape(app), series)
             let tags = try await withThrowingTaskGroup(of: String?.self) { group in
-                for _ in 0..<16 { group.addTask { try await app.request(.get, "/public/v1/reports/platforms?from=2025-03-01&to=2025-05-31").headers[.eTag] } }
+                for _ in 0..<16 { group.addTask { try await app.request(.get, "/public/v1/reports/platforms?from=2025-04-01&to=2025-06-30").headers[.eTag] } }
                 return try await group.reduce(into: Set<String?>()) { $0.insert($1) }
             }
             #expect(tags.count == 1 && tags.first! != nil)

@@ -66,6 +66,7 @@ struct PublicReportTests {
     static func configuration(_ clock: ManualClock, minimum: Int) -> APIConfiguration {
         var configuration = ComplaintJourneyTests.configuration(clock)
         configuration.reportMinimumComplaints = minimum
+        configuration.reportMinimumRatings = minimum
         return configuration
     }
 
@@ -73,10 +74,11 @@ struct PublicReportTests {
         let clock = ManualClock("2026-09-24T10:00:00+08:00")
         try await withTestApp(configuration: Self.configuration(clock, minimum: 1)) { app in
             let world = try await scenario(app, clock)
-            let period = "from=2026-09-01&to=2026-10-31"
+            let period = "period=2026-09"
 
             // The platform's own statistics, as issue 4 states them.
-            let stats = try await app.request(.get, "/api/v1/stats/platforms/\(world.platformA)?\(period)", token: world.token("platform_admin_a"))
+            let stats = try await app.request(
+                .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-01&to=2026-10-31", token: world.token("platform_admin_a"))
             let totals = try #require(stats.json["totals"].present)
             for (key, value) in ["complaints": 2, "responded": 1, "responded_on_time": 1, "resolved": 1, "escalated": 1,
                                  "amount_claimed": 100_000, "amount_refunded": 50_000].sorted(by: { $0.key < $1.key }) {
@@ -99,22 +101,27 @@ struct PublicReportTests {
             #expect(figures["on_time_rate"]["value"].double == 0.5)
             #expect(figures["amount_refunded"].int == 50_000)
             #expect(figures["satisfaction"].double == 5)
+            #expect(figures["counted"].int == 2 && figures["due"].int == 2 && figures["withdrawn"].int == 0 && figures["invalid"].int == 0)
+            #expect(figures["resolved_monetary"].int == 1 && figures["closed_with_explanation"].int == 0)
+            #expect(first["promise"]["response_days"].int == 7 && json.json["standard_deadlines"]["response_days"].int == 7)
+            // On 10-13 a complaint of 30 September still has its standard deadline (after the holidays).
+            #expect(json.json["final"].bool == false && json.json["period"].string == "2026-09")
             // Platform B had no complaint: listed, withheld, unranked.
             let second = try #require(platforms.last)
             #expect(second["rank"].isNull)
             #expect(second["figures"]["withheld"]["reason"].string == "too_few_complaints")
             let trend = json.json["trend"].array
-            #expect(trend.map { $0["month"].string } == ["2026-09", "2026-10"])
-            #expect(trend.map { $0["figures"]["complaints"].int } == [2, 0])
+            #expect(trend.map { $0["month"].string } == ["2026-09"])
+            #expect(trend.map { $0["figures"]["complaints"].int } == [2])
 
             let csv = try await app.request(.get, "/public/v1/reports/platforms?\(period)", headers: [.accept: "text/csv"])
             #expect(csv.contentType == "text/csv; charset=utf-8")
             let lines = csv.text.split(separator: "\r\n").map(String.init)
             #expect(lines.first?.hasPrefix("platform_id,platform_name,period,rank,complaints") == true)
-            let expectedRow = ",2026-09-01/2026-10-31,1,2,0,,1,0.5000,1,0.5000,1,0.5000,1,0.5000,100000,50000,1,5.00"
+            let expectedRow = ",2026-09,1,2,0,,0,0,2,2,0,1,0.5000,1,0.5000,1,1,0,0,0.5000,1,0.5000,100000,50000,1,5.00,false,7"
             let rowOfA = lines.first { $0.hasPrefix(world.platformA + ",") } ?? ""
             #expect(rowOfA.hasSuffix(expectedRow), "\(csv.text)")
-            #expect(lines.count == 7)  // the header, two platforms, two platforms × two months
+            #expect(lines.count == 5)  // the header, two platforms, two platforms × one month
 
             let page = try await app.request(.get, "/reports?\(period)")
             #expect(page.contentType == "text/html; charset=utf-8")
@@ -147,7 +154,7 @@ struct PublicReportTests {
         let clock = ManualClock("2026-09-24T10:00:00+08:00")
         try await withTestApp(configuration: Self.configuration(clock, minimum: 10)) { app in
             let world = try await scenario(app, clock)
-            let response = try await app.request(.get, "/public/v1/reports/platforms?from=2026-09-01&to=2026-10-31")
+            let response = try await app.request(.get, "/public/v1/reports/platforms?period=2026-09")
             let platforms = response.json["platforms"].array
             #expect(platforms.allSatisfy { $0["rank"].isNull })
             let platformA = world.platformA
@@ -157,20 +164,23 @@ struct PublicReportTests {
             #expect(figuresOfA["response_rate"].isNull)
             #expect(figuresOfA["responded"].isNull)
             #expect(figuresOfA["withheld"]["minimum_complaints"].int == 10)
-            let page = try await app.request(.get, "/reports?from=2026-09-01&to=2026-10-31")
+            let page = try await app.request(.get, "/reports?period=2026-09")
             #expect(page.text.contains("投诉量不足 10 件，不公布比率"))
             #expect(!page.text.contains("class=\"response-rate\""))
 
             // Cache-Control and a strong ETag; the same bytes are not sent twice.
             #expect(response.headers[.cacheControl] == "public, max-age=60")
             let eTag = try #require(response.headers[.eTag])
-            let again = try await app.request(.get, "/public/v1/reports/platforms?from=2026-09-01&to=2026-10-31", headers: [.ifNoneMatch: eTag])
+            let again = try await app.request(.get, "/public/v1/reports/platforms?period=2026-09", headers: [.ifNoneMatch: eTag])
             #expect(again.status == .notModified)
             #expect(again.text.isEmpty)
             #expect(again.headers[.eTag] == eTag)
 
             // Bad input is a 422 naming the field.
-            for (query, field) in [("format=xml", "format"), ("from=2026-02-30", "from"), ("to=2026-01-01&from=2026-02-01", "to")] {
+            for (query, field) in [
+                ("format=xml", "format"), ("from=2026-02-30", "from"), ("to=2026-01-01&from=2026-02-01", "to"),
+                ("from=2026-09-01&to=2026-10-31", "period"), ("period=2026-13", "period"), ("period=0000", "period"),
+            ] {
                 let refused = try await app.request(.get, "/public/v1/reports/platforms?\(query)")
                 #expect(refused.status == .unprocessableContent, "\(query)")
                 #expect(refused.json["invalid_fields"].array.first?["field"].string == field, "\(query)")

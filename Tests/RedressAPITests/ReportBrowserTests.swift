@@ -53,7 +53,7 @@ struct ReportBrowserTests {
         try await withTestApp(.live, configuration: PublicReportTests.configuration(clock, minimum: 1)) { app in
             let world = try await PublicReportTests().scenario(app, clock)
             let port = try #require(app.client.port)
-            let url = "http://127.0.0.1:\(port)/reports?from=2026-09-01&to=2026-10-31"
+            let url = "http://127.0.0.1:\(port)/reports?period=2026-Q3"
 
             let dom = try await Self.runChromium(chromium, ["--dump-dom", url])
             #expect(dom.contains("<svg id=\"chart-platforms\""), "\(dom.prefix(500))")
@@ -65,7 +65,7 @@ struct ReportBrowserTests {
             #expect(dom.contains("平台A"))
             let english = try await Self.runChromium(chromium, ["--dump-dom", url + "&lang=en"])
             #expect(english.contains("Ranking"))
-            let platformPage = try await Self.runChromium(chromium, ["--dump-dom", "http://127.0.0.1:\(port)/reports/platforms/\(world.platformA)?from=2026-09-01&to=2026-10-31"])
+            let platformPage = try await Self.runChromium(chromium, ["--dump-dom", "http://127.0.0.1:\(port)/reports/platforms/\(world.platformA)?period=2026-Q3"])
             #expect(platformPage.contains("<svg id=\"chart-trend\""))
 
             // A screenshot at a phone's width, kept out of git under .build/.

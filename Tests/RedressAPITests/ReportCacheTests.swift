@@ -13,7 +13,7 @@ struct ReportCacheTests {
 
     static func built(_ period: StatisticsPeriod) -> ReportCache.Built {
         ReportCache.Built(
-            report: PublicReport(period: period, minimumComplaints: 10, today: LocalDate(year: 2026, month: 1, day: 1), sources: []),
+            report: PublicReport(period: .month(period.from), minimumComplaints: 10, today: LocalDate(year: 2026, month: 1, day: 1), sources: []),
             generatedAt: Date())
     }
 

@@ -70,24 +70,34 @@ struct PublicReportController {
         _ request: Request, context: RedressRequestContext, variant: String, render: @escaping @Sendable (ReportCache.Built) throws -> String?
     ) async throws -> ReportCache.Rendered {
         let query = request.uri.queryParameters
+        let now = configuration.clock.now()
+        let today = configuration.calendarDay(of: now)
         var fields = FieldValidator()
-        let requested = StatisticsPeriod.parse(
-            from: query["from"].map(String.init), to: query["to"].map(String.init), granularity: .month,
-            today: configuration.calendarDay(of: configuration.clock.now()), fields: &fields)
+        let published = PublicPeriod.parse(
+            period: query["period"].map(String.init), from: query["from"].map(String.init), to: query["to"].map(String.init),
+            today: today, fields: &fields)
         try fields.check()
-        // Public figures are cut by whole months only (Docs/metrics.md): a period is widened to them,
-        // and the cache is keyed by the widened period.
-        let today = configuration.calendarDay(of: configuration.clock.now())
-        let period = requested.wholeMonthsAround
-        var noFields = FieldValidator()
-        let defaultPeriod = StatisticsPeriod.parse(from: nil, to: nil, granularity: .month, today: today, fields: &noFields).wholeMonthsAround
+        // Only months, quarters and years are published (Docs/metrics.md, "League tables"); the cache
+        // is keyed by their days.
+        let period = published.days
         let database = database, configuration = configuration, origin = context.origin
-        let rendered = try await cache.rendering(of: period, variant: variant, pinned: period == defaultPeriod, build: {
-            let sources = try await database.readTransaction(as: DatabaseIdentity(.anonymous), origin: origin) { transaction in
-                try await transaction.publicReportSources(period: period)
+        let rendered = try await cache.rendering(of: period, variant: variant, pinned: published == PublicPeriod.latest(today: today), build: {
+            let (sources, calendar) = try await database.readTransaction(as: DatabaseIdentity(.anonymous), origin: origin) { transaction in
+                (try await transaction.publicReportSources(period: period),
+                 // The calendar around the months that can still be provisional (the last two before
+                 // today); older ones are long final whatever their holidays.
+                 try await transaction.workingCalendar(from: min(period.to, today).firstOfMonth.addingMonths(-2), timeZone: configuration.timeZone))
+            }
+            let standard = configuration.standardDeadlines
+            // A month is final once a complaint filed at its last moment has had its standard deadline.
+            let isFinal = { (month: LocalDate) -> Bool in
+                let lastMoment = calendar.endOfDay(month.lastOfMonth)
+                return calendar.deadline(workingDays: standard.responseDays, after: lastMoment) < now
             }
             return ReportCache.Built(
-                report: PublicReport(period: period, minimumComplaints: configuration.reportMinimumComplaints, today: today, sources: sources),
+                report: PublicReport(
+                    period: published, minimumComplaints: configuration.reportMinimumComplaints,
+                    minimumRatings: configuration.reportMinimumRatings, standard: standard, today: today, isFinal: isFinal, sources: sources),
                 generatedAt: configuration.clock.now())
         }, render: render)
         guard let rendered else { throw RedressError.notFound }

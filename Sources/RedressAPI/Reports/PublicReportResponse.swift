@@ -18,11 +18,21 @@ struct PublicReportResponse: Encodable, Sendable {
         /// Of those, the complaints of withheld months, which the figures below leave out.
         let withheldComplaints: Int
         let withheld: Nullable<Withheld>
+        /// Of the complaints, those withdrawn and those found invalid: shown with the rates, so that a
+        /// reader sees why their base (`counted`) is smaller than the complaints.
+        let withdrawn: Nullable<Int>
+        let invalid: Nullable<Int>
+        let counted: Nullable<Int>
+        let due: Nullable<Int>
+        let awaitingResponse: Nullable<Int>
         let responded: Nullable<Int>
         let responseRate: Nullable<RateResponse>
         let respondedOnTime: Nullable<Int>
         let onTimeRate: Nullable<RateResponse>
         let resolved: Nullable<Int>
+        let resolvedMonetary: Nullable<Int>
+        let resolvedNonMonetary: Nullable<Int>
+        let closedWithExplanation: Nullable<Int>
         let resolutionRate: Nullable<RateResponse>
         let escalated: Nullable<Int>
         let escalationRate: Nullable<RateResponse>
@@ -37,16 +47,25 @@ struct PublicReportResponse: Encodable, Sendable {
             withheldComplaints = withheld ? complaints : complaints - counts.complaints
             self.withheld = Nullable(reason.map { Withheld(reason: $0, minimumComplaints: minimum) })
             func shown<T: Encodable & Sendable>(_ value: T) -> Nullable<T> { Nullable(withheld ? nil : value) }
+            withdrawn = shown(counts.withdrawn)
+            invalid = shown(counts.invalid)
+            counted = shown(counts.counted)
+            due = shown(counts.due)
+            awaitingResponse = shown(counts.awaitingResponse)
             responded = shown(counts.responded)
             responseRate = shown(RateResponse(counts.responseRate))
             respondedOnTime = shown(counts.respondedOnTime)
             onTimeRate = shown(RateResponse(counts.onTimeRate))
             resolved = shown(counts.resolved)
+            resolvedMonetary = shown(counts.resolvedMonetary)
+            resolvedNonMonetary = shown(counts.resolvedNonMonetary)
+            closedWithExplanation = shown(counts.closedWithExplanation)
             resolutionRate = shown(RateResponse(counts.resolutionRate))
             escalated = shown(counts.escalated)
             escalationRate = shown(RateResponse(counts.escalationRate))
             amountClaimed = shown(counts.amountClaimed)
             amountRefunded = shown(counts.amountRefunded)
+            // Ratings only from months with enough of them (the counts carry none otherwise).
             satisfaction = Nullable(withheld ? nil : counts.satisfaction)
             ratings = shown(counts.ratings)
         }
@@ -61,39 +80,74 @@ struct PublicReportResponse: Encodable, Sendable {
         /// `YYYY-MM`.
         let month: String
         let inProgress: Bool
+        /// Every complaint of the month has had its full standard deadline.
+        let final: Bool
         let figures: Figures
+    }
+
+    /// Working days: what the platform promises now, and what every platform is measured against.
+    struct Deadlines: Encodable, Sendable {
+        let responseDays: Int
+        let merchantResponseDays: Int
+        let fulfilmentDays: Int
+    }
+
+    struct Promise: Encodable, Sendable {
+        let responseDays: Int
+        let merchantFirst: Bool
+        let merchantResponseDays: Int
+        let fulfilmentDays: Int
     }
 
     struct Platform: Encodable, Sendable {
         let rank: Nullable<Int>
         let platform: PlatformNameResponse
+        let promise: Promise
         let figures: Figures
         let trend: [Month]
     }
 
+    /// `2026-09`, `2026-Q3` or `2026`.
+    let period: String
     let from: String
     let to: String
+    /// Every month of the period is final.
+    let final: Bool
     let timeZone: String
     let generatedAt: Date
     let minimumComplaints: Int
-    let rankedBy = ["on_time_rate", "resolution_rate", "response_rate"]
+    let minimumRatings: Int
+    let standardDeadlines: Deadlines
+    let rankedBy = "wilson_lower_bound"
+    let rankingKeys = ["on_time_rate", "resolution_rate", "response_rate"]
     let platforms: [Platform]
     /// Every platform together.
     let trend: [Month]
 
     init(_ report: PublicReport, generatedAt: Date, timeZone: TimeZone) {
+        period = report.publicPeriod.description
         from = report.period.from.description
         to = report.period.to.description
+        final = report.final
+        minimumRatings = report.minimumRatings
+        standardDeadlines = Deadlines(
+            responseDays: report.standard.responseDays, merchantResponseDays: report.standard.merchantResponseDays,
+            fulfilmentDays: report.standard.fulfilmentDays)
         self.timeZone = timeZone.identifier
         self.generatedAt = generatedAt
         minimumComplaints = report.minimumComplaints
         let minimum = report.minimumComplaints
         func months(_ trend: [PublicReport.Month]) -> [Month] {
-            trend.map { Month(month: Self.monthLabel($0.month), inProgress: $0.inProgress, figures: Figures($0, minimum: minimum)) }
+            trend.map {
+                Month(month: Self.monthLabel($0.month), inProgress: $0.inProgress, final: $0.final, figures: Figures($0, minimum: minimum))
+            }
         }
         platforms = report.entries.map { entry in
             Platform(
                 rank: Nullable(entry.rank), platform: PlatformNameResponse(id: ResourceID(entry.platformID), name: entry.platformName),
+                promise: Promise(
+                    responseDays: entry.promise.responseDays, merchantFirst: entry.merchantFirst,
+                    merchantResponseDays: entry.promise.merchantResponseDays, fulfilmentDays: entry.promise.fulfilmentDays),
                 figures: Figures(
                     complaints: entry.complaints, counts: entry.counts, withheld: entry.withheld ? "too_few_complaints" : nil, minimum: minimum),
                 trend: months(entry.trend))
@@ -109,38 +163,44 @@ struct PublicReportResponse: Encodable, Sendable {
 /// as a formula are prefixed with a quote.
 enum PublicReportCSV {
     static let header = [
-        "platform_id", "platform_name", "period", "rank", "complaints", "withheld_complaints", "withheld_reason", "responded", "response_rate",
-        "responded_on_time", "on_time_rate", "resolved", "resolution_rate", "escalated", "escalation_rate", "amount_claimed",
-        "amount_refunded", "ratings", "satisfaction",
+        "platform_id", "platform_name", "period", "rank", "complaints", "withheld_complaints", "withheld_reason", "withdrawn", "invalid",
+        "counted", "due", "awaiting_response", "responded", "response_rate", "responded_on_time", "on_time_rate", "resolved",
+        "resolved_monetary", "resolved_non_monetary", "closed_with_explanation", "resolution_rate", "escalated", "escalation_rate",
+        "amount_claimed", "amount_refunded", "ratings", "satisfaction", "final", "promised_response_days",
     ]
 
     static func render(_ report: PublicReport) -> String {
         var lines = [header.joined(separator: ",")]
-        func row(_ entry: PublicReport.Entry, period: String, rank: Int?, complaints: Int, counts: StatisticsCounts, withheld reason: String?) -> String {
+        func row(
+            _ entry: PublicReport.Entry, period: String, rank: Int?, complaints: Int, counts: StatisticsCounts, withheld reason: String?, final: Bool
+        ) -> String {
             let withheld = reason != nil
             func shown(_ value: Int) -> String { withheld ? "" : String(value) }
             func rate(_ rate: Rate) -> String { withheld ? "" : rate.value.map { String(format: "%.4f", $0) } ?? "" }
             let cells = [
                 entry.platformID.uuidString.lowercased(), entry.platformName, period, rank.map(String.init) ?? "", String(complaints),
-                String(withheld ? complaints : complaints - counts.complaints), reason ?? "", shown(counts.responded), rate(counts.responseRate), shown(counts.respondedOnTime),
-                rate(counts.onTimeRate), shown(counts.resolved), rate(counts.resolutionRate), shown(counts.escalated),
+                String(withheld ? complaints : complaints - counts.complaints), reason ?? "", shown(counts.withdrawn), shown(counts.invalid),
+                shown(counts.counted), shown(counts.due), shown(counts.awaitingResponse), shown(counts.responded), rate(counts.responseRate),
+                shown(counts.respondedOnTime), rate(counts.onTimeRate), shown(counts.resolved), shown(counts.resolvedMonetary),
+                shown(counts.resolvedNonMonetary), shown(counts.closedWithExplanation), rate(counts.resolutionRate), shown(counts.escalated),
                 rate(counts.escalationRate), shown(counts.amountClaimed), shown(counts.amountRefunded), shown(counts.ratings),
-                withheld ? "" : counts.satisfaction.map { String(format: "%.2f", $0) } ?? "",
+                withheld ? "" : counts.satisfaction.map { String(format: "%.2f", $0) } ?? "", final ? "true" : "false",
+                String(entry.promise.responseDays),
             ]
             return cells.map(cell).joined(separator: ",")
         }
-        let whole = "\(report.period.from)/\(report.period.to)"
+        let whole = report.publicPeriod.description
         for entry in report.entries {
             lines.append(
                 row(entry, period: whole, rank: entry.rank, complaints: entry.complaints, counts: entry.counts,
-                    withheld: entry.withheld ? "too_few_complaints" : nil))
+                    withheld: entry.withheld ? "too_few_complaints" : nil, final: report.final))
         }
         for entry in report.entries {
             for month in entry.trend {
                 let reason = month.inProgress ? "month_in_progress" : month.withheld ? "too_few_complaints" : nil
                 lines.append(
                     row(entry, period: PublicReportResponse.monthLabel(month.month), rank: nil, complaints: month.complaints, counts: month.counts,
-                        withheld: reason))
+                        withheld: reason, final: month.final))
             }
         }
         return lines.joined(separator: "\r\n") + "\r\n"

@@ -28,23 +28,23 @@ enum ReportPage {
     /// The overview: ranking, bar chart per platform, monthly trend of every platform together.
     static func overview(_ report: PublicReport, generatedAt: Date, language: Language) -> String {
         let t = Text(language: language)
-        let query = "from=\(report.period.from)&to=\(report.period.to)"
+        let query = "period=\(report.publicPeriod)"
         let languageQuery = language == .en ? "&lang=en" : ""
         var body: [String] = []
         body.append("<h1>\(t("网络虚拟商品消费投诉 · 平台处理情况公示", "Virtual goods complaints · how platforms handle them"))</h1>")
-        body.append("<p class=\"muted\">\(t("统计期间", "Period")): \(report.period.from) – \(report.period.to) · \(t("生成时间", "Generated")): \(HTML.escape(APIJSON.rfc3339(generatedAt)))</p>")
+        body.append(periodLine(report, generatedAt: generatedAt, text: t))
         body.append(navigation(report, language: language, path: "/reports"))
         body.append("<h2>\(t("平台排名", "Ranking"))</h2>")
-        body.append("<p class=\"muted\">\(t("按按时答复率、解决率、答复率排序；已公布月份的投诉合计少于 \(report.minimumComplaints) 件的平台不公布比率，不参与排名。", "Ranked by on-time response rate, then resolution rate, then response rate; platforms with fewer than \(report.minimumComplaints) complaints in published months have their rates withheld and are not ranked."))</p>")
-        body.append("<div class=\"scroll\"><table id=\"ranking\"><thead><tr><th>\(t("名次", "Rank"))</th><th>\(t("平台", "Platform"))</th><th>\(t("投诉", "Complaints"))</th><th>\(t("答复率", "Response rate"))</th><th>\(t("按时答复率", "On-time rate"))</th><th>\(t("解决率", "Resolution rate"))</th><th>\(t("进入调解", "Escalated"))</th><th>\(t("诉求金额(元)", "Claimed (CNY)"))</th><th>\(t("退款金额(元)", "Refunded (CNY)"))</th><th>\(t("满意度", "Satisfaction"))</th></tr></thead><tbody>")
+        body.append("<p class=\"muted\">\(t("所有平台按同一标准衡量：首次答复应在投诉提交后 \(report.standard.responseDays) 个工作日内。按按时答复率、解决率、答复率各自 95% 置信区间（Wilson）的下限排序，样本少的比率不会因偶然而领先；已公布月份的投诉合计少于 \(report.minimumComplaints) 件的平台不公布比率，不参与排名。", "Every platform is measured by one standard: a first response within \(report.standard.responseDays) working days of filing. Ranked by the lower bound of the 95 % (Wilson) interval of the on-time rate, then of the resolution rate, then of the response rate, so that a rate from few complaints cannot lead by chance; platforms with fewer than \(report.minimumComplaints) complaints in published months have their rates withheld and are not ranked."))</p>")
+        body.append("<div class=\"scroll\"><table id=\"ranking\"><thead><tr><th>\(t("名次", "Rank"))</th><th>\(t("平台", "Platform"))</th><th>\(t("承诺答复(工作日)", "Promised answer (working days)"))</th><th>\(t("投诉", "Complaints"))</th><th>\(t("撤回", "Withdrawn"))</th><th>\(t("无效", "Invalid"))</th><th>\(t("答复率", "Response rate"))</th><th>\(t("按时答复率", "On-time rate"))</th><th>\(t("解决率", "Resolution rate"))</th><th>\(t("进入调解", "Escalated"))</th><th>\(t("诉求金额(元)", "Claimed (CNY)"))</th><th>\(t("退款金额(元)", "Refunded (CNY)"))</th><th>\(t("满意度", "Satisfaction"))</th></tr></thead><tbody>")
         for entry in report.entries {
             let link = "/reports/platforms/\(entry.platformID.uuidString.lowercased())?\(query)\(languageQuery)"
             let name = "<a href=\"\(HTML.escape(link))\">\(HTML.escape(entry.platformName))</a>"
             if entry.withheld {
-                body.append("<tr class=\"withheld\" data-platform=\"\(entry.platformID.uuidString.lowercased())\"><td>—</td><td>\(name)</td><td>\(entry.complaints)</td><td colspan=\"7\" class=\"note\">\(t("投诉量不足 \(report.minimumComplaints) 件，不公布比率", "fewer than \(report.minimumComplaints) complaints: rates withheld"))</td></tr>")
+                body.append("<tr class=\"withheld\" data-platform=\"\(entry.platformID.uuidString.lowercased())\"><td>—</td><td>\(name)</td><td>\(entry.promise.responseDays)</td><td>\(entry.complaints)</td><td colspan=\"9\" class=\"note\">\(t("投诉量不足 \(report.minimumComplaints) 件，不公布比率", "fewer than \(report.minimumComplaints) complaints: rates withheld"))</td></tr>")
             } else {
                 let c = entry.counts
-                body.append("<tr data-platform=\"\(entry.platformID.uuidString.lowercased())\"><td>\(entry.rank.map(String.init) ?? "—")</td><td>\(name)</td><td>\(entry.complaints)</td><td>\(rate(c.responseRate))</td><td>\(rate(c.onTimeRate))</td><td>\(rate(c.resolutionRate))</td><td>\(c.escalated)</td><td>\(yuan(c.amountClaimed))</td><td>\(yuan(c.amountRefunded))</td><td>\(c.satisfaction.map { String(format: "%.2f", $0) } ?? "—") <span class=\"muted\">(\(c.ratings))</span></td></tr>")
+                body.append("<tr data-platform=\"\(entry.platformID.uuidString.lowercased())\"><td>\(entry.rank.map(String.init) ?? "—")</td><td>\(name)</td><td>\(entry.promise.responseDays)</td><td>\(entry.complaints)</td><td>\(c.withdrawn)</td><td>\(c.invalid)</td><td>\(rate(c.responseRate))</td><td>\(rate(c.onTimeRate))</td><td>\(rate(c.resolutionRate))</td><td>\(c.escalated)</td><td>\(yuan(c.amountClaimed))</td><td>\(yuan(c.amountRefunded))</td><td>\(c.satisfaction.map { String(format: "%.2f", $0) } ?? "—") <span class=\"muted\">(\(c.ratings))</span></td></tr>")
             }
         }
         body.append("</tbody></table></div>")
@@ -60,20 +60,24 @@ enum ReportPage {
     static func platform(_ entry: PublicReport.Entry, report: PublicReport, generatedAt: Date, language: Language) -> String {
         let t = Text(language: language)
         var body: [String] = []
-        body.append("<p><a href=\"/reports?from=\(report.period.from)&amp;to=\(report.period.to)\(language == .en ? "&amp;lang=en" : "")\">← \(t("全部平台", "All platforms"))</a></p>")
+        body.append("<p><a href=\"/reports?period=\(report.publicPeriod)\(language == .en ? "&amp;lang=en" : "")\">← \(t("全部平台", "All platforms"))</a></p>")
         body.append("<h1>\(HTML.escape(entry.platformName))</h1>")
-        body.append("<p class=\"muted\">\(t("统计期间", "Period")): \(report.period.from) – \(report.period.to) · \(t("生成时间", "Generated")): \(HTML.escape(APIJSON.rfc3339(generatedAt)))</p>")
+        body.append(periodLine(report, generatedAt: generatedAt, text: t))
         body.append(navigation(report, language: language, path: "/reports/platforms/\(entry.platformID.uuidString.lowercased())"))
         let c = entry.counts
         body.append("<div class=\"scroll\"><table id=\"figures\"><tbody>")
         body.append("<tr><th>\(t("名次", "Rank"))</th><td>\(entry.rank.map(String.init) ?? "—")</td></tr>")
+        body.append("<tr><th>\(t("承诺答复期限", "Promised answer"))</th><td>\(t("\(entry.promise.responseDays) 个工作日（标准 \(report.standard.responseDays) 个工作日）", "\(entry.promise.responseDays) working days (standard: \(report.standard.responseDays))"))\(entry.merchantFirst ? t("，商家先行处理 \(entry.promise.merchantResponseDays) 个工作日", "; merchant first, \(entry.promise.merchantResponseDays) working days") : "")</td></tr>")
         body.append("<tr><th>\(t("投诉", "Complaints"))</th><td>\(entry.complaints)</td></tr>")
         if entry.withheld {
             body.append("<tr class=\"withheld\"><th>\(t("比率", "Rates"))</th><td>\(t("投诉量不足 \(report.minimumComplaints) 件，不公布比率", "fewer than \(report.minimumComplaints) complaints: rates withheld"))</td></tr>")
         } else {
+            body.append("<tr><th>\(t("撤回 / 无效", "Withdrawn / invalid"))</th><td>\(c.withdrawn) / \(c.invalid)</td></tr>")
+            body.append("<tr><th>\(t("等待答复", "Awaiting response"))</th><td>\(c.awaitingResponse)</td></tr>")
             body.append("<tr><th>\(t("答复率", "Response rate"))</th><td>\(rate(c.responseRate))</td></tr>")
             body.append("<tr><th>\(t("按时答复率", "On-time rate"))</th><td>\(rate(c.onTimeRate))</td></tr>")
             body.append("<tr><th>\(t("解决率", "Resolution rate"))</th><td>\(rate(c.resolutionRate))</td></tr>")
+            body.append("<tr><th>\(t("结果：退款或赔偿 / 其他补救 / 仅作解释", "Outcomes: money / other remedy / explanation only"))</th><td>\(c.resolvedMonetary) / \(c.resolvedNonMonetary) / \(c.closedWithExplanation)</td></tr>")
             body.append("<tr><th>\(t("进入调解", "Escalated"))</th><td>\(c.escalated) (\(rate(c.escalationRate)))</td></tr>")
             body.append("<tr><th>\(t("诉求金额(元)", "Claimed (CNY)"))</th><td>\(yuan(c.amountClaimed))</td></tr>")
             body.append("<tr><th>\(t("退款金额(元)", "Refunded (CNY)"))</th><td>\(yuan(c.amountRefunded))</td></tr>")
@@ -163,23 +167,36 @@ enum ReportPage {
 
     // MARK: - Pieces
 
+    /// The period, whether its figures are final, and when the page was built.
+    static func periodLine(_ report: PublicReport, generatedAt: Date, text t: Text) -> String {
+        let state = report.final
+            ? t("终版", "final")
+            : t("暂定：部分投诉仍在 \(report.standard.responseDays) 个工作日的标准期限内，答复数字还会变化", "provisional: some complaints are still inside the standard \(report.standard.responseDays) working days, so the response figures can still change")
+        return "<p class=\"muted\">\(t("统计期间", "Period")): \(report.publicPeriod) (\(report.period.from) – \(report.period.to)) · \(state) · \(t("生成时间", "Generated")): \(HTML.escape(APIJSON.rfc3339(generatedAt)))</p>"
+    }
+
+    /// Only months, quarters and years are published: a field for one, and the neighbouring months.
     static func navigation(_ report: PublicReport, language: Language, path: String) -> String {
         let t = Text(language: language)
         let other = language == .en ? "" : "&amp;lang=en"
+        let here = language == .en ? "&amp;lang=en" : ""
+        let first = report.period.from.firstOfMonth
+        let previous = PublicPeriod.month(first.addingMonths(-1)), next = PublicPeriod.month(report.period.to.firstOfMonth.addingMonths(1))
         return """
-            <form method="get" action="\(HTML.escape(path))"><label>\(t("自", "From")) <input type="date" name="from" value="\(report.period.from)"></label>\
-            <label>\(t("至", "to")) <input type="date" name="to" value="\(report.period.to)"></label>\
+            <form method="get" action="\(HTML.escape(path))"><label>\(t("期间（月 2026-09、季 2026-Q3、年 2026）", "Period (month 2026-09, quarter 2026-Q3, year 2026)")) \
+            <input name="period" value="\(report.publicPeriod)" pattern="[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]))?" required></label>\
             \(language == .en ? "<input type=\"hidden\" name=\"lang\" value=\"en\">" : "")<button type="submit">\(t("查询", "Show"))</button>\
-            <a href="\(HTML.escape(path))?from=\(report.period.from)&amp;to=\(report.period.to)\(other)">\(t("English", "简体中文"))</a></form>
+            <a href="\(HTML.escape(path))?period=\(previous)\(here)">← \(previous)</a> <a href="\(HTML.escape(path))?period=\(next)\(here)">\(next) →</a> \
+            <a href="\(HTML.escape(path))?period=\(report.publicPeriod)\(other)">\(t("English", "简体中文"))</a></form>
             """
     }
 
     static func footer(_ report: PublicReport, language: Language, path: String) -> String {
         let t = Text(language: language)
-        let query = "from=\(report.period.from)&amp;to=\(report.period.to)"
+        let query = "period=\(report.publicPeriod)"
         return """
             <h2>\(t("数据与口径", "Data and definitions"))</h2>
-            <p class="muted">\(t("按投诉提交日（当地日期）按整月统计。某平台某月投诉不足 \(report.minimumComplaints) 件、或该月尚未结束时，该月只公布投诉件数；期间比率与金额只汇总已公布的月份。仅公布平台层面的汇总数据，不含任何消费者、订单或投诉内容。", "Complaints are counted by their local day of submission, in whole months. A platform's month with fewer than \(report.minimumComplaints) complaints, or a month not yet over, shows its number of complaints only; a period's rates and amounts add up the published months alone. Only platform-level aggregates are published: no consumer, order or complaint text."))</p>
+            <p class="muted">\(t("按投诉提交日（当地日期）按整月、季度或年度统计。被调解组织认定无效的投诉，以及在标准期限内、平台答复前即撤回的投诉，不计入比率的分母；仍在标准期限内未获答复的投诉不算逾期。“解决”仅指消费者确认已获退款、赔偿或其他补救；接受平台解释而结案的单独列出。某平台某月投诉不足 \(report.minimumComplaints) 件、或该月尚未结束时，该月只公布投诉件数；某月评价少于 \(report.minimumRatings) 条时不公布满意度；期间比率与金额只汇总已公布的月份。仅公布平台层面的汇总数据，不含任何消费者、订单或投诉内容。", "Complaints are counted by their local day of submission, by month, quarter or year. Complaints the mediation body found invalid, and those withdrawn before any answer while the standard deadline still ran, are left out of the rates' base; an unanswered complaint still inside the standard deadline is not late. “Resolved” means the consumer confirmed a refund, compensation or other remedy; cases closed by accepting the platform's explanation are shown apart. A platform's month with fewer than \(report.minimumComplaints) complaints, or a month not yet over, shows its number of complaints only; a month with fewer than \(report.minimumRatings) ratings shows no satisfaction; a period's rates and amounts add up the published months alone. Only platform-level aggregates are published: no consumer, order or complaint text."))</p>
             <nav><a href="\(path)?\(query)">JSON</a><a href="\(path)?\(query)&amp;format=csv">CSV</a></nav>
             """
     }
