@@ -52,6 +52,8 @@ extension Complaint {
             state: state, deadlinePassed: isPastDeadline(at: now), answeredBy: answeredBy,
             answerOffersRelief: answer?.offersRelief ?? false, answerRejected: answerRejected, triaged: triaged,
             settlementPending: settlement != nil, consumerAcceptedSettlement: consumerAcceptedSettlement,
-            platformAcceptedSettlement: platformAcceptedSettlement, mediatedBefore: mediated, rated: rating != nil)
+            platformAcceptedSettlement: platformAcceptedSettlement, mediatedBefore: mediated, rated: rating != nil,
+            closingTimeReached: closesAt.map { $0 <= now } ?? false,
+            answerGraceOver: now.timeIntervalSince(stageStartedAt) >= Lifecycle.answerGrace, unfulfilledReports: unfulfilledReports)
     }
 }

@@ -91,6 +91,9 @@ public enum CaseOutcome: String, Sendable, Codable, CaseIterable {
     case nonMonetaryRelief = "non_monetary_relief"
     /// The consumer accepted a reasoned rejection: the case ends, nothing was granted.
     case explanation
+    /// Nobody accepted anything: the consumer let the time to answer run out, or a failed mediation
+    /// was not referred on.
+    case unresolved
 
     /// The outcome of a case closed with `agreed` as what was agreed (`nil`: an accepted rejection).
     public static func of(agreed: Proposal?) -> CaseOutcome {
@@ -134,14 +137,27 @@ public struct StandardDeadlines: Sendable, Equatable {
     public var responseDays: Int
     public var merchantResponseDays: Int
     public var fulfilmentDays: Int
+    /// The consumer's time to accept, reject or escalate an answer before the case closes unresolved.
+    public var consumerReplyDays: Int
+    /// After the fulfilment deadline, the consumer's time to confirm or report a delivery before the
+    /// case closes as delivered.
+    public var confirmationDays: Int
+    /// After a failed mediation, the consumer's time to record a referral before the case closes.
+    public var referralDays: Int
 
     /// The longest any standard may be.
     public static let maximumDays = 30
 
-    public init(responseDays: Int = 7, merchantResponseDays: Int = 3, fulfilmentDays: Int = 7) {
+    public init(
+        responseDays: Int = 7, merchantResponseDays: Int = 3, fulfilmentDays: Int = 7, consumerReplyDays: Int = 10,
+        confirmationDays: Int = 10, referralDays: Int = 20
+    ) {
         self.responseDays = responseDays
         self.merchantResponseDays = merchantResponseDays
         self.fulfilmentDays = fulfilmentDays
+        self.consumerReplyDays = consumerReplyDays
+        self.confirmationDays = confirmationDays
+        self.referralDays = referralDays
     }
 
     /// A platform's promise held to the standard: a longer one (stored before the standard
@@ -218,6 +234,10 @@ public struct Complaint: Sendable, Equatable {
     public var promise: PlatformPromise?
     public var invalidReason: InvalidReason?
     public var outcome: CaseOutcome?
+    /// When the system ends the case if nobody moves it: the consumer's time to answer an answer, to
+    /// confirm or report a delivery, to refer a failed mediation (`Lifecycle.closingStates`).
+    public var closesAt: Date?
+    public var unfulfilledReports = 0
 
     public init(
         id: UUID, consumerID: UUID, consumerName: String, platformID: UUID, merchantID: UUID?, category: ComplaintCategory, title: String,
@@ -263,6 +283,10 @@ public struct StagePolicy: Sendable, Equatable {
     public var triageDays: Int
     public var mediationDays: Int
     public var fulfilmentDays: Int
+    /// The consumer's windows, from the operator's standard (`StandardDeadlines`).
+    public var consumerReplyDays = 10
+    public var confirmationDays = 10
+    public var referralDays = 20
 
     public init(merchantResponseDays: Int = 3, responseDays: Int = 7, triageDays: Int = 3, mediationDays: Int = 15, fulfilmentDays: Int = 3) {
         self.merchantResponseDays = merchantResponseDays
@@ -283,6 +307,9 @@ public struct StagePolicy: Sendable, Equatable {
         responseDays = held.responseDays
         merchantResponseDays = held.merchantResponseDays
         fulfilmentDays = held.fulfilmentDays
+        consumerReplyDays = standard.consumerReplyDays
+        confirmationDays = standard.confirmationDays
+        referralDays = standard.referralDays
     }
 
     public func workingDays(for state: ComplaintState) -> Int? {

@@ -60,13 +60,13 @@ public enum ComplaintWorkflow {
             complaint.answer = answer
             complaint.answerRejected = false
         case (.escalateToPlatform, _):
-            if relations.contains(.system) { complaint.merchantMissedDeadline = true }
+            // The merchant missed its deadline only when the system moves a case it never answered.
+            if relations.contains(.system) && rule.from == .awaitingMerchant { complaint.merchantMissedDeadline = true }
             complaint.answeredBy = nil
             complaint.answer = nil
-        case (.accept, _) where rule.from == .proposalMade && rule.to == .closedResolved:
+        case (.accept, _) where rule.from == .proposalMade && rule.to == .closed:
             // An accepted rejection: nothing agreed, nothing to deliver.
             complaint.outcome = .explanation
-            complaint.resolvedAt = now
         case (.accept, _) where rule.from == .proposalMade:
             complaint.agreedOutcome = complaint.answer?.proposal
             complaint.agreedRefund = complaint.answer?.proposal?.refund
@@ -88,7 +88,7 @@ public enum ComplaintWorkflow {
             } else {
                 complaint.answerRejected = true
             }
-        case (.escalate, .escalate(let body, _)), (.reportUnfulfilled, .escalate(let body, _)):
+        case (.escalate, .escalate(let body, _)):
             if rule.to == .escalated {
                 if let body { complaint.mediationBodyID = body }
                 complaint.escalatedAt = now
@@ -112,6 +112,23 @@ public enum ComplaintWorkflow {
             complaint.outcome = CaseOutcome.of(agreed: complaint.agreedOutcome)
         case (.markInvalid, .markInvalid(let reason, _)):
             complaint.invalidReason = reason
+        case (.close, _):
+            // Delivered as agreed when the consumer neither confirmed nor reported in time; unresolved
+            // when nobody accepted anything.
+            if rule.to == .closedResolved {
+                complaint.resolvedAt = now
+                complaint.outcome = CaseOutcome.of(agreed: complaint.agreedOutcome)
+            } else {
+                complaint.outcome = .unresolved
+            }
+        case (.reportUnfulfilled, _):
+            complaint.unfulfilledReports += 1
+            if case .escalate(let body?, _) = input, rule.to == .escalated { complaint.mediationBodyID = body }
+            if rule.to == .escalated {
+                complaint.escalatedAt = now
+                complaint.triaged = false
+                complaint.mediatorID = nil
+            }
         case (.rate, .rate(let rating, let comment)):
             complaint.rating = rating
             complaint.ratingComment = comment
@@ -128,11 +145,30 @@ public enum ComplaintWorkflow {
             complaint.deadlineAt = deadline(for: rule.to, from: now, context: context)
             complaint.overdue = false
             complaint.overdueParty = nil
+            complaint.closesAt = closingTime(of: complaint, context: context)
             if rule.to.isTerminal { complaint.closedAt = now }
         }
         complaint.version += 1
         complaint.updatedAt = now
         return complaint
+    }
+
+    /// When the system ends a case that just entered its state, if nobody moves it: an answer closes
+    /// unresolved after the consumer's time to reply (unless the consumer's ultimatum will act
+    /// first); an agreed outcome closes as delivered once the fulfilment deadline and the consumer's
+    /// time to confirm have passed; a failed mediation closes after the time to refer it.
+    static func closingTime(of complaint: Complaint, context: Context) -> Date? {
+        let policy = context.policy, calendar = context.calendar, now = context.now
+        switch complaint.state {
+        case .proposalMade:
+            return complaint.ultimatumAt == nil ? calendar.deadline(workingDays: policy.consumerReplyDays, after: now) : nil
+        case .resolutionAgreed:
+            return calendar.deadline(workingDays: policy.fulfilmentDays + policy.confirmationDays, after: now)
+        case .mediationFailed:
+            return calendar.deadline(workingDays: policy.referralDays, after: now)
+        default:
+            return nil
+        }
     }
 
     /// Marks the standard deadline passed without a first response: the case is due in the response

@@ -15,8 +15,11 @@ public enum ComplaintState: String, Sendable, Codable, CaseIterable {
     /// A neutral party (the mediation body) found it is not a valid complaint: a duplicate, against the
     /// wrong company, about no such order, or not by a consumer. It leaves the platform's rates.
     case invalid
+    /// Ended without relief: the consumer accepted a reasoned rejection (`outcome` `explanation`), or
+    /// let the time to answer run out (`unresolved`).
+    case closed
 
-    public var isTerminal: Bool { [.closedResolved, .referred, .withdrawn, .invalid].contains(self) }
+    public var isTerminal: Bool { [.closedResolved, .referred, .withdrawn, .invalid, .closed].contains(self) }
 }
 
 /// What can be done to a complaint, as `POST /complaints/{id}/actions/{action}`.
@@ -36,6 +39,8 @@ public enum ComplaintAction: String, Sendable, Codable, CaseIterable {
     case withdraw
     case rate
     case markInvalid = "mark_invalid"
+    /// The system ends a case nobody moved by its closing time (`closes_at`).
+    case close
 }
 
 /// How an actor stands to one complaint. One actor may hold several relations (a mediation lead who
@@ -77,6 +82,14 @@ public enum TransitionCondition: String, Sendable, CaseIterable {
     case mediatedBefore = "mediated_before"
     case notMediatedBefore = "not_mediated_before"
     case notRated = "not_rated"
+    /// The case's closing time (`closes_at`) has passed.
+    case closingTimeReached = "closing_time_reached"
+    /// The answer on the table has been there for the grace period at least, so that the consumer
+    /// could read it before an ultimatum moves the case on.
+    case answerGraceOver = "answer_grace_over"
+    /// The consumer has reported a broken settlement fewer times than the limit.
+    case reportsLeft = "reports_left"
+    case noReportsLeft = "no_reports_left"
     /// For `triage`: the body's decision.
     case decisionAccept = "decision_accept"
     case decisionDecline = "decision_decline"
@@ -115,12 +128,16 @@ public struct CaseFacts: Sendable, Equatable {
     public var platformAcceptedSettlement: Bool
     public var mediatedBefore: Bool
     public var rated: Bool
+    public var closingTimeReached: Bool
+    public var answerGraceOver: Bool
+    public var unfulfilledReports: Int
 
     public init(
         state: ComplaintState, deadlinePassed: Bool = false, answeredBy: CaseRelation? = nil, answerOffersRelief: Bool = true,
         answerRejected: Bool = false,
         triaged: Bool = false, settlementPending: Bool = false, consumerAcceptedSettlement: Bool = false,
-        platformAcceptedSettlement: Bool = false, mediatedBefore: Bool = false, rated: Bool = false
+        platformAcceptedSettlement: Bool = false, mediatedBefore: Bool = false, rated: Bool = false, closingTimeReached: Bool = false,
+        answerGraceOver: Bool = true, unfulfilledReports: Int = 0
     ) {
         self.state = state
         self.deadlinePassed = deadlinePassed
@@ -133,6 +150,9 @@ public struct CaseFacts: Sendable, Equatable {
         self.platformAcceptedSettlement = platformAcceptedSettlement
         self.mediatedBefore = mediatedBefore
         self.rated = rated
+        self.closingTimeReached = closingTimeReached
+        self.answerGraceOver = answerGraceOver
+        self.unfulfilledReports = unfulfilledReports
     }
 }
 
@@ -143,6 +163,18 @@ public enum Lifecycle {
     public static let open: [ComplaintState] = ComplaintState.allCases.filter { !$0.isTerminal }
     public static let terminal: [ComplaintState] = ComplaintState.allCases.filter(\.isTerminal)
 
+    /// How long an answer stays on the table before a consumer's ultimatum moves the case on: an
+    /// answer that arrives at the last moment is not escalated before the consumer can accept it.
+    public static let answerGrace: TimeInterval = 48 * 3600
+
+    /// How often a consumer may report an agreed outcome as not delivered: the third report ends the
+    /// mediation as failed (the consumer then refers the case outward) instead of looping.
+    public static let unfulfilledReportLimit = 2
+
+    /// The states the system closes by themselves at `closes_at` when nobody moves them.
+    public static let closingStates: [ComplaintState] = ComplaintState.allCases.filter { state in
+        rules.contains { $0.action == .close && $0.from == state }
+    }
     /// The state a new case starts in: with its merchant first, when its platform hears merchants
     /// first and the consumer named one; otherwise with the platform.
     public static func initialState(merchantFirst: Bool, merchantNamed: Bool) -> ComplaintState {
@@ -173,13 +205,17 @@ public enum Lifecycle {
         // An answer is on the table. Accepting relief waits for it to be delivered; accepting a
         // rejection ends the case with the explanation (an outcome, not a resolution).
         TransitionRule(.accept, .proposalMade, [.consumer], .resolutionAgreed, when: [.answerOffersRelief]),
-        TransitionRule(.accept, .proposalMade, [.consumer], .closedResolved, when: [.answerIsRejection]),
+        TransitionRule(.accept, .proposalMade, [.consumer], .closed, when: [.answerIsRejection]),
         TransitionRule(.reject, .proposalMade, [.consumer], .awaitingPlatform, when: [.answeredByMerchant]),
         TransitionRule(.escalateToPlatform, .proposalMade, [.consumer], .awaitingPlatform, when: [.answeredByMerchant]),
         TransitionRule(.reject, .proposalMade, [.consumer], .proposalMade, when: [.answeredByPlatform]),
         TransitionRule(.escalate, .proposalMade, [.consumer], .escalated, when: [.answeredByPlatform, .answerRejected]),
-        // A consumer's ultimatum expired without an accepted answer.
-        TransitionRule(.escalate, .proposalMade, [.system], .escalated, when: [.answeredByPlatform]),
+        // A consumer's ultimatum expired without an accepted answer (once the answer has been on the
+        // table for the grace period): the platform's goes to mediation, the merchant's to the platform.
+        TransitionRule(.escalate, .proposalMade, [.system], .escalated, when: [.answeredByPlatform, .answerGraceOver]),
+        TransitionRule(.escalateToPlatform, .proposalMade, [.system], .awaitingPlatform, when: [.answeredByMerchant, .answerGraceOver]),
+        // Nobody answered the answer by the closing time: the case ends unresolved.
+        TransitionRule(.close, .proposalMade, [.system], .closed, when: [.closingTimeReached]),
         // Mediation.
         TransitionRule(.triage, .escalated, [.mediationBody], .escalated, when: [.decisionAccept, .notTriaged]),
         TransitionRule(.triage, .escalated, [.mediationBody], .mediationFailed, when: [.decisionDecline, .notTriaged]),
@@ -199,10 +235,15 @@ public enum Lifecycle {
         TransitionRule(.markInvalid, .inMediation, [.assignedMediator, .mediationLead], .invalid),
         // Outward.
         TransitionRule(.refer, .mediationFailed, [.consumer], .referred),
+        TransitionRule(.close, .mediationFailed, [.system], .closed, when: [.closingTimeReached]),
         // Fulfilment.
         TransitionRule(.confirmFulfilment, .resolutionAgreed, [.consumer], .closedResolved),
-        TransitionRule(.reportUnfulfilled, .resolutionAgreed, [.consumer], .inMediation, when: [.mediatedBefore]),
-        TransitionRule(.reportUnfulfilled, .resolutionAgreed, [.consumer], .escalated, when: [.notMediatedBefore]),
+        // Not delivered: once the fulfilment deadline has passed, a limited number of times.
+        TransitionRule(.reportUnfulfilled, .resolutionAgreed, [.consumer], .inMediation, when: [.deadlinePassed, .reportsLeft, .mediatedBefore]),
+        TransitionRule(.reportUnfulfilled, .resolutionAgreed, [.consumer], .escalated, when: [.deadlinePassed, .reportsLeft, .notMediatedBefore]),
+        TransitionRule(.reportUnfulfilled, .resolutionAgreed, [.consumer], .mediationFailed, when: [.deadlinePassed, .noReportsLeft]),
+        // The consumer neither confirmed nor reported by the closing time: delivered, as agreed.
+        TransitionRule(.close, .resolutionAgreed, [.system], .closedResolved, when: [.closingTimeReached]),
         // After closing.
         TransitionRule(.rate, .closedResolved, [.consumer], .closedResolved, when: [.notRated]),
         TransitionRule(.rate, .referred, [.consumer], .referred, when: [.notRated]),
@@ -265,6 +306,10 @@ public enum Lifecycle {
         case .mediatedBefore: facts.mediatedBefore
         case .notMediatedBefore: !facts.mediatedBefore
         case .notRated: !facts.rated
+        case .closingTimeReached: facts.closingTimeReached
+        case .answerGraceOver: facts.answerGraceOver
+        case .reportsLeft: facts.unfulfilledReports < unfulfilledReportLimit
+        case .noReportsLeft: facts.unfulfilledReports >= unfulfilledReportLimit
         case .decisionAccept: decision == true
         case .decisionDecline: decision == false
         }

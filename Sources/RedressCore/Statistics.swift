@@ -18,6 +18,8 @@ public struct StatisticsCounts: Sendable, Equatable {
     public var resolvedNonMonetary = 0
     /// Closed by accepting a reasoned rejection: an outcome, not a resolution.
     public var closedWithExplanation = 0
+    /// Closed because nobody accepted anything by the closing time.
+    public var closedUnresolved = 0
     public var escalated = 0
     public var withdrawn = 0
     public var invalid = 0
@@ -34,7 +36,7 @@ public struct StatisticsCounts: Sendable, Equatable {
         ("complaints", \.complaints), ("counted", \.counted), ("due", \.due), ("responded", \.responded),
         ("responded_on_time", \.respondedOnTime), ("awaiting_response", \.awaitingResponse),
         ("resolved_monetary", \.resolvedMonetary), ("resolved_non_monetary", \.resolvedNonMonetary),
-        ("closed_with_explanation", \.closedWithExplanation), ("escalated", \.escalated), ("withdrawn", \.withdrawn),
+        ("closed_with_explanation", \.closedWithExplanation), ("closed_unresolved", \.closedUnresolved), ("escalated", \.escalated), ("withdrawn", \.withdrawn),
         ("invalid", \.invalid), ("amount_claimed", \.amountClaimed), ("amount_refunded", \.amountRefunded),
         ("ratings", \.ratings), ("rating_sum", \.ratingSum),
     ]

@@ -167,16 +167,22 @@ struct CaseStory {
                actor: actor(relation, mediator: mediator ?? current.mediatorID), at: at)
     }
 
-    /// Marks the deadlines missed before `instant`, as the deadline job (every minute) would, and
-    /// moves a merchant's missed case to the platform.
+    /// Marks the deadlines missed before `instant`, as the deadline job (every minute) would, moves a
+    /// merchant's missed case to the platform, and closes what nobody moved by its closing time.
     mutating func advance(to instant: Date) {
         while true {
             let stage = current.deadlineAt.flatMap { !current.overdue && !current.state.isTerminal ? $0.addingTimeInterval(60) : nil }
             let standard = current.standardDeadlineAt.flatMap {
                 current.firstResponseAt == nil && !current.standardDeadlinePassed ? $0.addingTimeInterval(60) : nil
             }
-            guard let at = [stage, standard].compactMap({ $0 }).min() else { break }
+            let closing = current.closesAt.flatMap { !current.state.isTerminal ? $0.addingTimeInterval(60) : nil }
+            guard let at = [stage, standard, closing].compactMap({ $0 }).min() else { break }
             guard at <= instant, at <= now else { return }
+            if at == closing {
+                guard case .allowed(let rule) = Lifecycle.decide(.close, by: [.system], facts: current.facts(at: at)) else { return }
+                apply(rule, .none, by: .system, at: at)
+                continue
+            }
             if at == standard {
                 let passed = ComplaintWorkflow.markStandardDeadlinePassed(current, now: at)
                 record(passed, action: "complaint.standard_deadline_passed",

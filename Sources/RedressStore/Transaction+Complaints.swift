@@ -36,7 +36,8 @@ extension Transaction {
         answered_by, answer::text AS answer, answer_rejected, mediation_body_id, escalated_at, triaged, mediator_id, mediated,
         settlement::text AS settlement, consumer_accepted_settlement, platform_accepted_settlement,
         agreed_outcome::text AS agreed_outcome, agreed_refund, resolved_at, referral_channel, referral_reference, rating,
-        rating_comment, closed_at, standard_deadline_at, standard_deadline_passed, promise::text AS promise, invalid_reason, outcome
+        rating_comment, closed_at, standard_deadline_at, standard_deadline_passed, promise::text AS promise, invalid_reason, outcome,
+        closes_at, unfulfilled_reports
         """
 
     /// Files a complaint. `submittedOn` is the local day of its submission where deadlines are
@@ -212,6 +213,8 @@ extension Transaction {
         complaint.promise = try fromJSON(PlatformPromise.self, try text("promise"))
         complaint.invalidReason = try text("invalid_reason").flatMap(InvalidReason.init(rawValue:))
         complaint.outcome = try text("outcome").flatMap(CaseOutcome.init(rawValue:))
+        complaint.closesAt = try date("closes_at")
+        complaint.unfulfilledReports = try int("unfulfilled_reports") ?? 0
         return complaint
     }
 }

@@ -38,28 +38,47 @@ extension Transaction {
             """)
     }
 
-    /// Where a pass over expired ultimatums has got to: the last case it looked at.
-    public struct UltimatumCursor: Sendable, Equatable {
-        public let ultimatumAt: Date
+    /// Where a pass over expired ultimatums or closing times has got to: the last case it looked at.
+    public struct TimedCursor: Sendable, Equatable {
+        public let at: Date
         public let id: UUID
+
+        static let start = TimedCursor(at: .distantPast, id: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+    }
+
+    /// Up to `limit` cases whose closing time passed before `now` in a state the system closes,
+    /// earliest first after `cursor`, locked as `claimMissedDeadlines` locks.
+    public func claimClosingCases(before now: Date, after cursor: TimedCursor?, limit: Int) async throws -> [TimedCursor] {
+        let start = cursor ?? .start
+        let rows = try await query(
+            """
+            SELECT closes_at, id FROM complaints
+            WHERE closes_at < \(now) AND state IN \(unescaped: Lifecycle.closingStates.sqlList)
+              AND (closes_at, id) > (\(start.at), \(start.id))
+            ORDER BY closes_at, id LIMIT \(limit)
+            FOR UPDATE SKIP LOCKED
+            """)
+        var claimed: [TimedCursor] = []
+        for try await (at, id) in rows.decode((Date, UUID).self) { claimed.append(TimedCursor(at: at, id: id)) }
+        return claimed
     }
 
     /// Up to `limit` cases whose consumer's ultimatum ran out before `now`, in a state it is carried
     /// out from, earliest first after `cursor`, locked as `claimMissedDeadlines` locks. A case the
     /// lifecycle does not let the system escalate yet stays expired; the cursor passes it, so that
     /// however many wait, the ones behind them are reached.
-    public func claimExpiredUltimatums(before now: Date, after cursor: UltimatumCursor?, limit: Int) async throws -> [UltimatumCursor] {
-        let start = cursor ?? UltimatumCursor(ultimatumAt: .distantPast, id: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+    public func claimExpiredUltimatums(before now: Date, after cursor: TimedCursor?, limit: Int) async throws -> [TimedCursor] {
+        let start = cursor ?? .start
         let rows = try await query(
             """
             SELECT ultimatum_at, id FROM complaints
             WHERE ultimatum_at < \(now) AND state IN \(unescaped: Lifecycle.ultimatumStates.sqlList)
-              AND (ultimatum_at, id) > (\(start.ultimatumAt), \(start.id))
+              AND (ultimatum_at, id) > (\(start.at), \(start.id))
             ORDER BY ultimatum_at, id LIMIT \(limit)
             FOR UPDATE SKIP LOCKED
             """)
-        var claimed: [UltimatumCursor] = []
-        for try await (at, id) in rows.decode((Date, UUID).self) { claimed.append(UltimatumCursor(ultimatumAt: at, id: id)) }
+        var claimed: [TimedCursor] = []
+        for try await (at, id) in rows.decode((Date, UUID).self) { claimed.append(TimedCursor(at: at, id: id)) }
         return claimed
     }
 

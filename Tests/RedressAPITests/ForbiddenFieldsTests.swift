@@ -116,7 +116,7 @@ struct ForbiddenFieldsTests {
             let after = try await Self.row(app, "complaints", id)
             let answerColumns: Set<String> = [
                 "state", "version", "updated_at", "stage_started_at", "deadline_at", "first_response_at", "first_response_by",
-                "first_response_deadline_at", "first_response_on_time", "answered_by", "answer",
+                "first_response_deadline_at", "first_response_on_time", "answered_by", "answer", "closes_at",
             ]
             #expect(Self.changed(before, after).isSubset(of: answerColumns), "\(Self.changed(before, after).subtracting(answerColumns))")
             #expect(after["state"] == "proposal_made" && after["version"] == "2")

@@ -123,12 +123,15 @@ struct LifecycleTests {
                 }
                 let relations = relationSets.randomElement(using: &generator)!
                 // Half the time an action the actor may take, half the time any action at all.
-                let allowed = Lifecycle.allowedActions(for: relations, facts: complaint.facts(at: .distantPast))
+                let allowed = Lifecycle.allowedActions(for: relations, facts: complaint.facts(at: now))
                 let action = (Bool.random(using: &generator) ? allowed.randomElement(using: &generator) : nil)
                     ?? ComplaintAction.allCases.randomElement(using: &generator)!
                 let input: ActionInput
                 switch action {
-                case .respond: input = .respond(Answer(decision: .propose, proposal: Proposal(refund: 100), reason: nil))
+                case .respond:
+                    input = Bool.random(using: &generator)
+                        ? .respond(Answer(decision: .propose, proposal: Proposal(refund: 100), reason: nil))
+                        : .respond(Answer(decision: .reject, proposal: nil, reason: "理由"))
                 case .escalate, .reportUnfulfilled: input = .escalate(mediationBodyID: UUID(), reason: nil)
                 case .triage: input = .triage(accept: Bool.random(using: &generator), reason: nil)
                 case .assign: input = .assign(mediatorID: UUID())
@@ -137,7 +140,7 @@ struct LifecycleTests {
                 case .rate: input = .rate(rating: 5, comment: nil)
                 default: input = .none
                 }
-                guard case .allowed(let rule) = Lifecycle.decide(action, by: relations, facts: complaint.facts(at: .distantPast), decision: input.decision) else { continue }
+                guard case .allowed(let rule) = Lifecycle.decide(action, by: relations, facts: complaint.facts(at: now), decision: input.decision) else { continue }
                 let before = complaint
                 complaint = ComplaintWorkflow.apply(rule, input: input, to: complaint, relations: relations,
                                                     context: .init(now: now, calendar: Self.calendar, policy: StagePolicy()))

@@ -94,7 +94,7 @@ extension ActionRequest {
             if ground == nil { fields.fail("invalid_reason", body?.invalidReason == nil ? "required" : "unknown_value") }
             if reason == nil { fields.fail("reason", "required") }
             input = .markInvalid(reason: ground ?? .duplicate, note: reason)
-        case .escalateToPlatform, .accept, .confirmFulfilment, .withdraw:
+        case .escalateToPlatform, .accept, .confirmFulfilment, .withdraw, .close:
             input = .reason(reason)
         }
         try fields.check()

@@ -111,6 +111,8 @@ struct ComplaintResponse: Encodable, Sendable {
     let closedAt: Date?
     let outcome: CaseOutcome?
     let invalidReason: InvalidReason?
+    /// When the case closes by itself if nobody moves it.
+    let closesAt: Date?
     let referralChannel: ReferralChannel?
     let allowedActions: [ComplaintAction]
     // The case itself: absent for auditors.
@@ -136,7 +138,7 @@ struct ComplaintResponse: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, state, version, category, platformID, merchantID, mediationBodyID, mediatorID, submittedAt, updatedAt, stageStartedAt
         case deadlineAt, overdue, overdueParty, firstResponseAt, firstResponseOnTime, standardDeadlineAt, escalatedAt, triaged, closedAt
-        case outcome, invalidReason, referralChannel
+        case outcome, invalidReason, closesAt, referralChannel
         case allowedActions, consumer, title, description, order, demands, ultimatumDays, ultimatumAt, answer, settlement
         case agreedOutcome, referralReference, rating, ratingComment, readiness, consumerContact
     }
@@ -165,6 +167,7 @@ struct ComplaintResponse: Encodable, Sendable {
         closedAt = complaint.closedAt
         outcome = complaint.outcome
         invalidReason = complaint.invalidReason
+        closesAt = complaint.closesAt
         referralChannel = complaint.referralChannel
         allowedActions = access.allowedActions
         let party = !relations.isEmpty

@@ -27,6 +27,7 @@ struct MetricsResponse: Encodable, Sendable {
     let resolvedMonetary: Int
     let resolvedNonMonetary: Int
     let closedWithExplanation: Int
+    let closedUnresolved: Int
     let escalated: Int
     let withdrawn: Int
     let invalid: Int
@@ -53,6 +54,7 @@ struct MetricsResponse: Encodable, Sendable {
         resolvedMonetary = counts.resolvedMonetary
         resolvedNonMonetary = counts.resolvedNonMonetary
         closedWithExplanation = counts.closedWithExplanation
+        closedUnresolved = counts.closedUnresolved
         escalated = counts.escalated
         withdrawn = counts.withdrawn
         invalid = counts.invalid

@@ -15,12 +15,15 @@ public struct DeadlineJob: Service {
         public var escalated = 0
         /// Cases whose standard deadline passed without a first response: due in the rates from now.
         public var becameDue = 0
+        /// Cases nobody moved by their closing time, closed.
+        public var closed = 0
 
-        public init(markedOverdue: Int = 0, movedToPlatform: Int = 0, escalated: Int = 0, becameDue: Int = 0) {
+        public init(markedOverdue: Int = 0, movedToPlatform: Int = 0, escalated: Int = 0, becameDue: Int = 0, closed: Int = 0) {
             self.markedOverdue = markedOverdue
             self.movedToPlatform = movedToPlatform
             self.escalated = escalated
             self.becameDue = becameDue
+            self.closed = closed
         }
     }
 
@@ -49,7 +52,7 @@ public struct DeadlineJob: Service {
                     if outcome != Outcome() {
                         logger.info("deadline job acted", metadata: [
                             "overdue": "\(outcome.markedOverdue)", "moved_to_platform": "\(outcome.movedToPlatform)", "escalated": "\(outcome.escalated)",
-                            "became_due": "\(outcome.becameDue)",
+                            "became_due": "\(outcome.becameDue)", "closed": "\(outcome.closed)",
                         ])
                     }
                 } catch where !Task.isCancelled {
@@ -73,6 +76,7 @@ public struct DeadlineJob: Service {
             database.metrics.deadlineJobActed("escalate_to_platform", count: outcome.movedToPlatform)
             database.metrics.deadlineJobActed("escalate", count: outcome.escalated)
             database.metrics.deadlineJobActed("standard_deadline_passed", count: outcome.becameDue)
+            database.metrics.deadlineJobActed("close", count: outcome.closed)
             return outcome
         } catch {
             database.metrics.deadlineJobRan(succeeded: false, duration: ContinuousClock.now - started)
@@ -97,9 +101,18 @@ public struct DeadlineJob: Service {
             outcome.becameDue += marked
             if marked < Self.batchSize { break }
         }
+        var closingCursor: Transaction.TimedCursor?
+        while true {
+            let (closed, last, count) = try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
+                try await self.closeCasesNobodyMoved(after: closingCursor, transaction)
+            }
+            outcome.closed += closed
+            closingCursor = last
+            if count < Self.batchSize { break }
+        }
         // Batches of ultimatums, each past the last one looked at: cases that cannot be escalated yet
         // never hold up the ones behind them.
-        var cursor: Transaction.UltimatumCursor?
+        var cursor: Transaction.TimedCursor?
         while true {
             let (escalated, last, count) = try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
                 try await self.carryOutUltimatums(after: cursor, transaction)
@@ -150,16 +163,37 @@ public struct DeadlineJob: Service {
         return marked
     }
 
+    private func closeCasesNobodyMoved(
+        after cursor: Transaction.TimedCursor?, _ transaction: Transaction
+    ) async throws -> (closed: Int, last: Transaction.TimedCursor?, count: Int) {
+        let now = transaction.now
+        var closed = 0
+        let claimed = try await transaction.claimClosingCases(before: now, after: cursor, limit: Self.batchSize)
+        for id in claimed.map(\.id) {
+            guard let complaint = try await transaction.complaint(id: id),
+                case .allowed(let rule) = Lifecycle.decide(.close, by: [.system], facts: complaint.facts(at: now))
+            else { continue }
+            if try await apply(rule, input: .none, to: complaint, transaction) { closed += 1 }
+        }
+        return (closed, claimed.last ?? cursor, claimed.count)
+    }
+
     private func carryOutUltimatums(
-        after cursor: Transaction.UltimatumCursor?, _ transaction: Transaction
-    ) async throws -> (escalated: Int, last: Transaction.UltimatumCursor?, count: Int) {
+        after cursor: Transaction.TimedCursor?, _ transaction: Transaction
+    ) async throws -> (escalated: Int, last: Transaction.TimedCursor?, count: Int) {
         let now = transaction.now
         var escalated = 0
         let claimed = try await transaction.claimExpiredUltimatums(before: now, after: cursor, limit: Self.batchSize)
         for id in claimed.map(\.id) {
             guard let complaint = try await transaction.complaint(id: id) else { continue }
             let facts = complaint.facts(at: now)
-            // Platform first: an ultimatum shorter than the platform's deadline waits for it.
+            // A merchant's answer the consumer left standing goes to the platform.
+            if case .allowed(let rule) = Lifecycle.decide(.escalateToPlatform, by: [.system], facts: facts) {
+                if try await apply(rule, input: .none, to: complaint, transaction) { escalated += 1 }
+                continue
+            }
+            // Platform first: an ultimatum shorter than the platform's deadline waits for it, and an
+            // answer waits out its grace period.
             guard case .allowed(let rule) = Lifecycle.decide(.escalate, by: [.system], facts: facts) else { continue }
             guard let body = try await mediationBody(for: complaint, transaction) else {
                 logger.warning("ultimatum expired but neither the platform nor the operator names a mediation body", metadata: ["complaint": "\(id)"])

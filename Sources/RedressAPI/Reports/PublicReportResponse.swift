@@ -33,6 +33,7 @@ struct PublicReportResponse: Encodable, Sendable {
         let resolvedMonetary: Nullable<Int>
         let resolvedNonMonetary: Nullable<Int>
         let closedWithExplanation: Nullable<Int>
+        let closedUnresolved: Nullable<Int>
         let resolutionRate: Nullable<RateResponse>
         let escalated: Nullable<Int>
         let escalationRate: Nullable<RateResponse>
@@ -60,6 +61,7 @@ struct PublicReportResponse: Encodable, Sendable {
             resolvedMonetary = shown(counts.resolvedMonetary)
             resolvedNonMonetary = shown(counts.resolvedNonMonetary)
             closedWithExplanation = shown(counts.closedWithExplanation)
+            closedUnresolved = shown(counts.closedUnresolved)
             resolutionRate = shown(RateResponse(counts.resolutionRate))
             escalated = shown(counts.escalated)
             escalationRate = shown(RateResponse(counts.escalationRate))
@@ -165,7 +167,7 @@ enum PublicReportCSV {
     static let header = [
         "platform_id", "platform_name", "period", "rank", "complaints", "withheld_complaints", "withheld_reason", "withdrawn", "invalid",
         "counted", "due", "awaiting_response", "responded", "response_rate", "responded_on_time", "on_time_rate", "resolved",
-        "resolved_monetary", "resolved_non_monetary", "closed_with_explanation", "resolution_rate", "escalated", "escalation_rate",
+        "resolved_monetary", "resolved_non_monetary", "closed_with_explanation", "closed_unresolved", "resolution_rate", "escalated", "escalation_rate",
         "amount_claimed", "amount_refunded", "ratings", "satisfaction", "final", "promised_response_days",
     ]
 
@@ -182,7 +184,7 @@ enum PublicReportCSV {
                 String(withheld ? complaints : complaints - counts.complaints), reason ?? "", shown(counts.withdrawn), shown(counts.invalid),
                 shown(counts.counted), shown(counts.due), shown(counts.awaitingResponse), shown(counts.responded), rate(counts.responseRate),
                 shown(counts.respondedOnTime), rate(counts.onTimeRate), shown(counts.resolved), shown(counts.resolvedMonetary),
-                shown(counts.resolvedNonMonetary), shown(counts.closedWithExplanation), rate(counts.resolutionRate), shown(counts.escalated),
+                shown(counts.resolvedNonMonetary), shown(counts.closedWithExplanation), shown(counts.closedUnresolved), rate(counts.resolutionRate), shown(counts.escalated),
                 rate(counts.escalationRate), shown(counts.amountClaimed), shown(counts.amountRefunded), shown(counts.ratings),
                 withheld ? "" : counts.satisfaction.map { String(format: "%.2f", $0) } ?? "", final ? "true" : "false",
                 String(entry.promise.responseDays),

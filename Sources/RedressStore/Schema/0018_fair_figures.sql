@@ -1,35 +1,42 @@
 -- 0018: fair figures. One yardstick for every platform (the operator's standard deadline, kept on
 -- each case), the platform's promise kept on the case at filing, complaints a neutral party found
--- invalid, outcomes by type, and statistics that count only valid complaints and count a case as
--- late only once its standard deadline has passed. Docs/metrics.md defines every counter.
+-- invalid, outcomes by type, a closing time for every state only the consumer could end, and
+-- statistics that count only valid complaints and count a case as late only once its standard
+-- deadline has passed. Docs/metrics.md defines every counter, Docs/lifecycle.md every change.
 
 ALTER TABLE complaints
     ADD COLUMN standard_deadline_at timestamptz,
     ADD COLUMN standard_deadline_passed boolean NOT NULL DEFAULT false,
     ADD COLUMN promise jsonb,
     ADD COLUMN invalid_reason text CHECK (invalid_reason IN ('duplicate', 'wrong_company', 'no_such_order', 'not_a_consumer')),
-    ADD COLUMN outcome text CHECK (outcome IN ('monetary_relief', 'non_monetary_relief', 'explanation'));
+    ADD COLUMN outcome text CHECK (outcome IN ('monetary_relief', 'non_monetary_relief', 'explanation', 'unresolved')),
+    ADD COLUMN closes_at timestamptz,
+    ADD COLUMN unfulfilled_reports integer NOT NULL DEFAULT 0 CHECK (unfulfilled_reports BETWEEN 0 AND 10);
 
--- A new terminal state: invalid (found so by the mediation body).
+-- Two new terminal states: invalid (found so by the mediation body) and closed (ended without
+-- relief: an accepted rejection, or nobody moved the case by its closing time).
 ALTER TABLE complaints DROP CONSTRAINT complaints_state_check;
 ALTER TABLE complaints ADD CONSTRAINT complaints_state_check CHECK (state IN ('awaiting_merchant', 'awaiting_platform',
     'proposal_made', 'escalated', 'in_mediation', 'resolution_agreed', 'closed_resolved', 'mediation_failed', 'referred',
-    'withdrawn', 'invalid'));
+    'withdrawn', 'invalid', 'closed'));
 ALTER TABLE complaints ADD CONSTRAINT complaints_invalid_has_reason CHECK ((state = 'invalid') = (invalid_reason IS NOT NULL));
 INSERT INTO complaint_state_changes (from_state, to_state) VALUES
     ('escalated', 'invalid'),
     ('in_mediation', 'invalid'),
-    -- An accepted rejection closes at once, with the explanation as its outcome.
-    ('proposal_made', 'closed_resolved');
+    ('proposal_made', 'closed'),
+    ('mediation_failed', 'closed'),
+    ('resolution_agreed', 'mediation_failed');
 
 DROP INDEX complaints_open_by_state;
 CREATE INDEX complaints_open_by_state ON complaints (state, overdue)
-    WHERE state NOT IN ('closed_resolved', 'referred', 'withdrawn', 'invalid');
+    WHERE state NOT IN ('closed_resolved', 'referred', 'withdrawn', 'invalid', 'closed');
+-- The deadline job's search for cases nobody moved by their closing time.
+CREATE INDEX complaints_closing ON complaints (closes_at) WHERE closes_at IS NOT NULL;
 -- The deadline job's search for cases whose standard deadline passed unanswered.
 CREATE INDEX complaints_standard_deadlines ON complaints (standard_deadline_at)
     WHERE first_response_at IS NULL AND NOT standard_deadline_passed;
 
-GRANT UPDATE (standard_deadline_passed, invalid_reason, outcome) ON complaints TO redress_app;
+GRANT UPDATE (standard_deadline_passed, invalid_reason, outcome, closes_at, unfulfilled_reports) ON complaints TO redress_app;
 
 -- The N-th working day after `start` by the calendar (listed days first, then Monday to Friday):
 -- what RedressCore's WorkingCalendar counts, used here only to give earlier cases their standard.
@@ -41,6 +48,15 @@ AS $$
     LEFT JOIN calendar_days k ON k.day = d::date
     WHERE CASE k.kind WHEN 'holiday' THEN false WHEN 'workday' THEN true ELSE extract(isodow FROM d) < 6 END
     ORDER BY d OFFSET n - 1 LIMIT 1
+$$;
+
+-- The end (23:59:59.999, China's time) of the N-th working day after an instant's local day.
+CREATE FUNCTION redress_end_of_working_day(instant timestamptz, n integer) RETURNS timestamptz
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, public
+AS $$
+    SELECT ((redress_working_day_after((instant AT TIME ZONE 'Asia/Shanghai')::date, n) + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+        - interval '1 millisecond'
 $$;
 
 -- Cases filed before: the default standard (7 working days, China's time, as 0009 gave them their
@@ -55,22 +71,33 @@ UPDATE complaints SET
     first_response_deadline_at = CASE WHEN first_response_at IS NULL THEN first_response_deadline_at ELSE standard_deadline_at END,
     first_response_on_time = CASE WHEN first_response_at IS NULL THEN NULL ELSE first_response_at <= standard_deadline_at END,
     standard_deadline_passed = first_response_at IS NULL AND standard_deadline_at < now(),
+    -- An accepted rejection ended the case without relief: closed, with the explanation.
+    state = CASE WHEN state = 'closed_resolved' AND NOT relief THEN 'closed' ELSE state END,
     outcome = CASE
         WHEN state <> 'closed_resolved' THEN NULL
-        WHEN coalesce((agreed_outcome ->> 'refund')::bigint, 0) > 0 OR coalesce((agreed_outcome ->> 'compensation')::bigint, 0) > 0
-            THEN 'monetary_relief'
-        WHEN agreed_outcome IS NULL OR (agreed_outcome ->> 'reissue' IS DISTINCT FROM 'true' AND agreed_outcome ->> 'apology' IS DISTINCT FROM 'true')
-            THEN 'explanation'
-        ELSE 'non_monetary_relief'
+        WHEN money THEN 'monetary_relief'
+        WHEN relief THEN 'non_monetary_relief'
+        ELSE 'explanation'
+    END,
+    -- The states only the consumer could end close by themselves (the standard's windows).
+    closes_at = CASE
+        WHEN state = 'proposal_made' AND ultimatum_at IS NULL THEN redress_end_of_working_day(stage_started_at, 10)
+        WHEN state = 'resolution_agreed' THEN redress_end_of_working_day(stage_started_at, 17)
+        WHEN state = 'mediation_failed' THEN redress_end_of_working_day(stage_started_at, 20)
     END
-WHERE true;
+FROM (SELECT id AS agreed_id,
+             coalesce((agreed_outcome ->> 'refund')::bigint, 0) > 0 OR coalesce((agreed_outcome ->> 'compensation')::bigint, 0) > 0 AS money,
+             coalesce((agreed_outcome ->> 'refund')::bigint, 0) > 0 OR coalesce((agreed_outcome ->> 'compensation')::bigint, 0) > 0
+                 OR agreed_outcome ->> 'reissue' = 'true' OR agreed_outcome ->> 'apology' = 'true' AS relief
+      FROM complaints) AS agreed
+WHERE agreed.agreed_id = complaints.id;
 ALTER TABLE complaints ENABLE TRIGGER complaints_state_change;
 ALTER TABLE complaints ENABLE TRIGGER complaints_statistics;
 
 -- What one complaint adds to the counters of its platform, day and category, in this order:
 -- complaints, counted, due, responded, responded_on_time, awaiting_response, resolved_monetary,
--- resolved_non_monetary, closed_with_explanation, escalated, withdrawn, invalid, amount_claimed,
--- amount_refunded, ratings, rating_sum.
+-- resolved_non_monetary, closed_with_explanation, closed_unresolved, escalated, withdrawn, invalid,
+-- amount_claimed, amount_refunded, ratings, rating_sum.
 --   counted: in the denominators — not invalid, and not withdrawn unanswered before its standard
 --            deadline (the platform could not yet be late: a withdrawal then says nothing of it);
 --   due:     counted, and answered or past its standard deadline (a case still inside it is not late).
@@ -88,7 +115,8 @@ AS $$
         k * (c.first_response_at IS NULL AND c.state IN ('awaiting_merchant', 'awaiting_platform'))::int,
         k * (c.state = 'closed_resolved' AND c.outcome = 'monetary_relief')::int,
         k * (c.state = 'closed_resolved' AND c.outcome = 'non_monetary_relief')::int,
-        k * (c.state = 'closed_resolved' AND c.outcome = 'explanation')::int,
+        k * (c.state = 'closed' AND c.outcome = 'explanation')::int,
+        k * (c.state = 'closed' AND c.outcome = 'unresolved')::int,
         k * (c.escalated_at IS NOT NULL)::int,
         (c.state = 'withdrawn')::int,
         (c.state = 'invalid')::int,
@@ -108,12 +136,14 @@ ALTER TABLE platform_daily_statistics
     ADD COLUMN due bigint NOT NULL DEFAULT 0,
     ADD COLUMN resolved_non_monetary bigint NOT NULL DEFAULT 0,
     ADD COLUMN closed_with_explanation bigint NOT NULL DEFAULT 0,
+    ADD COLUMN closed_unresolved bigint NOT NULL DEFAULT 0,
     ADD COLUMN invalid bigint NOT NULL DEFAULT 0;
 ALTER TABLE platform_monthly_statistics
     ADD COLUMN counted bigint NOT NULL DEFAULT 0,
     ADD COLUMN due bigint NOT NULL DEFAULT 0,
     ADD COLUMN resolved_non_monetary bigint NOT NULL DEFAULT 0,
     ADD COLUMN closed_with_explanation bigint NOT NULL DEFAULT 0,
+    ADD COLUMN closed_unresolved bigint NOT NULL DEFAULT 0,
     ADD COLUMN invalid bigint NOT NULL DEFAULT 0;
 
 DROP FUNCTION redress_add_statistics(uuid, date, text, bigint[]);
@@ -122,10 +152,10 @@ CREATE FUNCTION redress_add_statistics(platform uuid, day date, category text, d
     SET search_path = pg_catalog, public
 AS $$
     INSERT INTO platform_daily_statistics AS s (platform_id, day, category, complaints, counted, due, responded,
-        responded_on_time, awaiting_response, resolved_monetary, resolved_non_monetary, closed_with_explanation, escalated,
-        withdrawn, invalid, amount_claimed, amount_refunded, ratings, rating_sum)
+        responded_on_time, awaiting_response, resolved_monetary, resolved_non_monetary, closed_with_explanation, closed_unresolved,
+        escalated, withdrawn, invalid, amount_claimed, amount_refunded, ratings, rating_sum)
     VALUES (platform, day, category, delta[1], delta[2], delta[3], delta[4], delta[5], delta[6], delta[7], delta[8],
-        delta[9], delta[10], delta[11], delta[12], delta[13], delta[14], delta[15], delta[16])
+        delta[9], delta[10], delta[11], delta[12], delta[13], delta[14], delta[15], delta[16], delta[17])
     ON CONFLICT (platform_id, day, category) DO UPDATE SET
         complaints = s.complaints + excluded.complaints, counted = s.counted + excluded.counted, due = s.due + excluded.due,
         responded = s.responded + excluded.responded, responded_on_time = s.responded_on_time + excluded.responded_on_time,
@@ -133,15 +163,16 @@ AS $$
         resolved_monetary = s.resolved_monetary + excluded.resolved_monetary,
         resolved_non_monetary = s.resolved_non_monetary + excluded.resolved_non_monetary,
         closed_with_explanation = s.closed_with_explanation + excluded.closed_with_explanation,
+        closed_unresolved = s.closed_unresolved + excluded.closed_unresolved,
         escalated = s.escalated + excluded.escalated, withdrawn = s.withdrawn + excluded.withdrawn,
         invalid = s.invalid + excluded.invalid, amount_claimed = s.amount_claimed + excluded.amount_claimed,
         amount_refunded = s.amount_refunded + excluded.amount_refunded, ratings = s.ratings + excluded.ratings,
         rating_sum = s.rating_sum + excluded.rating_sum;
     INSERT INTO platform_monthly_statistics AS s (platform_id, month, category, complaints, counted, due, responded,
-        responded_on_time, awaiting_response, resolved_monetary, resolved_non_monetary, closed_with_explanation, escalated,
-        withdrawn, invalid, amount_claimed, amount_refunded, ratings, rating_sum)
+        responded_on_time, awaiting_response, resolved_monetary, resolved_non_monetary, closed_with_explanation, closed_unresolved,
+        escalated, withdrawn, invalid, amount_claimed, amount_refunded, ratings, rating_sum)
     VALUES (platform, date_trunc('month', day)::date, category, delta[1], delta[2], delta[3], delta[4], delta[5], delta[6],
-        delta[7], delta[8], delta[9], delta[10], delta[11], delta[12], delta[13], delta[14], delta[15], delta[16])
+        delta[7], delta[8], delta[9], delta[10], delta[11], delta[12], delta[13], delta[14], delta[15], delta[16], delta[17])
     ON CONFLICT (platform_id, month, category) DO UPDATE SET
         complaints = s.complaints + excluded.complaints, counted = s.counted + excluded.counted, due = s.due + excluded.due,
         responded = s.responded + excluded.responded, responded_on_time = s.responded_on_time + excluded.responded_on_time,
@@ -149,6 +180,7 @@ AS $$
         resolved_monetary = s.resolved_monetary + excluded.resolved_monetary,
         resolved_non_monetary = s.resolved_non_monetary + excluded.resolved_non_monetary,
         closed_with_explanation = s.closed_with_explanation + excluded.closed_with_explanation,
+        closed_unresolved = s.closed_unresolved + excluded.closed_unresolved,
         escalated = s.escalated + excluded.escalated, withdrawn = s.withdrawn + excluded.withdrawn,
         invalid = s.invalid + excluded.invalid, amount_claimed = s.amount_claimed + excluded.amount_claimed,
         amount_refunded = s.amount_refunded + excluded.amount_refunded, ratings = s.ratings + excluded.ratings,
@@ -162,10 +194,10 @@ AS $$
 DECLARE
     added bigint[] := redress_statistics_contribution(NEW);
     removed bigint[] := CASE WHEN TG_OP = 'UPDATE' THEN redress_statistics_contribution(OLD)
-                             ELSE array_fill(0::bigint, ARRAY[16]) END;
+                             ELSE array_fill(0::bigint, ARRAY[17]) END;
     delta bigint[] := ARRAY(SELECT a - b FROM unnest(added, removed) AS pair (a, b));
 BEGIN
-    IF delta <> array_fill(0::bigint, ARRAY[16]) THEN
+    IF delta <> array_fill(0::bigint, ARRAY[17]) THEN
         PERFORM redress_add_statistics(NEW.platform_id, NEW.submitted_on, NEW.category, delta);
     END IF;
     IF NEW.first_response_at IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.first_response_at IS NULL) THEN
