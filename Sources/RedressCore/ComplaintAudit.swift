@@ -47,6 +47,9 @@ extension ComplaintWorkflow {
             changes["referral_reference"] = .init(after: .personal(reference))
         case .markInvalid(_, let note?):
             changes["note"] = .init(after: .personal(note))
+        case .disputeValidity(let ground, let note, _):
+            changes["disputed_ground"] = .init(after: .string(ground.rawValue))
+            if let note { changes["note"] = .init(after: .personal(note)) }
         default:
             break
         }

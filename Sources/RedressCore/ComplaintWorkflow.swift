@@ -12,6 +12,9 @@ public enum ActionInput: Sendable, Equatable {
     case refer(channel: ReferralChannel, reference: String?)
     case rate(rating: Int, comment: String?)
     case markInvalid(reason: InvalidReason, note: String?)
+    /// The platform's ground for holding the complaint invalid, its explanation, and the body that
+    /// rules on it (filled in from the platform's or the operator's default).
+    case disputeValidity(ground: InvalidReason, note: String?, mediationBodyID: UUID?)
 
     /// `triage`'s decision, for the rule that needs it.
     public var decision: Bool? {
@@ -88,7 +91,7 @@ public enum ComplaintWorkflow {
             } else {
                 complaint.answerRejected = true
             }
-        case (.escalate, .escalate(let body, _)):
+        case (.escalate, .escalate(let body, _)), (.disputeValidity, .disputeValidity(_, _, let body)):
             if rule.to == .escalated {
                 if let body { complaint.mediationBodyID = body }
                 complaint.escalatedAt = now
@@ -143,6 +146,13 @@ public enum ComplaintWorkflow {
             complaint.state = rule.to
             complaint.stageStartedAt = now
             complaint.deadlineAt = deadline(for: rule.to, from: now, context: context)
+            // A platform that hears its merchants first still owes the first answer by the standard
+            // deadline: the merchant's stage does not lengthen the consumer's wait.
+            if rule.to == .awaitingPlatform, complaint.firstResponseAt == nil, let standard = complaint.standardDeadlineAt,
+                let stage = complaint.deadlineAt, standard < stage
+            {
+                complaint.deadlineAt = standard
+            }
             complaint.overdue = false
             complaint.overdueParty = nil
             complaint.closesAt = closingTime(of: complaint, context: context)

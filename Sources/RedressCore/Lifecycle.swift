@@ -41,6 +41,9 @@ public enum ComplaintAction: String, Sendable, Codable, CaseIterable {
     case markInvalid = "mark_invalid"
     /// The system ends a case nobody moved by its closing time (`closes_at`).
     case close
+    /// The platform, having answered, asks the mediation body to rule that the complaint is not a
+    /// valid one (`mark_invalid`): the only way a platform reaches the neutral party itself.
+    case disputeValidity = "dispute_validity"
 }
 
 /// How an actor stands to one complaint. One actor may hold several relations (a mediation lead who
@@ -210,6 +213,8 @@ public enum Lifecycle {
         TransitionRule(.escalateToPlatform, .proposalMade, [.consumer], .awaitingPlatform, when: [.answeredByMerchant]),
         TransitionRule(.reject, .proposalMade, [.consumer], .proposalMade, when: [.answeredByPlatform]),
         TransitionRule(.escalate, .proposalMade, [.consumer], .escalated, when: [.answeredByPlatform, .answerRejected]),
+        // The platform answered and holds the complaint invalid: the mediation body rules on it.
+        TransitionRule(.disputeValidity, .proposalMade, [.platform], .escalated, when: [.answeredByPlatform]),
         // A consumer's ultimatum expired without an accepted answer (once the answer has been on the
         // table for the grace period): the platform's goes to mediation, the merchant's to the platform.
         TransitionRule(.escalate, .proposalMade, [.system], .escalated, when: [.answeredByPlatform, .answerGraceOver]),

@@ -25,8 +25,10 @@ public struct PublicReport: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public let platformID: UUID
         public let platformName: String
-        /// 1 is best; equal on every ranking key, equal rank; `nil` when withheld.
+        /// 1 is best; equal scores, equal rank; `nil` when withheld.
         public let rank: Int?
+        /// What the ranking orders by (`PublicReport.score`); `nil` when withheld.
+        public var score: Double? { withheld ? nil : PublicReport.score(counts) }
         /// Every complaint of the period: always public.
         public let complaints: Int
         /// The sum of the platform's months whose figures are published (`trend`): a period's figures
@@ -95,9 +97,11 @@ public struct PublicReport: Sendable, Equatable {
         let months = period.months
         let current = today.firstOfMonth
         let finalMonths = Set(months.filter { $0 < current && isFinal($0) })
+        // The minimum applies to the complaints that count: withdrawals and invalid complaints (which
+        // anyone can add) must not lift a month of one real complaint over it.
         func cell(_ month: LocalDate, _ counts: StatisticsCounts) -> Month {
             let inProgress = month >= current
-            let withheld = inProgress || (counts.complaints > 0 && counts.complaints < minimumComplaints)
+            let withheld = inProgress || (counts.counted > 0 && counts.counted < minimumComplaints)
             // Few ratings would let one consumer's be told apart: left out of every sum.
             let shown = counts.ratings < minimumRatings ? counts.withoutRatings : counts
             return Month(
@@ -116,24 +120,24 @@ public struct PublicReport: Sendable, Equatable {
                 source: source, trend: trend, complaints: Money.saturatingSum(trend.map(\.complaints)),
                 counts: trend.filter { !$0.withheld }.reduce(StatisticsCounts()) { $0 + $1.counts })
         }
-        let published = built.filter { $0.counts.complaints >= minimumComplaints }.sorted { Self.ranksBefore($0.counts, $0.source.platformName, $1.counts, $1.source.platformName) }
-        let withheld = built.filter { $0.counts.complaints < minimumComplaints }.sorted {
+        let published = built.filter { $0.counts.counted >= minimumComplaints }.sorted { Self.ranksBefore($0.counts, $0.source.platformName, $1.counts, $1.source.platformName) }
+        let withheld = built.filter { $0.counts.counted < minimumComplaints }.sorted {
             ($0.complaints, $1.source.platformName) > ($1.complaints, $0.source.platformName)
         }
         var entries: [Entry] = []
         var rank = 0
         for (index, platform) in published.enumerated() {
-            if index == 0 || Self.rankingKey(published[index - 1].counts) != Self.rankingKey(platform.counts) { rank = index + 1 }
+            if index == 0 || Self.score(published[index - 1].counts) != Self.score(platform.counts) { rank = index + 1 }
             entries.append(
                 Entry(platformID: platform.source.platformID, platformName: platform.source.platformName, rank: rank,
                       complaints: platform.complaints, counts: platform.counts, withheld: false, trend: platform.trend,
-                      promise: platform.source.promise, merchantFirst: platform.source.merchantFirst))
+                      promise: standard.limit(platform.source.promise), merchantFirst: platform.source.merchantFirst))
         }
         for platform in withheld {
             entries.append(
                 Entry(platformID: platform.source.platformID, platformName: platform.source.platformName, rank: nil,
                       complaints: platform.complaints, counts: platform.counts, withheld: true, trend: platform.trend,
-                      promise: platform.source.promise, merchantFirst: platform.source.merchantFirst))
+                      promise: standard.limit(platform.source.promise), merchantFirst: platform.source.merchantFirst))
         }
         self.entries = entries
         // Every platform together: the sum of the published platform months, so that subtracting the
@@ -144,17 +148,21 @@ public struct PublicReport: Sendable, Equatable {
             let inProgress = month >= current
             return Month(
                 month: month, complaints: Money.saturatingSum(cells.map(\.complaints)), counts: shown,
-                withheld: inProgress || (!cells.isEmpty && cells.contains { $0.complaints > 0 } && shown.complaints < minimumComplaints),
+                withheld: inProgress || (!cells.isEmpty && cells.contains { $0.counts.counted > 0 } && shown.counted < minimumComplaints),
                 inProgress: inProgress, final: finalMonths.contains(month))
         }
     }
 
-    /// The lower bound of the on-time rate's 95 % Wilson interval, then the resolution rate's, then
-    /// the response rate's, higher first: a rate from few complaints is uncertain, and its lower
-    /// bound is low, so a platform cannot rank first on a handful of cases (Docs/metrics.md).
-    static func rankingKey(_ counts: StatisticsCounts) -> [Double] {
-        [wilsonLowerBound(counts.respondedOnTime, of: counts.due), wilsonLowerBound(counts.resolved, of: counts.counted),
-         wilsonLowerBound(counts.responded, of: counts.due)]
+    /// The score a platform is ranked by: the mean of the lower bounds of the 95 % Wilson intervals of
+    /// its on-time, resolution and response rates. A rate from few complaints is uncertain and its
+    /// lower bound low, so a handful of cases cannot lead the table; and as the three weigh alike,
+    /// answering everything at once with a rejection does not either (Docs/metrics.md).
+    public static func score(_ counts: StatisticsCounts) -> Double {
+        let bounds = [
+            wilsonLowerBound(counts.respondedOnTime, of: counts.due), wilsonLowerBound(counts.resolved, of: counts.counted),
+            wilsonLowerBound(counts.responded, of: counts.due),
+        ]
+        return ((bounds.reduce(0, +) / 3) * 1e12).rounded() / 1e12
     }
 
     /// The lower end of the Wilson score interval of `successes` out of `trials` at 95 % (z = 1.96);
@@ -167,9 +175,9 @@ public struct PublicReport: Sendable, Equatable {
     }
 
     static func ranksBefore(_ lhs: StatisticsCounts, _ lhsName: String, _ rhs: StatisticsCounts, _ rhsName: String) -> Bool {
-        let left = rankingKey(lhs), right = rankingKey(rhs)
-        for (a, b) in zip(left, right) where a != b { return a > b }
-        if lhs.complaints != rhs.complaints { return lhs.complaints > rhs.complaints }
+        let left = score(lhs), right = score(rhs)
+        if left != right { return left > right }
+        if lhs.counted != rhs.counted { return lhs.counted > rhs.counted }
         return lhsName < rhsName
     }
 }

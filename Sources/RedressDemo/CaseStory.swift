@@ -173,7 +173,7 @@ struct CaseStory {
         while true {
             let stage = current.deadlineAt.flatMap { !current.overdue && !current.state.isTerminal ? $0.addingTimeInterval(60) : nil }
             let standard = current.standardDeadlineAt.flatMap {
-                current.firstResponseAt == nil && !current.standardDeadlinePassed ? $0.addingTimeInterval(60) : nil
+                current.firstResponseAt == nil && !current.standardDeadlinePassed && !current.state.isTerminal ? $0.addingTimeInterval(60) : nil
             }
             let closing = current.closesAt.flatMap { !current.state.isTerminal ? $0.addingTimeInterval(60) : nil }
             guard let at = [stage, standard, closing].compactMap({ $0 }).min() else { break }

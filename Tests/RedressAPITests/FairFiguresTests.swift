@@ -155,6 +155,34 @@ struct FairFiguresTests {
         }
     }
 
+    /// A platform that answered and holds a complaint invalid takes it to the mediation body, which
+    /// rules; it cannot mark it invalid itself, nor pick the body.
+    @Test func aPlatformDisputesAComplaintAndTheMediationBodyRules() async throws {
+        let clock = ManualClock("2026-09-24T10:00:00+08:00")
+        try await withTestApp(configuration: Self.configuration(clock), world: .seeded) { app in
+            let world = try await app.makeWorld()
+            #expect(try await app.request(
+                .patch, "/api/v1/platforms/\(world.platformA)", token: world.token("admin"), json: ["default_mediation_body_id": world.bodyA]).status == .ok)
+            let consumer = world.token("consumer"), staff = world.token("platform_staff_a")
+            let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
+            let early = try await app.act(id, "dispute_validity", as: staff, ["invalid_reason": "no_such_order", "reason": "查无此单"])
+            #expect(early.status == .conflict, "the platform answers first: \(early.text)")
+            try await app.step(id, "respond", as: staff, ["decision": "reject", "reason": "平台与支付渠道均查无此订单"])
+            let ungrounded = try await app.act(id, "dispute_validity", as: staff, ["reason": "查无此单"])
+            #expect(ungrounded.status == .unprocessableContent)
+            let disputed = try await app.act(
+                id, "dispute_validity", as: staff, ["invalid_reason": "no_such_order", "reason": "查无此单", "mediation_body_id": world.bodyB])
+            #expect(disputed.json["state"].string == "escalated" && disputed.json["mediation_body_id"].string == world.bodyA, "\(disputed.text)")
+            #expect(try await app.act(id, "mark_invalid", as: staff, ["invalid_reason": "no_such_order", "reason": "x"]).status == .forbidden)
+            let ruled = try await app.act(
+                id, "mark_invalid", as: world.token("mediator_a"), ["invalid_reason": "no_such_order", "reason": "核实无此订单"])
+            #expect(ruled.json["state"].string == "invalid", "\(ruled.text)")
+            let totals = try await Self.totals(app, world)
+            #expect((totals["complaints"].int, totals["counted"].int, totals["invalid"].int, totals["escalated"].int) == (1, 0, 1, 0))
+            #expect(try await app.statisticsDiscrepancies() == 0)
+        }
+    }
+
     /// Accepting a reasoned rejection ends the case with the explanation: closed, not resolved.
     @Test func anAcceptedRejectionClosesAsAnExplanationNotAResolution() async throws {
         let clock = ManualClock("2026-09-24T10:00:00+08:00")

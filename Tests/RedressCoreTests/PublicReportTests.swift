@@ -43,8 +43,8 @@ struct PublicReportRuleTests {
         #expect(PublicReport.wilsonLowerBound(5, of: 10) < PublicReport.wilsonLowerBound(50, of: 100))
     }
 
-    /// A perfect record on 10 cases does not outrank 95 % on 100; equal records share a rank; the
-    /// tie-breaks are the resolution rate's bound, then more complaints, then the name.
+    /// A perfect record on 10 cases does not outrank 95 % on 100; equal records share a rank and are
+    /// listed by name; fewer resolutions rank lower.
     @Test func aFewPerfectCasesDoNotOutrankManyGoodOnes() {
         let report = Self.report([
             Self.source("小而全准", Self.counts(due: 10, onTime: 10)),
@@ -55,6 +55,30 @@ struct PublicReportRuleTests {
         ])
         #expect(report.entries.map(\.platformName) == ["大而稳", "小而全准", "乙同分", "甲同分", "同率少解决"])
         #expect(report.entries.map(\.rank) == [1, 2, 3, 3, 5])
+    }
+
+    /// Rejecting everything at once is on time, but resolves nothing: it does not lead the table.
+    @Test func answeringEverythingWithARejectionDoesNotLead() {
+        let report = Self.report([
+            Self.source("一律驳回", Self.counts(due: 500, onTime: 500)),
+            Self.source("认真处理", Self.counts(due: 500, onTime: 480, resolved: 400)),
+        ])
+        #expect(report.entries.map(\.platformName) == ["认真处理", "一律驳回"])
+        let score = PublicReport.score(Self.counts(due: 500, onTime: 480, resolved: 400))
+        let byHand = (PublicReport.wilsonLowerBound(480, of: 500) * 2 + PublicReport.wilsonLowerBound(400, of: 500)) / 3
+        #expect(abs(score - byHand) < 1e-9)
+    }
+
+    /// Withdrawals and invalid complaints (which anyone can add) do not lift a month of one real
+    /// complaint over the minimum.
+    @Test func onlyCountedComplaintsReachTheMinimum() {
+        var counts = Self.counts(due: 1, onTime: 1, counted: 1)
+        counts.complaints = 10
+        counts.withdrawn = 9
+        counts.amountClaimed = 12_345
+        let report = Self.report([Self.source("小平台", counts)])
+        #expect(report.trend[0].withheld && report.entries[0].withheld && report.entries[0].rank == nil)
+        #expect(report.entries[0].counts.amountClaimed == 0)
     }
 
     /// Ratings are published from a month only with at least the minimum of them; a period sums the

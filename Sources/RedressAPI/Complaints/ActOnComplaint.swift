@@ -25,7 +25,10 @@ struct ActOnComplaint {
             try input.checkAmounts(amountPaid: complaint.order.amountPaid)
             let platform = try await transaction.platform(id: complaint.platformID)
             let effectiveInput = try await Self.resolve(input, for: rule, complaint: complaint, defaultBody: platform?.defaultMediationBodyID ?? configuration.defaultMediationBodyID, transaction)
-            let body: UUID? = if case .escalate(let body?, _) = effectiveInput { body } else { complaint.mediationBodyID }
+            let body: UUID? = switch effectiveInput {
+            case .escalate(let body?, _), .disputeValidity(_, _, let body?): body
+            default: complaint.mediationBodyID
+            }
             let workflow = try await transaction.workflowContext(
                 platformID: complaint.platformID, promise: complaint.promise, mediationBodyID: body, timeZone: timeZone,
                 standard: configuration.standardDeadlines)
@@ -70,6 +73,15 @@ struct ActOnComplaint {
                 throw RedressError.validation([.init(field: "mediation_body_id", reason: "unknown_mediation_body")])
             }
             return .escalate(mediationBodyID: body, reason: reason)
+        case .disputeValidity(let ground, let note, _):
+            // The body that rules is the case's, else the platform's, else the operator's: never one
+            // the platform names for the occasion.
+            guard let body = complaint.mediationBodyID ?? defaultBody,
+                try await transaction.organization(id: body)?.kind == .mediationBody
+            else {
+                throw RedressError(.invalidTransition, detail: "No mediation body rules on this platform's complaints.")
+            }
+            return .disputeValidity(ground: ground, note: note, mediationBodyID: body)
         case .assign(let mediator):
             guard let body = complaint.mediationBodyID, try await transaction.isMediator(mediator, of: body) else {
                 throw RedressError.validation([.init(field: "mediator_id", reason: "not_a_mediator_of_the_body")])

@@ -36,7 +36,8 @@ extension ActionRequest {
                 refund: fields.positiveAmount(request.refund, field: "\(field).refund"), reissue: request.reissue ?? false,
                 apology: request.apology ?? false, compensation: fields.positiveAmount(request.compensation, field: "\(field).compensation"),
                 text: fields.optionalText(request.text, field: "\(field).text", maxLength: 2000))
-            if value.isEmpty && value.text == nil { fields.fail(field, "empty_proposal") }
+            // Text alone offers nothing: a proposal puts relief on the table (a reasoned rejection is the other answer).
+            if value.isEmpty { fields.fail(field, "empty_proposal") }
             return value
         }
         let reason = fields.optionalText(body?.reason, field: "reason", maxLength: 2000)
@@ -89,11 +90,13 @@ extension ActionRequest {
             let rating = body?.rating
             if rating == nil || !(1...5).contains(rating!) { fields.fail("rating", rating == nil ? "required" : "out_of_range") }
             input = .rate(rating: rating ?? 0, comment: fields.optionalText(body?.comment, field: "comment", maxLength: 1000))
-        case .markInvalid:
+        case .markInvalid, .disputeValidity:
             let ground = InvalidReason(rawValue: body?.invalidReason ?? "")
             if ground == nil { fields.fail("invalid_reason", body?.invalidReason == nil ? "required" : "unknown_value") }
             if reason == nil { fields.fail("reason", "required") }
-            input = .markInvalid(reason: ground ?? .duplicate, note: reason)
+            input = action == .markInvalid
+                ? .markInvalid(reason: ground ?? .duplicate, note: reason)
+                : .disputeValidity(ground: ground ?? .duplicate, note: reason, mediationBodyID: nil)
         case .escalateToPlatform, .accept, .confirmFulfilment, .withdraw, .close:
             input = .reason(reason)
         }

@@ -103,6 +103,7 @@ struct PublicReportResponse: Encodable, Sendable {
 
     struct Platform: Encodable, Sendable {
         let rank: Nullable<Int>
+        let score: Nullable<Double>
         let platform: PlatformNameResponse
         let promise: Promise
         let figures: Figures
@@ -120,7 +121,8 @@ struct PublicReportResponse: Encodable, Sendable {
     let minimumComplaints: Int
     let minimumRatings: Int
     let standardDeadlines: Deadlines
-    let rankedBy = "wilson_lower_bound"
+    /// The mean of the lower bounds of the 95 % Wilson intervals of these rates.
+    let rankedBy = "mean_wilson_lower_bound"
     let rankingKeys = ["on_time_rate", "resolution_rate", "response_rate"]
     let platforms: [Platform]
     /// Every platform together.
@@ -146,7 +148,8 @@ struct PublicReportResponse: Encodable, Sendable {
         }
         platforms = report.entries.map { entry in
             Platform(
-                rank: Nullable(entry.rank), platform: PlatformNameResponse(id: ResourceID(entry.platformID), name: entry.platformName),
+                rank: Nullable(entry.rank), score: Nullable(entry.score.map { ($0 * 10_000).rounded() / 10_000 }),
+                platform: PlatformNameResponse(id: ResourceID(entry.platformID), name: entry.platformName),
                 promise: Promise(
                     responseDays: entry.promise.responseDays, merchantFirst: entry.merchantFirst,
                     merchantResponseDays: entry.promise.merchantResponseDays, fulfilmentDays: entry.promise.fulfilmentDays),

@@ -4,6 +4,10 @@
 -- statistics that count only valid complaints and count a case as late only once its standard
 -- deadline has passed. Docs/metrics.md defines every counter, Docs/lifecycle.md every change.
 
+-- Row-level security is forced on complaints: an owner that is not a superuser sees and changes
+-- rows only as an actor. The backfill and the recount below act as the system, which sees them all.
+SELECT set_config('redress.role', 'system', true);
+
 ALTER TABLE complaints
     ADD COLUMN standard_deadline_at timestamptz,
     ADD COLUMN standard_deadline_passed boolean NOT NULL DEFAULT false,
@@ -32,9 +36,11 @@ CREATE INDEX complaints_open_by_state ON complaints (state, overdue)
     WHERE state NOT IN ('closed_resolved', 'referred', 'withdrawn', 'invalid', 'closed');
 -- The deadline job's search for cases nobody moved by their closing time.
 CREATE INDEX complaints_closing ON complaints (closes_at) WHERE closes_at IS NOT NULL;
--- The deadline job's search for cases whose standard deadline passed unanswered.
+-- The deadline job's search for open cases whose standard deadline passed unanswered (a closed one
+-- is due by its closing time itself, below: it never needs the job).
 CREATE INDEX complaints_standard_deadlines ON complaints (standard_deadline_at)
-    WHERE first_response_at IS NULL AND NOT standard_deadline_passed;
+    WHERE first_response_at IS NULL AND NOT standard_deadline_passed
+      AND state NOT IN ('closed_resolved', 'referred', 'withdrawn', 'invalid', 'closed');
 
 GRANT UPDATE (standard_deadline_passed, invalid_reason, outcome, closes_at, unfulfilled_reports) ON complaints TO redress_app;
 
@@ -100,7 +106,8 @@ ALTER TABLE complaints ENABLE TRIGGER complaints_statistics;
 -- amount_claimed, amount_refunded, ratings, rating_sum.
 --   counted: in the denominators — not invalid, and not withdrawn unanswered before its standard
 --            deadline (the platform could not yet be late: a withdrawal then says nothing of it);
---   due:     counted, and answered or past its standard deadline (a case still inside it is not late).
+--   due:     counted, and answered or past its standard deadline (a case still inside it is not late):
+--            marked so by the deadline job while open, or closed after it.
 -- Every figure but complaints, withdrawn and invalid is of counted complaints only.
 CREATE OR REPLACE FUNCTION redress_statistics_contribution(c complaints) RETURNS bigint[]
     LANGUAGE sql IMMUTABLE
@@ -109,7 +116,8 @@ AS $$
     SELECT ARRAY[
         1,
         k,
-        k * (c.first_response_at IS NOT NULL OR c.standard_deadline_passed OR c.standard_deadline_at IS NULL)::int,
+        k * (c.first_response_at IS NOT NULL OR c.standard_deadline_passed OR c.standard_deadline_at IS NULL
+             OR coalesce(c.closed_at > c.standard_deadline_at, false))::int,
         k * (c.first_response_at IS NOT NULL)::int,
         k * (c.first_response_on_time IS TRUE)::int,
         k * (c.first_response_at IS NULL AND c.state IN ('awaiting_merchant', 'awaiting_platform'))::int,
