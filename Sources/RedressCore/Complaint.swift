@@ -238,6 +238,8 @@ public struct Complaint: Sendable, Equatable {
     /// confirm or report a delivery, to refer a failed mediation (`Lifecycle.closingStates`).
     public var closesAt: Date?
     public var unfulfilledReports = 0
+    /// The local day the consumer rated the handling.
+    public var ratedOn: LocalDate?
 
     public init(
         id: UUID, consumerID: UUID, consumerName: String, platformID: UUID, merchantID: UUID?, category: ComplaintCategory, title: String,

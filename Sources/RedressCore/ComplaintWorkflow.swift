@@ -135,6 +135,7 @@ public enum ComplaintWorkflow {
         case (.rate, .rate(let rating, let comment)):
             complaint.rating = rating
             complaint.ratingComment = comment
+            complaint.ratedOn = context.calendar.localDate(of: now)
         default:
             break
         }

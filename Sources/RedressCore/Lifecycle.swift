@@ -252,6 +252,7 @@ public enum Lifecycle {
         // After closing.
         TransitionRule(.rate, .closedResolved, [.consumer], .closedResolved, when: [.notRated]),
         TransitionRule(.rate, .referred, [.consumer], .referred, when: [.notRated]),
+        TransitionRule(.rate, .closed, [.consumer], .closed, when: [.notRated]),
     ] + open.map { TransitionRule(.withdraw, $0, [.consumer], .withdrawn) }
 
     /// The outcome of asking for an action.

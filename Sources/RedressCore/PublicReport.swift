@@ -66,17 +66,32 @@ public struct PublicReport: Sendable, Equatable {
         public let platformName: String
         /// Keyed by the month's first day; missing months had no complaints.
         public let months: [LocalDate: StatisticsCounts]
+        /// The ratings given in each month (not those of the complaints submitted in it).
+        public let ratingsGiven: [LocalDate: Ratings]
         public let promise: PlatformPromise
         public let merchantFirst: Bool
 
         public init(
-            platformID: UUID, platformName: String, months: [LocalDate: StatisticsCounts], promise: PlatformPromise, merchantFirst: Bool
+            platformID: UUID, platformName: String, months: [LocalDate: StatisticsCounts], ratingsGiven: [LocalDate: Ratings] = [:],
+            promise: PlatformPromise, merchantFirst: Bool
         ) {
             self.platformID = platformID
             self.platformName = platformName
             self.months = months
+            self.ratingsGiven = ratingsGiven
             self.promise = promise
             self.merchantFirst = merchantFirst
+        }
+    }
+
+    /// How many ratings, and their sum.
+    public struct Ratings: Sendable, Equatable {
+        public let count: Int
+        public let sum: Int
+
+        public init(count: Int, sum: Int) {
+            self.count = count
+            self.sum = sum
         }
     }
 
@@ -99,11 +114,17 @@ public struct PublicReport: Sendable, Equatable {
         let finalMonths = Set(months.filter { $0 < current && isFinal($0) })
         // The minimum applies to the complaints that count: withdrawals and invalid complaints (which
         // anyone can add) must not lift a month of one real complaint over it.
-        func cell(_ month: LocalDate, _ counts: StatisticsCounts) -> Month {
+        func cell(_ month: LocalDate, _ counts: StatisticsCounts, _ given: Ratings?) -> Month {
             let inProgress = month >= current
             let withheld = inProgress || (counts.counted > 0 && counts.counted < minimumComplaints)
-            // Few ratings would let one consumer's be told apart: left out of every sum.
-            let shown = counts.ratings < minimumRatings ? counts.withoutRatings : counts
+            // Satisfaction is of the ratings given in the month, not of those of its complaints: a
+            // month that has ended never changes again, so that two readings never tell a new
+            // rating apart; and fewer than the minimum are left out of every sum.
+            var shown = counts.withoutRatings
+            if let given, !inProgress, given.count >= minimumRatings {
+                shown.ratings = given.count
+                shown.ratingSum = given.sum
+            }
             return Month(
                 month: month, complaints: counts.complaints, counts: shown, withheld: withheld, inProgress: inProgress,
                 final: finalMonths.contains(month))
@@ -115,7 +136,7 @@ public struct PublicReport: Sendable, Equatable {
             let counts: StatisticsCounts
         }
         let built = sources.map { source in
-            let trend = months.map { cell($0, source.months[$0] ?? StatisticsCounts()) }
+            let trend = months.map { cell($0, source.months[$0] ?? StatisticsCounts(), source.ratingsGiven[$0]) }
             return Built(
                 source: source, trend: trend, complaints: Money.saturatingSum(trend.map(\.complaints)),
                 counts: trend.filter { !$0.withheld }.reduce(StatisticsCounts()) { $0 + $1.counts })

@@ -266,21 +266,21 @@ struct ComplaintUpdateStatement: FixedStatement {
             settlement = $22::jsonb, consumer_accepted_settlement = $23, platform_accepted_settlement = $24,
             agreed_outcome = $25::jsonb, agreed_refund = $26, resolved_at = $27, referral_channel = $28, referral_reference = $29,
             rating = $30, rating_comment = $31, closed_at = $32, ultimatum_at = $33, standard_deadline_passed = $34,
-            invalid_reason = $35, outcome = $36, closes_at = $37, unfulfilled_reports = $38
-        WHERE id = $39 AND version = $40
+            invalid_reason = $35, outcome = $36, closes_at = $37, unfulfilled_reports = $38, rated_on = $39::date
+        WHERE id = $40 AND version = $41
         RETURNING id
         """
     /// Declared, as for the insert: most of these are NULL for a new case.
     static let bindingDataTypes: [PostgresDataType] = [
         .text, .int8, .timestamptz, .timestamptz, .timestamptz, .bool, .text, .bool, .bool, .timestamptz, .text, .timestamptz, .bool,
         .text, .text, .bool, .uuid, .timestamptz, .bool, .uuid, .bool, .text, .bool, .bool, .text, .int8, .timestamptz, .text, .text,
-        .int8, .text, .timestamptz, .timestamptz, .bool, .text, .text, .timestamptz, .int8, .uuid, .int8,
+        .int8, .text, .timestamptz, .timestamptz, .bool, .text, .text, .timestamptz, .int8, .text, .uuid, .int8,
     ]
     let complaint: Complaint
     let expectedVersion: Int
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 40)
+        var bindings = PostgresBindings(capacity: 41)
         bindings.append(complaint.state.rawValue)
         bindings.append(complaint.version)
         bindings.append(complaint.updatedAt)
@@ -319,6 +319,7 @@ struct ComplaintUpdateStatement: FixedStatement {
         bindings.append(complaint.outcome?.rawValue)
         bindings.append(complaint.closesAt)
         bindings.append(complaint.unfulfilledReports)
+        bindings.append(complaint.ratedOn?.description)
         bindings.append(complaint.id)
         bindings.append(expectedVersion)
         return bindings

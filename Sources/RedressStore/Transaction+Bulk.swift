@@ -134,7 +134,7 @@ extension Transaction {
                 "closed_at": Self.time(c.closedAt), "ultimatum_at": Self.time(c.ultimatumAt),
                 "standard_deadline_at": Self.time(c.standardDeadlineAt), "standard_deadline_passed": c.standardDeadlinePassed,
                 "promise": Self.json(c.promise), "invalid_reason": c.invalidReason?.rawValue, "outcome": c.outcome?.rawValue,
-                "closes_at": Self.time(c.closesAt), "unfulfilled_reports": c.unfulfilledReports,
+                "closes_at": Self.time(c.closesAt), "unfulfilled_reports": c.unfulfilledReports, "rated_on": c.ratedOn?.description,
             ]
         }
         try await query(
@@ -146,7 +146,8 @@ extension Transaction {
                 first_response_on_time, answered_by, answer, answer_rejected, mediation_body_id, escalated_at, triaged, mediator_id,
                 mediated, settlement, consumer_accepted_settlement, platform_accepted_settlement, agreed_outcome, agreed_refund,
                 resolved_at, referral_channel, referral_reference, rating, rating_comment, closed_at, ultimatum_at,
-                standard_deadline_at, standard_deadline_passed, promise, invalid_reason, outcome, closes_at, unfulfilled_reports)
+                standard_deadline_at, standard_deadline_passed, promise, invalid_reason, outcome, closes_at, unfulfilled_reports,
+                rated_on)
             SELECT id, consumer_id, consumer_name, platform_id, merchant_id, category, title, description, order_no, product_name,
                 amount_paid, currency, ordered_at, payment_channel, payment_ref, demands::jsonb, refund_claimed, ultimatum_days,
                 submitted_at, submitted_on, state, version, updated_at, stage_started_at, deadline_at, overdue, overdue_party,
@@ -155,7 +156,7 @@ extension Transaction {
                 mediator_id, mediated, settlement::jsonb, consumer_accepted_settlement, platform_accepted_settlement,
                 agreed_outcome::jsonb, agreed_refund, resolved_at, referral_channel, referral_reference, rating, rating_comment,
                 closed_at, ultimatum_at, standard_deadline_at, standard_deadline_passed, promise::jsonb, invalid_reason, outcome,
-                closes_at, unfulfilled_reports
+                closes_at, unfulfilled_reports, rated_on
             FROM jsonb_to_recordset(\(Self.jsonArray(rows))::jsonb) AS c (
                 id uuid, consumer_id uuid, consumer_name text, platform_id uuid, merchant_id uuid, category text, title text,
                 description text, order_no text, product_name text, amount_paid bigint, currency text, ordered_at timestamptz,
@@ -169,7 +170,7 @@ extension Transaction {
                 platform_accepted_settlement boolean, agreed_outcome text, agreed_refund bigint, resolved_at timestamptz,
                 referral_channel text, referral_reference text, rating integer, rating_comment text, closed_at timestamptz,
                 ultimatum_at timestamptz, standard_deadline_at timestamptz, standard_deadline_passed boolean, promise text,
-                invalid_reason text, outcome text, closes_at timestamptz, unfulfilled_reports integer)
+                invalid_reason text, outcome text, closes_at timestamptz, unfulfilled_reports integer, rated_on date)
             """)
     }
 
@@ -198,6 +199,13 @@ extension Transaction {
             INSERT INTO complaint_response_times (complaint_id, platform_id, submitted_on, category, seconds)
             SELECT id, platform_id, submitted_on, category, extract(epoch FROM first_response_at - submitted_at)
             FROM complaints WHERE id = ANY(\(complaintIDs)) AND first_response_at IS NOT NULL
+            """)
+        try await query(
+            """
+            INSERT INTO platform_monthly_ratings AS r (platform_id, month, ratings, rating_sum)
+            SELECT platform_id, date_trunc('month', rated_on)::date, count(*), sum(rating)
+            FROM complaints WHERE id = ANY(\(complaintIDs)) AND rated_on IS NOT NULL GROUP BY 1, 2
+            ON CONFLICT (platform_id, month) DO UPDATE SET ratings = r.ratings + excluded.ratings, rating_sum = r.rating_sum + excluded.rating_sum
             """)
     }
 

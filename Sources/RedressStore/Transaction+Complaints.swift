@@ -37,7 +37,7 @@ extension Transaction {
         settlement::text AS settlement, consumer_accepted_settlement, platform_accepted_settlement,
         agreed_outcome::text AS agreed_outcome, agreed_refund, resolved_at, referral_channel, referral_reference, rating,
         rating_comment, closed_at, standard_deadline_at, standard_deadline_passed, promise::text AS promise, invalid_reason, outcome,
-        closes_at, unfulfilled_reports
+        closes_at, unfulfilled_reports, to_char(rated_on, 'YYYY-MM-DD') AS rated_on
         """
 
     /// Files a complaint. `submittedOn` is the local day of its submission where deadlines are
@@ -215,6 +215,7 @@ extension Transaction {
         complaint.outcome = try text("outcome").flatMap(CaseOutcome.init(rawValue:))
         complaint.closesAt = try date("closes_at")
         complaint.unfulfilledReports = try int("unfulfilled_reports") ?? 0
+        complaint.ratedOn = try text("rated_on").flatMap(LocalDate.init)
         return complaint
     }
 }

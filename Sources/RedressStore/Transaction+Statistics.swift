@@ -133,10 +133,20 @@ extension Transaction {
                     merchantFirst: merchantFirst))
         }
         let statistics = try await platformStatistics(platformIDs: nil, period: period, granularity: .month, medians: false)
+        var ratings: [UUID: [LocalDate: PublicReport.Ratings]] = [:]
+        let rated = try await query(
+            """
+            SELECT platform_id, to_char(month, 'YYYY-MM-DD'), ratings, rating_sum FROM platform_monthly_ratings
+            WHERE month BETWEEN \(period.from.description)::date AND \(period.to.description)::date
+            """)
+        for try await (platformID, month, count, sum) in rated.decode((UUID, String, Int64, Int64).self) {
+            guard let month = LocalDate(month) else { continue }
+            ratings[platformID, default: [:]][month] = PublicReport.Ratings(count: Int(count), sum: Int(sum))
+        }
         return platforms.map { platform in
             PublicReport.Source(
                 platformID: platform.id, platformName: platform.name, months: statistics[platform.id]?.series ?? [:],
-                promise: platform.promise, merchantFirst: platform.merchantFirst)
+                ratingsGiven: ratings[platform.id] ?? [:], promise: platform.promise, merchantFirst: platform.merchantFirst)
         }
     }
 }

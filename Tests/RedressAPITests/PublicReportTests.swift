@@ -100,7 +100,8 @@ struct PublicReportTests {
             #expect(figures["resolved"].int == 1)
             #expect(figures["on_time_rate"]["value"].double == 0.5)
             #expect(figures["amount_refunded"].int == 50_000)
-            #expect(figures["satisfaction"].double == 5)
+            // The one rating was given in October: September's satisfaction has none.
+            #expect(figures["satisfaction"].isNull && figures["ratings"].int == 0)
             #expect(figures["counted"].int == 2 && figures["due"].int == 2 && figures["withdrawn"].int == 0 && figures["invalid"].int == 0)
             #expect(figures["resolved_monetary"].int == 1 && figures["closed_with_explanation"].int == 0)
             #expect(first["promise"]["response_days"].int == 7 && json.json["standard_deadlines"]["response_days"].int == 7)
@@ -118,7 +119,7 @@ struct PublicReportTests {
             #expect(csv.contentType == "text/csv; charset=utf-8")
             let lines = csv.text.split(separator: "\r\n").map(String.init)
             #expect(lines.first?.hasPrefix("platform_id,platform_name,period,rank,complaints") == true)
-            let expectedRow = ",2026-09,1,2,0,,0,0,2,2,0,1,0.5000,1,0.5000,1,1,0,0,0,0.5000,1,0.5000,100000,50000,1,5.00,false,7"
+            let expectedRow = ",2026-09,1,2,0,,0,0,2,2,0,1,0.5000,1,0.5000,1,1,0,0,0,0.5000,1,0.5000,100000,50000,0,,false,7"
             let rowOfA = lines.first { $0.hasPrefix(world.platformA + ",") } ?? ""
             #expect(rowOfA.hasSuffix(expectedRow), "\(csv.text)")
             #expect(lines.count == 5)  // the header, two platforms, two platforms × one month
@@ -141,6 +142,12 @@ struct PublicReportTests {
             // A signed-in platform gets the same report as the public (not one restricted to itself).
             let asPlatformB = try await app.request(.get, "/public/v1/reports/platforms?\(period)", token: world.token("platform_staff_b"))
             #expect(asPlatformB.text == json.text)
+
+            // October, once over, publishes the rating given in it.
+            clock.set("2026-11-20T10:00:00+08:00")
+            let october = try await app.request(.get, "/public/v1/reports/platforms?period=2026-10")
+            let octoberOfA = october.json["platforms"].array.first { $0["platform"]["id"].string == world.platformA } ?? .null
+            #expect(octoberOfA["figures"]["satisfaction"].double == 5 && octoberOfA["figures"]["ratings"].int == 1, "\(october.text)")
 
             for output in [json, csv, page, english, platformPage] {
                 for word in Self.planted {

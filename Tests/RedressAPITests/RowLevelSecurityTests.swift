@@ -82,6 +82,9 @@ struct RowLevelSecurityTests {
             #expect(try await app.request(
                 .post, "/api/v1/complaints/\(complaintID)/actions/respond", token: world.token("platform_staff_a"),
                 json: ["decision": "reject", "reason": "已发货"]).status == .ok)
+            // Accepted and rated, so that the ratings by month have a row.
+            try await app.step(complaintID, "accept", as: world.token("consumer"))
+            try await app.step(complaintID, "rate", as: world.token("consumer"), ["rating": 3])
             _ = try await app.store.transaction(as: .commandLine, origin: .commandLine) { try await $0.anchorAuditChains() }
             let tables = try await app.asRequestRole { connection in
                 try await Self.values(

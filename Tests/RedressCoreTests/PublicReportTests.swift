@@ -21,9 +21,9 @@ struct PublicReportRuleTests {
         return counts
     }
 
-    static func source(_ name: String, _ counts: StatisticsCounts) -> PublicReport.Source {
+    static func source(_ name: String, _ counts: StatisticsCounts, ratingsGiven: PublicReport.Ratings? = nil) -> PublicReport.Source {
         PublicReport.Source(
-            platformID: UUID(), platformName: name, months: [september: counts],
+            platformID: UUID(), platformName: name, months: [september: counts], ratingsGiven: ratingsGiven.map { [september: $0] } ?? [:],
             promise: PlatformPromise(responseDays: 7, merchantResponseDays: 3, fulfilmentDays: 7), merchantFirst: false)
     }
 
@@ -81,14 +81,19 @@ struct PublicReportRuleTests {
         #expect(report.entries[0].counts.amountClaimed == 0)
     }
 
-    /// Ratings are published from a month only with at least the minimum of them; a period sums the
-    /// months that publish theirs.
+    /// Satisfaction is of the ratings given in a month (those of its complaints stay with the staff),
+    /// published only with at least the minimum of them; a period sums the months that publish theirs.
     @Test func fewRatingsAreNeverPublished() {
-        let few = Self.report([Self.source("平台", Self.counts(due: 20, onTime: 20, ratings: 4, ratingSum: 4))])
+        let bySubmission = Self.counts(due: 20, onTime: 20, ratings: 9, ratingSum: 9)
+        let few = Self.report([Self.source("平台", bySubmission, ratingsGiven: .init(count: 4, sum: 4))])
         #expect(few.entries[0].counts.ratings == 0 && few.entries[0].counts.satisfaction == nil)
         #expect(few.trend[0].counts.ratings == 0)
-        let enough = Self.report([Self.source("平台", Self.counts(due: 20, onTime: 20, ratings: 5, ratingSum: 21))])
+        let enough = Self.report([Self.source("平台", bySubmission, ratingsGiven: .init(count: 5, sum: 21))])
         #expect(enough.entries[0].counts.ratings == 5 && enough.entries[0].counts.satisfaction == 4.2)
+        let inProgress = PublicReport(
+            period: .month(Self.september), minimumComplaints: 10, minimumRatings: 5, today: LocalDate(year: 2026, month: 9, day: 20),
+            sources: [Self.source("平台", bySubmission, ratingsGiven: .init(count: 50, sum: 200))])
+        #expect(inProgress.trend[0].counts.ratings == 0)
     }
 
     @Test func onlyMonthsQuartersAndYearsArePublished() {

@@ -67,9 +67,10 @@ struct PublicReportResponse: Encodable, Sendable {
             escalationRate = shown(RateResponse(counts.escalationRate))
             amountClaimed = shown(counts.amountClaimed)
             amountRefunded = shown(counts.amountRefunded)
-            // Ratings only from months with enough of them (the counts carry none otherwise).
-            satisfaction = Nullable(withheld ? nil : counts.satisfaction)
-            ratings = shown(counts.ratings)
+            // Ratings follow their own rule (given in a month that has ended, at least the minimum of
+            // them): the counts carry none otherwise, whatever the complaints' withholding.
+            satisfaction = Nullable(counts.satisfaction)
+            ratings = Nullable(counts.ratings)
         }
 
         init(_ month: PublicReport.Month, minimum: Int) {
@@ -188,8 +189,8 @@ enum PublicReportCSV {
                 shown(counts.counted), shown(counts.due), shown(counts.awaitingResponse), shown(counts.responded), rate(counts.responseRate),
                 shown(counts.respondedOnTime), rate(counts.onTimeRate), shown(counts.resolved), shown(counts.resolvedMonetary),
                 shown(counts.resolvedNonMonetary), shown(counts.closedWithExplanation), shown(counts.closedUnresolved), rate(counts.resolutionRate), shown(counts.escalated),
-                rate(counts.escalationRate), shown(counts.amountClaimed), shown(counts.amountRefunded), shown(counts.ratings),
-                withheld ? "" : counts.satisfaction.map { String(format: "%.2f", $0) } ?? "", final ? "true" : "false",
+                rate(counts.escalationRate), shown(counts.amountClaimed), shown(counts.amountRefunded), String(counts.ratings),
+                counts.satisfaction.map { String(format: "%.2f", $0) } ?? "", final ? "true" : "false",
                 String(entry.promise.responseDays),
             ]
             return cells.map(cell).joined(separator: ",")

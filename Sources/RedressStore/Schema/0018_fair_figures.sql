@@ -15,7 +15,9 @@ ALTER TABLE complaints
     ADD COLUMN invalid_reason text CHECK (invalid_reason IN ('duplicate', 'wrong_company', 'no_such_order', 'not_a_consumer')),
     ADD COLUMN outcome text CHECK (outcome IN ('monetary_relief', 'non_monetary_relief', 'explanation', 'unresolved')),
     ADD COLUMN closes_at timestamptz,
-    ADD COLUMN unfulfilled_reports integer NOT NULL DEFAULT 0 CHECK (unfulfilled_reports BETWEEN 0 AND 10);
+    ADD COLUMN unfulfilled_reports integer NOT NULL DEFAULT 0 CHECK (unfulfilled_reports BETWEEN 0 AND 10),
+    -- The local day the consumer rated the handling: public satisfaction is by the month of rating.
+    ADD COLUMN rated_on date;
 
 -- Two new terminal states: invalid (found so by the mediation body) and closed (ended without
 -- relief: an accepted rejection, or nobody moved the case by its closing time).
@@ -42,7 +44,7 @@ CREATE INDEX complaints_standard_deadlines ON complaints (standard_deadline_at)
     WHERE first_response_at IS NULL AND NOT standard_deadline_passed
       AND state NOT IN ('closed_resolved', 'referred', 'withdrawn', 'invalid', 'closed');
 
-GRANT UPDATE (standard_deadline_passed, invalid_reason, outcome, closes_at, unfulfilled_reports) ON complaints TO redress_app;
+GRANT UPDATE (standard_deadline_passed, invalid_reason, outcome, closes_at, unfulfilled_reports, rated_on) ON complaints TO redress_app;
 
 -- The N-th working day after `start` by the calendar (listed days first, then Monday to Friday):
 -- what RedressCore's WorkingCalendar counts, used here only to give earlier cases their standard.
@@ -85,6 +87,8 @@ UPDATE complaints SET
         WHEN relief THEN 'non_monetary_relief'
         ELSE 'explanation'
     END,
+    -- Ratings were the last change of a rated case.
+    rated_on = CASE WHEN rating IS NOT NULL THEN (updated_at AT TIME ZONE 'Asia/Shanghai')::date END,
     -- The states only the consumer could end close by themselves (the standard's windows).
     closes_at = CASE
         WHEN state = 'proposal_made' AND ultimatum_at IS NULL THEN redress_end_of_working_day(stage_started_at, 10)
@@ -208,6 +212,11 @@ BEGIN
     IF delta <> array_fill(0::bigint, ARRAY[17]) THEN
         PERFORM redress_add_statistics(NEW.platform_id, NEW.submitted_on, NEW.category, delta);
     END IF;
+    IF NEW.rated_on IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.rated_on IS NULL) THEN
+        INSERT INTO platform_monthly_ratings AS r (platform_id, month, ratings, rating_sum)
+        VALUES (NEW.platform_id, date_trunc('month', NEW.rated_on)::date, 1, NEW.rating)
+        ON CONFLICT (platform_id, month) DO UPDATE SET ratings = r.ratings + 1, rating_sum = r.rating_sum + excluded.rating_sum;
+    END IF;
     IF NEW.first_response_at IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.first_response_at IS NULL) THEN
         INSERT INTO complaint_response_times (complaint_id, platform_id, submitted_on, category, seconds)
         VALUES (NEW.id, NEW.platform_id, NEW.submitted_on, NEW.category,
@@ -216,6 +225,25 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+-- Ratings by the month they were given, for the public report: a month's cell stops changing when
+-- the month ends (a rating is given once, on a case that can no longer change), so that reading the
+-- report twice never tells one new rating apart. Ratings by month of submission stay in the rollups
+-- above, for the staff who may see each rating anyway.
+CREATE TABLE platform_monthly_ratings (
+    platform_id uuid NOT NULL REFERENCES platforms (id),
+    month date NOT NULL CHECK (extract(day FROM month) = 1),
+    ratings bigint NOT NULL DEFAULT 0,
+    rating_sum bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (platform_id, month)
+);
+ALTER TABLE platform_monthly_ratings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE platform_monthly_ratings FORCE ROW LEVEL SECURITY;
+CREATE POLICY statistics_read ON platform_monthly_ratings FOR SELECT USING (redress_may_read_statistics(platform_id));
+CREATE POLICY statistics_maintain ON platform_monthly_ratings FOR ALL TO CURRENT_USER USING (true) WITH CHECK (true);
+GRANT SELECT ON platform_monthly_ratings TO redress_app;
+INSERT INTO platform_monthly_ratings (platform_id, month, ratings, rating_sum)
+SELECT platform_id, date_trunc('month', rated_on)::date, count(*), sum(rating) FROM complaints WHERE rated_on IS NOT NULL GROUP BY 1, 2;
 
 -- The counters recounted under the new definitions.
 DELETE FROM platform_daily_statistics;
