@@ -69,6 +69,14 @@ echo "Sizes: $complaints complaints, $consumers consumers, $platforms platforms,
 echo
 
 "$redress" migrate >/dev/null 2>&1
+echo "## Encoding"
+echo
+echo "One page of 50 complaints written as JSON by each candidate (\`redress bench-encoding\`; the service uses the fastest):"
+echo
+echo '```'
+"$redress" bench-encoding --items 50 --rounds 2000
+echo '```'
+echo
 echo "## Loading"
 echo
 echo '```'

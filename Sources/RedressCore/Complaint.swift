@@ -61,6 +61,9 @@ public struct Proposal: Sendable, Equatable, Codable {
     }
 
     public var isEmpty: Bool { refund == nil && !reissue && !apology && compensation == nil }
+
+    /// Relief: money or the goods. An apology may come with it, but is not relief on its own.
+    public var isRelief: Bool { (refund ?? 0) > 0 || (compensation ?? 0) > 0 || reissue }
 }
 
 /// An answer in the merchant or platform stage: a proposal, or a rejection with reasons.
@@ -79,7 +82,7 @@ public struct Answer: Sendable, Equatable, Codable {
     }
 
     /// A proposal that puts something on the table; anything else is a rejection.
-    public var offersRelief: Bool { decision == .propose && !(proposal?.isEmpty ?? true) }
+    public var offersRelief: Bool { decision == .propose && (proposal?.isRelief ?? false) }
 }
 
 /// How a closed case ended, after the CFPB's company responses: relief is a resolution, an
@@ -87,17 +90,17 @@ public struct Answer: Sendable, Equatable, Codable {
 public enum CaseOutcome: String, Sendable, Codable, CaseIterable {
     /// An agreed refund or compensation, confirmed delivered.
     case monetaryRelief = "monetary_relief"
-    /// An agreed reissue, apology or other remedy without money, confirmed delivered.
+    /// An agreed reissue of the goods without money, confirmed delivered.
     case nonMonetaryRelief = "non_monetary_relief"
     /// The consumer accepted a reasoned rejection: the case ends, nothing was granted.
     case explanation
-    /// Nobody accepted anything: the consumer let the time to answer run out, or a failed mediation
-    /// was not referred on.
+    /// Nobody accepted anything (the consumer let the time to answer run out), a failed mediation was
+    /// not referred on, or an agreed outcome was never confirmed delivered.
     case unresolved
 
     /// The outcome of a case closed with `agreed` as what was agreed (`nil`: an accepted rejection).
     public static func of(agreed: Proposal?) -> CaseOutcome {
-        guard let agreed, !agreed.isEmpty else { return .explanation }
+        guard let agreed, agreed.isRelief else { return .explanation }
         return (agreed.refund ?? 0) > 0 || (agreed.compensation ?? 0) > 0 ? .monetaryRelief : .nonMonetaryRelief
     }
 }

@@ -116,14 +116,8 @@ public enum ComplaintWorkflow {
         case (.markInvalid, .markInvalid(let reason, _)):
             complaint.invalidReason = reason
         case (.close, _):
-            // Delivered as agreed when the consumer neither confirmed nor reported in time; unresolved
-            // when nobody accepted anything.
-            if rule.to == .closedResolved {
-                complaint.resolvedAt = now
-                complaint.outcome = CaseOutcome.of(agreed: complaint.agreedOutcome)
-            } else {
-                complaint.outcome = .unresolved
-            }
+            // Nobody accepted anything, or the consumer never confirmed the delivery: no relief counts.
+            complaint.outcome = .unresolved
         case (.reportUnfulfilled, _):
             complaint.unfulfilledReports += 1
             if case .escalate(let body?, _) = input, rule.to == .escalated { complaint.mediationBodyID = body }
@@ -152,7 +146,8 @@ public enum ComplaintWorkflow {
             if rule.to == .awaitingPlatform, complaint.firstResponseAt == nil, let standard = complaint.standardDeadlineAt,
                 let stage = complaint.deadlineAt, standard < stage
             {
-                complaint.deadlineAt = standard
+                // At least a working day, should the standard deadline be (nearly) gone already.
+                complaint.deadlineAt = max(standard, context.calendar.deadline(workingDays: 1, after: now))
             }
             complaint.overdue = false
             complaint.overdueParty = nil
@@ -172,7 +167,10 @@ public enum ComplaintWorkflow {
         let policy = context.policy, calendar = context.calendar, now = context.now
         switch complaint.state {
         case .proposalMade:
-            return complaint.ultimatumAt == nil ? calendar.deadline(workingDays: policy.consumerReplyDays, after: now) : nil
+            // With an ultimatum, not before it (and the answer's grace) could act: it acts first, and
+            // the closing time remains should it have nowhere to escalate to.
+            let start = max(now, complaint.ultimatumAt.map { $0.addingTimeInterval(Lifecycle.answerGrace) } ?? now)
+            return calendar.deadline(workingDays: policy.consumerReplyDays, after: start)
         case .resolutionAgreed:
             return calendar.deadline(workingDays: policy.fulfilmentDays + policy.confirmationDays, after: now)
         case .mediationFailed:

@@ -213,8 +213,9 @@ public enum Lifecycle {
         TransitionRule(.escalateToPlatform, .proposalMade, [.consumer], .awaitingPlatform, when: [.answeredByMerchant]),
         TransitionRule(.reject, .proposalMade, [.consumer], .proposalMade, when: [.answeredByPlatform]),
         TransitionRule(.escalate, .proposalMade, [.consumer], .escalated, when: [.answeredByPlatform, .answerRejected]),
-        // The platform answered and holds the complaint invalid: the mediation body rules on it.
-        TransitionRule(.disputeValidity, .proposalMade, [.platform], .escalated, when: [.answeredByPlatform]),
+        // The platform rejected the complaint as invalid: the mediation body rules on it. Only a
+        // rejection: an offer on the table is the consumer's to accept.
+        TransitionRule(.disputeValidity, .proposalMade, [.platform], .escalated, when: [.answeredByPlatform, .answerIsRejection]),
         // A consumer's ultimatum expired without an accepted answer (once the answer has been on the
         // table for the grace period): the platform's goes to mediation, the merchant's to the platform.
         TransitionRule(.escalate, .proposalMade, [.system], .escalated, when: [.answeredByPlatform, .answerGraceOver]),
@@ -247,8 +248,9 @@ public enum Lifecycle {
         TransitionRule(.reportUnfulfilled, .resolutionAgreed, [.consumer], .inMediation, when: [.deadlinePassed, .reportsLeft, .mediatedBefore]),
         TransitionRule(.reportUnfulfilled, .resolutionAgreed, [.consumer], .escalated, when: [.deadlinePassed, .reportsLeft, .notMediatedBefore]),
         TransitionRule(.reportUnfulfilled, .resolutionAgreed, [.consumer], .mediationFailed, when: [.deadlinePassed, .noReportsLeft]),
-        // The consumer neither confirmed nor reported by the closing time: delivered, as agreed.
-        TransitionRule(.close, .resolutionAgreed, [.system], .closedResolved, when: [.closingTimeReached]),
+        // The consumer neither confirmed nor reported by the closing time: closed, unconfirmed (relief
+        // counts only once the consumer says it came).
+        TransitionRule(.close, .resolutionAgreed, [.system], .closed, when: [.closingTimeReached]),
         // After closing.
         TransitionRule(.rate, .closedResolved, [.consumer], .closedResolved, when: [.notRated]),
         TransitionRule(.rate, .referred, [.consumer], .referred, when: [.notRated]),

@@ -139,7 +139,7 @@ public struct PublicReport: Sendable, Equatable {
             let trend = months.map { cell($0, source.months[$0] ?? StatisticsCounts(), source.ratingsGiven[$0]) }
             return Built(
                 source: source, trend: trend, complaints: Money.saturatingSum(trend.map(\.complaints)),
-                counts: trend.filter { !$0.withheld }.reduce(StatisticsCounts()) { $0 + $1.counts })
+                counts: Self.sum(trend))
         }
         let published = built.filter { $0.counts.counted >= minimumComplaints }.sorted { Self.ranksBefore($0.counts, $0.source.platformName, $1.counts, $1.source.platformName) }
         let withheld = built.filter { $0.counts.counted < minimumComplaints }.sorted {
@@ -165,7 +165,7 @@ public struct PublicReport: Sendable, Equatable {
         // published platforms from it leaves nothing.
         self.trend = months.enumerated().map { index, month in
             let cells = built.map { $0.trend[index] }
-            let shown = cells.filter { !$0.withheld }.reduce(StatisticsCounts()) { $0 + $1.counts }
+            let shown = Self.sum(cells)
             let inProgress = month >= current
             return Month(
                 month: month, complaints: Money.saturatingSum(cells.map(\.complaints)), counts: shown,
@@ -174,16 +174,24 @@ public struct PublicReport: Sendable, Equatable {
         }
     }
 
-    /// The score a platform is ranked by: the mean of the lower bounds of the 95 % Wilson intervals of
-    /// its on-time, resolution and response rates. A rate from few complaints is uncertain and its
-    /// lower bound low, so a handful of cases cannot lead the table; and as the three weigh alike,
-    /// answering everything at once with a rejection does not either (Docs/metrics.md).
+    /// The published figures of `months`: the counts of those not withheld, and the ratings of every
+    /// one that shows its own (ratings follow their own rule, whatever the complaints' withholding).
+    static func sum(_ months: [Month]) -> StatisticsCounts {
+        var total = months.filter { !$0.withheld }.reduce(StatisticsCounts()) { $0 + $1.counts }
+        total.ratings = Money.saturatingSum(months.map(\.counts.ratings))
+        total.ratingSum = Money.saturatingSum(months.map(\.counts.ratingSum))
+        return total
+    }
+
+    /// The score a platform is ranked by, from the lower bounds of the 95 % Wilson intervals of its
+    /// rates: half the resolution rate's, a quarter each the on-time and response rates'. A rate from
+    /// few complaints is uncertain and its lower bound low, so a handful of cases cannot lead the
+    /// table; and as resolving weighs as much as answering fast, answering everything at once with a
+    /// rejection does not lead either (Docs/metrics.md).
     public static func score(_ counts: StatisticsCounts) -> Double {
-        let bounds = [
-            wilsonLowerBound(counts.respondedOnTime, of: counts.due), wilsonLowerBound(counts.resolved, of: counts.counted),
-            wilsonLowerBound(counts.responded, of: counts.due),
-        ]
-        return ((bounds.reduce(0, +) / 3) * 1e12).rounded() / 1e12
+        let speed = wilsonLowerBound(counts.respondedOnTime, of: counts.due) + wilsonLowerBound(counts.responded, of: counts.due)
+        let value = speed / 4 + wilsonLowerBound(counts.resolved, of: counts.counted) / 2
+        return (value * 1e12).rounded() / 1e12
     }
 
     /// The lower end of the Wilson score interval of `successes` out of `trials` at 95 % (z = 1.96);

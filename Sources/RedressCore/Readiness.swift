@@ -140,9 +140,13 @@ public enum ReadinessCheck {
             return step("wait_for_platform", nil, until: complaint.deadlineAt,
                         zh: "先给平台处理的机会：等待平台在期限内答复。", en: "Give the platform its chance first: wait for its answer within the deadline.")
         case .proposalMade where complaint.answerRejected:
-            return step("escalate", .escalate, zh: "您已拒绝平台的答复：可以申请调解。", en: "You rejected the platform's answer: you may ask for mediation.")
+            return step("escalate", .escalate, until: complaint.closesAt,
+                        zh: "您已拒绝平台的答复：可以申请调解；期限内未申请的，案件将按未解决结案。",
+                        en: "You rejected the platform's answer: you may ask for mediation; without it by the closing time the case closes unresolved.")
         case .proposalMade:
-            return step("consider_answer", .accept, zh: "查看答复：接受，或说明理由拒绝。", en: "Read the answer: accept it, or reject it with your reasons.")
+            return step("consider_answer", .accept, until: complaint.closesAt,
+                        zh: "查看答复：接受，或说明理由拒绝；期限内未回应的，案件将按未解决结案。",
+                        en: "Read the answer: accept it, or reject it with your reasons; without an answer by the closing time the case closes unresolved.")
         case .escalated:
             return step("wait_for_triage", nil, until: complaint.deadlineAt, zh: "调解机构正在受理审核。", en: "The mediation body is reviewing the case.")
         case .inMediation where complaint.settlement != nil:
@@ -150,12 +154,13 @@ public enum ReadinessCheck {
         case .inMediation:
             return step("wait_for_mediator", nil, until: complaint.deadlineAt, zh: "调解员正在调解。", en: "The mediator is working on the case.")
         case .resolutionAgreed:
-            return step("confirm_fulfilment", .confirmFulfilment, until: complaint.deadlineAt,
-                        zh: "收到退款或补发后请确认；未履行可报告。", en: "Confirm once the refund or reissue arrived; report it if it did not.")
+            return step("confirm_fulfilment", .confirmFulfilment, until: complaint.closesAt ?? complaint.deadlineAt,
+                        zh: "收到退款或补发后请确认；期限后仍未履行可报告。逾期未确认的，案件将按未确认结案。",
+                        en: "Confirm once the refund or reissue arrived; report it if it has not come by the deadline. Unconfirmed by the closing time, the case closes as unconfirmed.")
         case .mediationFailed:
-            return step("refer", .refer, zh: "调解未成功：可向12315、法院或公安机关反映，并使用案件材料。",
+            return step("refer", .refer, until: complaint.closesAt, zh: "调解未成功：可向12315、法院或公安机关反映，并使用案件材料。",
                         en: "Mediation failed: take the case to 12315, a court or the police, with the dossier.")
-        case .closedResolved where complaint.rating == nil, .referred where complaint.rating == nil:
+        case .closedResolved where complaint.rating == nil, .referred where complaint.rating == nil, .closed where complaint.rating == nil:
             return step("rate", .rate, zh: "请为本次处理评分。", en: "Rate how the case was handled.")
         default:
             return step("none", nil, zh: "无需进一步操作。", en: "Nothing more to do.")

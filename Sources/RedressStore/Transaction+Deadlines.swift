@@ -23,15 +23,15 @@ extension Transaction {
             """)
     }
 
-    /// Up to `limit` open cases whose standard deadline passed before `now` without a first response
-    /// and that are not yet marked so (a case escalated before the deadline becomes due then too; a
-    /// closed one is due by its closing time), locked as `claimMissedDeadlines` locks.
+    /// Up to `limit` cases whose standard deadline passed before `now` without a first response and
+    /// that are not yet marked so, in any state but withdrawn or invalid (a case escalated, failed and
+    /// referred before the deadline becomes due then too), locked as `claimMissedDeadlines` locks.
     public func claimPassedStandardDeadlines(before now: Date, limit: Int) async throws -> [UUID] {
         try await ids(
             """
             SELECT id FROM complaints
             WHERE standard_deadline_at < \(now) AND first_response_at IS NULL AND NOT standard_deadline_passed
-              AND state NOT IN \(unescaped: Lifecycle.terminal.sqlList)
+              AND state NOT IN ('withdrawn', 'invalid')
             ORDER BY standard_deadline_at LIMIT \(limit)
             FOR UPDATE SKIP LOCKED
             """)

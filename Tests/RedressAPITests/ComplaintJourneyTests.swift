@@ -97,6 +97,9 @@ struct ComplaintJourneyTests {
             // The platform never sees the rating or its comment; the mediation body does.
             let asPlatform = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("platform_staff_a"))
             #expect(asPlatform.json["rating"].isNull && asPlatform.json["rating_comment"].isNull, "\(asPlatform.text)")
+            // Nor when it came: to the platform the case looks as it did when it closed.
+            #expect(asPlatform.json["version"].int == (rated.json["version"].int ?? 0) - 1)
+            #expect(asPlatform.json["updated_at"] == asPlatform.json["closed_at"])
             let asBody = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("mediator_a"))
             #expect(asBody.json["rating"].int == 5)
             // Nor in the case's timeline or dossier (the event stays in the exported chain, as a hash).
@@ -261,12 +264,12 @@ struct DeadlineJobReplicaTests {
                 for try await outcome in group { all.append(outcome) }
                 return all
             }
-            // Each case once per stage: the thirty a merchant missed reach the platform past their
-            // standard deadline, so they are overdue for the platform at once.
-            #expect(outcomes.map(\.markedOverdue).reduce(0, +) == 90)
+            // The thirty a merchant missed reach the platform past their standard deadline: it gets a
+            // working day, not a deadline already gone.
+            #expect(outcomes.map(\.markedOverdue).reduce(0, +) == 60)
             #expect(outcomes.map(\.movedToPlatform).reduce(0, +) == 30)
             let overdueEvents = try await app.asOwner { try await $0.scalar("SELECT count(*)::int FROM audit_events WHERE action = 'complaint.overdue'", as: Int.self) }
-            #expect(overdueEvents == 90)
+            #expect(overdueEvents == 60)
         }
     }
 }

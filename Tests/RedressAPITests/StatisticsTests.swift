@@ -101,10 +101,14 @@ struct StatisticsTests {
             #expect(Self.rate(totals, "escalation_rate") == Expected(0.1667, 1, 6))
             // 2, 24, 48 and 456 hours: the mean of the middle two.
             #expect(totals["median_first_response_hours"].double == 36)
-            // The platform never sees a rating, not even summed by day; the mediation body does.
+            // The platform never sees a rating, not even summed by day, nor a mediator (a day's figures
+            // would show single ones); auditors do.
             #expect(totals["satisfaction"].isNull)
-            let asBody = try await app.request(
+            let asMediator = try await app.request(
                 .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-01&to=2026-10-31", token: world.token("mediator_a"))
+            #expect(asMediator.json["totals"]["ratings"].int == 0)
+            let asBody = try await app.request(
+                .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-09-01&to=2026-10-31", token: world.token("auditor"))
             #expect(asBody.json["totals"]["ratings"].int == 1)
             #expect(asBody.json["totals"]["satisfaction"].double == 4)
 

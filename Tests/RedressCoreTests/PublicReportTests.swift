@@ -65,8 +65,14 @@ struct PublicReportRuleTests {
         ])
         #expect(report.entries.map(\.platformName) == ["认真处理", "一律驳回"])
         let score = PublicReport.score(Self.counts(due: 500, onTime: 480, resolved: 400))
-        let byHand = (PublicReport.wilsonLowerBound(480, of: 500) * 2 + PublicReport.wilsonLowerBound(400, of: 500)) / 3
+        let byHand = PublicReport.wilsonLowerBound(480, of: 500) / 2 + PublicReport.wilsonLowerBound(400, of: 500) / 2
         #expect(abs(score - byHand) < 1e-9)
+        // Nor against one that answers more slowly but resolves half its complaints.
+        let half = Self.report([
+            Self.source("一律驳回", Self.counts(due: 100, onTime: 100)),
+            Self.source("解决一半", { var c = Self.counts(due: 100, onTime: 70, resolved: 50); c.responded = 95; return c }()),
+        ])
+        #expect(half.entries.map(\.platformName) == ["解决一半", "一律驳回"])
     }
 
     /// Withdrawals and invalid complaints (which anyone can add) do not lift a month of one real
@@ -90,6 +96,9 @@ struct PublicReportRuleTests {
         #expect(few.trend[0].counts.ratings == 0)
         let enough = Self.report([Self.source("平台", bySubmission, ratingsGiven: .init(count: 5, sum: 21))])
         #expect(enough.entries[0].counts.ratings == 5 && enough.entries[0].counts.satisfaction == 4.2)
+        // A month whose complaints are too few still shows the ratings given in it, and the period sums them.
+        let fewComplaints = Self.report([Self.source("平台", Self.counts(due: 3, onTime: 3), ratingsGiven: .init(count: 6, sum: 24))])
+        #expect(fewComplaints.trend[0].withheld && fewComplaints.entries[0].counts.ratings == 6)
         let inProgress = PublicReport(
             period: .month(Self.september), minimumComplaints: 10, minimumRatings: 5, today: LocalDate(year: 2026, month: 9, day: 20),
             sources: [Self.source("平台", bySubmission, ratingsGiven: .init(count: 50, sum: 200))])

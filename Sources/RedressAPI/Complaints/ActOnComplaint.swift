@@ -24,7 +24,9 @@ struct ActOnComplaint {
             let rule = try Self.rule(for: action, input: input, access: access)
             try input.checkAmounts(amountPaid: complaint.order.amountPaid)
             let platform = try await transaction.platform(id: complaint.platformID)
-            let effectiveInput = try await Self.resolve(input, for: rule, complaint: complaint, defaultBody: platform?.defaultMediationBodyID ?? configuration.defaultMediationBodyID, transaction)
+            let effectiveInput = try await Self.resolve(
+                input, for: rule, complaint: complaint, platformBody: platform?.defaultMediationBodyID,
+                operatorBody: configuration.defaultMediationBodyID, transaction)
             let body: UUID? = switch effectiveInput {
             case .escalate(let body?, _), .disputeValidity(_, _, let body?): body
             default: complaint.mediationBodyID
@@ -62,8 +64,9 @@ struct ActOnComplaint {
     /// The input with what only the database knows filled in and checked: the body an escalation
     /// goes to (the one asked for, the case's, or the platform's default), the mediator assigned.
     static func resolve(
-        _ input: ActionInput, for rule: TransitionRule, complaint: Complaint, defaultBody: UUID?, _ transaction: Transaction
+        _ input: ActionInput, for rule: TransitionRule, complaint: Complaint, platformBody: UUID?, operatorBody: UUID?, _ transaction: Transaction
     ) async throws -> ActionInput {
+        let defaultBody = platformBody ?? operatorBody
         switch input {
         case .escalate(let requested, let reason) where rule.to == .escalated:
             guard let body = requested ?? complaint.mediationBodyID ?? defaultBody else {
@@ -74,9 +77,9 @@ struct ActOnComplaint {
             }
             return .escalate(mediationBodyID: body, reason: reason)
         case .disputeValidity(let ground, let note, _):
-            // The body that rules is the case's, else the platform's, else the operator's: never one
-            // the platform names for the occasion.
-            guard let body = complaint.mediationBodyID ?? defaultBody,
+            // The body that rules on a platform's dispute is the operator's default where there is
+            // one (a platform could switch its own just before disputing), else the platform's.
+            guard let body = operatorBody ?? platformBody,
                 try await transaction.organization(id: body)?.kind == .mediationBody
             else {
                 throw RedressError(.invalidTransition, detail: "No mediation body rules on this platform's complaints.")

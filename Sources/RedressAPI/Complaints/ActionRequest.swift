@@ -36,8 +36,9 @@ extension ActionRequest {
                 refund: fields.positiveAmount(request.refund, field: "\(field).refund"), reissue: request.reissue ?? false,
                 apology: request.apology ?? false, compensation: fields.positiveAmount(request.compensation, field: "\(field).compensation"),
                 text: fields.optionalText(request.text, field: "\(field).text", maxLength: 2000))
-            // Text alone offers nothing: a proposal puts relief on the table (a reasoned rejection is the other answer).
-            if value.isEmpty { fields.fail(field, "empty_proposal") }
+            // A proposal puts relief on the table — money or the goods; an apology or text alone offers
+            // nothing (a reasoned rejection is the other answer).
+            if !value.isRelief { fields.fail(field, "empty_proposal") }
             return value
         }
         let reason = fields.optionalText(body?.reason, field: "reason", maxLength: 2000)

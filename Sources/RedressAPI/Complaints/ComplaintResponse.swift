@@ -147,14 +147,18 @@ struct ComplaintResponse: Encodable, Sendable {
         let relations = access.relations
         id = ResourceID(complaint.id)
         state = complaint.state
-        version = complaint.version
+        // Rating is the last thing that can change a case, and only its consumer and mediation body
+        // may learn of it: to the others a rated case looks as it did when it closed (version and
+        // time), so that the moment of one rating cannot be matched to the public figures.
+        let hidesRating = complaint.rating != nil && !(relations.contains(.consumer) || relations.contains(.mediationBody))
+        version = hidesRating ? complaint.version - 1 : complaint.version
         category = complaint.category
         platformID = ResourceID(complaint.platformID)
         merchantID = ResourceID(complaint.merchantID)
         mediationBodyID = ResourceID(complaint.mediationBodyID)
         mediatorID = ResourceID(complaint.mediatorID)
         submittedAt = complaint.submittedAt
-        updatedAt = complaint.updatedAt
+        updatedAt = hidesRating ? complaint.closedAt ?? complaint.updatedAt : complaint.updatedAt
         stageStartedAt = complaint.stageStartedAt
         deadlineAt = complaint.deadlineAt
         overdue = complaint.overdue

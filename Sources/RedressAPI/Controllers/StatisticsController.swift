@@ -37,11 +37,11 @@ struct StatisticsController {
         }
     }
 
-    /// Ratings are private to the consumer and the mediation body: a platform's staff read their
-    /// figures without them (the public report publishes satisfaction by its own rule).
+    /// A rating is seen by its consumer and by the mediation body of its case: figures cut by day
+    /// or category would show single ones, so only auditors read statistics with ratings (the
+    /// public report publishes satisfaction by its own rule).
     static func showsRatings(to context: RedressRequestContext) -> Bool {
-        guard let role = context.principal.actor?.role else { return false }
-        return ![.platformStaff, .platformAdmin, .merchantStaff].contains(role)
+        context.principal.actor.map { [.auditor, .admin].contains($0.role) } ?? false
     }
 
     @Sendable func readPlatform(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PlatformStatisticsResponse> {

@@ -114,10 +114,11 @@ public struct DeadlineJob: Service {
         // never hold up the ones behind them.
         var cursor: Transaction.TimedCursor?
         while true {
-            let (escalated, last, count) = try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
+            let (escalated, moved, last, count) = try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
                 try await self.carryOutUltimatums(after: cursor, transaction)
             }
             outcome.escalated += escalated
+            outcome.movedToPlatform += moved
             cursor = last
             if count < Self.batchSize { break }
         }
@@ -180,16 +181,16 @@ public struct DeadlineJob: Service {
 
     private func carryOutUltimatums(
         after cursor: Transaction.TimedCursor?, _ transaction: Transaction
-    ) async throws -> (escalated: Int, last: Transaction.TimedCursor?, count: Int) {
+    ) async throws -> (escalated: Int, moved: Int, last: Transaction.TimedCursor?, count: Int) {
         let now = transaction.now
-        var escalated = 0
+        var escalated = 0, moved = 0
         let claimed = try await transaction.claimExpiredUltimatums(before: now, after: cursor, limit: Self.batchSize)
         for id in claimed.map(\.id) {
             guard let complaint = try await transaction.complaint(id: id) else { continue }
             let facts = complaint.facts(at: now)
             // A merchant's answer the consumer left standing goes to the platform.
             if case .allowed(let rule) = Lifecycle.decide(.escalateToPlatform, by: [.system], facts: facts) {
-                if try await apply(rule, input: .none, to: complaint, transaction) { escalated += 1 }
+                if try await apply(rule, input: .none, to: complaint, transaction) { moved += 1 }
                 continue
             }
             // Platform first: an ultimatum shorter than the platform's deadline waits for it, and an
@@ -201,7 +202,7 @@ public struct DeadlineJob: Service {
             }
             if try await apply(rule, input: .escalate(mediationBodyID: body, reason: nil), to: complaint, transaction) { escalated += 1 }
         }
-        return (escalated, claimed.last ?? cursor, claimed.count)
+        return (escalated, moved, claimed.last ?? cursor, claimed.count)
     }
 
     /// Where an ultimatum escalates to: the platform's default mediation body, else the operator's.

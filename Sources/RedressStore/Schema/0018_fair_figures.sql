@@ -30,6 +30,7 @@ INSERT INTO complaint_state_changes (from_state, to_state) VALUES
     ('escalated', 'invalid'),
     ('in_mediation', 'invalid'),
     ('proposal_made', 'closed'),
+    ('resolution_agreed', 'closed'),
     ('mediation_failed', 'closed'),
     ('resolution_agreed', 'mediation_failed');
 
@@ -38,11 +39,11 @@ CREATE INDEX complaints_open_by_state ON complaints (state, overdue)
     WHERE state NOT IN ('closed_resolved', 'referred', 'withdrawn', 'invalid', 'closed');
 -- The deadline job's search for cases nobody moved by their closing time.
 CREATE INDEX complaints_closing ON complaints (closes_at) WHERE closes_at IS NOT NULL;
--- The deadline job's search for open cases whose standard deadline passed unanswered (a closed one
--- is due by its closing time itself, below: it never needs the job).
+-- The deadline job's search for cases whose standard deadline passed unanswered: in any state but
+-- withdrawn or invalid (those left the figures, or are due by their closing time, below), so that a
+-- case escalated, failed and referred before the deadline still becomes due when it passes.
 CREATE INDEX complaints_standard_deadlines ON complaints (standard_deadline_at)
-    WHERE first_response_at IS NULL AND NOT standard_deadline_passed
-      AND state NOT IN ('closed_resolved', 'referred', 'withdrawn', 'invalid', 'closed');
+    WHERE first_response_at IS NULL AND NOT standard_deadline_passed AND state NOT IN ('withdrawn', 'invalid');
 
 GRANT UPDATE (standard_deadline_passed, invalid_reason, outcome, closes_at, unfulfilled_reports, rated_on) ON complaints TO redress_app;
 
@@ -89,16 +90,18 @@ UPDATE complaints SET
     END,
     -- Ratings were the last change of a rated case.
     rated_on = CASE WHEN rating IS NOT NULL THEN (updated_at AT TIME ZONE 'Asia/Shanghai')::date END,
-    -- The states only the consumer could end close by themselves (the standard's windows).
+    -- The states only the consumer could end close by themselves: the default windows (10, 7 + 10
+    -- and 20 working days), counted from this migration, so that a case waiting since long before it
+    -- gets its whole window and is not closed at the first pass of the deadline job.
     closes_at = CASE
-        WHEN state = 'proposal_made' AND ultimatum_at IS NULL THEN redress_end_of_working_day(stage_started_at, 10)
-        WHEN state = 'resolution_agreed' THEN redress_end_of_working_day(stage_started_at, 17)
-        WHEN state = 'mediation_failed' THEN redress_end_of_working_day(stage_started_at, 20)
+        WHEN state = 'proposal_made' THEN redress_end_of_working_day(greatest(now(), coalesce(ultimatum_at, now())), 10)
+        WHEN state = 'resolution_agreed' THEN redress_end_of_working_day(now(), 17)
+        WHEN state = 'mediation_failed' THEN redress_end_of_working_day(now(), 20)
     END
 FROM (SELECT id AS agreed_id,
              coalesce((agreed_outcome ->> 'refund')::bigint, 0) > 0 OR coalesce((agreed_outcome ->> 'compensation')::bigint, 0) > 0 AS money,
              coalesce((agreed_outcome ->> 'refund')::bigint, 0) > 0 OR coalesce((agreed_outcome ->> 'compensation')::bigint, 0) > 0
-                 OR agreed_outcome ->> 'reissue' = 'true' OR agreed_outcome ->> 'apology' = 'true' AS relief
+                 OR coalesce(agreed_outcome ->> 'reissue' = 'true', false) AS relief
       FROM complaints) AS agreed
 WHERE agreed.agreed_id = complaints.id;
 ALTER TABLE complaints ENABLE TRIGGER complaints_state_change;
@@ -239,7 +242,10 @@ CREATE TABLE platform_monthly_ratings (
 );
 ALTER TABLE platform_monthly_ratings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE platform_monthly_ratings FORCE ROW LEVEL SECURITY;
-CREATE POLICY statistics_read ON platform_monthly_ratings FOR SELECT USING (redress_may_read_statistics(platform_id));
+-- Read only to build the public report (anonymous) and by auditors and operators: never by a
+-- platform's staff, who could watch the month in progress fill up.
+CREATE POLICY ratings_read ON platform_monthly_ratings FOR SELECT
+    USING (redress_actor_role() IN ('anonymous', 'auditor', 'cli', 'system'));
 CREATE POLICY statistics_maintain ON platform_monthly_ratings FOR ALL TO CURRENT_USER USING (true) WITH CHECK (true);
 GRANT SELECT ON platform_monthly_ratings TO redress_app;
 INSERT INTO platform_monthly_ratings (platform_id, month, ratings, rating_sum)

@@ -1,0 +1,71 @@
+import Foundation
+import RedressCore
+
+/// How long encoding one page of complaints takes with each way of writing the API's JSON: the
+/// figure that decides which one the service uses (`redress bench-encoding`, run by `make bench`).
+public enum EncodingBenchmark {
+    public struct Result: Sendable {
+        public let name: String
+        /// Microseconds per page, the median of the rounds.
+        public let microsecondsPerPage: Double
+        public let bytes: Int
+    }
+
+    /// Encodes a page of `items` complaints, as their consumer sees them, `rounds` times with:
+    /// `SnakeCaseJSONWriter` (the service's writer); Foundation's `JSONEncoder` converting every key to
+    /// snake case; and `JSONEncoder` with keys written as they are — what explicit snake_case
+    /// `CodingKeys` would cost (the same encoding work, no conversion).
+    public static func run(items: Int, rounds: Int) throws -> [Result] {
+        let page = PageResponse(items: (0..<items).map { sample($0) }, nextCursor: "c2VxOjUw")
+        let converting = APIJSON.encoder()
+        let explicit = JSONEncoder()
+        explicit.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(APIJSON.rfc3339(date))
+        }
+        explicit.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let ways: [(String, () throws -> Int)] = [
+            ("snake_case_json_writer", { try SnakeCaseJSONWriter.encode(page).count }),
+            ("foundation_convert_to_snake_case", { try converting.encode(page).count }),
+            ("foundation_explicit_coding_keys", { try explicit.encode(page).count }),
+        ]
+        return try ways.map { name, encode in
+            var bytes = 0
+            for _ in 0..<max(rounds / 10, 1) { bytes = try encode() }  // warm up
+            var times: [Double] = []
+            for _ in 0..<max(rounds, 1) {
+                let start = ContinuousClock.now
+                bytes = try encode()
+                let elapsed = ContinuousClock.now - start
+                times.append(Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12)
+            }
+            times.sort()
+            return Result(name: name, microsecondsPerPage: times[times.count / 2], bytes: bytes)
+        }
+    }
+
+    /// A complaint answered by its platform, with the readiness findings its consumer sees.
+    static func sample(_ index: Int) -> ComplaintResponse {
+        let consumer = UUID(), platform = UUID()
+        let filed = Date(timeIntervalSince1970: 1_790_000_000 + Double(index) * 3_600)
+        var complaint = Complaint(
+            id: UUID(), consumerID: consumer, consumerName: "消费者\(index)", platformID: platform, merchantID: UUID(), category: .nonDelivery,
+            title: "充值卡密未到账 \(index)", description: "2026年9月24日10时在平台购买面值500元的游戏点卡，付款成功后卡密一直未发放。",
+            order: OrderFacts(
+                orderNo: "KM2026092400\(index)", productName: "游戏点卡 500元", amountPaid: 50_000, currency: "CNY", orderedAt: filed,
+                paymentChannel: "alipay", paymentRef: "2026092422001"),
+            demands: [Demand(kind: .refund, amount: 50_000, text: nil), Demand(kind: .apology, amount: nil, text: "书面道歉")], ultimatumDays: 10,
+            state: .proposalMade, submittedAt: filed)
+        complaint.deadlineAt = filed.addingTimeInterval(7 * 86_400)
+        complaint.standardDeadlineAt = complaint.deadlineAt
+        complaint.firstResponseAt = filed.addingTimeInterval(86_400)
+        complaint.firstResponseOnTime = true
+        complaint.answeredBy = .platform
+        complaint.answer = Answer(decision: .propose, proposal: Proposal(refund: 30_000, apology: true, text: "退还部分款项"), reason: nil)
+        complaint.closesAt = filed.addingTimeInterval(20 * 86_400)
+        let actor = Actor(accountID: consumer, role: .consumer, organizationID: nil, platformID: nil)
+        return ComplaintResponse.view(
+            complaint, actor: actor, merchantFirst: false, evidence: [.paymentProof, .orderRecord], now: filed.addingTimeInterval(2 * 86_400),
+            language: .zhCN)
+    }
+}
