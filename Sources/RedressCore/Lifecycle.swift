@@ -279,6 +279,12 @@ public enum Lifecycle {
         for rule in mine where rule.conditions.allSatisfy({ holds($0, relations: relations, facts: facts, decision: decision) }) {
             return .allowed(rule)
         }
+        // Possible now, but for someone else (a mediator declining a case the lead accepted): the
+        // action is not the caller's, whatever its own rules would have needed.
+        let othersNow = candidates.filter { $0.actors.isDisjoint(with: relations) && !$0.actors.contains(.system) }.contains { rule in
+            rule.conditions.allSatisfy { holds($0, relations: rule.actors, facts: facts, decision: decision) }
+        }
+        if othersNow { return .notYours }
         // Report the first unmet condition of the first rule: the rules are ordered so that it is
         // the one that explains the refusal best.
         let unmet = mine[0].conditions.sorted { $0.rawValue < $1.rawValue }

@@ -24,8 +24,8 @@ struct BenchEncodingCommand: ParsableCommand {
         let fastest = results.map(\.microsecondsPerPage).min() ?? 1
         print("encoding a page of \(items) complaints, median of \(rounds):")
         for result in results {
-            print(String(format: "  %-34@ %9.1f µs  %6.2f×  %d bytes", result.name as NSString, result.microsecondsPerPage,
-                         result.microsecondsPerPage / fastest, result.bytes))
+            let name = result.name.padding(toLength: 34, withPad: " ", startingAt: 0)
+            print("  \(name)" + String(format: "%9.1f µs  %6.2f×  %d bytes", result.microsecondsPerPage, result.microsecondsPerPage / fastest, result.bytes))
         }
     }
 }

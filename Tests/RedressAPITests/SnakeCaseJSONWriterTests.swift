@@ -71,4 +71,14 @@ struct SnakeCaseJSONWriterTests {
         #expect(throws: EncodingError.self) { try SnakeCaseJSONWriter.encode([Double.nan]) }
         #expect(throws: EncodingError.self) { try SnakeCaseJSONWriter.encode(["x": Double.infinity]) }
     }
+
+    /// The benchmark's three ways write the same page: the writer and Foundation byte for byte, and
+    /// Foundation with unconverted keys the same document but for the keys' spelling.
+    @Test func theEncodingBenchmarkComparesLikeWithLike() throws {
+        let results = try EncodingBenchmark.run(items: 3, rounds: 2)
+        #expect(results.map(\.name) == ["snake_case_json_writer", "foundation_convert_to_snake_case", "foundation_explicit_coding_keys"])
+        #expect(results[0].bytes == results[1].bytes && results[0].bytes > 3 * 1_000)
+        #expect(abs(results[2].bytes - results[0].bytes) < results[0].bytes / 10)
+        #expect(results.allSatisfy { $0.microsecondsPerPage > 0 })
+    }
 }
