@@ -48,18 +48,7 @@ extension Transaction {
     /// Up to `limit` cases whose closing time passed before `now` in a state the system closes,
     /// earliest first after `cursor`, locked as `claimMissedDeadlines` locks.
     public func claimClosingCases(before now: Date, after cursor: TimedCursor?, limit: Int) async throws -> [TimedCursor] {
-        let start = cursor ?? .start
-        let rows = try await query(
-            """
-            SELECT closes_at, id FROM complaints
-            WHERE closes_at < \(now) AND state IN \(unescaped: Lifecycle.closingStates.sqlList)
-              AND (closes_at, id) > (\(start.at), \(start.id))
-            ORDER BY closes_at, id LIMIT \(limit)
-            FOR UPDATE SKIP LOCKED
-            """)
-        var claimed: [TimedCursor] = []
-        for try await (at, id) in rows.decode((Date, UUID).self) { claimed.append(TimedCursor(at: at, id: id)) }
-        return claimed
+        try await claimInTurn(by: "closes_at", in: Lifecycle.closingStates, before: now, after: cursor, limit: limit)
     }
 
     /// Up to `limit` cases whose consumer's ultimatum ran out before `now`, in a state it is carried
@@ -67,13 +56,21 @@ extension Transaction {
     /// lifecycle does not let the system escalate yet stays expired; the cursor passes it, so that
     /// however many wait, the ones behind them are reached.
     public func claimExpiredUltimatums(before now: Date, after cursor: TimedCursor?, limit: Int) async throws -> [TimedCursor] {
+        try await claimInTurn(by: "ultimatum_at", in: Lifecycle.ultimatumStates, before: now, after: cursor, limit: limit)
+    }
+
+    /// The cases in `states` whose `column` (a time, one of the two above: never input) passed before
+    /// `now`, in (time, id) order after `cursor`, so that a pass pages past what it cannot act on.
+    private func claimInTurn(
+        by column: String, in states: [ComplaintState], before now: Date, after cursor: TimedCursor?, limit: Int
+    ) async throws -> [TimedCursor] {
         let start = cursor ?? .start
         let rows = try await query(
             """
-            SELECT ultimatum_at, id FROM complaints
-            WHERE ultimatum_at < \(now) AND state IN \(unescaped: Lifecycle.ultimatumStates.sqlList)
-              AND (ultimatum_at, id) > (\(start.at), \(start.id))
-            ORDER BY ultimatum_at, id LIMIT \(limit)
+            SELECT \(unescaped: column), id FROM complaints
+            WHERE \(unescaped: column) < \(now) AND state IN \(unescaped: states.sqlList)
+              AND (\(unescaped: column), id) > (\(start.at), \(start.id))
+            ORDER BY \(unescaped: column), id LIMIT \(limit)
             FOR UPDATE SKIP LOCKED
             """)
         var claimed: [TimedCursor] = []
