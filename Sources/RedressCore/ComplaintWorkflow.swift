@@ -159,10 +159,10 @@ public enum ComplaintWorkflow {
         return complaint
     }
 
-    /// When the system ends a case that just entered its state, if nobody moves it: an answer closes
-    /// unresolved after the consumer's time to reply (unless the consumer's ultimatum will act
-    /// first); an agreed outcome closes as delivered once the fulfilment deadline and the consumer's
-    /// time to confirm have passed; a failed mediation closes after the time to refer it.
+    /// When the system ends a case that just entered its state, if nobody moves it (unresolved, all
+    /// three): an answer after the consumer's time to reply (counted from the consumer's ultimatum
+    /// and its grace, which act first); an agreed outcome once the fulfilment deadline and the
+    /// consumer's time to confirm have passed unconfirmed; a failed mediation after the time to refer it.
     static func closingTime(of complaint: Complaint, context: Context) -> Date? {
         let policy = context.policy, calendar = context.calendar, now = context.now
         switch complaint.state {

@@ -16,7 +16,7 @@ public enum ComplaintState: String, Sendable, Codable, CaseIterable {
     /// wrong company, about no such order, or not by a consumer. It leaves the platform's rates.
     case invalid
     /// Ended without relief: the consumer accepted a reasoned rejection (`outcome` `explanation`), or
-    /// let the time to answer run out (`unresolved`).
+    /// the closing time passed with nothing accepted or no delivery confirmed (`unresolved`).
     case closed
 
     public var isTerminal: Bool { [.closedResolved, .referred, .withdrawn, .invalid, .closed].contains(self) }
@@ -41,7 +41,7 @@ public enum ComplaintAction: String, Sendable, Codable, CaseIterable {
     case markInvalid = "mark_invalid"
     /// The system ends a case nobody moved by its closing time (`closes_at`).
     case close
-    /// The platform, having answered, asks the mediation body to rule that the complaint is not a
+    /// The platform, having rejected the complaint, asks the mediation body to rule that it is not a
     /// valid one (`mark_invalid`): the only way a platform reaches the neutral party itself.
     case disputeValidity = "dispute_validity"
 }
@@ -72,7 +72,7 @@ public enum TransitionCondition: String, Sendable, CaseIterable {
     /// The consumer rejected the platform's answer.
     case answerRejected = "answer_rejected"
     case answeredByMerchant = "answered_by_merchant"
-    /// The answer on the table offers something (a refund, a reissue, an apology, compensation).
+    /// The answer on the table offers relief (a refund, compensation or a reissue).
     case answerOffersRelief = "answer_offers_relief"
     /// The answer on the table is a reasoned rejection.
     case answerIsRejection = "answer_is_rejection"
