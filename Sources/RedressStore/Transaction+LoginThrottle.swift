@@ -96,7 +96,7 @@ extension Transaction {
     private func isKnownAddress(_ email: String, _ throttle: LoginThrottle) async throws -> Bool {
         let subject = knownSubject(email)
         let rows = try await query(
-            "SELECT 1 FROM login_failures WHERE subject = \(subject) AND failed_at > now() - make_interval(secs => \(Self.seconds(throttle.knownAddressWindow))) LIMIT 1")
+            "SELECT 1 FROM login_failures WHERE subject = \(subject) AND failed_at > \(now) - make_interval(secs => \(Self.seconds(throttle.knownAddressWindow))) LIMIT 1")
         for try await _ in rows { return true }
         return false
     }
@@ -112,7 +112,7 @@ extension Transaction {
         _ = try await count([signIns], windowSeconds: Self.seconds(throttle.window))
         let counts = try await lockAndCount(rules, windowSeconds: Self.seconds(throttle.window))
         let id = UUID()
-        try await query("INSERT INTO login_failures (subject, attempt, failed_at) SELECT unnest(\(rules.map(\.subject))::text[]), \(id), now()")
+        try await query("INSERT INTO login_failures (subject, attempt, failed_at) SELECT unnest(\(rules.map(\.subject))::text[]), \(id), \(now)")
         let pair = rules[0]
         return LoginAttempt(id: id, locksIfFailed: counts[pair.subject, default: 0] + 1 == pair.free)
     }
@@ -127,7 +127,7 @@ extension Transaction {
         try await query("DELETE FROM login_failures WHERE attempt = \(attempt.id)")
         let known = knownSubject(email)
         try await query("DELETE FROM login_failures WHERE subject = \(known)")
-        try await query("INSERT INTO login_failures (subject, attempt, failed_at) VALUES (\(known), NULL, now()), (\(signInSubject(email)), NULL, now())")
+        try await query("INSERT INTO login_failures (subject, attempt, failed_at) VALUES (\(known), NULL, \(now)), (\(signInSubject(email)), NULL, \(now))")
     }
 
     /// Reserves one registration from the caller's address, or throws 429.
@@ -135,7 +135,7 @@ extension Transaction {
         let address = origin.clientAddress.map(Self.throttleAddress) ?? "unknown"
         let rule = ThrottleRule(subject: "register:" + digest("register:" + address), free: throttle.registrationsPerAddress, spacingSeconds: nil)
         _ = try await lockAndCount([rule], windowSeconds: Self.seconds(throttle.registrationWindow))
-        try await query("INSERT INTO login_failures (subject, attempt, failed_at) VALUES (\(rule.subject), \(UUID()), now())")
+        try await query("INSERT INTO login_failures (subject, attempt, failed_at) VALUES (\(rule.subject), \(UUID()), \(now))")
     }
 
     /// Throws 429 with the seconds to wait when a subject is at its limit; otherwise locks the
@@ -156,10 +156,10 @@ extension Transaction {
         let rows = try await query(
             """
             SELECT subject, count(*)::int,
-                   ceil(extract(epoch FROM min(failed_at) + make_interval(secs => \(windowSeconds)) - now()))::int,
-                   floor(extract(epoch FROM now() - max(failed_at)))::int
+                   ceil(extract(epoch FROM min(failed_at) + make_interval(secs => \(windowSeconds)) - \(now)))::int,
+                   floor(extract(epoch FROM \(now) - max(failed_at)))::int
             FROM login_failures
-            WHERE subject = ANY(\(subjects)) AND failed_at > now() - make_interval(secs => \(windowSeconds))
+            WHERE subject = ANY(\(subjects)) AND failed_at > \(now) - make_interval(secs => \(windowSeconds))
             GROUP BY subject
             """)
         var retryAfter = 0
@@ -194,8 +194,8 @@ extension Transaction {
             """
             WITH gone AS (
                 DELETE FROM login_failures
-                WHERE failed_at < now() - make_interval(secs => \(Self.seconds(throttle.retention))) AND subject NOT LIKE 'known:%'
-                   OR failed_at < now() - make_interval(secs => \(Self.seconds(throttle.knownAddressWindow)))
+                WHERE failed_at < \(now) - make_interval(secs => \(Self.seconds(throttle.retention))) AND subject NOT LIKE 'known:%'
+                   OR failed_at < \(now) - make_interval(secs => \(Self.seconds(throttle.knownAddressWindow)))
                 RETURNING 1)
             SELECT count(*)::int FROM gone
             """)

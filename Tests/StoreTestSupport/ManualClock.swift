@@ -17,6 +17,12 @@ public final class ManualClock: RedressClock, Sendable {
         instant.withLock { $0 = date }
     }
 
+    /// Moves the clock on by `duration`, as if that much time had passed.
+    public func advance(by duration: Duration) {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        instant.withLock { $0 = $0.addingTimeInterval(seconds) }
+    }
+
     public static func parse(_ text: String) -> Date {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

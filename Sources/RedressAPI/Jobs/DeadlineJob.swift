@@ -4,10 +4,11 @@ import RedressCore
 import RedressStore
 import ServiceLifecycle
 
-/// Acts on missed deadlines: marks cases overdue (with an audit event), moves a merchant-stage case
-/// to the platform, and carries out a consumer's ultimatum by escalating. Runs at start and then
-/// every `interval`. Cases are claimed with `FOR UPDATE SKIP LOCKED`, so any number of replicas can
-/// run it at once and each case is acted on exactly once.
+/// Acts on missed deadlines: marks cases overdue (with an audit event) and moves a merchant-stage case
+/// to the platform; marks the standard deadline of an unanswered case passed (it is due in the
+/// figures from then); closes what nobody moved by its closing time; and carries out a consumer's
+/// ultimatum. Runs at start and then every `interval`. Cases are claimed with `FOR UPDATE SKIP
+/// LOCKED`, so any number of replicas can run it at once and each case is acted on exactly once.
 public struct DeadlineJob: Service {
     public struct Outcome: Sendable, Equatable {
         public var markedOverdue = 0
