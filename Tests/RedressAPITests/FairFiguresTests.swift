@@ -142,6 +142,12 @@ struct FairFiguresTests {
             #expect(byConsumer.status == .forbidden)
             let unexplained = try await app.act(third, "mark_invalid", as: world.token("mediator_a"), ["invalid_reason": "no_such_order"])
             #expect(unexplained.status == .unprocessableContent)
+            let unknownGround = try await app.act(
+                third, "mark_invalid", as: world.token("mediator_a"), ["invalid_reason": String(repeating: "x", count: 5_000), "reason": "x"])
+            #expect(unknownGround.json["invalid_fields"][0]["reason"].string == "unknown_value", "\(unknownGround.text)")
+            let longNote = try await app.act(
+                third, "mark_invalid", as: world.token("mediator_a"), ["invalid_reason": "duplicate", "reason": String(repeating: "重", count: 2_001)])
+            #expect(longNote.status == .unprocessableContent)
             let marked = try await app.act(
                 third, "mark_invalid", as: world.token("mediator_a"), ["invalid_reason": "no_such_order", "reason": "平台与支付渠道均查无此订单"])
             #expect(marked.json["state"].string == "invalid" && marked.json["invalid_reason"].string == "no_such_order", "\(marked.text)")

@@ -102,28 +102,34 @@ public struct DeadlineJob: Service {
             outcome.becameDue += marked
             if marked < Self.batchSize { break }
         }
-        var closingCursor: Transaction.TimedCursor?
-        while true {
-            let (closed, last, count) = try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
-                try await self.closeCasesNobodyMoved(after: closingCursor, transaction)
-            }
-            outcome.closed += closed
-            closingCursor = last
-            if count < Self.batchSize { break }
-        }
-        // Batches of ultimatums, each past the last one looked at: cases that cannot be escalated yet
-        // never hold up the ones behind them.
-        var cursor: Transaction.TimedCursor?
-        while true {
-            let (escalated, moved, last, count) = try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
-                try await self.carryOutUltimatums(after: cursor, transaction)
-            }
-            outcome.escalated += escalated
-            outcome.movedToPlatform += moved
-            cursor = last
-            if count < Self.batchSize { break }
-        }
+        // Closing times, then ultimatums, in batches each past the last case looked at: cases that
+        // cannot be acted on yet never hold up the ones behind them.
+        let closed = try await inTurn { try await self.closeCasesNobodyMoved(after: $0, $1) }
+        let ultimatums = try await inTurn { try await self.carryOutUltimatums(after: $0, $1) }
+        outcome.closed = closed.closed
+        outcome.escalated = ultimatums.escalated
+        outcome.movedToPlatform += ultimatums.movedToPlatform
         return outcome
+    }
+
+    /// One batch of a pass in (time, id) order: what it did, the last case it looked at, and how many
+    /// it claimed.
+    typealias Batch = (outcome: Outcome, last: Transaction.TimedCursor?, claimed: Int)
+
+    /// Runs `batch` (one transaction each) from the start until it claims fewer than a batch, adding
+    /// up what the batches did.
+    private func inTurn(_ batch: @escaping @Sendable (Transaction.TimedCursor?, Transaction) async throws -> Batch) async throws -> Outcome {
+        var cursor: Transaction.TimedCursor?
+        var total = Outcome()
+        while true {
+            let start = cursor
+            let done = try await database.transaction(as: Self.system, origin: .commandLine) { try await batch(start, $0) }
+            total.closed += done.outcome.closed
+            total.escalated += done.outcome.escalated
+            total.movedToPlatform += done.outcome.movedToPlatform
+            cursor = done.last
+            if done.claimed < Self.batchSize { return total }
+        }
     }
 
     private func actOnMissedDeadlines(_ transaction: Transaction) async throws -> Outcome {
@@ -165,9 +171,7 @@ public struct DeadlineJob: Service {
         return marked
     }
 
-    private func closeCasesNobodyMoved(
-        after cursor: Transaction.TimedCursor?, _ transaction: Transaction
-    ) async throws -> (closed: Int, last: Transaction.TimedCursor?, count: Int) {
+    private func closeCasesNobodyMoved(after cursor: Transaction.TimedCursor?, _ transaction: Transaction) async throws -> Batch {
         let now = transaction.now
         var closed = 0
         let claimed = try await transaction.claimClosingCases(before: now, after: cursor, limit: Self.batchSize)
@@ -177,12 +181,10 @@ public struct DeadlineJob: Service {
             else { continue }
             if try await apply(rule, input: .none, to: complaint, transaction) { closed += 1 }
         }
-        return (closed, claimed.last ?? cursor, claimed.count)
+        return (Outcome(closed: closed), claimed.last ?? cursor, claimed.count)
     }
 
-    private func carryOutUltimatums(
-        after cursor: Transaction.TimedCursor?, _ transaction: Transaction
-    ) async throws -> (escalated: Int, moved: Int, last: Transaction.TimedCursor?, count: Int) {
+    private func carryOutUltimatums(after cursor: Transaction.TimedCursor?, _ transaction: Transaction) async throws -> Batch {
         let now = transaction.now
         var escalated = 0, moved = 0
         let claimed = try await transaction.claimExpiredUltimatums(before: now, after: cursor, limit: Self.batchSize)
@@ -203,7 +205,7 @@ public struct DeadlineJob: Service {
             }
             if try await apply(rule, input: .escalate(mediationBodyID: body, reason: nil), to: complaint, transaction) { escalated += 1 }
         }
-        return (escalated, moved, claimed.last ?? cursor, claimed.count)
+        return (Outcome(movedToPlatform: moved, escalated: escalated), claimed.last ?? cursor, claimed.count)
     }
 
     /// Where an ultimatum escalates to: the platform's default mediation body, else the operator's.
