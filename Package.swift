@@ -34,6 +34,8 @@ let package = Package(
         .target(
             name: "RedressCore",
             dependencies: ["CZlib"],
+            // Compiled into the binary: password checks need no file beside it.
+            resources: [.embedInCode("Resources/common-passwords.txt"), .embedInCode("Resources/common-passwords-added.txt")],
             swiftSettings: swiftSettings
         ),
         // PostgreSQL: migrations, repositories, row-level security context, the audit chain,

@@ -23,6 +23,11 @@ struct ValidationTests {
         #expect(PasswordRules.problem(with: String(repeating: "x", count: 129), email: "a@b.cn") == "too_long")
         #expect(PasswordRules.problem(with: "P@ssw0rd", email: "a@b.cn") == "common_password")
         #expect(PasswordRules.problem(with: "qwertyuiop", email: "a@b.cn") == "common_password")
+        // From the far end of the 10,000-password list, and from the project's additions.
+        #expect(PasswordRules.problem(with: "HappyDog", email: "a@b.cn") == "common_password")
+        #expect(PasswordRules.problem(with: "cardinals", email: "a@b.cn") == "common_password")
+        #expect(PasswordRules.problem(with: "woaini1314", email: "a@b.cn") == "common_password")
+        #expect(PasswordRules.problem(with: "cardinals and a long tail", email: "a@b.cn") == nil)
         #expect(PasswordRules.problem(with: "zhangsan88", email: "zhangsan88@b.cn") == "same_as_email")
         #expect(PasswordRules.problem(with: "aaaaaaaaab", email: "a@b.cn") == "too_simple")
         #expect(PasswordRules.problem(with: "投诉要讲证据2026", email: "a@b.cn") == nil)
