@@ -10,6 +10,8 @@ public struct APIConfiguration: Sendable {
     public var maxJSONBodyBytes: Int
     /// How long a login token stays valid.
     public var sessionLifetime: Duration
+    /// A token unused for this long ends before its lifetime (REDRESS_SESSION_IDLE_MINUTES).
+    public var sessionIdleTimeout: Duration = .seconds(2 * 3600)
     /// bcrypt cost factor; 10 is OWASP's minimum.
     public var bcryptCost: UInt8
     public var loginThrottle: LoginThrottle

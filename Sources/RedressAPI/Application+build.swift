@@ -34,6 +34,16 @@ public struct AppDependencies: Sendable {
             writes: CallerGate(capacity: .max, perAccount: configuration.writesInFlightPerAccount, refusal: "Wait for your last request to finish."))
     }
 
+    /// Whether this process hears other replicas' session changes (until then it caches no session).
+    public var hearsSessionAnnouncements: Bool { sessions.hearsAnnouncements }
+
+    /// The service that keeps this process's session cache in step with every other replica's changes.
+    public func sessionAnnouncements(url: DatabaseURL, logger: Logger) throws -> any Service {
+        let sessions = self.sessions
+        return try SessionAnnouncementListener(
+            url: url, logger: logger, changed: { sessions.forget(accountID: $0) }, listening: { sessions.announcements(heard: $0) })
+    }
+
     var metricsController: MetricsController {
         MetricsController(
             database: database, registry: metricsRegistry, token: configuration.metricsToken, openCases: OpenCaseCounter(database: database, maximumAge: .seconds(configuration.openCaseCountSeconds)))
@@ -52,9 +62,12 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
             database: database, hasher: dependencies.hasher, configuration: configuration, decoyHash: dependencies.decoyHash,
             sessions: dependencies.sessions
         ).endpoints
+        + AccountController(database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions)
+        .endpoints
         + PlatformController(database: database, configuration: configuration).endpoints
         + MediationBodyController(database: database, configuration: configuration).endpoints
-        + StaffController(database: database, hasher: dependencies.hasher, configuration: configuration).endpoints
+        + StaffController(database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions)
+        .endpoints
         + CalendarController(database: database, configuration: configuration).endpoints
         + ComplaintController(database: database, configuration: configuration, writes: dependencies.writes).endpoints
         + MessageController(database: database, configuration: configuration, writes: dependencies.writes).endpoints
@@ -70,7 +83,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressReques
     router.add(middleware: DisplayTimeZoneMiddleware(timeZone: dependencies.configuration.timeZone))
     router.add(middleware: RequestIDMiddleware(trustedProxies: dependencies.configuration.trustedProxies))
     router.add(middleware: ProblemMiddleware(metrics: dependencies.database.metrics))
-    router.add(middleware: AuthenticationMiddleware(database: dependencies.database, sessions: dependencies.sessions))
+    router.add(middleware: AuthenticationMiddleware(
+            database: dependencies.database, sessions: dependencies.sessions, idleTimeout: dependencies.configuration.sessionIdleTimeout))
     let endpoints = apiEndpoints(dependencies)
     for endpoint in endpoints {
         router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)

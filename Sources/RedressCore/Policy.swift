@@ -33,6 +33,9 @@ public enum Operation: Sendable, Equatable {
     /// Creating an account with `role` in `organization` (`nil` for auditors and admins).
     case createStaff(role: Role, organization: OrganizationRef?)
     case listStaff
+    /// Disabling, re-enabling, re-roling or resetting one staff account: only one the caller could
+    /// create, and never the caller's own (an administrator cannot lock himself out or promote himself).
+    case manageStaffMember(accountID: UUID, role: Role, organization: OrganizationRef?)
     case readCalendar
     case manageCalendar
     case fileComplaint
@@ -93,6 +96,8 @@ public enum Policy {
             return [.admin, .platformAdmin, .mediationLead].contains(actor.role)
         case .createStaff(let role, let organization):
             return mayCreate(role: role, in: organization, actor: actor)
+        case .manageStaffMember(let accountID, let role, let organization):
+            return accountID != actor.accountID && mayCreate(role: role, in: organization, actor: actor)
         case .register, .login, .listPlatforms, .readPlatform, .listMerchants, .listMediationBodies, .readCalendar,
             .readPublicReport:
             return true

@@ -9,6 +9,8 @@ public struct RedressError: Error, Sendable, Equatable {
         case unauthenticated
         case invalidCredentials = "invalid_credentials"
         case forbidden
+        case accountDisabled = "account_disabled"
+        case passwordChangeRequired = "password_change_required"
         case notFound = "not_found"
         case methodNotAllowed = "method_not_allowed"
         case conflict
@@ -59,7 +61,7 @@ public struct RedressError: Error, Sendable, Equatable {
         switch code {
         case .malformedRequest: 400
         case .unauthenticated, .invalidCredentials: 401
-        case .forbidden: 403
+        case .forbidden, .accountDisabled, .passwordChangeRequired: 403
         case .notFound: 404
         case .methodNotAllowed: 405
         case .conflict, .emailTaken, .invalidTransition, .platformFirst: 409
@@ -119,6 +121,10 @@ extension RedressError.Code {
         case (.invalidCredentials, .en): "The e-mail or password is incorrect"
         case (.forbidden, .zhCN): "无权执行此操作"
         case (.forbidden, .en): "You may not do this"
+        case (.accountDisabled, .zhCN): "该账户已被停用"
+        case (.accountDisabled, .en): "This account is disabled"
+        case (.passwordChangeRequired, .zhCN): "请先设置新密码"
+        case (.passwordChangeRequired, .en): "A new password must be chosen first"
         case (.notFound, .zhCN): "未找到"
         case (.notFound, .en): "Not found"
         case (.methodNotAllowed, .zhCN): "不支持该请求方法"

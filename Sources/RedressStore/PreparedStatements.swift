@@ -60,22 +60,26 @@ struct SetIdentityStatement: FixedStatement {
     }
 }
 
-/// The account behind a bearer token, if the token is valid now.
+/// The account behind a bearer token, if the token is valid now: not revoked, not expired, not idle
+/// since `$3`, created after its account's last disabling, role change or reset, account enabled.
 struct SessionStatement: FixedStatement {
     static let sql = """
-        SELECT a.id, a.role, a.organization_id, o.kind, o.platform_id, s.expires_at
+        SELECT a.id, a.role, a.organization_id, o.kind, o.platform_id, s.expires_at, s.last_used_at
         FROM sessions s
         JOIN accounts a ON a.id = s.account_id
         LEFT JOIN organizations o ON o.id = a.organization_id
-        WHERE s.token_digest = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
+        WHERE s.token_digest = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $3
+          AND a.disabled_at IS NULL AND (a.sessions_not_before IS NULL OR s.created_at > a.sessions_not_before)
         """
     let digest: [UInt8]
     let now: Date
+    let idleSince: Date
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 2)
+        var bindings = PostgresBindings(capacity: 3)
         bindings.append(ByteBuffer(bytes: digest))
         bindings.append(now)
+        bindings.append(idleSince)
         return bindings
     }
 }
@@ -113,7 +117,7 @@ struct EvidenceKindsStatement: OneIDStatement {
 }
 
 struct AccountStatement: OneIDStatement {
-    static let sql = "SELECT id, email, display_name, phone, role, organization_id, created_at FROM accounts WHERE id = $1"
+    static let sql = "SELECT \(Transaction.accountColumns) FROM accounts WHERE id = $1"
     let id: UUID
 }
 

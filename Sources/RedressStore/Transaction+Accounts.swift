@@ -11,6 +11,10 @@ public struct AccountRecord: Sendable, Equatable {
     public let role: Role
     public let organizationID: UUID?
     public let createdAt: Date
+    /// When a manager disabled the account; `nil` while it may sign in.
+    public var disabledAt: Date? = nil
+    /// The next sign-in must choose a new password (after a forced reset).
+    public var mustChangePassword = false
 }
 
 public struct NewAccount: Sendable {
@@ -82,11 +86,11 @@ extension Transaction {
     public func loginCandidate(email: String) async throws -> LoginCandidate? {
         let rows = try await query(
             """
-            SELECT id, email, display_name, phone, role, organization_id, created_at, password_hash
+            SELECT \(unescaped: Self.accountColumns), password_hash
             FROM accounts WHERE email = \(email)
             """)
         for try await row in rows {
-            let hash = try row.decode((UUID, String, String, String?, String, UUID?, Date, String).self).7
+            let hash = try row.makeRandomAccess()["password_hash"].decode(String.self)
             return LoginCandidate(account: try Self.decodeAccount(row), passwordHash: hash)
         }
         return nil
@@ -97,7 +101,7 @@ extension Transaction {
         let after = page.after ?? .beginning
         let rows = try await query(
             """
-            SELECT id, email, display_name, phone, role, organization_id, created_at
+            SELECT \(unescaped: Self.accountColumns)
             FROM accounts
             WHERE role <> 'consumer'
               AND (\(organizations == nil) OR organization_id = ANY(\(organizations ?? [])))
@@ -113,7 +117,7 @@ extension Transaction {
     public func staffMember(id: UUID, in organizations: [UUID]?) async throws -> AccountRecord? {
         let rows = try await query(
             """
-            SELECT id, email, display_name, phone, role, organization_id, created_at
+            SELECT \(unescaped: Self.accountColumns)
             FROM accounts
             WHERE id = \(id) AND role <> 'consumer'
               AND (\(organizations == nil) OR organization_id = ANY(\(organizations ?? [])))
@@ -121,6 +125,8 @@ extension Transaction {
         for try await row in rows { return try Self.decodeAccount(row) }
         return nil
     }
+
+    static let accountColumns = "id, email, display_name, phone, role, organization_id, created_at, disabled_at, must_change_password"
 
     static func decodeAccount(_ row: PostgresRow) throws -> AccountRecord {
         let columns = row.makeRandomAccess()
@@ -133,6 +139,122 @@ extension Transaction {
             phone: try columns["phone"].decode(String?.self),
             role: role,
             organizationID: try columns["organization_id"].decode(UUID?.self),
-            createdAt: try columns["created_at"].decode(Date.self))
+            createdAt: try columns["created_at"].decode(Date.self),
+            disabledAt: try columns["disabled_at"].decode(Date?.self),
+            mustChangePassword: try columns["must_change_password"].decode(Bool.self))
+    }
+}
+
+/// What a manager changes about a staff account: any of its role and whether it is disabled.
+public struct StaffChange: Sendable, Equatable {
+    public var role: Role?
+    public var disabled: Bool?
+
+    public init(role: Role? = nil, disabled: Bool? = nil) {
+        self.role = role
+        self.disabled = disabled
+    }
+}
+
+extension Transaction {
+    /// The staff account `id` locked for a change, if the caller may see it (row-level security) and
+    /// it belongs to one of `organizations` (`nil`: any).
+    public func staffMemberForUpdate(id: UUID, in organizations: [UUID]?) async throws -> AccountRecord? {
+        let rows = try await query(
+            """
+            SELECT \(unescaped: Self.accountColumns)
+            FROM accounts
+            WHERE id = \(id) AND role <> 'consumer'
+              AND (\(organizations == nil) OR organization_id = ANY(\(organizations ?? [])))
+            FOR UPDATE
+            """)
+        for try await row in rows { return try Self.decodeAccount(row) }
+        return nil
+    }
+
+    /// Applies `change` to `member` (as read by `staffMemberForUpdate`). A new role or a disabling ends
+    /// every session of the account; a disabling also hands the cases assigned to it back to its
+    /// body's lead. Audited on the administration chain with who did it; nothing changed, nothing recorded.
+    public func changeStaff(_ member: AccountRecord, _ change: StaffChange, actor: AuditActor) async throws -> AccountRecord {
+        let role = change.role ?? member.role
+        let disabling = change.disabled == true && member.disabledAt == nil
+        let enabling = change.disabled == false && member.disabledAt != nil
+        guard role != member.role || disabling || enabling else { return member }
+        let endsSessions = role != member.role || disabling
+        let rows = try await query(
+            """
+            UPDATE accounts
+            SET role = \(role.rawValue),
+                disabled_at = CASE WHEN \(disabling) THEN \(now) WHEN \(enabling) THEN NULL ELSE disabled_at END,
+                sessions_not_before = CASE WHEN \(endsSessions) THEN \(now) ELSE sessions_not_before END
+            WHERE id = \(member.id)
+            RETURNING \(unescaped: Self.accountColumns)
+            """)
+        var updated: AccountRecord? = nil
+        for try await row in rows { updated = try Self.decodeAccount(row) }
+        guard let updated else { throw RedressError.notFound }
+        var changes: [String: AuditFieldChange] = [:]
+        if role != member.role { changes["role"] = .init(before: .string(member.role.rawValue), after: .string(role.rawValue)) }
+        if disabling || enabling { changes["disabled"] = .init(before: .bool(!enabling), after: .bool(disabling)) }
+        try await record(
+            AuditEntry(chain: AuditChain.administration, action: "staff.update", entityType: "account", entityID: member.id, actor: actor, changes: changes))
+        if endsSessions { try await announceSessionChange(of: member.id) }
+        if disabling { try await releaseAssignedCases(of: member.id) }
+        return updated
+    }
+
+    /// A forced reset: the password becomes `temporaryHash`, which only serves to choose a new one at
+    /// the next sign-in, and every session ends.
+    public func forcePasswordReset(_ member: AccountRecord, temporaryHash: String, actor: AuditActor) async throws {
+        try await query(
+            """
+            UPDATE accounts SET password_hash = \(temporaryHash), must_change_password = true, sessions_not_before = \(now),
+                password_changed_at = \(now)
+            WHERE id = \(member.id)
+            """)
+        try await record(
+            AuditEntry(
+                chain: AuditChain.administration, action: "staff.password_reset", entityType: "account", entityID: member.id, actor: actor,
+                changes: ["must_change_password": .init(before: .bool(member.mustChangePassword), after: .bool(true))]))
+        try await announceSessionChange(of: member.id)
+    }
+
+    /// The caller's own new password (its current one checked by the caller of this function).
+    public func changeOwnPassword(accountID: UUID, newHash: String, actor: AuditActor) async throws {
+        try await query(
+            """
+            UPDATE accounts SET password_hash = \(newHash), must_change_password = false, password_changed_at = \(now)
+            WHERE id = \(accountID)
+            """)
+        try await record(
+            AuditEntry(
+                chain: AuditChain.account(accountID), action: "account.password_change", entityType: "account", entityID: accountID,
+                actor: actor, changes: ["password": .init(after: .string("changed"))]))
+    }
+
+    /// The cases a disabled account was assigned to go back to the lead's queue (unassigned, in the
+    /// state they were in), each with an event on its own chain. The system does it: whoever disabled
+    /// the account (an admin, say) may not see the cases.
+    func releaseAssignedCases(of accountID: UUID) async throws {
+        let system = DatabaseIdentity(role: "system")
+        try await execute(SetIdentityStatement(identity: system))
+        let rows = try await query(
+            """
+            UPDATE complaints SET mediator_id = NULL, version = version + 1, updated_at = \(now)
+            WHERE mediator_id = \(accountID) AND state NOT IN \(unescaped: Lifecycle.terminal.sqlList)
+            RETURNING id
+            """)
+        var released: [UUID] = []
+        for try await id in rows.decode(UUID.self) { released.append(id) }
+        let actor = AuditActor(accountID: nil, role: "system", organizationID: nil)
+        for id in released {
+            try await record(
+                AuditEntry(
+                    chain: AuditChain.complaint(id), action: "complaint.unassign", entityType: "complaint", entityID: id, actor: actor,
+                    changes: [
+                        "mediator_id": .init(before: .string(accountID.uuidString.lowercased()), after: .null),
+                        "reason": .init(after: .string("mediator_disabled")),
+                    ]))
+        }
     }
 }

@@ -132,10 +132,14 @@ extension Transaction {
         return policy
     }
 
-    /// Whether an account is a mediator (or lead) of a body.
+    /// Whether an account is an enabled mediator (or lead) of a body.
     public func isMediator(_ accountID: UUID, of bodyID: UUID) async throws -> Bool {
         let rows = try await query(
-            "SELECT 1 FROM accounts WHERE id = \(accountID) AND organization_id = \(bodyID) AND role IN ('mediator', 'mediation_lead')")
+            """
+            SELECT 1 FROM accounts
+            WHERE id = \(accountID) AND organization_id = \(bodyID) AND role IN ('mediator', 'mediation_lead')
+              AND disabled_at IS NULL
+            """)
         for try await _ in rows { return true }
         return false
     }
@@ -224,7 +228,7 @@ extension Transaction {
     /// A mediation body's open cases, most urgent first: overdue ones, then the earliest deadline,
     /// then the largest amount. `offset` pages through it.
     public func triageQueue(
-        bodyID: UUID, states: [ComplaintState], overdue: Bool?, mediatorID: UUID?, offset: Int, limit: Int
+        bodyID: UUID, states: [ComplaintState], overdue: Bool?, mediatorID: UUID?, unassigned: Bool = false, offset: Int, limit: Int
     ) async throws -> [Complaint] {
         let rows = try await query(
             """
@@ -232,6 +236,7 @@ extension Transaction {
             WHERE mediation_body_id = \(bodyID) AND state = ANY(\(states.map(\.rawValue)))
               AND (\(overdue == nil) OR overdue = \(overdue ?? false))
               AND (\(mediatorID == nil) OR mediator_id = \(mediatorID ?? UUID()))
+              AND (NOT \(unassigned) OR mediator_id IS NULL)
             ORDER BY overdue DESC, deadline_at ASC NULLS LAST, amount_paid DESC, id
             OFFSET \(offset) LIMIT \(limit)
             """)

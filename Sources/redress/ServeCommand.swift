@@ -50,7 +50,8 @@ struct ServeCommand: AsyncParsableCommand {
                 interval: .seconds(settings.deadlineJobSeconds), logger: logger)
             let monitor = try DatabaseMonitor(url: secrets.requestURL, availability: dependencies.database.availability, logger: logger)
             let retention = RetentionJob(database: dependencies.database, throttle: dependencies.configuration.loginThrottle, logger: logger)
-            var services: [any Service] = [database.pool, job, retention, monitor] + (standby?.services ?? [])
+            let announcements = try dependencies.sessionAnnouncements(url: secrets.requestURL, logger: logger)
+            var services: [any Service] = [database.pool, job, retention, monitor, announcements] + (standby?.services ?? [])
             if settings.anchorSeconds > 0 {
                 services.append(AnchorJob(database: dependencies.database, interval: .seconds(settings.anchorSeconds), logger: logger))
             }

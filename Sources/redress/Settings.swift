@@ -20,6 +20,7 @@ struct Settings {
     var port = 8080
     var maxJSONBodyBytes = 64 * 1024
     var sessionHours = 12
+    var sessionIdleMinutes = 120
     var bcryptCost = 12
     var poolSize = 20
     var logLevel = Logger.Level.info
@@ -91,6 +92,7 @@ struct Settings {
         integer("REDRESS_PORT", 0...65535, &settings.port)
         integer("REDRESS_MAX_BODY_BYTES", 1024...(16 * 1024 * 1024), &settings.maxJSONBodyBytes)
         integer("REDRESS_SESSION_HOURS", 1...(24 * 90), &settings.sessionHours)
+        integer("REDRESS_SESSION_IDLE_MINUTES", 5...(24 * 90 * 60), &settings.sessionIdleMinutes)
         integer("REDRESS_BCRYPT_COST", 10...16, &settings.bcryptCost)
         integer("REDRESS_DB_POOL_SIZE", 1...500, &settings.poolSize)
         integer("REDRESS_DEADLINE_JOB_SECONDS", 1...86_400, &settings.deadlineJobSeconds)
@@ -192,6 +194,7 @@ struct Settings {
         configuration.uploadMinimumBytesPerSecond = uploadMinimumBytesPerSecond
         configuration.reportCacheSeconds = reportCacheSeconds
         configuration.sessionCacheSeconds = sessionCacheSeconds
+        configuration.sessionIdleTimeout = .seconds(sessionIdleMinutes * 60)
         configuration.metricsToken = metricsToken
         configuration.metricsPort = metricsPort
         configuration.trustedProxies = trustedProxies

@@ -43,6 +43,14 @@ struct AuthorizationMatrixTests {
         return "/api/v1/complaints/\(complaint)/evidence/\(id)"
     }
 
+    /// A new staff account of platform A, made by the admin; its id.
+    static func freshStaffOfA(_ app: TestApp, _ world: World) async throws -> String {
+        try await app.create(
+            "/api/v1/staff", token: world.token("admin"),
+            ["email": "s\(UUID().uuidString.prefix(8).lowercased())@matrix.test", "password": worldPassword, "display_name": "客服",
+             "role": "platform_staff", "organization_id": world.platformA])
+    }
+
     /// A complaint against platform A naming no merchant, filed by the world's consumer.
     static func freshComplaint(_ app: TestApp, _ world: World) async throws -> String {
         try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
@@ -196,6 +204,32 @@ struct AuthorizationMatrixTests {
         Row(
             name: "download evidence of a complaint of platform A", method: .get, path: { _ in "" }, body: nil,
             expected: complaintOfA.merging(["auditor": 403]) { $1 }, writes: true, setup: freshEvidence),
+        Row(
+            name: "disable a staff member of platform A", method: .patch, path: { _ in "" }, body: { _, _ in ["disabled": true] },
+            expected: only(["admin", "platform_admin_a"], 200).merging(["platform_admin_b": 404, "mediation_lead_a": 404]) { $1 },
+            writes: true, setup: { app, world in "/api/v1/staff/\(try await freshStaffOfA(app, world))" }),
+        Row(
+            name: "reset the password of a staff member of platform A", method: .post, path: { _ in "" }, body: nil,
+            expected: only(["admin", "platform_admin_a"], 200).merging(["platform_admin_b": 404, "mediation_lead_a": 404]) { $1 },
+            writes: true, setup: { app, world in "/api/v1/staff/\(try await freshStaffOfA(app, world))/password-reset" }),
+        Row(name: "my sessions", method: .get, path: { _ in "/api/v1/me/sessions" }, body: nil, expected: signedIn(200), writes: false),
+        Row(
+            name: "end a session of the consumer's", method: .delete, path: { _ in "" }, body: nil,
+            expected: signedIn(404).merging(["consumer": 204]) { $1 }, writes: true,
+            setup: { app, world in
+                let token = try await app.login(world.accounts["consumer"]!.email)
+                let sessions = try await app.request(.get, "/api/v1/me/sessions", token: token).json["items"].array
+                let id = try #require(sessions.first { $0["current"].bool == true }?["id"].string)
+                return "/api/v1/me/sessions/\(id)"
+            }),
+        Row(
+            name: "end my other sessions", method: .post, path: { _ in "/api/v1/me/sessions/end-others" }, body: nil,
+            expected: signedIn(200), writes: true),
+        // A wrong current password: the gate alone (the change itself would spoil the world's passwords).
+        Row(
+            name: "change my password", method: .post, path: { _ in "/api/v1/me/password" },
+            body: { _, _ in ["current_password": "not the password", "new_password": "a brand new passphrase"] },
+            expected: signedIn(422), writes: false),
         Row(
             name: "the timeline of a complaint of platform A", method: .get, path: { _ in "" }, body: nil,
             expected: complaintOfA.merging(["auditor": 403]) { $1 }, writes: false,

@@ -61,6 +61,8 @@ public func testConfiguration(clock: (any RedressClock)? = nil) -> APIConfigurat
     // Many filings by one consumer at once wait for each other's count; on a loaded machine, long.
     configuration.quotaLockWait = .seconds(120)
     configuration.concurrentUploadsPerAddress = 1_000
+    // The seeded world's tokens were made at its own time, long before the tests' now.
+    configuration.sessionIdleTimeout = .seconds(20 * 366 * 86_400)
     return configuration
 }
 
@@ -96,7 +98,7 @@ public func withTestApp<T: Sendable>(
 
 /// Builds the application on `copy`, runs `body` against it, and stops it (every connection closed);
 /// the database stays.
-func withTestApp<T: Sendable>(
+public func withTestApp<T: Sendable>(
     on copy: TestDatabase.Copy, _ setup: TestingSetup = .router, configuration: APIConfiguration, poolSize: Int? = nil,
     logger: Logger = TestDatabase.logger, seededWorld: World? = nil, _ body: @Sendable (TestApp) async throws -> T
 ) async throws -> T {
@@ -107,9 +109,15 @@ func withTestApp<T: Sendable>(
         client: client, auditKeyHex: copy.secrets.auditKeyHex, clock: configuration.clock, metrics: .prometheus(), logger: logger)
     do {
         let dependencies = try await AppDependencies.make(database: store, configuration: configuration)
-        let app = buildApplication(dependencies, services: [client], logger: logger)
+        let announcements = try dependencies.sessionAnnouncements(url: copy.secrets.requestURL, logger: logger)
+        let app = buildApplication(dependencies, services: [client, announcements], logger: logger)
         return try await app.test(setup) { testClient in
-            try await body(TestApp(client: testClient, database: copy, store: store, endpoints: apiEndpoints(dependencies), seededWorld: seededWorld))
+            // Tests of the session cache need it in use from their first request.
+            let start = ContinuousClock.now
+            while !dependencies.hearsSessionAnnouncements, ContinuousClock.now - start < .seconds(30) {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            return try await body(TestApp(client: testClient, database: copy, store: store, endpoints: apiEndpoints(dependencies), seededWorld: seededWorld))
         }
     } catch let error as PSQLError {
         // PostgresNIO's description hides the server's message on purpose; tests want it.

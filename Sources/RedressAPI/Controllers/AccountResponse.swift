@@ -25,6 +25,9 @@ struct AccountResponse: Encodable, Sendable {
     let phone: String?
     let roles: [RoleGrant]
     let createdAt: Date
+    let disabled: Bool
+    let disabledAt: Date?
+    let mustChangePassword: Bool
 
     init(_ account: AccountRecord) {
         id = ResourceID(account.id)
@@ -33,5 +36,8 @@ struct AccountResponse: Encodable, Sendable {
         phone = account.phone
         roles = [RoleGrant(role: account.role, organizationID: ResourceID(account.organizationID))]
         createdAt = account.createdAt
+        disabled = account.disabledAt != nil
+        disabledAt = account.disabledAt
+        mustChangePassword = account.mustChangePassword
     }
 }

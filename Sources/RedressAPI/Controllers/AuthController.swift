@@ -32,6 +32,8 @@ struct AuthController {
     struct LoginRequest: Decodable {
         let email: String?
         let password: String?
+        /// Required once an administrator has reset the account's password: the password chosen now.
+        let newPassword: String?
     }
 
     struct LoginResponse: Encodable {
@@ -72,6 +74,7 @@ struct AuthController {
         if rawEmail.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { fields.fail("email", "control_characters") }
         if password.isEmpty { fields.fail("password", "required") }
         if password.count > PasswordRules.maximumLength { fields.fail("password", "too_long") }
+        if let newPassword = body.newPassword, newPassword.count > PasswordRules.maximumLength { fields.fail("new_password", "too_long") }
         try fields.check()
         // An address that cannot exist fails like a wrong password, without telling which.
         let email = EmailAddress.normalize(rawEmail) ?? rawEmail.lowercased()
@@ -99,17 +102,42 @@ struct AuthController {
             }
             throw RedressError(.invalidCredentials)
         }
-        let account = candidate.account
+        var account = candidate.account
+        // Only now, with the password right: telling a guesser the account is disabled would help him.
+        if account.disabledAt != nil { throw RedressError(.accountDisabled) }
+        var newHash: String? = nil
+        if account.mustChangePassword {
+            guard let newPassword = body.newPassword else {
+                throw RedressError(.passwordChangeRequired, detail: "Sign in again with new_password set to the password you choose.")
+            }
+            var choice = FieldValidator()
+            let chosen = choice.password(newPassword, email: email, field: "new_password")
+            if chosen == password { choice.fail("new_password", "same_as_current") }
+            try choice.check()
+            newHash = try await hasher.hash(chosen)
+            account.mustChangePassword = false
+        }
         let token = SecureRandom.token(bytes: 32)
         let digest = Array(SHA256.hash(data: Data(token.utf8)))
         let expiresAt = configuration.clock.now().addingTimeInterval(Double(configuration.sessionLifetime.components.seconds))
         let actor = AuditActor(accountID: account.id, role: account.role.rawValue, organizationID: account.organizationID)
         let identity = DatabaseIdentity(role: account.role.rawValue, accountID: account.id, organizationID: account.organizationID, authEmail: email)
+        let client = SessionClient(description: Self.clientDescription(request), address: context.origin.clientAddress.map { String($0.prefix(64)) })
         try await database.transaction(as: identity, origin: context.origin) { transaction in
             try await transaction.releaseLoginAttempt(attempt, email: email)
-            try await transaction.insertSession(digest: digest, accountID: account.id, expiresAt: expiresAt, actor: actor)
+            if let newHash { try await transaction.changeOwnPassword(accountID: account.id, newHash: newHash, actor: actor) }
+            try await transaction.insertSession(digest: digest, accountID: account.id, expiresAt: expiresAt, client: client, actor: actor)
         }
         return JSONResponse(body: LoginResponse(token: token, expiresAt: expiresAt, account: AccountResponse(account)))
+    }
+
+    /// The client's own description of itself (its User-Agent), as its owner will see it in his list
+    /// of sessions: printable characters only, at most 200 code points (as the database counts).
+    static func clientDescription(_ request: Request) -> String? {
+        guard let agent = request.headers[.userAgent] else { return nil }
+        let printable = agent.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F && $0.value != 0xFFFD }
+        let description = String(String.UnicodeScalarView(printable.prefix(200))).trimmingCharacters(in: .whitespaces)
+        return description.isEmpty ? nil : description
     }
 
     @Sendable func logout(_ request: Request, context: RedressRequestContext) async throws -> Response {

@@ -43,11 +43,17 @@ struct TriageController {
         if let value = query["assigned_to_me"] {
             if value == "true" || value == "false" { mine = value == "true" } else { fields.fail("assigned_to_me", "invalid_boolean") }
         }
+        var unassigned = false
+        if let value = query["unassigned"] {
+            if value == "true" || value == "false" { unassigned = value == "true" } else { fields.fail("unassigned", "invalid_boolean") }
+        }
+        if mine && unassigned { fields.fail("unassigned", "conflicts_with_assigned_to_me") }
         try fields.check()
         let now = configuration.clock.now()
         let cases = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.triageQueue(
-                bodyID: body, states: states, overdue: overdue, mediatorID: mine ? actor.accountID : nil, offset: offset, limit: limit + 1)
+                bodyID: body, states: unassigned ? [.inMediation] : states, overdue: overdue, mediatorID: mine ? actor.accountID : nil,
+                unassigned: unassigned, offset: offset, limit: limit + 1)
         }
         let page = Array(cases.prefix(limit))
         let next = cases.count > limit ? Data("offset:\(offset + limit)".utf8).base64EncodedString() : nil

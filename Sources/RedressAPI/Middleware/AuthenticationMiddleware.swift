@@ -11,6 +11,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = RedressRequestContext
     let database: Database
     let sessions: SessionCache
+    let idleTimeout: Duration
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // `/metrics` has a bearer token of its own (MetricsController), not an account's.
@@ -28,7 +29,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
         } else {
             let identity = DatabaseIdentity(role: "anonymous", sessionDigestHex: digest.hexString)
             let found = try await database.transaction(as: identity, origin: context.origin) { transaction in
-                try await transaction.session(digest: digest)
+                try await transaction.session(
+                    digest: digest, idleSince: transaction.now.addingTimeInterval(-Double(idleTimeout.components.seconds)))
             }
             guard let found else {
                 throw RedressError(.unauthenticated, detail: "The token is invalid, expired or revoked.")

@@ -1,4 +1,5 @@
 import Foundation
+import RedressCore
 import RedressStore
 import Synchronization
 
@@ -6,9 +7,11 @@ import Synchronization
 ///
 /// Looking a token up is a transaction of its own (four round trips to PostgreSQL) before the
 /// request's own work, for every authenticated request; a client usually makes several requests in a
-/// row. The price: a token revoked through another replica keeps working here for up to `lifetime`
-/// (a logout through this process removes it at once), so the lifetime is short (5 s by default,
-/// `REDRESS_SESSION_CACHE_SECONDS`, 0 turns the cache off). An entry never outlives its session.
+/// row. A change to an account's sessions anywhere (disabled, new role, reset, signed out) is announced
+/// through PostgreSQL and drops the account's entries here at once (`SessionAnnouncementListener`);
+/// while those announcements are not being heard, nothing is served from the cache. The lifetime
+/// (5 s by default, `REDRESS_SESSION_CACHE_SECONDS`, 0 turns the cache off) bounds what a missed
+/// announcement could cost and lets idleness be noted. An entry never outlives its session.
 final class SessionCache: Sendable {
     private struct Entry {
         let session: AuthenticatedSession
@@ -16,9 +19,15 @@ final class SessionCache: Sendable {
         let freshUntil: Date
     }
 
+    private struct State {
+        var entries: [[UInt8]: Entry] = [:]
+        /// Whether announcements are being heard; until they are, the cache is bypassed.
+        var trusted = false
+    }
+
     private let lifetime: Duration
     private let capacity: Int
-    private let entries = Mutex<[[UInt8]: Entry]>([:])
+    private let state = Mutex(State())
 
     init(lifetime: Duration, capacity: Int = 10_000) {
         self.lifetime = lifetime
@@ -28,7 +37,7 @@ final class SessionCache: Sendable {
     /// The cached session of `digest`, if it was looked up within the lifetime and is still valid at `now`.
     func session(digest: [UInt8], now: Date) -> AuthenticatedSession? {
         guard lifetime > .zero else { return nil }
-        let entry = entries.withLock { $0[digest] }
+        let entry = state.withLock { $0.trusted ? $0.entries[digest] : nil }
         guard let entry, now < entry.freshUntil, entry.session.expiresAt > now else { return nil }
         return entry.session
     }
@@ -36,17 +45,36 @@ final class SessionCache: Sendable {
     func remember(_ session: AuthenticatedSession, digest: [UInt8], now: Date) {
         guard lifetime > .zero else { return }
         let entry = Entry(session: session, freshUntil: now.addingTimeInterval(Double(lifetime.components.seconds)))
-        entries.withLock { entries in
-            if entries.count >= capacity {
+        state.withLock { state in
+            guard state.trusted else { return }
+            if state.entries.count >= capacity {
                 // Entries live seconds: dropping every stale one (or, failing that, all) keeps this simple and bounded.
-                entries = entries.filter { $0.value.freshUntil > now }
-                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+                state.entries = state.entries.filter { $0.value.freshUntil > now }
+                if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
             }
-            entries[digest] = entry
+            state.entries[digest] = entry
         }
     }
 
     func forget(digest: [UInt8]) {
-        _ = entries.withLock { $0.removeValue(forKey: digest) }
+        _ = state.withLock { $0.entries.removeValue(forKey: digest) }
+    }
+
+    /// Every cached session of `accountID` (an announcement arrived).
+    func forget(accountID: UUID) {
+        state.withLock { state in
+            state.entries = state.entries.filter { $0.value.session.actor.accountID != accountID }
+        }
+    }
+
+    var hearsAnnouncements: Bool { state.withLock { $0.trusted } }
+
+    /// Whether announcements are heard. Either way the cache starts afresh: what it held was cached
+    /// before announcements could have been missed.
+    func announcements(heard: Bool) {
+        state.withLock { state in
+            state.trusted = heard
+            state.entries.removeAll(keepingCapacity: true)
+        }
     }
 }
