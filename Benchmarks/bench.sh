@@ -60,6 +60,7 @@ printf '%s\n' "$password" > "$work/password"
 export DATABASE_URL="postgres://redress_bench:$password@127.0.0.1:$pgport/postgres?sslmode=disable"
 export PGPASSWORD="$password"
 psql=(psql -h 127.0.0.1 -p "$pgport" -U redress_bench -d postgres -v ON_ERROR_STOP=1 -qAt -F ' ')
+export REDRESS_KEYS="bench $(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export REDRESS_LOG_LEVEL=error REDRESS_BCRYPT_COST=10 REDRESS_FILINGS_PER_DAY=100000 REDRESS_MESSAGES_PER_CASE_PER_HOUR=100000 REDRESS_DEADLINE_JOB_SECONDS=3600
 
 echo "# Redress benchmark"

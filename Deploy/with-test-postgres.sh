@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command against a throw-away PostgreSQL: initialised in a temporary folder, listening on
 # loopback on a free port, stopped and deleted afterwards. The command sees DATABASE_URL (a superuser
-# of that server), REDRESS_TEST_SERVER=1, and the commands that stop and start that server again
+# of that server), REDRESS_KEYS (a throw-away key), REDRESS_TEST_SERVER=1, and the commands that stop and start that server again
 # (REDRESS_TEST_PG_STOP, REDRESS_TEST_PG_START: words separated by the unit separator, \x1f) for
 # tests that take the database away. With REDRESS_TEST_STANDBY=1 a streaming standby of that server
 # runs beside it (pg_basebackup, hot standby) at REDRESS_TEST_STANDBY_URL (the same superuser).
@@ -42,6 +42,8 @@ export REDRESS_TEST_PG_START="$(join "${start[@]}")"
 export REDRESS_TEST_PG_STOP="$(join "${run_as[@]}" "$bin/pg_ctl" -D "$folder/data" stop -m fast -w)"
 
 export DATABASE_URL="postgres://redress_test:$password@127.0.0.1:$port/postgres?sslmode=disable"
+# The service's keys live outside the database (Docs/operations.md): one throw-away key here.
+export REDRESS_KEYS="test $(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 if [ "${REDRESS_TEST_STANDBY:-0}" = 1 ]; then
     # initdb's pg_hba.conf already lets the superuser replicate over loopback.
     standby_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"

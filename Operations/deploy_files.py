@@ -36,7 +36,9 @@ products = re.findall(r'\.executable\(name: "([^"]+)", targets: \["([^"]+)"\]\)'
 expect(len(products) == 1, f"Package.swift declares one executable product ({products})")
 product = products[0][0]
 # Targets with resources: `.target(name: "X", ... resources: [...]` before the next target.
-resource_targets = sorted(re.findall(r'name: "([A-Za-z]+)",(?:(?!\.(?:target|testTarget|executableTarget)\().)*?resources:', package, re.S))
+# (Resources embedded in the code, `.embedInCode`, make no bundle.)
+resource_targets = sorted(re.findall(
+    r'name: "([A-Za-z]+)",(?:(?!\.(?:target|testTarget|executableTarget)\().)*?resources: \[\.(?:copy|process)\(', package, re.S))
 bundles = sorted(f"{product}_{target}.resources" for target in resource_targets)
 built = sorted(os.path.basename(path) for path in glob.glob(os.path.join(os.path.dirname(REDRESS), "*.resources")))
 expect(bundles == built, f"the bundles the build makes ({built}) are the ones the resource targets name ({bundles})")

@@ -44,7 +44,7 @@ struct AuditContent: Encodable {
     let changes: [String: Change]
     let request_id: String?
 
-    init(entry: AuditEntry, occurredAt: Date, origin: RequestOrigin, key: SymmetricKey) {
+    init(entry: AuditEntry, occurredAt: Date, origin: RequestOrigin, keys: Keyring) {
         func value(_ value: AuditValue?) -> Value? {
             switch value {
             case nil: nil
@@ -52,7 +52,7 @@ struct AuditContent: Encodable {
             case .bool(let bool): .bool(bool)
             case .int(let int): .int(int)
             case .string(let string): .string(string)
-            case .personal(let personal): .digest(Self.digest(personal, key: key))
+            case .personal(let personal): .digest(keys.digest(personal))
             }
         }
         occurred_at = AuditContent.timestamp(occurredAt)
@@ -109,10 +109,6 @@ struct AuditContent: Encodable {
         ]
         if let request_id { fields.append(("request_id", .string(request_id))) }
         return fields
-    }
-
-    static func digest(_ value: String, key: SymmetricKey) -> String {
-        "hmac-sha256:" + HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: key).hexString
     }
 
     static func timestamp(_ date: Date) -> String {

@@ -10,13 +10,13 @@ extension Database {
     /// A pool of at most `poolSize` connections to `url`. Its `pool` service must run for as long
     /// as the database is used (`withRunningPool` does that for a command).
     public convenience init(
-        url: DatabaseURL, poolSize: Int, auditKeyHex: String, clock: any RedressClock = SystemClock(), metrics: ServiceMetrics = ServiceMetrics(),
+        url: DatabaseURL, poolSize: Int, keys: Keyring, clock: any RedressClock = SystemClock(), metrics: ServiceMetrics = ServiceMetrics(),
         replica: ReadReplica? = nil, logger: Logger
     ) {
         var configuration = url.clientConfiguration
         configuration.options.maximumConnections = poolSize
         self.init(
-            client: PostgresClient(configuration: configuration, backgroundLogger: logger), auditKeyHex: auditKeyHex, clock: clock,
+            client: PostgresClient(configuration: configuration, backgroundLogger: logger), keys: keys, clock: clock,
             metrics: metrics, replica: replica, logger: logger)
     }
 

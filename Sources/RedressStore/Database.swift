@@ -58,18 +58,19 @@ public final class Database: Sendable {
     public let metrics: ServiceMetrics
     /// Where `readTransaction` reads from while it is fresh enough.
     public let replica: ReadReplica?
-    let auditKey: SymmetricKey
+    /// The keys outside the database: personal-data digests, second-factor secrets.
+    public let keys: Keyring
     let logger: Logger
 
     public init(
-        client: PostgresClient, auditKeyHex: String, clock: any RedressClock = SystemClock(), metrics: ServiceMetrics = ServiceMetrics(),
+        client: PostgresClient, keys: Keyring, clock: any RedressClock = SystemClock(), metrics: ServiceMetrics = ServiceMetrics(),
         replica: ReadReplica? = nil, logger: Logger
     ) {
         self.client = client
         self.clock = clock
         self.metrics = metrics
         self.replica = replica
-        self.auditKey = SymmetricKey(data: Array(hexString: auditKeyHex))
+        self.keys = keys
         self.logger = logger
     }
 
@@ -135,7 +136,7 @@ public final class Database: Sendable {
                         return try await Self.inTransaction(connection, logger: self.logger) { connection in
                             for try await _ in try await connection.execute(SetIdentityStatement(identity: identity), logger: self.logger) {}
                             let transaction = Transaction(
-                                connection: connection, logger: self.logger, auditKey: self.auditKey, origin: origin, now: self.clock.now(),
+                                connection: connection, logger: self.logger, keys: self.keys, origin: origin, now: self.clock.now(),
                                 effects: effects)
                             return try await work.value(transaction)
                         }
@@ -238,7 +239,7 @@ public struct Transaction: Sendable {
     /// The connection stays inside the store: callers use the named operations of its extensions.
     let connection: PostgresConnection
     public let logger: Logger
-    let auditKey: SymmetricKey
+    let keys: Keyring
     public let origin: RequestOrigin
     /// The service clock's time when the transaction began: every time this transaction records.
     public let now: Date
@@ -254,14 +255,14 @@ public struct Transaction: Sendable {
     /// Appends an event to its audit chain. The database assigns the sequence number and the hashes.
     public func record(_ entry: AuditEntry) async throws {
         let occurredAt = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
-        let content = AuditContent(entry: entry, occurredAt: occurredAt, origin: origin, key: auditKey).canonicalJSON()
+        let content = AuditContent(entry: entry, occurredAt: occurredAt, origin: origin, keys: keys).canonicalJSON()
         let clientDigest = origin.clientAddress.map { digest("client:" + $0) }
         try await execute(AuditInsertStatement(entry: entry, occurredAt: occurredAt, content: content, clientDigest: clientDigest))
     }
 
     /// A keyed digest of personal data, for audit events and throttling keys.
     public func digest(_ value: String) -> String {
-        AuditContent.digest(value, key: auditKey)
+        keys.digest(value)
     }
 }
 

@@ -62,7 +62,7 @@ public struct DatabaseMonitor: Service {
                 id += 1
                 var failure: (any Error)? = nil
                 do {
-                    try await Self.onFreshConnection(configuration, id: id, logger: logger) { try await $0.query("SELECT 1", logger: logger) }
+                    _ = try await Self.onFreshConnection(configuration, id: id, logger: logger) { try await $0.query("SELECT 1", logger: logger) }
                 } catch {
                     failure = error
                 }

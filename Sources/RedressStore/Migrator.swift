@@ -119,8 +119,7 @@ public struct Migrator: Sendable {
             }
         }
         let requestURL = try await ensureRequestRole(on: connection)
-        let auditKey = try await secret(named: "audit_key", on: connection) { SecureRandom.bytes(32).hexString }
-        return DatabaseSecrets(requestURL: requestURL, auditKeyHex: auditKey)
+        return DatabaseSecrets(requestURL: requestURL)
     }
 
     /// Creates the login role the service's request pool uses, or brings it in line: no superuser,
@@ -200,15 +199,13 @@ public struct Migrator: Sendable {
     }
 }
 
-/// What migration hands to the service: how to log in as the request role, and the key of the
-/// audit trail's personal-data digests. Both live in the owner-only schema `redress_private`, so that
-/// every replica finds the same ones.
+/// What migration hands to the service: how to log in as the request role (its password lives in
+/// the owner-only schema `redress_private`, so that every replica finds the same one). The keys are
+/// not in the database at all (`Keyring`).
 public struct DatabaseSecrets: Sendable {
     public let requestURL: DatabaseURL
-    public let auditKeyHex: String
 
-    public init(requestURL: DatabaseURL, auditKeyHex: String) {
+    public init(requestURL: DatabaseURL) {
         self.requestURL = requestURL
-        self.auditKeyHex = auditKeyHex
     }
 }

@@ -30,7 +30,7 @@ extension Transaction {
             var previous = [UInt8](repeating: 0, count: 32)
             for (index, event) in events.enumerated() {
                 let at = Date(timeIntervalSince1970: (event.at.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
-                let content = AuditContent(entry: event.entry, occurredAt: at, origin: origin, key: auditKey).canonicalJSON()
+                let content = AuditContent(entry: event.entry, occurredAt: at, origin: origin, keys: keys).canonicalJSON()
                 let seq = index + 1
                 let hash = Array(SHA256.hash(data: Array("\(event.entry.chain)\n\(seq)\n\(previous.hexString)\n\(content)".utf8)))
                 rows.append([
@@ -72,7 +72,7 @@ extension Transaction {
                 "entity_type": event.entry.entityType, "entity_id": event.entry.entityID.uuidString.lowercased(),
                 "actor_account_id": event.entry.actor.accountID?.uuidString.lowercased(), "actor_role": event.entry.actor.role,
                 "actor_organization_id": event.entry.actor.organizationID?.uuidString.lowercased(),
-                "content": AuditContent(entry: event.entry, occurredAt: at, origin: origin, key: auditKey).canonicalJSON(),
+                "content": AuditContent(entry: event.entry, occurredAt: at, origin: origin, keys: keys).canonicalJSON(),
             ]
         }
         try await query(

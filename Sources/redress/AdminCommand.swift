@@ -54,9 +54,10 @@ struct AdminCommand: AsyncParsableCommand {
             let settings = try Settings.fromEnvironment()
             let logger = settings.logger()
             let hash = try await PasswordHasher(cost: UInt8(settings.bcryptCost)).hash(checkedPassword)
+            let keys = try settings.keyring(dataDir: database.dataDir, logger: logger)
             try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL, handOverSignals in
                 let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
-                let pool = Database(url: secrets.requestURL, poolSize: settings.poolSize, auditKeyHex: secrets.auditKeyHex, logger: logger)
+                let pool = Database(url: secrets.requestURL, poolSize: settings.poolSize, keys: keys, logger: logger)
                 try await pool.withRunningPool { database in
                     let account = try await database.transaction(as: .commandLine, origin: .commandLine) { transaction in
                         try await transaction.insertAccount(

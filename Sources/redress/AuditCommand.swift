@@ -19,9 +19,10 @@ struct AuditCommand: AsyncParsableCommand {
     static func withRequestPool<T: Sendable>(dataDir: String, _ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
         let settings = try Settings.fromEnvironment()
         let logger = settings.logger()
+        let keys = try settings.keyring(dataDir: dataDir, logger: logger)
         return try await withOwnerDatabase(settings: settings, dataDir: dataDir, logger: logger) { ownerURL, _ in
             let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
-            let store = Database(url: secrets.requestURL, poolSize: settings.poolSize, auditKeyHex: secrets.auditKeyHex, clock: settings.clock, logger: logger)
+            let store = Database(url: secrets.requestURL, poolSize: settings.poolSize, keys: keys, clock: settings.clock, logger: logger)
             return try await store.withRunningPool(body)
         }
     }

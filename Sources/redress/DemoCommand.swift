@@ -23,9 +23,10 @@ struct DemoCommand: AsyncParsableCommand {
         func run() async throws {
             let settings = try Settings.fromEnvironment()
             let logger = settings.logger()
+            let keys = try settings.keyring(dataDir: database.dataDir, logger: logger)
             try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL, _ in
                 let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
-                let summary = try await DemoCommand.fill(.demo, conversations: true, ownerURL: ownerURL, secrets: secrets, settings: settings, logger: logger)
+                let summary = try await DemoCommand.fill(.demo, conversations: true, ownerURL: ownerURL, secrets: secrets, keys: keys, settings: settings, logger: logger)
                 DemoCommand.printSummary(summary)
                 DemoCommand.printLogins()
             }
@@ -55,10 +56,11 @@ struct DemoCommand: AsyncParsableCommand {
             let settings = try Settings.fromEnvironment()
             let logger = settings.logger()
             let size = DemoSize(platforms: platforms, merchants: merchants, consumers: consumers, complaints: complaints, months: months)
+            let keys = try settings.keyring(dataDir: database.dataDir, logger: logger)
             try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger) { ownerURL, _ in
                 let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
                 let summary = try await DemoCommand.fill(
-                    size, conversations: false, workers: workers, seed: seed, ownerURL: ownerURL, secrets: secrets, settings: settings, logger: logger)
+                    size, conversations: false, workers: workers, seed: seed, ownerURL: ownerURL, secrets: secrets, keys: keys, settings: settings, logger: logger)
                 DemoCommand.printSummary(summary)
             }
         }
@@ -67,10 +69,10 @@ struct DemoCommand: AsyncParsableCommand {
     /// Builds the world as the owner, which must be a superuser (see DemoGenerator).
     static func fill(
         _ size: DemoSize, conversations: Bool, workers: Int = 3, seed: UInt64 = 20_261_125, ownerURL: DatabaseURL, secrets: DatabaseSecrets,
-        settings: Settings, logger: Logger
+        keys: Keyring, settings: Settings, logger: Logger
     ) async throws -> DemoSummary {
         let passwordHash = try await PasswordHasher(cost: UInt8(settings.bcryptCost)).hash(password)
-        let owner = Database(url: ownerURL, poolSize: workers + 1, auditKeyHex: secrets.auditKeyHex, clock: settings.clock, logger: logger)
+        let owner = Database(url: ownerURL, poolSize: workers + 1, keys: keys, clock: settings.clock, logger: logger)
         return try await owner.withRunningPool { database in
             guard try await database.isSuperuser() else {
                 throw CommandFailure(description:

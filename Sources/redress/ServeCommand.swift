@@ -24,11 +24,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let frozen = settings.frozenNow {
             logger.warning("the clock is frozen by REDRESS_NOW: deadlines and audit times use this instant, not the real time", metadata: ["now": "\(frozen)"])
         }
+        let keys = try settings.keyring(dataDir: database.dataDir, logger: logger)
         try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger, shareRunning: false) { ownerURL, handOverSignals in
             let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()
             if demo {
                 do {
-                    let summary = try await DemoCommand.fill(.demo, conversations: true, ownerURL: ownerURL, secrets: secrets, settings: settings, logger: logger)
+                    let summary = try await DemoCommand.fill(.demo, conversations: true, ownerURL: ownerURL, secrets: secrets, keys: keys, settings: settings, logger: logger)
                     DemoCommand.printSummary(summary)
                     DemoCommand.printLogins()
                 } catch let error as DemoError {
@@ -36,11 +37,11 @@ struct ServeCommand: AsyncParsableCommand {
                 }
             }
             if let body = settings.defaultMediationBodyID {
-                try await Self.requireMediationBody(body, secrets: secrets, logger: logger)
+                try await Self.requireMediationBody(body, secrets: secrets, keys: keys, logger: logger)
             }
             let standby = try readReplica(secrets, settings: settings, logger: logger)
             let database = Database(
-                url: secrets.requestURL, poolSize: settings.poolSize, auditKeyHex: secrets.auditKeyHex, clock: settings.clock,
+                url: secrets.requestURL, poolSize: settings.poolSize, keys: keys, clock: settings.clock,
                 metrics: .prometheus(), replica: standby?.replica, logger: logger)
             let dependencies = try await AppDependencies.make(database: database, configuration: settings.apiConfiguration)
             handOverSignals()
@@ -61,8 +62,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Refuses to start when `REDRESS_DEFAULT_MEDIATION_BODY_ID` names no mediation body: escalations
     /// would otherwise fail case by case, long after the mistake.
-    static func requireMediationBody(_ id: UUID, secrets: DatabaseSecrets, logger: Logger) async throws {
-        let check = Database(url: secrets.requestURL, poolSize: 1, auditKeyHex: secrets.auditKeyHex, logger: logger)
+    static func requireMediationBody(_ id: UUID, secrets: DatabaseSecrets, keys: Keyring, logger: Logger) async throws {
+        let check = Database(url: secrets.requestURL, poolSize: 1, keys: keys, logger: logger)
         let kind = try await check.withRunningPool { database in
             try await database.transaction(as: DatabaseIdentity(role: "system"), origin: .commandLine) { try await $0.organization(id: id)?.kind }
         }

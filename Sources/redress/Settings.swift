@@ -270,3 +270,44 @@ final class StartupSignalGuard: Sendable {
         }
     }
 }
+
+extension Settings {
+    /// The service's keys (`Keyring`): `REDRESS_KEYS`, else the file `REDRESS_KEYS_FILE`, else — only
+    /// for the private PostgreSQL — the file `keys` of the data folder, made on first use. A configured
+    /// database needs them configured: replicas must share them, and they must not live beside it.
+    func keyring(dataDir: String, logger: Logger) throws -> Keyring {
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            if let inline = environment["REDRESS_KEYS"], !inline.isEmpty { return try Keyring(parsing: inline) }
+            if let path = environment["REDRESS_KEYS_FILE"], !path.isEmpty {
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw Invalid(problems: ["REDRESS_KEYS_FILE names \(path), which cannot be read"])
+                }
+                return try Keyring(parsing: text)
+            }
+        } catch let problem as Keyring.Problem {
+            throw Invalid(problems: ["the keys (REDRESS_KEYS or REDRESS_KEYS_FILE): \(problem)"])
+        }
+        guard databaseURL == nil else {
+            throw Invalid(problems: [
+                "REDRESS_KEYS_FILE (or REDRESS_KEYS) is required with DATABASE_URL: `redress keys new k1 > keys` makes a key file (Docs/operations.md)"
+            ])
+        }
+        let folder = URL(fileURLWithPath: dataDir)
+        let file = folder.appendingPathComponent("keys")
+        if !FileManager.default.fileExists(atPath: file.path) {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let text = "# Redress keys, newest first (Docs/operations.md). Keep a copy: what they protect is lost with them.\n"
+                + Keyring.newKeyLine(id: "k1") + "\n"
+            guard FileManager.default.createFile(atPath: file.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw Invalid(problems: ["could not write the key file \(file.path)"])
+            }
+            logger.notice("made a key file for the private database", metadata: ["file": "\(file.path)"])
+        }
+        do {
+            return try Keyring(parsing: try String(contentsOf: file, encoding: .utf8))
+        } catch let problem as Keyring.Problem {
+            throw Invalid(problems: ["the key file \(file.path): \(problem)"])
+        }
+    }
+}

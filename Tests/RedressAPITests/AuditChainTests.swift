@@ -290,7 +290,7 @@ struct CanonicalContentTests {
     /// The hand-written canonical JSON is byte for byte what Foundation's encoder writes, for every
     /// kind of value, nil sides, and strings with quotes, backslashes, control characters and Chinese.
     @Test func handWrittenEqualsFoundation() throws {
-        let key = SymmetricKey(size: .bits256)
+        let keys = Keyring.generated()
         let strings = ["", "plain", "引号\"与\\反斜杠", "line\nbreak\ttab\r\u{08}\u{0C}\u{01}\u{1F}", "a/b", "emoji 🙂", "\u{2028}"]
         var index = 0
         for text in strings {
@@ -304,7 +304,7 @@ struct CanonicalContentTests {
                         "b_\(index)": .init(after: .null),
                     ])
                 let origin = index % 2 == 0 ? RequestOrigin(requestID: "req-\(text)", clientAddress: "127.0.0.1") : .commandLine
-                let content = AuditContent(entry: entry, occurredAt: Date(timeIntervalSince1970: 1_760_000_000.123), origin: origin, key: key)
+                let content = AuditContent(entry: entry, occurredAt: Date(timeIntervalSince1970: 1_760_000_000.123), origin: origin, keys: keys)
                 #expect(content.canonicalJSON() == content.encodedByFoundation(), "\(text)")
             }
         }

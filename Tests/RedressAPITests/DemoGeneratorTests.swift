@@ -22,7 +22,7 @@ struct DemoGeneratorTests {
                 group.addTask { await client.run(); return nil }
                 defer { group.cancelAll() }
                 var generator = DemoGenerator(
-                    database: Database(client: client, auditKeyHex: app.database.secrets.auditKeyHex, logger: logger),
+                    database: Database(client: client, keys: TestDatabase.keys, logger: logger),
                     timeZone: TimeZone(identifier: "Asia/Shanghai")!, now: Date(), passwordHash: "$2b$10$" + String(repeating: "a", count: 53),
                     logger: logger)
                 generator.conversations = true

@@ -22,6 +22,9 @@ public actor TestDatabase {
         }
     }
 
+    /// The keys of every test database of this process (digests in a copied template stay valid).
+    public static let keys = Keyring.generated(id: "test")
+
     public static let logger: Logger = {
         var logger = Logger(label: "redress-tests")
         logger.logLevel = .warning
@@ -87,7 +90,7 @@ public actor TestDatabase {
             try await Self.createDatabase(database, from: template.url.database, server)
             let target = Copy(
                 ownerURL: server.with(database: database),
-                secrets: DatabaseSecrets(requestURL: template.secrets.requestURL.with(database: database), auditKeyHex: template.secrets.auditKeyHex))
+                secrets: DatabaseSecrets(requestURL: template.secrets.requestURL.with(database: database)))
             derived = (target.ownerURL, try await seed(target))
             derivedTemplates[name] = derived
         }
@@ -100,7 +103,7 @@ public actor TestDatabase {
         try await createDatabase(name, from: template, server)
         return Copy(
             ownerURL: server.with(database: name),
-            secrets: DatabaseSecrets(requestURL: secrets.requestURL.with(database: name), auditKeyHex: secrets.auditKeyHex))
+            secrets: DatabaseSecrets(requestURL: secrets.requestURL.with(database: name)))
     }
 
     /// CREATE DATABASE … TEMPLATE, waiting a moment while the template's last connections end (the

@@ -106,7 +106,7 @@ public func withTestApp<T: Sendable>(
     if let poolSize { clientConfiguration.options.maximumConnections = poolSize }
     let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
     let store = Database(
-        client: client, auditKeyHex: copy.secrets.auditKeyHex, clock: configuration.clock, metrics: .prometheus(), logger: logger)
+        client: client, keys: TestDatabase.keys, clock: configuration.clock, metrics: .prometheus(), logger: logger)
     do {
         let dependencies = try await AppDependencies.make(database: store, configuration: configuration)
         let announcements = try dependencies.sessionAnnouncements(url: copy.secrets.requestURL, logger: logger)

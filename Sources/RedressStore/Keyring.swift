@@ -1,0 +1,112 @@
+import Crypto
+import Foundation
+
+/// The service's secret keys, kept outside the database (a file or the environment), each with an id.
+///
+/// The newest key (the first listed) makes everything new: the keyed digests of personal values in
+/// audit events and throttles, and the encryption of second-factor secrets. Older keys stay listed
+/// for what they made: a digest and a ciphertext name the key id they were made with, so a key can be
+/// rotated without losing what the older one protects (Docs/operations.md, "Rotating keys").
+/// Purposes never share a key: each is derived from the listed one with HKDF and its own label.
+public struct Keyring: Sendable {
+    public struct Key: Sendable {
+        public let id: String
+        let material: SymmetricKey
+    }
+
+    public enum Problem: Error, CustomStringConvertible, Equatable {
+        case empty
+        case malformedLine(Int)
+        case duplicateID(String)
+
+        public var description: String {
+            switch self {
+            case .empty: "no key is listed"
+            case .malformedLine(let line): "line \(line) is not `<id> <64 hex digits>` (id: 1-16 of a-z, 0-9, -)"
+            case .duplicateID(let id): "the key id \(id) is listed twice"
+            }
+        }
+    }
+
+    /// The key that makes everything new.
+    public let current: Key
+    private let byID: [String: Key]
+
+    public init(keys: [Key]) throws(Problem) {
+        guard let first = keys.first else { throw .empty }
+        var byID: [String: Key] = [:]
+        for key in keys {
+            if byID[key.id] != nil { throw .duplicateID(key.id) }
+            byID[key.id] = key
+        }
+        self.current = first
+        self.byID = byID
+    }
+
+    /// Parses a key file: one key per line, `<id> <64 hex digits>`, newest first; `#` starts a comment.
+    /// `REDRESS_KEYS` takes the same with `,` between keys.
+    public init(parsing text: String) throws(Problem) {
+        var keys: [Key] = []
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "," })
+        for (index, raw) in lines.enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == ":" })
+            if fields.isEmpty { continue }
+            guard fields.count == 2, Self.isValidID(fields[0]), fields[1].count == 64,
+                fields[1].allSatisfy({ $0.isHexDigit })
+            else { throw .malformedLine(index + 1) }
+            keys.append(Key(id: String(fields[0]), material: SymmetricKey(data: Array(hexString: String(fields[1])))))
+        }
+        try self.init(keys: keys)
+    }
+
+    static func isValidID(_ id: Substring) -> Bool {
+        (1...16).contains(id.count) && id.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" }
+    }
+
+    /// A line for a key file: a new random key named `id`.
+    public static func newKeyLine(id: String) -> String {
+        "\(id) \(SecureRandom.bytes(32).hexString)"
+    }
+
+    /// A keyring of one new random key (tests, and a private database's first start).
+    public static func generated(id: String = "k1") -> Keyring {
+        // A fresh line always parses.
+        try! Keyring(parsing: newKeyLine(id: id))
+    }
+
+    public func key(id: String) -> Key? { byID[id] }
+
+    /// What a key is used for: each purpose gets its own key derived from the listed one.
+    enum Purpose: String {
+        case personalDigests = "redress personal-data digests v1"
+        case secondFactorSecrets = "redress second-factor secrets v1"
+    }
+
+    func derived(_ key: Key, for purpose: Purpose) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key.material, info: Data(purpose.rawValue.utf8), outputByteCount: 32)
+    }
+
+    /// The keyed digest of a personal value, naming the key it was made with.
+    func digest(_ value: String) -> String {
+        let key = derived(current, for: .personalDigests)
+        return "hmac-sha256:\(current.id):" + HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: key).hexString
+    }
+
+    /// Encrypts a secret with the current key: `<key id>:<base64 of nonce, ciphertext and tag>`.
+    public func seal(_ plaintext: [UInt8]) throws -> String {
+        let box = try AES.GCM.seal(plaintext, using: derived(current, for: .secondFactorSecrets))
+        guard let combined = box.combined else { throw CryptoKitError.incorrectParameterSize }
+        return "\(current.id):" + combined.base64EncodedString()
+    }
+
+    /// Decrypts what `seal` made, with the key it names; `nil` when that key is gone or the text was altered.
+    public func open(_ sealed: String) -> [UInt8]? {
+        let parts = sealed.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let key = byID[String(parts[0])], let data = Data(base64Encoded: String(parts[1])),
+            let box = try? AES.GCM.SealedBox(combined: data),
+            let plaintext = try? AES.GCM.open(box, using: derived(key, for: .secondFactorSecrets))
+        else { return nil }
+        return Array(plaintext)
+    }
+}
