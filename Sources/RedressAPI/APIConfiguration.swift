@@ -12,6 +12,10 @@ public struct APIConfiguration: Sendable {
     public var sessionLifetime: Duration
     /// A token unused for this long ends before its lifetime (REDRESS_SESSION_IDLE_MINUTES).
     public var sessionIdleTimeout: Duration = .seconds(2 * 3600)
+    /// The roles that must sign in with a second factor; until they enrol one, their sessions may only
+    /// enrol (REDRESS_SECOND_FACTOR).
+    public var secondFactorRoles: Set<Role> = APIConfiguration.privilegedRoles
+    public static let privilegedRoles: Set<Role> = [.admin, .auditor, .mediationLead, .platformAdmin]
     /// bcrypt cost factor; 10 is OWASP's minimum.
     public var bcryptCost: UInt8
     public var loginThrottle: LoginThrottle

@@ -64,6 +64,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         ).endpoints
         + AccountController(database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions)
         .endpoints
+        + SecondFactorController(database: database, configuration: configuration, sessions: dependencies.sessions).endpoints
         + PlatformController(database: database, configuration: configuration).endpoints
         + MediationBodyController(database: database, configuration: configuration).endpoints
         + StaffController(database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions)
@@ -84,7 +85,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressReques
     router.add(middleware: RequestIDMiddleware(trustedProxies: dependencies.configuration.trustedProxies))
     router.add(middleware: ProblemMiddleware(metrics: dependencies.database.metrics))
     router.add(middleware: AuthenticationMiddleware(
-            database: dependencies.database, sessions: dependencies.sessions, idleTimeout: dependencies.configuration.sessionIdleTimeout))
+            database: dependencies.database, sessions: dependencies.sessions, idleTimeout: dependencies.configuration.sessionIdleTimeout,
+            secondFactorRoles: dependencies.configuration.secondFactorRoles))
     let endpoints = apiEndpoints(dependencies)
     for endpoint in endpoints {
         router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)

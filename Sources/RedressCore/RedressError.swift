@@ -8,6 +8,9 @@ public struct RedressError: Error, Sendable, Equatable {
         case malformedRequest = "malformed_request"
         case unauthenticated
         case invalidCredentials = "invalid_credentials"
+        case secondFactorRequired = "second_factor_required"
+        case invalidSecondFactor = "invalid_second_factor"
+        case secondFactorEnrolmentRequired = "second_factor_enrolment_required"
         case forbidden
         case accountDisabled = "account_disabled"
         case passwordChangeRequired = "password_change_required"
@@ -60,8 +63,8 @@ public struct RedressError: Error, Sendable, Equatable {
     public var status: Int {
         switch code {
         case .malformedRequest: 400
-        case .unauthenticated, .invalidCredentials: 401
-        case .forbidden, .accountDisabled, .passwordChangeRequired: 403
+        case .unauthenticated, .invalidCredentials, .secondFactorRequired, .invalidSecondFactor: 401
+        case .forbidden, .accountDisabled, .passwordChangeRequired, .secondFactorEnrolmentRequired: 403
         case .notFound: 404
         case .methodNotAllowed: 405
         case .conflict, .emailTaken, .invalidTransition, .platformFirst: 409
@@ -119,6 +122,12 @@ extension RedressError.Code {
         case (.unauthenticated, .en): "Authentication is required"
         case (.invalidCredentials, .zhCN): "邮箱或密码不正确"
         case (.invalidCredentials, .en): "The e-mail or password is incorrect"
+        case (.secondFactorRequired, .zhCN): "请输入动态验证码"
+        case (.secondFactorRequired, .en): "A one-time code from your authenticator is required"
+        case (.invalidSecondFactor, .zhCN): "动态验证码不正确或已使用"
+        case (.invalidSecondFactor, .en): "The one-time code is wrong or was already used"
+        case (.secondFactorEnrolmentRequired, .zhCN): "请先启用两步验证"
+        case (.secondFactorEnrolmentRequired, .en): "Set up two-factor sign-in first"
         case (.forbidden, .zhCN): "无权执行此操作"
         case (.forbidden, .en): "You may not do this"
         case (.accountDisabled, .zhCN): "该账户已被停用"

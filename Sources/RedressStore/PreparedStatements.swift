@@ -64,7 +64,7 @@ struct SetIdentityStatement: FixedStatement {
 /// since `$3`, created after its account's last disabling, role change or reset, account enabled.
 struct SessionStatement: FixedStatement {
     static let sql = """
-        SELECT a.id, a.role, a.organization_id, o.kind, o.platform_id, s.expires_at, s.last_used_at
+        SELECT a.id, a.role, a.organization_id, o.kind, o.platform_id, s.expires_at, s.last_used_at, s.second_factor
         FROM sessions s
         JOIN accounts a ON a.id = s.account_id
         LEFT JOIN organizations o ON o.id = a.organization_id

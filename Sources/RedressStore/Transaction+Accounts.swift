@@ -15,6 +15,8 @@ public struct AccountRecord: Sendable, Equatable {
     public var disabledAt: Date? = nil
     /// The next sign-in must choose a new password (after a forced reset).
     public var mustChangePassword = false
+    /// A second factor is enrolled and confirmed: sign-in needs a code.
+    public var secondFactorEnabled = false
 }
 
 public struct NewAccount: Sendable {
@@ -41,6 +43,8 @@ public struct NewAccount: Sendable {
 public struct LoginCandidate: Sendable {
     public let account: AccountRecord
     public let passwordHash: String
+    /// The sealed TOTP secret, once its enrolment is confirmed.
+    public let sealedSecondFactor: String?
 }
 
 extension Transaction {
@@ -86,12 +90,14 @@ extension Transaction {
     public func loginCandidate(email: String) async throws -> LoginCandidate? {
         let rows = try await query(
             """
-            SELECT \(unescaped: Self.accountColumns), password_hash
+            SELECT \(unescaped: Self.accountColumns), password_hash, CASE WHEN totp_confirmed_at IS NOT NULL THEN totp_secret END AS totp
             FROM accounts WHERE email = \(email)
             """)
         for try await row in rows {
-            let hash = try row.makeRandomAccess()["password_hash"].decode(String.self)
-            return LoginCandidate(account: try Self.decodeAccount(row), passwordHash: hash)
+            let columns = row.makeRandomAccess()
+            return LoginCandidate(
+                account: try Self.decodeAccount(row), passwordHash: try columns["password_hash"].decode(String.self),
+                sealedSecondFactor: try columns["totp"].decode(String?.self))
         }
         return nil
     }
@@ -126,7 +132,8 @@ extension Transaction {
         return nil
     }
 
-    static let accountColumns = "id, email, display_name, phone, role, organization_id, created_at, disabled_at, must_change_password"
+    static let accountColumns =
+        "id, email, display_name, phone, role, organization_id, created_at, disabled_at, must_change_password, totp_confirmed_at IS NOT NULL AS second_factor"
 
     static func decodeAccount(_ row: PostgresRow) throws -> AccountRecord {
         let columns = row.makeRandomAccess()
@@ -141,7 +148,8 @@ extension Transaction {
             organizationID: try columns["organization_id"].decode(UUID?.self),
             createdAt: try columns["created_at"].decode(Date.self),
             disabledAt: try columns["disabled_at"].decode(Date?.self),
-            mustChangePassword: try columns["must_change_password"].decode(Bool.self))
+            mustChangePassword: try columns["must_change_password"].decode(Bool.self),
+            secondFactorEnabled: try columns["second_factor"].decode(Bool.self))
     }
 }
 
@@ -204,18 +212,23 @@ extension Transaction {
     }
 
     /// A forced reset: the password becomes `temporaryHash`, which only serves to choose a new one at
-    /// the next sign-in, and every session ends.
+    /// the next sign-in, every session ends, and the second factor starts over (the reset is for
+    /// someone who lost access, or whose access another has).
     public func forcePasswordReset(_ member: AccountRecord, temporaryHash: String, actor: AuditActor) async throws {
         try await query(
             """
             UPDATE accounts SET password_hash = \(temporaryHash), must_change_password = true, sessions_not_before = \(now),
-                password_changed_at = \(now)
+                password_changed_at = \(now), totp_secret = NULL, totp_confirmed_at = NULL, totp_last_step = 0
             WHERE id = \(member.id)
             """)
+        try await query("DELETE FROM recovery_codes WHERE account_id = \(member.id)")
         try await record(
             AuditEntry(
                 chain: AuditChain.administration, action: "staff.password_reset", entityType: "account", entityID: member.id, actor: actor,
-                changes: ["must_change_password": .init(before: .bool(member.mustChangePassword), after: .bool(true))]))
+                changes: [
+                    "must_change_password": .init(before: .bool(member.mustChangePassword), after: .bool(true)),
+                    "second_factor": .init(before: .bool(member.secondFactorEnabled), after: .bool(false)),
+                ]))
         try await announceSessionChange(of: member.id)
     }
 

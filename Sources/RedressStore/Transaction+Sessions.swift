@@ -6,6 +6,8 @@ import RedressCore
 public struct AuthenticatedSession: Sendable {
     public let actor: Actor
     public let expiresAt: Date
+    /// Opened with the second factor, or the one in which it was enrolled.
+    public let secondFactor: Bool
 }
 
 /// A session as its owner sees it. The address and the client description are what his own client
@@ -41,18 +43,22 @@ public enum SessionAnnouncements {
 extension Transaction {
     @discardableResult
     public func insertSession(
-        digest: [UInt8], accountID: UUID, expiresAt: Date, client: SessionClient = SessionClient(description: nil, address: nil), actor: AuditActor
+        digest: [UInt8], accountID: UUID, expiresAt: Date, client: SessionClient = SessionClient(description: nil, address: nil),
+        secondFactor: Bool = false, actor: AuditActor
     ) async throws -> UUID {
         let id = UUID()
         try await query(
             """
-            INSERT INTO sessions (id, token_digest, account_id, created_at, last_used_at, expires_at, client_description, client_address)
-            VALUES (\(id), \(PostgresByteBuffer(digest)), \(accountID), \(now), \(now), \(expiresAt), \(client.description), \(client.address))
+            INSERT INTO sessions (id, token_digest, account_id, created_at, last_used_at, expires_at, client_description, client_address, second_factor)
+            VALUES (\(id), \(PostgresByteBuffer(digest)), \(accountID), \(now), \(now), \(expiresAt), \(client.description), \(client.address),
+                    \(secondFactor))
             """)
+        var changes: [String: AuditFieldChange] = ["expires_at": .init(after: .string(AuditContent.timestamp(expiresAt)))]
+        if secondFactor { changes["second_factor"] = .init(after: .bool(true)) }
         try await record(
             AuditEntry(
                 chain: AuditChain.account(accountID), action: "session.create", entityType: "account",
-                entityID: accountID, actor: actor, changes: ["expires_at": .init(after: .string(AuditContent.timestamp(expiresAt)))]))
+                entityID: accountID, actor: actor, changes: changes))
         return id
     }
 
@@ -62,14 +68,15 @@ extension Transaction {
     public func session(digest: [UInt8], idleSince: Date) async throws -> AuthenticatedSession? {
         let rows = try await execute(SessionStatement(digest: digest, now: now, idleSince: idleSince))
         var found: (AuthenticatedSession, Date)? = nil
-        for try await (id, roleName, organizationID, kind, merchantPlatform, expiresAt, lastUsedAt) in rows.decode(
-            (UUID, String, UUID?, String?, UUID?, Date, Date).self)
+        for try await (id, roleName, organizationID, kind, merchantPlatform, expiresAt, lastUsedAt, secondFactor) in rows.decode(
+            (UUID, String, UUID?, String?, UUID?, Date, Date, Bool).self)
         {
             guard let role = Role(rawValue: roleName) else { return nil }
             let platformID = kind == OrganizationKind.platform.rawValue ? organizationID : merchantPlatform
             found = (
                 AuthenticatedSession(
-                    actor: Actor(accountID: id, role: role, organizationID: organizationID, platformID: platformID), expiresAt: expiresAt),
+                    actor: Actor(accountID: id, role: role, organizationID: organizationID, platformID: platformID), expiresAt: expiresAt,
+                    secondFactor: secondFactor),
                 lastUsedAt
             )
         }

@@ -24,6 +24,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let frozen = settings.frozenNow {
             logger.warning("the clock is frozen by REDRESS_NOW: deadlines and audit times use this instant, not the real time", metadata: ["now": "\(frozen)"])
         }
+        if settings.secondFactorRoles.isEmpty {
+            logger.warning("REDRESS_SECOND_FACTOR=off: administrators, auditors and leads act with a password alone (tests only)")
+        }
         let keys = try settings.keyring(dataDir: database.dataDir, logger: logger)
         try await withOwnerDatabase(settings: settings, dataDir: database.dataDir, logger: logger, shareRunning: false) { ownerURL, handOverSignals in
             let secrets = try await Migrator(ownerURL: ownerURL, requestURL: settings.requestDatabaseURL, logger: logger).run()

@@ -21,6 +21,7 @@ struct Settings {
     var maxJSONBodyBytes = 64 * 1024
     var sessionHours = 12
     var sessionIdleMinutes = 120
+    var secondFactorRoles = APIConfiguration.privilegedRoles
     var bcryptCost = 12
     var poolSize = 20
     var logLevel = Logger.Level.info
@@ -93,6 +94,12 @@ struct Settings {
         integer("REDRESS_MAX_BODY_BYTES", 1024...(16 * 1024 * 1024), &settings.maxJSONBodyBytes)
         integer("REDRESS_SESSION_HOURS", 1...(24 * 90), &settings.sessionHours)
         integer("REDRESS_SESSION_IDLE_MINUTES", 5...(24 * 90 * 60), &settings.sessionIdleMinutes)
+        switch environment["REDRESS_SECOND_FACTOR"] ?? "" {
+        case "", "privileged": settings.secondFactorRoles = APIConfiguration.privilegedRoles
+        case "staff": settings.secondFactorRoles = Set(Role.allCases.filter { $0 != .consumer })
+        case "off": settings.secondFactorRoles = []
+        case let value: problems.append("REDRESS_SECOND_FACTOR must be privileged, staff or off, not \(value)")
+        }
         integer("REDRESS_BCRYPT_COST", 10...16, &settings.bcryptCost)
         integer("REDRESS_DB_POOL_SIZE", 1...500, &settings.poolSize)
         integer("REDRESS_DEADLINE_JOB_SECONDS", 1...86_400, &settings.deadlineJobSeconds)
@@ -195,6 +202,7 @@ struct Settings {
         configuration.reportCacheSeconds = reportCacheSeconds
         configuration.sessionCacheSeconds = sessionCacheSeconds
         configuration.sessionIdleTimeout = .seconds(sessionIdleMinutes * 60)
+        configuration.secondFactorRoles = secondFactorRoles
         configuration.metricsToken = metricsToken
         configuration.metricsPort = metricsPort
         configuration.trustedProxies = trustedProxies

@@ -231,6 +231,20 @@ struct AuthorizationMatrixTests {
             body: { _, _ in ["current_password": "not the password", "new_password": "a brand new passphrase"] },
             expected: signedIn(422), writes: false),
         Row(
+            name: "enrol a second factor", method: .post, path: { _ in "/api/v1/me/second-factor" }, body: nil,
+            expected: signedIn(201), writes: true),
+        // After the row above, each principal's enrolment waits for a first code: a wrong one.
+        Row(
+            name: "confirm a second factor", method: .post, path: { _ in "/api/v1/me/second-factor/confirm" },
+            body: { _, _ in ["code": "000000"] }, expected: everyone(401), writes: false),
+        // Nobody has a confirmed one in the world.
+        Row(
+            name: "turn the second factor off", method: .delete, path: { _ in "/api/v1/me/second-factor" },
+            body: { _, _ in ["code": "000000"] }, expected: signedIn(409), writes: false),
+        Row(
+            name: "renew recovery codes", method: .post, path: { _ in "/api/v1/me/second-factor/recovery-codes" },
+            body: { _, _ in ["code": "000000"] }, expected: signedIn(409), writes: false),
+        Row(
             name: "the timeline of a complaint of platform A", method: .get, path: { _ in "" }, body: nil,
             expected: complaintOfA.merging(["auditor": 403]) { $1 }, writes: false,
             setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/timeline" }),

@@ -104,35 +104,19 @@ struct AccountController {
         let chosen = fields.password(body.newPassword, email: account.email, field: "new_password")
         if !current.isEmpty, chosen == current { fields.fail("new_password", "same_as_current") }
         try fields.check()
-        let throttle = configuration.loginThrottle
+        let check = ThrottledCheck(
+            database: database, throttle: configuration.loginThrottle, email: account.email, accountID: account.id, origin: context.origin)
         let lookup = DatabaseIdentity(role: "anonymous", authEmail: account.email)
-        let (candidate, attempt) = try await database.transaction(as: lookup, origin: context.origin) { transaction in
-            let attempt = try await transaction.reserveLoginAttempt(throttle, email: account.email)
-            return (try await transaction.loginCandidate(email: account.email), attempt)
+        let matches = try await check.run {
+            guard let candidate = try await database.transaction(as: lookup, origin: context.origin, { try await $0.loginCandidate(email: account.email) })
+            else { throw RedressError.unauthenticated }
+            return try await hasher.verify(current, hash: candidate.passwordHash)
         }
-        guard let candidate else { throw RedressError.unauthenticated }
-        let matches: Bool
-        do {
-            matches = try await hasher.verify(current, hash: candidate.passwordHash)
-        } catch {
-            try? await database.transaction(as: lookup, origin: context.origin) { try await $0.withdrawLoginAttempt(attempt) }
-            throw error
-        }
-        guard matches else {
-            if attempt.locksIfFailed {
-                try await database.transaction(as: lookup, origin: context.origin) { transaction in
-                    try await transaction.recordLoginLockout(accountID: account.id, throttle: throttle)
-                }
-            }
-            throw RedressError.validation([.init(field: "current_password", reason: "incorrect")])
-        }
+        guard matches else { throw RedressError.validation([.init(field: "current_password", reason: "incorrect")]) }
         let newHash = try await hasher.hash(chosen)
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.changeOwnPassword(accountID: account.id, newHash: newHash, actor: context.auditActor)
             _ = try await transaction.revokeOtherSessions(keeping: digest, actor: context.auditActor)
-        }
-        try await database.transaction(as: lookup, origin: context.origin) { transaction in
-            try await transaction.releaseLoginAttempt(attempt, email: account.email)
         }
         sessions.forget(accountID: actor.accountID)
         return Response(status: .noContent)

@@ -28,6 +28,7 @@ struct AccountResponse: Encodable, Sendable {
     let disabled: Bool
     let disabledAt: Date?
     let mustChangePassword: Bool
+    let secondFactor: Bool
 
     init(_ account: AccountRecord) {
         id = ResourceID(account.id)
@@ -39,5 +40,6 @@ struct AccountResponse: Encodable, Sendable {
         disabled = account.disabledAt != nil
         disabledAt = account.disabledAt
         mustChangePassword = account.mustChangePassword
+        secondFactor = account.secondFactorEnabled
     }
 }

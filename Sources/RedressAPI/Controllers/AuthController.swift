@@ -34,6 +34,8 @@ struct AuthController {
         let password: String?
         /// Required once an administrator has reset the account's password: the password chosen now.
         let newPassword: String?
+        /// Required once a second factor is enrolled: the authenticator's code, or a recovery code.
+        let code: String?
     }
 
     struct LoginResponse: Encodable {
@@ -75,6 +77,7 @@ struct AuthController {
         if password.isEmpty { fields.fail("password", "required") }
         if password.count > PasswordRules.maximumLength { fields.fail("password", "too_long") }
         if let newPassword = body.newPassword, newPassword.count > PasswordRules.maximumLength { fields.fail("new_password", "too_long") }
+        if let code = body.code, code.count > 32 { fields.fail("code", "too_long") }
         try fields.check()
         // An address that cannot exist fails like a wrong password, without telling which.
         let email = EmailAddress.normalize(rawEmail) ?? rawEmail.lowercased()
@@ -102,6 +105,24 @@ struct AuthController {
             }
             throw RedressError(.invalidCredentials)
         }
+        // The second factor: a wrong code counts as a failed sign-in (throttled and locking like a
+        // wrong password); no code at all is no guess, and costs nothing.
+        var proof: SecondFactorProof? = nil
+        if let sealed = candidate.sealedSecondFactor {
+            guard let code = body.code, !code.isEmpty else {
+                try await database.transaction(as: lookup, origin: context.origin) { try await $0.withdrawLoginAttempt(attempt) }
+                throw RedressError(.secondFactorRequired, detail: "Sign in again with code set to your authenticator's code or a recovery code.")
+            }
+            proof = try SecondFactorProof(code: code, sealedSecret: sealed, keys: database.keys, now: configuration.clock.now(), logger: context.logger)
+            if proof == nil {
+                if attempt.locksIfFailed {
+                    try await database.transaction(as: lookup, origin: context.origin) { transaction in
+                        try await transaction.recordLoginLockout(accountID: candidate.account.id, throttle: throttle)
+                    }
+                }
+                throw RedressError(.invalidSecondFactor)
+            }
+        }
         var account = candidate.account
         // Only now, with the password right: telling a guesser the account is disabled would help him.
         if account.disabledAt != nil { throw RedressError(.accountDisabled) }
@@ -126,7 +147,11 @@ struct AuthController {
         try await database.transaction(as: identity, origin: context.origin) { transaction in
             try await transaction.releaseLoginAttempt(attempt, email: email)
             if let newHash { try await transaction.changeOwnPassword(accountID: account.id, newHash: newHash, actor: actor) }
-            try await transaction.insertSession(digest: digest, accountID: account.id, expiresAt: expiresAt, client: client, actor: actor)
+            // Spent here, in the transaction that opens the session: a code that was already used
+            // rolls the sign-in back, and the attempt stays counted as a failure.
+            if let proof, !(try await proof.spend(accountID: account.id, transaction)) { throw RedressError(.invalidSecondFactor) }
+            try await transaction.insertSession(
+                digest: digest, accountID: account.id, expiresAt: expiresAt, client: client, secondFactor: proof != nil, actor: actor)
         }
         return JSONResponse(body: LoginResponse(token: token, expiresAt: expiresAt, account: AccountResponse(account)))
     }

@@ -125,6 +125,7 @@ struct StaffController {
             try await transaction.forcePasswordReset(member, temporaryHash: hash, actor: context.auditActor)
             var reset = member
             reset.mustChangePassword = true
+            reset.secondFactorEnabled = false
             return reset
         }
         sessions.forget(accountID: id)

@@ -7,11 +7,14 @@ import RedressStore
 
 /// Turns `Authorization: Bearer <token>` into the principal of the request. No header: anonymous.
 /// A header that is not a valid, unexpired, unrevoked token: 401 — never a silent downgrade to anonymous.
+/// A role that must sign in with a second factor, in a session opened without one, may only see to its
+/// own account (enrol, above all) and sign out: 403 `second_factor_enrolment_required` elsewhere.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = RedressRequestContext
     let database: Database
     let sessions: SessionCache
     let idleTimeout: Duration
+    let secondFactorRoles: Set<Role>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // `/metrics` has a bearer token of its own (MetricsController), not an account's.
@@ -38,11 +41,19 @@ struct AuthenticationMiddleware: RouterMiddleware {
             sessions.remember(found, digest: digest, now: database.clock.now())
             session = found
         }
+        if !session.secondFactor, secondFactorRoles.contains(session.actor.role), !Self.mayEnrolOnly(request.uri.path) {
+            throw RedressError(.secondFactorEnrolmentRequired, detail: "Enrol a second factor: POST /api/v1/me/second-factor.")
+        }
         var context = context
         context.principal = .account(session.actor)
         context.sessionDigest = digest
         context.facts.accountID = session.actor.accountID
         context.logger[metadataKey: "account_id"] = .string(session.actor.accountID.uuidString.lowercased())
         return try await next(request, context)
+    }
+
+    /// What a session without its required second factor may still do: its own account, and sign out.
+    static func mayEnrolOnly(_ path: String) -> Bool {
+        path == "/api/v1/me" || path.hasPrefix("/api/v1/me/") || path == "/api/v1/auth/logout"
     }
 }
