@@ -243,6 +243,10 @@ public struct Complaint: Sendable, Equatable {
     public var unfulfilledReports = 0
     /// The local day the consumer rated the handling.
     public var ratedOn: LocalDate?
+    /// When the consumer's name, texts and evidence were erased (on his request, or at the end of the
+    /// retention period), and when the order's facts were anonymised too. Set by the store only.
+    public var erasedAt: Date?
+    public var anonymisedAt: Date?
 
     public init(
         id: UUID, consumerID: UUID, consumerName: String, platformID: UUID, merchantID: UUID?, category: ComplaintCategory, title: String,

@@ -47,15 +47,16 @@ public struct Keyring: Sendable {
     /// `REDRESS_KEYS` takes the same with `,` between keys.
     public init(parsing text: String) throws(Problem) {
         var keys: [Key] = []
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "," })
-        for (index, raw) in lines.enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == ":" })
-            if fields.isEmpty { continue }
-            guard fields.count == 2, Self.isValidID(fields[0]), fields[1].count == 64,
-                fields[1].allSatisfy({ $0.isHexDigit })
-            else { throw .malformedLine(index + 1) }
-            keys.append(Key(id: String(fields[0]), material: SymmetricKey(data: Array(hexString: String(fields[1])))))
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            // A comment runs to the end of its line, commas and all.
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            for entry in line.split(separator: ",") {
+                let fields = entry.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == ":" })
+                if fields.isEmpty { continue }
+                guard fields.count == 2, Self.isValidID(fields[0]), fields[1].count == 64, fields[1].allSatisfy({ $0.isHexDigit })
+                else { throw .malformedLine(index + 1) }
+                keys.append(Key(id: String(fields[0]), material: SymmetricKey(data: Array(hexString: String(fields[1])))))
+            }
         }
         try self.init(keys: keys)
     }
@@ -67,6 +68,12 @@ public struct Keyring: Sendable {
     /// A line for a key file: a new random key named `id`.
     public static func newKeyLine(id: String) -> String {
         "\(id) \(SecureRandom.bytes(32).hexString)"
+    }
+
+    /// A new key file of one key, `k1`, with a comment that says what it is.
+    public static func newFile() -> String {
+        "# Redress keys, newest first (Docs/operations.md). Keep a copy, away from the database's backups: what they protect is lost with them.\n"
+            + newKeyLine(id: "k1") + "\n"
     }
 
     /// A keyring of one new random key (tests, and a private database's first start).

@@ -37,7 +37,7 @@ extension Transaction {
         settlement::text AS settlement, consumer_accepted_settlement, platform_accepted_settlement,
         agreed_outcome::text AS agreed_outcome, agreed_refund, resolved_at, referral_channel, referral_reference, rating,
         rating_comment, closed_at, standard_deadline_at, standard_deadline_passed, promise::text AS promise, invalid_reason, outcome,
-        closes_at, unfulfilled_reports, to_char(rated_on, 'YYYY-MM-DD') AS rated_on
+        closes_at, unfulfilled_reports, to_char(rated_on, 'YYYY-MM-DD') AS rated_on, erased_at, anonymised_at
         """
 
     /// Files a complaint. `submittedOn` is the local day of its submission where deadlines are
@@ -220,6 +220,8 @@ extension Transaction {
         complaint.closesAt = try date("closes_at")
         complaint.unfulfilledReports = try int("unfulfilled_reports") ?? 0
         complaint.ratedOn = try text("rated_on").flatMap(LocalDate.init)
+        complaint.erasedAt = try date("erased_at")
+        complaint.anonymisedAt = try date("anonymised_at")
         return complaint
     }
 }

@@ -53,7 +53,9 @@ struct ServeCommand: AsyncParsableCommand {
                 database: dependencies.database, configuration: dependencies.configuration,
                 interval: .seconds(settings.deadlineJobSeconds), logger: logger)
             let monitor = try DatabaseMonitor(url: secrets.requestURL, availability: dependencies.database.availability, logger: logger)
-            let retention = RetentionJob(database: dependencies.database, throttle: dependencies.configuration.loginThrottle, logger: logger)
+            let retention = RetentionJob(
+                database: dependencies.database, throttle: dependencies.configuration.loginThrottle,
+                caseRetention: .seconds(settings.caseRetentionDays * 86_400), logger: logger)
             let announcements = try dependencies.sessionAnnouncements(url: secrets.requestURL, logger: logger)
             var services: [any Service] = [database.pool, job, retention, monitor, announcements] + (standby?.services ?? [])
             if settings.anchorSeconds > 0 {

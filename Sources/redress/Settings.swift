@@ -21,6 +21,7 @@ struct Settings {
     var maxJSONBodyBytes = 64 * 1024
     var sessionHours = 12
     var sessionIdleMinutes = 120
+    var caseRetentionDays = 3 * 365 + 1
     var secondFactorRoles = APIConfiguration.privilegedRoles
     var bcryptCost = 12
     var poolSize = 20
@@ -94,6 +95,8 @@ struct Settings {
         integer("REDRESS_MAX_BODY_BYTES", 1024...(16 * 1024 * 1024), &settings.maxJSONBodyBytes)
         integer("REDRESS_SESSION_HOURS", 1...(24 * 90), &settings.sessionHours)
         integer("REDRESS_SESSION_IDLE_MINUTES", 5...(24 * 90 * 60), &settings.sessionIdleMinutes)
+        // Never shorter than the law's three years (Docs/accounts.md).
+        integer("REDRESS_CASE_RETENTION_DAYS", (3 * 365 + 1)...(20 * 366), &settings.caseRetentionDays)
         switch environment["REDRESS_SECOND_FACTOR"] ?? "" {
         case "", "privileged": settings.secondFactorRoles = APIConfiguration.privilegedRoles
         case "staff": settings.secondFactorRoles = Set(Role.allCases.filter { $0 != .consumer })
@@ -305,8 +308,7 @@ extension Settings {
         let file = folder.appendingPathComponent("keys")
         if !FileManager.default.fileExists(atPath: file.path) {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let text = "# Redress keys, newest first (Docs/operations.md). Keep a copy: what they protect is lost with them.\n"
-                + Keyring.newKeyLine(id: "k1") + "\n"
+            let text = Keyring.newFile()
             guard FileManager.default.createFile(atPath: file.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
                 throw Invalid(problems: ["could not write the key file \(file.path)"])
             }

@@ -230,6 +230,15 @@ struct AuthorizationMatrixTests {
             name: "change my password", method: .post, path: { _ in "/api/v1/me/password" },
             body: { _, _ in ["current_password": "not the password", "new_password": "a brand new passphrase"] },
             expected: signedIn(422), writes: false),
+        Row(name: "my data, exported", method: .get, path: { _ in "/api/v1/me/export" }, body: nil, expected: signedIn(200), writes: false),
+        // The consumer has an open complaint (the setup's); a staff account is its organisation's.
+        Row(
+            name: "erase my account", method: .delete, path: { _ in "" }, body: { _, _ in ["password": "not the password"] },
+            expected: only(["consumer"], 409), writes: false,
+            setup: { app, world in
+                _ = try await freshComplaint(app, world)
+                return "/api/v1/me"
+            }),
         Row(
             name: "enrol a second factor", method: .post, path: { _ in "/api/v1/me/second-factor" }, body: nil,
             expected: signedIn(201), writes: true),

@@ -8,7 +8,7 @@ struct KeyringTests {
     static let new = "k2 " + String(repeating: "cd", count: 32)
 
     @Test func keyFilesAreParsedStrictly() throws {
-        let keys = try Keyring(parsing: "# newest first\n\(Self.new)\n\n\(Self.old)  # retired\n")
+        let keys = try Keyring(parsing: "# newest first, then older ones: keep them\n\(Self.new)\n\n\(Self.old)  # retired, kept\n")
         #expect(keys.current.id == "k2")
         #expect(keys.key(id: "k1") != nil)
         #expect(try Keyring(parsing: "k2:\(String(repeating: "cd", count: 32)),\(Self.old)").current.id == "k2")
@@ -17,6 +17,8 @@ struct KeyringTests {
         #expect(throws: Keyring.Problem.malformedLine(1)) { try Keyring(parsing: "K1 " + String(repeating: "ab", count: 32)) }
         #expect(throws: Keyring.Problem.malformedLine(1)) { try Keyring(parsing: String(repeating: "a", count: 17) + " " + String(repeating: "ab", count: 32)) }
         #expect(throws: Keyring.Problem.malformedLine(2)) { try Keyring(parsing: "\(Self.new)\nk1 " + String(repeating: "zz", count: 32)) }
+        // The file the service makes for a private database parses.
+        #expect(try Keyring(parsing: Keyring.newFile()).current.id == "k1")
         #expect(throws: Keyring.Problem.duplicateID("k1")) { try Keyring(parsing: "\(Self.old)\n\(Self.old)") }
     }
 

@@ -114,6 +114,9 @@ struct ComplaintResponse: Encodable, Sendable {
     /// When the case closes by itself if nobody moves it.
     let closesAt: Date?
     let referralChannel: ReferralChannel?
+    /// The consumer's name, texts and evidence are erased (PIPL); the order's facts anonymised too.
+    let erasedAt: Date?
+    let anonymisedAt: Date?
     let allowedActions: [ComplaintAction]
     // The case itself: absent for auditors.
     let consumer: [String: String]?
@@ -138,7 +141,7 @@ struct ComplaintResponse: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, state, version, category, platformID, merchantID, mediationBodyID, mediatorID, submittedAt, updatedAt, stageStartedAt
         case deadlineAt, overdue, overdueParty, firstResponseAt, firstResponseOnTime, standardDeadlineAt, escalatedAt, triaged, closedAt
-        case outcome, invalidReason, closesAt, referralChannel
+        case outcome, invalidReason, closesAt, referralChannel, erasedAt, anonymisedAt
         case allowedActions, consumer, title, description, order, demands, ultimatumDays, ultimatumAt, answer, settlement
         case agreedOutcome, referralReference, rating, ratingComment, readiness, consumerContact
     }
@@ -173,6 +176,8 @@ struct ComplaintResponse: Encodable, Sendable {
         invalidReason = complaint.invalidReason
         closesAt = complaint.closesAt
         referralChannel = complaint.referralChannel
+        erasedAt = complaint.erasedAt
+        anonymisedAt = complaint.anonymisedAt
         allowedActions = access.allowedActions
         let party = !relations.isEmpty
         consumer = party ? ["id": complaint.consumerID.uuidString.lowercased(), "display_name": complaint.consumerName] : nil

@@ -4,12 +4,15 @@ import Hummingbird
 import RedressCore
 import RedressStore
 
-/// What a person does with his own account: see and end his sessions, change his password.
+/// What a person does with his own account: see and end his sessions, change his password, take
+/// his data out.
 struct AccountController {
     let database: Database
     let hasher: PasswordHasher
     let configuration: APIConfiguration
     let sessions: SessionCache
+    /// Exports are large reads: one per account at a time, a few in the process.
+    let exports = CallerGate(capacity: 4, perAccount: 1, refusal: "Your previous export is still being made.")
 
     var endpoints: [Endpoint] {
         [
@@ -17,6 +20,8 @@ struct AccountController {
             Endpoint(.delete, "/api/v1/me/sessions/:id", endSession),
             Endpoint(.post, "/api/v1/me/sessions/end-others", endOtherSessions),
             Endpoint(.post, "/api/v1/me/password", changePassword),
+            Endpoint(.get, "/api/v1/me/export", export),
+            Endpoint(.delete, "/api/v1/me", erase),
         ]
     }
 
@@ -47,6 +52,136 @@ struct AccountController {
     struct PasswordChangeRequest: Decodable {
         let currentPassword: String?
         let newPassword: String?
+    }
+
+    struct ExportResponse: Encodable, Sendable {
+        struct Session: Encodable, Sendable {
+            let id: ResourceID
+            let createdAt: Date
+            let lastUsedAt: Date
+            let expiresAt: Date
+            let revokedAt: Date?
+            let clientDescription: String?
+            let clientAddress: String?
+        }
+        struct Message: Encodable, Sendable {
+            let id: ResourceID
+            let complaintID: ResourceID
+            let visibility: String
+            let body: String
+            let createdAt: Date
+        }
+        struct Evidence: Encodable, Sendable {
+            let id: ResourceID
+            let complaintID: ResourceID
+            let kind: String
+            let filename: String
+            let contentType: String
+            let size: Int64
+            let sha256: String
+            let uploadedAt: Date
+        }
+        struct Event: Encodable, Sendable {
+            let seq: Int
+            let occurredAt: Date
+            let action: String
+        }
+
+        let exportedAt: Date
+        let account: AccountResponse
+        let sessions: [Session]
+        let complaints: [ComplaintResponse]
+        let messages: [Message]
+        let evidence: [Evidence]
+        let accountEvents: [Event]
+        /// More than `PersonalData.maximumRows` of one kind: the newest are here.
+        let truncated: Bool
+    }
+
+    /// Everything Redress holds about the caller, as JSON (PIPL Art. 45): nothing of anyone else's.
+    @Sendable func export(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        try Policy.authorize(context.principal, .readOwnAccount)
+        guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
+        let now = configuration.clock.now()
+        let data = try await exports.withPlace(for: actor.accountID) {
+            try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+                try await transaction.personalData(accountID: actor.accountID)
+            }
+        }
+        guard let data else { throw RedressError.unauthenticated }
+        let body = ExportResponse(
+            exportedAt: now, account: AccountResponse(data.account),
+            sessions: data.sessions.map {
+                .init(id: ResourceID($0.id), createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt, expiresAt: $0.expiresAt, revokedAt: $0.revokedAt,
+                      clientDescription: $0.clientDescription, clientAddress: $0.clientAddress)
+            },
+            complaints: data.complaints.map { ComplaintResponse($0, access: CaseAccess(actor, to: $0, now: now), readiness: nil) },
+            messages: data.messages.map {
+                .init(id: ResourceID($0.id), complaintID: ResourceID($0.complaintID), visibility: $0.visibility, body: $0.body, createdAt: $0.createdAt)
+            },
+            evidence: data.evidence.map {
+                .init(id: ResourceID($0.id), complaintID: ResourceID($0.complaintID), kind: $0.kind, filename: $0.filename,
+                      contentType: $0.contentType, size: $0.size, sha256: $0.sha256, uploadedAt: $0.uploadedAt)
+            },
+            accountEvents: data.accountEvents.map { .init(seq: $0.seq, occurredAt: $0.occurredAt, action: $0.action) },
+            truncated: data.truncated)
+        var response = try JSONResponse(body: body).response(from: request, context: context)
+        // A file to keep, not a page to cache.
+        response.headers[.contentDisposition] = "attachment; filename=\"redress-export.json\""
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    struct ErasureRequest: Decodable {
+        let password: String?
+    }
+
+    struct ErasureResponse: Encodable, Sendable {
+        let complaints: Int
+        let messages: Int
+        let evidence: Int
+    }
+
+    /// Erases the caller's account and his data (PIPL Art. 47), his password confirming it. A consumer
+    /// only (a staff account belongs to its organisation: its administrator disables it), and only once
+    /// none of his cases is open: withdraw them, or wait for them to close.
+    @Sendable func erase(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<ErasureResponse> {
+        try Policy.authorize(context.principal, .readOwnAccount)
+        guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
+        guard actor.role == .consumer else {
+            throw RedressError(.forbidden, detail: "A staff account is disabled by its organisation's administrator.")
+        }
+        let body = try await request.decodeJSON(ErasureRequest.self, limit: configuration.maxJSONBodyBytes)
+        let password = body.password ?? ""
+        var fields = FieldValidator()
+        if password.isEmpty { fields.fail("password", "required") }
+        if password.count > PasswordRules.maximumLength { fields.fail("password", "too_long") }
+        try fields.check()
+        let (account, open) = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            (try await transaction.account(id: actor.accountID), try await transaction.openComplaintCount(consumerID: actor.accountID))
+        }
+        guard let account else { throw RedressError.unauthenticated }
+        if open > 0 {
+            throw RedressError(.conflict, detail: "\(open) of your complaints are still open: withdraw them, or wait until they close.")
+        }
+        let check = ThrottledCheck(
+            database: database, throttle: configuration.loginThrottle, email: account.email, accountID: account.id, origin: context.origin)
+        let lookup = DatabaseIdentity(role: "anonymous", authEmail: account.email)
+        let matches = try await check.run {
+            guard let candidate = try await database.transaction(as: lookup, origin: context.origin, { try await $0.loginCandidate(email: account.email) })
+            else { throw RedressError.unauthenticated }
+            return try await hasher.verify(password, hash: candidate.passwordHash)
+        }
+        guard matches else { throw RedressError.validation([.init(field: "password", reason: "incorrect")]) }
+        let outcome = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            // Checked again where it counts: a filing may have come in meanwhile.
+            if try await transaction.openComplaintCount(consumerID: actor.accountID) > 0 {
+                throw RedressError(.conflict, detail: "A complaint of yours is open again.")
+            }
+            return try await transaction.eraseOwnAccount(accountID: actor.accountID, actor: context.auditActor)
+        }
+        sessions.forget(accountID: actor.accountID)
+        return JSONResponse(body: ErasureResponse(complaints: outcome.complaints, messages: outcome.messages, evidence: outcome.evidence))
     }
 
     private var idleSince: Date {

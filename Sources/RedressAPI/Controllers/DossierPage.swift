@@ -18,6 +18,12 @@ enum DossierPage {
         var rows: [String] = []
         rows.append("<h1>\(t("投诉案件材料", "Complaint dossier"))</h1>")
         rows.append("<p>\(t("生成时间", "Generated")): \(time(dossier.generatedAt)) · \(t("案件编号", "Case")): \(e(complaint.id.value.uuidString.lowercased()))</p>")
+        if let erased = complaint.erasedAt {
+            rows.append("<p><strong>\(t("本案消费者的个人信息（姓名、陈述、证据）已依法删除", "The consumer's personal data (name, statement, evidence) was erased as the law provides")): \(time(erased))</strong></p>")
+        }
+        if let anonymised = complaint.anonymisedAt {
+            rows.append("<p><strong>\(t("保存期限届满，订单信息已匿名化", "The retention period ended: the order's facts are anonymised")): \(time(anonymised))</strong></p>")
+        }
         rows.append("<h2>\(t("被投诉平台", "Platform complained about"))</h2><table>")
         rows.append("<tr><th>\(t("平台", "Platform"))</th><td>\(e(dossier.platform.name))</td></tr>")
         rows.append("<tr><th>\(t("企业名称", "Company"))</th><td>\(e(dossier.platform.companyName))</td></tr>")
