@@ -41,7 +41,8 @@ public struct AppDependencies: Sendable {
     public func sessionAnnouncements(url: DatabaseURL, logger: Logger) throws -> any Service {
         let sessions = self.sessions
         return try SessionAnnouncementListener(
-            url: url, logger: logger, changed: { sessions.forget(accountID: $0) }, listening: { sessions.announcements(heard: $0) })
+            url: url, logger: logger, changed: { sessions.forget(accountID: $0) }, listening: { sessions.announcements(heard: $0) },
+            heartbeat: { sessions.heartbeatHeard() })
     }
 
     var metricsController: MetricsController {
@@ -64,7 +65,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         ).endpoints
         + AccountController(database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions)
         .endpoints
-        + SecondFactorController(database: database, configuration: configuration, sessions: dependencies.sessions).endpoints
+        + SecondFactorController(database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions).endpoints
         + PlatformController(database: database, configuration: configuration).endpoints
         + MediationBodyController(database: database, configuration: configuration).endpoints
         + StaffController(database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions)

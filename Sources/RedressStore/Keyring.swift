@@ -47,13 +47,16 @@ public struct Keyring: Sendable {
     /// `REDRESS_KEYS` takes the same with `,` between keys.
     public init(parsing text: String) throws(Problem) {
         var keys: [Key] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // `\r\n` is one Character in Swift: split on any line end.
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             // A comment runs to the end of its line, commas and all.
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             for entry in line.split(separator: ",") {
                 let fields = entry.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == ":" })
                 if fields.isEmpty { continue }
-                guard fields.count == 2, Self.isValidID(fields[0]), fields[1].count == 64, fields[1].allSatisfy({ $0.isHexDigit })
+                // ASCII hex only: `isHexDigit` also takes full-width digits, which would decode to nothing.
+                guard fields.count == 2, Self.isValidID(fields[0]), fields[1].utf8.count == 64,
+                    fields[1].utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) })
                 else { throw .malformedLine(index + 1) }
                 keys.append(Key(id: String(fields[0]), material: SymmetricKey(data: Array(hexString: String(fields[1])))))
             }
@@ -88,6 +91,7 @@ public struct Keyring: Sendable {
     enum Purpose: String {
         case personalDigests = "redress personal-data digests v1"
         case secondFactorSecrets = "redress second-factor secrets v1"
+        case recoveryCodes = "redress recovery codes v1"
     }
 
     func derived(_ key: Key, for purpose: Purpose) -> SymmetricKey {
@@ -98,6 +102,14 @@ public struct Keyring: Sendable {
     func digest(_ value: String) -> String {
         let key = derived(current, for: .personalDigests)
         return "hmac-sha256:\(current.id):" + HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: key).hexString
+    }
+
+    /// The digests a recovery code of `accountID` may be stored as: under the current key first, then
+    /// under each older one (codes made before a rotation still work).
+    public func recoveryCodeDigests(_ code: String, accountID: UUID) -> [[UInt8]] {
+        let message = Data((accountID.uuidString.lowercased() + ":" + code).utf8)
+        let keys = [current] + byID.values.filter { $0.id != current.id }.sorted { $0.id < $1.id }
+        return keys.map { Array(HMAC<SHA256>.authenticationCode(for: message, using: derived($0, for: .recoveryCodes))) }
     }
 
     /// Encrypts a secret with the current key: `<key id>:<base64 of nonce, ciphertext and tag>`.

@@ -61,7 +61,7 @@ struct SetIdentityStatement: FixedStatement {
 }
 
 /// The account behind a bearer token, if the token is valid now: not revoked, not expired, not idle
-/// since `$3`, created after its account's last disabling, role change or reset, account enabled.
+/// since `$3`, of its account's current epoch (no disabling, role change or reset since), account enabled.
 struct SessionStatement: FixedStatement {
     static let sql = """
         SELECT a.id, a.role, a.organization_id, o.kind, o.platform_id, s.expires_at, s.last_used_at, s.second_factor
@@ -69,7 +69,7 @@ struct SessionStatement: FixedStatement {
         JOIN accounts a ON a.id = s.account_id
         LEFT JOIN organizations o ON o.id = a.organization_id
         WHERE s.token_digest = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $3
-          AND a.disabled_at IS NULL AND (a.sessions_not_before IS NULL OR s.created_at > a.sessions_not_before)
+          AND a.disabled_at IS NULL AND s.epoch = a.session_epoch
         """
     let digest: [UInt8]
     let now: Date

@@ -45,6 +45,8 @@ public struct LoginCandidate: Sendable {
     public let passwordHash: String
     /// The sealed TOTP secret, once its enrolment is confirmed.
     public let sealedSecondFactor: String?
+    /// Wrong authenticator codes since the last right one.
+    public let secondFactorFailures: Int
 }
 
 extension Transaction {
@@ -90,14 +92,15 @@ extension Transaction {
     public func loginCandidate(email: String) async throws -> LoginCandidate? {
         let rows = try await query(
             """
-            SELECT \(unescaped: Self.accountColumns), password_hash, CASE WHEN totp_confirmed_at IS NOT NULL THEN totp_secret END AS totp
+            SELECT \(unescaped: Self.accountColumns), password_hash, CASE WHEN totp_confirmed_at IS NOT NULL THEN totp_secret END AS totp, totp_failures
             FROM accounts WHERE email = \(email)
             """)
         for try await row in rows {
             let columns = row.makeRandomAccess()
             return LoginCandidate(
                 account: try Self.decodeAccount(row), passwordHash: try columns["password_hash"].decode(String.self),
-                sealedSecondFactor: try columns["totp"].decode(String?.self))
+                sealedSecondFactor: try columns["totp"].decode(String?.self),
+                secondFactorFailures: try columns["totp_failures"].decode(Int.self))
         }
         return nil
     }
@@ -194,7 +197,7 @@ extension Transaction {
             UPDATE accounts
             SET role = \(role.rawValue),
                 disabled_at = CASE WHEN \(disabling) THEN \(now) WHEN \(enabling) THEN NULL ELSE disabled_at END,
-                sessions_not_before = CASE WHEN \(endsSessions) THEN \(now) ELSE sessions_not_before END
+                session_epoch = CASE WHEN \(endsSessions) THEN session_epoch + 1 ELSE session_epoch END
             WHERE id = \(member.id)
             RETURNING \(unescaped: Self.accountColumns)
             """)
@@ -212,22 +215,28 @@ extension Transaction {
     }
 
     /// A forced reset: the password becomes `temporaryHash`, which only serves to choose a new one at
-    /// the next sign-in, every session ends, and the second factor starts over (the reset is for
-    /// someone who lost access, or whose access another has).
-    public func forcePasswordReset(_ member: AccountRecord, temporaryHash: String, actor: AuditActor) async throws {
+    /// the next sign-in, and every session ends; the second factor starts over only when asked
+    /// (`removingSecondFactor`: the person lost it too).
+    public func forcePasswordReset(
+        _ member: AccountRecord, temporaryHash: String, removingSecondFactor: Bool, actor: AuditActor
+    ) async throws {
         try await query(
             """
-            UPDATE accounts SET password_hash = \(temporaryHash), must_change_password = true, sessions_not_before = \(now),
-                password_changed_at = \(now), totp_secret = NULL, totp_confirmed_at = NULL, totp_last_step = 0
+            UPDATE accounts SET password_hash = \(temporaryHash), must_change_password = true, session_epoch = session_epoch + 1,
+                password_changed_at = \(now),
+                totp_secret = CASE WHEN \(removingSecondFactor) THEN NULL ELSE totp_secret END,
+                totp_confirmed_at = CASE WHEN \(removingSecondFactor) THEN NULL ELSE totp_confirmed_at END,
+                totp_last_step = CASE WHEN \(removingSecondFactor) THEN 0 ELSE totp_last_step END,
+                totp_failures = CASE WHEN \(removingSecondFactor) THEN 0 ELSE totp_failures END
             WHERE id = \(member.id)
             """)
-        try await query("DELETE FROM recovery_codes WHERE account_id = \(member.id)")
+        if removingSecondFactor { try await query("DELETE FROM recovery_codes WHERE account_id = \(member.id)") }
         try await record(
             AuditEntry(
                 chain: AuditChain.administration, action: "staff.password_reset", entityType: "account", entityID: member.id, actor: actor,
                 changes: [
                     "must_change_password": .init(before: .bool(member.mustChangePassword), after: .bool(true)),
-                    "second_factor": .init(before: .bool(member.secondFactorEnabled), after: .bool(false)),
+                    "second_factor": .init(before: .bool(member.secondFactorEnabled), after: .bool(member.secondFactorEnabled && !removingSecondFactor)),
                 ]))
         try await announceSessionChange(of: member.id)
     }

@@ -49,9 +49,11 @@ extension Transaction {
         let id = UUID()
         try await query(
             """
-            INSERT INTO sessions (id, token_digest, account_id, created_at, last_used_at, expires_at, client_description, client_address, second_factor)
-            VALUES (\(id), \(PostgresByteBuffer(digest)), \(accountID), \(now), \(now), \(expiresAt), \(client.description), \(client.address),
-                    \(secondFactor))
+            INSERT INTO sessions (id, token_digest, account_id, created_at, last_used_at, expires_at, client_description, client_address,
+                                  second_factor, epoch)
+            SELECT \(id), \(PostgresByteBuffer(digest)), \(accountID), \(now), \(now), \(expiresAt), \(client.description), \(client.address),
+                   \(secondFactor), session_epoch
+            FROM accounts WHERE id = \(accountID)
             """)
         var changes: [String: AuditFieldChange] = ["expires_at": .init(after: .string(AuditContent.timestamp(expiresAt)))]
         if secondFactor { changes["second_factor"] = .init(after: .bool(true)) }
@@ -82,7 +84,12 @@ extension Transaction {
         }
         guard let (session, lastUsedAt) = found else { return nil }
         if now.timeIntervalSince(lastUsedAt) > SessionAnnouncements.touchInterval {
-            try await query("UPDATE sessions SET last_used_at = \(now) WHERE token_digest = \(PostgresByteBuffer(digest))")
+            // Not on a session ended meanwhile: a revocation that won the row's lock ends the lookup too.
+            let rows = try await query(
+                "UPDATE sessions SET last_used_at = \(now) WHERE token_digest = \(PostgresByteBuffer(digest)) AND revoked_at IS NULL RETURNING 1")
+            var touched = false
+            for try await _ in rows { touched = true }
+            if !touched { return nil }
         }
         return session
     }
@@ -99,7 +106,7 @@ extension Transaction {
             FROM sessions s JOIN accounts a ON a.id = s.account_id
             WHERE s.account_id = \(accountID)
               AND s.revoked_at IS NULL AND s.expires_at > \(now) AND s.last_used_at > \(idleSince)
-              AND a.disabled_at IS NULL AND (a.sessions_not_before IS NULL OR s.created_at > a.sessions_not_before)
+              AND a.disabled_at IS NULL AND s.epoch = a.session_epoch
               AND (s.created_at, s.id) > ('epoch'::timestamptz + \(after.microseconds) * interval '1 microsecond', \(after.id))
             ORDER BY s.created_at, s.id
             LIMIT \(page.limit + 1)

@@ -240,7 +240,7 @@ struct AuthorizationMatrixTests {
                 return "/api/v1/me"
             }),
         Row(
-            name: "enrol a second factor", method: .post, path: { _ in "/api/v1/me/second-factor" }, body: nil,
+            name: "enrol a second factor", method: .post, path: { _ in "/api/v1/me/second-factor" }, body: { _, _ in ["password": worldPassword] },
             expected: signedIn(201), writes: true),
         // After the row above, each principal's enrolment waits for a first code: a wrong one.
         Row(

@@ -86,7 +86,7 @@ struct RowLevelSecurityTests {
             try await app.step(complaintID, "accept", as: world.token("consumer"))
             try await app.step(complaintID, "rate", as: world.token("consumer"), ["rating": 3])
             // A second factor, so that the recovery codes have rows.
-            let secret = try #require(try await app.request(.post, "/api/v1/me/second-factor", token: world.token("consumer")).json["secret"].string)
+            let secret = try #require(try await app.request(.post, "/api/v1/me/second-factor", token: world.token("consumer"), json: ["password": worldPassword]).json["secret"].string)
             #expect(try await app.request(
                 .post, "/api/v1/me/second-factor/confirm", token: world.token("consumer"),
                 json: ["code": Authenticator.code(base32: secret, at: Date())]).status == .ok)

@@ -59,7 +59,14 @@ struct SecondFactorTests {
             #expect(refused.json["code"].string == "second_factor_enrolment_required")
             #expect(try await app.request(.get, "/api/v1/me", token: admin.token).json["second_factor"].bool == false)
 
-            let enrolment = try await app.request(.post, "/api/v1/me/second-factor", token: admin.token)
+            // A token alone (a thief's) cannot tie the account to an authenticator; nor can an enrol-only
+            // session change the password or end the owner's other sessions.
+            #expect(try await app.request(.post, "/api/v1/me/second-factor", token: admin.token, json: ["password": "a thief's guess"]).status
+                == .unprocessableContent)
+            #expect(try await app.request(.post, "/api/v1/me/password", token: admin.token,
+                                          json: ["current_password": worldPassword, "new_password": "taken over for good"]).status == .forbidden)
+            #expect(try await app.request(.post, "/api/v1/me/sessions/end-others", token: admin.token).status == .forbidden)
+            let enrolment = try await app.request(.post, "/api/v1/me/second-factor", token: admin.token, json: ["password": worldPassword])
             #expect(enrolment.status == .created, "\(enrolment.text)")
             let secret = try #require(enrolment.json["secret"].string)
             #expect(secret.count == 52)
@@ -112,7 +119,7 @@ struct SecondFactorTests {
         let clock = ManualClock("2026-09-24T10:00:00+08:00")
         try await withTestApp(configuration: Self.configuration(clock)) { app in
             let admin = try await app.bootstrapAdmin()
-            let secret = try #require(try await app.request(.post, "/api/v1/me/second-factor", token: admin.token).json["secret"].string)
+            let secret = try #require(try await app.request(.post, "/api/v1/me/second-factor", token: admin.token, json: ["password": worldPassword]).json["secret"].string)
             let code = Authenticator.code(base32: secret, at: clock.now())
             #expect(try await app.request(.post, "/api/v1/me/second-factor/confirm", token: admin.token, json: ["code": code]).status == .ok)
             clock.advance(by: .seconds(60))
@@ -139,14 +146,14 @@ struct SecondFactorTests {
         try await withTestApp(configuration: configuration) { app in
             _ = try await app.create("/api/v1/auth/register", token: nil, ["email": "c@redress.test", "password": worldPassword, "display_name": "C"])
             let token = try await app.login("c@redress.test")
-            let secret = try #require(try await app.request(.post, "/api/v1/me/second-factor", token: token).json["secret"].string)
-            #expect(try await app.request(.post, "/api/v1/me/second-factor", token: token).status == .created)  // a new secret replaces a pending one
+            let secret = try #require(try await app.request(.post, "/api/v1/me/second-factor", token: token, json: ["password": worldPassword]).json["secret"].string)
+            #expect(try await app.request(.post, "/api/v1/me/second-factor", token: token, json: ["password": worldPassword]).status == .created)  // a new secret replaces a pending one
             #expect(try await app.request(.post, "/api/v1/me/second-factor/confirm", token: token,
                                           json: ["code": Authenticator.code(base32: secret, at: clock.now())]).status == .unauthorized)
-            let fresh = try #require(try await app.request(.post, "/api/v1/me/second-factor", token: token).json["secret"].string)
+            let fresh = try #require(try await app.request(.post, "/api/v1/me/second-factor", token: token, json: ["password": worldPassword]).json["secret"].string)
             #expect(try await app.request(.post, "/api/v1/me/second-factor/confirm", token: token,
                                           json: ["code": Authenticator.code(base32: fresh, at: clock.now())]).status == .ok)
-            #expect(try await app.request(.post, "/api/v1/me/second-factor", token: token).status == .conflict)
+            #expect(try await app.request(.post, "/api/v1/me/second-factor", token: token, json: ["password": worldPassword]).status == .conflict)
             #expect(try await app.request(.delete, "/api/v1/me/second-factor", token: token, json: ["code": "123"]).status == .unauthorized)
             #expect(try await app.request(.delete, "/api/v1/me/second-factor", token: token, json: [:]).status == .unprocessableContent)
             clock.advance(by: .seconds(30))
@@ -159,11 +166,11 @@ struct SecondFactorTests {
             let auditorID = try await app.create(
                 "/api/v1/staff", token: admin.token, ["email": "aud@redress.test", "password": worldPassword, "display_name": "A", "role": "auditor"])
             let auditor = try await app.login("aud@redress.test")
-            let auditorSecret = try #require(try await app.request(.post, "/api/v1/me/second-factor", token: auditor).json["secret"].string)
+            let auditorSecret = try #require(try await app.request(.post, "/api/v1/me/second-factor", token: auditor, json: ["password": worldPassword]).json["secret"].string)
             clock.advance(by: .seconds(30))
             #expect(try await app.request(.post, "/api/v1/me/second-factor/confirm", token: auditor,
                                           json: ["code": Authenticator.code(base32: auditorSecret, at: clock.now())]).status == .ok)
-            let reset = try await app.request(.post, "/api/v1/staff/\(auditorID)/password-reset", token: admin.token)
+            let reset = try await app.request(.post, "/api/v1/staff/\(auditorID)/password-reset?remove_second_factor=true", token: admin.token)
             #expect(reset.json["account"]["second_factor"].bool == false)
             let codes = try await app.asOwner { try await $0.scalar("SELECT count(*)::int FROM recovery_codes", as: Int.self) }
             #expect(codes == 0)

@@ -17,6 +17,8 @@ struct KeyringTests {
         #expect(throws: Keyring.Problem.malformedLine(1)) { try Keyring(parsing: "K1 " + String(repeating: "ab", count: 32)) }
         #expect(throws: Keyring.Problem.malformedLine(1)) { try Keyring(parsing: String(repeating: "a", count: 17) + " " + String(repeating: "ab", count: 32)) }
         #expect(throws: Keyring.Problem.malformedLine(2)) { try Keyring(parsing: "\(Self.new)\nk1 " + String(repeating: "zz", count: 32)) }
+        #expect(throws: Keyring.Problem.malformedLine(1)) { try Keyring(parsing: "k1 " + String(repeating: "０", count: 64)) }
+        #expect(try Keyring(parsing: "# made on Windows, comment, commas\r\n\(Self.old)\r\n").current.id == "k1")
         // The file the service makes for a private database parses.
         #expect(try Keyring(parsing: Keyring.newFile()).current.id == "k1")
         #expect(throws: Keyring.Problem.duplicateID("k1")) { try Keyring(parsing: "\(Self.old)\n\(Self.old)") }

@@ -113,12 +113,22 @@ struct AuthController {
                 try await database.transaction(as: lookup, origin: context.origin) { try await $0.withdrawLoginAttempt(attempt) }
                 throw RedressError(.secondFactorRequired, detail: "Sign in again with code set to your authenticator's code or a recovery code.")
             }
-            proof = try SecondFactorProof(code: code, sealedSecret: sealed, keys: database.keys, now: configuration.clock.now(), logger: context.logger)
+            proof = try SecondFactorProof(
+                code: code, accountID: candidate.account.id, sealedSecret: sealed, failures: candidate.secondFactorFailures,
+                keys: database.keys, now: configuration.clock.now(), logger: context.logger)
             if proof == nil {
+                let owner = DatabaseIdentity(
+                    role: candidate.account.role.rawValue, accountID: candidate.account.id, organizationID: candidate.account.organizationID)
+                try await database.transaction(as: owner, origin: context.origin) { transaction in
+                    try await transaction.countSecondFactorFailure(accountID: candidate.account.id)
+                }
                 if attempt.locksIfFailed {
                     try await database.transaction(as: lookup, origin: context.origin) { transaction in
                         try await transaction.recordLoginLockout(accountID: candidate.account.id, throttle: throttle)
                     }
+                }
+                if candidate.secondFactorFailures + 1 >= SecondFactor.failureLimit {
+                    throw RedressError(.invalidSecondFactor, detail: "Too many wrong codes: sign in with a recovery code.")
                 }
                 throw RedressError(.invalidSecondFactor)
             }

@@ -11,6 +11,9 @@ enum SecondFactor {
     static let issuer = "Redress"
     static let stepSeconds = 30
     static let recoveryCodeCount = 10
+    /// Wrong authenticator codes in a row after which only a recovery code opens: 10 guesses of 3 in
+    /// a million give an attacker with the password a chance of 3 in 100,000.
+    static let failureLimit = 10
 
     /// A new secret: 20 random bytes written as 32 base32 letters. The letters themselves are the
     /// HMAC key (HummingbirdOTP keys with the secret's UTF-8), 160 bits of it.
@@ -39,20 +42,21 @@ enum SecondFactor {
         return nil
     }
 
-    /// Ten new recovery codes, as shown once (`xxxx-xxxx-xxxx`, 60 bits each), and their digests.
-    static func newRecoveryCodes() -> (codes: [String], digests: [[UInt8]]) {
+    /// Ten new recovery codes of `accountID`, as shown once (`xxxx-xxxx-xxxx`, 60 bits each), and the
+    /// digests they are kept as (keyed with the key file and the account).
+    static func newRecoveryCodes(accountID: UUID, keys: Keyring) -> (codes: [String], digests: [[UInt8]]) {
         let codes = (0..<recoveryCodeCount).map { _ -> String in
             let letters = Array(base32(SecureRandom.bytes(8)).prefix(12)).map(String.init).joined()
             return [0, 4, 8].map { start in String(letters.dropFirst(start).prefix(4)) }.joined(separator: "-").lowercased()
         }
-        return (codes, codes.compactMap(recoveryDigest))
+        return (codes, codes.compactMap { normalisedRecoveryCode($0).flatMap { keys.recoveryCodeDigests($0, accountID: accountID).first } })
     }
 
-    /// The digest a recovery code is kept as; `nil` for text that cannot be one (so it is not looked up).
-    static func recoveryDigest(_ code: String) -> [UInt8]? {
+    /// A recovery code as it is digested (upper case, no separators); `nil` for text that cannot be one.
+    static func normalisedRecoveryCode(_ code: String) -> String? {
         let letters = code.uppercased().filter { $0 != "-" && $0 != " " }
         guard letters.count == 12, letters.allSatisfy({ alphabet.contains($0) }) else { return nil }
-        return Array(SHA256.hash(data: Data(letters.utf8)))
+        return letters
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
@@ -77,16 +81,20 @@ enum SecondFactor {
 /// A second-factor code that matched, to be spent once in the transaction it authorises.
 enum SecondFactorProof: Equatable {
     case step(Int64)
-    case recoveryCode([UInt8])
+    /// The digests the recovery code may be kept as (one per listed key).
+    case recoveryCode([[UInt8]])
 
-    /// The proof `code` gives for the account whose sealed secret is `sealedSecret`; `nil` when it gives none.
-    /// A secret that no listed key opens is the operator's problem (a key removed too early), not the caller's.
-    init?(code: String, sealedSecret: String, keys: Keyring, now: Date, logger: Logger) throws {
+    /// The proof `code` gives for `accountID`, whose sealed secret is `sealedSecret`; `nil` when it
+    /// gives none. After `SecondFactor.failureLimit` wrong authenticator codes only a recovery code
+    /// proves anything. A secret that no listed key opens is the operator's problem (a key removed too
+    /// early), not the caller's.
+    init?(code: String, accountID: UUID, sealedSecret: String, failures: Int, keys: Keyring, now: Date, logger: Logger) throws {
         let trimmed = code.trimmingCharacters(in: .whitespaces)
-        if let digest = SecondFactor.recoveryDigest(trimmed) {
-            self = .recoveryCode(digest)
+        if let recovery = SecondFactor.normalisedRecoveryCode(trimmed) {
+            self = .recoveryCode(keys.recoveryCodeDigests(recovery, accountID: accountID))
             return
         }
+        if failures >= SecondFactor.failureLimit { return nil }
         guard let secretBytes = keys.open(sealedSecret), let secret = String(validating: secretBytes, as: UTF8.self) else {
             logger.error("a second-factor secret opens with no listed key: was its key removed from REDRESS_KEYS_FILE?")
             throw RedressError(.internalError)
@@ -99,7 +107,7 @@ enum SecondFactorProof: Equatable {
     func spend(accountID: UUID, _ transaction: Transaction) async throws -> Bool {
         switch self {
         case .step(let step): try await transaction.consumeSecondFactorStep(accountID: accountID, step: step)
-        case .recoveryCode(let digest): try await transaction.consumeRecoveryCode(accountID: accountID, digest: digest)
+        case .recoveryCode(let digests): try await transaction.consumeRecoveryCode(accountID: accountID, digests: digests)
         }
     }
 }

@@ -8,6 +8,7 @@ import RedressStore
 /// is checked under the sign-in throttle and works once.
 struct SecondFactorController {
     let database: Database
+    let hasher: PasswordHasher
     let configuration: APIConfiguration
     let sessions: SessionCache
 
@@ -42,18 +43,39 @@ struct SecondFactorController {
         let code: String?
     }
 
+    struct EnrolRequest: Decodable {
+        let password: String?
+    }
+
+    /// Starting needs the password (checked under the sign-in throttle): a stolen token must not be
+    /// enough to tie the account to the thief's authenticator.
     @Sendable func enrol(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<EnrolmentResponse> {
         try Policy.authorize(context.principal, .readOwnAccount)
         guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
+        let body = try await request.decodeJSON(EnrolRequest.self, limit: configuration.maxJSONBodyBytes)
+        let password = body.password ?? ""
+        var fields = FieldValidator()
+        if password.isEmpty { fields.fail("password", "required") }
+        if password.count > PasswordRules.maximumLength { fields.fail("password", "too_long") }
+        try fields.check()
+        let account = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await transaction.account(id: actor.accountID)
+        }
+        guard let account else { throw RedressError.unauthenticated }
+        if account.secondFactorEnabled {
+            throw RedressError(.conflict, detail: "A second factor is enrolled: turn it off first (DELETE /api/v1/me/second-factor).")
+        }
+        let lookup = DatabaseIdentity(role: "anonymous", authEmail: account.email)
+        let matches = try await throttled(account, context).run {
+            guard let candidate = try await database.transaction(as: lookup, origin: context.origin, { try await $0.loginCandidate(email: account.email) })
+            else { throw RedressError.unauthenticated }
+            return try await hasher.verify(password, hash: candidate.passwordHash)
+        }
+        guard matches else { throw RedressError.validation([.init(field: "password", reason: "incorrect")]) }
         let secret = SecondFactor.newSecret()
         let sealed = try database.keys.seal(Array(secret.utf8))
-        let account = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            guard let account = try await transaction.account(id: actor.accountID) else { throw RedressError.unauthenticated }
-            if account.secondFactorEnabled {
-                throw RedressError(.conflict, detail: "A second factor is enrolled: turn it off first (DELETE /api/v1/me/second-factor).")
-            }
+        try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.beginSecondFactorEnrolment(accountID: account.id, sealedSecret: sealed, actor: context.auditActor)
-            return account
         }
         let uri = SecondFactor.authenticatorURI(secret: secret, email: account.email)
         guard let symbol = QRCode.encode(Array(uri.utf8), correction: .medium) else { throw RedressError(.internalError) }
@@ -62,22 +84,25 @@ struct SecondFactorController {
     }
 
     /// The first code proves the authenticator holds the secret: the second factor is on, this
-    /// session counts as opened with it, and ten recovery codes are shown, once.
+    /// session counts as opened with it, every other session ends (any opened without it), and ten
+    /// recovery codes are shown, once.
     @Sendable func confirm(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<RecoveryCodesResponse> {
         let (actor, digest, account, code) = try await caller(request, context)
-        let recovery = SecondFactor.newRecoveryCodes()
+        let recovery = SecondFactor.newRecoveryCodes(accountID: actor.accountID, keys: database.keys)
         let confirmed = try await throttled(account, context).run {
             try await database.transaction(as: context.identity, origin: context.origin) { transaction in
                 guard let stored = try await transaction.secondFactor(accountID: actor.accountID) else {
                     throw RedressError(.conflict, detail: "Nothing to confirm: enrol first (POST /api/v1/me/second-factor).")
                 }
                 if stored.confirmed { throw RedressError(.conflict, detail: "The second factor is already confirmed.") }
-                guard let step = try Self.step(code, stored, database.keys, configuration.clock.now(), context),
+                guard let step = try Self.step(code, actor.accountID, stored, database.keys, configuration.clock.now(), context),
                     try await transaction.consumeSecondFactorStep(accountID: actor.accountID, step: step)
                 else { return false }
-                try await transaction.confirmSecondFactor(
-                    accountID: actor.accountID, recoveryCodeDigests: recovery.digests, actor: context.auditActor)
+                guard try await transaction.confirmSecondFactor(
+                    accountID: actor.accountID, sealedSecret: stored.sealedSecret, recoveryCodeDigests: recovery.digests, actor: context.auditActor)
+                else { throw RedressError(.conflict, detail: "The enrolment changed meanwhile: start again.") }
                 try await transaction.markSessionSecondFactor(digest: digest, accountID: actor.accountID)
+                _ = try await transaction.revokeOtherSessions(keeping: digest, actor: context.auditActor)
                 return true
             }
         }
@@ -103,7 +128,7 @@ struct SecondFactorController {
     @Sendable func renewRecoveryCodes(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<RecoveryCodesResponse> {
         let (actor, _, account, code) = try await caller(request, context)
         guard try await proven(code, account: account, context) else { throw RedressError(.invalidSecondFactor) }
-        let recovery = SecondFactor.newRecoveryCodes()
+        let recovery = SecondFactor.newRecoveryCodes(accountID: actor.accountID, keys: database.keys)
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.replaceRecoveryCodes(accountID: actor.accountID, digests: recovery.digests)
         }
@@ -139,18 +164,24 @@ struct SecondFactorController {
                 guard let stored = try await transaction.secondFactor(accountID: account.id), stored.confirmed else {
                     throw RedressError(.conflict, detail: "No second factor is enrolled.")
                 }
-                guard let proof = try SecondFactorProof(code: code, sealedSecret: stored.sealedSecret, keys: database.keys,
-                                                        now: configuration.clock.now(), logger: context.logger)
-                else { return false }
+                guard let proof = try SecondFactorProof(
+                    code: code, accountID: account.id, sealedSecret: stored.sealedSecret, failures: stored.failures, keys: database.keys,
+                    now: configuration.clock.now(), logger: context.logger)
+                else {
+                    try await transaction.countSecondFactorFailure(accountID: account.id)
+                    return false
+                }
                 return try await proof.spend(accountID: account.id, transaction)
             }
         }
     }
 
     private static func step(
-        _ code: String, _ stored: StoredSecondFactor, _ keys: Keyring, _ now: Date, _ context: RedressRequestContext
+        _ code: String, _ accountID: UUID, _ stored: StoredSecondFactor, _ keys: Keyring, _ now: Date, _ context: RedressRequestContext
     ) throws -> Int64? {
-        guard case .step(let step)? = try SecondFactorProof(code: code, sealedSecret: stored.sealedSecret, keys: keys, now: now, logger: context.logger)
+        guard case .step(let step)? = try SecondFactorProof(
+            code: code, accountID: accountID, sealedSecret: stored.sealedSecret, failures: stored.failures, keys: keys, now: now,
+            logger: context.logger)
         else { return nil }
         return step
     }

@@ -118,14 +118,23 @@ struct StaffController {
     @Sendable func resetPassword(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<ResetResponse> {
         try Policy.authorize(context.principal, .manageStaff)
         let id = try context.parameters.id()
+        // The second factor stays unless it is lost too: the temporary password passes through the
+        // manager, who must not be able to sign in as the person with it.
+        let removesSecondFactor: Bool
+        switch request.uri.queryParameters["remove_second_factor"].map(String.init) {
+        case nil, "false": removesSecondFactor = false
+        case "true": removesSecondFactor = true
+        default: throw RedressError.validation([.init(field: "remove_second_factor", reason: "invalid_boolean")])
+        }
         let temporary = SecureRandom.token(bytes: 15)
         let hash = try await hasher.hash(temporary)
         let account = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             let member = try await Self.managedMember(id, context: context, transaction)
-            try await transaction.forcePasswordReset(member, temporaryHash: hash, actor: context.auditActor)
+            try await transaction.forcePasswordReset(
+                member, temporaryHash: hash, removingSecondFactor: removesSecondFactor, actor: context.auditActor)
             var reset = member
             reset.mustChangePassword = true
-            reset.secondFactorEnabled = false
+            if removesSecondFactor { reset.secondFactorEnabled = false }
             return reset
         }
         sessions.forget(accountID: id)

@@ -8,7 +8,7 @@ import RedressStore
 /// Turns `Authorization: Bearer <token>` into the principal of the request. No header: anonymous.
 /// A header that is not a valid, unexpired, unrevoked token: 401 — never a silent downgrade to anonymous.
 /// A role that must sign in with a second factor, in a session opened without one, may only see to its
-/// own account (enrol, above all) and sign out: 403 `second_factor_enrolment_required` elsewhere.
+/// account and enrol, and sign out: 403 `second_factor_enrolment_required` elsewhere.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = RedressRequestContext
     let database: Database
@@ -30,6 +30,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if let cached = sessions.session(digest: digest, now: database.clock.now()) {
             session = cached
         } else {
+            let generation = sessions.generation
             let identity = DatabaseIdentity(role: "anonymous", sessionDigestHex: digest.hexString)
             let found = try await database.transaction(as: identity, origin: context.origin) { transaction in
                 try await transaction.session(
@@ -38,10 +39,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
             guard let found else {
                 throw RedressError(.unauthenticated, detail: "The token is invalid, expired or revoked.")
             }
-            sessions.remember(found, digest: digest, now: database.clock.now())
+            sessions.remember(found, digest: digest, now: database.clock.now(), generation: generation)
             session = found
         }
-        if !session.secondFactor, secondFactorRoles.contains(session.actor.role), !Self.mayEnrolOnly(request.uri.path) {
+        if !session.secondFactor, secondFactorRoles.contains(session.actor.role), !Self.mayEnrolOnly(request.method, request.uri.path) {
             throw RedressError(.secondFactorEnrolmentRequired, detail: "Enrol a second factor: POST /api/v1/me/second-factor.")
         }
         var context = context
@@ -52,8 +53,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// What a session without its required second factor may still do: its own account, and sign out.
-    static func mayEnrolOnly(_ path: String) -> Bool {
-        path == "/api/v1/me" || path.hasPrefix("/api/v1/me/") || path == "/api/v1/auth/logout"
+    /// What a session without its required second factor may still do: read its account, enrol, sign
+    /// out. Nothing else of its own account (a password change, ending sessions, export, erasure): a
+    /// password-only session is what a thief holding the password has.
+    static func mayEnrolOnly(_ method: HTTPRequest.Method, _ path: String) -> Bool {
+        switch (method, path) {
+        case (.get, "/api/v1/me"), (.head, "/api/v1/me"), (.post, "/api/v1/me/second-factor"), (.post, "/api/v1/me/second-factor/confirm"),
+            (.post, "/api/v1/auth/logout"):
+            true
+        default:
+            false
+        }
     }
 }

@@ -22,8 +22,20 @@ final class SessionCache: Sendable {
     private struct State {
         var entries: [[UInt8]: Entry] = [:]
         /// Whether announcements are being heard; until they are, the cache is bypassed.
-        var trusted = false
+        var listening = false
+        /// When the listener last heard its own heartbeat through PostgreSQL.
+        var lastHeartbeat = ContinuousClock.now
+        /// Moves on at every forgetting: a lookup that began before one may not store what it found
+        /// (it may have read a session that was ended while it ran).
+        var generation = 0
+
+        var trusted: Bool {
+            listening && ContinuousClock.now - lastHeartbeat < SessionCache.heartbeatTolerance
+        }
     }
+
+    /// How long without a heartbeat before the cache stops trusting itself.
+    static let heartbeatTolerance: Duration = .seconds(6)
 
     private let lifetime: Duration
     private let capacity: Int
@@ -42,11 +54,15 @@ final class SessionCache: Sendable {
         return entry.session
     }
 
-    func remember(_ session: AuthenticatedSession, digest: [UInt8], now: Date) {
+    /// The generation to hand back to `remember` after a lookup.
+    var generation: Int { state.withLock { $0.generation } }
+
+    /// Stores what a lookup found, unless something was forgotten since it began (`generation`).
+    func remember(_ session: AuthenticatedSession, digest: [UInt8], now: Date, generation: Int) {
         guard lifetime > .zero else { return }
         let entry = Entry(session: session, freshUntil: now.addingTimeInterval(Double(lifetime.components.seconds)))
         state.withLock { state in
-            guard state.trusted else { return }
+            guard state.trusted, state.generation == generation else { return }
             if state.entries.count >= capacity {
                 // Entries live seconds: dropping every stale one (or, failing that, all) keeps this simple and bounded.
                 state.entries = state.entries.filter { $0.value.freshUntil > now }
@@ -57,23 +73,33 @@ final class SessionCache: Sendable {
     }
 
     func forget(digest: [UInt8]) {
-        _ = state.withLock { $0.entries.removeValue(forKey: digest) }
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries.removeValue(forKey: digest)
+        }
     }
 
     /// Every cached session of `accountID` (an announcement arrived).
     func forget(accountID: UUID) {
         state.withLock { state in
+            state.generation &+= 1
             state.entries = state.entries.filter { $0.value.session.actor.accountID != accountID }
         }
     }
 
     var hearsAnnouncements: Bool { state.withLock { $0.trusted } }
 
+    func heartbeatHeard() {
+        state.withLock { $0.lastHeartbeat = ContinuousClock.now }
+    }
+
     /// Whether announcements are heard. Either way the cache starts afresh: what it held was cached
     /// before announcements could have been missed.
     func announcements(heard: Bool) {
         state.withLock { state in
-            state.trusted = heard
+            state.listening = heard
+            state.lastHeartbeat = ContinuousClock.now
+            state.generation &+= 1
             state.entries.removeAll(keepingCapacity: true)
         }
     }

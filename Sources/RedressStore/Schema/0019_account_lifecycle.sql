@@ -4,9 +4,10 @@
 
 ALTER TABLE accounts
     ADD COLUMN disabled_at timestamptz,
-    -- Sessions created at or before this time are over: disabling, a role change and a forced reset
-    -- set it, so that every session of the account ends in the same statement.
-    ADD COLUMN sessions_not_before timestamptz,
+    -- A session is valid only while its epoch is its account's: disabling, a role change and a forced
+    -- reset increment it, so that every session of the account ends in the same statement (a counter,
+    -- not a time: replicas' clocks may differ, and a frozen demo clock would end new sessions too).
+    ADD COLUMN session_epoch integer NOT NULL DEFAULT 0,
     -- Set by a forced reset: the next sign-in must choose a new password.
     ADD COLUMN must_change_password boolean NOT NULL DEFAULT false,
     ADD COLUMN password_changed_at timestamptz;
@@ -17,7 +18,8 @@ ALTER TABLE sessions
     ADD COLUMN id uuid NOT NULL DEFAULT gen_random_uuid(),
     ADD COLUMN last_used_at timestamptz NOT NULL DEFAULT now(),
     ADD COLUMN client_description text CHECK (length(client_description) <= 200),
-    ADD COLUMN client_address text CHECK (length(client_address) <= 64);
+    ADD COLUMN client_address text CHECK (length(client_address) <= 64),
+    ADD COLUMN epoch integer NOT NULL DEFAULT 0;
 CREATE UNIQUE INDEX sessions_by_id ON sessions (id);
 CREATE INDEX sessions_by_account_created ON sessions (account_id, created_at, id);
 
@@ -43,7 +45,7 @@ CREATE POLICY account_self ON accounts FOR UPDATE USING (id = redress_actor_id()
 CREATE FUNCTION accounts_guard_self() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF OLD.id = redress_actor_id()
-       AND (NEW.role, NEW.disabled_at, NEW.sessions_not_before) IS DISTINCT FROM (OLD.role, OLD.disabled_at, OLD.sessions_not_before)
+       AND (NEW.role, NEW.disabled_at, NEW.session_epoch) IS DISTINCT FROM (OLD.role, OLD.disabled_at, OLD.session_epoch)
     THEN
         RAISE EXCEPTION 'an account cannot change its own role or status' USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -55,7 +57,7 @@ CREATE TRIGGER accounts_guard_self BEFORE UPDATE ON accounts FOR EACH ROW EXECUT
 -- The token check notes when a session was last used (at most once a minute).
 CREATE POLICY session_touch ON sessions FOR UPDATE USING (token_digest = redress_auth_session());
 
-GRANT UPDATE (role, disabled_at, sessions_not_before, must_change_password, password_hash, password_changed_at) ON accounts TO redress_app;
+GRANT UPDATE (role, disabled_at, session_epoch, must_change_password, password_hash, password_changed_at) ON accounts TO redress_app;
 GRANT UPDATE (last_used_at) ON sessions TO redress_app;
 
 -- Sessions a replica has cached are dropped when their account changes: NOTIFY redress_sessions,

@@ -17,7 +17,7 @@ CREATE INDEX complaints_retention ON complaints (closed_at) WHERE anonymised_at 
 CREATE OR REPLACE FUNCTION accounts_guard_self() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF OLD.id = redress_actor_id()
-       AND (NEW.role, NEW.disabled_at, NEW.sessions_not_before) IS DISTINCT FROM (OLD.role, OLD.disabled_at, OLD.sessions_not_before)
+       AND (NEW.role, NEW.disabled_at, NEW.session_epoch) IS DISTINCT FROM (OLD.role, OLD.disabled_at, OLD.session_epoch)
     THEN
         RAISE EXCEPTION 'an account cannot change its own role or status' USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -78,3 +78,54 @@ GRANT UPDATE (consumer_name, title, description, demands, order_no, product_name
 GRANT UPDATE (body) ON complaint_messages TO redress_app;
 GRANT UPDATE (client_description, client_address) ON sessions TO redress_app;
 GRANT DELETE ON evidence, evidence_blobs TO redress_app;
+
+-- The database holds these one way, whatever SQL the service were to send: a session once revoked
+-- stays revoked, one opened without a second factor cannot acquire it except by its owner's
+-- enrolment (false to true only), its epoch never changes, its client details only go; a complaint's
+-- erasure marks are the erasing system's; an account's erasure is its own and final.
+CREATE FUNCTION sessions_one_way() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (OLD.revoked_at IS NOT NULL AND NEW.revoked_at IS DISTINCT FROM OLD.revoked_at)
+       OR (OLD.second_factor AND NOT NEW.second_factor)
+       OR (NEW.second_factor AND NOT OLD.second_factor AND OLD.account_id IS DISTINCT FROM redress_actor_id())
+       OR NEW.epoch <> OLD.epoch OR NEW.account_id <> OLD.account_id OR NEW.token_digest <> OLD.token_digest
+       OR (NEW.client_description IS NOT NULL AND NEW.client_description IS DISTINCT FROM OLD.client_description)
+       OR (NEW.client_address IS NOT NULL AND NEW.client_address IS DISTINCT FROM OLD.client_address)
+    THEN
+        RAISE EXCEPTION 'sessions change one way only' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER sessions_one_way BEFORE UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION sessions_one_way();
+
+CREATE FUNCTION complaints_erasure_marks() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (NEW.erased_at, NEW.anonymised_at) IS DISTINCT FROM (OLD.erased_at, OLD.anonymised_at)
+       AND NOT (redress_actor_role() = 'system' AND current_setting('redress.erasing', true) = 'on'
+                AND (OLD.erased_at IS NULL OR NEW.erased_at IS NOT DISTINCT FROM OLD.erased_at)
+                AND (OLD.anonymised_at IS NULL OR NEW.anonymised_at IS NOT DISTINCT FROM OLD.anonymised_at))
+    THEN
+        RAISE EXCEPTION 'erasure marks are the erasing system''s, and final' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- A comment written after the erasure or anonymisation (a late rating) is not kept.
+    IF OLD.erased_at IS NOT NULL AND NEW.rating_comment IS DISTINCT FROM OLD.rating_comment THEN
+        NEW.rating_comment := NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER complaints_erasure_marks BEFORE UPDATE ON complaints FOR EACH ROW EXECUTE FUNCTION complaints_erasure_marks();
+
+CREATE FUNCTION accounts_erasure_final() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (OLD.erased_at IS NOT NULL AND NEW.erased_at IS DISTINCT FROM OLD.erased_at)
+       OR (NEW.erased_at IS NOT NULL AND OLD.erased_at IS NULL AND OLD.id IS DISTINCT FROM redress_actor_id())
+       OR (OLD.erased_at IS NOT NULL AND (NEW.email, NEW.display_name, NEW.phone) IS DISTINCT FROM (OLD.email, OLD.display_name, OLD.phone))
+    THEN
+        RAISE EXCEPTION 'an erasure is its owner''s, and final' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER accounts_erasure_final BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION accounts_erasure_final();
