@@ -246,13 +246,15 @@ func snakeCase(_ camel: String) -> String {
 struct JSONResponse<Body: Encodable & Sendable>: ResponseGenerator {
     var status: HTTPResponse.Status = .ok
     let body: Body
+    /// A secret shown once (a token, a temporary password, a second factor's secret or recovery
+    /// codes): no cache along the way may keep it.
+    var holdsSecret = false
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let data = try APIJSON.encode(body)
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if holdsSecret { headers[.cacheControl] = "no-store" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

@@ -82,6 +82,32 @@ extension Transaction {
             role: account.role, organizationID: account.organizationID, createdAt: createdAt)
     }
 
+    /// Whether the account still stands as the sign-in checked it (`candidate`), locked until the
+    /// session is written: a reset, a disabling, a password change or a change of the second factor
+    /// that committed while the password was being checked ends this sign-in instead.
+    public func signInStillValid(_ candidate: LoginCandidate) async throws -> Bool {
+        let rows = try await query(
+            """
+            SELECT password_hash, disabled_at IS NULL AND erased_at IS NULL, must_change_password,
+                   CASE WHEN totp_confirmed_at IS NOT NULL THEN totp_secret END
+            FROM accounts WHERE id = \(candidate.account.id) FOR UPDATE
+            """)
+        for try await (hash, usable, mustChange, secret) in rows.decode((String, Bool, Bool, String?).self) {
+            return hash == candidate.passwordHash && usable && mustChange == candidate.account.mustChangePassword
+                && secret == candidate.sealedSecondFactor
+        }
+        return false
+    }
+
+    /// The caller's own account, held against its erasure until this transaction ends (FOR SHARE: an
+    /// erasure waits for it, or it waits for an erasure and then finds nothing).
+    public func accountHeldAgainstErasure(id: UUID) async throws -> AccountRecord? {
+        let rows = try await query(
+            "SELECT \(unescaped: Self.accountColumns) FROM accounts WHERE id = \(id) AND erased_at IS NULL FOR SHARE")
+        for try await row in rows { return try Self.decodeAccount(row) }
+        return nil
+    }
+
     public func account(id: UUID) async throws -> AccountRecord? {
         let rows = try await execute(AccountStatement(id: id))
         for try await row in rows { return try Self.decodeAccount(row) }
@@ -242,12 +268,17 @@ extension Transaction {
     }
 
     /// The caller's own new password (its current one checked by the caller of this function).
-    public func changeOwnPassword(accountID: UUID, newHash: String, actor: AuditActor) async throws {
-        try await query(
+    /// Only while the password is still the one checked (`verifiedHash`): a reset or another change
+    /// that won meanwhile is not undone (409).
+    public func changeOwnPassword(accountID: UUID, newHash: String, verifiedHash: String, actor: AuditActor) async throws {
+        let rows = try await query(
             """
             UPDATE accounts SET password_hash = \(newHash), must_change_password = false, password_changed_at = \(now)
-            WHERE id = \(accountID)
+            WHERE id = \(accountID) AND password_hash = \(verifiedHash) RETURNING 1
             """)
+        var changed = false
+        for try await _ in rows { changed = true }
+        if !changed { throw RedressError(.conflict, detail: "The password changed meanwhile; sign in again.") }
         try await record(
             AuditEntry(
                 chain: AuditChain.account(accountID), action: "account.password_change", entityType: "account", entityID: accountID,

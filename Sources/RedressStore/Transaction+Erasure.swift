@@ -34,6 +34,11 @@ extension Transaction {
     /// What the law keeps (the cases' facts) stays until the retention job anonymises it. Audited
     /// without a value. Changes the transaction's identity: it must be the last thing the transaction does.
     public func eraseOwnAccount(accountID: UUID, actor: AuditActor) async throws -> ErasureOutcome {
+        // Waits for filings in flight (they hold the row FOR SHARE), which then count as open below.
+        try await query("SELECT 1 FROM accounts WHERE id = \(accountID) FOR UPDATE")
+        if try await openComplaintCount(consumerID: accountID) > 0 {
+            throw RedressError(.conflict, detail: "A complaint of yours is open: withdraw it, or wait until it closes.")
+        }
         try await query(
             """
             UPDATE sessions SET revoked_at = coalesce(revoked_at, \(now)), client_description = NULL, client_address = NULL
@@ -63,6 +68,7 @@ extension Transaction {
             SET consumer_name = \(Erased.name), title = \(Erased.text), description = \(Erased.text),
                 demands = (SELECT coalesce(jsonb_agg(d - 'text'), '[]'::jsonb) FROM jsonb_array_elements(demands) AS d),
                 rating_comment = CASE WHEN rating_comment IS NULL THEN NULL ELSE \(Erased.text) END,
+                referral_reference = CASE WHEN referral_reference IS NULL THEN NULL ELSE \(Erased.text) END,
                 erased_at = \(now), version = version + 1, updated_at = \(now)
             WHERE consumer_id = \(accountID) AND erased_at IS NULL
             RETURNING id
@@ -95,6 +101,9 @@ extension Transaction {
                 payment_ref = CASE WHEN payment_ref IS NULL THEN NULL ELSE \(Erased.anonymised) END,
                 referral_reference = CASE WHEN referral_reference IS NULL THEN NULL ELSE \(Erased.anonymised) END,
                 rating_comment = CASE WHEN rating_comment IS NULL THEN NULL ELSE \(Erased.anonymised) END,
+                answer = redress_anonymise_answer(answer, \(Erased.anonymised)),
+                settlement = redress_anonymise_proposal(settlement, \(Erased.anonymised)),
+                agreed_outcome = redress_anonymise_proposal(agreed_outcome, \(Erased.anonymised)),
                 erased_at = coalesce(erased_at, \(now)), anonymised_at = \(now), version = version + 1, updated_at = \(now)
             FROM due WHERE c.id = due.id
             RETURNING c.id

@@ -144,6 +144,7 @@ struct PersonalDataTests {
             let old = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
             #expect(try await app.request(.post, "/api/v1/complaints/\(old)/messages", token: world.token("platform_staff_a"), json: ["body": "平台的旧留言"]).status
                 == .created)
+            try await app.step(old, "respond", as: world.token("platform_staff_a"), ["decision": "reject", "reason": "平台的旧理由，引述了消费者"])
             try await app.step(old, "withdraw", as: consumer)
             clock.set("2025-03-01T09:00:00+08:00")
             try await world.logInAgain(app)
@@ -161,6 +162,8 @@ struct PersonalDataTests {
             #expect(anonymised.json["order"]["order_no"].string == "（已匿名）")
             #expect(anonymised.json["description"].string == "（已匿名）")
             #expect(anonymised.json["order"]["amount_paid"].int == 50_000)
+            #expect(anonymised.json["answer"]["reason"].string == "（已匿名）")
+            #expect(anonymised.json["answer"]["decision"].string == "reject")
             let messages = try await app.request(.get, "/api/v1/complaints/\(old)/messages", token: world.token("platform_staff_a"))
             #expect(!messages.text.contains("平台的旧留言"))
             let kept = try await app.request(.get, "/api/v1/complaints/\(recent)", token: world.token("platform_staff_a"))

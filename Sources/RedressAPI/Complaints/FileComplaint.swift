@@ -41,7 +41,7 @@ struct FileComplaint {
                     throw RedressError.validation([.init(field: "merchant_id", reason: "not_a_merchant_of_the_platform")])
                 }
             }
-            guard let consumer = try await transaction.account(id: actor.accountID) else { throw RedressError.unauthenticated }
+            guard let consumer = try await transaction.accountHeldAgainstErasure(id: actor.accountID) else { throw RedressError.unauthenticated }
             var filed = complaint
             filed.consumerName = consumer.displayName
             filed.state = Lifecycle.initialState(merchantFirst: platform.merchantFirst, merchantNamed: complaint.merchantID != nil)

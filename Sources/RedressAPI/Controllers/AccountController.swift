@@ -173,12 +173,9 @@ struct AccountController {
             return try await hasher.verify(password, hash: candidate.passwordHash)
         }
         guard matches else { throw RedressError.validation([.init(field: "password", reason: "incorrect")]) }
+        // The store checks again, under the account's lock: a filing may have come in meanwhile.
         let outcome = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            // Checked again where it counts: a filing may have come in meanwhile.
-            if try await transaction.openComplaintCount(consumerID: actor.accountID) > 0 {
-                throw RedressError(.conflict, detail: "A complaint of yours is open again.")
-            }
-            return try await transaction.eraseOwnAccount(accountID: actor.accountID, actor: context.auditActor)
+            try await transaction.eraseOwnAccount(accountID: actor.accountID, actor: context.auditActor)
         }
         sessions.forget(accountID: actor.accountID)
         return JSONResponse(body: ErasureResponse(complaints: outcome.complaints, messages: outcome.messages, evidence: outcome.evidence))
@@ -242,15 +239,18 @@ struct AccountController {
         let check = ThrottledCheck(
             database: database, throttle: configuration.loginThrottle, email: account.email, accountID: account.id, origin: context.origin)
         let lookup = DatabaseIdentity(role: "anonymous", authEmail: account.email)
-        let matches = try await check.run {
+        // The hash the password was checked against: the change is made only while it is still the one.
+        let verified = try await check.passing { () -> String? in
             guard let candidate = try await database.transaction(as: lookup, origin: context.origin, { try await $0.loginCandidate(email: account.email) })
             else { throw RedressError.unauthenticated }
-            return try await hasher.verify(current, hash: candidate.passwordHash)
+            return try await hasher.verify(current, hash: candidate.passwordHash) ? candidate.passwordHash : nil
         }
-        guard matches else { throw RedressError.validation([.init(field: "current_password", reason: "incorrect")]) }
+        guard let verifiedHash = verified else {
+            throw RedressError.validation([.init(field: "current_password", reason: "incorrect")])
+        }
         let newHash = try await hasher.hash(chosen)
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            try await transaction.changeOwnPassword(accountID: account.id, newHash: newHash, actor: context.auditActor)
+            try await transaction.changeOwnPassword(accountID: account.id, newHash: newHash, verifiedHash: verifiedHash, actor: context.auditActor)
             _ = try await transaction.revokeOtherSessions(keeping: digest, actor: context.auditActor)
         }
         sessions.forget(accountID: actor.accountID)

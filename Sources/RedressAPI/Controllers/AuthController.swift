@@ -134,17 +134,22 @@ struct AuthController {
             }
         }
         var account = candidate.account
+        // The password was right: what stops the sign-in now is no failed guess, and costs no attempt.
+        func refuse(_ error: RedressError) async throws -> Never {
+            try? await database.transaction(as: lookup, origin: context.origin) { try await $0.withdrawLoginAttempt(attempt) }
+            throw error
+        }
         // Only now, with the password right: telling a guesser the account is disabled would help him.
-        if account.disabledAt != nil { throw RedressError(.accountDisabled) }
+        if account.disabledAt != nil { try await refuse(RedressError(.accountDisabled)) }
         var newHash: String? = nil
         if account.mustChangePassword {
             guard let newPassword = body.newPassword else {
-                throw RedressError(.passwordChangeRequired, detail: "Sign in again with new_password set to the password you choose.")
+                try await refuse(RedressError(.passwordChangeRequired, detail: "Sign in again with new_password set to the password you choose."))
             }
             var choice = FieldValidator()
             let chosen = choice.password(newPassword, email: email, field: "new_password")
             if chosen == password { choice.fail("new_password", "same_as_current") }
-            try choice.check()
+            if !choice.invalidFields.isEmpty { try await refuse(RedressError.validation(choice.invalidFields)) }
             newHash = try await hasher.hash(chosen)
             account.mustChangePassword = false
         }
@@ -156,14 +161,17 @@ struct AuthController {
         let client = SessionClient(description: Self.clientDescription(request), address: context.origin.clientAddress.map { String($0.prefix(64)) })
         try await database.transaction(as: identity, origin: context.origin) { transaction in
             try await transaction.releaseLoginAttempt(attempt, email: email)
-            if let newHash { try await transaction.changeOwnPassword(accountID: account.id, newHash: newHash, actor: actor) }
+            guard try await transaction.signInStillValid(candidate) else { throw RedressError(.invalidCredentials) }
+            if let newHash {
+                try await transaction.changeOwnPassword(accountID: account.id, newHash: newHash, verifiedHash: candidate.passwordHash, actor: actor)
+            }
             // Spent here, in the transaction that opens the session: a code that was already used
             // rolls the sign-in back, and the attempt stays counted as a failure.
             if let proof, !(try await proof.spend(accountID: account.id, transaction)) { throw RedressError(.invalidSecondFactor) }
             try await transaction.insertSession(
                 digest: digest, accountID: account.id, expiresAt: expiresAt, client: client, secondFactor: proof != nil, actor: actor)
         }
-        return JSONResponse(body: LoginResponse(token: token, expiresAt: expiresAt, account: AccountResponse(account)))
+        return JSONResponse(body: LoginResponse(token: token, expiresAt: expiresAt, account: AccountResponse(account)), holdsSecret: true)
     }
 
     /// The client's own description of itself (its User-Agent), as its owner will see it in his list

@@ -80,7 +80,8 @@ struct SecondFactorController {
         let uri = SecondFactor.authenticatorURI(secret: secret, email: account.email)
         guard let symbol = QRCode.encode(Array(uri.utf8), correction: .medium) else { throw RedressError(.internalError) }
         return JSONResponse(
-            status: .created, body: EnrolmentResponse(secret: SecondFactor.manualKey(secret: secret), otpauthURI: uri, qrSVG: symbol.svg()))
+            status: .created, body: EnrolmentResponse(secret: SecondFactor.manualKey(secret: secret), otpauthURI: uri, qrSVG: symbol.svg()),
+            holdsSecret: true)
     }
 
     /// The first code proves the authenticator holds the secret: the second factor is on, this
@@ -108,7 +109,7 @@ struct SecondFactorController {
         }
         guard confirmed else { throw RedressError(.invalidSecondFactor) }
         sessions.forget(accountID: actor.accountID)
-        return JSONResponse(body: RecoveryCodesResponse(recoveryCodes: recovery.codes))
+        return JSONResponse(body: RecoveryCodesResponse(recoveryCodes: recovery.codes), holdsSecret: true)
     }
 
     /// Off, with a current code; not for a role that must have it.
@@ -132,7 +133,7 @@ struct SecondFactorController {
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.replaceRecoveryCodes(accountID: actor.accountID, digests: recovery.digests)
         }
-        return JSONResponse(body: RecoveryCodesResponse(recoveryCodes: recovery.codes))
+        return JSONResponse(body: RecoveryCodesResponse(recoveryCodes: recovery.codes), holdsSecret: true)
     }
 
     /// The caller, his session, his account and the code his request carries.

@@ -138,7 +138,7 @@ struct StaffController {
             return reset
         }
         sessions.forget(accountID: id)
-        return JSONResponse(body: ResetResponse(temporaryPassword: temporary, account: AccountResponse(account)))
+        return JSONResponse(body: ResetResponse(temporaryPassword: temporary, account: AccountResponse(account)), holdsSecret: true)
     }
 
     /// The staff account `id`, locked, if the caller manages it: one of another organisation is not

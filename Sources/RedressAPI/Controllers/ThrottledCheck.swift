@@ -15,18 +15,24 @@ struct ThrottledCheck {
     /// that passes is released, one that fails stays counted and, at the limit, locks the account for
     /// this address as a failed sign-in would. Returns what `check` returned.
     func run(_ check: () async throws -> Bool) async throws -> Bool {
+        try await passing { try await check() ? true : nil } ?? false
+    }
+
+    /// As `run`, for a check that yields what it verified (`nil`: it failed).
+    func passing<Value>(_ check: () async throws -> Value?) async throws -> Value? {
         let lookup = DatabaseIdentity(role: "anonymous", authEmail: email)
         let attempt = try await database.transaction(as: lookup, origin: origin) { transaction in
             try await transaction.reserveLoginAttempt(throttle, email: email)
         }
-        let passed: Bool
+        let value: Value?
         do {
-            passed = try await check()
+            value = try await check()
         } catch {
             // Not checked (a fault, or an input refused before any guess): no failure to count.
             try? await database.transaction(as: lookup, origin: origin) { try await $0.withdrawLoginAttempt(attempt) }
             throw error
         }
+        let passed = value != nil
         try await database.transaction(as: lookup, origin: origin) { transaction in
             if passed {
                 try await transaction.releaseLoginAttempt(attempt, email: email)
@@ -34,6 +40,6 @@ struct ThrottledCheck {
                 try await transaction.recordLoginLockout(accountID: accountID, throttle: throttle)
             }
         }
-        return passed
+        return value
     }
 }

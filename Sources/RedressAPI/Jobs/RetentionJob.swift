@@ -31,17 +31,29 @@ public struct RetentionJob: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
+                // Each step on its own: one failing (a case it cannot anonymise) stops none of the others.
                 do {
                     let (throttleRows, keys) = try await runOnce()
-                    let cases = try await anonymiseDueCases()
-                    _ = try await forgetSessionClients()
-                    if throttleRows + keys + cases > 0 {
-                        logger.info(
-                            "retention job deleted",
-                            metadata: ["throttle_rows": "\(throttleRows)", "idempotency_keys": "\(keys)", "anonymised_cases": "\(cases)"])
+                    if throttleRows + keys > 0 {
+                        logger.info("retention job deleted", metadata: ["throttle_rows": "\(throttleRows)", "idempotency_keys": "\(keys)"])
                     }
                 } catch where !Task.isCancelled {
-                    logger.error("retention job failed", metadata: ["error": "\(String(reflecting: error))"])
+                    logger.error("retention job failed to purge throttles and keys", metadata: ["error": "\(String(reflecting: error))"])
+                } catch {
+                    return
+                }
+                do {
+                    let cases = try await anonymiseDueCases()
+                    if cases > 0 { logger.info("retention job anonymised closed cases", metadata: ["cases": "\(cases)"]) }
+                } catch where !Task.isCancelled {
+                    logger.error("retention job failed to anonymise cases", metadata: ["error": "\(String(reflecting: error))"])
+                } catch {
+                    return
+                }
+                do {
+                    _ = try await forgetSessionClients()
+                } catch where !Task.isCancelled {
+                    logger.error("retention job failed to clear sessions' client details", metadata: ["error": "\(String(reflecting: error))"])
                 } catch {
                     return
                 }

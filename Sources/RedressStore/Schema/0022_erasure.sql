@@ -48,6 +48,18 @@ END
 $$;
 CREATE TRIGGER complaints_guard_intake BEFORE UPDATE ON complaints FOR EACH ROW EXECUTE FUNCTION complaints_guard_intake();
 
+-- The prose of an answer or a proposal (which may quote the consumer) replaced by `marker`, the
+-- terms kept: what the retention job does to a case's answer, settlement and agreed outcome.
+CREATE FUNCTION redress_anonymise_proposal(proposal jsonb, marker text) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN jsonb_typeof(proposal -> 'text') = 'string' THEN jsonb_set(proposal, '{text}', to_jsonb(marker)) ELSE proposal END
+$$;
+CREATE FUNCTION redress_anonymise_answer(answer jsonb, marker text) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN jsonb_typeof(a.answer -> 'proposal') = 'object'
+                THEN jsonb_set(a.answer, '{proposal}', redress_anonymise_proposal(a.answer -> 'proposal', marker)) ELSE a.answer END
+    FROM (SELECT CASE WHEN jsonb_typeof(answer -> 'reason') = 'string' THEN jsonb_set(answer, '{reason}', to_jsonb(marker))
+                      ELSE answer END AS answer) AS a
+$$;
+
 -- Evidence stays immutable, but the system may remove it while erasing.
 CREATE OR REPLACE FUNCTION evidence_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
