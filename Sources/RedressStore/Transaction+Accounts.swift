@@ -308,6 +308,7 @@ extension Transaction {
                         "mediator_id": .init(before: .string(accountID.uuidString.lowercased()), after: .null),
                         "reason": .init(after: .string("mediator_disabled")),
                     ]))
+            try await publish("complaint.unassign", complaintID: id, state: nil)
         }
     }
 }

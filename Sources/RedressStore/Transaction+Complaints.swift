@@ -49,6 +49,7 @@ extension Transaction {
                 chain: AuditChain.complaint(complaint.id), action: "complaint.submit", entityType: "complaint",
                 entityID: complaint.id, actor: actor,
                 changes: ComplaintWorkflow.submitAuditChanges(complaint)))
+        try await publish("complaint.submit", complaintID: complaint.id, state: complaint.state)
         effects.transition("submit")
     }
 
@@ -73,6 +74,7 @@ extension Transaction {
             AuditEntry(
                 chain: AuditChain.complaint(complaint.id), action: action, entityType: "complaint", entityID: complaint.id,
                 actor: actor, changes: changes))
+        try await publish(action, complaintID: complaint.id, state: complaint.state, hiddenFromPlatform: action == "complaint.rate")
         effects.transition(action.hasPrefix("complaint.") ? String(action.dropFirst("complaint.".count)) : action)
         return true
     }

@@ -43,6 +43,9 @@ extension Transaction {
                     "visibility": .init(after: .string(message.visibility.rawValue)),
                     "body": .init(after: .personal(message.body)),
                 ]))
+        try await publish(
+            "message.post", complaintID: message.complaintID, state: nil,
+            internalOrganization: message.visibility == .internal ? message.authorOrganizationID : nil)
     }
 
     /// The thread as the caller may read it (row-level security hides the rest).

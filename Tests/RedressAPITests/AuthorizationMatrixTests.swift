@@ -212,6 +212,9 @@ struct AuthorizationMatrixTests {
             name: "reset the password of a staff member of platform A", method: .post, path: { _ in "" }, body: nil,
             expected: only(["admin", "platform_admin_a"], 200).merging(["platform_admin_b": 404, "mediation_lead_a": 404]) { $1 },
             writes: true, setup: { app, world in "/api/v1/staff/\(try await freshStaffOfA(app, world))/password-reset" }),
+        Row(
+            name: "the event feed", method: .get, path: { _ in "/api/v1/events" }, body: nil,
+            expected: signedIn(200).merging(["admin": 403]) { $1 }, writes: false),
         Row(name: "my sessions", method: .get, path: { _ in "/api/v1/me/sessions" }, body: nil, expected: signedIn(200), writes: false),
         Row(
             name: "end a session of the consumer's", method: .delete, path: { _ in "" }, body: nil,

@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import RedressCore
+import StoreTestSupport
+import Testing
+import TestSupport
+
+@Suite("The event feed")
+struct EventFeedTests {
+    /// Reads the whole feed as `token`, page by page; every event once.
+    static func readAll(_ app: TestApp, _ token: String?, limit: Int = 2) async throws -> [JSON] {
+        var events: [JSON] = [], cursor: String? = nil
+        for _ in 0..<100 {
+            let page = try await app.request(.get, "/api/v1/events?limit=\(limit)" + (cursor.map { "&after=\($0)" } ?? ""), token: token)
+            #expect(page.status == .ok, "\(page.text)")
+            let items = page.json["items"].array
+            if items.isEmpty { break }
+            events += items
+            cursor = page.json["next_cursor"].string
+        }
+        return events
+    }
+
+    @Test func eachPartyReadsItsCasesEventsOnceInCommitOrder() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            let consumer = world.token("consumer")
+            let ofA = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
+            var toB = app.complaintBody(world)
+            toB["platform_id"] = world.platformB
+            let ofB = try await app.create("/api/v1/complaints", token: consumer, toB)
+            #expect(try await app.request(.post, "/api/v1/complaints/\(ofA)/messages", token: world.token("platform_staff_a"),
+                                          json: ["body": "内部备注", "visibility": "internal"]).status == .created)
+            try await app.step(ofA, "respond", as: world.token("platform_staff_a"), ["decision": "reject", "reason": "已发货"])
+            try await app.step(ofA, "accept", as: consumer)
+            try await app.step(ofA, "rate", as: consumer, ["rating": 1])
+
+            let consumerEvents = try await Self.readAll(app, consumer)
+            #expect(consumerEvents.map { $0["type"].string } == [
+                "complaint.submit", "complaint.submit", "complaint.respond", "complaint.accept", "complaint.rate",
+            ])
+            #expect(Set(consumerEvents.map { $0["id"].string }).count == consumerEvents.count)
+            #expect(consumerEvents[2]["state"].string == "proposal_made")
+
+            let platformA = try await Self.readAll(app, world.token("platform_staff_a"))
+            #expect(platformA.map { $0["type"].string } == ["complaint.submit", "message.post", "complaint.respond", "complaint.accept"])
+            #expect(platformA.allSatisfy { $0["complaint_id"].string == ofA })
+            let platformB = try await Self.readAll(app, world.token("platform_staff_b"))
+            #expect(platformB.map { $0["complaint_id"].string } == [ofB])
+            #expect(try await Self.readAll(app, world.token("mediator_a")).isEmpty)
+            let feed = try await app.request(.get, "/api/v1/events", token: world.token("platform_staff_a"))
+            #expect(!feed.text.contains("consumer@redress.test"))
+
+            // Nothing new: the cursor stays where it was.
+            let last = try #require(feed.json["next_cursor"].string)
+            let again = try await app.request(.get, "/api/v1/events?after=\(last)", token: world.token("platform_staff_a"))
+            #expect(again.json["items"].array.isEmpty && again.json["next_cursor"].string == last)
+        }
+    }
+
+    @Test func cursorsAndLimitsAreChecked() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            let token = world.token("consumer")
+            for bad in ["limit=0", "limit=201", "limit=x", "after=not-a-cursor", "after=" + String(repeating: "A", count: 80),
+                        "after=" + Data("t18446744073709551616s1".utf8).base64EncodedString(), "after=" + Data("t1s-1".utf8).base64EncodedString()] {
+                let response = try await app.request(.get, "/api/v1/events?\(bad)", token: token)
+                #expect(response.status == .unprocessableContent, "\(bad): \(response.status)")
+            }
+            #expect(try await app.request(.get, "/api/v1/events").status == .unauthorized)
+        }
+    }
+}
