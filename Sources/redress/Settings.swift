@@ -126,6 +126,12 @@ struct Settings {
         integer("REDRESS_UPLOAD_MIN_BYTES_PER_SECOND", 1_024...(100 * 1024 * 1024), &settings.uploadMinimumBytesPerSecond)
         integer("REDRESS_REPORT_CACHE_SECONDS", 0...86_400, &settings.reportCacheSeconds)
         integer("REDRESS_SESSION_CACHE_SECONDS", 0...300, &settings.sessionCacheSeconds)
+        // A token served from the cache is not noted as used: the idle timeout must outlast the
+        // cache's lifetime (and the once-a-minute note) several times over, or sessions in use end.
+        if settings.sessionIdleMinutes * 60 < 2 * settings.sessionCacheSeconds + 60 {
+            problems.append(
+                "REDRESS_SESSION_IDLE_MINUTES (\(settings.sessionIdleMinutes)) must be at least 2 × REDRESS_SESSION_CACHE_SECONDS + 60 seconds")
+        }
         if let format = environment["REDRESS_LOG_FORMAT"], !format.isEmpty {
             if let parsed = LogFormat(rawValue: format) {
                 settings.logFormat = parsed

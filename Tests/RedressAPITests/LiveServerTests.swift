@@ -127,6 +127,9 @@ struct RedressCommandTests {
             "REDRESS_STANDARD_RESPONSE_DAYS": "31", "REDRESS_STANDARD_MERCHANT_RESPONSE_DAYS": "0",
             "REDRESS_STANDARD_FULFILMENT_DAYS": "-7", "REDRESS_STANDARD_CONSUMER_REPLY_DAYS": "99999999999999999999",
             "REDRESS_STANDARD_CONFIRMATION_DAYS": "x", "REDRESS_STANDARD_REFERRAL_DAYS": "61", "REDRESS_REPORT_MIN_RATINGS": "0",
+            // Each within its own range, but an idle timeout the cache would outlive: refused together.
+            "REDRESS_SESSION_IDLE_MINUTES": "5", "REDRESS_SESSION_CACHE_SECONDS": "300",
+            "REDRESS_SECOND_FACTOR": "sometimes", "REDRESS_CASE_RETENTION_DAYS": "30",
         ]
         let process = Process()
         process.executableURL = Self.executable

@@ -166,13 +166,9 @@ struct AccountController {
         }
         let check = ThrottledCheck(
             database: database, throttle: configuration.loginThrottle, email: account.email, accountID: account.id, origin: context.origin)
-        let lookup = DatabaseIdentity(role: "anonymous", authEmail: account.email)
-        let matches = try await check.run {
-            guard let candidate = try await database.transaction(as: lookup, origin: context.origin, { try await $0.loginCandidate(email: account.email) })
-            else { throw RedressError.unauthenticated }
-            return try await hasher.verify(password, hash: candidate.passwordHash)
+        guard try await check.password(password, hasher: hasher) != nil else {
+            throw RedressError.validation([.init(field: "password", reason: "incorrect")])
         }
-        guard matches else { throw RedressError.validation([.init(field: "password", reason: "incorrect")]) }
         // The store checks again, under the account's lock: a filing may have come in meanwhile.
         let outcome = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.eraseOwnAccount(accountID: actor.accountID, actor: context.auditActor)
@@ -238,14 +234,8 @@ struct AccountController {
         try fields.check()
         let check = ThrottledCheck(
             database: database, throttle: configuration.loginThrottle, email: account.email, accountID: account.id, origin: context.origin)
-        let lookup = DatabaseIdentity(role: "anonymous", authEmail: account.email)
         // The hash the password was checked against: the change is made only while it is still the one.
-        let verified = try await check.passing { () -> String? in
-            guard let candidate = try await database.transaction(as: lookup, origin: context.origin, { try await $0.loginCandidate(email: account.email) })
-            else { throw RedressError.unauthenticated }
-            return try await hasher.verify(current, hash: candidate.passwordHash) ? candidate.passwordHash : nil
-        }
-        guard let verifiedHash = verified else {
+        guard let verifiedHash = try await check.password(current, hasher: hasher) else {
             throw RedressError.validation([.init(field: "current_password", reason: "incorrect")])
         }
         let newHash = try await hasher.hash(chosen)

@@ -65,13 +65,7 @@ struct SecondFactorController {
         if account.secondFactorEnabled {
             throw RedressError(.conflict, detail: "A second factor is enrolled: turn it off first (DELETE /api/v1/me/second-factor).")
         }
-        let lookup = DatabaseIdentity(role: "anonymous", authEmail: account.email)
-        let matches = try await throttled(account, context).run {
-            guard let candidate = try await database.transaction(as: lookup, origin: context.origin, { try await $0.loginCandidate(email: account.email) })
-            else { throw RedressError.unauthenticated }
-            return try await hasher.verify(password, hash: candidate.passwordHash)
-        }
-        guard matches else { throw RedressError.validation([.init(field: "password", reason: "incorrect")]) }
+        guard try await throttled(account, context).password(password, hasher: hasher) != nil else { throw RedressError.validation([.init(field: "password", reason: "incorrect")]) }
         let secret = SecondFactor.newSecret()
         let sealed = try database.keys.seal(Array(secret.utf8))
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in

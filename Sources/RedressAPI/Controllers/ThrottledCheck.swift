@@ -18,6 +18,17 @@ struct ThrottledCheck {
         try await passing { try await check() ? true : nil } ?? false
     }
 
+    /// Checks the person's password as one counted attempt: the hash it matched (so that a change can
+    /// be made only while it is still the current one), or `nil`.
+    func password(_ password: String, hasher: PasswordHasher) async throws -> String? {
+        let lookup = DatabaseIdentity(role: "anonymous", authEmail: email)
+        return try await passing { () -> String? in
+            guard let candidate = try await database.transaction(as: lookup, origin: origin, { try await $0.loginCandidate(email: email) })
+            else { throw RedressError.unauthenticated }
+            return try await hasher.verify(password, hash: candidate.passwordHash) ? candidate.passwordHash : nil
+        }
+    }
+
     /// As `run`, for a check that yields what it verified (`nil`: it failed).
     func passing<Value>(_ check: () async throws -> Value?) async throws -> Value? {
         let lookup = DatabaseIdentity(role: "anonymous", authEmail: email)
