@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs a command against a throw-away PostgreSQL: initialised in a temporary folder, listening on
 # loopback on a free port, stopped and deleted afterwards. The command sees DATABASE_URL (a superuser
-# of that server), REDRESS_KEYS (a throw-away key), REDRESS_TEST_SERVER=1, and the commands that stop and start that server again
-# (REDRESS_TEST_PG_STOP, REDRESS_TEST_PG_START: words separated by the unit separator, \x1f) for
-# tests that take the database away. With REDRESS_TEST_STANDBY=1 a streaming standby of that server
+# of that server), REDRESS_KEYS (a throw-away key), REDRESS_TEST_SERVER=1, the commands that stop
+# and start that server again for tests that take the database away (REDRESS_TEST_PG_STOP,
+# REDRESS_TEST_PG_START: words separated by the unit separator, \x1f), and the real receivers of
+# Deploy/test-receivers.sh (REDRESS_TEST_WEBHOOK_RECEIVER, REDRESS_TEST_CA_FILE). With REDRESS_TEST_STANDBY=1 a streaming standby of that server
 # runs beside it (pg_basebackup, hot standby) at REDRESS_TEST_STANDBY_URL (the same superuser).
 # Its exit status is this script's.
 set -euo pipefail
@@ -23,6 +24,7 @@ password="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 
 stop() {
+    [ -f "$folder/receivers/webhook.pid" ] && kill "$(cat "$folder/receivers/webhook.pid")" 2>/dev/null || true
     [ -d "$folder/standby" ] && "${run_as[@]}" "$bin/pg_ctl" -D "$folder/standby" stop -m fast -w >/dev/null 2>&1 || true
     "${run_as[@]}" "$bin/pg_ctl" -D "$folder/data" stop -m fast -w >/dev/null 2>&1 || true
     rm -rf "$folder"
@@ -54,6 +56,8 @@ if [ "${REDRESS_TEST_STANDBY:-0}" = 1 ]; then
     export REDRESS_TEST_STANDBY_URL="postgres://redress_test:$password@127.0.0.1:$standby_port/postgres?sslmode=disable"
     echo "test standby on 127.0.0.1:$standby_port, streaming from $port" >&2
 fi
+# The real receivers mails and webhooks are sent to (Deploy/test-receivers.sh).
+eval "$("$here/test-receivers.sh" "$folder/receivers")"
 export REDRESS_TEST_SERVER=1
 echo "test PostgreSQL on 127.0.0.1:$port ($folder)" >&2
 set +e

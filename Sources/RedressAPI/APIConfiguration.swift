@@ -67,6 +67,8 @@ public struct APIConfiguration: Sendable {
     public var openCaseCountSeconds: Int = 10
     /// Serve `/metrics` on this port, on the API's host, instead of the API's port (REDRESS_METRICS_PORT).
     public var metricsPort: Int?
+    /// Where and how webhooks are delivered.
+    public var webhooks = WebhookSettings()
 
     /// `/metrics` is never public: on the API's port it is served only with a token, or when the API
     /// listens on loopback alone (a machine's own Prometheus, or the tests).

@@ -75,6 +75,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + MessageController(database: database, configuration: configuration, writes: dependencies.writes).endpoints
         + TriageController(database: database, configuration: configuration).endpoints
         + EventController(database: database, configuration: configuration).endpoints
+        + WebhookController(database: database, configuration: configuration).endpoints
         + EvidenceController(database: database, configuration: configuration).endpoints
         + DossierController(database: database, configuration: configuration).endpoints
         + StatisticsController(database: database, configuration: configuration).endpoints

@@ -51,6 +51,8 @@ public enum Operation: Sendable, Equatable {
     case readAllPlatformStatistics
     /// The anonymous public report: platform-level aggregates only.
     case readPublicReport
+    /// Registering and managing the caller's own organisation's webhook endpoints and their log.
+    case manageWebhooks
 }
 
 /// The one place that answers "may this principal do this operation to this resource". Deny by default:
@@ -94,6 +96,8 @@ public enum Policy {
             return [.mediator, .mediationLead, .auditor].contains(actor.role)
         case .manageStaff, .listStaff:
             return [.admin, .platformAdmin, .mediationLead].contains(actor.role)
+        case .manageWebhooks:
+            return [.platformAdmin, .mediationLead].contains(actor.role) && actor.organizationID != nil
         case .createStaff(let role, let organization):
             return mayCreate(role: role, in: organization, actor: actor)
         case .manageStaffMember(let accountID, let role, let organization):

@@ -76,6 +76,11 @@ public final class ServiceMetrics: Sendable {
         Counter(label: "redress_deadline_job_actions_total", dimensions: [("action", action)], factory: factory).increment(by: count)
     }
 
+    /// One webhook attempt's end: `delivered`, `failed` (tried again later) or `dead`.
+    public func webhookDelivered(result: String) {
+        Counter(label: "redress_webhook_deliveries_total", dimensions: [("result", result)], factory: factory).increment()
+    }
+
     public func anchorCreated() {
         Counter(label: "redress_audit_anchors_created_total", factory: factory).increment()
     }

@@ -57,7 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
                 database: dependencies.database, throttle: dependencies.configuration.loginThrottle,
                 caseRetention: .seconds(settings.caseRetentionDays * 86_400), logger: logger)
             let announcements = try dependencies.sessionAnnouncements(url: secrets.requestURL, logger: logger)
-            var services: [any Service] = [database.pool, job, retention, monitor, announcements] + (standby?.services ?? [])
+            let deliveries = WebhookDeliveryJob(
+                database: dependencies.database, settings: dependencies.configuration.webhooks, logger: logger)
+            var services: [any Service] = [database.pool, job, retention, monitor, announcements, deliveries] + (standby?.services ?? [])
             if settings.anchorSeconds > 0 {
                 services.append(AnchorJob(database: dependencies.database, interval: .seconds(settings.anchorSeconds), logger: logger))
             }

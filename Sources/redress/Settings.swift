@@ -52,6 +52,8 @@ struct Settings {
     var defaultMediationBodyID: UUID?
     var replicaMaximumLagSeconds = 30
     var trustedProxies = TrustedProxies.none
+    var webhooks = WebhookSettings()
+    var webhookPollMilliseconds = 1000
 
     enum LogFormat: String { case text, json }
 
@@ -159,6 +161,28 @@ struct Settings {
                 problems.append("REDRESS_TRUSTED_PROXIES must be IP addresses or IPv4 CIDR ranges separated by commas, not \(proxies)")
             }
         }
+        if let networks = environment["REDRESS_WEBHOOK_ALLOWED_NETWORKS"], !networks.isEmpty {
+            let ranges = networks.split(separator: ",").map { NetworkRange($0.trimmingCharacters(in: .whitespaces)) }
+            if ranges.contains(where: { $0 == nil }) {
+                problems.append("REDRESS_WEBHOOK_ALLOWED_NETWORKS must be IP addresses or CIDR ranges separated by commas, not \(networks)")
+            } else {
+                settings.webhooks.networks = WebhookNetworkPolicy(allowed: ranges.compactMap { $0 })
+            }
+        }
+        switch environment["REDRESS_WEBHOOK_ALLOW_HTTP"] ?? "" {
+        case "", "false": break
+        case "true": settings.webhooks.allowPlainHTTP = true
+        case let value: problems.append("REDRESS_WEBHOOK_ALLOW_HTTP must be true or false, not \(value)")
+        }
+        if let file = environment["REDRESS_WEBHOOK_CA_FILE"], !file.isEmpty {
+            if FileManager.default.isReadableFile(atPath: file) {
+                settings.webhooks.additionalTrustRootsFile = file
+            } else {
+                problems.append("REDRESS_WEBHOOK_CA_FILE names \(file), which cannot be read")
+            }
+        }
+        integer("REDRESS_WEBHOOK_POLL_MILLISECONDS", 50...60_000, &settings.webhookPollMilliseconds)
+        settings.webhooks.pollInterval = .milliseconds(settings.webhookPollMilliseconds)
         if let zone = environment["REDRESS_TIME_ZONE"], !zone.isEmpty {
             if let parsed = TimeZone(identifier: zone) {
                 settings.timeZone = parsed
@@ -216,6 +240,7 @@ struct Settings {
         configuration.metricsPort = metricsPort
         configuration.trustedProxies = trustedProxies
         configuration.defaultMediationBodyID = defaultMediationBodyID
+        configuration.webhooks = webhooks
         return configuration
     }
 

@@ -56,6 +56,27 @@ struct AuthorizationMatrixTests {
         try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
     }
 
+    /// Platform A's webhook endpoint the rows share (an organisation has at most 10): its id.
+    static func webhookOfA(_ app: TestApp, _ world: World) async throws -> String {
+        let url = "https://93.184.215.14/matrix"
+        let admin = world.token("platform_admin_a")
+        let listed = try await app.request(.get, "/api/v1/webhooks?limit=200", token: admin).json["items"].array
+        if let id = listed.first(where: { $0["url"].string == url })?["id"].string { return id }
+        let created = try await app.request(.post, "/api/v1/webhooks", token: admin, json: ["url": url, "event_types": ["*"]])
+        return try #require(created.json["endpoint"]["id"].string, "webhook: \(created.text)")
+    }
+
+    /// A delivery of platform A's shared endpoint, for a fresh complaint; the endpoint's id and its id.
+    static func freshDelivery(_ app: TestApp, _ world: World) async throws -> (endpoint: String, delivery: String) {
+        let endpoint = try await webhookOfA(app, world)
+        _ = try await freshComplaint(app, world)
+        let log = try await app.request(.get, "/api/v1/webhooks/\(endpoint)/deliveries?limit=1", token: world.token("platform_admin_a"))
+        return (endpoint, try #require(log.json["items"].array.first?["id"].string))
+    }
+
+    /// Only platform A's administrator; another organisation's administrator does not find it.
+    static let webhookOfAAnswers = only(["platform_admin_a"], 200).merging(["platform_admin_b": 404, "mediation_lead_a": 404]) { $1 }
+
     /// The answers about one complaint of platform A: its parties, then everyone else.
     static let complaintOfA: [String: Int] = [
         "anonymous": 401, "consumer": 200, "platform_staff_a": 200, "platform_admin_a": 200, "platform_admin_b": 404,
@@ -215,6 +236,43 @@ struct AuthorizationMatrixTests {
         Row(
             name: "the event feed", method: .get, path: { _ in "/api/v1/events" }, body: nil,
             expected: signedIn(200).merging(["admin": 403]) { $1 }, writes: false),
+        Row(
+            name: "list my organisation's webhooks", method: .get, path: { _ in "/api/v1/webhooks" }, body: nil,
+            expected: only(["platform_admin_a", "platform_admin_b", "mediation_lead_a"], 200), writes: false),
+        Row(
+            name: "register a webhook", method: .post, path: { _ in "/api/v1/webhooks" },
+            body: { _, counter in ["url": "https://93.184.215.14/\(counter)", "event_types": ["complaint.submit"]] },
+            expected: only(["platform_admin_a", "platform_admin_b", "mediation_lead_a"], 201), writes: true),
+        Row(
+            name: "read a webhook of platform A", method: .get, path: { _ in "" }, body: nil, expected: webhookOfAAnswers, writes: false,
+            setup: { app, world in "/api/v1/webhooks/\(try await webhookOfA(app, world))" }),
+        Row(
+            name: "change a webhook of platform A", method: .patch, path: { _ in "" }, body: { _, counter in ["description": "m\(counter)"] },
+            expected: webhookOfAAnswers, writes: true, setup: { app, world in "/api/v1/webhooks/\(try await webhookOfA(app, world))" }),
+        Row(
+            name: "rotate the secret of a webhook of platform A", method: .post, path: { _ in "" }, body: nil, expected: webhookOfAAnswers,
+            writes: true, setup: { app, world in "/api/v1/webhooks/\(try await webhookOfA(app, world))/secret" }),
+        Row(
+            name: "the delivery log of a webhook of platform A", method: .get, path: { _ in "" }, body: nil, expected: webhookOfAAnswers,
+            writes: false, setup: { app, world in "/api/v1/webhooks/\(try await webhookOfA(app, world))/deliveries" }),
+        Row(
+            name: "redeliver a delivery of platform A", method: .post, path: { _ in "" }, body: nil,
+            expected: webhookOfAAnswers.merging(["platform_admin_a": 202]) { $1 }, writes: true,
+            setup: { app, world in
+                let (endpoint, delivery) = try await freshDelivery(app, world)
+                return "/api/v1/webhooks/\(endpoint)/deliveries/\(delivery)/redeliver"
+            }),
+        // Disabling and enabling the endpoint again leaves its pending delivery dead.
+        Row(
+            name: "redeliver the dead deliveries of platform A", method: .post, path: { _ in "" }, body: nil,
+            expected: webhookOfAAnswers.merging(["platform_admin_a": 202]) { $1 }, writes: true,
+            setup: { app, world in
+                let (endpoint, _) = try await freshDelivery(app, world)
+                for disabled in [true, false] {
+                    _ = try await app.request(.patch, "/api/v1/webhooks/\(endpoint)", token: world.token("platform_admin_a"), json: ["disabled": disabled])
+                }
+                return "/api/v1/webhooks/\(endpoint)/redeliver"
+            }),
         Row(name: "my sessions", method: .get, path: { _ in "/api/v1/me/sessions" }, body: nil, expected: signedIn(200), writes: false),
         Row(
             name: "end a session of the consumer's", method: .delete, path: { _ in "" }, body: nil,

@@ -21,6 +21,15 @@ struct EventController {
         /// The case's state after the event (absent for a message or an unassignment).
         let state: String?
         let cursor: String
+
+        init(_ event: OutboxEvent) {
+            id = ResourceID(event.id)
+            type = event.type
+            complaintID = ResourceID(event.complaintID)
+            occurredAt = event.occurredAt
+            state = event.state
+            cursor = event.cursor.encoded
+        }
     }
 
     struct FeedResponse: Encodable, Sendable {
@@ -45,11 +54,7 @@ struct EventController {
         }
         return JSONResponse(
             body: FeedResponse(
-                items: events.map {
-                    EventResponse(
-                        id: ResourceID($0.id), type: $0.type, complaintID: ResourceID($0.complaintID), occurredAt: $0.occurredAt, state: $0.state,
-                        cursor: $0.cursor.encoded)
-                },
+                items: events.map(EventResponse.init),
                 nextCursor: (events.last?.cursor ?? after).encoded))
     }
 }

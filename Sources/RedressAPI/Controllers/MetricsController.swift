@@ -58,7 +58,10 @@ struct MetricsController {
             metrics.gauge("redress_replica_usable", replica.isFresh ? 1 : 0)
             metrics.gauge("redress_replica_lag_seconds", replica.lag.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } ?? -1)
         }
-        if let counts = await openCases.counts(logger: logger) {
+        if let (counts, pending) = await openCases.counts(logger: logger) {
+            metrics.gauge("redress_outbox_pending", Double(pending.count))
+            let age = pending.oldest.map { max(0, database.clock.now().timeIntervalSince($0)) } ?? 0
+            metrics.gauge("redress_outbox_oldest_pending_seconds", age)
             let byState = Dictionary(uniqueKeysWithValues: counts.map { ($0.state, $0) })
             // Every open state is written, zero included, so that a state that empties shows 0.
             for state in ComplaintState.allCases where !state.isTerminal {
@@ -69,12 +72,13 @@ struct MetricsController {
     }
 }
 
-/// The open cases by state, counted at most every `maximumAge`: a scrape every few seconds from
-/// several Prometheus servers costs one small index scan, not one each.
+/// The open cases by state and the webhook deliveries waiting, counted at most every `maximumAge`: a
+/// scrape every few seconds from several Prometheus servers costs two small index scans, not two each.
 final class OpenCaseCounter: Sendable {
     let database: Database
     let maximumAge: Duration
-    private let cached = Mutex<(at: ContinuousClock.Instant, counts: [OpenCaseCount])?>(nil)
+    typealias Counts = (cases: [OpenCaseCount], pending: (count: Int, oldest: Date?))
+    private let cached = Mutex<(at: ContinuousClock.Instant, counts: Counts)?>(nil)
 
     init(database: Database, maximumAge: Duration = .seconds(10)) {
         self.database = database
@@ -82,11 +86,11 @@ final class OpenCaseCounter: Sendable {
     }
 
     /// nil when they cannot be counted now (the database is away): the gauges keep their last values.
-    func counts(logger: Logger) async -> [OpenCaseCount]? {
+    func counts(logger: Logger) async -> Counts? {
         if let cached = cached.withLock({ $0 }), ContinuousClock.now - cached.at < maximumAge { return cached.counts }
         do {
             let counts = try await database.transaction(as: DatabaseIdentity(role: "system"), origin: .commandLine) {
-                try await $0.openCaseCounts()
+                (try await $0.openCaseCounts(), try await $0.pendingDeliveries())
             }
             cached.withLock { $0 = (ContinuousClock.now, counts) }
             return counts
