@@ -23,6 +23,30 @@ extension Transaction {
             """)
     }
 
+    /// Warns of up to `limit` deadlines that end by the end of the next working day and were not
+    /// warned of yet: one `complaint.deadline_approaching` event each. Returns how many.
+    public func warnOfApproachingDeadlines(limit: Int) async throws -> Int {
+        let rows = try await query(
+            """
+            WITH due AS (
+                SELECT c.id, c.deadline_at, c.state FROM complaints c
+                WHERE c.deadline_at > \(now) AND c.deadline_at <= redress_end_of_working_day(\(now), 1)
+                  AND NOT c.overdue AND c.state IN \(unescaped: Lifecycle.deadlineStates.sqlList)
+                  AND NOT EXISTS (SELECT 1 FROM deadline_warnings w WHERE w.complaint_id = c.id AND w.deadline_at = c.deadline_at)
+                ORDER BY c.deadline_at LIMIT \(limit)
+                FOR UPDATE OF c SKIP LOCKED),
+            warned AS (
+                INSERT INTO deadline_warnings (complaint_id, deadline_at, warned_at) SELECT id, deadline_at, \(now) FROM due
+                ON CONFLICT DO NOTHING RETURNING complaint_id)
+            INSERT INTO outbox_events (id, complaint_id, type, occurred_at, state)
+            SELECT gen_random_uuid(), due.id, 'complaint.deadline_approaching', \(now), due.state FROM due JOIN warned ON warned.complaint_id = due.id
+            RETURNING id
+            """)
+        var count = 0
+        for try await _ in rows.decode(UUID.self) { count += 1 }
+        return count
+    }
+
     /// Up to `limit` cases whose standard deadline passed before `now` without a first response and
     /// that are not yet marked so, in any state but withdrawn or invalid (a case escalated, failed and
     /// referred before the deadline becomes due then too), locked as `claimMissedDeadlines` locks.

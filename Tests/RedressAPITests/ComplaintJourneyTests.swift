@@ -129,8 +129,13 @@ struct ComplaintJourneyTests {
             let id = try #require(filed.json["id"].string)
             #expect(try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("merchant_staff_b")).status == .ok)
 
+            // A working day ahead, the merchant hears that its deadline approaches: once.
+            clock.set("2026-09-29T09:00:00+08:00")
+            #expect(try await Self.job(app, clock).runOnce() == DeadlineJob.Outcome(warned: 1))
             clock.set("2026-09-30T23:00:00+08:00")
             #expect(try await Self.job(app, clock).runOnce() == DeadlineJob.Outcome())
+            let heard = try await EventFeedTests.readAll(app, world.token("merchant_staff_b"), expecting: 2)
+            #expect(heard.compactMap { $0["type"].string } == ["complaint.submit", "complaint.deadline_approaching"])
             clock.set("2026-10-01T00:00:30+08:00")
             let outcome = try await Self.job(app, clock).runOnce()
             #expect(outcome.markedOverdue == 1 && outcome.movedToPlatform == 1)

@@ -45,7 +45,7 @@ struct EventFeedTests {
             #expect(consumerEvents.map { $0["type"].string } == [
                 "complaint.submit", "complaint.submit", "complaint.respond", "complaint.accept", "complaint.rate",
             ])
-            #expect(Set(consumerEvents.map { $0["id"].string }).count == consumerEvents.count)
+            #expect(Set(consumerEvents.map { $0["id"].string }).count == consumerEvents.count, "\(consumerEvents.map { ($0["type"].string ?? "", Data(base64Encoded: ($0["cursor"].string ?? "") + "==").map { String(decoding: $0, as: UTF8.self) } ?? $0["cursor"].string ?? "") })")
             #expect(consumerEvents[2]["state"].string == "proposal_made")
 
             let platformA = try await Self.readAll(app, world.token("platform_staff_a"), expecting: 4)

@@ -68,6 +68,10 @@ struct RowLevelSecurityTests {
     @Test func withNoIdentityTheRequestRoleReadsNothingAndGetsNoError() async throws {
         try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
+            // A webhook endpoint, so that the complaint below leaves a delivery for it.
+            #expect(try await app.request(
+                .post, "/api/v1/webhooks", token: world.token("platform_admin_a"),
+                json: ["url": "https://93.184.215.14/hook", "event_types": ["*"]]).status == .created)
             // A complaint (filed with an idempotency key), so that those tables have rows too.
             let filed = try await app.request(
                 .post, "/api/v1/complaints", token: world.token("consumer"), json: app.complaintBody(world), headers: [.init("Idempotency-Key")!: "rls-proof"])
@@ -91,6 +95,10 @@ struct RowLevelSecurityTests {
                 .post, "/api/v1/me/second-factor/confirm", token: world.token("consumer"),
                 json: ["code": Authenticator.code(base32: secret, at: Date())]).status == .ok)
             _ = try await app.store.transaction(as: .commandLine, origin: .commandLine) { try await $0.anchorAuditChains() }
+            // A deadline warned of, as the deadline job does a working day ahead.
+            try await app.asOwner {
+                try await $0.query("INSERT INTO deadline_warnings SELECT id, now(), now() FROM complaints LIMIT 1")
+            }
             let tables = try await app.asRequestRole { connection in
                 try await Self.values(
                     connection,

@@ -18,13 +18,16 @@ public struct DeadlineJob: Service {
         public var becameDue = 0
         /// Cases nobody moved by their closing time, closed.
         public var closed = 0
+        /// Deadlines that end within a working day, warned of (`complaint.deadline_approaching`).
+        public var warned = 0
 
-        public init(markedOverdue: Int = 0, movedToPlatform: Int = 0, escalated: Int = 0, becameDue: Int = 0, closed: Int = 0) {
+        public init(markedOverdue: Int = 0, movedToPlatform: Int = 0, escalated: Int = 0, becameDue: Int = 0, closed: Int = 0, warned: Int = 0) {
             self.markedOverdue = markedOverdue
             self.movedToPlatform = movedToPlatform
             self.escalated = escalated
             self.becameDue = becameDue
             self.closed = closed
+            self.warned = warned
         }
     }
 
@@ -53,7 +56,7 @@ public struct DeadlineJob: Service {
                     if outcome != Outcome() {
                         logger.info("deadline job acted", metadata: [
                             "overdue": "\(outcome.markedOverdue)", "moved_to_platform": "\(outcome.movedToPlatform)", "escalated": "\(outcome.escalated)",
-                            "became_due": "\(outcome.becameDue)", "closed": "\(outcome.closed)",
+                            "became_due": "\(outcome.becameDue)", "closed": "\(outcome.closed)", "warned": "\(outcome.warned)",
                         ])
                     }
                 } catch where !Task.isCancelled {
@@ -78,6 +81,7 @@ public struct DeadlineJob: Service {
             database.metrics.deadlineJobActed("escalate", count: outcome.escalated)
             database.metrics.deadlineJobActed("standard_deadline_passed", count: outcome.becameDue)
             database.metrics.deadlineJobActed("close", count: outcome.closed)
+            database.metrics.deadlineJobActed("warn_deadline_approaching", count: outcome.warned)
             return outcome
         } catch {
             database.metrics.deadlineJobRan(succeeded: false, duration: ContinuousClock.now - started)
@@ -109,6 +113,14 @@ public struct DeadlineJob: Service {
         outcome.closed = closed.closed
         outcome.escalated = ultimatums.escalated
         outcome.movedToPlatform += ultimatums.movedToPlatform
+        // Last: the deadlines still running after everything above.
+        while true {
+            let warned = try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
+                try await transaction.warnOfApproachingDeadlines(limit: Self.batchSize)
+            }
+            outcome.warned += warned
+            if warned < Self.batchSize { break }
+        }
         return outcome
     }
 

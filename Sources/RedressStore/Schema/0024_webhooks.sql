@@ -46,7 +46,11 @@ CREATE INDEX webhook_deliveries_log ON webhook_deliveries (endpoint_id, created_
 -- endpoints and their deliveries; the delivery workers (system) read and update all of them. Rows
 -- of deliveries are written only by the trigger below, which runs as the owner.
 ALTER TABLE webhook_endpoints ENABLE ROW LEVEL SECURITY;
+ALTER TABLE webhook_endpoints FORCE ROW LEVEL SECURITY;
 ALTER TABLE webhook_deliveries ENABLE ROW LEVEL SECURITY;
+ALTER TABLE webhook_deliveries FORCE ROW LEVEL SECURITY;
+CREATE POLICY webhook_endpoint_fan_out ON webhook_endpoints FOR SELECT TO CURRENT_USER USING (true);
+CREATE POLICY webhook_delivery_fan_out ON webhook_deliveries FOR INSERT TO CURRENT_USER WITH CHECK (true);
 
 CREATE FUNCTION redress_may_manage_webhooks(org uuid) RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT redress_actor_role() = 'system'
