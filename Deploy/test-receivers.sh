@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Starts the tests' real receivers in FOLDER and prints the environment that names them (sourced by
-# with-test-postgres.sh): a certificate authority of the run's own and a server certificate for
-# 127.0.0.1 it signed; an HTTPS webhook receiver (Tests/Receivers/webhook_receiver.py) with it.
-# Exports REDRESS_TEST_CA_FILE, REDRESS_TEST_WEBHOOK_RECEIVER; their processes end with the run.
+# Starts the tests' real receivers in FOLDER and prints the environment that names them (evaluated
+# by with-test-postgres.sh): a certificate authority of the run's own and a server certificate for
+# 127.0.0.1 it signed; an HTTPS webhook receiver (Tests/Receivers/webhook_receiver.py) and an SMTP
+# server that requires STARTTLS and a password (Tests/Receivers/smtp_receiver.py, aiosmtpd from
+# PyPI, installed into .build/venv-receivers when the machine lacks it), both with that certificate.
+# Prints REDRESS_TEST_CA_FILE, REDRESS_TEST_WEBHOOK_RECEIVER, REDRESS_TEST_SMTP_URL and
+# REDRESS_TEST_MAILBOX (the SMTP server's received mail as JSON); the processes' ids are in FOLDER/*.pid.
 set -euo pipefail
 folder="$1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,5 +21,20 @@ python3 "$root/Tests/Receivers/webhook_receiver.py" "$folder/server.pem" "$folde
 echo "$!" > "$folder/webhook.pid"
 for _ in $(seq 1 100); do [ -s "$folder/webhook.port" ] && break; sleep 0.1; done
 [ -s "$folder/webhook.port" ] || { cat "$folder/webhook.log" >&2; echo "the webhook receiver did not start" >&2; exit 1; }
+python=python3
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    venv="$root/.build/venv-receivers"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >&2
+    "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null || "$venv/bin/pip" install --quiet aiosmtpd >&2
+    python="$venv/bin/python"
+fi
+"$python" "$root/Tests/Receivers/smtp_receiver.py" "$folder/server.pem" "$folder/server.key" redress mail-secret "$folder/smtp.port" \
+    >"$folder/smtp.log" 2>&1 &
+echo "$!" > "$folder/smtp.pid"
+for _ in $(seq 1 100); do [ -s "$folder/smtp.port" ] && break; sleep 0.1; done
+[ -s "$folder/smtp.port" ] || { cat "$folder/smtp.log" >&2; echo "the SMTP receiver did not start" >&2; exit 1; }
+read -r smtp_port mailbox_port < "$folder/smtp.port" || true
+echo "export REDRESS_TEST_SMTP_URL='smtp://redress:mail-secret@127.0.0.1:$smtp_port'"
+echo "export REDRESS_TEST_MAILBOX='http://127.0.0.1:$mailbox_port'"
 echo "export REDRESS_TEST_CA_FILE='$folder/ca.pem'"
 echo "export REDRESS_TEST_WEBHOOK_RECEIVER='https://127.0.0.1:$(cat "$folder/webhook.port")'"

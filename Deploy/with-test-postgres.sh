@@ -4,7 +4,8 @@
 # of that server), REDRESS_KEYS (a throw-away key), REDRESS_TEST_SERVER=1, the commands that stop
 # and start that server again for tests that take the database away (REDRESS_TEST_PG_STOP,
 # REDRESS_TEST_PG_START: words separated by the unit separator, \x1f), and the real receivers of
-# Deploy/test-receivers.sh (REDRESS_TEST_WEBHOOK_RECEIVER, REDRESS_TEST_CA_FILE). With REDRESS_TEST_STANDBY=1 a streaming standby of that server
+# Deploy/test-receivers.sh (REDRESS_TEST_WEBHOOK_RECEIVER, REDRESS_TEST_SMTP_URL, REDRESS_TEST_MAILBOX,
+# REDRESS_TEST_CA_FILE). With REDRESS_TEST_STANDBY=1 a streaming standby of that server
 # runs beside it (pg_basebackup, hot standby) at REDRESS_TEST_STANDBY_URL (the same superuser).
 # Its exit status is this script's.
 set -euo pipefail
@@ -24,7 +25,7 @@ password="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 
 stop() {
-    [ -f "$folder/receivers/webhook.pid" ] && kill "$(cat "$folder/receivers/webhook.pid")" 2>/dev/null || true
+    for pid in "$folder"/receivers/*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null; done
     [ -d "$folder/standby" ] && "${run_as[@]}" "$bin/pg_ctl" -D "$folder/standby" stop -m fast -w >/dev/null 2>&1 || true
     "${run_as[@]}" "$bin/pg_ctl" -D "$folder/data" stop -m fast -w >/dev/null 2>&1 || true
     rm -rf "$folder"

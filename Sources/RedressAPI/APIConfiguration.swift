@@ -69,6 +69,8 @@ public struct APIConfiguration: Sendable {
     public var metricsPort: Int?
     /// Where and how webhooks are delivered.
     public var webhooks = WebhookSettings()
+    /// How mail is sent, and where its links point.
+    public var mail = MailSettings()
 
     /// `/metrics` is never public: on the API's port it is served only with a token, or when the API
     /// listens on loopback alone (a machine's own Prometheus, or the tests).

@@ -65,6 +65,8 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         ).endpoints
         + AccountController(database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions)
         .endpoints
+        + PasswordResetController(database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions)
+        .endpoints
         + SecondFactorController(database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions).endpoints
         + PlatformController(database: database, configuration: configuration).endpoints
         + MediationBodyController(database: database, configuration: configuration).endpoints
@@ -76,6 +78,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + TriageController(database: database, configuration: configuration).endpoints
         + EventController(database: database, configuration: configuration).endpoints
         + WebhookController(database: database, configuration: configuration).endpoints
+        + NotificationController(database: database, configuration: configuration).endpoints
         + EvidenceController(database: database, configuration: configuration).endpoints
         + DossierController(database: database, configuration: configuration).endpoints
         + StatisticsController(database: database, configuration: configuration).endpoints

@@ -92,6 +92,12 @@ public struct Keyring: Sendable {
         case personalDigests = "redress personal-data digests v1"
         case secondFactorSecrets = "redress second-factor secrets v1"
         case recoveryCodes = "redress recovery codes v1"
+        case unsubscribe = "redress unsubscribe links v1"
+    }
+
+    /// The hex HMAC-SHA256 of `message` under the current key's `purpose` key.
+    func HMACHex(_ message: String, purpose: Purpose) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: derived(current, for: purpose)).hexString
     }
 
     func derived(_ key: Key, for purpose: Purpose) -> SymmetricKey {

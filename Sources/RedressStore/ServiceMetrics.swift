@@ -81,6 +81,11 @@ public final class ServiceMetrics: Sendable {
         Counter(label: "redress_webhook_deliveries_total", dimensions: [("result", result)], factory: factory).increment()
     }
 
+    /// One mail's attempt: `sent`, `failed` (tried again later) or `dead`.
+    public func mailSent(result: String) {
+        Counter(label: "redress_mails_total", dimensions: [("result", result)], factory: factory).increment()
+    }
+
     public func anchorCreated() {
         Counter(label: "redress_audit_anchors_created_total", factory: factory).increment()
     }

@@ -49,7 +49,7 @@ extension Transaction {
                 chain: AuditChain.complaint(complaint.id), action: "complaint.submit", entityType: "complaint",
                 entityID: complaint.id, actor: actor,
                 changes: ComplaintWorkflow.submitAuditChanges(complaint)))
-        try await publish("complaint.submit", complaintID: complaint.id, state: complaint.state)
+        try await publish("complaint.submit", complaintID: complaint.id, state: complaint.state, actorID: actor.accountID)
         effects.transition("submit")
     }
 
@@ -74,7 +74,8 @@ extension Transaction {
             AuditEntry(
                 chain: AuditChain.complaint(complaint.id), action: action, entityType: "complaint", entityID: complaint.id,
                 actor: actor, changes: changes))
-        try await publish(action, complaintID: complaint.id, state: complaint.state, hiddenFromPlatform: action == "complaint.rate")
+        try await publish(
+            action, complaintID: complaint.id, state: complaint.state, hiddenFromPlatform: action == "complaint.rate", actorID: actor.accountID)
         effects.transition(action.hasPrefix("complaint.") ? String(action.dropFirst("complaint.".count)) : action)
         return true
     }

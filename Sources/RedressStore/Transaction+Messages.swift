@@ -45,7 +45,7 @@ extension Transaction {
                 ]))
         try await publish(
             "message.post", complaintID: message.complaintID, state: nil,
-            internalOrganization: message.visibility == .internal ? message.authorOrganizationID : nil)
+            internalOrganization: message.visibility == .internal ? message.authorOrganizationID : nil, actorID: message.authorID)
     }
 
     /// The thread as the caller may read it (row-level security hides the rest).

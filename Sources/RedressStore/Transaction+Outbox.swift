@@ -46,12 +46,13 @@ public struct OutboxCursor: Sendable, Equatable {
 extension Transaction {
     /// Writes an event of `complaintID` to the outbox, in this transaction.
     func publish(
-        _ type: String, complaintID: UUID, state: ComplaintState?, internalOrganization: UUID? = nil, hiddenFromPlatform: Bool = false
+        _ type: String, complaintID: UUID, state: ComplaintState?, internalOrganization: UUID? = nil, hiddenFromPlatform: Bool = false,
+        actorID: UUID? = nil
     ) async throws {
         try await query(
             """
-            INSERT INTO outbox_events (id, complaint_id, type, occurred_at, state, internal_org, hidden_from_platform)
-            VALUES (\(UUID()), \(complaintID), \(type), \(now), \(state?.rawValue), \(internalOrganization), \(hiddenFromPlatform))
+            INSERT INTO outbox_events (id, complaint_id, type, occurred_at, state, internal_org, hidden_from_platform, actor_account_id)
+            VALUES (\(UUID()), \(complaintID), \(type), \(now), \(state?.rawValue), \(internalOrganization), \(hiddenFromPlatform), \(actorID))
             """)
     }
 

@@ -59,7 +59,8 @@ struct ServeCommand: AsyncParsableCommand {
             let announcements = try dependencies.sessionAnnouncements(url: secrets.requestURL, logger: logger)
             let deliveries = WebhookDeliveryJob(
                 database: dependencies.database, settings: dependencies.configuration.webhooks, logger: logger)
-            var services: [any Service] = [database.pool, job, retention, monitor, announcements, deliveries] + (standby?.services ?? [])
+            let mail = MailService(database: dependencies.database, settings: dependencies.configuration.mail, logger: logger)
+            var services: [any Service] = [database.pool, job, retention, monitor, announcements, deliveries, mail] + (standby?.services ?? [])
             if settings.anchorSeconds > 0 {
                 services.append(AnchorJob(database: dependencies.database, interval: .seconds(settings.anchorSeconds), logger: logger))
             }

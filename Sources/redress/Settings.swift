@@ -54,6 +54,7 @@ struct Settings {
     var trustedProxies = TrustedProxies.none
     var webhooks = WebhookSettings()
     var webhookPollMilliseconds = 1000
+    var mail = MailSettings()
 
     enum LogFormat: String { case text, json }
 
@@ -182,6 +183,30 @@ struct Settings {
             }
         }
         integer("REDRESS_WEBHOOK_POLL_MILLISECONDS", 50...60_000, &settings.webhookPollMilliseconds)
+        if let text = environment["REDRESS_SMTP_URL"], !text.isEmpty {
+            if var smtp = SMTPSettings(url: text) {
+                if let file = environment["REDRESS_SMTP_CA_FILE"], !file.isEmpty { smtp.additionalTrustRootsFile = file }
+                settings.mail.transport = .smtp(smtp)
+            } else {
+                problems.append("REDRESS_SMTP_URL must be smtp://[user:password@]host[:port] (STARTTLS), smtps://… (TLS) or smtp+insecure://127.0.0.1:port")
+            }
+        } else if let folder = environment["REDRESS_MAIL_DIR"], !folder.isEmpty {
+            settings.mail.transport = .directory(folder)
+        }
+        if let from = environment["REDRESS_MAIL_FROM"], !from.isEmpty {
+            if from.count <= 320, from.contains("@"), !from.contains(where: { $0.isNewline }) {
+                settings.mail.from = from
+            } else {
+                problems.append("REDRESS_MAIL_FROM must be an address such as Redress <noreply@example.cn>")
+            }
+        }
+        if let address = environment["REDRESS_PUBLIC_URL"], !address.isEmpty {
+            if let url = URL(string: address), ["http", "https"].contains(url.scheme ?? ""), url.host != nil {
+                settings.mail.publicURL = address.hasSuffix("/") ? String(address.dropLast()) : address
+            } else {
+                problems.append("REDRESS_PUBLIC_URL must be an http(s) address such as https://redress.example.cn")
+            }
+        }
         settings.webhooks.pollInterval = .milliseconds(settings.webhookPollMilliseconds)
         if let zone = environment["REDRESS_TIME_ZONE"], !zone.isEmpty {
             if let parsed = TimeZone(identifier: zone) {
@@ -241,6 +266,7 @@ struct Settings {
         configuration.trustedProxies = trustedProxies
         configuration.defaultMediationBodyID = defaultMediationBodyID
         configuration.webhooks = webhooks
+        configuration.mail = mail
         return configuration
     }
 

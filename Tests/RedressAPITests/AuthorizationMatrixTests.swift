@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
+import RedressStore
 import StoreTestSupport
 import Testing
 import TestSupport
@@ -76,6 +77,11 @@ struct AuthorizationMatrixTests {
 
     /// Only platform A's administrator; another organisation's administrator does not find it.
     static let webhookOfAAnswers = only(["platform_admin_a"], 200).merging(["platform_admin_b": 404, "mediation_lead_a": 404]) { $1 }
+
+    /// The token of an unsubscribe link in a mail to the world's consumer.
+    static func unsubscribeToken(_ world: World) -> String {
+        TestDatabase.keys.unsubscribeToken(accountID: UUID(uuidString: world.accounts["consumer"]!.id)!, category: .messages)
+    }
 
     /// The answers about one complaint of platform A: its parties, then everyone else.
     static let complaintOfA: [String: Int] = [
@@ -273,6 +279,24 @@ struct AuthorizationMatrixTests {
                 }
                 return "/api/v1/webhooks/\(endpoint)/redeliver"
             }),
+        // The same answer whether or not the address has an account; nothing changes until the link is used.
+        Row(
+            name: "ask for a password reset link", method: .post, path: { _ in "/api/v1/auth/password-reset" },
+            body: { _, _ in ["email": "nobody@matrix.test"] }, expected: everyone(202), writes: false),
+        Row(
+            name: "reset a password with a link", method: .post, path: { _ in "/api/v1/auth/password-reset/confirm" },
+            body: { _, _ in ["token": "not-a-token", "new_password": "a brand new passphrase"] }, expected: everyone(422), writes: false),
+        Row(name: "my mail settings", method: .get, path: { _ in "/api/v1/me/notifications" }, body: nil, expected: signedIn(200), writes: false),
+        Row(
+            name: "change my mail settings", method: .patch, path: { _ in "/api/v1/me/notifications" }, body: { _, _ in ["language": "zh-CN"] },
+            expected: signedIn(200), writes: true),
+        // The link of a mail to the consumer: whoever holds it may use it.
+        Row(
+            name: "the unsubscribe page", method: .get, path: { _ in "" }, body: nil, expected: everyone(200), writes: false,
+            setup: { _, world in "/api/v1/notifications/unsubscribe?token=\(unsubscribeToken(world))" }),
+        Row(
+            name: "unsubscribe", method: .post, path: { _ in "" }, body: nil, expected: everyone(200), writes: true,
+            setup: { _, world in "/api/v1/notifications/unsubscribe?token=\(unsubscribeToken(world))" }),
         Row(name: "my sessions", method: .get, path: { _ in "/api/v1/me/sessions" }, body: nil, expected: signedIn(200), writes: false),
         Row(
             name: "end a session of the consumer's", method: .delete, path: { _ in "" }, body: nil,

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
+import RedressAPI
 import RedressCore
 @testable import RedressStore
 import StoreTestSupport
@@ -95,6 +96,17 @@ struct RowLevelSecurityTests {
                 .post, "/api/v1/me/second-factor/confirm", token: world.token("consumer"),
                 json: ["code": Authenticator.code(base32: secret, at: Date())]).status == .ok)
             _ = try await app.store.transaction(as: .commandLine, origin: .commandLine) { try await $0.anchorAuditChains() }
+            // A mail setting, and a mail queued.
+            #expect(try await app.request(
+                .patch, "/api/v1/me/notifications", token: world.token("consumer"), json: ["categories": ["messages": false]]).status == .ok)
+            let notifier = MailService(database: app.store, settings: MailSettings(), logger: TestDatabase.logger)
+            let start = ContinuousClock.now
+            while try await app.asOwner({ try await $0.scalar("SELECT count(*)::int FROM mail_outbox", as: Int.self) }) ?? 0 == 0,
+                ContinuousClock.now - start < .seconds(10)
+            {
+                _ = try await notifier.notifyOnce()
+                try await Task.sleep(for: .milliseconds(50))
+            }
             // A deadline warned of, as the deadline job does a working day ahead.
             try await app.asOwner {
                 try await $0.query("INSERT INTO deadline_warnings SELECT id, now(), now() FROM complaints LIMIT 1")

@@ -62,6 +62,7 @@ struct MetricsController {
             metrics.gauge("redress_outbox_pending", Double(pending.count))
             let age = pending.oldest.map { max(0, database.clock.now().timeIntervalSince($0)) } ?? 0
             metrics.gauge("redress_outbox_oldest_pending_seconds", age)
+            metrics.gauge("redress_mail_pending", Double(pending.mails))
             let byState = Dictionary(uniqueKeysWithValues: counts.map { ($0.state, $0) })
             // Every open state is written, zero included, so that a state that empties shows 0.
             for state in ComplaintState.allCases where !state.isTerminal {
@@ -77,7 +78,7 @@ struct MetricsController {
 final class OpenCaseCounter: Sendable {
     let database: Database
     let maximumAge: Duration
-    typealias Counts = (cases: [OpenCaseCount], pending: (count: Int, oldest: Date?))
+    typealias Counts = (cases: [OpenCaseCount], pending: (count: Int, oldest: Date?, mails: Int))
     private let cached = Mutex<(at: ContinuousClock.Instant, counts: Counts)?>(nil)
 
     init(database: Database, maximumAge: Duration = .seconds(10)) {
@@ -90,7 +91,8 @@ final class OpenCaseCounter: Sendable {
         if let cached = cached.withLock({ $0 }), ContinuousClock.now - cached.at < maximumAge { return cached.counts }
         do {
             let counts = try await database.transaction(as: DatabaseIdentity(role: "system"), origin: .commandLine) {
-                (try await $0.openCaseCounts(), try await $0.pendingDeliveries())
+                let deliveries = try await $0.pendingDeliveries()
+                return (try await $0.openCaseCounts(), (deliveries.count, deliveries.oldest, try await $0.pendingMails().count))
             }
             cached.withLock { $0 = (ContinuousClock.now, counts) }
             return counts
