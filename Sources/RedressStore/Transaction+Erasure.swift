@@ -61,6 +61,9 @@ extension Transaction {
         try await announceSessionChange(of: accountID)
 
         try await actAsErasingSystem()
+        // Mails to the address, queued or sent, and links made for it go with it.
+        try await query("DELETE FROM mail_outbox WHERE account_id = \(accountID)")
+        try await query("DELETE FROM password_reset_tokens WHERE account_id = \(accountID)")
         var outcome = ErasureOutcome()
         let complaints = try await query(
             """

@@ -20,6 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
         var settings = try Settings.fromEnvironment()
         if let host { settings.host = host }
         if let port { settings.port = port }
+        if !settings.mailTransportChosen { settings.mail.transport = .directory((database.dataDir as NSString).appendingPathComponent("mail")) }
         let logger = settings.logger()
         if let frozen = settings.frozenNow {
             logger.warning("the clock is frozen by REDRESS_NOW: deadlines and audit times use this instant, not the real time", metadata: ["now": "\(frozen)"])

@@ -55,6 +55,8 @@ struct Settings {
     var webhooks = WebhookSettings()
     var webhookPollMilliseconds = 1000
     var mail = MailSettings()
+    /// Whether REDRESS_SMTP_URL or REDRESS_MAIL_DIR chose where mail goes (else: the data folder's `mail`).
+    var mailTransportChosen = false
 
     enum LogFormat: String { case text, json }
 
@@ -187,11 +189,13 @@ struct Settings {
             if var smtp = SMTPSettings(url: text) {
                 if let file = environment["REDRESS_SMTP_CA_FILE"], !file.isEmpty { smtp.additionalTrustRootsFile = file }
                 settings.mail.transport = .smtp(smtp)
+                settings.mailTransportChosen = true
             } else {
                 problems.append("REDRESS_SMTP_URL must be smtp://[user:password@]host[:port] (STARTTLS), smtps://… (TLS) or smtp+insecure://127.0.0.1:port")
             }
         } else if let folder = environment["REDRESS_MAIL_DIR"], !folder.isEmpty {
             settings.mail.transport = .directory(folder)
+            settings.mailTransportChosen = true
         }
         if let from = environment["REDRESS_MAIL_FROM"], !from.isEmpty {
             if from.count <= 320, from.contains("@"), !from.contains(where: { $0.isNewline }) {

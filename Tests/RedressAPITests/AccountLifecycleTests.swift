@@ -235,8 +235,7 @@ struct OwnSessionTests {
         configuration.sessionIdleTimeout = .seconds(30 * 60)
         configuration.sessionCacheSeconds = 0
         try await withTestApp(configuration: configuration) { app in
-            _ = try await app.create(
-                "/api/v1/auth/register", token: nil, ["email": "idle@redress.test", "password": worldPassword, "display_name": "I"])
+            _ = try await app.createConsumer(["email": "idle@redress.test", "password": worldPassword, "display_name": "I"])
             let idle = try await app.login("idle@redress.test")
             let busy = try await app.login("idle@redress.test")
             for _ in 0..<4 {
@@ -283,8 +282,7 @@ struct OwnSessionTests {
         configuration.loginThrottle.perAccount = 3
         configuration.loginThrottle.perAccountAndAddress = 3
         try await withTestApp(configuration: configuration) { app in
-            _ = try await app.create(
-                "/api/v1/auth/register", token: nil, ["email": "victim@redress.test", "password": worldPassword, "display_name": "V"])
+            _ = try await app.createConsumer(["email": "victim@redress.test", "password": worldPassword, "display_name": "V"])
             let stolen = try await app.login("victim@redress.test")
             var statuses: [HTTPResponse.Status] = []
             for attempt in 0..<5 {

@@ -113,7 +113,10 @@ struct AuthorizationMatrixTests {
         Row(
             name: "register", method: .post, path: { _ in "/api/v1/auth/register" },
             body: { _, n in ["email": "new\(n)@matrix.test", "password": worldPassword, "display_name": "新用户\(n)"] },
-            expected: everyone(201), writes: true),
+            expected: everyone(202), writes: false),
+        Row(
+            name: "confirm a registration", method: .post, path: { _ in "/api/v1/auth/register/confirm" },
+            body: { _, _ in ["token": "not-a-token"] }, expected: everyone(422), writes: false),
         Row(
             name: "login", method: .post, path: { _ in "/api/v1/auth/login" },
             body: { _, _ in ["email": "consumer@redress.test", "password": worldPassword] },

@@ -162,8 +162,7 @@ struct CaseVisibilityMatrixTests {
                 ["email": "\(name)@redress.test", "password": worldPassword, "display_name": name, "role": role, "organization_id": organization])
             world.accounts[name] = World.Account(id: id, email: "\(name)@redress.test", token: try await app.login("\(name)@redress.test"))
         }
-        let other = try await app.create(
-            "/api/v1/auth/register", token: nil, ["email": "other@redress.test", "password": worldPassword, "display_name": "另一位消费者"])
+        let other = try await app.createConsumer(["email": "other@redress.test", "password": worldPassword, "display_name": "另一位消费者"])
         world.accounts["other_consumer"] = World.Account(id: other, email: "other@redress.test", token: try await app.login("other@redress.test"))
         world.accounts["mediator_assigned"] = world.accounts["mediator_a"]
     }

@@ -29,7 +29,7 @@ struct ComplaintIntakeTests {
             #expect(reused.status == .unprocessableContent)
             #expect(reused.json["code"].string == "idempotency_key_reused")
             // Keys belong to their caller: another consumer's same key is another request.
-            _ = try await app.create("/api/v1/auth/register", token: nil, ["email": "second@redress.test", "password": worldPassword, "display_name": "二号"])
+            _ = try await app.createConsumer(["email": "second@redress.test", "password": worldPassword, "display_name": "二号"])
             let secondConsumer = try await app.login("second@redress.test")
             #expect(try await app.request(.post, "/api/v1/complaints", token: secondConsumer, json: body, headers: key).status == .created)
             #expect(try await Self.count(app, "SELECT count(*)::int FROM complaints") == 2)

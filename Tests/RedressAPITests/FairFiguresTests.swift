@@ -113,8 +113,7 @@ struct FairFiguresTests {
             #expect(totals["on_time_rate"]["value"].double == 1)
 
             // A competitor's throw-away account files five and withdraws them at once.
-            _ = try await app.create(
-                "/api/v1/auth/register", token: nil, ["email": "rival@redress.test", "password": worldPassword, "display_name": "路人"])
+            _ = try await app.createConsumer(["email": "rival@redress.test", "password": worldPassword, "display_name": "路人"])
             let rival = try await app.login("rival@redress.test")
             for _ in 0..<5 {
                 let id = try await app.create("/api/v1/complaints", token: rival, app.complaintBody(world))

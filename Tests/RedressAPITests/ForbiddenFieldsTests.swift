@@ -53,7 +53,7 @@ struct ForbiddenFieldsTests {
             let world = try await app.makeWorld()
             var body = Self.forbidden(world, otherCase: UUID().uuidString)
             body.merge(["email": "sly@redress.test", "password": worldPassword, "display_name": "狡猾"]) { $1 }
-            let response = try await app.request(.post, "/api/v1/auth/register", json: body)
+            let response = try await app.register(body)
             #expect(response.status == .created, "\(response.text)")
             let id = try #require(response.json["id"].string)
             #expect(id != body["id"] as? String)

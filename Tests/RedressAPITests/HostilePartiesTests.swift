@@ -226,7 +226,7 @@ struct HostilePartiesTests {
         var configuration = testConfiguration()
         configuration.trustedProxies = try #require(TrustedProxies("127.0.0.1"))
         try await withTestApp(.live, configuration: configuration) { app in
-            _ = try await app.create("/api/v1/auth/register", token: nil, ["email": "owner@redress.test", "password": worldPassword, "display_name": "O"])
+            _ = try await app.createConsumer(["email": "owner@redress.test", "password": worldPassword, "display_name": "O"])
             func login(_ password: String, from address: String) async throws -> HTTPResponse.Status {
                 try await app.request(
                     .post, "/api/v1/auth/login", json: ["email": "owner@redress.test", "password": password],
@@ -252,7 +252,7 @@ struct HostilePartiesTests {
         configuration.trustedProxies = try #require(TrustedProxies("127.0.0.1"))
         try await withTestApp(.live, configuration: configuration) { app in
             for name in ["owner", "neighbour"] {
-                _ = try await app.create("/api/v1/auth/register", token: nil, ["email": "\(name)@redress.test", "password": worldPassword, "display_name": name])
+                _ = try await app.createConsumer(["email": "\(name)@redress.test", "password": worldPassword, "display_name": name])
             }
             func login(_ email: String, _ password: String, from address: String) async throws -> HTTPResponse.Status {
                 try await app.request(
@@ -304,7 +304,7 @@ struct HostilePartiesTests {
     @Test func manyPeopleBehindOneAddressAreNotLockedOut() async throws {
         let clock = ManualClock("2026-09-24T10:00:00+08:00")
         try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock)) { app in
-            _ = try await app.create("/api/v1/auth/register", token: nil, ["email": "mobile@redress.test", "password": worldPassword, "display_name": "M"])
+            _ = try await app.createConsumer(["email": "mobile@redress.test", "password": worldPassword, "display_name": "M"])
             let limit = LoginThrottle().perAddress
             for index in 0..<(limit + 5) {
                 _ = try await app.request(.post, "/api/v1/auth/login", json: ["email": "user\(index)@redress.test", "password": "wrong-guess-3"])
@@ -331,7 +331,7 @@ struct HostilePartiesTests {
             // The seeded world registered its consumer months before this test's clock, outside the window.
             let world = try await app.makeWorld()
             for index in 0..<3 {
-                _ = try await app.create("/api/v1/auth/register", token: nil, ["email": "r\(index)@redress.test", "password": worldPassword, "display_name": "R"])
+                _ = try await app.createConsumer(["email": "r\(index)@redress.test", "password": worldPassword, "display_name": "R"])
             }
             let fourth = try await app.request(
                 .post, "/api/v1/auth/register", json: ["email": "r9@redress.test", "password": worldPassword, "display_name": "R"])
@@ -528,8 +528,7 @@ struct HostilePartiesTests {
         try await withTestApp(.live, world: .seeded) { app in
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
-            let stranger = try await app.create(
-                "/api/v1/auth/register", token: nil, ["email": "stranger@redress.test", "password": worldPassword, "display_name": "S"])
+            let stranger = try await app.createConsumer(["email": "stranger@redress.test", "password": worldPassword, "display_name": "S"])
             _ = stranger
             let token = try await app.login("stranger@redress.test")
             let port = try #require(app.client.port)

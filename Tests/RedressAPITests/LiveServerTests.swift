@@ -49,6 +49,26 @@ struct RedressCommandTests {
     /// Port 0 asks the kernel; the tiny race with another process is acceptable in a test.
     static func freePort() -> Int { Socket.loopbackPort() }
 
+    /// The token of the verification link in the one mail the service wrote to `folder` (waiting
+    /// up to 10 s for its sender to write it).
+    static func verificationToken(in folder: URL) async throws -> String? {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(10) {
+            for file in (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? [] {
+                let mail = try String(contentsOf: file, encoding: .utf8)
+                guard let split = mail.range(of: "\r\n\r\n"),
+                    let body = Data(base64Encoded: mail[split.upperBound...].components(separatedBy: "\r\n").joined())
+                else { continue }
+                let text = String(decoding: body, as: UTF8.self)
+                if let link = text.components(separatedBy: .whitespacesAndNewlines).first(where: { $0.contains("verify-email?token=") }) {
+                    return link.components(separatedBy: "token=").last
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
+    }
+
     static func start(dataDir: URL, port: Int, environment extra: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = executable
@@ -99,7 +119,15 @@ struct RedressCommandTests {
                 request.setValue("application/json", forHTTPHeaderField: "Content-Type")
                 request.httpBody = Data(#"{"email":"kept@redress.test","password":"Mediation-2026!","display_name":"K"}"#.utf8)
                 let (_, response) = try await URLSession.shared.data(for: request)
-                #expect((response as? HTTPURLResponse)?.statusCode == 201)
+                #expect((response as? HTTPURLResponse)?.statusCode == 202)
+                // Without an SMTP server the verification mail is a file in the data folder: its link creates the account.
+                let token = try #require(try await Self.verificationToken(in: dataDir.appendingPathComponent("mail")))
+                var confirm = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/auth/register/confirm")!)
+                confirm.httpMethod = "POST"
+                confirm.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                confirm.httpBody = try JSONSerialization.data(withJSONObject: ["token": token])
+                let (_, confirmed) = try await URLSession.shared.data(for: confirm)
+                #expect((confirmed as? HTTPURLResponse)?.statusCode == 201)
             } else {
                 var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/auth/login")!)
                 request.httpMethod = "POST"

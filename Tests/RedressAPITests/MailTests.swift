@@ -98,7 +98,7 @@ struct MailTests {
             _ = try await Self.deliver(refused, about: id, expecting: 1)
             #expect(try await TestMailbox.mails(containing: String(id.prefix(8))).isEmpty)
             let dead = try await app.asOwner {
-                try await $0.scalar("SELECT count(*)::int FROM mail_outbox WHERE state = 'dead' AND attempts = 1 AND last_error LIKE 'SMTP 535%'", as: Int.self)
+                try await $0.scalar("SELECT count(*)::int FROM mail_outbox WHERE state = 'dead' AND attempts = 1 AND last_error LIKE 'SMTP 535%' AND category = 'new_cases'", as: Int.self)
             }
             let errors = try await app.asOwner { try await $0.scalar("SELECT string_agg(state || ' ' || attempts || ' ' || coalesce(last_error, ''), '; ') FROM mail_outbox", as: String.self) }
             #expect(dead == 2, "\(errors ?? "")")

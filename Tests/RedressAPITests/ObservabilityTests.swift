@@ -139,9 +139,8 @@ struct ObservabilityTests {
             let world = try await app.makeWorld()
             let consumer = try #require(world.accounts["consumer"])
             let phone = "13800138000"
-            let registered = try await app.request(
-                .post, "/api/v1/auth/register",
-                json: ["email": "secret.person@example.cn", "password": "Unusual-Passphrase-77", "display_name": "某人", "phone": phone])
+            let registered = try await app.register(
+                ["email": "secret.person@example.cn", "password": "Unusual-Passphrase-77", "display_name": "某人", "phone": phone])
             #expect(registered.status == .created, "\(registered.text)")
             let wrong = try await app.request(.post, "/api/v1/auth/login", json: ["email": consumer.email, "password": "Wrong-Password-123"])
             #expect(wrong.status == .unauthorized)

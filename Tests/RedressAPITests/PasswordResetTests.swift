@@ -28,7 +28,7 @@ struct PasswordResetTests {
         let settings = configuration.mail
         try await withTestApp(configuration: configuration) { app in
             let email = "reset-\(UUID().uuidString.prefix(8).lowercased())@redress.test"
-            _ = try await app.create("/api/v1/auth/register", token: nil, ["email": email, "password": "the first passphrase", "display_name": "甲"])
+            _ = try await app.createConsumer(["email": email, "password": "the first passphrase", "display_name": "甲"])
             let session = try await app.login(email, password: "the first passphrase")
 
             // The same answer for an address with an account and one without.

@@ -39,9 +39,7 @@ struct PersonalDataTests {
 
     /// Registers the planted person and gives him a case with a message and a piece of evidence; his token and case.
     static func plant(_ planted: Planted, _ app: TestApp, _ world: World) async throws -> (token: String, complaint: String) {
-        _ = try await app.create(
-            "/api/v1/auth/register", token: nil,
-            ["email": planted.email, "password": worldPassword, "display_name": planted.name, "phone": planted.phone])
+        _ = try await app.createConsumer(["email": planted.email, "password": worldPassword, "display_name": planted.name, "phone": planted.phone])
         let token = try await app.login(planted.email)
         var body = app.complaintBody(world)
         body["title"] = planted.title

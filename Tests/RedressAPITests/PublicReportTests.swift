@@ -34,9 +34,8 @@ struct PublicReportTests {
     func scenario(_ app: TestApp, _ clock: ManualClock) async throws -> World {
         var world = try await app.makeWorld()
         // A consumer of the scenario's own, whose name, address and phone are planted words.
-        let registered = try await app.request(
-            .post, "/api/v1/auth/register",
-            json: ["email": "zhen.shiyin@example.cn", "password": worldPassword, "display_name": "甄士隐", "phone": "+86 139 1111 2222"])
+        let registered = try await app.register(
+            ["email": "zhen.shiyin@example.cn", "password": worldPassword, "display_name": "甄士隐", "phone": "+86 139 1111 2222"])
         #expect(registered.status == .created, "\(registered.text)")
         var consumer = try await app.login("zhen.shiyin@example.cn")
         let answered = try await app.create("/api/v1/complaints", token: consumer, Self.body(world))

@@ -96,6 +96,10 @@ struct RowLevelSecurityTests {
                 .post, "/api/v1/me/second-factor/confirm", token: world.token("consumer"),
                 json: ["code": Authenticator.code(base32: secret, at: Date())]).status == .ok)
             _ = try await app.store.transaction(as: .commandLine, origin: .commandLine) { try await $0.anchorAuditChains() }
+            // A reset link, and a registration waiting for its address to be verified.
+            #expect(try await app.request(.post, "/api/v1/auth/password-reset", json: ["email": "consumer@redress.test"]).status == .accepted)
+            #expect(try await app.request(
+                .post, "/api/v1/auth/register", json: ["email": "waiting@redress.test", "password": worldPassword, "display_name": "W"]).status == .accepted)
             // A mail setting, and a mail queued.
             #expect(try await app.request(
                 .patch, "/api/v1/me/notifications", token: world.token("consumer"), json: ["categories": ["messages": false]]).status == .ok)

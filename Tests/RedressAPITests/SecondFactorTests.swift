@@ -144,7 +144,7 @@ struct SecondFactorTests {
         var configuration = Self.configuration(clock)
         configuration.secondFactorRoles = []
         try await withTestApp(configuration: configuration) { app in
-            _ = try await app.create("/api/v1/auth/register", token: nil, ["email": "c@redress.test", "password": worldPassword, "display_name": "C"])
+            _ = try await app.createConsumer(["email": "c@redress.test", "password": worldPassword, "display_name": "C"])
             let token = try await app.login("c@redress.test")
             let secret = try #require(try await app.request(.post, "/api/v1/me/second-factor", token: token, json: ["password": worldPassword]).json["secret"].string)
             #expect(try await app.request(.post, "/api/v1/me/second-factor", token: token, json: ["password": worldPassword]).status == .created)  // a new secret replaces a pending one

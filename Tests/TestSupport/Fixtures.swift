@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import RedressAPI
@@ -68,6 +69,40 @@ extension TestApp {
         return token
     }
 
+    /// Registers as a person does: the registration, then the link of the verification mail it
+    /// queued. The answer to the link (201 with the account), or the registration's own answer when
+    /// it sent no link (a refusal, or a taken address: 202).
+    public func register(_ json: [String: Any], headers: HTTPFields = [:]) async throws -> TestResponse {
+        let registered = try await request(.post, "/api/v1/auth/register", json: json, headers: headers)
+        guard registered.status == .accepted, let email = (json["email"] as? String).flatMap(EmailAddress.normalize),
+            let token = try await verificationToken(for: email)
+        else { return registered }
+        return try await request(.post, "/api/v1/auth/register/confirm", json: ["token": token])
+    }
+
+    /// The token of the newest verification link mailed to `email` and not used yet.
+    public func verificationToken(for email: String) async throws -> String? {
+        let body = try await asOwner {
+            try await $0.scalar(
+                """
+                SELECT m.body FROM mail_outbox m WHERE m.to_address = \(email) AND m.category = 'registration' AND m.account_id IS NULL
+                  AND EXISTS (SELECT 1 FROM pending_registrations p WHERE p.email = m.to_address)
+                ORDER BY m.created_at DESC LIMIT 1
+                """, as: String.self)
+        }
+        return body?.components(separatedBy: .whitespacesAndNewlines).first { $0.contains("verify-email?token=") }?
+            .components(separatedBy: "token=").last
+    }
+
+    /// Registers a consumer (verifying the address) and returns the account's id.
+    public func createConsumer(_ json: [String: Any]) async throws -> String {
+        let response = try await register(json)
+        guard response.status == .created, let id = response.json["id"].string else {
+            throw WorldError.setupFailed("register: \(response.status) \(response.text)")
+        }
+        return id
+    }
+
     /// POSTs and returns the created resource's id, failing unless the answer is 201.
     public func create(_ path: String, token: String?, _ json: [String: Any]) async throws -> String {
         let response = try await request(.post, path, token: token, json: json)
@@ -115,8 +150,7 @@ extension TestApp {
             let id = try await create("/api/v1/staff", token: token, json)
             accounts[name] = World.Account(id: id, email: "\(name)@redress.test", token: try await login("\(name)@redress.test"))
         }
-        let consumerID = try await create(
-            "/api/v1/auth/register", token: nil,
+        let consumerID = try await createConsumer(
             ["email": "consumer@redress.test", "password": worldPassword, "display_name": "消费者", "phone": "+86 138 0000 0000"])
         accounts["consumer"] = World.Account(id: consumerID, email: "consumer@redress.test", token: try await login("consumer@redress.test"))
         return World(

@@ -16,6 +16,7 @@ struct AuthController {
     var endpoints: [Endpoint] {
         [
             Endpoint(.post, "/api/v1/auth/register", register),
+            Endpoint(.post, "/api/v1/auth/register/confirm", confirmRegistration),
             Endpoint(.post, "/api/v1/auth/login", login),
             Endpoint(.post, "/api/v1/auth/logout", logout),
             Endpoint(.get, "/api/v1/me", me),
@@ -44,7 +45,17 @@ struct AuthController {
         let account: AccountResponse
     }
 
-    @Sendable func register(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<AccountResponse> {
+    struct ConfirmRegistrationRequest: Decodable {
+        let token: String?
+    }
+
+    struct RegistrationResponse: Encodable, Sendable {
+        let status: String
+    }
+
+    /// Answers 202 whether the address is new or taken: a new one gets a link that creates the
+    /// account, a taken one's owner a mail saying so. Both cost the same hash.
+    @Sendable func register(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<RegistrationResponse> {
         try Policy.authorize(context.principal, .register)
         let body = try await request.decodeJSON(RegisterRequest.self, limit: configuration.maxJSONBodyBytes)
         var fields = FieldValidator()
@@ -59,11 +70,36 @@ struct AuthController {
             try await transaction.reserveRegistration(throttle)
         }
         let hash = try await hasher.hash(password)
-        let account = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            try await transaction.insertAccount(
-                NewAccount(email: email, displayName: displayName, phone: phone, passwordHash: hash, role: .consumer, organizationID: nil),
-                actor: context.auditActor)
+        let mail = configuration.mail
+        try await database.transaction(as: DatabaseIdentity(role: "system"), origin: context.origin) { transaction in
+            let pending = NewAccount(email: email, displayName: displayName, phone: phone, passwordHash: hash, role: .consumer, organizationID: nil)
+            let text: MailTemplates.Text, accountID: UUID?
+            switch try await transaction.registerPending(pending) {
+            case .verify(let token):
+                // Written in the language the request asked for: there is no account to ask yet.
+                let language = Language.negotiate(acceptLanguage: request.headers[.acceptLanguage]) == .en ? "en" : "zh-CN"
+                text = MailTemplates.verification(link: "\(mail.publicURL)/verify-email?token=\(token)", language: language)
+                accountID = nil
+            case .taken(let id, let language):
+                text = MailTemplates.addressTaken(link: "\(mail.publicURL)/reset-password", language: language)
+                accountID = id
+            case .quiet:
+                return
+            }
+            try await transaction.queueMail(QueuedMail(accountID: accountID, to: email, subject: text.subject, body: text.body, category: "registration"))
         }
+        return JSONResponse(status: .accepted, body: RegistrationResponse(status: "check_your_mail"))
+    }
+
+    /// The link of the verification mail: creates the account.
+    @Sendable func confirmRegistration(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<AccountResponse> {
+        let body = try await request.decodeJSON(ConfirmRegistrationRequest.self, limit: configuration.maxJSONBodyBytes)
+        guard let token = body.token, !token.isEmpty else { throw RedressError.validation([.init(field: "token", reason: "required")]) }
+        guard token.count <= 100 else { throw RedressError.validation([.init(field: "token", reason: "invalid_or_expired")]) }
+        let account = try await database.transaction(as: DatabaseIdentity(role: "system"), origin: context.origin) { transaction in
+            try await transaction.completeRegistration(token: token)
+        }
+        guard let account else { throw RedressError.validation([.init(field: "token", reason: "invalid_or_expired")]) }
         return JSONResponse(status: .created, body: AccountResponse(account))
     }
 

@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// Deletes what has served its purpose: throttle rows past the longest throttle window, idempotency
 /// keys older than `idempotencyRetention` (a client retries within minutes, not days), expired
-/// sessions' client details, and the personal data of cases closed longer ago than `caseRetention`
+/// sessions' client details, spent registration and reset links and mails sent a month ago, and the personal data of cases closed longer ago than `caseRetention`
 /// (Docs/accounts.md: three years). Every replica may run it; each step is idempotent.
 public struct RetentionJob: Service {
     let database: Database
@@ -47,6 +47,13 @@ public struct RetentionJob: Service {
                     if cases > 0 { logger.info("retention job anonymised closed cases", metadata: ["cases": "\(cases)"]) }
                 } catch where !Task.isCancelled {
                     logger.error("retention job failed to anonymise cases", metadata: ["error": "\(String(reflecting: error))"])
+                } catch {
+                    return
+                }
+                do {
+                    _ = try await database.transaction(as: DatabaseIdentity(role: "system"), origin: .commandLine) { try await $0.forgetSpentMailData() }
+                } catch where !Task.isCancelled {
+                    logger.error("retention job failed to delete spent mail data", metadata: ["error": "\(String(reflecting: error))"])
                 } catch {
                     return
                 }

@@ -88,4 +88,67 @@ enum MailTemplates {
                 —— Redress 投诉调解
                 """)
     }
+
+    static func verification(link: String, language: String) -> Text {
+        if language == "en" {
+            return Text(
+                subject: "[Redress] Confirm your e-mail address",
+                body: """
+                    Hello,
+
+                    To finish creating your Redress account, open this link within 24 hours:
+
+                    \(link)
+
+                    If you did not register, ignore this mail: no account is created.
+
+                    — Redress complaint mediation
+                    """)
+        }
+        return Text(
+            subject: "【Redress】请确认您的邮箱地址",
+            body: """
+                您好：
+
+                请在 24 小时内打开以下链接，完成 Redress 账户注册：
+
+                \(link)
+
+                如果您没有注册，请忽略此邮件，账户不会被创建。
+
+                —— Redress 投诉调解
+                """)
+    }
+
+    static func addressTaken(link: String, language: String) -> Text {
+        if language == "en" {
+            return Text(
+                subject: "[Redress] Someone tried to register with your address",
+                body: """
+                    Hello,
+
+                    Someone tried to create a Redress account with this e-mail address, which already has one.
+                    If it was you, sign in; if you forgot your password, reset it here:
+
+                    \(link)
+
+                    If it was not you, you need do nothing: your account is unchanged.
+
+                    — Redress complaint mediation
+                    """)
+        }
+        return Text(
+            subject: "【Redress】有人尝试用您的邮箱注册",
+            body: """
+                您好：
+
+                有人尝试使用此邮箱地址注册 Redress 账户，但该地址已有账户。如果是您本人，请直接登录；如果忘记了密码，可在此重置：
+
+                \(link)
+
+                如果不是您本人操作，您无需做任何事，您的账户不会改变。
+
+                —— Redress 投诉调解
+                """)
+    }
 }

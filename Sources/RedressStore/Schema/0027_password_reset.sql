@@ -13,4 +13,4 @@ ALTER TABLE password_reset_tokens ENABLE ROW LEVEL SECURITY;
 ALTER TABLE password_reset_tokens FORCE ROW LEVEL SECURITY;
 CREATE POLICY password_reset_system ON password_reset_tokens FOR ALL
     USING (redress_actor_role() = 'system') WITH CHECK (redress_actor_role() = 'system');
-GRANT SELECT, INSERT, UPDATE ON password_reset_tokens TO redress_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON password_reset_tokens TO redress_app;
