@@ -87,7 +87,7 @@ extension Transaction {
             return
         }
         let state = retryAfter == nil ? "dead" : "pending"
-        let next = now.addingTimeInterval(retryAfter.map { Double($0.components.seconds) } ?? 0)
+        let next = now.addingTimeInterval(retryAfter.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } ?? 0)
         try await query(
             """
             UPDATE mail_outbox SET state = \(state), next_attempt_at = \(next), last_error = \(String(error.prefix(500)))
@@ -122,7 +122,7 @@ extension Transaction {
     public func notifiableEvents(after cursor: OutboxCursor, limit: Int) async throws -> [NotifiableEvent] {
         let rows = try await query(
             """
-            SELECT id, txid::text, seq, complaint_id, type, occurred_at, state, actor_account_id, internal_org FROM outbox_events
+            SELECT id, txid::text AS transaction_id, seq, complaint_id, type, occurred_at, state, actor_account_id, internal_org FROM outbox_events
             WHERE (txid, seq) > (\(String(cursor.transaction))::xid8, \(cursor.sequence))
               AND txid < pg_snapshot_xmin(pg_current_snapshot())
             ORDER BY txid, seq

@@ -24,17 +24,27 @@ public struct OutboxCursor: Sendable, Equatable {
         self.sequence = sequence
     }
 
-    /// `t<transaction>s<sequence>` in base64url: opaque to clients, checked when read back.
-    public var encoded: String {
-        Data("t\(transaction)s\(sequence)".utf8).base64EncodedString()
+    /// The cursor as clients hold it: `t<transaction>s<sequence>` sealed with the service's key
+    /// (`<key id>.<base64url>`), because the plain numbers are the whole cluster's: two cursors a day
+    /// apart would tell a platform how busy its competitors were.
+    public func sealed(with keys: Keyring) -> String {
+        guard let sealed = try? keys.seal(Array("t\(transaction)s\(sequence)".utf8)), let colon = sealed.firstIndex(of: ":") else { return "" }
+        let body = sealed[sealed.index(after: colon)...]
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return sealed[..<colon] + "." + body
     }
 
-    public init?(encoded: String) {
-        guard encoded.count <= 64 else { return nil }
-        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+    /// A cursor `sealed(with:)` made, under any key still in the key file; nil otherwise.
+    public init?(sealed text: String, keys: Keyring) {
+        guard text.count <= 256, let dot = text.lastIndex(of: ".") else { return nil }
+        var base64 = text[text.index(after: dot)...].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8), text.hasPrefix("t"),
+        guard let bytes = keys.open(text[..<dot] + ":" + base64), let plain = String(bytes: bytes, encoding: .utf8) else { return nil }
+        self.init(plain: plain)
+    }
+
+    init?(plain text: String) {
+        guard text.hasPrefix("t"),
             let separator = text.firstIndex(of: "s"),
             let transaction = UInt64(text[text.index(after: text.startIndex)..<separator]),
             let sequence = Int64(text[text.index(after: separator)...]), sequence >= 0
@@ -58,10 +68,12 @@ extension Transaction {
 
     /// The events after `cursor` the caller may read (row-level security), in commit order; only those
     /// of transactions older than every one still running, so that none can appear behind the cursor later.
+    /// The id is selected as `transaction_id`, not `txid`: ORDER BY would otherwise sort by the output
+    /// column, as text ("1000" before "999"), and a page would skip the events it sorted last.
     public func outboxEvents(after cursor: OutboxCursor, limit: Int) async throws -> [OutboxEvent] {
         let rows = try await query(
             """
-            SELECT id, txid::text, seq, complaint_id, type, occurred_at, state FROM outbox_events
+            SELECT id, txid::text AS transaction_id, seq, complaint_id, type, occurred_at, state FROM outbox_events
             WHERE (txid, seq) > (\(String(cursor.transaction))::xid8, \(cursor.sequence))
               AND txid < pg_snapshot_xmin(pg_current_snapshot())
             ORDER BY txid, seq

@@ -94,8 +94,10 @@ public struct DeliveryAttempt: Sendable {
 }
 
 extension Transaction {
-    /// Endpoints one organisation may have: each costs a request per event.
+    /// Active endpoints one organisation may have (each costs a request per event), and endpoints
+    /// in all, disabled ones included.
     public static let maximumWebhookEndpoints = 10
+    public static let maximumWebhookEndpointsEver = 50
 
     private static let endpointColumns = "id, organization_id, url, event_types, description, created_at, disabled_at, previous_secret_expires_at"
     private typealias EndpointRow = (UUID, UUID, String, [String], String?, Date, Date?, Date?)
@@ -119,6 +121,10 @@ extension Transaction {
             "SELECT count(*) FROM webhook_endpoints WHERE organization_id = \(endpoint.organizationID) AND disabled_at IS NULL")
         for try await count in rows.decode(Int.self) where count >= Self.maximumWebhookEndpoints {
             throw RedressError(.conflict, detail: "An organisation may have \(Self.maximumWebhookEndpoints) active webhook endpoints.")
+        }
+        let all = try await query("SELECT count(*) FROM webhook_endpoints WHERE organization_id = \(endpoint.organizationID)")
+        for try await count in all.decode(Int.self) where count >= Self.maximumWebhookEndpointsEver {
+            throw RedressError(.conflict, detail: "An organisation may register \(Self.maximumWebhookEndpointsEver) webhook endpoints in all: change a disabled one.")
         }
         let sealed = try keys.seal(secret)
         try await query(
@@ -170,7 +176,7 @@ extension Transaction {
         }
         if let description = change.description, description != before.description {
             after.description = description
-            changes["description"] = .init(before: before.description.map(AuditValue.string) ?? .null, after: description.map(AuditValue.string) ?? .null)
+            changes["description"] = .init(before: before.description.map(AuditValue.personal) ?? .null, after: description.map(AuditValue.personal) ?? .null)
         }
         if let disabled = change.disabled, disabled != (before.disabledAt != nil) {
             if !disabled {
@@ -253,13 +259,20 @@ extension Transaction {
         return Page(fetched: found, limit: page.limit) { PageCursor(createdAt: $0.createdAt, id: $0.id) }
     }
 
-    /// Makes deliveries of `endpointID` due again now, from a first attempt: one (`deliveryID`), or
-    /// every dead one. Returns how many.
+    /// Deliveries one request may make due again.
+    public static let redeliveriesPerRequest = 1000
+
+    /// Makes deliveries of `endpointID` due again now, from a first attempt: one (`deliveryID`, not
+    /// while it is pending: it may be in flight), or the oldest `redeliveriesPerRequest` dead ones.
+    /// Returns how many.
     public func redeliver(endpointID: UUID, deliveryID: UUID?, actor: AuditActor) async throws -> Int {
         let rows = try await query(
             """
             UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = \(now), last_error = NULL
-            WHERE endpoint_id = \(endpointID) AND (\(deliveryID)::uuid IS NULL AND state = 'dead' OR id = \(deliveryID))
+            WHERE id IN (
+                SELECT id FROM webhook_deliveries
+                WHERE endpoint_id = \(endpointID) AND (\(deliveryID)::uuid IS NULL AND state = 'dead' OR id = \(deliveryID) AND state <> 'pending')
+                ORDER BY created_at LIMIT \(Self.redeliveriesPerRequest))
             RETURNING id
             """)
         var count = 0
@@ -296,6 +309,8 @@ extension Transaction {
             """)
         var claimed: [ClaimedDelivery] = []
         for try await row in rows.decode((UUID, UUID, String, Int, String, String?, UUID, String, Int64, UUID, String, Date, String?).self) {
+            // A secret that cannot be opened (its key left the key file) signs nothing: the delivery
+            // is not sent unsigned (the worker records it as failed).
             let secrets = [row.4, row.5].compactMap { $0.flatMap(keys.open) }
             claimed.append(
                 ClaimedDelivery(

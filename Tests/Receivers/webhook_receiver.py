@@ -8,7 +8,9 @@ path, /hooks/<name>; the tests drive it through:
                         sets the secrets it checks with, fails the next n deliveries (503), answers
                         every later one with `status`, redirects, or waits `delay` seconds first
   GET  /received/<name> every delivery received, in order, with "signature_valid"
-Usage: webhook_receiver.py CERT KEY PORT_FILE
+Usage: webhook_receiver.py CERT KEY PORT_FILE [PORT [LOG]]
+PORT: listen there (default: any free port); LOG: also append every delivery to this file as a JSON
+line, so that what was received outlives a restart of the receiver.
 """
 import hashlib
 import hmac
@@ -21,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
 endpoints = {}
+log_file = None
 
 
 def endpoint(name):
@@ -80,7 +83,7 @@ class Handler(BaseHTTPRequestHandler):
             if failing:
                 state["fail"] -= 1
             status = 503 if failing else (302 if redirect else state["status"])
-            state["received"].append({
+            record = {
                 "event_id": self.headers.get("Redress-Event-Id"),
                 "event_type": self.headers.get("Redress-Event-Type"),
                 "delivery_id": self.headers.get("Redress-Delivery-Id"),
@@ -89,15 +92,23 @@ class Handler(BaseHTTPRequestHandler):
                 "signature_valid": signature_valid(self.headers.get("Redress-Signature", ""), body, state["secrets"]),
                 "body": json.loads(body) if body else None,
                 "answered": status,
-            })
+            }
+            state["received"].append(record)
+            if log_file:
+                with open(log_file, "a") as f:
+                    f.write(json.dumps(dict(record, endpoint=self.path[len("/hooks/"):])) + "\n")
         if delay:
             time.sleep(delay)
         self.answer(status, {}, [("Location", redirect)] if redirect and not failing else ())
 
 
 def main():
+    global log_file
     cert, key, port_file = sys.argv[1:4]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    log_file = sys.argv[5] if len(sys.argv) > 5 else None
+    ThreadingHTTPServer.allow_reuse_address = True
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)

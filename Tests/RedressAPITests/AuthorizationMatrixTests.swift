@@ -67,10 +67,14 @@ struct AuthorizationMatrixTests {
         return try #require(created.json["endpoint"]["id"].string, "webhook: \(created.text)")
     }
 
-    /// A delivery of platform A's shared endpoint, for a fresh complaint; the endpoint's id and its id.
+    /// A dead delivery of platform A's shared endpoint, for a fresh complaint (the endpoint disabled
+    /// and enabled again); the endpoint's id and its id.
     static func freshDelivery(_ app: TestApp, _ world: World) async throws -> (endpoint: String, delivery: String) {
         let endpoint = try await webhookOfA(app, world)
         _ = try await freshComplaint(app, world)
+        for disabled in [true, false] {
+            _ = try await app.request(.patch, "/api/v1/webhooks/\(endpoint)", token: world.token("platform_admin_a"), json: ["disabled": disabled])
+        }
         let log = try await app.request(.get, "/api/v1/webhooks/\(endpoint)/deliveries?limit=1", token: world.token("platform_admin_a"))
         return (endpoint, try #require(log.json["items"].array.first?["id"].string))
     }
@@ -271,17 +275,10 @@ struct AuthorizationMatrixTests {
                 let (endpoint, delivery) = try await freshDelivery(app, world)
                 return "/api/v1/webhooks/\(endpoint)/deliveries/\(delivery)/redeliver"
             }),
-        // Disabling and enabling the endpoint again leaves its pending delivery dead.
         Row(
             name: "redeliver the dead deliveries of platform A", method: .post, path: { _ in "" }, body: nil,
             expected: webhookOfAAnswers.merging(["platform_admin_a": 202]) { $1 }, writes: true,
-            setup: { app, world in
-                let (endpoint, _) = try await freshDelivery(app, world)
-                for disabled in [true, false] {
-                    _ = try await app.request(.patch, "/api/v1/webhooks/\(endpoint)", token: world.token("platform_admin_a"), json: ["disabled": disabled])
-                }
-                return "/api/v1/webhooks/\(endpoint)/redeliver"
-            }),
+            setup: { app, world in "/api/v1/webhooks/\(try await freshDelivery(app, world).endpoint)/redeliver" }),
         // The same answer whether or not the address has an account; nothing changes until the link is used.
         Row(
             name: "ask for a password reset link", method: .post, path: { _ in "/api/v1/auth/password-reset" },

@@ -85,6 +85,8 @@ struct MailTests {
         guard case .smtp(var smtp) = refusing.transport else { return }
         smtp.password = "not the password"
         refusing.transport = .smtp(smtp)
+        // A refused password is no verdict on the message: it is tried again, here only once more.
+        refusing.retry = RetrySchedule(base: .seconds(1), maximumDelay: .seconds(1), maximumAttempts: 2)
         configuration.mail = refusing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("redress-mail-\(UUID())").path
         var sinking = refusing
@@ -94,11 +96,11 @@ struct MailTests {
             let world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             let refused = MailService(database: app.store, settings: wrongPassword, logger: TestDatabase.logger)
-            // 535: refused for good at the first attempt, not tried again.
+            // 535 at the first attempt, and again at the second: then the mail is dead.
             _ = try await Self.deliver(refused, about: id, expecting: 1)
             #expect(try await TestMailbox.mails(containing: String(id.prefix(8))).isEmpty)
             let dead = try await app.asOwner {
-                try await $0.scalar("SELECT count(*)::int FROM mail_outbox WHERE state = 'dead' AND attempts = 1 AND last_error LIKE 'SMTP 535%' AND category = 'new_cases'", as: Int.self)
+                try await $0.scalar("SELECT count(*)::int FROM mail_outbox WHERE state = 'dead' AND attempts = 2 AND last_error LIKE 'SMTP 535%' AND category = 'new_cases'", as: Int.self)
             }
             let errors = try await app.asOwner { try await $0.scalar("SELECT string_agg(state || ' ' || attempts || ' ' || coalesce(last_error, ''), '; ') FROM mail_outbox", as: String.self) }
             #expect(dead == 2, "\(errors ?? "")")

@@ -22,13 +22,13 @@ struct EventController {
         let state: String?
         let cursor: String
 
-        init(_ event: OutboxEvent) {
+        init(_ event: OutboxEvent, keys: Keyring) {
             id = ResourceID(event.id)
             type = event.type
             complaintID = ResourceID(event.complaintID)
             occurredAt = event.occurredAt
             state = event.state
-            cursor = event.cursor.encoded
+            cursor = event.cursor.sealed(with: keys)
         }
     }
 
@@ -46,7 +46,7 @@ struct EventController {
         if !(1...PageRequest.maximumLimit).contains(limit) { fields.fail("limit", "out_of_range") }
         var after = OutboxCursor.beginning
         if let text = query["after"] {
-            if let cursor = OutboxCursor(encoded: String(text)) { after = cursor } else { fields.fail("after", "invalid_cursor") }
+            if let cursor = OutboxCursor(sealed: String(text), keys: database.keys) { after = cursor } else { fields.fail("after", "invalid_cursor") }
         }
         try fields.check()
         let events = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
@@ -54,7 +54,7 @@ struct EventController {
         }
         return JSONResponse(
             body: FeedResponse(
-                items: events.map(EventResponse.init),
-                nextCursor: (events.last?.cursor ?? after).encoded))
+                items: events.map { EventResponse($0, keys: database.keys) },
+                nextCursor: (events.last?.cursor ?? after).sealed(with: database.keys)))
     }
 }

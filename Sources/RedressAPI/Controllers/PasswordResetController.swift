@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import RedressCore
 import RedressStore
 
@@ -40,13 +41,21 @@ struct PasswordResetController {
         try fields.check()
         // Each request may send a mail to any address: as many per client address as registrations.
         try await database.transaction(as: context.identity, origin: context.origin) { try await $0.reserveRegistration(configuration.loginThrottle) }
-        let mail = configuration.mail
-        try await database.transaction(as: DatabaseIdentity(role: "system"), origin: context.origin) { transaction in
-            guard let (token, target) = try await transaction.makePasswordResetToken(email: email) else { return }
-            let link = "\(mail.publicURL)/reset-password?token=\(token)"
-            let text = MailTemplates.passwordReset(link: link, minutes: Int(Transaction.resetLinkLifetime / 60), language: target.language)
-            try await transaction.queueMail(
-                QueuedMail(accountID: target.accountID, to: target.email, subject: text.subject, body: text.body, category: "account"))
+        // The answer does not wait for the work: an address with an account (a token and a mail
+        // written) must not answer slower than one without (nothing written).
+        let mail = configuration.mail, database = self.database, origin = context.origin, logger = context.logger
+        Task {
+            do {
+                try await database.transaction(as: DatabaseIdentity(role: "system"), origin: origin) { transaction in
+                    guard let (token, target) = try await transaction.makePasswordResetToken(email: email) else { return }
+                    let link = "\(mail.publicURL)/reset-password?token=\(token)"
+                    let text = MailTemplates.passwordReset(link: link, minutes: Int(Transaction.resetLinkLifetime / 60), language: target.language)
+                    try await transaction.queueMail(
+                        QueuedMail(accountID: target.accountID, to: target.email, subject: text.subject, body: text.body, category: "account"))
+                }
+            } catch {
+                logger.error("a password reset link was not made", metadata: ["error": "\(String(reflecting: error))"])
+            }
         }
         return JSONResponse(status: .accepted, body: StatusResponse(status: "check_your_mail"))
     }

@@ -6,7 +6,7 @@ import NIOSSL
 /// Where and how mail is submitted (REDRESS_SMTP_URL): `smtp://[user:password@]host[:587]` upgrades
 /// with STARTTLS and refuses a server that does not offer it; `smtps://host[:465]` speaks TLS from
 /// the start; `smtp+insecure://host:port` sends in clear and is accepted for loopback only.
-public struct SMTPSettings: Sendable, Equatable {
+public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     public enum Security: String, Sendable { case startTLS, implicitTLS, none }
 
     public var host: String
@@ -40,6 +40,7 @@ public struct SMTPSettings: Sendable, Equatable {
 
     /// For logs: never the credentials.
     public var description: String { "\(security == .implicitTLS ? "smtps" : "smtp")://\(host):\(port)" }
+    public var debugDescription: String { description }
 }
 
 /// Why a mail could not be handed over; `permanent` when the server refused it for good (5xx).
@@ -84,9 +85,11 @@ public struct SMTPClient: Sendable {
         defer { deadline.cancel() }
         try await channel.executeThenClose { inbound, outbound in
             var replies = ReplyReader(iterator: inbound.makeAsyncIterator())
-            func command(_ line: String, expect codes: Set<Int>) async throws -> [String] {
+            // A refusal is final for this message only where it is about the message (RCPT, DATA);
+            // elsewhere (a wrong password, a refusing relay) the mail is tried again later.
+            func command(_ line: String, expect codes: Set<Int>, finalRefusal: Bool = false) async throws -> [String] {
                 try await outbound.write(ByteBuffer(string: line + "\r\n"))
-                return try await replies.expect(codes)
+                return try await replies.expect(codes, finalRefusal: finalRefusal)
             }
             _ = try await replies.expect([220])
             var capabilities = try await command("EHLO \(heloName)", expect: [250])
@@ -95,6 +98,11 @@ public struct SMTPClient: Sendable {
                     throw SMTPFailure(description: "the server does not offer STARTTLS", permanent: false)
                 }
                 _ = try await command("STARTTLS", expect: [220])
+                // Anything already received came before TLS, from anyone on the path: refused, not
+                // read as the protected server's replies (STARTTLS command injection).
+                guard replies.buffer.readableBytes == 0 else {
+                    throw SMTPFailure(description: "the server sent data before TLS began", permanent: false)
+                }
                 guard let tls else { throw SMTPFailure(description: "no TLS context", permanent: false) }
                 try await channel.channel.eventLoop.submit {
                     try channel.channel.pipeline.syncOperations.addHandler(
@@ -108,12 +116,12 @@ public struct SMTPClient: Sendable {
                 _ = try await command("AUTH PLAIN \(token)", expect: [235])
             }
             _ = try await command("MAIL FROM:<\(Self.address(from))>", expect: [250])
-            _ = try await command("RCPT TO:<\(Self.address(to))>", expect: [250, 251])
-            _ = try await command("DATA", expect: [354])
+            _ = try await command("RCPT TO:<\(Self.address(to))>", expect: [250, 251], finalRefusal: true)
+            _ = try await command("DATA", expect: [354], finalRefusal: true)
             // Dot-stuffing (RFC 5321 §4.5.2); the rendered body is base64, but the rule holds for any line.
             let data = message.replacingOccurrences(of: "\r\n.", with: "\r\n..")
             try await outbound.write(ByteBuffer(string: (data.hasPrefix(".") ? "." : "") + data + ".\r\n"))
-            _ = try await replies.expect([250])
+            _ = try await replies.expect([250], finalRefusal: true)
             _ = try? await command("QUIT", expect: [221])
         }
     }
@@ -161,8 +169,9 @@ struct ReplyReader {
         }
     }
 
-    /// The reply's text lines, when its code is one of `codes`; otherwise a failure, permanent for 5xx.
-    mutating func expect(_ codes: Set<Int>) async throws -> [String] {
+    /// The reply's text lines, when its code is one of `codes`; otherwise a failure, permanent for a
+    /// 5xx where `finalRefusal` says the reply is about the message.
+    mutating func expect(_ codes: Set<Int>, finalRefusal: Bool = false) async throws -> [String] {
         var texts: [String] = []
         for _ in 0..<Self.maximumLines {
             let line = try await line()
@@ -172,7 +181,8 @@ struct ReplyReader {
             texts.append(String(line.dropFirst(4)))
             if line.count == 3 || line[line.index(line.startIndex, offsetBy: 3)] == " " {
                 guard codes.contains(code) else {
-                    throw SMTPFailure(description: "SMTP \(code) \(texts.last ?? "")".prefix(300).description, permanent: (500..<600).contains(code))
+                    throw SMTPFailure(
+                        description: "SMTP \(code) \(texts.last ?? "")".prefix(300).description, permanent: finalRefusal && (500..<600).contains(code))
                 }
                 return texts
             }

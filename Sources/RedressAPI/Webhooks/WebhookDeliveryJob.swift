@@ -57,7 +57,7 @@ public struct WebhookDeliveryJob: Service {
     }
 
     private func deliver(_ delivery: ClaimedDelivery) async throws {
-        let body = try APIJSON.encode(EventController.EventResponse(delivery.event))
+        let body = try APIJSON.encode(EventController.EventResponse(delivery.event, keys: database.keys))
         // Signed with the real time, not the service's clock: the receiver compares it with its own.
         let outcome = await sender.send(delivery, body: body, at: Date())
         let retryAfter: Duration? =

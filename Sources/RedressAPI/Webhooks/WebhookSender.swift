@@ -31,18 +31,31 @@ struct WebhookSender: Sendable {
         let reason: String
     }
 
+    /// Lookups block a thread until the name server answers: they get threads of their own, so that
+    /// a name server that never answers cannot hold up password hashing or anything else, and each
+    /// waits at most `lookupTimeLimit` (its thread is freed when the system gives up).
+    static let lookups: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 4)
+        pool.start()
+        return pool
+    }()
+    static let lookupTimeLimit: Duration = .seconds(5)
+
     /// The address to connect to, checked; throws `Refusal` when the endpoint may not be reached.
+    /// The refusal names no address: the delivery log must not map the operator's network.
     func checkedAddress(_ address: WebhookAddress) async throws -> IPBytes {
         let resolved: [IPBytes]
         if let literal = IPBytes(address.host) {
             resolved = [literal]
         } else {
-            resolved = try await NIOThreadPool.singleton.runIfActive { try Self.resolve(address.host) }
+            let host = address.host
+            resolved = try await withTimeLimit(Self.lookupTimeLimit) { try await Self.lookups.runIfActive { try Self.resolve(host) } }
+                ?? { throw Refusal(reason: "the host does not resolve") }()
         }
         guard let first = resolved.first else { throw Refusal(reason: "the host does not resolve") }
         for candidate in resolved {
             guard settings.networks.permits(candidate) else {
-                throw Refusal(reason: "the host resolves to \(candidate), which is not on the public internet")
+                throw Refusal(reason: "the host resolves to an address that is not on the public internet")
             }
             if !address.isHTTPS, !settings.networks.permitsPlainHTTP(to: candidate) {
                 throw Refusal(reason: "plain HTTP goes only to loopback")
@@ -54,9 +67,12 @@ struct WebhookSender: Sendable {
     /// Sends `body` to `delivery`'s endpoint, signed; never throws (a failure is an outcome).
     func send(_ delivery: ClaimedDelivery, body: [UInt8], at time: Date) async -> DeliveryAttempt {
         let started = ContinuousClock.now
-        func elapsed() -> Int {
+        @Sendable func elapsed() -> Int {
             let duration = ContinuousClock.now - started
             return Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
+        }
+        guard !delivery.secrets.isEmpty else {
+            return DeliveryAttempt(status: nil, latencyMilliseconds: 0, error: "the signing secret cannot be opened (its key is gone): not sent")
         }
         let address: WebhookAddress
         do {
@@ -75,17 +91,24 @@ struct WebhookSender: Sendable {
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls, redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(5), read: TimeAmount(settings.timeout)))
-        // Connect to the checked address; TLS still verifies the certificate for the name.
-        if IPBytes(address.host) == nil { configuration.dnsOverride = [address.host: pinned.description] }
+        // Connect to the checked address; TLS still verifies the certificate for the name. The key is
+        // the host as the client itself reads the address (its case kept), so that it cannot miss.
+        if IPBytes(address.host) == nil, let host = URL(string: delivery.url)?.host {
+            configuration.dnsOverride = [host: pinned.description, address.host: pinned.description]
+        }
         configuration.httpVersion = .http1Only
         let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
-        let attempt = await exchange(delivery, body: body, time: time, client: client, elapsed: elapsed)
+        // One limit for the whole exchange, the response's body included: a receiver that trickles
+        // its answer byte by byte is cut off like one that never answers.
+        let attempt = await withTimeLimit(settings.timeout + .seconds(5)) {
+            await exchange(delivery, body: body, time: time, client: client, elapsed: elapsed)
+        } ?? DeliveryAttempt(status: nil, latencyMilliseconds: elapsed(), error: "timed out")
         try? await client.shutdown()
         return attempt
     }
 
     private func exchange(
-        _ delivery: ClaimedDelivery, body: [UInt8], time: Date, client: HTTPClient, elapsed: () -> Int
+        _ delivery: ClaimedDelivery, body: [UInt8], time: Date, client: HTTPClient, elapsed: @Sendable () -> Int
     ) async -> DeliveryAttempt {
         var request = HTTPClientRequest(url: delivery.url)
         request.method = .POST
@@ -109,16 +132,16 @@ struct WebhookSender: Sendable {
         }
     }
 
-    /// A failure in words for the log, without the receiver's data.
+    /// A failure in words for the organisation's log: only whether the receiver answered in time,
+    /// so that the log is no port scanner (the details go to the service's own log).
     static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .connectTimeout: return "timed out"
-            default: return "HTTP client: \(error)"
+            default: break
             }
         }
-        if error is NIOSSLError { return "TLS: \(error)" }
-        return "connection failed: \(error)"
+        return "no answer (the connection or TLS failed)"
     }
 
     /// Every address `host` resolves to (blocking: run on a thread pool).
@@ -147,6 +170,19 @@ struct WebhookSender: Sendable {
             entry = current.pointee.ai_next
         }
         return found
+    }
+}
+
+/// `body`'s result, or nil when it takes longer than `limit` (it is cancelled then).
+func withTimeLimit<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async rethrows -> T? {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try? await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        return try await group.next() ?? nil
     }
 }
 
