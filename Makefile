@@ -1,5 +1,5 @@
 # The one entry point for every workflow. See README.md.
-.PHONY: run test operations bench fuzz faults soak build migrate clean-data
+.PHONY: run test operations bench fuzz faults deliveries soak build migrate clean-data
 
 # Starts the service. With no DATABASE_URL it runs a private PostgreSQL in .redress/.
 run:
@@ -16,6 +16,7 @@ test:
 	Deploy/with-test-postgres.sh swift test --skip-build
 	REDRESS_MEASURE_MEMORY=1 Deploy/with-test-postgres.sh swift test --skip-build --filter memoryStaysBounded
 	FUZZ_SKIP_BUILD=1 FUZZ_EXAMPLES=5 Reliability/fuzz.sh
+	DELIVERIES_SKIP_BUILD=1 Reliability/deliveries.sh
 	Operations/check.sh
 
 # Deploy files, backup and restore, a read replica, two replicas behind nginx (Docs/operations.md).
@@ -35,6 +36,10 @@ fuzz:
 # SIGKILL under filings, PostgreSQL stopped under load, SIGTERM with slow uploads (Docs/reliability.md).
 faults:
 	FAULTS_RECORD=1 Reliability/faults.sh
+
+# 200 case journeys through SIGKILLs and a webhook receiver down for a minute; every event and mail checked (Docs/reliability.md).
+deliveries:
+	Reliability/deliveries.sh
 
 # A mixed load for SOAK_MINUTES (default 30) with the deadline job running (Docs/reliability.md).
 soak:

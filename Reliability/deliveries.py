@@ -50,6 +50,7 @@ class Receiver:
         self.port = client_free_port()
         self.log = f"{OUT}/received.jsonl"
         self.process = None
+        self.secrets = {}
 
     def start(self):
         port_file = f"{OUT}/receiver.port"
@@ -57,7 +58,8 @@ class Receiver:
             os.remove(port_file)
         self.process = subprocess.Popen(
             [sys.executable, "Tests/Receivers/webhook_receiver.py", f"{RECEIVERS}/server.pem", f"{RECEIVERS}/server.key", port_file,
-             str(self.port), self.log], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             str(self.port), self.log], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=dict(os.environ, RECEIVER_SECRETS=json.dumps(self.secrets)))
         for _ in range(100):
             if os.path.exists(port_file):
                 return
@@ -158,6 +160,7 @@ def main():
     if status != 201:
         sys.exit(f"deliveries: registering the endpoint answered {status} {created}")
     secret, endpoint = created["secret"], created["endpoint"]["id"]
+    receiver.secrets = {"p1": [secret]}
     receiver.control("p1", {"secrets": [secret]})
 
     consumers = [login(f"consumer{n}@demo.redress.test") for n in range(1, 11)]
@@ -207,7 +210,6 @@ def main():
         thread.join()
     time.sleep(max(0, DOWN_SECONDS - (time.monotonic() - down_at)))
     receiver.start()
-    receiver.control("p1", {"secrets": [secret]})
     print(f"  {CASES} journeys in {time.monotonic() - started:.0f} s, {KILLS} SIGKILLs, the receiver down {DOWN_SECONDS} s", flush=True)
     for problem in unexpected[:10]:
         fail(problem)

@@ -10,11 +10,13 @@ path, /hooks/<name>; the tests drive it through:
   GET  /received/<name> every delivery received, in order, with "signature_valid"
 Usage: webhook_receiver.py CERT KEY PORT_FILE [PORT [LOG]]
 PORT: listen there (default: any free port); LOG: also append every delivery to this file as a JSON
-line, so that what was received outlives a restart of the receiver.
+line, so that what was received outlives a restart of the receiver. RECEIVER_SECRETS (a JSON object,
+endpoint name to secrets) sets the secrets before the first delivery can arrive.
 """
 import hashlib
 import hmac
 import json
+import os
 import ssl
 import sys
 import threading
@@ -107,6 +109,8 @@ def main():
     cert, key, port_file = sys.argv[1:4]
     port = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     log_file = sys.argv[5] if len(sys.argv) > 5 else None
+    for name, secrets in json.loads(os.environ.get("RECEIVER_SECRETS", "{}")).items():
+        endpoint(name)["secrets"] = secrets
     ThreadingHTTPServer.allow_reuse_address = True
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -114,7 +118,6 @@ def main():
     server.socket = context.wrap_socket(server.socket, server_side=True)
     with open(port_file + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
-    import os
     os.replace(port_file + ".tmp", port_file)
     server.serve_forever()
 
