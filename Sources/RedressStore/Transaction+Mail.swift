@@ -83,7 +83,13 @@ extension Transaction {
     /// Sent; or due again after `retryAfter`; or dead when that is nil.
     public func recordMailAttempt(_ mail: QueuedMail, error: String?, retryAfter: Duration?) async throws {
         guard let error else {
-            try await query("UPDATE mail_outbox SET state = 'sent', sent_at = \(now), last_error = NULL WHERE id = \(mail.id) AND state = 'pending'")
+            // A mail that carries a link standing for the person (a reset, a verification) is not
+            // kept once it has left: its token would lie here in clear.
+            if Self.carriesLink(mail.category) {
+                try await query("DELETE FROM mail_outbox WHERE id = \(mail.id) AND state = 'pending'")
+            } else {
+                try await query("UPDATE mail_outbox SET state = 'sent', sent_at = \(now), last_error = NULL WHERE id = \(mail.id) AND state = 'pending'")
+            }
             return
         }
         let state = retryAfter == nil ? "dead" : "pending"
@@ -94,6 +100,9 @@ extension Transaction {
             WHERE id = \(mail.id) AND state = 'pending' AND attempts = \(mail.attempt)
             """)
     }
+
+    /// The categories of mails about one's account, whose links stand for the person.
+    static func carriesLink(_ category: String) -> Bool { category == "account" || category == "registration" }
 
     /// Mails waiting and how long the oldest has waited (for `/metrics`).
     public func pendingMails() async throws -> (count: Int, oldest: Date?) {

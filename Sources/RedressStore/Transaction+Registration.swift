@@ -75,13 +75,20 @@ extension Transaction {
     public static let sentMailRetention: TimeInterval = 30 * 86_400
 
     /// As the system: deletes pending registrations and reset links a day past their expiry (their
-    /// passwords' hashes and contact details with them), and mails sent or given up on a month ago.
+    /// passwords' hashes and contact details with them), mails sent or given up on a month ago (a
+    /// link's mail once its link expired), and webhook deliveries that ended a month ago.
     public func forgetSpentMailData() async throws -> Int {
         var count = 0
         for statement: PostgresQuery in [
             "DELETE FROM pending_registrations WHERE expires_at < \(now.addingTimeInterval(-86_400)) RETURNING 1",
             "DELETE FROM password_reset_tokens WHERE expires_at < \(now.addingTimeInterval(-86_400)) RETURNING 1",
             "DELETE FROM mail_outbox WHERE state <> 'pending' AND created_at < \(now.addingTimeInterval(-Self.sentMailRetention)) RETURNING 1",
+            // A link's mail that could not be sent goes when its link has expired.
+            """
+            DELETE FROM mail_outbox WHERE category IN ('account', 'registration') AND state = 'dead'
+              AND created_at < \(now.addingTimeInterval(-Self.verificationLinkLifetime)) RETURNING 1
+            """,
+            "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < \(now.addingTimeInterval(-Self.sentMailRetention)) RETURNING 1",
         ] {
             for try await _ in try await query(statement) { count += 1 }
         }

@@ -179,6 +179,10 @@ struct WebhookTests {
             #expect(received.last?["answered"].int == 200)
             let log = try await app.request(.get, "/api/v1/webhooks/\(endpoint.id)/deliveries?state=delivered", token: admin)
             #expect(log.json["items"].array.count == 2)
+            // The log keeps a month.
+            clock.advance(by: .seconds(31 * 86_400))
+            _ = try await app.store.transaction(as: DatabaseIdentity(role: "system"), origin: .commandLine) { try await $0.forgetSpentMailData() }
+            #expect(try await app.request(.get, "/api/v1/webhooks/\(endpoint.id)/deliveries", token: admin).json["items"].array.isEmpty)
         }
     }
 

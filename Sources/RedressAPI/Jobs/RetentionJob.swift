@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// Deletes what has served its purpose: throttle rows past the longest throttle window, idempotency
 /// keys older than `idempotencyRetention` (a client retries within minutes, not days), expired
-/// sessions' client details, spent registration and reset links and mails sent a month ago, and the personal data of cases closed longer ago than `caseRetention`
+/// sessions' client details, spent registration and reset links, mails sent and webhook deliveries ended a month ago, and the personal data of cases closed longer ago than `caseRetention`
 /// (Docs/accounts.md: three years). Every replica may run it; each step is idempotent.
 public struct RetentionJob: Service {
     let database: Database
