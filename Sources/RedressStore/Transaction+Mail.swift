@@ -113,29 +113,18 @@ extension Transaction {
 
     // MARK: The notifier's reading of the outbox (as the system)
 
-    /// Where the reader `name` has got to, locked for this transaction; nil when another replica
-    /// holds it now (it is reading).
-    public func lockOutboxReader(_ name: String) async throws -> OutboxCursor? {
-        let rows = try await query("SELECT txid::text, seq FROM outbox_readers WHERE name = \(name) FOR UPDATE SKIP LOCKED")
-        for try await (txid, seq) in rows.decode((String, Int64).self) {
-            return OutboxCursor(transaction: UInt64(txid) ?? 0, sequence: seq)
-        }
-        return nil
-    }
-
-    public func moveOutboxReader(_ name: String, to cursor: OutboxCursor) async throws {
-        try await query("UPDATE outbox_readers SET txid = \(String(cursor.transaction))::xid8, seq = \(cursor.sequence) WHERE name = \(name)")
-    }
-
-    /// The events after `cursor` in commit order (as `outboxEvents`), with who caused each.
-    public func notifiableEvents(after cursor: OutboxCursor, limit: Int) async throws -> [NotifiableEvent] {
+    /// As the system: takes up to `limit` events from the notification queue (any replica may, at
+    /// once: each takes others than the rest), in the order they were written.
+    public func takeNotifiableEvents(limit: Int) async throws -> [NotifiableEvent] {
         let rows = try await query(
             """
-            SELECT id, txid::text AS transaction_id, seq, complaint_id, type, occurred_at, state, actor_account_id, internal_org FROM outbox_events
-            WHERE (txid, seq) > (\(String(cursor.transaction))::xid8, \(cursor.sequence))
-              AND txid < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY txid, seq
-            LIMIT \(limit)
+            WITH taken AS (
+                DELETE FROM notification_queue WHERE event_id IN (
+                    SELECT event_id FROM notification_queue LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                RETURNING event_id)
+            SELECT o.id, o.txid::text AS transaction_id, o.seq, o.complaint_id, o.type, o.occurred_at, o.state, o.actor_account_id, o.internal_org
+            FROM outbox_events o JOIN taken t ON t.event_id = o.id
+            ORDER BY o.txid, o.seq
             """)
         var events: [NotifiableEvent] = []
         for try await row in rows.decode((UUID, String, Int64, UUID, String, Date, String?, UUID?, UUID?).self) {

@@ -111,6 +111,8 @@ struct RowLevelSecurityTests {
                 _ = try await notifier.notifyOnce()
                 try await Task.sleep(for: .milliseconds(50))
             }
+            // An event still waiting in the notification queue.
+            _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             // A deadline warned of, as the deadline job does a working day ahead.
             try await app.asOwner {
                 try await $0.query("INSERT INTO deadline_warnings SELECT id, now(), now() FROM complaints LIMIT 1")

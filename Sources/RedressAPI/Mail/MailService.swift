@@ -5,9 +5,9 @@ import RedressStore
 import ServiceLifecycle
 
 /// Turns the outbox's events into mails, and sends the mail queue. Runs in every replica:
-/// - the notifier reads the outbox in commit order from its own cursor, under a row lock that one
-///   replica holds at a time (the others skip it), and queues each event's mails in the transaction
-///   that moves the cursor: every event is mailed about once;
+/// - the notifier takes events from the notification queue (written with each event) with
+///   `FOR UPDATE SKIP LOCKED` and queues their mails in the transaction that removes them from it:
+///   every event is mailed about once, and no transaction elsewhere holds mail back;
 /// - the sender claims due mails with `FOR UPDATE SKIP LOCKED` under a lease, hands each to the
 ///   transport outside any transaction, and records the outcome (retries with backoff, then dead).
 public struct MailService: Service {
@@ -15,7 +15,6 @@ public struct MailService: Service {
     let settings: MailSettings
     let logger: Logger
     static let system = DatabaseIdentity(role: "system")
-    static let reader = "mail"
 
     public init(database: Database, settings: MailSettings, logger: Logger) {
         self.database = database
@@ -51,12 +50,10 @@ public struct MailService: Service {
     @discardableResult
     public func notifyOnce() async throws -> Int {
         try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
-            guard let cursor = try await transaction.lockOutboxReader(Self.reader) else { return 0 }
-            let events = try await transaction.notifiableEvents(after: cursor, limit: Self.eventsPerPass)
+            let events = try await transaction.takeNotifiableEvents(limit: Self.eventsPerPass)
             for item in events {
                 try await queueMails(for: item, transaction)
             }
-            if let last = events.last { try await transaction.moveOutboxReader(Self.reader, to: last.event.cursor) }
             return events.count
         }
     }
