@@ -216,6 +216,21 @@ struct BadInputTests {
                     "SELECT string_agg(subject, '|') FROM mail_outbox WHERE to_address = 'dup@redress.test' AND account_id IS NOT NULL", as: String.self)
             }
             #expect(mails == "【Redress】有人尝试用您的邮箱注册")
+            // Registering someone's address again and again mails its owner at most three times an hour
+            // (the answer stays the same), and a new address gets at most three links.
+            for _ in 0..<5 {
+                #expect(try await app.request(.post, "/api/v1/auth/register", json: body).status == .accepted)
+                #expect(try await app.request(
+                    .post, "/api/v1/auth/register", json: ["email": "victim@redress.test", "password": worldPassword, "display_name": "x"]).status == .accepted)
+            }
+            let counts = try await app.asOwner {
+                try await $0.scalar(
+                    """
+                    SELECT count(*) FILTER (WHERE to_address = 'dup@redress.test' AND account_id IS NOT NULL)::text || '/'
+                        || count(*) FILTER (WHERE to_address = 'victim@redress.test')::text FROM mail_outbox
+                    """, as: String.self)
+            }
+            #expect(counts == "3/3")
             let english = try await app.request(
                 .post, "/api/v1/auth/register", json: ["email": "dup@redress.test", "password": worldPassword],
                 headers: [.acceptLanguage: "en-GB,en;q=0.9,zh;q=0.5"])

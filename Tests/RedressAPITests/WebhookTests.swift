@@ -72,6 +72,14 @@ struct WebhookTests {
             let accepted = try await app.request(
                 .post, "/api/v1/webhooks", token: admin, json: ["url": "https://93.184.215.14/hook", "event_types": ["complaint.submit"]])
             #expect(accepted.status == .created, "\(accepted.text)")
+            let longDescription = try await app.request(
+                .post, "/api/v1/webhooks", token: admin,
+                json: ["url": "https://93.184.215.14/hook", "event_types": ["*"], "description": String(repeating: "长", count: 501)])
+            #expect(longDescription.json["invalid_fields"].array.first?["field"].string == "description")
+            let manyTypes = try await app.request(
+                .post, "/api/v1/webhooks", token: admin,
+                json: ["url": "https://93.184.215.14/hook", "event_types": Array(repeating: "complaint.submit", count: 500)])
+            #expect(manyTypes.json["invalid_fields"].array.first?["reason"].string == "too_many")
             let unknownType = try await app.request(
                 .post, "/api/v1/webhooks", token: admin, json: ["url": "https://93.184.215.14/hook", "event_types": ["complaint.nothing"]])
             #expect(unknownType.json["invalid_fields"].array.first?["reason"].string == "unknown_event_type")

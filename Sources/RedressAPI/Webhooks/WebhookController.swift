@@ -247,7 +247,11 @@ struct WebhookController {
             fields.fail("event_types", "required")
             return nil
         }
-        guard types.count <= EventCatalogue.all.count + 1, types.allSatisfy(EventCatalogue.isKnown) else {
+        guard types.count <= EventCatalogue.all.count + 1 else {
+            fields.fail("event_types", "too_many")
+            return nil
+        }
+        guard types.allSatisfy(EventCatalogue.isKnown) else {
             fields.fail("event_types", "unknown_event_type")
             return nil
         }

@@ -51,7 +51,7 @@ GRANT UPDATE (mail_language) ON accounts TO redress_app;
 -- Who caused an event (never served by the feed): nobody is mailed about what he did himself.
 ALTER TABLE outbox_events ADD COLUMN actor_account_id uuid;
 
--- The events waiting to be turned into mails: queued with the event (by the fan-out trigger, as
+-- The events waiting to be turned into mails: queued with the event (by a trigger, as
 -- the owner) and taken by the notifier of any replica with FOR UPDATE SKIP LOCKED. No order is
 -- needed, so no transaction elsewhere in the cluster holds mail back (the feed's commit order would).
 CREATE TABLE notification_queue (
@@ -65,26 +65,21 @@ CREATE POLICY notification_queue_system ON notification_queue FOR ALL
 -- (UPDATE only for FOR UPDATE, which the taking needs.)
 GRANT SELECT, UPDATE, DELETE ON notification_queue TO redress_app;
 
-CREATE OR REPLACE FUNCTION outbox_fan_out() RETURNS trigger
+-- Runs as the owner, beside the webhook fan-out: whoever caused the event may not write the queue.
+-- An internal note is mailed to nobody.
+CREATE FUNCTION outbox_queue_notification() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, public
 AS $$
 BEGIN
-    INSERT INTO webhook_deliveries (id, endpoint_id, organization_id, event_id, event_type, complaint_id, next_attempt_at, created_at)
-    SELECT gen_random_uuid(), e.id, e.organization_id, NEW.id, NEW.type, NEW.complaint_id, NEW.occurred_at, NEW.occurred_at
-    FROM complaints c JOIN webhook_endpoints e
-      ON e.organization_id = c.platform_id AND NOT NEW.hidden_from_platform
-      OR e.organization_id = c.mediation_body_id
-    WHERE c.id = NEW.complaint_id AND e.disabled_at IS NULL
-      AND (NEW.type = ANY (e.event_types) OR '*' = ANY (e.event_types))
-      AND (NEW.internal_org IS NULL OR NEW.internal_org = e.organization_id);
-    -- An internal note is mailed to nobody.
     IF NEW.internal_org IS NULL THEN
         INSERT INTO notification_queue (event_id) VALUES (NEW.id);
     END IF;
     RETURN NULL;
 END
 $$;
+CREATE TRIGGER outbox_events_notify AFTER INSERT ON outbox_events
+    FOR EACH ROW EXECUTE FUNCTION outbox_queue_notification();
 
 -- The notifier (the system) reads the addresses and languages of the people it mails.
 CREATE POLICY notifier_reads_recipients ON accounts FOR SELECT USING (redress_actor_role() = 'system');
