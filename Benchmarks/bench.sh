@@ -7,6 +7,8 @@
 # Sizes and durations come from the environment:
 #   BENCH_COMPLAINTS (1000000) BENCH_CONSUMERS (200000) BENCH_PLATFORMS (100) BENCH_MERCHANTS (2000)
 #   BENCH_SECONDS (5, per run) BENCH_CONNECTIONS ("8 32")
+# Intake is measured twice more on a service whose webhook workers deliver every event to an endpoint of
+# each platform (nginx over HTTPS on loopback, answering 204): what the outbox costs a filing.
 #   BENCH_KEEP=1 leaves the database running afterwards (its address is printed) for a closer look.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,6 +23,7 @@ threads=2
 
 Deploy/ensure-postgres.sh
 Deploy/ensure-zlib.sh
+Deploy/ensure-nginx.sh
 if ! command -v wrk >/dev/null 2>&1; then
     [ "$(id -u)" = 0 ] || { echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; }
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
@@ -39,6 +42,7 @@ fi
 server_pid=""
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+    [ -s "$work/hooks/nginx.pid" ] && kill "$(cat "$work/hooks/nginx.pid")" 2>/dev/null || true
     if [ -n "${BENCH_KEEP:-}" ]; then
         echo "kept: DATABASE_URL=$DATABASE_URL (data in $work/data; stop with pg_ctl -D $work/data stop)" >&2
         return
@@ -86,12 +90,12 @@ echo '```'
 echo
 
 # Callers: sessions made directly in the database (a bcrypt login per caller would dominate set-up),
-# tokens "bench-<account id>".
+# tokens "bench-<account id>", as if signed in with the second factor where the role needs one.
 data="$work/callers"
 mkdir -p "$data"
 "${psql[@]}" >/dev/null <<'SQL'
-INSERT INTO sessions (token_digest, account_id, created_at, expires_at)
-SELECT sha256(convert_to('bench-' || id, 'UTF8')), id, now(), now() + interval '1 day' FROM accounts
+INSERT INTO sessions (token_digest, account_id, created_at, expires_at, second_factor)
+SELECT sha256(convert_to('bench-' || id, 'UTF8')), id, now(), now() + interval '1 day', true FROM accounts
 WHERE role <> 'consumer' OR id IN (SELECT id FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 2000);
 SQL
 # Each consumer files against a platform of its own (spread by a hash of its id), as the ceiling's
@@ -215,6 +219,95 @@ done
 stop_service
 echo
 
+# The outbox's cost: intake without webhook endpoints, then with one endpoint per platform that wants
+# every event, its deliveries sent by the service's own workers while consumers file. After each run
+# with endpoints, the time until every delivery is made, then the endpoints are disabled again.
+hooks="$work/hooks"
+mkdir -p "$hooks"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Redress bench authority" \
+    -keyout "$hooks/ca.key" -out "$hooks/ca.pem" >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$hooks/server.key" -out "$hooks/server.csr" >/dev/null 2>&1
+printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$hooks/server.ext"
+openssl x509 -req -in "$hooks/server.csr" -CA "$hooks/ca.pem" -CAkey "$hooks/ca.key" -CAcreateserial -days 2 \
+    -extfile "$hooks/server.ext" -out "$hooks/server.pem" >/dev/null 2>&1
+hook_port="$(free_port)"
+cat > "$hooks/nginx.conf" <<NGINX
+$([ "$(id -u)" = 0 ] && echo "user root;")
+worker_processes 1;
+pid $hooks/nginx.pid;
+error_log $hooks/error.log;
+events { worker_connections 1024; }
+http {
+    access_log $hooks/access.log;
+    client_body_temp_path $hooks/client_body;
+    proxy_temp_path $hooks/proxy;
+    fastcgi_temp_path $hooks/fastcgi;
+    uwsgi_temp_path $hooks/uwsgi;
+    scgi_temp_path $hooks/scgi;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$hook_port ssl;
+        ssl_certificate $hooks/server.pem;
+        ssl_certificate_key $hooks/server.key;
+        location / { return 204; }
+    }
+}
+NGINX
+"$(command -v nginx || echo /usr/sbin/nginx)" -p "$hooks" -c "$hooks/nginx.conf" -e "$hooks/error.log"
+received() { cat "$hooks/access.log" 2>/dev/null | grep -c ' 204 ' || true; }
+deliveries_in() { "${psql[@]}" -c "SELECT count(*) FROM webhook_deliveries WHERE state = '$1'"; }
+api() { curl -fsS -X "$1" -H "Authorization: Bearer $2" -H 'Content-Type: application/json' -d "$4" "http://127.0.0.1:$port$3"; }
+admins="$("${psql[@]}" -c "SELECT 'bench-' || id FROM accounts WHERE role = 'platform_admin' ORDER BY organization_id")"
+declare -A outbox_rps outbox_note
+start_service REDRESS_WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8 REDRESS_WEBHOOK_CA_FILE="$hooks/ca.pem"
+endpoints=()
+for conns in $connections; do
+    measure "intake, no webhook endpoints" intake.lua "$data/intake.txt" "$conns" >/dev/null
+    outbox_rps["without/$conns"]="${service_rps["intake, no webhook endpoints/$conns"]}"
+    if [ "${#endpoints[@]}" = 0 ]; then
+        for admin in $admins; do
+            endpoints+=("$admin $(api POST "$admin" /api/v1/webhooks "{\"url\":\"https://127.0.0.1:$hook_port/hooks\",\"event_types\":[\"*\"]}" \
+                | python3 -c 'import json, sys; print(json.load(sys.stdin)["endpoint"]["id"])')")
+        done
+    else
+        for endpoint in "${endpoints[@]}"; do
+            read -r admin id <<< "$endpoint"
+            api PATCH "$admin" "/api/v1/webhooks/$id" '{"disabled":false}' >/dev/null
+        done
+    fi
+    made_before="$("${psql[@]}" -c "SELECT count(*) FROM webhook_deliveries")"
+    delivered_before="$(deliveries_in delivered)"
+    received_before="$(received)"
+    measure "intake, every platform's webhook receiving" intake.lua "$data/intake.txt" "$conns" >/dev/null
+    outbox_rps["with/$conns"]="${service_rps["intake, every platform's webhook receiving/$conns"]}"
+    made="$(( $("${psql[@]}" -c "SELECT count(*) FROM webhook_deliveries") - made_before ))"
+    during="$(( $(deliveries_in delivered) - delivered_before ))"
+    drain_started="$(date +%s.%N)"
+    for _ in $(seq 1 1200); do [ "$(deliveries_in pending)" = 0 ] && break; sleep 0.25; done
+    drain="$(python3 -c "print(f'{$(date +%s.%N) - $drain_started:.1f}')")"
+    pending="$(deliveries_in pending)"
+    dead="$("${psql[@]}" -c "SELECT count(*) FROM webhook_deliveries WHERE state = 'dead'")"
+    outbox_note["$conns"]="$made deliveries, $during made during the run, the rest $drain s after it (pending then: $pending, dead: $dead), $(( $(received) - received_before )) received"
+    for endpoint in "${endpoints[@]}"; do
+        read -r admin id <<< "$endpoint"
+        api PATCH "$admin" "/api/v1/webhooks/$id" '{"disabled":true}' >/dev/null
+    done
+done
+stop_service
+echo "## Intake while webhooks are delivered"
+echo
+echo "Consumers filing as above, first with no webhook endpoint, then with an endpoint per platform (${#endpoints[@]}) that wants every event: nginx over HTTPS on loopback answering 204, fed by the service's own delivery workers while the filings go on."
+echo
+echo "| connections | filings/s without endpoints | filings/s while delivering | with ÷ without | deliveries |"
+echo "| --- | --- | --- | --- | --- |"
+declare -A outbox_ratio
+for conns in $connections; do
+    ratio="$(python3 -c "print(f'{${outbox_rps["with/$conns"]:-0} / max(${outbox_rps["without/$conns"]:-0}, 1):.2f}')")"
+    outbox_ratio["$conns"]="$ratio"
+    echo "| $conns | ${outbox_rps["without/$conns"]} | ${outbox_rps["with/$conns"]} | $ratio | ${outbox_note["$conns"]} |"
+done
+echo
+
 declare -A ceiling_ratio
 echo "## The ceiling: the same statements straight to PostgreSQL (pgbench)"
 echo
@@ -260,6 +353,7 @@ echo
 echo "| target | measured | |"
 echo "| --- | --- | --- |"
 echo "| intake ≥ 50 % of the ceiling at $first connections | $intake_ratio | $(verdict "$intake_ratio >= 0.5") |"
+echo "| intake while webhooks are delivered ≥ 90 % of intake without, at $first connections | ${outbox_ratio["$first"]:-0} | $(verdict "${outbox_ratio["$first"]:-0} >= 0.9") |"
 echo "| reads and the triage queue: p99 < 10 ms at $first connections | worst p99 ${worst_p99} ms | $(verdict "$worst_p99 < 10") |"
 echo "| one platform's 12-month statistics: p50 < 20 ms | ${stats_p50} ms at $first connections, ${service_p50["one platform's statistics, 12 months/1"]:-?} ms alone | $(verdict "$stats_p50 < 20") |"
 echo "| the uncached public report: p50 < 20 ms | ${report_p50} ms at $first connections, ${service_p50["public report, uncached/1"]:-?} ms alone | $(verdict "$report_p50 < 20") |"

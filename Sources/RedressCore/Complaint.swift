@@ -241,6 +241,9 @@ public struct Complaint: Sendable, Equatable {
     /// confirm or report a delivery, to refer a failed mediation (`Lifecycle.closingStates`).
     public var closesAt: Date?
     public var unfulfilledReports = 0
+    /// Holding replies from the seller's side (`acknowledge`): shown, never counted as an answer.
+    public var acknowledgements = 0
+    public var lastAcknowledgedAt: Date?
     /// The local day the consumer rated the handling.
     public var ratedOn: LocalDate?
     /// When the consumer's name, texts and evidence were erased (on his request, or at the end of the

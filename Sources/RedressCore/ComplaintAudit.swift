@@ -47,6 +47,13 @@ extension ComplaintWorkflow {
             changes["referral_reference"] = .init(after: .personal(reference))
         case .markInvalid(_, let note?):
             changes["note"] = .init(after: .personal(note))
+        case .acknowledge(let text):
+            changes["acknowledgements"] = .init(before: .int(before.acknowledgements), after: .int(after.acknowledgements))
+            changes["text"] = .init(after: .personal(text))
+        case .ultimatum:
+            changes["ultimatum_at"] = .init(
+                before: before.ultimatumAt.map { .string(timestamp($0)) } ?? .null,
+                after: after.ultimatumAt.map { .string(timestamp($0)) } ?? .null)
         case .disputeValidity(let ground, let note, _):
             changes["disputed_ground"] = .init(after: .string(ground.rawValue))
             if let note { changes["note"] = .init(after: .personal(note)) }

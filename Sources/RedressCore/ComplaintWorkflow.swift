@@ -15,6 +15,10 @@ public enum ActionInput: Sendable, Equatable {
     /// The platform's ground for holding the complaint invalid, its explanation, and the body that
     /// rules on it (filled in from the platform's or the operator's default).
     case disputeValidity(ground: InvalidReason, note: String?, mediationBodyID: UUID?)
+    /// The holding reply's text.
+    case acknowledge(String)
+    /// The consumer's ultimatum in working days from now.
+    case ultimatum(days: Int)
 
     /// `triage`'s decision, for the rule that needs it.
     public var decision: Bool? {
@@ -126,6 +130,13 @@ public enum ComplaintWorkflow {
                 complaint.triaged = false
                 complaint.mediatorID = nil
             }
+        case (.acknowledge, _):
+            // Not an answer: no first response, the same deadline.
+            complaint.acknowledgements += 1
+            complaint.lastAcknowledgedAt = now
+        case (.setUltimatum, .ultimatum(let days)):
+            complaint.ultimatumDays = days
+            complaint.ultimatumAt = context.calendar.deadline(workingDays: days, after: now)
         case (.rate, .rate(let rating, let comment)):
             complaint.rating = rating
             complaint.ratingComment = comment

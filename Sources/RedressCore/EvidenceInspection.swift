@@ -19,7 +19,7 @@ public enum EvidenceInspection {
     ]
 
     /// Why the file is refused (`malformed_file`, `image_too_large`, `data_after_end`,
-    /// `active_content`, `uninspectable_content`, `compressed_too_large`), or `nil` when it may be kept.
+    /// `active_content`, `uninspectable_content`, `compressed_too_large`, `recording_too_long`), or `nil` when it may be kept.
     public static func problem(in bytes: [UInt8], as type: EvidenceFileType) -> String? {
         switch type {
         case .png: return png(bytes)
@@ -28,6 +28,13 @@ public enum EvidenceInspection {
         case .pdf: return pdf(bytes)
         case .mp4: return mp4(bytes)
         case .text: return nil
+        case .mp3, .aac, .m4a, .amr, .amrWideband:
+            do {
+                _ = try AudioInspection.duration(of: bytes, as: type)
+                return nil
+            } catch {
+                return error.reason
+            }
         }
     }
 

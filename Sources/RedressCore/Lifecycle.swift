@@ -44,6 +44,11 @@ public enum ComplaintAction: String, Sendable, Codable, CaseIterable {
     /// The platform, having rejected the complaint, asks the mediation body to rule that it is not a
     /// valid one (`mark_invalid`): the only way a platform reaches the neutral party itself.
     case disputeValidity = "dispute_validity"
+    /// A holding reply ("系统升级", "人工审核中", "正在核实"): recorded and shown to everyone, but not an
+    /// answer — the case stays where it is, with the same deadline, and no figure counts it as a response.
+    case acknowledge
+    /// The consumer sets an ultimatum, or brings one forward, while the case waits on the seller.
+    case setUltimatum = "set_ultimatum"
 }
 
 /// How an actor stands to one complaint. One actor may hold several relations (a mediation lead who
@@ -200,10 +205,14 @@ public enum Lifecycle {
     public static let rules: [TransitionRule] = [
         // The merchant stage.
         TransitionRule(.respond, .awaitingMerchant, [.merchant, .platform], .proposalMade),
+        TransitionRule(.acknowledge, .awaitingMerchant, [.merchant, .platform], .awaitingMerchant),
+        TransitionRule(.setUltimatum, .awaitingMerchant, [.consumer], .awaitingMerchant),
         TransitionRule(.escalateToPlatform, .awaitingMerchant, [.consumer], .awaitingPlatform),
         TransitionRule(.escalateToPlatform, .awaitingMerchant, [.system], .awaitingPlatform, when: [.deadlinePassed]),
         // The platform stage.
         TransitionRule(.respond, .awaitingPlatform, [.platform], .proposalMade),
+        TransitionRule(.acknowledge, .awaitingPlatform, [.platform], .awaitingPlatform),
+        TransitionRule(.setUltimatum, .awaitingPlatform, [.consumer], .awaitingPlatform),
         TransitionRule(.escalate, .awaitingPlatform, [.consumer, .system], .escalated, when: [.deadlinePassed]),
         // An answer is on the table. Accepting relief waits for it to be delivered; accepting a
         // rejection ends the case with the explanation (an outcome, not a resolution).
@@ -212,6 +221,7 @@ public enum Lifecycle {
         TransitionRule(.reject, .proposalMade, [.consumer], .awaitingPlatform, when: [.answeredByMerchant]),
         TransitionRule(.escalateToPlatform, .proposalMade, [.consumer], .awaitingPlatform, when: [.answeredByMerchant]),
         TransitionRule(.reject, .proposalMade, [.consumer], .proposalMade, when: [.answeredByPlatform]),
+        TransitionRule(.setUltimatum, .proposalMade, [.consumer], .proposalMade),
         TransitionRule(.escalate, .proposalMade, [.consumer], .escalated, when: [.answeredByPlatform, .answerRejected]),
         // The platform rejected the complaint as invalid: the mediation body rules on it. Only a
         // rejection: an offer on the table is the consumer's to accept.

@@ -61,6 +61,15 @@ public enum LifecycleDocument {
             "  never moves a case on before the consumer could accept an answer that came at the last moment.",
             "- **reports_left** / **no_reports_left**: a consumer may report an agreed outcome as not delivered",
             "  twice, and only after the fulfilment deadline; the third report ends the mediation as failed.",
+            "- `acknowledge` is a holding reply (\"系统升级\", \"人工审核中\", \"正在核实\"): the side the case waits on",
+            "  says it is looking into it. It is shown to every party, in the thread and on the case",
+            "  (`acknowledgements`), but it is not an answer: the case keeps its state and its deadline, no first",
+            "  response is recorded, and no figure counts it as a response. A `respond` that rejects with such a",
+            "  phrase as its reason is refused (422 `holding_reply`). A case takes at most 20 of them.",
+            "- `set_ultimatum` sets the consumer's ultimatum (1–60 working days from now), or brings an earlier one",
+            "  forward (a later one is refused with 422 `not_earlier_than_current_ultimatum`), at any time while the",
+            "  case waits on the merchant or the platform. Platform first still holds: an ultimatum that runs out",
+            "  before the platform's deadline acts once that deadline has passed too.",
             "",
         ]
         return lines.joined(separator: "\n")

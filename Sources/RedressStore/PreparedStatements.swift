@@ -270,7 +270,8 @@ struct ComplaintUpdateStatement: FixedStatement {
             settlement = $22::jsonb, consumer_accepted_settlement = $23, platform_accepted_settlement = $24,
             agreed_outcome = $25::jsonb, agreed_refund = $26, resolved_at = $27, referral_channel = $28, referral_reference = $29,
             rating = $30, rating_comment = $31, closed_at = $32, ultimatum_at = $33, standard_deadline_passed = $34,
-            invalid_reason = $35, outcome = $36, closes_at = $37, unfulfilled_reports = $38, rated_on = $39::date
+            invalid_reason = $35, outcome = $36, closes_at = $37, unfulfilled_reports = $38, rated_on = $39::date,
+            ultimatum_days = $42, acknowledgements = $43, last_acknowledged_at = $44
         WHERE id = $40 AND version = $41
         RETURNING id
         """
@@ -278,13 +279,14 @@ struct ComplaintUpdateStatement: FixedStatement {
     static let bindingDataTypes: [PostgresDataType] = [
         .text, .int8, .timestamptz, .timestamptz, .timestamptz, .bool, .text, .bool, .bool, .timestamptz, .text, .timestamptz, .bool,
         .text, .text, .bool, .uuid, .timestamptz, .bool, .uuid, .bool, .text, .bool, .bool, .text, .int8, .timestamptz, .text, .text,
-        .int8, .text, .timestamptz, .timestamptz, .bool, .text, .text, .timestamptz, .int8, .text, .uuid, .int8,
+        .int8, .text, .timestamptz, .timestamptz, .bool, .text, .text, .timestamptz, .int8, .text, .uuid, .int8, .int8, .int8,
+        .timestamptz,
     ]
     let complaint: Complaint
     let expectedVersion: Int
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 41)
+        var bindings = PostgresBindings(capacity: 44)
         bindings.append(complaint.state.rawValue)
         bindings.append(complaint.version)
         bindings.append(complaint.updatedAt)
@@ -326,6 +328,9 @@ struct ComplaintUpdateStatement: FixedStatement {
         bindings.append(complaint.ratedOn?.description)
         bindings.append(complaint.id)
         bindings.append(expectedVersion)
+        bindings.append(complaint.ultimatumDays)
+        bindings.append(complaint.acknowledgements)
+        bindings.append(complaint.lastAcknowledgedAt)
         return bindings
     }
 }

@@ -37,7 +37,8 @@ extension Transaction {
         settlement::text AS settlement, consumer_accepted_settlement, platform_accepted_settlement,
         agreed_outcome::text AS agreed_outcome, agreed_refund, resolved_at, referral_channel, referral_reference, rating,
         rating_comment, closed_at, standard_deadline_at, standard_deadline_passed, promise::text AS promise, invalid_reason, outcome,
-        closes_at, unfulfilled_reports, to_char(rated_on, 'YYYY-MM-DD') AS rated_on, erased_at, anonymised_at
+        closes_at, unfulfilled_reports, to_char(rated_on, 'YYYY-MM-DD') AS rated_on, erased_at, anonymised_at, acknowledgements,
+        last_acknowledged_at
         """
 
     /// Files a complaint. `submittedOn` is the local day of its submission where deadlines are
@@ -225,6 +226,8 @@ extension Transaction {
         complaint.ratedOn = try text("rated_on").flatMap(LocalDate.init)
         complaint.erasedAt = try date("erased_at")
         complaint.anonymisedAt = try date("anonymised_at")
+        complaint.acknowledgements = try int("acknowledgements") ?? 0
+        complaint.lastAcknowledgedAt = try date("last_acknowledged_at")
         return complaint
     }
 }

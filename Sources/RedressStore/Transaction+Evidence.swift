@@ -14,10 +14,12 @@ public struct EvidenceRecord: Sendable, Equatable {
     public let uploadedBy: UUID
     public let uploaderRole: String
     public let uploadedAt: Date
+    /// A recording's length (`AudioInspection`); `nil` for every other file.
+    public let durationSeconds: Int?
 
     public init(
         id: UUID, complaintID: UUID, kind: EvidenceKind, filename: String, contentType: String, size: Int, sha256: [UInt8],
-        uploadedBy: UUID, uploaderRole: String, uploadedAt: Date
+        uploadedBy: UUID, uploaderRole: String, uploadedAt: Date, durationSeconds: Int? = nil
     ) {
         self.id = id
         self.complaintID = complaintID
@@ -29,11 +31,12 @@ public struct EvidenceRecord: Sendable, Equatable {
         self.uploadedBy = uploadedBy
         self.uploaderRole = uploaderRole
         self.uploadedAt = uploadedAt
+        self.durationSeconds = durationSeconds
     }
 }
 
 extension Transaction {
-    static let evidenceColumns = "id, complaint_id, kind, filename, content_type, size, sha256, uploaded_by, uploader_role, uploaded_at"
+    static let evidenceColumns = "id, complaint_id, kind, filename, content_type, size, sha256, uploaded_by, uploader_role, uploaded_at, duration_seconds"
 
     /// Stores the bytes once per digest and the evidence that points at them, with an audit event.
     public func insertEvidence(_ evidence: EvidenceRecord, bytes: ByteBuffer, actor: AuditActor) async throws {
@@ -42,7 +45,7 @@ extension Transaction {
             INSERT INTO evidence (\(unescaped: Self.evidenceColumns))
             VALUES (\(evidence.id), \(evidence.complaintID), \(evidence.kind.rawValue), \(evidence.filename), \(evidence.contentType),
                     \(Int64(evidence.size)), \(PostgresByteBuffer(evidence.sha256)), \(evidence.uploadedBy), \(evidence.uploaderRole),
-                    \(evidence.uploadedAt))
+                    \(evidence.uploadedAt), \(evidence.durationSeconds))
             """)
         try await query(
             """
@@ -60,7 +63,7 @@ extension Transaction {
                     "content_type": .init(after: .string(evidence.contentType)),
                     "size": .init(after: .int(evidence.size)),
                     "sha256": .init(after: .string(evidence.sha256.hexString)),
-                ]))
+                ].merging(evidence.durationSeconds.map { ["duration_seconds": .init(after: .int($0))] } ?? [:]) { $1 }))
         effects.evidenceStored(bytes: evidence.size)
     }
 
@@ -123,6 +126,7 @@ extension Transaction {
             kind: EvidenceKind(rawValue: try c["kind"].decode(String.self)) ?? .other, filename: try c["filename"].decode(String.self),
             contentType: try c["content_type"].decode(String.self), size: Int(try c["size"].decode(Int64.self)),
             sha256: digest.readBytes(length: digest.readableBytes) ?? [], uploadedBy: try c["uploaded_by"].decode(UUID.self),
-            uploaderRole: try c["uploader_role"].decode(String.self), uploadedAt: try c["uploaded_at"].decode(Date.self))
+            uploaderRole: try c["uploader_role"].decode(String.self), uploadedAt: try c["uploaded_at"].decode(Date.self),
+            durationSeconds: try c["duration_seconds"].decode(Int?.self))
     }
 }

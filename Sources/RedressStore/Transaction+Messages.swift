@@ -6,6 +6,10 @@ public struct MessageRecord: Sendable, Equatable {
     public enum Visibility: String, Sendable, Codable {
         case parties, `internal`
     }
+    /// A message of the thread, or a seller's holding reply (`acknowledge`, recorded with the action).
+    public enum Kind: String, Sendable, Codable {
+        case message, acknowledgement
+    }
     public let id: UUID
     public let complaintID: UUID
     public let authorID: UUID
@@ -14,8 +18,12 @@ public struct MessageRecord: Sendable, Equatable {
     public let visibility: Visibility
     public let body: String
     public let createdAt: Date
+    public let kind: Kind
 
-    public init(id: UUID, complaintID: UUID, authorID: UUID, authorRole: String, authorOrganizationID: UUID?, visibility: Visibility, body: String, createdAt: Date) {
+    public init(
+        id: UUID, complaintID: UUID, authorID: UUID, authorRole: String, authorOrganizationID: UUID?, visibility: Visibility, body: String,
+        createdAt: Date, kind: Kind = .message
+    ) {
         self.id = id
         self.complaintID = complaintID
         self.authorID = authorID
@@ -24,17 +32,13 @@ public struct MessageRecord: Sendable, Equatable {
         self.visibility = visibility
         self.body = body
         self.createdAt = createdAt
+        self.kind = kind
     }
 }
 
 extension Transaction {
     public func insertMessage(_ message: MessageRecord, actor: AuditActor) async throws {
-        try await query(
-            """
-            INSERT INTO complaint_messages (id, complaint_id, author_id, author_role, author_organization_id, visibility, body, created_at)
-            VALUES (\(message.id), \(message.complaintID), \(message.authorID), \(message.authorRole), \(message.authorOrganizationID),
-                    \(message.visibility.rawValue), \(message.body), \(message.createdAt))
-            """)
+        try await insertThreadEntry(message)
         try await record(
             AuditEntry(
                 chain: AuditChain.complaint(message.complaintID), action: "message.post", entityType: "message", entityID: message.id,
@@ -48,25 +52,37 @@ extension Transaction {
             internalOrganization: message.visibility == .internal ? message.authorOrganizationID : nil, actorID: message.authorID)
     }
 
+    /// Writes a row of the thread without an audit event of its own: for an entry that an action
+    /// records (a holding reply is in the `acknowledge` event).
+    public func insertThreadEntry(_ message: MessageRecord) async throws {
+        try await query(
+            """
+            INSERT INTO complaint_messages (id, complaint_id, author_id, author_role, author_organization_id, visibility, body, created_at, kind)
+            VALUES (\(message.id), \(message.complaintID), \(message.authorID), \(message.authorRole), \(message.authorOrganizationID),
+                    \(message.visibility.rawValue), \(message.body), \(message.createdAt), \(message.kind.rawValue))
+            """)
+    }
+
     /// The thread as the caller may read it (row-level security hides the rest).
     public func messages(complaintID: UUID, page: PageRequest) async throws -> Page<MessageRecord> {
         let after = page.after ?? .beginning
         let rows = try await query(
             """
-            SELECT id, complaint_id, author_id, author_role, author_organization_id, visibility, body, created_at
+            SELECT id, complaint_id, author_id, author_role, author_organization_id, visibility, body, created_at, kind
             FROM complaint_messages
             WHERE complaint_id = \(complaintID)
               AND (created_at, id) > ('epoch'::timestamptz + \(after.microseconds) * interval '1 microsecond', \(after.id))
             ORDER BY created_at, id LIMIT \(page.limit + 1)
             """)
         var messages: [MessageRecord] = []
-        for try await (id, complaint, author, role, organization, visibility, body, createdAt) in rows.decode(
-            (UUID, UUID, UUID, String, UUID?, String, String, Date).self)
+        for try await (id, complaint, author, role, organization, visibility, body, createdAt, kind) in rows.decode(
+            (UUID, UUID, UUID, String, UUID?, String, String, Date, String).self)
         {
             messages.append(
                 MessageRecord(
                     id: id, complaintID: complaint, authorID: author, authorRole: role, authorOrganizationID: organization,
-                    visibility: MessageRecord.Visibility(rawValue: visibility) ?? .parties, body: body, createdAt: createdAt))
+                    visibility: MessageRecord.Visibility(rawValue: visibility) ?? .parties, body: body, createdAt: createdAt,
+                    kind: MessageRecord.Kind(rawValue: kind) ?? .message))
         }
         return Page(fetched: messages, limit: page.limit) { PageCursor(createdAt: $0.createdAt, id: $0.id) }
     }

@@ -40,7 +40,7 @@ struct LifecycleTests {
             Issue.record("triage before escalation must be refused by state")
             return
         }
-        #expect(allowed == [.withdraw])
+        #expect(allowed == [.withdraw, .setUltimatum])
         for state in ComplaintState.allCases where state.isTerminal {
             #expect(Lifecycle.allowedActions(for: [.consumer], facts: CaseFacts(state: state, rated: true)).isEmpty)
             #expect(Lifecycle.allowedActions(for: [.platform, .mediationBody, .mediationLead, .assignedMediator, .merchant, .system], facts: CaseFacts(state: state)).isEmpty)

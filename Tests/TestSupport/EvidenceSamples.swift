@@ -93,4 +93,41 @@ public enum EvidenceSamples {
     /// An MP4's boxes: ftyp, then an empty `free` box.
     public static let mp4: [UInt8] =
         [0, 0, 0, 24] + Array("ftypisom".utf8) + [0, 0, 2, 0] + Array("isommp41".utf8) + [0, 0, 0, 8] + Array("free".utf8)
+
+    // Call recordings: the frame structure the inspection walks (the speech bytes are silence).
+
+    /// AMR (narrowband) storage: the header, then `frames` 12.2 kbit/s frames of 20 ms.
+    public static func amr(frames: Int) -> [UInt8] {
+        Array("#!AMR\n".utf8) + Array(repeating: [0x3C] + Array(repeating: 0, count: 31), count: frames).flatMap { $0 }
+    }
+
+    /// AMR-WB storage: `frames` 23.85 kbit/s frames of 20 ms.
+    public static func amrWideband(frames: Int) -> [UInt8] {
+        Array("#!AMR-WB\n".utf8) + Array(repeating: [0x44] + Array(repeating: 0, count: 60), count: frames).flatMap { $0 }
+    }
+
+    /// An ID3v2.3 tag with no frames in its 20 bytes of padding, then `frames` MPEG-1 layer III frames
+    /// at 128 kbit/s and 44.1 kHz (417 bytes, 26 ms each), then an ID3v1 tag.
+    public static func mp3(frames: Int) -> [UInt8] {
+        let tag = Array("ID3".utf8) + [3, 0, 0, 0, 0, 0, 20] + Array(repeating: 0, count: 20)
+        let frame: [UInt8] = [0xFF, 0xFB, 0x90, 0x00] + Array(repeating: 0, count: 413)
+        return tag + Array(repeating: frame, count: frames).flatMap { $0 } + Array("TAG".utf8) + Array(repeating: 0x20, count: 125)
+    }
+
+    /// ADTS frames of AAC-LC at 44.1 kHz, stereo, 64 bytes each (1,024 samples).
+    public static func aac(frames: Int) -> [UInt8] {
+        let length = 64
+        let frame: [UInt8] = [0xFF, 0xF1, 0x50, 0x80, UInt8(length >> 3), UInt8((length & 7) << 5 | 0x1F), 0xFC]
+            + Array(repeating: 0, count: length - 7)
+        return Array(repeating: frame, count: frames).flatMap { $0 }
+    }
+
+    /// An M4A: ftyp with the `M4A ` brand, and a movie header of `seconds` at a time scale of 1,000.
+    public static func m4a(seconds: Int) -> [UInt8] {
+        func box(_ type: String, _ body: [UInt8]) -> [UInt8] { bigEndian(8 + body.count, 4) + Array(type.utf8) + body }
+        func bigEndian(_ value: Int, _ count: Int) -> [UInt8] { (0..<count).reversed().map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) } }
+        let header = [0, 0, 0, 0] + bigEndian(0, 4) + bigEndian(0, 4) + bigEndian(1000, 4) + bigEndian(seconds * 1000, 4)
+            + bigEndian(0x0001_0000, 4) + [0x01, 0x00] + Array(repeating: 0, count: 70) + bigEndian(2, 4)
+        return box("ftyp", Array("M4A ".utf8) + [0, 0, 0, 0] + Array("M4A isom".utf8)) + box("moov", box("mvhd", header))
+    }
 }

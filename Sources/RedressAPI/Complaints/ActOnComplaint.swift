@@ -35,11 +35,19 @@ struct ActOnComplaint {
                 platformID: complaint.platformID, promise: complaint.promise, mediationBodyID: body, timeZone: timeZone,
                 standard: configuration.standardDeadlines)
             let changed = ComplaintWorkflow.apply(rule, input: effectiveInput, to: complaint, relations: access.relations, context: workflow)
+            try Self.checkBounds(from: complaint, to: changed)
             let stored = try await transaction.updateComplaint(
                 changed, expectedVersion: complaint.version, action: "complaint.\(action.rawValue)",
                 changes: ComplaintWorkflow.auditChanges(from: complaint, to: changed, input: effectiveInput), actor: context.auditActor)
             guard stored else {
                 throw expectedVersion == nil ? RedressError(.conflict, detail: "Another change to this complaint won; reload it.") : RedressError(.preconditionFailed)
+            }
+            if case .acknowledge(let text) = effectiveInput {
+                // The holding reply is shown in the thread; the action's audit event records it.
+                try await transaction.insertThreadEntry(
+                    MessageRecord(
+                        id: UUID(), complaintID: id, authorID: actor.accountID, authorRole: actor.role.rawValue,
+                        authorOrganizationID: actor.organizationID, visibility: .parties, body: text, createdAt: now, kind: .acknowledgement))
             }
             let evidence = try await transaction.evidenceKinds(complaintID: changed.id)
             return ComplaintResponse.view(
@@ -58,6 +66,21 @@ struct ActOnComplaint {
                 throw RedressError(.platformFirst, allowedActions: access.allowedActions.map(\.rawValue))
             }
             throw RedressError(.invalidTransition, detail: "Not now: \(condition.rawValue).", allowedActions: access.allowedActions.map(\.rawValue))
+        }
+    }
+
+    /// Holding replies on one case: past this many, the seller has been told enough times that it is
+    /// looking into it.
+    static let acknowledgementLimit = 20
+
+    /// What an action may not do to a case: push an ultimatum back (it may be set, or brought forward:
+    /// the time the seller was given stands), or add a holding reply past `acknowledgementLimit`.
+    static func checkBounds(from before: Complaint, to after: Complaint) throws(RedressError) {
+        if let earlier = before.ultimatumAt, let later = after.ultimatumAt, later >= earlier {
+            throw RedressError.validation([.init(field: "ultimatum_days", reason: "not_earlier_than_current_ultimatum")])
+        }
+        if after.acknowledgements > acknowledgementLimit {
+            throw RedressError.validation([.init(field: "text", reason: "too_many_acknowledgements")])
         }
     }
 

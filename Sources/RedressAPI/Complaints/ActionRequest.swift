@@ -16,6 +16,7 @@ struct ActionRequest: Decodable {
     let rating: Int?
     let comment: String?
     let invalidReason: String?
+    let ultimatumDays: Int?
 }
 
 struct ProposalRequest: Decodable {
@@ -52,6 +53,8 @@ extension ActionRequest {
                 input = .respond(Answer(decision: .propose, proposal: terms, reason: reason))
             case "reject":
                 if reason == nil { fields.fail("reason", "required") }
+                // "正在核实" is not a reason to reject: it is a holding reply (`acknowledge`).
+                if let reason, HoldingReply.phrase(in: reason) != nil { fields.fail("reason", "holding_reply") }
                 input = .respond(Answer(decision: .reject, proposal: nil, reason: reason))
             default:
                 fields.fail("decision", body?.decision == nil ? "required" : "unknown_value")
@@ -98,6 +101,14 @@ extension ActionRequest {
             input = action == .markInvalid
                 ? .markInvalid(reason: ground ?? .duplicate, note: reason)
                 : .disputeValidity(ground: ground ?? .duplicate, note: reason, mediationBodyID: nil)
+        case .acknowledge:
+            let text = fields.optionalText(body?.text, field: "text", maxLength: 2000)
+            if text == nil { fields.fail("text", "required") }
+            input = .acknowledge(text ?? "")
+        case .setUltimatum:
+            let days = body?.ultimatumDays
+            if days == nil || !(1...60).contains(days!) { fields.fail("ultimatum_days", days == nil ? "required" : "out_of_range") }
+            input = .ultimatum(days: days ?? 1)
         case .escalateToPlatform, .accept, .confirmFulfilment, .withdraw, .close:
             input = .reason(reason)
         }

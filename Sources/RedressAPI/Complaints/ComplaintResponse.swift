@@ -104,6 +104,9 @@ struct ComplaintResponse: Encodable, Sendable {
     let overdueParty: String?
     let firstResponseAt: Date?
     let firstResponseOnTime: Bool?
+    /// Holding replies the seller's side gave instead of an answer, and the last one's time.
+    let acknowledgements: Int
+    let lastAcknowledgedAt: Date?
     /// The one yardstick of the first response, the same for every platform.
     let standardDeadlineAt: Date?
     let escalatedAt: Date?
@@ -140,7 +143,8 @@ struct ComplaintResponse: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, state, version, category, platformID, merchantID, mediationBodyID, mediatorID, submittedAt, updatedAt, stageStartedAt
-        case deadlineAt, overdue, overdueParty, firstResponseAt, firstResponseOnTime, standardDeadlineAt, escalatedAt, triaged, closedAt
+        case deadlineAt, overdue, overdueParty, firstResponseAt, firstResponseOnTime, acknowledgements, lastAcknowledgedAt
+        case standardDeadlineAt, escalatedAt, triaged, closedAt
         case outcome, invalidReason, closesAt, referralChannel, erasedAt, anonymisedAt
         case allowedActions, consumer, title, description, order, demands, ultimatumDays, ultimatumAt, answer, settlement
         case agreedOutcome, referralReference, rating, ratingComment, readiness, consumerContact
@@ -168,6 +172,8 @@ struct ComplaintResponse: Encodable, Sendable {
         overdueParty = complaint.overdueParty
         firstResponseAt = complaint.firstResponseAt
         firstResponseOnTime = complaint.firstResponseOnTime
+        acknowledgements = complaint.acknowledgements
+        lastAcknowledgedAt = complaint.lastAcknowledgedAt
         standardDeadlineAt = complaint.standardDeadlineAt
         escalatedAt = complaint.escalatedAt
         triaged = complaint.triaged

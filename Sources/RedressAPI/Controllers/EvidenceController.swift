@@ -41,6 +41,8 @@ struct EvidenceController {
         let uploadedBy: ResourceID
         let uploaderRole: String
         let uploadedAt: Date
+        /// A recording's length in seconds.
+        let durationSeconds: Nullable<Int>
 
         init(_ record: EvidenceRecord) {
             id = ResourceID(record.id)
@@ -52,6 +54,7 @@ struct EvidenceController {
             uploadedBy = ResourceID(record.uploadedBy)
             uploaderRole = record.uploaderRole
             uploadedAt = record.uploadedAt
+            durationSeconds = Nullable(record.durationSeconds)
         }
     }
 
@@ -83,8 +86,9 @@ struct EvidenceController {
             let detected = try Self.inspect(bytes, filename: filename!, declaredType: request.headers[.contentType])
             let digest = bytes.withUnsafeReadableBytes { Array(SHA256.hash(data: $0)) }
             let record = EvidenceRecord(
-                id: UUID(), complaintID: complaintID, kind: kind!, filename: filename!, contentType: detected.rawValue, size: bytes.readableBytes,
-                sha256: digest, uploadedBy: actor.accountID, uploaderRole: actor.role.rawValue, uploadedAt: configuration.clock.now())
+                id: UUID(), complaintID: complaintID, kind: kind!, filename: filename!, contentType: detected.type.rawValue, size: bytes.readableBytes,
+                sha256: digest, uploadedBy: actor.accountID, uploaderRole: actor.role.rawValue, uploadedAt: configuration.clock.now(),
+                durationSeconds: detected.durationSeconds)
             try await database.transaction(as: context.identity, origin: context.origin) { transaction in
                 try await Self.requireRoomForUpload(actor, complaintID: complaintID, maxFiles: maxFiles, transaction, lock: true)
                 try await transaction.insertEvidence(record, bytes: bytes, actor: context.auditActor)

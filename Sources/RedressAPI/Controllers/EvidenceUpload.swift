@@ -49,8 +49,8 @@ extension EvidenceController {
     }
 
     /// The file's type, when its bytes are of a type Redress takes, declared and named as such, and
-    /// hold nothing that acts; otherwise the reason it is refused.
-    static func inspect(_ bytes: ByteBuffer, filename: String, declaredType: String?) throws -> EvidenceFileType {
+    /// hold nothing that acts (and a recording's length); otherwise the reason it is refused.
+    static func inspect(_ bytes: ByteBuffer, filename: String, declaredType: String?) throws -> (type: EvidenceFileType, durationSeconds: Int?) {
         guard bytes.readableBytes > 0 else { throw RedressError.validation([.init(field: "body", reason: "empty_file")]) }
         guard let detected = EvidenceFileType.detect(bytes.readableBytesView) else {
             // A type Redress takes whose bytes are not of it (text with control characters, a broken
@@ -58,7 +58,8 @@ extension EvidenceController {
             if EvidenceFileType.declared(declaredType).flatMap(EvidenceFileType.init(rawValue:)) != nil {
                 throw RedressError.validation([.init(field: "body", reason: "content_not_recognised")])
             }
-            throw RedressError(.unsupportedMediaType, detail: "Evidence may be PNG, JPEG, WebP, PDF, plain text or MP4.")
+            throw RedressError(
+                .unsupportedMediaType, detail: "Evidence may be PNG, JPEG, WebP, PDF, plain text, MP4, or a recording in MP3, AAC, M4A or AMR.")
         }
         guard EvidenceFileType.declared(declaredType) == detected.rawValue else {
             throw RedressError.validation([.init(field: "Content-Type", reason: "does_not_match_content")])
@@ -66,10 +67,11 @@ extension EvidenceController {
         guard EvidenceName.extensionMatches(filename, detected) else {
             throw RedressError.validation([.init(field: "filename", reason: "extension_does_not_match_content")])
         }
-        if let problem = EvidenceInspection.problem(in: Array(bytes.readableBytesView), as: detected) {
+        let content = Array(bytes.readableBytesView)
+        if let problem = EvidenceInspection.problem(in: content, as: detected) {
             throw RedressError.validation([.init(field: "body", reason: problem)])
         }
-        return detected
+        return (detected, detected.isAudio ? try? AudioInspection.duration(of: content, as: detected) : nil)
     }
 }
 

@@ -31,6 +31,8 @@ struct MessageController {
         let visibility: MessageRecord.Visibility
         let body: String
         let createdAt: Date
+        /// `message`, or `acknowledgement`: a seller's holding reply, which is not an answer.
+        let kind: MessageRecord.Kind
 
         init(_ message: MessageRecord) {
             id = ResourceID(message.id)
@@ -40,6 +42,7 @@ struct MessageController {
             visibility = message.visibility
             body = message.body
             createdAt = message.createdAt
+            kind = message.kind
         }
     }
 
