@@ -6,6 +6,12 @@
 public enum AudioInspection {
     /// The longest recording kept: a customer-service call of three hours is already exceptional.
     public static let maximumSeconds = 3 * 3600
+    /// The largest ID3v2 tag: its frames are not walked, so a tag is where a polyglot would hide a file.
+    /// A call recorder writes a few text frames; 64 KiB leaves room for a small cover image.
+    public static let maximumTagBytes = 64 * 1024
+    /// The highest average bit rate: far above any phone call (AMR is 12.2 kbit/s, MP3 calls 32 to
+    /// 128). An M4A's length is what its movie header says, so its size is held to it instead.
+    public static let maximumBytesPerSecond = 64 * 1024
 
     /// The recording's length in seconds (rounded up), or why it is refused: `malformed_file`,
     /// `data_after_end`, `recording_too_long`.
@@ -21,6 +27,7 @@ public enum AudioInspection {
         }
         guard seconds > 0 else { throw malformed }
         guard seconds <= Double(maximumSeconds) else { throw Refusal("recording_too_long") }
+        guard Double(bytes.count) <= (seconds + 1) * Double(maximumBytesPerSecond) else { throw malformed }
         return Int(seconds.rounded(.up))
     }
 
@@ -61,7 +68,7 @@ public enum AudioInspection {
         guard size.allSatisfy({ $0 < 0x80 }) else { throw malformed }
         let length = size.reduce(0) { $0 << 7 | Int($1) }
         let total = 10 + length + (bytes[offset + 5] & 0x10 != 0 ? 10 : 0)
-        guard total <= bytes.count - offset else { throw malformed }
+        guard total <= bytes.count - offset, total <= maximumTagBytes else { throw malformed }
         return total
     }
 

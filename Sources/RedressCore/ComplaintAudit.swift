@@ -16,6 +16,10 @@ extension ComplaintWorkflow {
                 before: before.deadlineAt.map { .string(timestamp($0)) } ?? .null,
                 after: after.deadlineAt.map { .string(timestamp($0)) } ?? .null)
         }
+        if before.closesAt != after.closesAt, before.state == after.state {
+            changes["closes_at"] = .init(
+                before: before.closesAt.map { .string(timestamp($0)) } ?? .null, after: after.closesAt.map { .string(timestamp($0)) } ?? .null)
+        }
         if before.mediationBodyID != after.mediationBodyID {
             changes["mediation_body_id"] = .init(after: after.mediationBodyID.map { .string($0.uuidString.lowercased()) } ?? .null)
         }
@@ -50,7 +54,8 @@ extension ComplaintWorkflow {
         case .acknowledge(let text):
             changes["acknowledgements"] = .init(before: .int(before.acknowledgements), after: .int(after.acknowledgements))
             changes["text"] = .init(after: .personal(text))
-        case .ultimatum:
+        case .ultimatum(let days):
+            changes["ultimatum_days"] = .init(before: before.ultimatumDays.map { .int($0) } ?? .null, after: .int(days))
             changes["ultimatum_at"] = .init(
                 before: before.ultimatumAt.map { .string(timestamp($0)) } ?? .null,
                 after: after.ultimatumAt.map { .string(timestamp($0)) } ?? .null)

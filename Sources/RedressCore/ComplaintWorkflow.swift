@@ -137,6 +137,10 @@ public enum ComplaintWorkflow {
         case (.setUltimatum, .ultimatum(let days)):
             complaint.ultimatumDays = days
             complaint.ultimatumAt = context.calendar.deadline(workingDays: days, after: now)
+            // On an answer, the case may not close before the ultimatum (and its grace) could act.
+            if complaint.state == .proposalMade, let closes = complaint.closesAt {
+                complaint.closesAt = max(closes, closingTime(of: complaint, context: context) ?? closes)
+            }
         case (.rate, .rate(let rating, let comment)):
             complaint.rating = rating
             complaint.ratingComment = comment

@@ -59,8 +59,6 @@ public enum EvidenceFileType: String, Sendable, CaseIterable {
         if frame.count == 10, frame.starts(with: Array("ID3".utf8)), frame[6..<10].allSatisfy({ $0 < 0x80 }) {
             let tag = 10 + frame[6..<10].reduce(0) { $0 << 7 | Int($1) } + (frame[5] & 0x10 != 0 ? 10 : 0)
             frame = Array(bytes.dropFirst(tag).prefix(2))
-            // A tag that runs past the end: an MP3 by its own account, and a broken one.
-            if frame.count < 2 { return .mp3 }
         }
         guard frame.count >= 2, frame[0] == 0xFF, frame[1] & 0xE0 == 0xE0 else { return nil }
         switch frame[1] >> 1 & 3 {

@@ -47,7 +47,8 @@ public enum ComplaintAction: String, Sendable, Codable, CaseIterable {
     /// A holding reply ("系统升级", "人工审核中", "正在核实"): recorded and shown to everyone, but not an
     /// answer — the case stays where it is, with the same deadline, and no figure counts it as a response.
     case acknowledge
-    /// The consumer sets an ultimatum, or brings one forward, while the case waits on the seller.
+    /// The consumer sets an ultimatum, or brings one forward, in the platform stage (waiting on the
+    /// platform, or with the platform's answer on the table).
     case setUltimatum = "set_ultimatum"
 }
 
@@ -206,7 +207,6 @@ public enum Lifecycle {
         // The merchant stage.
         TransitionRule(.respond, .awaitingMerchant, [.merchant, .platform], .proposalMade),
         TransitionRule(.acknowledge, .awaitingMerchant, [.merchant, .platform], .awaitingMerchant),
-        TransitionRule(.setUltimatum, .awaitingMerchant, [.consumer], .awaitingMerchant),
         TransitionRule(.escalateToPlatform, .awaitingMerchant, [.consumer], .awaitingPlatform),
         TransitionRule(.escalateToPlatform, .awaitingMerchant, [.system], .awaitingPlatform, when: [.deadlinePassed]),
         // The platform stage.

@@ -67,8 +67,9 @@ public enum LifecycleDocument {
             "  response is recorded, and no figure counts it as a response. A `respond` that rejects with such a",
             "  phrase as its reason is refused (422 `holding_reply`). A case takes at most 20 of them.",
             "- `set_ultimatum` sets the consumer's ultimatum (1–60 working days from now), or brings an earlier one",
-            "  forward (a later one is refused with 422 `not_earlier_than_current_ultimatum`), at any time while the",
-            "  case waits on the merchant or the platform. Platform first still holds: an ultimatum that runs out",
+            "  forward (a later one is refused with 422 `not_earlier_than_current_ultimatum`), at any time in the",
+            "  platform stage (`awaiting_platform`, or `proposal_made` with the platform's answer, whose closing time",
+            "  then waits for the ultimatum and its grace). Platform first still holds: an ultimatum that runs out",
             "  before the platform's deadline acts once that deadline has passed too.",
             "",
         ]

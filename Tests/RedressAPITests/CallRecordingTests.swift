@@ -41,8 +41,12 @@ struct CallRecordingTests {
         let mp3 = EvidenceSamples.mp3(frames: 10)
         #expect(reason(Array(mp3.dropLast(200))) == "malformed_file")  // the last frame runs past the end
         #expect(reason(mp3 + [0x00]) == "data_after_end")  // a byte after the ID3v1 tag
-        // An ID3 tag that claims more than the file holds; a layer II frame is not an MP3.
-        #expect(reason(Array("ID3".utf8) + [3, 0, 0, 0x7F, 0x7F, 0x7F, 0x7F] + [0xFF, 0xFB, 0x90, 0x00]) == "malformed_file")
+        // An ID3 tag that claims more than the file holds is no MP3; one of 64 KiB and more (where a ZIP
+        // would hide, as the frames are not walked) is refused; a layer II frame is not an MP3.
+        #expect(reason(Array("ID3".utf8) + [3, 0, 0, 0x7F, 0x7F, 0x7F, 0x7F] + [0xFF, 0xFB, 0x90, 0x00]) == "not_recognised")
+        let hidden = Array(repeating: UInt8(0x50), count: 70_000)
+        let bigTag = Array("ID3".utf8) + [4, 0, 0, 0, UInt8(70_000 >> 14 & 0x7F), UInt8(70_000 >> 7 & 0x7F), UInt8(70_000 & 0x7F)] + hidden
+        #expect(reason(bigTag + Array(mp3.dropFirst(30))) == "malformed_file")
         #expect(reason([0xFF, 0xFD, 0x90, 0x00] + Array(repeating: 0, count: 413)) == "not_recognised")
         let aac = EvidenceSamples.aac(frames: 10)
         #expect(reason(Array(aac.dropLast(1))) == "malformed_file")
@@ -51,6 +55,10 @@ struct CallRecordingTests {
         let m4a = EvidenceSamples.m4a(seconds: 60)
         #expect(reason(Array(m4a[0..<24])) == "malformed_file")
         #expect(reason(EvidenceSamples.m4a(seconds: 5 * 3600)) == "recording_too_long")
+        // An M4A whose header says one second over 300 KiB of data: not a call recording.
+        let padded = EvidenceSamples.m4a(seconds: 1) + [0, 0x04, 0xB0, 0x08] + Array("free".utf8) + Array(repeating: 0, count: 0x04B000)
+        #expect(reason(padded) == "malformed_file")
+        #expect(reason(EvidenceSamples.m4a(seconds: 60) + [0, 0x04, 0xB0, 0x08] + Array("free".utf8) + Array(repeating: 0, count: 0x04B000)) == nil)
     }
 
     @Test func aRecordingIsKeptWithItsLengthAndAFakeIsRefused() async throws {

@@ -109,6 +109,9 @@ struct StallingTests {
             #expect(shorter.json["deadline_at"].string == "2026-11-11T23:59:59.999+08:00")
             let later = try await app.act(id, "set_ultimatum", as: consumer, ["ultimatum_days": 8])
             #expect(later.json["invalid_fields"].array.first?["reason"].string == "not_earlier_than_current_ultimatum")
+            // The case still takes every other action: the platform acknowledges.
+            let held = try await app.act(id, "acknowledge", as: world.token("platform_staff_a"), ["text": "正在核实"])
+            #expect(held.status == .ok, "\(held.text)")
 
             // The platform's deadline passes first: overdue, not yet escalated.
             clock.set("2026-11-12T10:00:00+08:00")
@@ -122,8 +125,29 @@ struct StallingTests {
             let escalated = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("consumer"))
             #expect(escalated.json["state"].string == "escalated")
             #expect(escalated.json["mediation_body_id"].string == world.bodyA)
+            // …and the mediation body takes it up as any other.
+            let triaged = try await app.act(id, "triage", as: world.token("mediator_a"), ["decision": "accept"])
+            #expect(triaged.status == .ok, "\(triaged.text)")
             // Escalated, the ultimatum has done its work: no more setting it.
             #expect(try await app.act(id, "set_ultimatum", as: world.token("consumer"), ["ultimatum_days": 3]).status == .conflict)
+        }
+    }
+
+    /// An ultimatum set on the platform's answer holds the case open until it (and its grace) acts.
+    @Test func anUltimatumOnAnAnswerMovesTheClosingTime() async throws {
+        let clock = ManualClock("2026-11-02T10:00:00+08:00")
+        try await withTestApp(configuration: Self.configuration(clock), world: .seeded) { app in
+            let world = try await app.makeWorld()
+            let id = try await app.create(
+                "/api/v1/complaints", token: world.token("consumer"), ComplaintJourneyTests.complaintBody(world))
+            let answered = try await app.act(
+                id, "respond", as: world.token("platform_staff_a"), ["decision": "propose", "proposal": ["refund": 100, "text": "补偿1元"]])
+            let closes = try #require(answered.json["closes_at"].string)
+            #expect(closes == "2026-11-16T23:59:59.999+08:00")
+            let set = try await app.act(id, "set_ultimatum", as: world.token("consumer"), ["ultimatum_days": 9])
+            #expect(set.json["ultimatum_at"].string == "2026-11-13T23:59:59.999+08:00")
+            // The ultimatum's grace ends on 11-15; the consumer's reply window of 10 working days follows.
+            #expect(set.json["closes_at"].string == "2026-11-27T23:59:59.999+08:00", "\(set.text)")
         }
     }
 }

@@ -35,7 +35,7 @@ struct ActOnComplaint {
                 platformID: complaint.platformID, promise: complaint.promise, mediationBodyID: body, timeZone: timeZone,
                 standard: configuration.standardDeadlines)
             let changed = ComplaintWorkflow.apply(rule, input: effectiveInput, to: complaint, relations: access.relations, context: workflow)
-            try Self.checkBounds(from: complaint, to: changed)
+            try Self.checkBounds(action, from: complaint, to: changed)
             let stored = try await transaction.updateComplaint(
                 changed, expectedVersion: complaint.version, action: "complaint.\(action.rawValue)",
                 changes: ComplaintWorkflow.auditChanges(from: complaint, to: changed, input: effectiveInput), actor: context.auditActor)
@@ -75,11 +75,11 @@ struct ActOnComplaint {
 
     /// What an action may not do to a case: push an ultimatum back (it may be set, or brought forward:
     /// the time the seller was given stands), or add a holding reply past `acknowledgementLimit`.
-    static func checkBounds(from before: Complaint, to after: Complaint) throws(RedressError) {
-        if let earlier = before.ultimatumAt, let later = after.ultimatumAt, later >= earlier {
+    static func checkBounds(_ action: ComplaintAction, from before: Complaint, to after: Complaint) throws(RedressError) {
+        if action == .setUltimatum, let earlier = before.ultimatumAt, let later = after.ultimatumAt, later >= earlier {
             throw RedressError.validation([.init(field: "ultimatum_days", reason: "not_earlier_than_current_ultimatum")])
         }
-        if after.acknowledgements > acknowledgementLimit {
+        if action == .acknowledge, after.acknowledgements > acknowledgementLimit {
             throw RedressError.validation([.init(field: "text", reason: "too_many_acknowledgements")])
         }
     }

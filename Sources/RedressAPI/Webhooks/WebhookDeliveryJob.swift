@@ -39,40 +39,58 @@ public struct WebhookDeliveryJob: Service {
         }
     }
 
-    /// Claims one batch of due deliveries, sends them at once, records the outcomes; returns how many
-    /// it claimed.
+    /// Claims one batch of due deliveries, sends them at once, records the outcomes together; returns
+    /// how many it claimed.
     @discardableResult
     public func runOnce() async throws -> Int {
         let claimed = try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
             try await transaction.claimDueDeliveries(limit: settings.concurrency, lease: settings.lease)
         }
         guard !claimed.isEmpty else { return 0 }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let attempts = try await withThrowingTaskGroup(of: Attempt.self) { group in
             for delivery in claimed {
-                group.addTask { try await deliver(delivery) }
+                group.addTask { try await send(delivery) }
             }
-            try await group.waitForAll()
+            return try await group.reduce(into: [Attempt]()) { $0.append($1) }
         }
+        // One transaction (one commit to wait for) for the whole batch: per delivery, the commits
+        // cost the filings that share the machine more than the sending does. Should it fail, the
+        // deliveries are sent again when their lease ends (at least once).
+        try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
+            for attempt in attempts {
+                try await transaction.recordDeliveryAttempt(attempt.delivery, outcome: attempt.outcome, retryAfter: attempt.retryAfter)
+            }
+        }
+        for attempt in attempts { report(attempt) }
         return claimed.count
     }
 
-    private func deliver(_ delivery: ClaimedDelivery) async throws {
+    struct Attempt: Sendable {
+        let delivery: ClaimedDelivery
+        let outcome: DeliveryAttempt
+        /// When to try again; `nil` when the delivery is dead (or delivered).
+        let retryAfter: Duration?
+    }
+
+    private func send(_ delivery: ClaimedDelivery) async throws -> Attempt {
         let body = try APIJSON.encode(EventController.EventResponse(delivery.event, keys: database.keys))
         // Signed with the real time, not the service's clock: the receiver compares it with its own.
         let outcome = await sender.send(delivery, body: body, at: Date())
         let retryAfter: Duration? =
             delivery.attempt >= settings.retry.maximumAttempts ? nil : settings.retry.delay(afterAttempt: delivery.attempt, unit: Double.random(in: 0..<1))
-        try await database.transaction(as: Self.system, origin: .commandLine) { transaction in
-            try await transaction.recordDeliveryAttempt(delivery, outcome: outcome, retryAfter: retryAfter)
-        }
-        let result = outcome.succeeded ? "delivered" : retryAfter == nil ? "dead" : "failed"
+        return Attempt(delivery: delivery, outcome: outcome, retryAfter: retryAfter)
+    }
+
+    private func report(_ attempt: Attempt) {
+        let outcome = attempt.outcome, delivery = attempt.delivery
+        let result = outcome.succeeded ? "delivered" : attempt.retryAfter == nil ? "dead" : "failed"
         database.metrics.webhookDelivered(result: result)
         if !outcome.succeeded {
             logger.notice(
                 "webhook delivery failed",
                 metadata: [
                     "delivery": "\(delivery.id)", "endpoint": "\(delivery.endpointID)", "attempt": "\(delivery.attempt)",
-                    "error": "\(outcome.error ?? "")", "dead": "\(retryAfter == nil)",
+                    "error": "\(outcome.error ?? "")", "dead": "\(attempt.retryAfter == nil)",
                 ])
         }
     }
