@@ -88,23 +88,25 @@ struct WebhookSender: Sendable {
         } catch {
             return DeliveryAttempt(status: nil, latencyMilliseconds: elapsed(), error: "the host does not resolve")
         }
-        var configuration = HTTPClient.Configuration(
-            tlsConfiguration: tls, redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(5), read: TimeAmount(settings.timeout)))
         // Connect to the checked address; TLS still verifies the certificate for the name. The key is
         // the host as the client itself reads the address (its case kept), so that it cannot miss.
-        if IPBytes(address.host) == nil, let host = URL(string: delivery.url)?.host {
-            configuration.dnsOverride = [host: pinned.description, address.host: pinned.description]
+        let spelled = URL(string: delivery.url)?.host ?? address.host
+        let key = [settings.additionalTrustRootsFile ?? "", "\(settings.timeout)", spelled, address.host, pinned.description].joined(separator: "|")
+        let client = WebhookClientPool.shared.client(for: key) {
+            var configuration = HTTPClient.Configuration(
+                tlsConfiguration: tls, redirectConfiguration: .disallow,
+                timeout: .init(connect: .seconds(5), read: TimeAmount(settings.timeout)))
+            if IPBytes(address.host) == nil {
+                configuration.dnsOverride = [spelled: pinned.description, address.host: pinned.description]
+            }
+            configuration.httpVersion = .http1Only
+            return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         }
-        configuration.httpVersion = .http1Only
-        let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         // One limit for the whole exchange, the response's body included: a receiver that trickles
         // its answer byte by byte is cut off like one that never answers.
-        let attempt = await withTimeLimit(settings.timeout + .seconds(5)) {
+        return await withTimeLimit(settings.timeout + .seconds(5)) {
             await exchange(delivery, body: body, time: time, client: client, elapsed: elapsed)
         } ?? DeliveryAttempt(status: nil, latencyMilliseconds: elapsed(), error: "timed out")
-        try? await client.shutdown()
-        return attempt
     }
 
     private func exchange(
