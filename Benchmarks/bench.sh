@@ -238,7 +238,8 @@ pid $hooks/nginx.pid;
 error_log $hooks/error.log;
 events { worker_connections 1024; }
 http {
-    access_log $hooks/access.log;
+    log_format deliveries '\$connection \$status';
+    access_log $hooks/access.log deliveries;
     client_body_temp_path $hooks/client_body;
     proxy_temp_path $hooks/proxy;
     fastcgi_temp_path $hooks/fastcgi;
@@ -254,7 +255,8 @@ http {
 }
 NGINX
 "$(command -v nginx || echo /usr/sbin/nginx)" -p "$hooks" -c "$hooks/nginx.conf" -e "$hooks/error.log"
-received() { cat "$hooks/access.log" 2>/dev/null | grep -c ' 204 ' || true; }
+received() { cat "$hooks/access.log" 2>/dev/null | grep -c ' 204$' || true; }
+connections_used() { tail -n +"$(( $1 + 1 ))" "$hooks/access.log" 2>/dev/null | awk '{print $1}' | sort -u | wc -l; }
 deliveries_in() { "${psql[@]}" -c "SELECT count(*) FROM webhook_deliveries WHERE state = '$1'"; }
 api() { curl -fsS -X "$1" -H "Authorization: Bearer $2" -H 'Content-Type: application/json' -d "$4" "http://127.0.0.1:$port$3"; }
 admins="$("${psql[@]}" -c "SELECT 'bench-' || id FROM accounts WHERE role = 'platform_admin' ORDER BY organization_id")"
@@ -287,7 +289,7 @@ for conns in $connections; do
     drain="$(python3 -c "print(f'{$(date +%s.%N) - $drain_started:.1f}')")"
     pending="$(deliveries_in pending)"
     dead="$("${psql[@]}" -c "SELECT count(*) FROM webhook_deliveries WHERE state = 'dead'")"
-    outbox_note["$conns"]="$made deliveries, $during made during the run, the rest $drain s after it (pending then: $pending, dead: $dead), $(( $(received) - received_before )) received"
+    outbox_note["$conns"]="$made deliveries, $during made during the run, the rest $drain s after it (pending then: $pending, dead: $dead), $(( $(received) - received_before )) received over $(connections_used "$received_before") connections"
     for endpoint in "${endpoints[@]}"; do
         read -r admin id <<< "$endpoint"
         api PATCH "$admin" "/api/v1/webhooks/$id" '{"disabled":true}' >/dev/null
