@@ -75,6 +75,8 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + CalendarController(database: database, configuration: configuration).endpoints
         + ComplaintController(database: database, configuration: configuration, writes: dependencies.writes).endpoints
         + MessageController(database: database, configuration: configuration, writes: dependencies.writes).endpoints
+        + FlagController(database: database, configuration: configuration).endpoints
+        + TermsController(database: database, configuration: configuration).endpoints
         + TriageController(database: database, configuration: configuration).endpoints
         + EventController(database: database, configuration: configuration).endpoints
         + WebhookController(database: database, configuration: configuration).endpoints

@@ -53,6 +53,9 @@ public enum Operation: Sendable, Equatable {
     case readPublicReport
     /// Registering and managing the caller's own organisation's webhook endpoints and their log.
     case manageWebhooks
+    /// A platform's recorded terms: read by anyone signed in, recorded by the platform's administrator.
+    case readPlatformTerms
+    case recordPlatformTerms(platformID: UUID)
 }
 
 /// The one place that answers "may this principal do this operation to this resource". Deny by default:
@@ -98,6 +101,10 @@ public enum Policy {
             return [.admin, .platformAdmin, .mediationLead].contains(actor.role)
         case .manageWebhooks:
             return [.platformAdmin, .mediationLead].contains(actor.role) && actor.organizationID != nil
+        case .readPlatformTerms:
+            return true
+        case .recordPlatformTerms(let platformID):
+            return actor.role == .platformAdmin && actor.organizationID == platformID
         case .createStaff(let role, let organization):
             return mayCreate(role: role, in: organization, actor: actor)
         case .manageStaffMember(let accountID, let role, let organization):

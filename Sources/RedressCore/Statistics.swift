@@ -28,6 +28,9 @@ public struct StatisticsCounts: Sendable, Equatable {
     public var amountRefunded = 0
     public var ratings = 0
     public var ratingSum = 0
+    /// Cases where a mediator confirmed a flag: an unfair term, a retaliation threat (one each per case).
+    public var unfairTermsConfirmed = 0
+    public var threatsConfirmed = 0
 
     public init() {}
 
@@ -38,7 +41,8 @@ public struct StatisticsCounts: Sendable, Equatable {
         ("resolved_monetary", \.resolvedMonetary), ("resolved_non_monetary", \.resolvedNonMonetary),
         ("closed_with_explanation", \.closedWithExplanation), ("closed_unresolved", \.closedUnresolved), ("escalated", \.escalated), ("withdrawn", \.withdrawn),
         ("invalid", \.invalid), ("amount_claimed", \.amountClaimed), ("amount_refunded", \.amountRefunded),
-        ("ratings", \.ratings), ("rating_sum", \.ratingSum),
+        ("ratings", \.ratings), ("rating_sum", \.ratingSum), ("unfair_terms_confirmed", \.unfairTermsConfirmed),
+        ("threats_confirmed", \.threatsConfirmed),
     ]
 
     /// The counts from values in the order of `counters`.

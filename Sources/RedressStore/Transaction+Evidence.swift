@@ -130,3 +130,12 @@ extension Transaction {
             durationSeconds: try c["duration_seconds"].decode(Int?.self))
     }
 }
+
+extension Transaction {
+    /// The ids of a case's evidence (a case holds at most the operator's file limit).
+    public func evidenceIDs(complaintID: UUID) async throws -> [UUID] {
+        var ids: [UUID] = []
+        for try await id in try await query("SELECT id FROM evidence WHERE complaint_id = \(complaintID)").decode(UUID.self) { ids.append(id) }
+        return ids
+    }
+}

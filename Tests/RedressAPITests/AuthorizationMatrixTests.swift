@@ -79,6 +79,19 @@ struct AuthorizationMatrixTests {
         return (endpoint, try #require(log.json["items"].array.first?["id"].string))
     }
 
+    /// A complaint of platform A escalated to body A with a consumer's flag on it: the flag's decision path.
+    static func flagToDecide(_ app: TestApp, _ world: World) async throws -> String {
+        let id = try await freshComplaint(app, world)
+        let consumer = world.token("consumer")
+        let flag = try await app.request(
+            .post, "/api/v1/complaints/\(id)/flags", token: consumer, json: ["kind": "retaliation_threat", "statement": "账号被冻结"])
+        let flagID = try #require(flag.json["id"].string, "flag: \(flag.text)")
+        try await app.step(id, "respond", as: world.token("platform_staff_a"), ["decision": "reject", "reason": "已发货"])
+        try await app.step(id, "reject", as: consumer)
+        try await app.step(id, "escalate", as: consumer, ["mediation_body_id": world.bodyA])
+        return "/api/v1/complaints/\(id)/flags/\(flagID)/decision"
+    }
+
     /// Only platform A's administrator; another organisation's administrator does not find it.
     static let webhookOfAAnswers = only(["platform_admin_a"], 200).merging(["platform_admin_b": 404, "mediation_lead_a": 404]) { $1 }
 
@@ -138,6 +151,13 @@ struct AuthorizationMatrixTests {
             name: "update platform A's policy", method: .patch, path: { "/api/v1/platforms/\($0.platformA)" },
             body: { _, n in ["response_days": 1 + n % 7] },
             expected: only(["admin", "platform_admin_a"], 200), writes: true),
+        Row(
+            name: "read platform A's terms", method: .get, path: { "/api/v1/platforms/\($0.platformA)/terms" }, body: nil,
+            expected: signedIn(200), writes: false),
+        Row(
+            name: "record platform A's terms", method: .post, path: { "/api/v1/platforms/\($0.platformA)/terms" },
+            body: { _, n in ["effective_from": "2026-01-01", "clauses": ["充值后24小时内到账（版本\(n)）"]] },
+            expected: only(["platform_admin_a"], 201), writes: true),
         Row(
             name: "list platform A's merchants", method: .get, path: { "/api/v1/platforms/\($0.platformA)/merchants" }, body: nil,
             expected: everyone(200), writes: false),
@@ -225,6 +245,21 @@ struct AuthorizationMatrixTests {
             name: "write to a complaint of platform A", method: .post, path: { _ in "" }, body: { _, n in ["body": "消息\(n)"] },
             expected: complaintOfA.merging(["consumer": 201, "platform_staff_a": 201, "platform_admin_a": 201, "auditor": 403]) { $1 },
             writes: true, setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/messages" }),
+        Row(
+            name: "read the flags of a complaint of platform A", method: .get, path: { _ in "" }, body: nil,
+            expected: complaintOfA.merging(["auditor": 403]) { $1 }, writes: false,
+            setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/flags" }),
+        Row(
+            name: "report a threat on a complaint of platform A", method: .post, path: { _ in "" },
+            body: { _, _ in ["kind": "retaliation_threat", "statement": "投诉后账号被冻结"] },
+            expected: complaintOfA.merging(["consumer": 201, "platform_staff_a": 403, "platform_admin_a": 403, "auditor": 403]) { $1 },
+            writes: true, setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/flags" }),
+        Row(
+            name: "decide a flag of a complaint escalated to body A", method: .post, path: { _ in "" }, body: { _, _ in ["decision": "confirm"] },
+            expected: complaintOfA.merging([
+                "consumer": 403, "platform_staff_a": 403, "platform_admin_a": 403, "mediator_a": 200, "mediation_lead_a": 200, "auditor": 403,
+            ]) { $1 },
+            writes: true, setup: flagToDecide),
         Row(
             name: "list the evidence of a complaint of platform A", method: .get, path: { _ in "" }, body: nil,
             expected: complaintOfA.merging(["auditor": 403]) { $1 }, writes: false,

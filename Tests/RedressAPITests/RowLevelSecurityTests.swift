@@ -73,6 +73,10 @@ struct RowLevelSecurityTests {
             #expect(try await app.request(
                 .post, "/api/v1/webhooks", token: world.token("platform_admin_a"),
                 json: ["url": "https://93.184.215.14/hook", "event_types": ["*"]]).status == .created)
+            // Terms with an unfair clause, so that the complaint below is flagged.
+            #expect(try await app.request(
+                .post, "/api/v1/platforms/\(world.platformA)/terms", token: world.token("platform_admin_a"),
+                json: ["effective_from": "2020-01-01", "clauses": ["一经售出，概不退换"]]).status == .created)
             // A complaint (filed with an idempotency key), so that those tables have rows too.
             let filed = try await app.request(
                 .post, "/api/v1/complaints", token: world.token("consumer"), json: app.complaintBody(world), headers: [.init("Idempotency-Key")!: "rls-proof"])

@@ -42,12 +42,23 @@ struct ActOnComplaint {
             guard stored else {
                 throw expectedVersion == nil ? RedressError(.conflict, detail: "Another change to this complaint won; reload it.") : RedressError(.preconditionFailed)
             }
-            if case .acknowledge(let text) = effectiveInput {
+            switch effectiveInput {
+            case .acknowledge(let text):
                 // The holding reply is shown in the thread; the action's audit event records it.
-                try await transaction.insertThreadEntry(
-                    MessageRecord(
-                        id: UUID(), complaintID: id, authorID: actor.accountID, authorRole: actor.role.rawValue,
-                        authorOrganizationID: actor.organizationID, visibility: .parties, body: text, createdAt: now, kind: .acknowledgement))
+                let entry = MessageRecord(
+                    id: UUID(), complaintID: id, authorID: actor.accountID, authorRole: actor.role.rawValue,
+                    authorOrganizationID: actor.organizationID, visibility: .parties, body: text, createdAt: now, kind: .acknowledgement)
+                try await transaction.insertThreadEntry(entry)
+                try await transaction.raiseFlags(
+                    FlagRecognition.flags(in: [text], complaintID: id, source: .message, sourceID: entry.id, by: actor.accountID, at: now),
+                    actor: context.auditActor)
+            case .respond(let answer):
+                try await transaction.raiseFlags(
+                    FlagRecognition.flags(
+                        in: [answer.reason, answer.proposal?.text], complaintID: id, source: .answer, sourceID: nil, by: actor.accountID, at: now),
+                    actor: context.auditActor)
+            default:
+                break
             }
             let evidence = try await transaction.evidenceKinds(complaintID: changed.id)
             return ComplaintResponse.view(

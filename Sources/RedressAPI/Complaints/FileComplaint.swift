@@ -52,7 +52,14 @@ struct FileComplaint {
             filed.standardDeadlineAt = workflow.calendar.deadline(workingDays: standard.responseDays, after: now)
             filed.deadlineAt = ComplaintWorkflow.deadline(for: filed.state, from: now, context: workflow)
             filed.ultimatumAt = filed.ultimatumDays.map { workflow.calendar.deadline(workingDays: $0, after: now) }
-            try await transaction.insertComplaint(filed, submittedOn: configuration.calendarDay(of: now), actor: context.auditActor)
+            let today = configuration.calendarDay(of: now)
+            try await transaction.insertComplaint(filed, submittedOn: today, actor: context.auditActor)
+            // The platform's terms in force today: a clause that takes the consumer's rights away flags the case.
+            if let terms = try await transaction.platformClauses(platformID: platform.id, inForceOn: today) {
+                let flags = FlagRecognition.flags(
+                    in: terms.clauses, complaintID: filed.id, source: .platformTerms, sourceID: terms.id, by: actor.accountID, at: now)
+                try await transaction.raiseFlags(flags, actor: context.auditActor)
+            }
             let view = ComplaintResponse.view(filed, actor: actor, merchantFirst: platform.merchantFirst, evidence: [], now: now, language: context.language)
             guard let retry else { return .filed(view) }
             let answer = IdempotentAnswer(status: 201, body: String(decoding: try APIJSON.encode(view), as: UTF8.self), version: view.version)

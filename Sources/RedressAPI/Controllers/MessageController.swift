@@ -71,10 +71,18 @@ struct MessageController {
         let limit = configuration.messagesPerCasePerHour
         try await writes.withPlace(for: actor.accountID) {
             try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-                try await Self.requireParty(actor, complaintID: id, transaction)
+                let relations = try await Self.requireParty(actor, complaintID: id, transaction)
                 try await transaction.requireMessageQuota(
                     complaintID: id, authorID: actor.accountID, limit: limit, window: .seconds(3600), lockWait: configuration.quotaLockWait)
                 try await transaction.insertMessage(message, actor: context.auditActor)
+                // What the seller's side tells the parties may flag the case (an unfair clause quoted, a threat).
+                if message.visibility == .parties, !relations.isDisjoint(with: [.platform, .merchant]) {
+                    try await transaction.raiseFlags(
+                        FlagRecognition.flags(
+                            in: [message.body], complaintID: id, source: .message, sourceID: message.id, by: actor.accountID,
+                            at: message.createdAt),
+                        actor: context.auditActor)
+                }
             }
         }
         return JSONResponse(status: .created, body: MessageResponse(message))

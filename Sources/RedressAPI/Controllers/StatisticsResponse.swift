@@ -29,6 +29,9 @@ struct MetricsResponse: Encodable, Sendable {
     let closedWithExplanation: Int
     let closedUnresolved: Int
     let escalated: Int
+    /// Cases where a mediator confirmed an unfair term, a retaliation threat.
+    let unfairTermsConfirmed: Int
+    let threatsConfirmed: Int
     let withdrawn: Int
     let invalid: Int
     let responseRate: RateResponse
@@ -56,6 +59,8 @@ struct MetricsResponse: Encodable, Sendable {
         closedWithExplanation = counts.closedWithExplanation
         closedUnresolved = counts.closedUnresolved
         escalated = counts.escalated
+        unfairTermsConfirmed = counts.unfairTermsConfirmed
+        threatsConfirmed = counts.threatsConfirmed
         withdrawn = counts.withdrawn
         invalid = counts.invalid
         responseRate = RateResponse(counts.responseRate)

@@ -37,6 +37,8 @@ struct PublicReportResponse: Encodable, Sendable {
         let resolutionRate: Nullable<RateResponse>
         let escalated: Nullable<Int>
         let escalationRate: Nullable<RateResponse>
+        let unfairTermsConfirmed: Nullable<Int>
+        let threatsConfirmed: Nullable<Int>
         let amountClaimed: Nullable<Int>
         let amountRefunded: Nullable<Int>
         let satisfaction: Nullable<Double>
@@ -65,6 +67,8 @@ struct PublicReportResponse: Encodable, Sendable {
             resolutionRate = shown(RateResponse(counts.resolutionRate))
             escalated = shown(counts.escalated)
             escalationRate = shown(RateResponse(counts.escalationRate))
+            unfairTermsConfirmed = shown(counts.unfairTermsConfirmed)
+            threatsConfirmed = shown(counts.threatsConfirmed)
             amountClaimed = shown(counts.amountClaimed)
             amountRefunded = shown(counts.amountRefunded)
             // Ratings follow their own rule (given in a month that has ended, at least the minimum of
@@ -172,7 +176,8 @@ enum PublicReportCSV {
         "platform_id", "platform_name", "period", "rank", "complaints", "withheld_complaints", "withheld_reason", "withdrawn", "invalid",
         "counted", "due", "awaiting_response", "responded", "response_rate", "responded_on_time", "on_time_rate", "resolved",
         "resolved_monetary", "resolved_non_monetary", "closed_with_explanation", "closed_unresolved", "resolution_rate", "escalated", "escalation_rate",
-        "amount_claimed", "amount_refunded", "ratings", "satisfaction", "final", "promised_response_days",
+        "amount_claimed", "amount_refunded", "ratings", "satisfaction", "final", "promised_response_days", "unfair_terms_confirmed",
+        "threats_confirmed",
     ]
 
     static func render(_ report: PublicReport) -> String {
@@ -191,7 +196,7 @@ enum PublicReportCSV {
                 shown(counts.resolvedNonMonetary), shown(counts.closedWithExplanation), shown(counts.closedUnresolved), rate(counts.resolutionRate), shown(counts.escalated),
                 rate(counts.escalationRate), shown(counts.amountClaimed), shown(counts.amountRefunded), String(counts.ratings),
                 counts.satisfaction.map { String(format: "%.2f", $0) } ?? "", final ? "true" : "false",
-                String(entry.promise.responseDays),
+                String(entry.promise.responseDays), shown(counts.unfairTermsConfirmed), shown(counts.threatsConfirmed),
             ]
             return cells.map(cell).joined(separator: ",")
         }
