@@ -7,8 +7,8 @@ public enum FlagKind: String, Sendable, Codable, CaseIterable {
     case unfairTerm = "unfair_term"
     case retaliationThreat = "retaliation_threat"
 
-    /// Wording that marks it. Compared by `PhraseMatcher` (traditional characters, full-width letters
-    /// and punctuation inside a phrase do not hide it).
+    /// Wording that marks it. Compared by `PhraseMatcher`: traditional characters, full-width letters,
+    /// emoji and punctuation inside a phrase do not hide it (a mediator judges every flag).
     public var matcher: PhraseMatcher {
         switch self {
         case .unfairTerm: Self.unfairTerms
@@ -19,12 +19,12 @@ public enum FlagKind: String, Sendable, Codable, CaseIterable {
     static let unfairTerms = PhraseMatcher([
         "概不退换", "不退不换", "售出不退", "一律不退", "概不退款", "一律不予退款", "不接受任何退款", "最终解释权", "不承担任何责任",
         "no refunds under any", "all sales are final", "right of final interpretation",
-    ])
+    ], punctuationBreaks: false)
     static let threats = PhraseMatcher([
         "影响账户使用", "影响账号使用", "影响您的账户", "影响您的账号", "封号", "封禁账号", "封禁账户", "冻结账户", "冻结账号", "冻结您的",
         "限制账户", "限制账号", "注销账户", "注销账号", "撤销投诉", "撤回投诉否则", "拉黑",
         "suspend your account", "ban your account", "freeze your account", "close your account", "withdraw the complaint or",
-    ])
+    ], punctuationBreaks: false)
 
     /// The legal basis shown with a flag.
     public func legalBasis(in language: Language) -> String {
@@ -42,9 +42,10 @@ public enum FlagKind: String, Sendable, Codable, CaseIterable {
         return language == .en ? text.en : text.zh
     }
 
-    /// Every flag kind with the catalogued phrases `text` holds.
+    /// Every flag kind whose wording `text` holds, with the first catalogued phrase found: one text
+    /// raises at most one flag of each kind, however many phrases it strings together.
     public static func recognise(_ text: String) -> [(kind: FlagKind, phrase: String)] {
-        allCases.flatMap { kind in kind.matcher.matches(in: text).map { (kind, $0) } }
+        allCases.compactMap { kind in kind.matcher.first(in: text).map { (kind, $0) } }
     }
 }
 

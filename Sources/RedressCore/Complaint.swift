@@ -66,6 +66,16 @@ public struct Proposal: Sendable, Equatable, Codable {
     public var isRelief: Bool { (refund ?? 0) > 0 || (compensation ?? 0) > 0 || reissue }
 }
 
+/// Where the fault for what went wrong lies: as the consumer sees it when filing, as the seller says in
+/// its answer, and as the mediator finds. A case found to be the consumer's own error (a card key that
+/// expired through misuse) leaves the platform's rates (Docs/metrics.md).
+public enum Fault: String, Sendable, Codable, CaseIterable {
+    case platform, merchant
+    /// The consumer's own error.
+    case consumer
+    case shared, undetermined
+}
+
 /// An answer in the merchant or platform stage: a proposal, or a rejection with reasons.
 public struct Answer: Sendable, Equatable, Codable {
     public enum Decision: String, Sendable, Codable {
@@ -74,11 +84,14 @@ public struct Answer: Sendable, Equatable, Codable {
     public var decision: Decision
     public var proposal: Proposal?
     public var reason: String?
+    /// Where the seller says the fault lies.
+    public var fault: Fault?
 
-    public init(decision: Decision, proposal: Proposal?, reason: String?) {
+    public init(decision: Decision, proposal: Proposal?, reason: String?, fault: Fault? = nil) {
         self.decision = decision
         self.proposal = proposal
         self.reason = reason
+        self.fault = fault
     }
 
     /// A proposal that puts something on the table; anything else is a rejection.
@@ -241,6 +254,9 @@ public struct Complaint: Sendable, Equatable {
     /// confirm or report a delivery, to refer a failed mediation (`Lifecycle.closingStates`).
     public var closesAt: Date?
     public var unfulfilledReports = 0
+    /// Where the consumer thinks the fault lies (at filing), and the mediator's finding.
+    public var faultClaim: Fault?
+    public var faultFinding: Fault?
     /// Holding replies from the seller's side (`acknowledge`): shown, never counted as an answer.
     public var acknowledgements = 0
     public var lastAcknowledgedAt: Date?

@@ -40,6 +40,7 @@ extension ComplaintWorkflow {
             changes["answer_decision"] = .init(after: .string(answer.decision.rawValue))
             if let refund = answer.proposal?.refund { changes["proposed_refund"] = .init(after: .int(refund)) }
             if let reason = answer.reason { changes["reason"] = .init(after: .personal(reason)) }
+            if let fault = answer.fault { changes["fault"] = .init(after: .string(fault.rawValue)) }
         case .propose(let terms):
             if let refund = terms.refund { changes["settlement_refund"] = .init(after: .int(refund)) }
             if let text = terms.text { changes["settlement_text"] = .init(after: .personal(text)) }
@@ -54,6 +55,8 @@ extension ComplaintWorkflow {
         case .acknowledge(let text):
             changes["acknowledgements"] = .init(before: .int(before.acknowledgements), after: .int(after.acknowledgements))
             changes["text"] = .init(after: .personal(text))
+        case .finding(let fault):
+            changes["fault_finding"] = .init(before: before.faultFinding.map { .string($0.rawValue) } ?? .null, after: .string(fault.rawValue))
         case .ultimatum(let days):
             changes["ultimatum_days"] = .init(before: before.ultimatumDays.map { .int($0) } ?? .null, after: .int(days))
             changes["ultimatum_at"] = .init(
@@ -71,7 +74,7 @@ extension ComplaintWorkflow {
     /// What filing a complaint records (personal text as `.personal`).
     public static func submitAuditChanges(_ complaint: Complaint) -> [String: AuditFieldChange] {
         func id(_ value: UUID?) -> AuditValue { value.map { .string($0.uuidString.lowercased()) } ?? .null }
-        return [
+        var changes: [String: AuditFieldChange] = [
             "state": .init(after: .string(complaint.state.rawValue)),
             "platform_id": .init(after: id(complaint.platformID)),
             "merchant_id": .init(after: id(complaint.merchantID)),
@@ -86,6 +89,8 @@ extension ComplaintWorkflow {
             "standard_deadline_at": .init(after: complaint.standardDeadlineAt.map { .string(timestamp($0)) } ?? .null),
             "promised_response_days": .init(after: complaint.promise.map { .int($0.responseDays) } ?? .null),
         ]
+        if let claim = complaint.faultClaim { changes["fault_claim"] = .init(after: .string(claim.rawValue)) }
+        return changes
     }
 
     /// The change the standard deadline passing without a first response makes.

@@ -19,6 +19,8 @@ public enum ActionInput: Sendable, Equatable {
     case acknowledge(String)
     /// The consumer's ultimatum in working days from now.
     case ultimatum(days: Int)
+    /// The mediator's finding of fault.
+    case finding(Fault)
 
     /// `triage`'s decision, for the rule that needs it.
     public var decision: Bool? {
@@ -134,6 +136,8 @@ public enum ComplaintWorkflow {
             // Not an answer: no first response, the same deadline.
             complaint.acknowledgements += 1
             complaint.lastAcknowledgedAt = now
+        case (.recordFinding, .finding(let fault)):
+            complaint.faultFinding = fault
         case (.setUltimatum, .ultimatum(let days)):
             complaint.ultimatumDays = days
             complaint.ultimatumAt = context.calendar.deadline(workingDays: days, after: now)

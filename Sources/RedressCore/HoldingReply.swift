@@ -7,7 +7,7 @@ public enum HoldingReply {
         "正在调查", "请耐心等待", "耐心等待", "稍后回复", "稍后处理", "已反馈", "已提交相关部门", "已转交相关部门",
         "under review", "being reviewed", "being processed", "system upgrade", "system maintenance", "please be patient",
         "we will get back", "we are investigating",
-    ])
+    ], punctuationBreaks: true)
 
     /// The phrase `text` holds, or `nil`.
     public static func phrase(in text: String) -> String? { matcher.first(in: text) }

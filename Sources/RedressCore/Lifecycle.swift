@@ -47,6 +47,8 @@ public enum ComplaintAction: String, Sendable, Codable, CaseIterable {
     /// A holding reply ("系统升级", "人工审核中", "正在核实"): recorded and shown to everyone, but not an
     /// answer — the case stays where it is, with the same deadline, and no figure counts it as a response.
     case acknowledge
+    /// The mediator records where the fault lies (`Fault`), once the case was mediated.
+    case recordFinding = "record_finding"
     /// The consumer sets an ultimatum, or brings one forward, in the platform stage (waiting on the
     /// platform, or with the platform's answer on the table).
     case setUltimatum = "set_ultimatum"
@@ -244,6 +246,10 @@ public enum Lifecycle {
         TransitionRule(.accept, .inMediation, [.consumer, .platform], .inMediation, when: [.settlementPending]),
         TransitionRule(.reject, .inMediation, [.consumer, .platform], .inMediation, when: [.settlementPending]),
         TransitionRule(.fail, .inMediation, [.assignedMediator, .mediationLead], .mediationFailed),
+        // Who was responsible, as the mediator finds (also after an agreement or a failed mediation).
+        TransitionRule(.recordFinding, .inMediation, [.assignedMediator, .mediationLead], .inMediation),
+        TransitionRule(.recordFinding, .resolutionAgreed, [.assignedMediator, .mediationLead], .resolutionAgreed, when: [.mediatedBefore]),
+        TransitionRule(.recordFinding, .mediationFailed, [.assignedMediator, .mediationLead], .mediationFailed, when: [.mediatedBefore]),
         // Not a valid complaint, as the neutral party finds: whoever may triage it, then the lead
         // or the assigned mediator.
         TransitionRule(.markInvalid, .escalated, [.mediationBody], .invalid, when: [.notTriaged]),

@@ -28,9 +28,16 @@ public struct StatisticsCounts: Sendable, Equatable {
     public var amountRefunded = 0
     public var ratings = 0
     public var ratingSum = 0
-    /// Cases where a mediator confirmed a flag: an unfair term, a retaliation threat (one each per case).
+    /// Cases where a mediator confirmed a flag: an unfair term, a retaliation threat (one each per case,
+    /// whatever became of it unless found invalid).
     public var unfairTermsConfirmed = 0
     public var threatsConfirmed = 0
+    /// Counted cases by the mediator's finding of fault; cases found to be the consumer's own error are
+    /// not counted (they leave the rates) and are counted here instead.
+    public var foundPlatform = 0
+    public var foundMerchant = 0
+    public var foundShared = 0
+    public var foundConsumerError = 0
 
     public init() {}
 
@@ -42,7 +49,8 @@ public struct StatisticsCounts: Sendable, Equatable {
         ("closed_with_explanation", \.closedWithExplanation), ("closed_unresolved", \.closedUnresolved), ("escalated", \.escalated), ("withdrawn", \.withdrawn),
         ("invalid", \.invalid), ("amount_claimed", \.amountClaimed), ("amount_refunded", \.amountRefunded),
         ("ratings", \.ratings), ("rating_sum", \.ratingSum), ("unfair_terms_confirmed", \.unfairTermsConfirmed),
-        ("threats_confirmed", \.threatsConfirmed),
+        ("threats_confirmed", \.threatsConfirmed), ("found_platform", \.foundPlatform), ("found_merchant", \.foundMerchant),
+        ("found_shared", \.foundShared), ("found_consumer_error", \.foundConsumerError),
     ]
 
     /// The counts from values in the order of `counters`.

@@ -38,7 +38,7 @@ extension Transaction {
         agreed_outcome::text AS agreed_outcome, agreed_refund, resolved_at, referral_channel, referral_reference, rating,
         rating_comment, closed_at, standard_deadline_at, standard_deadline_passed, promise::text AS promise, invalid_reason, outcome,
         closes_at, unfulfilled_reports, to_char(rated_on, 'YYYY-MM-DD') AS rated_on, erased_at, anonymised_at, acknowledgements,
-        last_acknowledged_at
+        last_acknowledged_at, fault_claim, fault_finding
         """
 
     /// Files a complaint. `submittedOn` is the local day of its submission where deadlines are
@@ -228,6 +228,8 @@ extension Transaction {
         complaint.anonymisedAt = try date("anonymised_at")
         complaint.acknowledgements = try int("acknowledgements") ?? 0
         complaint.lastAcknowledgedAt = try date("last_acknowledged_at")
+        complaint.faultClaim = try text("fault_claim").flatMap(Fault.init(rawValue:))
+        complaint.faultFinding = try text("fault_finding").flatMap(Fault.init(rawValue:))
         return complaint
     }
 }

@@ -142,6 +142,14 @@ extension Transaction {
     }
 
     private func eraseMessages(authoredBy author: UUID?, inComplaints cases: [UUID]?) async throws -> Int {
+        // A consumer's account of a reported threat is his text too.
+        try await query(
+            """
+            UPDATE case_flags SET statement = \(Erased.text)
+            WHERE statement IS NOT NULL AND statement <> \(Erased.text)
+              AND (\(author == nil) OR raised_by = \(author ?? UUID()))
+              AND (\(cases == nil) OR complaint_id = ANY(\(cases ?? [])))
+            """)
         let rows = try await query(
             """
             UPDATE complaint_messages SET body = \(Erased.text)

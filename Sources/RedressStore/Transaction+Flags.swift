@@ -25,8 +25,10 @@ public struct PlatformTerms: Sendable, Equatable {
 
 /// A flag on a case (`FlagKind`), from where it was raised, and the mediator's decision.
 public struct CaseFlag: Sendable, Equatable {
-    /// Flags one case may hold, whatever raised them.
+    /// Flags recognised in what the seller's side wrote that one case may hold (a text raises at most
+    /// one of each kind), and the consumer's reports: apart, so that neither crowds out the other.
     public static let maximumPerCase = 50
+    public static let maximumReportsPerCase = 10
 
     public let id: UUID
     public let complaintID: UUID
@@ -90,12 +92,18 @@ extension Transaction {
         return terms
     }
 
-    /// The platform's terms, newest version first.
-    public func platformTerms(platformID: UUID, limit: Int = 20) async throws -> [PlatformTerms] {
+    /// The platform's terms: the newest `limit` versions, and the one in force on `day` whatever its
+    /// version (back-dated versions cannot push it out of the list); newest first.
+    public func platformTerms(platformID: UUID, inForceOn day: LocalDate, limit: Int = 20) async throws -> [PlatformTerms] {
         let rows = try await query(
             """
             SELECT id, platform_id, version, to_char(effective_from, 'YYYY-MM-DD'), clauses::text, recorded_by, created_at
-            FROM platform_terms WHERE platform_id = \(platformID) ORDER BY version DESC LIMIT \(limit)
+            FROM platform_terms WHERE id IN (
+                (SELECT id FROM platform_terms WHERE platform_id = \(platformID) ORDER BY version DESC LIMIT \(limit))
+                UNION
+                (SELECT id FROM platform_terms WHERE platform_id = \(platformID) AND effective_from <= \(day.description)::date
+                 ORDER BY effective_from DESC, version DESC LIMIT 1))
+            ORDER BY version DESC
             """)
         var terms: [PlatformTerms] = []
         for try await (id, platform, version, from, clauses, by, at) in rows.decode((UUID, UUID, Int, String, String, UUID, Date).self) {
@@ -126,8 +134,10 @@ extension Transaction {
     public func raiseFlags(_ flags: [CaseFlag], actor: AuditActor) async throws -> [CaseFlag] {
         var raised: [CaseFlag] = []
         guard let first = flags.first else { return raised }
-        // A case holds at most `CaseFlag.maximumPerCase`: a seller repeating the words does not grow it.
-        var room = CaseFlag.maximumPerCase - (try await flagCount(complaintID: first.complaintID))
+        // A case holds at most `CaseFlag.maximumPerCase` recognised flags: a seller repeating the words
+        // does not grow it (the consumer's reports are bounded apart, by the caller).
+        var room = first.source == .consumerReport
+            ? Int.max : CaseFlag.maximumPerCase - (try await flagCount(complaintID: first.complaintID, source: nil))
         for flag in flags where room > 0 {
             let rows = try await query(
                 """
@@ -177,9 +187,15 @@ extension Transaction {
         return flags
     }
 
-    /// How many flags a case holds (bounded per case).
-    public func flagCount(complaintID: UUID) async throws -> Int {
-        for try await count in try await query("SELECT count(*)::int FROM case_flags WHERE complaint_id = \(complaintID)").decode(Int.self) {
+    /// How many flags a case holds: the consumer's reports (`source` `consumerReport`), or the rest (`nil`).
+    public func flagCount(complaintID: UUID, source: FlagSource?) async throws -> Int {
+        let reports = source == .consumerReport
+        for try await count in try await query(
+            """
+            SELECT count(*)::int FROM case_flags
+            WHERE complaint_id = \(complaintID) AND (source = 'consumer_report') = \(reports)
+            """
+        ).decode(Int.self) {
             return count
         }
         return 0

@@ -79,7 +79,8 @@ struct AuthorizationMatrixTests {
         return (endpoint, try #require(log.json["items"].array.first?["id"].string))
     }
 
-    /// A complaint of platform A escalated to body A with a consumer's flag on it: the flag's decision path.
+    /// A complaint of platform A in mediation with body A (mediator A assigned) with a consumer's flag on
+    /// it: the flag's decision path.
     static func flagToDecide(_ app: TestApp, _ world: World) async throws -> String {
         let id = try await freshComplaint(app, world)
         let consumer = world.token("consumer")
@@ -89,6 +90,8 @@ struct AuthorizationMatrixTests {
         try await app.step(id, "respond", as: world.token("platform_staff_a"), ["decision": "reject", "reason": "已发货"])
         try await app.step(id, "reject", as: consumer)
         try await app.step(id, "escalate", as: consumer, ["mediation_body_id": world.bodyA])
+        try await app.step(id, "triage", as: world.token("mediation_lead_a"), ["decision": "accept"])
+        try await app.step(id, "assign", as: world.token("mediation_lead_a"), ["mediator_id": world.accounts["mediator_a"]!.id])
         return "/api/v1/complaints/\(id)/flags/\(flagID)/decision"
     }
 
@@ -255,7 +258,7 @@ struct AuthorizationMatrixTests {
             expected: complaintOfA.merging(["consumer": 201, "platform_staff_a": 403, "platform_admin_a": 403, "auditor": 403]) { $1 },
             writes: true, setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/flags" }),
         Row(
-            name: "decide a flag of a complaint escalated to body A", method: .post, path: { _ in "" }, body: { _, _ in ["decision": "confirm"] },
+            name: "decide a flag of a complaint in mediation with body A", method: .post, path: { _ in "" }, body: { _, _ in ["decision": "confirm"] },
             expected: complaintOfA.merging([
                 "consumer": 403, "platform_staff_a": 403, "platform_admin_a": 403, "mediator_a": 200, "mediation_lead_a": 200, "auditor": 403,
             ]) { $1 },

@@ -67,6 +67,12 @@ struct CaseFlagTests {
                 .status == .notFound)
             try await app.step(id, "reject", as: consumer)
             try await app.step(id, "escalate", as: consumer, ["mediation_body_id": world.bodyA])
+            // Escalated, not yet taken up: nobody decides yet; then only the mediator assigned (or the lead).
+            #expect(try await app.request(
+                .post, "/api/v1/complaints/\(id)/flags/\(answerFlag)/decision", token: world.token("mediator_a"), json: ["decision": "confirm"])
+                .status == .forbidden)
+            try await app.step(id, "triage", as: world.token("mediation_lead_a"), ["decision": "accept"])
+            try await app.step(id, "assign", as: world.token("mediation_lead_a"), ["mediator_id": world.accounts["mediator_a"]!.id])
             let confirmed = try await app.request(
                 .post, "/api/v1/complaints/\(id)/flags/\(answerFlag)/decision", token: world.token("mediator_a"),
                 json: ["decision": "confirm", "note": "格式条款排除消费者权利"])

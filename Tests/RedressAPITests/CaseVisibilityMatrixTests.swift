@@ -74,7 +74,8 @@ struct CaseVisibilityMatrixTests {
     ]
     /// The case itself, for its parties.
     static let caseFields: Set<String> = [
-        "consumer", "title", "description", "order", "demands", "ultimatum_days", "ultimatum_at", "answer", "settlement",
+        "consumer", "title", "description", "order", "demands", "ultimatum_days", "ultimatum_at", "fault_claim", "fault_finding", "answer",
+        "settlement",
         "agreed_outcome", "referral_reference", "rating", "rating_comment", "readiness",
     ]
     /// What a problem answer may hold: nothing of the case it was about.

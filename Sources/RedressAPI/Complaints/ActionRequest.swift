@@ -17,6 +17,7 @@ struct ActionRequest: Decodable {
     let comment: String?
     let invalidReason: String?
     let ultimatumDays: Int?
+    let fault: String?
 }
 
 struct ProposalRequest: Decodable {
@@ -43,6 +44,8 @@ extension ActionRequest {
             return value
         }
         let reason = fields.optionalText(body?.reason, field: "reason", maxLength: 2000)
+        let fault = body?.fault.flatMap(Fault.init(rawValue:))
+        if body?.fault != nil && fault == nil { fields.fail("fault", "unknown_value") }
         let input: ActionInput
         switch action {
         case .respond:
@@ -50,12 +53,12 @@ extension ActionRequest {
             case "propose":
                 let terms = proposal(body?.proposal, field: "proposal")
                 if terms == nil { fields.fail("proposal", "required") }
-                input = .respond(Answer(decision: .propose, proposal: terms, reason: reason))
+                input = .respond(Answer(decision: .propose, proposal: terms, reason: reason, fault: fault))
             case "reject":
                 if reason == nil { fields.fail("reason", "required") }
                 // "正在核实" is not a reason to reject: it is a holding reply (`acknowledge`).
                 if let reason, HoldingReply.phrase(in: reason) != nil { fields.fail("reason", "holding_reply") }
-                input = .respond(Answer(decision: .reject, proposal: nil, reason: reason))
+                input = .respond(Answer(decision: .reject, proposal: nil, reason: reason, fault: fault))
             default:
                 fields.fail("decision", body?.decision == nil ? "required" : "unknown_value")
                 input = .none
@@ -105,6 +108,9 @@ extension ActionRequest {
             let text = fields.optionalText(body?.text, field: "text", maxLength: 2000)
             if text == nil { fields.fail("text", "required") }
             input = .acknowledge(text ?? "")
+        case .recordFinding:
+            if body?.fault == nil { fields.fail("fault", "required") }
+            input = .finding(fault ?? .undetermined)
         case .setUltimatum:
             let days = body?.ultimatumDays
             if days == nil || !(1...60).contains(days!) { fields.fail("ultimatum_days", days == nil ? "required" : "out_of_range") }

@@ -40,6 +40,8 @@ struct ComplaintResponse: Encodable, Sendable {
         let decision: Answer.Decision
         let proposal: ProposalView?
         let reason: String?
+        /// Where the seller says the fault lies.
+        let fault: Fault?
         let rejectedByConsumer: Bool
     }
     struct SettlementView: Encodable, Sendable {
@@ -129,6 +131,9 @@ struct ComplaintResponse: Encodable, Sendable {
     let demands: [DemandView]?
     let ultimatumDays: Int?
     let ultimatumAt: Date?
+    /// Where the consumer thinks the fault lies, and the mediator's finding.
+    let faultClaim: Fault?
+    let faultFinding: Fault?
     let answer: AnswerView?
     let settlement: SettlementView?
     let agreedOutcome: ProposalView?
@@ -146,7 +151,8 @@ struct ComplaintResponse: Encodable, Sendable {
         case deadlineAt, overdue, overdueParty, firstResponseAt, firstResponseOnTime, acknowledgements, lastAcknowledgedAt
         case standardDeadlineAt, escalatedAt, triaged, closedAt
         case outcome, invalidReason, closesAt, referralChannel, erasedAt, anonymisedAt
-        case allowedActions, consumer, title, description, order, demands, ultimatumDays, ultimatumAt, answer, settlement
+        case allowedActions, consumer, title, description, order, demands, ultimatumDays, ultimatumAt, faultClaim, faultFinding, answer
+        case settlement
         case agreedOutcome, referralReference, rating, ratingComment, readiness, consumerContact
     }
 
@@ -197,10 +203,12 @@ struct ComplaintResponse: Encodable, Sendable {
         demands = party ? complaint.demands.map { DemandView(kind: $0.kind, amount: $0.amount, text: $0.text) } : nil
         ultimatumDays = party ? complaint.ultimatumDays : nil
         ultimatumAt = party ? complaint.ultimatumAt : nil
+        faultClaim = party ? complaint.faultClaim : nil
+        faultFinding = party ? complaint.faultFinding : nil
         answer = party
             ? complaint.answer.map {
                 AnswerView(by: complaint.answeredBy?.rawValue ?? "platform", decision: $0.decision, proposal: ProposalView($0.proposal),
-                           reason: $0.reason, rejectedByConsumer: complaint.answerRejected)
+                           reason: $0.reason, fault: $0.fault, rejectedByConsumer: complaint.answerRejected)
             } : nil
         settlement = party && complaint.settlement != nil
             ? SettlementView(terms: ProposalView(complaint.settlement), acceptedByConsumer: complaint.consumerAcceptedSettlement,

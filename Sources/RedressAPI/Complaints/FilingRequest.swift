@@ -28,6 +28,8 @@ struct FilingRequest: Decodable {
     let order: OrderRequest?
     let demands: [DemandRequest]?
     let ultimatumDays: Int?
+    /// Where the consumer thinks the fault lies.
+    let faultClaim: String?
 
     /// The complaint this request files for `actor`, every invalid field named (422), or the
     /// complaint as it stands before the platform is known (its state and deadlines are set when filed).
@@ -97,11 +99,15 @@ struct FilingRequest: Decodable {
             demands.append(Demand(kind: kind, amount: demand.amount, text: text))
         }
         if let days = body.ultimatumDays, !(1...60).contains(days) { fields.fail("ultimatum_days", "out_of_range") }
+        let faultClaim = body.faultClaim.flatMap(Fault.init(rawValue:))
+        if body.faultClaim != nil && faultClaim == nil { fields.fail("fault_claim", "unknown_value") }
         try fields.check()
-        return Complaint(
+        var complaint = Complaint(
             id: UUID(), consumerID: actor.accountID, consumerName: "", platformID: body.platformID!, merchantID: body.merchantID,
             category: category!, title: title, description: description, order: order, demands: demands,
             ultimatumDays: body.ultimatumDays, state: Lifecycle.initialState(merchantFirst: false, merchantNamed: false), submittedAt: now)
+        complaint.faultClaim = faultClaim
+        return complaint
     }
 
     /// The SHA-256 of the body's JSON with sorted keys: a retry that serialises the same content in

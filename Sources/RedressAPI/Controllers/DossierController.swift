@@ -70,6 +70,7 @@ struct DossierController {
                 page = PageRequest(limit: PageRequest.maximumLimit, after: next)
             }
             let kinds = Array(Set(evidence.map(\.kind)))
+            let flags = try await transaction.flags(complaintID: id)
             let chain = try await transaction.timeline(complaintID: id)
             let events = Self.visible(chain, to: actor, relations: CaseAccess.relations(of: actor, to: complaint))
             let visibleSeqs = Set(events.map(\.seq))
@@ -87,6 +88,7 @@ struct DossierController {
                     name: platform.name, companyName: platform.companyName, creditCode: platform.creditCode,
                     registeredAddress: platform.registeredAddress, website: platform.website),
                 evidence: evidence.map(EvidenceController.EvidenceResponse.init),
+                flags: flags.map { FlagController.FlagResponse($0, language: context.language) },
                 timeline: events.map(EventView.init),
                 recommendedChannels: ComplaintWorkflow.recommendedChannels(for: complaint, fraudSuspected: ComplaintWorkflow.fraudSuspected(complaint)),
                 audit: AuditExport(chain: AuditChain.complaint(id), events: links, anchoring: Nullable(proof.map(AuditExport.Anchoring.init))))

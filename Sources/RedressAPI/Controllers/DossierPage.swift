@@ -41,9 +41,24 @@ enum DossierPage {
         rows.append("<tr><th>\(t("状态", "State"))</th><td>\(e(complaint.state.rawValue))</td></tr></table>")
         rows.append("<h2>\(t("证据清单", "Evidence")) (SHA-256)</h2><table><tr><th>\(t("类型", "Kind"))</th><th>\(t("文件", "File"))</th><th>\(t("大小", "Size"))</th><th>SHA-256</th><th>\(t("上传时间", "Uploaded"))</th></tr>")
         for item in dossier.evidence {
-            rows.append("<tr><td>\(e(item.kind.rawValue))</td><td>\(e(item.filename))</td><td>\(item.size)</td><td><code>\(item.sha256)</code></td><td>\(time(item.uploadedAt))</td></tr>")
+            let length = item.durationSeconds.value.map { " · \($0 / 60):\(String(format: "%02d", $0 % 60))" } ?? ""
+            rows.append("<tr><td>\(e(item.kind.rawValue))</td><td>\(e(item.filename))</td><td>\(item.size)\(length)</td><td><code>\(item.sha256)</code></td><td>\(time(item.uploadedAt))</td></tr>")
         }
-        rows.append("</table><h2>\(t("处理经过", "Timeline"))</h2><table><tr><th>#</th><th>\(t("时间", "Time"))</th><th>\(t("事项", "Action"))</th><th>\(t("角色", "Role"))</th><th>\(t("状态变化", "State"))</th></tr>")
+        rows.append("</table>")
+        if complaint.acknowledgements > 0 {
+            rows.append("<p>\(t("答复前的搪塞性回复（不计为答复）", "Holding replies before any answer (not counted as answers)")): \(complaint.acknowledgements)</p>")
+        }
+        if let ultimatum = complaint.ultimatumAt {
+            rows.append("<p>\(t("消费者设定的最后期限", "The consumer's ultimatum")): \(time(ultimatum))</p>")
+        }
+        if !dossier.flags.isEmpty {
+            rows.append("<h2>\(t("不公平条款与报复威胁", "Unfair terms and retaliation threats"))</h2><table><tr><th>\(t("类别", "Kind"))</th><th>\(t("来源", "Source"))</th><th>\(t("用语", "Wording"))</th><th>\(t("调解员认定", "Mediator's finding"))</th><th>\(t("法律依据", "Legal basis"))</th></tr>")
+            for flag in dossier.flags {
+                rows.append("<tr><td>\(e(flag.kind.rawValue))</td><td>\(e(flag.source.rawValue))</td><td>\(e(flag.phrase ?? flag.statement ?? ""))</td><td>\(e(flag.state.rawValue))</td><td>\(e(flag.legalBasis))</td></tr>")
+            }
+            rows.append("</table>")
+        }
+        rows.append("<h2>\(t("处理经过", "Timeline"))</h2><table><tr><th>#</th><th>\(t("时间", "Time"))</th><th>\(t("事项", "Action"))</th><th>\(t("角色", "Role"))</th><th>\(t("状态变化", "State"))</th></tr>")
         for event in dossier.timeline {
             let state = event.changes["state"].map { "\(e($0.before)) → \(e($0.after))" } ?? ""
             rows.append("<tr><td>\(event.seq)</td><td>\(time(event.at))</td><td>\(e(event.action))</td><td>\(e(event.actorRole))</td><td>\(state)</td></tr>")

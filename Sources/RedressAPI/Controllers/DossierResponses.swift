@@ -45,6 +45,8 @@ extension DossierController {
         let complaint: ComplaintResponse
         let platform: PlatformFacts
         let evidence: [EvidenceController.EvidenceResponse]
+        /// Unfair terms and retaliation threats, with the legal basis and the mediator's decision.
+        let flags: [FlagController.FlagResponse]
         let timeline: [EventView]
         let recommendedChannels: [ReferralChannel]
         let audit: AuditExport

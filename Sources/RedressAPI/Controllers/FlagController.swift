@@ -95,8 +95,8 @@ struct FlagController {
             guard let complaint = try await transaction.complaint(id: id, forUpdate: true), !complaint.state.isTerminal else {
                 throw RedressError(.invalidTransition, detail: "The case is closed.", allowedActions: [])
             }
-            if try await transaction.flagCount(complaintID: id) >= CaseFlag.maximumPerCase {
-                throw RedressError.validation([.init(field: "kind", reason: "too_many_flags")])
+            if try await transaction.flagCount(complaintID: id, source: .consumerReport) >= CaseFlag.maximumReportsPerCase {
+                throw RedressError.validation([.init(field: "kind", reason: "too_many_reports")])
             }
             let onCase = Set(try await transaction.evidenceIDs(complaintID: id))
             if !flag.evidenceIDs.allSatisfy(onCase.contains) {
@@ -107,7 +107,8 @@ struct FlagController {
         return JSONResponse(status: .created, body: FlagResponse(flag, language: context.language))
     }
 
-    /// A mediator of the body the case is with confirms or dismisses an open flag; the decision is final.
+    /// The mediator assigned to the case, or its body's lead, confirms or dismisses an open flag while
+    /// the case is open; the decision is final.
     @Sendable func decide(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<FlagResponse> {
         let (actor, id) = try MessageController.caller(context)
         let flagID = try context.parameters.id("flagID")
@@ -123,7 +124,11 @@ struct FlagController {
         try fields.check()
         let decided = try await database.transaction(as: context.identity, origin: context.origin) { transaction -> CaseFlag in
             let relations = try await MessageController.requireParty(actor, complaintID: id, transaction)
-            guard relations.contains(.mediationBody) else { throw RedressError.forbidden }
+            guard !relations.isDisjoint(with: [.assignedMediator, .mediationLead]) else { throw RedressError.forbidden }
+            // A body that never took the case up decides nothing; a closed case's figures stay as they are.
+            guard let complaint = try await transaction.complaint(id: id), complaint.mediated, !complaint.state.isTerminal else {
+                throw RedressError(.invalidTransition, detail: "Flags are decided while the case is in mediation.", allowedActions: [])
+            }
             guard var flag = try await transaction.flags(complaintID: id).first(where: { $0.id == flagID }) else { throw RedressError.notFound }
             guard flag.state == .open,
                 try await transaction.decideFlag(id: flagID, complaintID: id, confirm: confirm!, note: note, actor: context.auditActor)

@@ -32,6 +32,11 @@ struct MetricsResponse: Encodable, Sendable {
     /// Cases where a mediator confirmed an unfair term, a retaliation threat.
     let unfairTermsConfirmed: Int
     let threatsConfirmed: Int
+    /// Cases by the mediator's finding of fault (Docs/metrics.md).
+    let foundPlatform: Int
+    let foundMerchant: Int
+    let foundShared: Int
+    let foundConsumerError: Int
     let withdrawn: Int
     let invalid: Int
     let responseRate: RateResponse
@@ -61,6 +66,10 @@ struct MetricsResponse: Encodable, Sendable {
         escalated = counts.escalated
         unfairTermsConfirmed = counts.unfairTermsConfirmed
         threatsConfirmed = counts.threatsConfirmed
+        foundPlatform = counts.foundPlatform
+        foundMerchant = counts.foundMerchant
+        foundShared = counts.foundShared
+        foundConsumerError = counts.foundConsumerError
         withdrawn = counts.withdrawn
         invalid = counts.invalid
         responseRate = RateResponse(counts.responseRate)

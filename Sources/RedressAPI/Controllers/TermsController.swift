@@ -40,10 +40,13 @@ struct TermsController {
         let platformID: ResourceID
         let version: Int
         let effectiveFrom: String
+        /// The version in force today (complaints filed today are flagged from it).
+        let inForce: Bool
         let clauses: [Clause]
         let createdAt: Date
 
-        init(_ terms: PlatformTerms, language: Language) {
+        init(_ terms: PlatformTerms, inForce: Bool, language: Language) {
+            self.inForce = inForce
             id = ResourceID(terms.id)
             platformID = ResourceID(terms.platformID)
             version = terms.version
@@ -62,12 +65,14 @@ struct TermsController {
     @Sendable func list(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<TermsResponse>> {
         try Policy.authorize(context.principal, .readPlatformTerms)
         let id = try context.parameters.id()
+        let today = configuration.calendarDay(of: configuration.clock.now())
         let terms = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             guard try await transaction.platform(id: id) != nil else { throw RedressError.notFound }
-            return try await transaction.platformTerms(platformID: id)
+            return try await transaction.platformTerms(platformID: id, inForceOn: today)
         }
+        let inForce = terms.filter { $0.effectiveFrom <= today }.max { ($0.effectiveFrom, $0.version) < ($1.effectiveFrom, $1.version) }?.id
         let language = context.language
-        return JSONResponse(body: PageResponse(items: terms.map { TermsResponse($0, language: language) }, nextCursor: nil))
+        return JSONResponse(body: PageResponse(items: terms.map { TermsResponse($0, inForce: $0.id == inForce, language: language) }, nextCursor: nil))
     }
 
     @Sendable func record(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<TermsResponse> {
@@ -85,9 +90,11 @@ struct TermsController {
         if body.clauses == nil || clauses.isEmpty { fields.fail("clauses", "required") }
         if clauses.count > Self.maximumClauses { fields.fail("clauses", "too_many") }
         try fields.check()
-        let terms = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            try await transaction.recordPlatformTerms(platformID: id, effectiveFrom: from!, clauses: clauses, actor: context.auditActor)
+        let today = configuration.calendarDay(of: configuration.clock.now())
+        let (terms, inForce) = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            let terms = try await transaction.recordPlatformTerms(platformID: id, effectiveFrom: from!, clauses: clauses, actor: context.auditActor)
+            return (terms, try await transaction.platformClauses(platformID: id, inForceOn: today)?.id == terms.id)
         }
-        return JSONResponse(status: .created, body: TermsResponse(terms, language: context.language))
+        return JSONResponse(status: .created, body: TermsResponse(terms, inForce: inForce, language: context.language))
     }
 }
