@@ -38,6 +38,8 @@ public struct StatisticsCounts: Sendable, Equatable {
     public var foundMerchant = 0
     public var foundShared = 0
     public var foundConsumerError = 0
+    /// Counted, two or more holding replies (`acknowledge`) and no answer: a platform that stalls.
+    public var heldWithoutAnswer = 0
 
     public init() {}
 
@@ -50,7 +52,7 @@ public struct StatisticsCounts: Sendable, Equatable {
         ("invalid", \.invalid), ("amount_claimed", \.amountClaimed), ("amount_refunded", \.amountRefunded),
         ("ratings", \.ratings), ("rating_sum", \.ratingSum), ("unfair_terms_confirmed", \.unfairTermsConfirmed),
         ("threats_confirmed", \.threatsConfirmed), ("found_platform", \.foundPlatform), ("found_merchant", \.foundMerchant),
-        ("found_shared", \.foundShared), ("found_consumer_error", \.foundConsumerError),
+        ("found_shared", \.foundShared), ("found_consumer_error", \.foundConsumerError), ("held_without_answer", \.heldWithoutAnswer),
     ]
 
     /// The counts from values in the order of `counters`.

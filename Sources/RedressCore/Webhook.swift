@@ -5,7 +5,7 @@ public enum EventCatalogue {
     /// Events that are not a lifecycle action.
     public static let others: [String] = [
         "complaint.submit", "complaint.overdue", "complaint.standard_deadline_passed", "complaint.deadline_approaching",
-        "complaint.unassign", "message.post",
+        "complaint.unassign", "complaint.supplement", "message.post",
     ]
 
     /// Every type an event can have; `*` subscribes to all of them, today's and later ones.

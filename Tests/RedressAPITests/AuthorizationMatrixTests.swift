@@ -249,6 +249,15 @@ struct AuthorizationMatrixTests {
             expected: complaintOfA.merging(["consumer": 201, "platform_staff_a": 201, "platform_admin_a": 201, "auditor": 403]) { $1 },
             writes: true, setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/messages" }),
         Row(
+            name: "read the supplements of a complaint of platform A", method: .get, path: { _ in "" }, body: nil,
+            expected: complaintOfA.merging(["auditor": 403]) { $1 }, writes: false,
+            setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/supplements" }),
+        Row(
+            name: "add a supplement to a complaint of platform A", method: .post, path: { _ in "" },
+            body: { _, n in ["statement": "补充说明\(n)"] },
+            expected: complaintOfA.merging(["consumer": 201, "platform_staff_a": 403, "platform_admin_a": 403, "auditor": 403]) { $1 },
+            writes: true, setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/supplements" }),
+        Row(
             name: "read the flags of a complaint of platform A", method: .get, path: { _ in "" }, body: nil,
             expected: complaintOfA.merging(["auditor": 403]) { $1 }, writes: false,
             setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/flags" }),

@@ -47,6 +47,7 @@ struct CaseFlagTests {
                 .post, "/api/v1/complaints/\(id)/flags", token: consumer,
                 json: ["kind": "retaliation_threat", "statement": "投诉后账号被冻结", "evidence_ids": [evidenceID]])
             #expect(reported.status == .created, "\(reported.text)")
+            #expect(reported.json["evidence_ids"].array.map(\.string) == [evidenceID])
             #expect(try await app.request(
                 .post, "/api/v1/complaints/\(id)/flags", token: consumer,
                 json: ["kind": "retaliation_threat", "statement": "x", "evidence_ids": [UUID().uuidString]]).json["invalid_fields"].array.first?["reason"]

@@ -70,6 +70,11 @@ struct StallingTests {
                     as: Int.self)
             }
             #expect(responded == 0)
+            // The mediation bodies see the platform stall in its statistics.
+            let stats = try await app.request(
+                .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-11-01&to=2026-11-30", token: world.token("mediator_a"))
+            #expect(stats.json["totals"]["held_without_answer"].int == 1, "\(stats.text)")
+            #expect(stats.json["totals"]["responded"].int == 0)
             clock.set("2026-11-12T10:00:00+08:00")
             #expect(try await Self.job(app, clock).runOnce().markedOverdue == 1)
             try await world.logInAgain(app)

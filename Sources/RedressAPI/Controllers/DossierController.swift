@@ -71,6 +71,8 @@ struct DossierController {
             }
             let kinds = Array(Set(evidence.map(\.kind)))
             let flags = try await transaction.flags(complaintID: id)
+            let supplements = try await transaction.messages(
+                complaintID: id, page: PageRequest(limit: SupplementController.maximumPerCase), kind: .supplement).items
             let chain = try await transaction.timeline(complaintID: id)
             let events = Self.visible(chain, to: actor, relations: CaseAccess.relations(of: actor, to: complaint))
             let visibleSeqs = Set(events.map(\.seq))
@@ -89,6 +91,7 @@ struct DossierController {
                     registeredAddress: platform.registeredAddress, website: platform.website),
                 evidence: evidence.map(EvidenceController.EvidenceResponse.init),
                 flags: flags.map { FlagController.FlagResponse($0, language: context.language) },
+                supplements: supplements.map(MessageController.MessageResponse.init),
                 timeline: events.map(EventView.init),
                 recommendedChannels: ComplaintWorkflow.recommendedChannels(for: complaint, fraudSuspected: ComplaintWorkflow.fraudSuspected(complaint)),
                 audit: AuditExport(chain: AuditChain.complaint(id), events: links, anchoring: Nullable(proof.map(AuditExport.Anchoring.init))))

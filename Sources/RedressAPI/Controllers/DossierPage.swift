@@ -39,6 +39,13 @@ enum DossierPage {
             rows.append("<tr><th>\(t("诉求", "Demand"))</th><td>\(e(demand.kind.rawValue)) \(demand.amount.map(money) ?? "") \(e(demand.text ?? ""))</td></tr>")
         }
         rows.append("<tr><th>\(t("状态", "State"))</th><td>\(e(complaint.state.rawValue))</td></tr></table>")
+        if !dossier.supplements.isEmpty {
+            rows.append("<h2>\(t("补充说明（提交后追加）", "Supplements (added after filing)"))</h2><table>")
+            for supplement in dossier.supplements {
+                rows.append("<tr><th>\(time(supplement.createdAt))</th><td>\(e(supplement.body).replacingOccurrences(of: "\n", with: "<br>"))\(supplement.evidenceIDs.isEmpty ? "" : " <code>\(supplement.evidenceIDs.count) \(t("份证据", "evidence files"))</code>")</td></tr>")
+            }
+            rows.append("</table>")
+        }
         rows.append("<h2>\(t("证据清单", "Evidence")) (SHA-256)</h2><table><tr><th>\(t("类型", "Kind"))</th><th>\(t("文件", "File"))</th><th>\(t("大小", "Size"))</th><th>SHA-256</th><th>\(t("上传时间", "Uploaded"))</th></tr>")
         for item in dossier.evidence {
             let length = item.durationSeconds.value.map { " · \($0 / 60):\(String(format: "%02d", $0 % 60))" } ?? ""

@@ -47,6 +47,8 @@ extension DossierController {
         let evidence: [EvidenceController.EvidenceResponse]
         /// Unfair terms and retaliation threats, with the legal basis and the mediator's decision.
         let flags: [FlagController.FlagResponse]
+        /// The consumer's supplements, dated, after the statement as filed.
+        let supplements: [MessageController.MessageResponse]
         let timeline: [EventView]
         let recommendedChannels: [ReferralChannel]
         let audit: AuditExport

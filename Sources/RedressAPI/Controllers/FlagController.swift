@@ -62,6 +62,11 @@ struct FlagController {
             legalBasis = flag.kind.legalBasis(in: language)
             createdAt = flag.createdAt
         }
+
+        enum CodingKeys: String, CodingKey {
+            case id, kind, source, phrase, sourceID, statement, state, decidedAt, legalBasis, createdAt
+            case evidenceIDs = "evidence_ids"
+        }
     }
 
     @Sendable func list(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<FlagResponse>> {

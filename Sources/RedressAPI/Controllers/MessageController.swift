@@ -31,8 +31,10 @@ struct MessageController {
         let visibility: MessageRecord.Visibility
         let body: String
         let createdAt: Date
-        /// `message`, or `acknowledgement`: a seller's holding reply, which is not an answer.
+        /// `message`; `acknowledgement`, a seller's holding reply, which is not an answer; `supplement`, a
+        /// consumer's addition to his statement, with `evidence_ids`.
         let kind: MessageRecord.Kind
+        let evidenceIDs: [ResourceID]
 
         init(_ message: MessageRecord) {
             id = ResourceID(message.id)
@@ -43,6 +45,12 @@ struct MessageController {
             body = message.body
             createdAt = message.createdAt
             kind = message.kind
+            evidenceIDs = message.evidenceIDs.map(ResourceID.init)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, authorID, authorRole, authorOrganizationID, visibility, body, createdAt, kind
+            case evidenceIDs = "evidence_ids"
         }
     }
 

@@ -37,6 +37,8 @@ struct MetricsResponse: Encodable, Sendable {
     let foundMerchant: Int
     let foundShared: Int
     let foundConsumerError: Int
+    /// Two or more holding replies and no answer: stalling, for the mediation bodies to see.
+    let heldWithoutAnswer: Int
     let withdrawn: Int
     let invalid: Int
     let responseRate: RateResponse
@@ -70,6 +72,7 @@ struct MetricsResponse: Encodable, Sendable {
         foundMerchant = counts.foundMerchant
         foundShared = counts.foundShared
         foundConsumerError = counts.foundConsumerError
+        heldWithoutAnswer = counts.heldWithoutAnswer
         withdrawn = counts.withdrawn
         invalid = counts.invalid
         responseRate = RateResponse(counts.responseRate)

@@ -1,6 +1,7 @@
 -- 0033: who was responsible — the consumer's view at filing, the seller's in its answer, and finally
 -- the mediator's finding — and the rollups' new counters: cases with a confirmed unfair term or threat
--- (0032), and cases by the mediator's finding. A case the mediator found to be the consumer's own error
+-- (0032), cases by the mediator's finding, and cases held with two or more holding replies and no
+-- answer (0031), which the mediation bodies see in the staff statistics. A case the mediator found to be the consumer's own error
 -- (a card key that expired through his misuse) leaves the denominators, like an invalid one, so that no
 -- platform is ranked down for it.
 -- (The seller's view is part of its answer.)
@@ -17,14 +18,16 @@ ALTER TABLE platform_daily_statistics
     ADD COLUMN found_platform bigint NOT NULL DEFAULT 0,
     ADD COLUMN found_merchant bigint NOT NULL DEFAULT 0,
     ADD COLUMN found_shared bigint NOT NULL DEFAULT 0,
-    ADD COLUMN found_consumer_error bigint NOT NULL DEFAULT 0;
+    ADD COLUMN found_consumer_error bigint NOT NULL DEFAULT 0,
+    ADD COLUMN held_without_answer bigint NOT NULL DEFAULT 0;
 ALTER TABLE platform_monthly_statistics
     ADD COLUMN unfair_terms_confirmed bigint NOT NULL DEFAULT 0,
     ADD COLUMN threats_confirmed bigint NOT NULL DEFAULT 0,
     ADD COLUMN found_platform bigint NOT NULL DEFAULT 0,
     ADD COLUMN found_merchant bigint NOT NULL DEFAULT 0,
     ADD COLUMN found_shared bigint NOT NULL DEFAULT 0,
-    ADD COLUMN found_consumer_error bigint NOT NULL DEFAULT 0;
+    ADD COLUMN found_consumer_error bigint NOT NULL DEFAULT 0,
+    ADD COLUMN held_without_answer bigint NOT NULL DEFAULT 0;
 
 ALTER TABLE complaints DISABLE TRIGGER complaints_statistics;
 CREATE OR REPLACE FUNCTION redress_statistics_contribution(c complaints) RETURNS bigint[]
@@ -55,7 +58,8 @@ AS $$
         k * (c.fault_finding IS NOT DISTINCT FROM 'platform')::int,
         k * (c.fault_finding IS NOT DISTINCT FROM 'merchant')::int,
         k * (c.fault_finding IS NOT DISTINCT FROM 'shared')::int,
-        (c.state <> 'invalid' AND c.fault_finding IS NOT DISTINCT FROM 'consumer')::int
+        (c.state <> 'invalid' AND c.fault_finding IS NOT DISTINCT FROM 'consumer')::int,
+        k * (c.acknowledgements >= 2 AND c.first_response_at IS NULL)::int
     ]::bigint[]
     FROM (SELECT (c.state <> 'invalid' AND c.fault_finding IS DISTINCT FROM 'consumer'
                   AND NOT (c.state = 'withdrawn' AND c.first_response_at IS NULL
@@ -70,10 +74,10 @@ AS $$
     INSERT INTO platform_daily_statistics AS s (platform_id, day, category, complaints, counted, due, responded,
         responded_on_time, awaiting_response, resolved_monetary, resolved_non_monetary, closed_with_explanation, closed_unresolved,
         escalated, withdrawn, invalid, amount_claimed, amount_refunded, ratings, rating_sum, unfair_terms_confirmed, threats_confirmed,
-        found_platform, found_merchant, found_shared, found_consumer_error)
+        found_platform, found_merchant, found_shared, found_consumer_error, held_without_answer)
     VALUES (platform, day, category, delta[1], delta[2], delta[3], delta[4], delta[5], delta[6], delta[7], delta[8],
         delta[9], delta[10], delta[11], delta[12], delta[13], delta[14], delta[15], delta[16], delta[17], delta[18], delta[19],
-        delta[20], delta[21], delta[22], delta[23])
+        delta[20], delta[21], delta[22], delta[23], delta[24])
     ON CONFLICT (platform_id, day, category) DO UPDATE SET
         complaints = s.complaints + excluded.complaints, counted = s.counted + excluded.counted, due = s.due + excluded.due,
         responded = s.responded + excluded.responded, responded_on_time = s.responded_on_time + excluded.responded_on_time,
@@ -89,14 +93,15 @@ AS $$
         unfair_terms_confirmed = s.unfair_terms_confirmed + excluded.unfair_terms_confirmed,
         threats_confirmed = s.threats_confirmed + excluded.threats_confirmed,
         found_platform = s.found_platform + excluded.found_platform, found_merchant = s.found_merchant + excluded.found_merchant,
-        found_shared = s.found_shared + excluded.found_shared, found_consumer_error = s.found_consumer_error + excluded.found_consumer_error;
+        found_shared = s.found_shared + excluded.found_shared, found_consumer_error = s.found_consumer_error + excluded.found_consumer_error,
+        held_without_answer = s.held_without_answer + excluded.held_without_answer;
     INSERT INTO platform_monthly_statistics AS s (platform_id, month, category, complaints, counted, due, responded,
         responded_on_time, awaiting_response, resolved_monetary, resolved_non_monetary, closed_with_explanation, closed_unresolved,
         escalated, withdrawn, invalid, amount_claimed, amount_refunded, ratings, rating_sum, unfair_terms_confirmed, threats_confirmed,
-        found_platform, found_merchant, found_shared, found_consumer_error)
+        found_platform, found_merchant, found_shared, found_consumer_error, held_without_answer)
     VALUES (platform, date_trunc('month', day)::date, category, delta[1], delta[2], delta[3], delta[4], delta[5], delta[6],
         delta[7], delta[8], delta[9], delta[10], delta[11], delta[12], delta[13], delta[14], delta[15], delta[16], delta[17],
-        delta[18], delta[19], delta[20], delta[21], delta[22], delta[23])
+        delta[18], delta[19], delta[20], delta[21], delta[22], delta[23], delta[24])
     ON CONFLICT (platform_id, month, category) DO UPDATE SET
         complaints = s.complaints + excluded.complaints, counted = s.counted + excluded.counted, due = s.due + excluded.due,
         responded = s.responded + excluded.responded, responded_on_time = s.responded_on_time + excluded.responded_on_time,
@@ -112,7 +117,8 @@ AS $$
         unfair_terms_confirmed = s.unfair_terms_confirmed + excluded.unfair_terms_confirmed,
         threats_confirmed = s.threats_confirmed + excluded.threats_confirmed,
         found_platform = s.found_platform + excluded.found_platform, found_merchant = s.found_merchant + excluded.found_merchant,
-        found_shared = s.found_shared + excluded.found_shared, found_consumer_error = s.found_consumer_error + excluded.found_consumer_error;
+        found_shared = s.found_shared + excluded.found_shared, found_consumer_error = s.found_consumer_error + excluded.found_consumer_error,
+        held_without_answer = s.held_without_answer + excluded.held_without_answer;
 $$;
 
 CREATE OR REPLACE FUNCTION complaints_maintain_statistics() RETURNS trigger
@@ -122,10 +128,10 @@ AS $$
 DECLARE
     added bigint[] := redress_statistics_contribution(NEW);
     removed bigint[] := CASE WHEN TG_OP = 'UPDATE' THEN redress_statistics_contribution(OLD)
-                             ELSE array_fill(0::bigint, ARRAY[23]) END;
+                             ELSE array_fill(0::bigint, ARRAY[24]) END;
     delta bigint[] := ARRAY(SELECT a - b FROM unnest(added, removed) AS pair (a, b));
 BEGIN
-    IF delta <> array_fill(0::bigint, ARRAY[23]) THEN
+    IF delta <> array_fill(0::bigint, ARRAY[24]) THEN
         PERFORM redress_add_statistics(NEW.platform_id, NEW.submitted_on, NEW.category, delta);
     END IF;
     IF NEW.rated_on IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.rated_on IS NULL) THEN
