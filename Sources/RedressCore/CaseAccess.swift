@@ -54,6 +54,8 @@ extension Complaint {
             settlementPending: settlement != nil, consumerAcceptedSettlement: consumerAcceptedSettlement,
             platformAcceptedSettlement: platformAcceptedSettlement, mediatedBefore: mediated, rated: rating != nil,
             closingTimeReached: closesAt.map { $0 <= now } ?? false,
-            answerGraceOver: now.timeIntervalSince(stageStartedAt) >= Lifecycle.answerGrace, unfulfilledReports: unfulfilledReports)
+            answerGraceOver: now.timeIntervalSince(stageStartedAt) >= Lifecycle.answerGrace, unfulfilledReports: unfulfilledReports,
+            merchantNamed: merchantID != nil, firstStage: stageStartedAt == submittedAt,
+            referralOpen: referralChannel != nil && referralOutcome == nil)
     }
 }

@@ -191,6 +191,16 @@ public enum ReferralChannel: String, Sendable, Codable, CaseIterable {
     case police
 }
 
+/// What the authority a case was referred to did, as the consumer records it.
+public enum ReferralOutcome: String, Sendable, Codable, CaseIterable {
+    /// The authority's mediation or ruling got the consumer relief.
+    case resolved
+    /// It handled the case without relief.
+    case notResolved = "not_resolved"
+    /// It did not take the case up.
+    case declined
+}
+
 /// A complaint as the domain knows it.
 public struct Complaint: Sendable, Equatable {
     public var id: UUID
@@ -237,6 +247,9 @@ public struct Complaint: Sendable, Equatable {
     public var resolvedAt: Date?
     public var referralChannel: ReferralChannel?
     public var referralReference: String?
+    /// The referral stays open until the consumer records its outcome.
+    public var referralOutcome: ReferralOutcome?
+    public var referralClosedAt: Date?
     public var rating: Int?
     public var ratingComment: String?
     public var closedAt: Date?
@@ -254,6 +267,8 @@ public struct Complaint: Sendable, Equatable {
     /// confirm or report a delivery, to refer a failed mediation (`Lifecycle.closingStates`).
     public var closesAt: Date?
     public var unfulfilledReports = 0
+    /// The earlier complaint this one re-files (its mediation failed, or its settlement never came).
+    public var refiles: UUID?
     /// Where the consumer thinks the fault lies (at filing), and the mediator's finding.
     public var faultClaim: Fault?
     public var faultFinding: Fault?

@@ -55,6 +55,9 @@ extension ComplaintWorkflow {
         case .acknowledge(let text):
             changes["acknowledgements"] = .init(before: .int(before.acknowledgements), after: .int(after.acknowledgements))
             changes["text"] = .init(after: .personal(text))
+        case .referralRecord(let reference, let outcome):
+            if let reference { changes["referral_reference"] = .init(after: .personal(reference)) }
+            if let outcome { changes["referral_outcome"] = .init(after: .string(outcome.rawValue)) }
         case .finding(let fault):
             changes["fault_finding"] = .init(before: before.faultFinding.map { .string($0.rawValue) } ?? .null, after: .string(fault.rawValue))
         case .ultimatum(let days):

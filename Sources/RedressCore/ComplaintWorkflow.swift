@@ -21,6 +21,8 @@ public enum ActionInput: Sendable, Equatable {
     case ultimatum(days: Int)
     /// The mediator's finding of fault.
     case finding(Fault)
+    /// The authority's case number, its outcome, or both.
+    case referralRecord(reference: String?, outcome: ReferralOutcome?)
 
     /// `triage`'s decision, for the rule that needs it.
     public var decision: Bool? {
@@ -136,6 +138,12 @@ public enum ComplaintWorkflow {
             // Not an answer: no first response, the same deadline.
             complaint.acknowledgements += 1
             complaint.lastAcknowledgedAt = now
+        case (.recordReferral, .referralRecord(let reference, let outcome)):
+            if let reference { complaint.referralReference = reference }
+            if let outcome {
+                complaint.referralOutcome = outcome
+                complaint.referralClosedAt = now
+            }
         case (.recordFinding, .finding(let fault)):
             complaint.faultFinding = fault
         case (.setUltimatum, .ultimatum(let days)):

@@ -47,6 +47,11 @@ public enum ComplaintAction: String, Sendable, Codable, CaseIterable {
     /// A holding reply ("系统升级", "人工审核中", "正在核实"): recorded and shown to everyone, but not an
     /// answer — the case stays where it is, with the same deadline, and no figure counts it as a response.
     case acknowledge
+    /// The platform hands a case to the merchant it names, when its rules have the merchant answer first
+    /// (once, before anyone answered: the consumer's wait is still measured from filing).
+    case handToMerchant = "hand_to_merchant"
+    /// The consumer records what became of a referral: the authority's case number, then its outcome.
+    case recordReferral = "record_referral"
     /// The mediator records where the fault lies (`Fault`), once the case was mediated.
     case recordFinding = "record_finding"
     /// The consumer sets an ultimatum, or brings one forward, in the platform stage (waiting on the
@@ -101,6 +106,12 @@ public enum TransitionCondition: String, Sendable, CaseIterable {
     /// The consumer has reported a broken settlement fewer times than the limit.
     case reportsLeft = "reports_left"
     case noReportsLeft = "no_reports_left"
+    /// The case names a merchant.
+    case merchantNamed = "merchant_named"
+    /// The case has not left the stage it was filed into.
+    case firstStage = "first_stage"
+    /// A referral whose outcome the consumer has not recorded yet.
+    case referralOpen = "referral_open"
     /// For `triage`: the body's decision.
     case decisionAccept = "decision_accept"
     case decisionDecline = "decision_decline"
@@ -142,13 +153,17 @@ public struct CaseFacts: Sendable, Equatable {
     public var closingTimeReached: Bool
     public var answerGraceOver: Bool
     public var unfulfilledReports: Int
+    public var merchantNamed: Bool
+    public var firstStage: Bool
+    public var referralOpen: Bool
 
     public init(
         state: ComplaintState, deadlinePassed: Bool = false, answeredBy: CaseRelation? = nil, answerOffersRelief: Bool = true,
         answerRejected: Bool = false,
         triaged: Bool = false, settlementPending: Bool = false, consumerAcceptedSettlement: Bool = false,
         platformAcceptedSettlement: Bool = false, mediatedBefore: Bool = false, rated: Bool = false, closingTimeReached: Bool = false,
-        answerGraceOver: Bool = true, unfulfilledReports: Int = 0
+        answerGraceOver: Bool = true, unfulfilledReports: Int = 0, merchantNamed: Bool = false, firstStage: Bool = false,
+        referralOpen: Bool = false
     ) {
         self.state = state
         self.deadlinePassed = deadlinePassed
@@ -164,6 +179,9 @@ public struct CaseFacts: Sendable, Equatable {
         self.closingTimeReached = closingTimeReached
         self.answerGraceOver = answerGraceOver
         self.unfulfilledReports = unfulfilledReports
+        self.merchantNamed = merchantNamed
+        self.firstStage = firstStage
+        self.referralOpen = referralOpen
     }
 }
 
@@ -216,6 +234,10 @@ public enum Lifecycle {
         TransitionRule(.acknowledge, .awaitingPlatform, [.platform], .awaitingPlatform),
         TransitionRule(.setUltimatum, .awaitingPlatform, [.consumer], .awaitingPlatform),
         TransitionRule(.escalate, .awaitingPlatform, [.consumer, .system], .escalated, when: [.deadlinePassed]),
+        TransitionRule(.handToMerchant, .awaitingPlatform, [.platform], .awaitingMerchant, when: [.merchantNamed, .firstStage]),
+        // Straight to 12315 once the platform had its chance and failed: silent past its deadline, or an
+        // answer the consumer rejected, or a rejection (Docs/lifecycle.md: only to 12315 from here).
+        TransitionRule(.refer, .awaitingPlatform, [.consumer], .referred, when: [.deadlinePassed]),
         // An answer is on the table. Accepting relief waits for it to be delivered; accepting a
         // rejection ends the case with the explanation (an outcome, not a resolution).
         TransitionRule(.accept, .proposalMade, [.consumer], .resolutionAgreed, when: [.answerOffersRelief]),
@@ -225,6 +247,8 @@ public enum Lifecycle {
         TransitionRule(.reject, .proposalMade, [.consumer], .proposalMade, when: [.answeredByPlatform]),
         TransitionRule(.setUltimatum, .proposalMade, [.consumer], .proposalMade),
         TransitionRule(.escalate, .proposalMade, [.consumer], .escalated, when: [.answeredByPlatform, .answerRejected]),
+        TransitionRule(.refer, .proposalMade, [.consumer], .referred, when: [.answeredByPlatform, .answerRejected]),
+        TransitionRule(.refer, .proposalMade, [.consumer], .referred, when: [.answeredByPlatform, .answerIsRejection]),
         // The platform rejected the complaint as invalid: the mediation body rules on it. Only a
         // rejection: an offer on the table is the consumer's to accept.
         TransitionRule(.disputeValidity, .proposalMade, [.platform], .escalated, when: [.answeredByPlatform, .answerIsRejection]),
@@ -257,6 +281,7 @@ public enum Lifecycle {
         TransitionRule(.markInvalid, .inMediation, [.assignedMediator, .mediationLead], .invalid),
         // Outward.
         TransitionRule(.refer, .mediationFailed, [.consumer], .referred),
+        TransitionRule(.recordReferral, .referred, [.consumer], .referred, when: [.referralOpen]),
         TransitionRule(.close, .mediationFailed, [.system], .closed, when: [.closingTimeReached]),
         // Fulfilment.
         TransitionRule(.confirmFulfilment, .resolutionAgreed, [.consumer], .closedResolved),
@@ -338,6 +363,9 @@ public enum Lifecycle {
         case .notRated: !facts.rated
         case .closingTimeReached: facts.closingTimeReached
         case .answerGraceOver: facts.answerGraceOver
+        case .merchantNamed: facts.merchantNamed
+        case .firstStage: facts.firstStage
+        case .referralOpen: facts.referralOpen
         case .reportsLeft: facts.unfulfilledReports < unfulfilledReportLimit
         case .noReportsLeft: facts.unfulfilledReports >= unfulfilledReportLimit
         case .decisionAccept: decision == true

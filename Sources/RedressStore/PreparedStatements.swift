@@ -213,21 +213,21 @@ struct ComplaintInsertStatement: FixedStatement {
             id, consumer_id, consumer_name, platform_id, merchant_id, category, title, description, order_no, product_name,
             amount_paid, currency, ordered_at, payment_channel, payment_ref, demands, refund_claimed, ultimatum_days,
             ultimatum_at, state, version, submitted_at, submitted_on, updated_at, stage_started_at, deadline_at,
-            standard_deadline_at, promise, fault_claim)
+            standard_deadline_at, promise, fault_claim, refiles)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18, $19, $20, 1, $21, $22::date,
-                $23, $24, $25, $26, $27::jsonb, $28)
+                $23, $24, $25, $26, $27::jsonb, $28, $29)
         """
     /// Declared, not inferred from the first call: a parameter that is NULL then (a merchant, an
     /// ultimatum) would otherwise take the column's type, and later values would not fit it.
     static let bindingDataTypes: [PostgresDataType] = [
         .uuid, .uuid, .text, .uuid, .uuid, .text, .text, .text, .text, .text, .int8, .text, .timestamptz, .text, .text, .text,
-        .int8, .int8, .timestamptz, .text, .timestamptz, .text, .timestamptz, .timestamptz, .timestamptz, .timestamptz, .text, .text,
+        .int8, .int8, .timestamptz, .text, .timestamptz, .text, .timestamptz, .timestamptz, .timestamptz, .timestamptz, .text, .text, .uuid,
     ]
     let complaint: Complaint
     let submittedOn: LocalDate
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 28)
+        var bindings = PostgresBindings(capacity: 29)
         bindings.append(complaint.id)
         bindings.append(complaint.consumerID)
         bindings.append(complaint.consumerName)
@@ -256,6 +256,7 @@ struct ComplaintInsertStatement: FixedStatement {
         bindings.append(complaint.standardDeadlineAt)
         bindings.append(Transaction.json(complaint.promise))
         bindings.append(complaint.faultClaim?.rawValue)
+        bindings.append(complaint.refiles)
         return bindings
     }
 }
@@ -272,7 +273,8 @@ struct ComplaintUpdateStatement: FixedStatement {
             agreed_outcome = $25::jsonb, agreed_refund = $26, resolved_at = $27, referral_channel = $28, referral_reference = $29,
             rating = $30, rating_comment = $31, closed_at = $32, ultimatum_at = $33, standard_deadline_passed = $34,
             invalid_reason = $35, outcome = $36, closes_at = $37, unfulfilled_reports = $38, rated_on = $39::date,
-            ultimatum_days = $42, acknowledgements = $43, last_acknowledged_at = $44, fault_finding = $45
+            ultimatum_days = $42, acknowledgements = $43, last_acknowledged_at = $44, fault_finding = $45, referral_outcome = $46,
+            referral_closed_at = $47
         WHERE id = $40 AND version = $41
         RETURNING id
         """
@@ -281,13 +283,13 @@ struct ComplaintUpdateStatement: FixedStatement {
         .text, .int8, .timestamptz, .timestamptz, .timestamptz, .bool, .text, .bool, .bool, .timestamptz, .text, .timestamptz, .bool,
         .text, .text, .bool, .uuid, .timestamptz, .bool, .uuid, .bool, .text, .bool, .bool, .text, .int8, .timestamptz, .text, .text,
         .int8, .text, .timestamptz, .timestamptz, .bool, .text, .text, .timestamptz, .int8, .text, .uuid, .int8, .int8, .int8,
-        .timestamptz, .text,
+        .timestamptz, .text, .text, .timestamptz,
     ]
     let complaint: Complaint
     let expectedVersion: Int
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 45)
+        var bindings = PostgresBindings(capacity: 47)
         bindings.append(complaint.state.rawValue)
         bindings.append(complaint.version)
         bindings.append(complaint.updatedAt)
@@ -333,6 +335,8 @@ struct ComplaintUpdateStatement: FixedStatement {
         bindings.append(complaint.acknowledgements)
         bindings.append(complaint.lastAcknowledgedAt)
         bindings.append(complaint.faultFinding?.rawValue)
+        bindings.append(complaint.referralOutcome?.rawValue)
+        bindings.append(complaint.referralClosedAt)
         return bindings
     }
 }

@@ -38,7 +38,7 @@ extension Transaction {
         agreed_outcome::text AS agreed_outcome, agreed_refund, resolved_at, referral_channel, referral_reference, rating,
         rating_comment, closed_at, standard_deadline_at, standard_deadline_passed, promise::text AS promise, invalid_reason, outcome,
         closes_at, unfulfilled_reports, to_char(rated_on, 'YYYY-MM-DD') AS rated_on, erased_at, anonymised_at, acknowledgements,
-        last_acknowledged_at, fault_claim, fault_finding
+        last_acknowledged_at, fault_claim, fault_finding, referral_outcome, referral_closed_at, refiles
         """
 
     /// Files a complaint. `submittedOn` is the local day of its submission where deadlines are
@@ -230,6 +230,9 @@ extension Transaction {
         complaint.lastAcknowledgedAt = try date("last_acknowledged_at")
         complaint.faultClaim = try text("fault_claim").flatMap(Fault.init(rawValue:))
         complaint.faultFinding = try text("fault_finding").flatMap(Fault.init(rawValue:))
+        complaint.referralOutcome = try text("referral_outcome").flatMap(ReferralOutcome.init(rawValue:))
+        complaint.referralClosedAt = try date("referral_closed_at")
+        complaint.refiles = try c["refiles"].decode(UUID?.self)
         return complaint
     }
 }
@@ -277,5 +280,13 @@ extension Transaction {
             counts.append(OpenCaseCount(state: state, open: open, overdue: overdue))
         }
         return counts
+    }
+}
+
+extension Transaction {
+    /// Whether a complaint was re-filed already.
+    public func isRefiled(_ id: UUID) async throws -> Bool {
+        for try await _ in try await query("SELECT 1 FROM complaints WHERE refiles = \(id) LIMIT 1") { return true }
+        return false
     }
 }

@@ -22,6 +22,10 @@ struct ActOnComplaint {
             guard access.isParty else { throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound }
             if let expectedVersion, expectedVersion != complaint.version { throw RedressError(.preconditionFailed) }
             let rule = try Self.rule(for: action, input: input, access: access)
+            // Before mediation, a referral goes to 12315 only: a court or the police come after it failed.
+            if case .refer(let channel, _) = input, rule.from != .mediationFailed, channel != .twelve315 {
+                throw RedressError.validation([.init(field: "channel", reason: "only_12315_before_mediation")])
+            }
             try input.checkAmounts(amountPaid: complaint.order.amountPaid)
             let platform = try await transaction.platform(id: complaint.platformID)
             let effectiveInput = try await Self.resolve(

@@ -18,6 +18,7 @@ struct ActionRequest: Decodable {
     let invalidReason: String?
     let ultimatumDays: Int?
     let fault: String?
+    let outcome: String?
 }
 
 struct ProposalRequest: Decodable {
@@ -108,6 +109,14 @@ extension ActionRequest {
             let text = fields.optionalText(body?.text, field: "text", maxLength: 2000)
             if text == nil { fields.fail("text", "required") }
             input = .acknowledge(text ?? "")
+        case .recordReferral:
+            let reference = fields.optionalText(body?.reference, field: "reference", maxLength: 100)
+            let outcome = body?.outcome.flatMap(ReferralOutcome.init(rawValue:))
+            if body?.outcome != nil && outcome == nil { fields.fail("outcome", "unknown_value") }
+            if reference == nil && outcome == nil { fields.fail("reference", "required") }
+            input = .referralRecord(reference: reference, outcome: outcome)
+        case .handToMerchant:
+            input = .reason(reason)
         case .recordFinding:
             if body?.fault == nil { fields.fail("fault", "required") }
             input = .finding(fault ?? .undetermined)

@@ -119,6 +119,11 @@ struct ComplaintResponse: Encodable, Sendable {
     /// When the case closes by itself if nobody moves it.
     let closesAt: Date?
     let referralChannel: ReferralChannel?
+    /// The referral stays open until the consumer records the authority's outcome.
+    let referralOutcome: ReferralOutcome?
+    let referralClosedAt: Date?
+    /// The earlier complaint this one re-files.
+    let refiles: ResourceID?
     /// The consumer's name, texts and evidence are erased (PIPL); the order's facts anonymised too.
     let erasedAt: Date?
     let anonymisedAt: Date?
@@ -150,7 +155,7 @@ struct ComplaintResponse: Encodable, Sendable {
         case id, state, version, category, platformID, merchantID, mediationBodyID, mediatorID, submittedAt, updatedAt, stageStartedAt
         case deadlineAt, overdue, overdueParty, firstResponseAt, firstResponseOnTime, acknowledgements, lastAcknowledgedAt
         case standardDeadlineAt, escalatedAt, triaged, closedAt
-        case outcome, invalidReason, closesAt, referralChannel, erasedAt, anonymisedAt
+        case outcome, invalidReason, closesAt, referralChannel, referralOutcome, referralClosedAt, refiles, erasedAt, anonymisedAt
         case allowedActions, consumer, title, description, order, demands, ultimatumDays, ultimatumAt, faultClaim, faultFinding, answer
         case settlement
         case agreedOutcome, referralReference, rating, ratingComment, readiness, consumerContact
@@ -188,6 +193,9 @@ struct ComplaintResponse: Encodable, Sendable {
         invalidReason = complaint.invalidReason
         closesAt = complaint.closesAt
         referralChannel = complaint.referralChannel
+        referralOutcome = complaint.referralOutcome
+        referralClosedAt = complaint.referralClosedAt
+        refiles = complaint.refiles.map(ResourceID.init)
         erasedAt = complaint.erasedAt
         anonymisedAt = complaint.anonymisedAt
         allowedActions = access.allowedActions

@@ -41,6 +41,9 @@ struct FileComplaint {
                     throw RedressError.validation([.init(field: "merchant_id", reason: "not_a_merchant_of_the_platform")])
                 }
             }
+            if let earlier = complaint.refiles {
+                try await Self.checkRefiling(earlier, by: actor, platformID: platform.id, transaction)
+            }
             guard let consumer = try await transaction.accountHeldAgainstErasure(id: actor.accountID) else { throw RedressError.unauthenticated }
             var filed = complaint
             filed.consumerName = consumer.displayName
@@ -69,6 +72,23 @@ struct FileComplaint {
         switch outcome {
         case .answered(let answer): return answer
         case .filed(let view): return IdempotentAnswer(status: 201, body: String(decoding: try APIJSON.encode(view), as: UTF8.self), version: view.version)
+        }
+    }
+
+    /// A re-filing names the consumer's own complaint against the same platform whose mediation failed
+    /// (referred on or not) or whose agreed outcome never came (closed unresolved); once.
+    static func checkRefiling(_ earlier: UUID, by actor: Actor, platformID: UUID, _ transaction: Transaction) async throws {
+        guard let old = try await transaction.complaint(id: earlier), old.consumerID == actor.accountID else {
+            throw RedressError.validation([.init(field: "refiles", reason: "unknown_complaint")])
+        }
+        guard old.platformID == platformID else {
+            throw RedressError.validation([.init(field: "refiles", reason: "another_platform")])
+        }
+        let failed = old.state == .mediationFailed || (old.state == .referred && old.mediated)
+            || (old.state == .closed && old.outcome == .unresolved && old.agreedOutcome != nil)
+        guard failed else { throw RedressError.validation([.init(field: "refiles", reason: "not_failed")]) }
+        if try await transaction.isRefiled(earlier) {
+            throw RedressError.validation([.init(field: "refiles", reason: "already_refiled")])
         }
     }
 

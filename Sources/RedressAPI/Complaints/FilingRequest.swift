@@ -30,6 +30,8 @@ struct FilingRequest: Decodable {
     let ultimatumDays: Int?
     /// Where the consumer thinks the fault lies.
     let faultClaim: String?
+    /// The consumer's earlier complaint this one re-files, with supplementary material.
+    let refiles: UUID?
 
     /// The complaint this request files for `actor`, every invalid field named (422), or the
     /// complaint as it stands before the platform is known (its state and deadlines are set when filed).
@@ -107,6 +109,7 @@ struct FilingRequest: Decodable {
             category: category!, title: title, description: description, order: order, demands: demands,
             ultimatumDays: body.ultimatumDays, state: Lifecycle.initialState(merchantFirst: false, merchantNamed: false), submittedAt: now)
         complaint.faultClaim = faultClaim
+        complaint.refiles = body.refiles
         return complaint
     }
 

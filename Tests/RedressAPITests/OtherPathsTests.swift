@@ -1,0 +1,91 @@
+import Foundation
+import RedressAPI
+import StoreTestSupport
+import Testing
+import TestSupport
+
+/// The guide's other paths: 12315 right after the platform, re-filing a failed case, and a platform
+/// that hands a case to its merchant first.
+@Suite("The guide's other paths")
+struct OtherPathsTests {
+    @Test func twelve315RightAfterAnUnansweredPlatformStageWithThePacket() async throws {
+        let clock = ManualClock("2026-11-02T10:00:00+08:00")
+        try await withTestApp(configuration: StallingTests.configuration(clock), world: .seeded) { app in
+            var world = try await app.makeWorld()
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            // Not before the platform had its chance.
+            #expect(try await app.act(id, "refer", as: world.token("consumer"), ["channel": "12315"]).status == .conflict)
+            clock.set("2026-11-12T10:00:00+08:00")
+            try await world.logInAgain(app)
+            let consumer = world.token("consumer")
+            let court = try await app.act(id, "refer", as: consumer, ["channel": "court"])
+            #expect(court.json["invalid_fields"].array.first?["reason"].string == "only_12315_before_mediation", "\(court.text)")
+            // The packet the authority asks for: the platform's registered name, credit code and address,
+            // the demands, the evidence list with digests.
+            let packet = try await app.request(.get, "/api/v1/complaints/\(id)/dossier", token: consumer)
+            #expect(packet.json["platform"]["credit_code"].string?.count == 18)
+            #expect(packet.json["platform"]["registered_address"].string?.isEmpty == false)
+            #expect(packet.json["complaint"]["demands"].array.isEmpty == false)
+            #expect(packet.json["recommended_channels"].array.first?.string == "12315")
+            let referred = try await app.act(id, "refer", as: consumer, ["channel": "12315"])
+            #expect(referred.status == .ok, "\(referred.text)")
+            #expect(referred.json["state"].string == "referred")
+            #expect(referred.json["referral_outcome"].isNull)
+            #expect(referred.json["allowed_actions"].array.compactMap(\.string).contains("record_referral"))
+            // The authority's case number later, then its outcome: the referral closes.
+            let numbered = try await app.act(id, "record_referral", as: consumer, ["reference": "12315-2026-1112-0042"])
+            #expect(numbered.json["referral_reference"].string == "12315-2026-1112-0042")
+            #expect(try await app.act(id, "record_referral", as: consumer, ["outcome": "maybe"]).status == .unprocessableContent)
+            #expect(try await app.act(id, "record_referral", as: world.token("platform_staff_a"), ["outcome": "resolved"]).status == .forbidden)
+            let closed = try await app.act(id, "record_referral", as: consumer, ["outcome": "resolved"])
+            #expect(closed.json["referral_outcome"].string == "resolved")
+            #expect(closed.json["referral_closed_at"].string?.hasPrefix("2026-11-12") == true)
+            #expect(try await app.act(id, "record_referral", as: consumer, ["outcome": "declined"]).status == .conflict)
+        }
+    }
+
+    @Test func aFailedCaseIsRefiledOnceAsANewLinkedCase() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            let consumer = world.token("consumer")
+            let open = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
+            var body = app.complaintBody(world)
+            body["refiles"] = open
+            #expect(try await app.request(.post, "/api/v1/complaints", token: consumer, json: body)
+                .json["invalid_fields"].array.first?["reason"].string == "not_failed")
+            let failed = try await FaultFindingTests.mediatedCase(app, world)
+            try await app.step(failed, "fail", as: world.token("mediator_a"), ["reason": "调解不成"])
+            body["refiles"] = failed
+            body["description"] = "前次调解未果。补充：平台客服录音证明卡密未发放。"
+            let refiled = try await app.request(.post, "/api/v1/complaints", token: consumer, json: body)
+            #expect(refiled.status == .created, "\(refiled.text)")
+            #expect(refiled.json["refiles"].string == failed)
+            #expect(try await app.request(.post, "/api/v1/complaints", token: consumer, json: body)
+                .json["invalid_fields"].array.first?["reason"].string == "already_refiled")
+            // Another consumer cannot claim the case; nor can it go to another platform.
+            body["refiles"] = UUID().uuidString
+            #expect(try await app.request(.post, "/api/v1/complaints", token: consumer, json: body)
+                .json["invalid_fields"].array.first?["reason"].string == "unknown_complaint")
+        }
+    }
+
+    @Test func thePlatformHandsACaseToItsMerchantOnce() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            var body = app.complaintBody(world)
+            body["merchant_id"] = world.merchantA
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), body)
+            #expect(try await app.act(id, "hand_to_merchant", as: world.token("consumer")).status == .forbidden)
+            let handed = try await app.act(id, "hand_to_merchant", as: world.token("platform_staff_a"))
+            #expect(handed.status == .ok, "\(handed.text)")
+            #expect(handed.json["state"].string == "awaiting_merchant")
+            #expect(handed.json["standard_deadline_at"] == (try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("consumer"))).json["standard_deadline_at"])
+            // The merchant's turn now; the consumer may take it back to the platform, which cannot hand it on again.
+            try await app.step(id, "escalate_to_platform", as: world.token("consumer"))
+            #expect(try await app.act(id, "hand_to_merchant", as: world.token("platform_staff_a")).status == .conflict)
+            // A case that names no merchant cannot be handed.
+            let unnamed = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            #expect(try await app.act(unnamed, "hand_to_merchant", as: world.token("platform_staff_a")).status == .conflict)
+        }
+    }
+}
