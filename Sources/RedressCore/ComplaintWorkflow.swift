@@ -139,7 +139,7 @@ public enum ComplaintWorkflow {
             complaint.acknowledgements += 1
             complaint.lastAcknowledgedAt = now
         case (.recordReferral, .referralRecord(let reference, let outcome)):
-            if let reference { complaint.referralReference = reference }
+            if let reference, complaint.referralReference == nil { complaint.referralReference = reference }
             if let outcome {
                 complaint.referralOutcome = outcome
                 complaint.referralClosedAt = now
@@ -175,6 +175,12 @@ public enum ComplaintWorkflow {
             {
                 // At least a working day, should the standard deadline be (nearly) gone already.
                 complaint.deadlineAt = max(standard, context.calendar.deadline(workingDays: 1, after: now))
+            }
+            // Handed to the merchant, the case keeps the platform's time: never a later deadline.
+            if rule.action == .handToMerchant, let platformDeadline = original.deadlineAt, let merchant = complaint.deadlineAt,
+                merchant > platformDeadline
+            {
+                complaint.deadlineAt = platformDeadline
             }
             complaint.overdue = false
             complaint.overdueParty = nil

@@ -106,6 +106,8 @@ public enum TransitionCondition: String, Sendable, CaseIterable {
     /// The consumer has reported a broken settlement fewer times than the limit.
     case reportsLeft = "reports_left"
     case noReportsLeft = "no_reports_left"
+    /// The current stage's deadline has not passed.
+    case deadlineAhead = "deadline_ahead"
     /// The case names a merchant.
     case merchantNamed = "merchant_named"
     /// The case has not left the stage it was filed into.
@@ -234,7 +236,8 @@ public enum Lifecycle {
         TransitionRule(.acknowledge, .awaitingPlatform, [.platform], .awaitingPlatform),
         TransitionRule(.setUltimatum, .awaitingPlatform, [.consumer], .awaitingPlatform),
         TransitionRule(.escalate, .awaitingPlatform, [.consumer, .system], .escalated, when: [.deadlinePassed]),
-        TransitionRule(.handToMerchant, .awaitingPlatform, [.platform], .awaitingMerchant, when: [.merchantNamed, .firstStage]),
+        // Within the platform's own time only, and the merchant's deadline never later than the platform's.
+        TransitionRule(.handToMerchant, .awaitingPlatform, [.platform], .awaitingMerchant, when: [.merchantNamed, .firstStage, .deadlineAhead]),
         // Straight to 12315 once the platform had its chance and failed: silent past its deadline, or an
         // answer the consumer rejected, or a rejection (Docs/lifecycle.md: only to 12315 from here).
         TransitionRule(.refer, .awaitingPlatform, [.consumer], .referred, when: [.deadlinePassed]),
@@ -247,8 +250,10 @@ public enum Lifecycle {
         TransitionRule(.reject, .proposalMade, [.consumer], .proposalMade, when: [.answeredByPlatform]),
         TransitionRule(.setUltimatum, .proposalMade, [.consumer], .proposalMade),
         TransitionRule(.escalate, .proposalMade, [.consumer], .escalated, when: [.answeredByPlatform, .answerRejected]),
-        TransitionRule(.refer, .proposalMade, [.consumer], .referred, when: [.answeredByPlatform, .answerRejected]),
-        TransitionRule(.refer, .proposalMade, [.consumer], .referred, when: [.answeredByPlatform, .answerIsRejection]),
+        // After the answer's grace, so that the platform can still ask the mediation body to rule a
+        // complaint invalid before it leaves for 12315.
+        TransitionRule(.refer, .proposalMade, [.consumer], .referred, when: [.answeredByPlatform, .answerRejected, .answerGraceOver]),
+        TransitionRule(.refer, .proposalMade, [.consumer], .referred, when: [.answeredByPlatform, .answerIsRejection, .answerGraceOver]),
         // The platform rejected the complaint as invalid: the mediation body rules on it. Only a
         // rejection: an offer on the table is the consumer's to accept.
         TransitionRule(.disputeValidity, .proposalMade, [.platform], .escalated, when: [.answeredByPlatform, .answerIsRejection]),
@@ -363,6 +368,7 @@ public enum Lifecycle {
         case .notRated: !facts.rated
         case .closingTimeReached: facts.closingTimeReached
         case .answerGraceOver: facts.answerGraceOver
+        case .deadlineAhead: !facts.deadlinePassed
         case .merchantNamed: facts.merchantNamed
         case .firstStage: facts.firstStage
         case .referralOpen: facts.referralOpen

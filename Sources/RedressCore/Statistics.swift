@@ -28,8 +28,8 @@ public struct StatisticsCounts: Sendable, Equatable {
     public var amountRefunded = 0
     public var ratings = 0
     public var ratingSum = 0
-    /// Cases where a mediator confirmed a flag: an unfair term, a retaliation threat (one each per case,
-    /// whatever became of it unless found invalid).
+    /// Counted cases where a mediator confirmed a flag: an unfair term, a retaliation threat (one each
+    /// per case).
     public var unfairTermsConfirmed = 0
     public var threatsConfirmed = 0
     /// Counted cases by the mediator's finding of fault; cases found to be the consumer's own error are
@@ -40,6 +40,9 @@ public struct StatisticsCounts: Sendable, Equatable {
     public var foundConsumerError = 0
     /// Counted, two or more holding replies (`acknowledge`) and no answer: a platform that stalls.
     public var heldWithoutAnswer = 0
+    /// Counted, and referred outward (12315, a court, the police): after a failed mediation, or straight
+    /// from a platform that failed.
+    public var referred = 0
 
     public init() {}
 
@@ -53,6 +56,7 @@ public struct StatisticsCounts: Sendable, Equatable {
         ("ratings", \.ratings), ("rating_sum", \.ratingSum), ("unfair_terms_confirmed", \.unfairTermsConfirmed),
         ("threats_confirmed", \.threatsConfirmed), ("found_platform", \.foundPlatform), ("found_merchant", \.foundMerchant),
         ("found_shared", \.foundShared), ("found_consumer_error", \.foundConsumerError), ("held_without_answer", \.heldWithoutAnswer),
+        ("referred", \.referred),
     ]
 
     /// The counts from values in the order of `counters`.

@@ -1,5 +1,7 @@
 import Foundation
+import PostgresNIO
 import RedressAPI
+@testable import RedressStore
 import StoreTestSupport
 import Testing
 import TestSupport
@@ -83,9 +85,77 @@ struct OtherPathsTests {
             // The merchant's turn now; the consumer may take it back to the platform, which cannot hand it on again.
             try await app.step(id, "escalate_to_platform", as: world.token("consumer"))
             #expect(try await app.act(id, "hand_to_merchant", as: world.token("platform_staff_a")).status == .conflict)
+            // Not once the platform's own deadline passed, and never with more time than the platform had.
+            let late = try await app.create("/api/v1/complaints", token: world.token("consumer"), body)
+            let lateCase = try await app.request(.get, "/api/v1/complaints/\(late)", token: world.token("platform_staff_a"))
+            let withMerchant = try await app.act(late, "hand_to_merchant", as: world.token("platform_staff_a"))
+            #expect((withMerchant.json["deadline_at"].string ?? "z") <= (lateCase.json["deadline_at"].string ?? ""))
             // A case that names no merchant cannot be handed.
             let unnamed = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             #expect(try await app.act(unnamed, "hand_to_merchant", as: world.token("platform_staff_a")).status == .conflict)
+        }
+    }
+
+    @Test func theDatabaseHoldsFindingsReferralsAndRefilingsToTheirAuthors() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            let id = try await FaultFindingTests.mediatedCase(app, world)
+            let staff = try #require(world.accounts["platform_staff_a"]), consumer = try #require(world.accounts["consumer"])
+            let platform = DatabaseIdentity(role: "platform_staff", accountID: UUID(uuidString: staff.id), organizationID: UUID(uuidString: world.platformA))
+            let asConsumer = DatabaseIdentity(role: "consumer", accountID: UUID(uuidString: consumer.id))
+            let caseID = UUID(uuidString: id)!
+            // The platform cannot find the consumer at fault by itself; the consumer cannot close a referral he has not got.
+            await #expect(throws: (any Error).self) {
+                try await app.store.transaction(as: platform, origin: .commandLine) { transaction in
+                    try await transaction.query(
+                        "UPDATE complaints SET fault_finding = 'consumer', version = version + 1 WHERE id = \(caseID)")
+                }
+            }
+            await #expect(throws: (any Error).self) {
+                try await app.store.transaction(as: asConsumer, origin: .commandLine) { transaction in
+                    try await transaction.query(
+                        "UPDATE complaints SET fault_finding = 'platform', version = version + 1 WHERE id = \(caseID)")
+                }
+            }
+            // A supplement is the consumer's: the platform cannot write one into the thread.
+            await #expect(throws: (any Error).self) {
+                try await app.store.transaction(as: platform, origin: .commandLine) { transaction in
+                    try await transaction.insertThreadEntry(
+                        MessageRecord(
+                            id: UUID(), complaintID: caseID, authorID: UUID(uuidString: staff.id)!, authorRole: "platform_staff",
+                            authorOrganizationID: UUID(uuidString: world.platformA), visibility: .parties, body: "x", createdAt: Date(),
+                            kind: .supplement))
+                }
+            }
+            let finding = try await app.asOwner {
+                try await $0.scalar("SELECT coalesce(fault_finding, 'none') FROM complaints WHERE id = \(caseID)", as: String.self)
+            }
+            #expect(finding == "none")
+        }
+    }
+
+    @Test func aRejectionIsReferredOnlyAfterItsGrace() async throws {
+        let clock = ManualClock("2026-11-02T10:00:00+08:00")
+        try await withTestApp(configuration: StallingTests.configuration(clock), world: .seeded) { app in
+            var world = try await app.makeWorld()
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            try await app.step(id, "respond", as: world.token("platform_staff_a"), ["decision": "reject", "reason": "已发货"])
+            // The platform may still dispute the complaint's validity before it leaves for 12315.
+            #expect(try await app.act(id, "refer", as: world.token("consumer"), ["channel": "12315"]).status == .conflict)
+            clock.set("2026-11-04T11:00:00+08:00")
+            try await world.logInAgain(app)
+            let referred = try await app.act(id, "refer", as: world.token("consumer"), ["channel": "12315", "reference": "A-1"])
+            #expect(referred.json["state"].string == "referred", "\(referred.text)")
+            // The case number given stays; the outcome closes the referral.
+            #expect(try await app.act(id, "record_referral", as: world.token("consumer"), ["reference": "B-2"])
+                .json["invalid_fields"].array.first?["reason"].string == "reference_recorded")
+            #expect(try await app.act(id, "record_referral", as: world.token("consumer"), ["reference": "A-1"])
+                .json["invalid_fields"].array.first?["reason"].string == "nothing_new")
+            let closed = try await app.act(id, "record_referral", as: world.token("consumer"), ["reference": "A-1", "outcome": "not_resolved"])
+            #expect(closed.json["referral_outcome"].string == "not_resolved", "\(closed.text)")
+            let stats = try await app.request(
+                .get, "/api/v1/stats/platforms/\(world.platformA)?from=2026-11-01&to=2026-11-30", token: world.token("auditor"))
+            #expect(stats.json["totals"]["referred"].int == 1)
         }
     }
 }

@@ -22,6 +22,13 @@ struct ActOnComplaint {
             guard access.isParty else { throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound }
             if let expectedVersion, expectedVersion != complaint.version { throw RedressError(.preconditionFailed) }
             let rule = try Self.rule(for: action, input: input, access: access)
+            // The authority's case number is recorded once (it is the consumer's text, kept as given).
+            if case .referralRecord(let reference?, _) = input, complaint.referralReference != nil, reference != complaint.referralReference {
+                throw RedressError.validation([.init(field: "reference", reason: "reference_recorded")])
+            }
+            if case .referralRecord(let reference, nil) = input, reference == complaint.referralReference {
+                throw RedressError.validation([.init(field: "reference", reason: "nothing_new")])
+            }
             // Before mediation, a referral goes to 12315 only: a court or the police come after it failed.
             if case .refer(let channel, _) = input, rule.from != .mediationFailed, channel != .twelve315 {
                 throw RedressError.validation([.init(field: "channel", reason: "only_12315_before_mediation")])

@@ -39,6 +39,8 @@ struct MetricsResponse: Encodable, Sendable {
     let foundConsumerError: Int
     /// Two or more holding replies and no answer: stalling, for the mediation bodies to see.
     let heldWithoutAnswer: Int
+    /// Referred outward (12315, a court, the police).
+    let referred: Int
     let withdrawn: Int
     let invalid: Int
     let responseRate: RateResponse
@@ -73,6 +75,7 @@ struct MetricsResponse: Encodable, Sendable {
         foundShared = counts.foundShared
         foundConsumerError = counts.foundConsumerError
         heldWithoutAnswer = counts.heldWithoutAnswer
+        referred = counts.referred
         withdrawn = counts.withdrawn
         invalid = counts.invalid
         responseRate = RateResponse(counts.responseRate)

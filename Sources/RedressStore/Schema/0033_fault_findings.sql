@@ -10,8 +10,8 @@ ALTER TABLE complaints
     ADD COLUMN fault_finding text CHECK (fault_finding IN ('platform', 'merchant', 'consumer', 'shared', 'undetermined'));
 GRANT UPDATE (fault_finding) ON complaints TO redress_app;
 
--- Counted whatever became of the case (a consumer pressed into withdrawing still counts it), unless a
--- mediator found the complaint invalid; the findings of counted cases.
+-- Like every figure but complaints, withdrawn and invalid, of counted cases only: so that a month's
+-- cells are withheld by the one rule. Also the cases referred outward (12315, a court, the police).
 ALTER TABLE platform_daily_statistics
     ADD COLUMN unfair_terms_confirmed bigint NOT NULL DEFAULT 0,
     ADD COLUMN threats_confirmed bigint NOT NULL DEFAULT 0,
@@ -19,7 +19,8 @@ ALTER TABLE platform_daily_statistics
     ADD COLUMN found_merchant bigint NOT NULL DEFAULT 0,
     ADD COLUMN found_shared bigint NOT NULL DEFAULT 0,
     ADD COLUMN found_consumer_error bigint NOT NULL DEFAULT 0,
-    ADD COLUMN held_without_answer bigint NOT NULL DEFAULT 0;
+    ADD COLUMN held_without_answer bigint NOT NULL DEFAULT 0,
+    ADD COLUMN referred bigint NOT NULL DEFAULT 0;
 ALTER TABLE platform_monthly_statistics
     ADD COLUMN unfair_terms_confirmed bigint NOT NULL DEFAULT 0,
     ADD COLUMN threats_confirmed bigint NOT NULL DEFAULT 0,
@@ -27,7 +28,8 @@ ALTER TABLE platform_monthly_statistics
     ADD COLUMN found_merchant bigint NOT NULL DEFAULT 0,
     ADD COLUMN found_shared bigint NOT NULL DEFAULT 0,
     ADD COLUMN found_consumer_error bigint NOT NULL DEFAULT 0,
-    ADD COLUMN held_without_answer bigint NOT NULL DEFAULT 0;
+    ADD COLUMN held_without_answer bigint NOT NULL DEFAULT 0,
+    ADD COLUMN referred bigint NOT NULL DEFAULT 0;
 
 ALTER TABLE complaints DISABLE TRIGGER complaints_statistics;
 CREATE OR REPLACE FUNCTION redress_statistics_contribution(c complaints) RETURNS bigint[]
@@ -53,13 +55,14 @@ AS $$
         k * CASE WHEN c.state = 'closed_resolved' THEN coalesce(c.agreed_refund, 0) ELSE 0 END,
         k * (c.rating IS NOT NULL)::int,
         k * coalesce(c.rating, 0),
-        (c.state <> 'invalid' AND c.unfair_term_confirmed)::int,
-        (c.state <> 'invalid' AND c.threat_confirmed)::int,
+        k * c.unfair_term_confirmed::int,
+        k * c.threat_confirmed::int,
         k * (c.fault_finding IS NOT DISTINCT FROM 'platform')::int,
         k * (c.fault_finding IS NOT DISTINCT FROM 'merchant')::int,
         k * (c.fault_finding IS NOT DISTINCT FROM 'shared')::int,
         (c.state <> 'invalid' AND c.fault_finding IS NOT DISTINCT FROM 'consumer')::int,
-        k * (c.acknowledgements >= 2 AND c.first_response_at IS NULL)::int
+        k * (c.acknowledgements >= 2 AND c.first_response_at IS NULL)::int,
+        k * (c.state = 'referred')::int
     ]::bigint[]
     FROM (SELECT (c.state <> 'invalid' AND c.fault_finding IS DISTINCT FROM 'consumer'
                   AND NOT (c.state = 'withdrawn' AND c.first_response_at IS NULL
@@ -74,10 +77,10 @@ AS $$
     INSERT INTO platform_daily_statistics AS s (platform_id, day, category, complaints, counted, due, responded,
         responded_on_time, awaiting_response, resolved_monetary, resolved_non_monetary, closed_with_explanation, closed_unresolved,
         escalated, withdrawn, invalid, amount_claimed, amount_refunded, ratings, rating_sum, unfair_terms_confirmed, threats_confirmed,
-        found_platform, found_merchant, found_shared, found_consumer_error, held_without_answer)
+        found_platform, found_merchant, found_shared, found_consumer_error, held_without_answer, referred)
     VALUES (platform, day, category, delta[1], delta[2], delta[3], delta[4], delta[5], delta[6], delta[7], delta[8],
         delta[9], delta[10], delta[11], delta[12], delta[13], delta[14], delta[15], delta[16], delta[17], delta[18], delta[19],
-        delta[20], delta[21], delta[22], delta[23], delta[24])
+        delta[20], delta[21], delta[22], delta[23], delta[24], delta[25])
     ON CONFLICT (platform_id, day, category) DO UPDATE SET
         complaints = s.complaints + excluded.complaints, counted = s.counted + excluded.counted, due = s.due + excluded.due,
         responded = s.responded + excluded.responded, responded_on_time = s.responded_on_time + excluded.responded_on_time,
@@ -94,14 +97,14 @@ AS $$
         threats_confirmed = s.threats_confirmed + excluded.threats_confirmed,
         found_platform = s.found_platform + excluded.found_platform, found_merchant = s.found_merchant + excluded.found_merchant,
         found_shared = s.found_shared + excluded.found_shared, found_consumer_error = s.found_consumer_error + excluded.found_consumer_error,
-        held_without_answer = s.held_without_answer + excluded.held_without_answer;
+        held_without_answer = s.held_without_answer + excluded.held_without_answer, referred = s.referred + excluded.referred;
     INSERT INTO platform_monthly_statistics AS s (platform_id, month, category, complaints, counted, due, responded,
         responded_on_time, awaiting_response, resolved_monetary, resolved_non_monetary, closed_with_explanation, closed_unresolved,
         escalated, withdrawn, invalid, amount_claimed, amount_refunded, ratings, rating_sum, unfair_terms_confirmed, threats_confirmed,
-        found_platform, found_merchant, found_shared, found_consumer_error, held_without_answer)
+        found_platform, found_merchant, found_shared, found_consumer_error, held_without_answer, referred)
     VALUES (platform, date_trunc('month', day)::date, category, delta[1], delta[2], delta[3], delta[4], delta[5], delta[6],
         delta[7], delta[8], delta[9], delta[10], delta[11], delta[12], delta[13], delta[14], delta[15], delta[16], delta[17],
-        delta[18], delta[19], delta[20], delta[21], delta[22], delta[23], delta[24])
+        delta[18], delta[19], delta[20], delta[21], delta[22], delta[23], delta[24], delta[25])
     ON CONFLICT (platform_id, month, category) DO UPDATE SET
         complaints = s.complaints + excluded.complaints, counted = s.counted + excluded.counted, due = s.due + excluded.due,
         responded = s.responded + excluded.responded, responded_on_time = s.responded_on_time + excluded.responded_on_time,
@@ -118,7 +121,7 @@ AS $$
         threats_confirmed = s.threats_confirmed + excluded.threats_confirmed,
         found_platform = s.found_platform + excluded.found_platform, found_merchant = s.found_merchant + excluded.found_merchant,
         found_shared = s.found_shared + excluded.found_shared, found_consumer_error = s.found_consumer_error + excluded.found_consumer_error,
-        held_without_answer = s.held_without_answer + excluded.held_without_answer;
+        held_without_answer = s.held_without_answer + excluded.held_without_answer, referred = s.referred + excluded.referred;
 $$;
 
 CREATE OR REPLACE FUNCTION complaints_maintain_statistics() RETURNS trigger
@@ -128,10 +131,10 @@ AS $$
 DECLARE
     added bigint[] := redress_statistics_contribution(NEW);
     removed bigint[] := CASE WHEN TG_OP = 'UPDATE' THEN redress_statistics_contribution(OLD)
-                             ELSE array_fill(0::bigint, ARRAY[24]) END;
+                             ELSE array_fill(0::bigint, ARRAY[25]) END;
     delta bigint[] := ARRAY(SELECT a - b FROM unnest(added, removed) AS pair (a, b));
 BEGIN
-    IF delta <> array_fill(0::bigint, ARRAY[24]) THEN
+    IF delta <> array_fill(0::bigint, ARRAY[25]) THEN
         PERFORM redress_add_statistics(NEW.platform_id, NEW.submitted_on, NEW.category, delta);
     END IF;
     IF NEW.rated_on IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.rated_on IS NULL) THEN
