@@ -93,6 +93,7 @@ extension ComplaintWorkflow {
             "promised_response_days": .init(after: complaint.promise.map { .int($0.responseDays) } ?? .null),
         ]
         if let claim = complaint.faultClaim { changes["fault_claim"] = .init(after: .string(claim.rawValue)) }
+        if let earlier = complaint.refiles { changes["refiles"] = .init(after: id(earlier)) }
         return changes
     }
 

@@ -50,6 +50,14 @@ public enum NotificationRules {
             return party(whoseTurnIn: state).map { to($0, as: .deadlines) } ?? []
         case "message.post":
             return to(.consumer, .platform, .assignedMediator, as: .messages)
+        case "complaint.acknowledge", "complaint.record_finding":
+            return to(.consumer, as: .caseProgress) + (type == "complaint.record_finding" ? to(.platform, as: .caseProgress) : [])
+        case "complaint.set_ultimatum":
+            return to(.platform, as: .deadlines)
+        case "complaint.hand_to_merchant":
+            return to(.merchant, as: .newCases)
+        case "complaint.supplement":
+            return to(.platform, .assignedMediator, as: .messages)
         default:
             return []
         }

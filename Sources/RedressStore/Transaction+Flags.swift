@@ -128,8 +128,8 @@ extension Transaction {
 
     // MARK: Flags
 
-    /// Raises flags (a flag already raised from the same source with the same wording is not raised
-    /// again), each with an audit event; returns those raised.
+    /// Raises flags, each with an audit event (a message or a terms version flags a case once per kind:
+    /// a repeat is not raised again); returns those raised.
     @discardableResult
     public func raiseFlags(_ flags: [CaseFlag], actor: AuditActor) async throws -> [CaseFlag] {
         var raised: [CaseFlag] = []

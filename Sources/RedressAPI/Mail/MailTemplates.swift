@@ -19,7 +19,7 @@ enum MailTemplates {
             "complaint.reject": ("消费者未接受答复", "The consumer did not accept the answer"),
             "complaint.accept": ("消费者接受了方案", "The consumer accepted the proposal"),
             "complaint.report_unfulfilled": ("消费者报告方案未履行", "The consumer reports that the agreement was not fulfilled"),
-            "complaint.dispute_validity": ("消费者对无效认定提出异议", "The consumer disputes that the complaint is invalid"),
+            "complaint.dispute_validity": ("平台请求调解组织认定投诉无效", "The platform asks the mediation body to rule the complaint invalid"),
             "complaint.escalate": ("投诉已提交调解", "The complaint has been escalated to mediation"),
             "complaint.assign": ("一件投诉已分配给您调解", "A complaint has been assigned to you"),
             "complaint.propose": ("调解员提出了调解方案", "The mediator has made a proposal"),
@@ -32,6 +32,11 @@ enum MailTemplates {
             "complaint.deadline_approaching": ("处理期限将在一个工作日内届满", "A deadline ends within one working day"),
             "complaint.overdue": ("已超过处理期限", "A deadline has been missed"),
             "message.post": ("投诉有一条新消息", "There is a new message on a complaint"),
+            "complaint.acknowledge": ("商家或平台回复正在处理（这不是答复，处理期限照常计算）", "The seller says it is looking into it (not an answer: the deadline still runs)"),
+            "complaint.set_ultimatum": ("消费者设定了最后期限，逾期将自动提交调解", "The consumer has set an ultimatum: the case escalates when it runs out"),
+            "complaint.hand_to_merchant": ("平台将一件投诉转交您先行处理", "The platform has handed a complaint to you to answer first"),
+            "complaint.supplement": ("消费者补充了投诉材料", "The consumer has added to the complaint"),
+            "complaint.record_finding": ("调解员认定了责任归属", "The mediator has found where the fault lies"),
         ]
         return lines[type].map { english ? $0.1 : $0.0 }
     }
