@@ -35,7 +35,10 @@ public enum NotificationRules {
             return to(.platform, as: .newCases)
         case "complaint.respond", "complaint.triage":
             return to(.consumer, as: .caseProgress)
-        case "complaint.reject", "complaint.accept", "complaint.report_unfulfilled", "complaint.dispute_validity":
+        case "complaint.dispute_validity":
+            // The platform asks the mediation body to rule: the body has a new case, the consumer hears of it.
+            return to(.mediationBody, as: .newCases) + to(.consumer, as: .caseProgress)
+        case "complaint.reject", "complaint.accept", "complaint.report_unfulfilled":
             return to(.platform, as: .caseProgress) + (state == .inMediation ? to(.assignedMediator, as: .caseProgress) : [])
         case "complaint.escalate":
             return to(.mediationBody, as: .newCases) + to(.platform, as: .caseProgress)

@@ -43,6 +43,9 @@ struct OtherPathsTests {
             #expect(closed.json["referral_outcome"].string == "resolved")
             #expect(closed.json["referral_closed_at"].string?.hasPrefix("2026-11-12") == true)
             #expect(try await app.act(id, "record_referral", as: consumer, ["outcome": "declined"]).status == .conflict)
+            // The printed dossier says where the case went and what became of it.
+            let printed = try await app.request(.get, "/api/v1/complaints/\(id)/dossier?format=html", token: consumer)
+            #expect(printed.text.contains("12315-2026-1112-0042") && printed.text.contains("resolved"), "\(printed.text.prefix(300))")
         }
     }
 

@@ -58,6 +58,16 @@ enum DossierPage {
         if let ultimatum = complaint.ultimatumAt {
             rows.append("<p>\(t("消费者设定的最后期限", "The consumer's ultimatum")): \(time(ultimatum))</p>")
         }
+        // Who was responsible, as each side sees it, and what became of a referral.
+        let fault = [
+            (t("消费者认为", "The consumer's view"), complaint.faultClaim), (t("经营者答复认为", "The seller's view"), complaint.answer?.fault),
+            (t("调解员认定", "The mediator's finding"), complaint.faultFinding),
+        ].compactMap { label, value in value.map { "\(label): \(e($0.rawValue))" } }
+        if !fault.isEmpty { rows.append("<p>\(t("责任归属", "Fault")) — \(fault.joined(separator: "; "))</p>") }
+        if let channel = complaint.referralChannel {
+            let outcome = complaint.referralOutcome.map { e($0.rawValue) } ?? t("办理中", "open")
+            rows.append("<p>\(t("已转交", "Referred to")) \(e(channel.rawValue)) \(e(complaint.referralReference ?? "")) — \(outcome)</p>")
+        }
         if !dossier.flags.isEmpty {
             rows.append("<h2>\(t("不公平条款与报复威胁", "Unfair terms and retaliation threats"))</h2><table><tr><th>\(t("类别", "Kind"))</th><th>\(t("来源", "Source"))</th><th>\(t("用语", "Wording"))</th><th>\(t("调解员认定", "Mediator's finding"))</th><th>\(t("法律依据", "Legal basis"))</th></tr>")
             for flag in dossier.flags {

@@ -25,6 +25,9 @@ CREATE FUNCTION complaints_guard_findings_and_referrals() RETURNS trigger
 AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
+        IF NEW.fault_finding IS NOT NULL OR NEW.referral_outcome IS NOT NULL OR NEW.referral_closed_at IS NOT NULL THEN
+            RAISE EXCEPTION 'a finding or a referral comes after filing' USING ERRCODE = 'insufficient_privilege';
+        END IF;
         IF NEW.refiles IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM complaints o WHERE o.id = NEW.refiles AND o.consumer_id = NEW.consumer_id AND o.platform_id = NEW.platform_id
         ) THEN
