@@ -12,7 +12,7 @@ import TestSupport
 struct OtherPathsTests {
     @Test func twelve315RightAfterAnUnansweredPlatformStageWithThePacket() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
-        try await withTestApp(configuration: StallingTests.configuration(clock), world: .seeded) { app in
+        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock), world: .seeded) { app in
             var world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             // Not before the platform had its chance.
@@ -139,7 +139,7 @@ struct OtherPathsTests {
 
     @Test func aRejectionIsReferredOnlyAfterItsGrace() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
-        try await withTestApp(configuration: StallingTests.configuration(clock), world: .seeded) { app in
+        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock), world: .seeded) { app in
             var world = try await app.makeWorld()
             let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
             try await app.step(id, "respond", as: world.token("platform_staff_a"), ["decision": "reject", "reason": "已发货"])

@@ -8,19 +8,9 @@ import TestSupport
 /// acknowledgement — shown, never an answer — and the consumer's ultimatum can be set at any time.
 @Suite("Stalling is not an answer")
 struct StallingTests {
-    static func configuration(_ clock: ManualClock) -> APIConfiguration {
-        var configuration = testConfiguration()
-        configuration.clock = clock
-        return configuration
-    }
-
-    static func job(_ app: TestApp, _ clock: ManualClock) -> DeadlineJob {
-        DeadlineJob(database: app.store, configuration: configuration(clock), interval: .seconds(60), logger: TestDatabase.logger)
-    }
-
     @Test func twoHoldingRepliesLeaveTheCaseOverdueAndTheResponseRateUnchanged() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
-        try await withTestApp(configuration: Self.configuration(clock), world: .seeded) { app in
+        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock), world: .seeded) { app in
             var world = try await app.makeWorld()
             let id = try await app.create(
                 "/api/v1/complaints", token: world.token("consumer"), ComplaintJourneyTests.complaintBody(world))
@@ -76,7 +66,7 @@ struct StallingTests {
             #expect(stats.json["totals"]["held_without_answer"].int == 1, "\(stats.text)")
             #expect(stats.json["totals"]["responded"].int == 0)
             clock.set("2026-11-12T10:00:00+08:00")
-            #expect(try await Self.job(app, clock).runOnce().markedOverdue == 1)
+            #expect(try await ComplaintJourneyTests.job(app, clock).runOnce().markedOverdue == 1)
             try await world.logInAgain(app)
             let overdue = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("consumer"))
             #expect(overdue.json["overdue"].bool == true)
@@ -92,7 +82,7 @@ struct StallingTests {
 
     @Test func anUltimatumSetOnDayThreeEscalatesWhenItRunsOut() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
-        try await withTestApp(configuration: Self.configuration(clock), world: .seeded) { app in
+        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock), world: .seeded) { app in
             var world = try await app.makeWorld()
             _ = try await app.request(
                 .patch, "/api/v1/platforms/\(world.platformA)", token: world.token("admin"), json: ["default_mediation_body_id": world.bodyA])
@@ -120,12 +110,12 @@ struct StallingTests {
 
             // The platform's deadline passes first: overdue, not yet escalated.
             clock.set("2026-11-12T10:00:00+08:00")
-            let atDeadline = try await Self.job(app, clock).runOnce()
+            let atDeadline = try await ComplaintJourneyTests.job(app, clock).runOnce()
             #expect(atDeadline.markedOverdue == 1)
             #expect(atDeadline.escalated == 0)
             // The ultimatum runs out: the case goes to the platform's mediation body by itself.
             clock.set("2026-11-13T00:30:00+08:00")
-            #expect(try await Self.job(app, clock).runOnce().escalated == 1)
+            #expect(try await ComplaintJourneyTests.job(app, clock).runOnce().escalated == 1)
             try await world.logInAgain(app)
             let escalated = try await app.request(.get, "/api/v1/complaints/\(id)", token: world.token("consumer"))
             #expect(escalated.json["state"].string == "escalated")
@@ -141,7 +131,7 @@ struct StallingTests {
     /// An ultimatum set on the platform's answer holds the case open until it (and its grace) acts.
     @Test func anUltimatumOnAnAnswerMovesTheClosingTime() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
-        try await withTestApp(configuration: Self.configuration(clock), world: .seeded) { app in
+        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock), world: .seeded) { app in
             let world = try await app.makeWorld()
             let id = try await app.create(
                 "/api/v1/complaints", token: world.token("consumer"), ComplaintJourneyTests.complaintBody(world))

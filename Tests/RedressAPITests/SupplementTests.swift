@@ -10,7 +10,7 @@ import TestSupport
 struct SupplementTests {
     @Test func aSupplementIsAppendedDatedAndShownToTheOtherSide() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
-        try await withTestApp(configuration: StallingTests.configuration(clock), world: .seeded) { app in
+        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock), world: .seeded) { app in
             let world = try await app.makeWorld()
             let consumer = world.token("consumer")
             let id = try await app.create("/api/v1/complaints", token: consumer, app.complaintBody(world))
