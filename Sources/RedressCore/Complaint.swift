@@ -275,6 +275,9 @@ public struct Complaint: Sendable, Equatable {
     /// Holding replies from the seller's side (`acknowledge`): shown, never counted as an answer.
     public var acknowledgements = 0
     public var lastAcknowledgedAt: Date?
+    /// The platform's own deadline while it has handed the case to its merchant: restored when the
+    /// case comes back, so that the hand-off never buys the platform time.
+    public var platformDeadlineHeldAt: Date?
     /// The local day the consumer rated the handling.
     public var ratedOn: LocalDate?
     /// When the consumer's name, texts and evidence were erased (on his request, or at the end of the

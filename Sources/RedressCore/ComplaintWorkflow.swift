@@ -170,20 +170,30 @@ public enum ComplaintWorkflow {
             complaint.deadlineAt = deadline(for: rule.to, from: now, context: context)
             // A platform that hears its merchants first still owes the first answer by the standard
             // deadline: the merchant's stage does not lengthen the consumer's wait.
-            if rule.to == .awaitingPlatform, complaint.firstResponseAt == nil, let standard = complaint.standardDeadlineAt,
+            if rule.to == .awaitingPlatform, complaint.firstResponseAt == nil, complaint.platformDeadlineHeldAt == nil,
+                let standard = complaint.standardDeadlineAt,
                 let stage = complaint.deadlineAt, standard < stage
             {
                 // At least a working day, should the standard deadline be (nearly) gone already.
                 complaint.deadlineAt = max(standard, context.calendar.deadline(workingDays: 1, after: now))
             }
-            // Handed to the merchant, the case keeps the platform's time: never a later deadline.
-            if rule.action == .handToMerchant, let platformDeadline = original.deadlineAt, let merchant = complaint.deadlineAt,
-                merchant > platformDeadline
-            {
-                complaint.deadlineAt = platformDeadline
-            }
             complaint.overdue = false
             complaint.overdueParty = nil
+            // Handed to the merchant, the case keeps the platform's time: never a later deadline, and
+            // the platform's own deadline back when the case returns (overdue at once if it passed).
+            if rule.action == .handToMerchant, let platformDeadline = original.deadlineAt {
+                complaint.platformDeadlineHeldAt = platformDeadline
+                if let merchant = complaint.deadlineAt, merchant > platformDeadline { complaint.deadlineAt = platformDeadline }
+            }
+            if rule.to == .awaitingPlatform, let held = complaint.platformDeadlineHeldAt {
+                complaint.platformDeadlineHeldAt = nil
+                complaint.deadlineAt = held
+                if held <= now {
+                    complaint.overdue = true
+                    complaint.overdueParty = Complaint.party(responsibleIn: .awaitingPlatform)
+                    complaint.platformMissedDeadline = true
+                }
+            }
             complaint.closesAt = closingTime(of: complaint, context: context)
             if rule.to.isTerminal { complaint.closedAt = now }
         }

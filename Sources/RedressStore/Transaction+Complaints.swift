@@ -38,7 +38,8 @@ extension Transaction {
         agreed_outcome::text AS agreed_outcome, agreed_refund, resolved_at, referral_channel, referral_reference, rating,
         rating_comment, closed_at, standard_deadline_at, standard_deadline_passed, promise::text AS promise, invalid_reason, outcome,
         closes_at, unfulfilled_reports, to_char(rated_on, 'YYYY-MM-DD') AS rated_on, erased_at, anonymised_at, acknowledgements,
-        last_acknowledged_at, fault_claim, fault_finding, referral_outcome, referral_closed_at, refiles
+        last_acknowledged_at, fault_claim, fault_finding, referral_outcome, referral_closed_at, refiles,
+        platform_deadline_held_at
         """
 
     /// Files a complaint. `submittedOn` is the local day of its submission where deadlines are
@@ -233,6 +234,7 @@ extension Transaction {
         complaint.referralOutcome = try text("referral_outcome").flatMap(ReferralOutcome.init(rawValue:))
         complaint.referralClosedAt = try date("referral_closed_at")
         complaint.refiles = try c["refiles"].decode(UUID?.self)
+        complaint.platformDeadlineHeldAt = try date("platform_deadline_held_at")
         return complaint
     }
 }

@@ -99,6 +99,45 @@ struct OtherPathsTests {
         }
     }
 
+    @Test func aHandOffNeverBuysThePlatformTime() async throws {
+        let clock = ManualClock("2026-11-02T10:00:00+08:00")
+        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock), world: .seeded) { app in
+            var world = try await app.makeWorld()
+            var body = app.complaintBody(world)
+            body["merchant_id"] = world.merchantA
+            let silent = try await app.create("/api/v1/complaints", token: world.token("consumer"), body)
+            let early = try await app.create("/api/v1/complaints", token: world.token("consumer"), body)
+            let filed = try await app.request(.get, "/api/v1/complaints/\(silent)", token: world.token("platform_staff_a"))
+            let platformDeadline = try #require(filed.json["deadline_at"].string)
+            // Handed on the platform's fifth working day: the merchant's three days end with the platform's.
+            clock.set("2026-11-09T10:00:00+08:00")
+            try await world.logInAgain(app)
+            for id in [silent, early] { try await app.step(id, "hand_to_merchant", as: world.token("platform_staff_a")) }
+            // Taken back early by the consumer: the platform's own deadline, not a new one.
+            let back = try await app.act(early, "escalate_to_platform", as: world.token("consumer"))
+            #expect(back.json["state"].string == "awaiting_platform")
+            #expect(back.json["deadline_at"].string == platformDeadline)
+            #expect(back.json["overdue"].bool == false)
+            // The merchant stays silent past the deadline: back with the platform, overdue at once, and
+            // the consumer may go on to mediation or 12315 without waiting another day.
+            clock.set("2026-11-12T10:00:00+08:00")
+            _ = try await ComplaintJourneyTests.job(app, clock).runOnce()
+            try await world.logInAgain(app)
+            let returned = try await app.request(.get, "/api/v1/complaints/\(silent)", token: world.token("consumer"))
+            #expect(returned.json["state"].string == "awaiting_platform", "\(returned.text)")
+            #expect(returned.json["deadline_at"].string == platformDeadline)
+            #expect(returned.json["overdue"].bool == true)
+            #expect(returned.json["overdue_party"].string == "platform")
+            #expect(returned.json["allowed_actions"].array.compactMap(\.string).contains("refer"))
+            let audited = try await app.asOwner {
+                try await $0.scalar(
+                    "SELECT count(*)::int FROM audit_events WHERE entity_id = \(UUID(uuidString: silent)!) AND content LIKE '%overdue_party%'",
+                    as: Int.self)
+            }
+            #expect(audited == 2, "the merchant's miss and the platform's, each once")
+        }
+    }
+
     @Test func theDatabaseHoldsFindingsReferralsAndRefilingsToTheirAuthors() async throws {
         try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
