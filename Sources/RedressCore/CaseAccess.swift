@@ -56,6 +56,6 @@ extension Complaint {
             closingTimeReached: closesAt.map { $0 <= now } ?? false,
             answerGraceOver: now.timeIntervalSince(stageStartedAt) >= Lifecycle.answerGrace, unfulfilledReports: unfulfilledReports,
             merchantNamed: merchantID != nil, firstStage: stageStartedAt == submittedAt,
-            referralOpen: referralChannel != nil && referralOutcome == nil)
+            referralOpen: referralChannel != nil && referralOutcome == nil, escalatedBySystem: escalatedBy == .system)
     }
 }

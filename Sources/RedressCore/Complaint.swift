@@ -278,6 +278,9 @@ public struct Complaint: Sendable, Equatable {
     /// The platform's own deadline while it has handed the case to its merchant: restored when the
     /// case comes back, so that the hand-off never buys the platform time.
     public var platformDeadlineHeldAt: Date?
+    /// Who sent the case to mediation last: the consumer, the platform (disputing its validity) or
+    /// the system (carrying out the consumer's ultimatum).
+    public var escalatedBy: CaseRelation?
     /// The local day the consumer rated the handling.
     public var ratedOn: LocalDate?
     /// When the consumer's name, texts and evidence were erased (on his request, or at the end of the

@@ -167,6 +167,9 @@ public enum ComplaintWorkflow {
             // A new stage: its own deadline, nobody overdue yet.
             complaint.state = rule.to
             complaint.stageStartedAt = now
+            if rule.to == .escalated {
+                complaint.escalatedBy = relations.contains(.system) ? .system : relations.contains(.consumer) ? .consumer : .platform
+            }
             complaint.deadlineAt = deadline(for: rule.to, from: now, context: context)
             // A platform that hears its merchants first still owes the first answer by the standard
             // deadline: the merchant's stage does not lengthen the consumer's wait.

@@ -114,6 +114,8 @@ public enum TransitionCondition: String, Sendable, CaseIterable {
     case firstStage = "first_stage"
     /// A referral whose outcome the consumer has not recorded yet.
     case referralOpen = "referral_open"
+    /// The system sent the case to mediation, carrying out the consumer's ultimatum.
+    case escalatedBySystem = "escalated_by_system"
     /// For `triage`: the body's decision.
     case decisionAccept = "decision_accept"
     case decisionDecline = "decision_decline"
@@ -158,6 +160,7 @@ public struct CaseFacts: Sendable, Equatable {
     public var merchantNamed: Bool
     public var firstStage: Bool
     public var referralOpen: Bool
+    public var escalatedBySystem: Bool
 
     public init(
         state: ComplaintState, deadlinePassed: Bool = false, answeredBy: CaseRelation? = nil, answerOffersRelief: Bool = true,
@@ -165,7 +168,7 @@ public struct CaseFacts: Sendable, Equatable {
         triaged: Bool = false, settlementPending: Bool = false, consumerAcceptedSettlement: Bool = false,
         platformAcceptedSettlement: Bool = false, mediatedBefore: Bool = false, rated: Bool = false, closingTimeReached: Bool = false,
         answerGraceOver: Bool = true, unfulfilledReports: Int = 0, merchantNamed: Bool = false, firstStage: Bool = false,
-        referralOpen: Bool = false
+        referralOpen: Bool = false, escalatedBySystem: Bool = false
     ) {
         self.state = state
         self.deadlinePassed = deadlinePassed
@@ -184,6 +187,7 @@ public struct CaseFacts: Sendable, Equatable {
         self.merchantNamed = merchantNamed
         self.firstStage = firstStage
         self.referralOpen = referralOpen
+        self.escalatedBySystem = escalatedBySystem
     }
 }
 
@@ -284,6 +288,9 @@ public enum Lifecycle {
         TransitionRule(.markInvalid, .escalated, [.mediationBody], .invalid, when: [.notTriaged]),
         TransitionRule(.markInvalid, .escalated, [.mediationLead], .invalid, when: [.triaged]),
         TransitionRule(.markInvalid, .inMediation, [.assignedMediator, .mediationLead], .invalid),
+        // An ultimatum says "or I go to 12315": when the system carried it out by sending the case to
+        // mediation, the consumer may still take it to 12315 instead, until the body takes it up.
+        TransitionRule(.refer, .escalated, [.consumer], .referred, when: [.escalatedBySystem, .notTriaged]),
         // Outward.
         TransitionRule(.refer, .mediationFailed, [.consumer], .referred),
         TransitionRule(.recordReferral, .referred, [.consumer], .referred, when: [.referralOpen]),
@@ -372,6 +379,7 @@ public enum Lifecycle {
         case .merchantNamed: facts.merchantNamed
         case .firstStage: facts.firstStage
         case .referralOpen: facts.referralOpen
+        case .escalatedBySystem: facts.escalatedBySystem
         case .reportsLeft: facts.unfulfilledReports < unfulfilledReportLimit
         case .noReportsLeft: facts.unfulfilledReports >= unfulfilledReportLimit
         case .decisionAccept: decision == true

@@ -274,7 +274,7 @@ struct ComplaintUpdateStatement: FixedStatement {
             rating = $30, rating_comment = $31, closed_at = $32, ultimatum_at = $33, standard_deadline_passed = $34,
             invalid_reason = $35, outcome = $36, closes_at = $37, unfulfilled_reports = $38, rated_on = $39::date,
             ultimatum_days = $42, acknowledgements = $43, last_acknowledged_at = $44, fault_finding = $45, referral_outcome = $46,
-            referral_closed_at = $47, platform_deadline_held_at = $48
+            referral_closed_at = $47, platform_deadline_held_at = $48, escalated_by = $49
         WHERE id = $40 AND version = $41
         RETURNING id
         """
@@ -283,13 +283,13 @@ struct ComplaintUpdateStatement: FixedStatement {
         .text, .int8, .timestamptz, .timestamptz, .timestamptz, .bool, .text, .bool, .bool, .timestamptz, .text, .timestamptz, .bool,
         .text, .text, .bool, .uuid, .timestamptz, .bool, .uuid, .bool, .text, .bool, .bool, .text, .int8, .timestamptz, .text, .text,
         .int8, .text, .timestamptz, .timestamptz, .bool, .text, .text, .timestamptz, .int8, .text, .uuid, .int8, .int8, .int8,
-        .timestamptz, .text, .text, .timestamptz, .timestamptz,
+        .timestamptz, .text, .text, .timestamptz, .timestamptz, .text,
     ]
     let complaint: Complaint
     let expectedVersion: Int
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 48)
+        var bindings = PostgresBindings(capacity: 49)
         bindings.append(complaint.state.rawValue)
         bindings.append(complaint.version)
         bindings.append(complaint.updatedAt)
@@ -338,6 +338,7 @@ struct ComplaintUpdateStatement: FixedStatement {
         bindings.append(complaint.referralOutcome?.rawValue)
         bindings.append(complaint.referralClosedAt)
         bindings.append(complaint.platformDeadlineHeldAt)
+        bindings.append(complaint.escalatedBy?.rawValue)
         return bindings
     }
 }

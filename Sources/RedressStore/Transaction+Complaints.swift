@@ -39,7 +39,7 @@ extension Transaction {
         rating_comment, closed_at, standard_deadline_at, standard_deadline_passed, promise::text AS promise, invalid_reason, outcome,
         closes_at, unfulfilled_reports, to_char(rated_on, 'YYYY-MM-DD') AS rated_on, erased_at, anonymised_at, acknowledgements,
         last_acknowledged_at, fault_claim, fault_finding, referral_outcome, referral_closed_at, refiles,
-        platform_deadline_held_at
+        platform_deadline_held_at, escalated_by
         """
 
     /// Files a complaint. `submittedOn` is the local day of its submission where deadlines are
@@ -235,6 +235,7 @@ extension Transaction {
         complaint.referralClosedAt = try date("referral_closed_at")
         complaint.refiles = try c["refiles"].decode(UUID?.self)
         complaint.platformDeadlineHeldAt = try date("platform_deadline_held_at")
+        complaint.escalatedBy = try text("escalated_by").flatMap(CaseRelation.init(rawValue:))
         return complaint
     }
 }

@@ -49,6 +49,50 @@ struct OtherPathsTests {
         }
     }
 
+    /// "请在3个工作日内解决，否则将向12315投诉": the system carries an expired ultimatum out by sending the
+    /// case to mediation, at the moment 12315 became open to the consumer; his choice still wins.
+    @Test func anUltimatumCarriedOutByTheSystemMayStillGoTo12315() async throws {
+        let clock = ManualClock("2026-11-02T10:00:00+08:00")
+        try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock), world: .seeded) { app in
+            var world = try await app.makeWorld()
+            _ = try await app.request(
+                .patch, "/api/v1/platforms/\(world.platformA)", token: world.token("admin"), json: ["default_mediation_body_id": world.bodyA])
+            let body = ComplaintJourneyTests.complaintBody(world, ultimatum: 2)
+            let leaving = try await app.create("/api/v1/complaints", token: world.token("consumer"), body)
+            let taken = try await app.create("/api/v1/complaints", token: world.token("consumer"), body)
+            let own = try await app.create("/api/v1/complaints", token: world.token("consumer"), ComplaintJourneyTests.complaintBody(world))
+            clock.set("2026-11-12T10:00:00+08:00")
+            #expect(try await ComplaintJourneyTests.job(app, clock).runOnce().escalated == 2)
+            try await world.logInAgain(app)
+            let consumer = world.token("consumer")
+            try await app.step(own, "escalate", as: consumer, ["mediation_body_id": world.bodyA])
+            let escalated = try await app.request(.get, "/api/v1/complaints/\(leaving)", token: consumer)
+            #expect(escalated.json["state"].string == "escalated")
+            #expect(escalated.json["escalated_by"].string == "system")
+            #expect(escalated.json["allowed_actions"].array.compactMap(\.string).contains("refer"))
+            // 12315 only, as before mediation.
+            let court = try await app.act(leaving, "refer", as: consumer, ["channel": "court"])
+            #expect(court.json["invalid_fields"].array.first?["reason"].string == "only_12315_before_mediation", "\(court.text)")
+            let referred = try await app.act(leaving, "refer", as: consumer, ["channel": "12315"])
+            #expect(referred.json["state"].string == "referred", "\(referred.text)")
+            // Not once the body has taken the case up, and not a case the consumer sent to mediation himself.
+            try await app.step(taken, "triage", as: world.token("mediation_lead_a"), ["decision": "accept"])
+            #expect(try await app.act(taken, "refer", as: consumer, ["channel": "12315"]).status == .conflict)
+            let ownCase = try await app.request(.get, "/api/v1/complaints/\(own)", token: consumer)
+            #expect(ownCase.json["escalated_by"].string == "consumer")
+            #expect(try await app.act(own, "refer", as: consumer, ["channel": "12315"]).status == .conflict)
+            // Nor can the consumer's side write the system's name into the database.
+            let account = try #require(world.accounts["consumer"])
+            let asConsumer = DatabaseIdentity(role: "consumer", accountID: UUID(uuidString: account.id))
+            await #expect(throws: (any Error).self) {
+                try await app.store.transaction(as: asConsumer, origin: .commandLine) { transaction in
+                    try await transaction.query(
+                        "UPDATE complaints SET escalated_by = 'system', version = version + 1 WHERE id = \(UUID(uuidString: own)!)")
+                }
+            }
+        }
+    }
+
     @Test func aFailedCaseIsRefiledOnceAsANewLinkedCase() async throws {
         try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()

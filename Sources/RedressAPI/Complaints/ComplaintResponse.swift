@@ -112,6 +112,8 @@ struct ComplaintResponse: Encodable, Sendable {
     /// The one yardstick of the first response, the same for every platform.
     let standardDeadlineAt: Date?
     let escalatedAt: Date?
+    /// Who sent it to mediation: `consumer`, `platform` (disputing its validity) or `system` (the ultimatum).
+    let escalatedBy: String?
     let triaged: Bool
     let closedAt: Date?
     let outcome: CaseOutcome?
@@ -154,7 +156,7 @@ struct ComplaintResponse: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, state, version, category, platformID, merchantID, mediationBodyID, mediatorID, submittedAt, updatedAt, stageStartedAt
         case deadlineAt, overdue, overdueParty, firstResponseAt, firstResponseOnTime, acknowledgements, lastAcknowledgedAt
-        case standardDeadlineAt, escalatedAt, triaged, closedAt
+        case standardDeadlineAt, escalatedAt, escalatedBy, triaged, closedAt
         case outcome, invalidReason, closesAt, referralChannel, referralOutcome, referralClosedAt, refiles, erasedAt, anonymisedAt
         case allowedActions, consumer, title, description, order, demands, ultimatumDays, ultimatumAt, faultClaim, faultFinding, answer
         case settlement
@@ -187,6 +189,7 @@ struct ComplaintResponse: Encodable, Sendable {
         lastAcknowledgedAt = complaint.lastAcknowledgedAt
         standardDeadlineAt = complaint.standardDeadlineAt
         escalatedAt = complaint.escalatedAt
+        escalatedBy = complaint.escalatedBy?.rawValue
         triaged = complaint.triaged
         closedAt = complaint.closedAt
         outcome = complaint.outcome
