@@ -252,9 +252,11 @@ public enum ComplaintWorkflow {
         return complaint
     }
 
-    /// The channels recommended for a referral (Docs/lifecycle.md): 12315 always; a court when more than
-    /// 5,000 CNY is in dispute or fraud is suspected; the police when fraud is suspected.
+    /// The channels recommended for a referral (Docs/lifecycle.md): 12315 always; once the case has been
+    /// before a mediator or its mediation failed (before that, `refer` takes 12315 only), a court when
+    /// more than 5,000 CNY is in dispute or fraud is suspected, and the police when fraud is suspected.
     public static func recommendedChannels(for complaint: Complaint, fraudSuspected: Bool) -> [ReferralChannel] {
+        guard complaint.mediated || complaint.state == .mediationFailed else { return [.twelve315] }
         let compensation = Money.saturatingSum(complaint.demands.filter { $0.kind == .compensation }.compactMap(\.amount))
         let inDispute = max(Money.saturatingAdd(complaint.refundClaimed, compensation), complaint.order.amountPaid)
         var channels: [ReferralChannel] = [.twelve315]

@@ -60,7 +60,9 @@ public enum NotificationRules {
         case "complaint.hand_to_merchant":
             return to(.merchant, as: .newCases)
         case "complaint.supplement":
-            return to(.platform, .assignedMediator, as: .messages)
+            // The merchant hears of it while the case is, or may be, its to answer.
+            let merchant = state == .awaitingMerchant || state == .proposalMade ? to(.merchant, as: .messages) : []
+            return to(.platform, .assignedMediator, as: .messages) + merchant
         default:
             return []
         }

@@ -96,11 +96,14 @@ struct LifecycleTests {
     }
 
     @Test func referralChannels() {
-        var complaint = Self.complaint()
+        var complaint = Self.complaint(.mediationFailed)
         #expect(ComplaintWorkflow.recommendedChannels(for: complaint, fraudSuspected: false) == [.twelve315])
         complaint.order.amountPaid = 600_000
         #expect(ComplaintWorkflow.recommendedChannels(for: complaint, fraudSuspected: false) == [.twelve315, .court])
-        #expect(ComplaintWorkflow.recommendedChannels(for: Self.complaint(), fraudSuspected: true) == [.twelve315, .court, .police])
+        #expect(ComplaintWorkflow.recommendedChannels(for: Self.complaint(.mediationFailed), fraudSuspected: true) == [.twelve315, .court, .police])
+        // Before mediation, `refer` takes 12315 only: nothing else is recommended.
+        complaint.state = .awaitingPlatform
+        #expect(ComplaintWorkflow.recommendedChannels(for: complaint, fraudSuspected: true) == [.twelve315])
     }
 
     /// Thousands of random actions by random actors: every state reached is one the table can reach,
