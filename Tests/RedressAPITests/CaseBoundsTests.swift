@@ -42,4 +42,20 @@ struct CaseBoundsTests {
             #expect(supplements.json["items"].array.count == 20, "\(supplements.text.prefix(200))")
         }
     }
+
+    @Test func aPlatformRecordsAtMostTenVersionsOfItsTermsADay() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            let path = "/api/v1/platforms/\(world.platformA)/terms"
+            for n in 1...10 {
+                let recorded = try await app.request(
+                    .post, path, token: world.token("platform_admin_a"), json: ["effective_from": "2026-12-01", "clauses": ["第\(n)版：七日内可退"]])
+                #expect(recorded.status == .created, "\(n): \(recorded.text)")
+            }
+            let eleventh = try await app.request(
+                .post, path, token: world.token("platform_admin_a"), json: ["effective_from": "2026-12-01", "clauses": ["第11版"]])
+            #expect(eleventh.status == .tooManyRequests, "\(eleventh.text)")
+            #expect(eleventh.headers[.retryAfter] == "3600")
+        }
+    }
 }

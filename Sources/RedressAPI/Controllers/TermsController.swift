@@ -19,6 +19,8 @@ struct TermsController {
 
     static let maximumClauses = 50
     static let maximumClauseLength = 2000
+    /// Terms change rarely; a platform recording versions by the hundred is filling the database.
+    static let maximumVersionsPerDay = 10
 
     struct RecordRequest: Decodable {
         let effectiveFrom: String?
@@ -92,6 +94,10 @@ struct TermsController {
         try fields.check()
         let today = configuration.calendarDay(of: configuration.clock.now())
         let (terms, inForce) = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            let since = transaction.now.addingTimeInterval(-24 * 3600)
+            if try await transaction.lockPlatformTerms(platformID: id, countingSince: since) >= Self.maximumVersionsPerDay {
+                throw RedressError(.tooManyAttempts, detail: "At most \(Self.maximumVersionsPerDay) versions of the terms a day.", retryAfterSeconds: 3600)
+            }
             let terms = try await transaction.recordPlatformTerms(platformID: id, effectiveFrom: from!, clauses: clauses, actor: context.auditActor)
             return (terms, try await transaction.platformClauses(platformID: id, inForceOn: today)?.id == terms.id)
         }
