@@ -16,11 +16,6 @@ extension ComplaintWorkflow {
                 before: before.deadlineAt.map { .string(timestamp($0)) } ?? .null,
                 after: after.deadlineAt.map { .string(timestamp($0)) } ?? .null)
         }
-        // A case handed back past the platform's held deadline is overdue on arrival.
-        if after.overdue, !before.overdue || before.overdueParty != after.overdueParty {
-            changes["overdue"] = .init(before: .bool(before.overdue), after: .bool(true))
-            changes["overdue_party"] = .init(after: after.overdueParty.map(AuditValue.string) ?? .null)
-        }
         if before.closesAt != after.closesAt, before.state == after.state {
             changes["closes_at"] = .init(
                 before: before.closesAt.map { .string(timestamp($0)) } ?? .null, after: after.closesAt.map { .string(timestamp($0)) } ?? .null)

@@ -182,20 +182,17 @@ public enum ComplaintWorkflow {
             }
             complaint.overdue = false
             complaint.overdueParty = nil
-            // Handed to the merchant, the case keeps the platform's time: never a later deadline, and
-            // the platform's own deadline back when the case returns (overdue at once if it passed).
+            // Handed to the merchant, the case keeps the platform's time: never a later deadline, and,
+            // should it come back unanswered, the platform's own deadline again (the deadline job marks
+            // it overdue if that has passed). An answer the merchant gave in time was the first
+            // answer: the platform then reviews it in a stage of its own, as without a hand-off.
             if rule.action == .handToMerchant, let platformDeadline = original.deadlineAt {
                 complaint.platformDeadlineHeldAt = platformDeadline
                 if let merchant = complaint.deadlineAt, merchant > platformDeadline { complaint.deadlineAt = platformDeadline }
             }
             if rule.to == .awaitingPlatform, let held = complaint.platformDeadlineHeldAt {
                 complaint.platformDeadlineHeldAt = nil
-                complaint.deadlineAt = held
-                if held <= now {
-                    complaint.overdue = true
-                    complaint.overdueParty = Complaint.party(responsibleIn: .awaitingPlatform)
-                    complaint.platformMissedDeadline = true
-                }
+                if complaint.firstResponseAt == nil { complaint.deadlineAt = held }
             }
             complaint.closesAt = closingTime(of: complaint, context: context)
             if rule.to.isTerminal { complaint.closedAt = now }
@@ -256,7 +253,9 @@ public enum ComplaintWorkflow {
     /// before a mediator or its mediation failed (before that, `refer` takes 12315 only), a court when
     /// more than 5,000 CNY is in dispute or fraud is suspected, and the police when fraud is suspected.
     public static func recommendedChannels(for complaint: Complaint, fraudSuspected: Bool) -> [ReferralChannel] {
-        guard complaint.mediated || complaint.state == .mediationFailed else { return [.twelve315] }
+        let pastMediation = complaint.mediated || complaint.state == .mediationFailed
+            || complaint.referralChannel.map { $0 != .twelve315 } == true
+        guard pastMediation else { return [.twelve315] }
         let compensation = Money.saturatingSum(complaint.demands.filter { $0.kind == .compensation }.compactMap(\.amount))
         let inDispute = max(Money.saturatingAdd(complaint.refundClaimed, compensation), complaint.order.amountPaid)
         var channels: [ReferralChannel] = [.twelve315]

@@ -46,7 +46,10 @@ public enum NotificationRules {
             return to(.assignedMediator, as: .assignments)
         case "complaint.propose":
             return to(.consumer, .platform, as: .caseProgress)
-        case "complaint.fail", "complaint.refer", "complaint.close", "complaint.confirm_fulfilment", "complaint.withdraw",
+        case "complaint.refer":
+            // A mediation body that had the case hears that it went elsewhere.
+            return to(.consumer, .platform, as: .caseProgress) + to(.mediationBody, as: .caseProgress)
+        case "complaint.fail", "complaint.close", "complaint.confirm_fulfilment", "complaint.withdraw",
             "complaint.mark_invalid":
             return to(.consumer, .platform, as: .caseProgress)
         case "complaint.deadline_approaching", "complaint.overdue":
@@ -60,8 +63,8 @@ public enum NotificationRules {
         case "complaint.hand_to_merchant":
             return to(.merchant, as: .newCases)
         case "complaint.supplement":
-            // The merchant hears of it while the case is, or may be, its to answer.
-            let merchant = state == .awaitingMerchant || state == .proposalMade ? to(.merchant, as: .messages) : []
+            // The merchant hears of it while the case is its to answer.
+            let merchant = state == .awaitingMerchant ? to(.merchant, as: .messages) : []
             return to(.platform, .assignedMediator, as: .messages) + merchant
         default:
             return []

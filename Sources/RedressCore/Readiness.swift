@@ -134,8 +134,8 @@ public enum ReadinessCheck {
                         zh: "等待商家在期限内答复；商家逾期或答复不满意时，可转交平台处理。",
                         en: "Wait for the merchant's answer within the deadline; if it is late or unsatisfactory, pass the case to the platform.")
         case .awaitingPlatform where passed:
-            return step("escalate", .escalate, zh: "平台已逾期未答复：可以申请消费者协会调解。",
-                        en: "The platform missed its deadline: you may ask a consumer association to mediate.")
+            return step("escalate", .escalate, zh: "平台已逾期未答复：可以申请消费者协会调解，或直接向12315投诉。",
+                        en: "The platform missed its deadline: you may ask a consumer association to mediate, or go to 12315 directly.")
         case .awaitingPlatform:
             return step("wait_for_platform", nil, until: complaint.deadlineAt,
                         zh: "先给平台处理的机会：等待平台在期限内答复。", en: "Give the platform its chance first: wait for its answer within the deadline.")
@@ -147,6 +147,10 @@ public enum ReadinessCheck {
             return step("consider_answer", .accept, until: complaint.closesAt,
                         zh: "查看答复：接受，或说明理由拒绝；期限内未回应的，案件将按未解决结案。",
                         en: "Read the answer: accept it, or reject it with your reasons; without an answer by the closing time the case closes unresolved.")
+        case .escalated where complaint.escalatedBy == .system && !complaint.triaged:
+            return step("wait_for_triage_or_refer", .refer, until: complaint.deadlineAt,
+                        zh: "您设定的期限已到，案件已转交调解机构；在其受理前，您也可以改为向12315投诉。",
+                        en: "Your ultimatum ran out and the case went to a mediation body; until it takes the case up, you may go to 12315 instead.")
         case .escalated:
             return step("wait_for_triage", nil, until: complaint.deadlineAt, zh: "调解机构正在受理审核。", en: "The mediation body is reviewing the case.")
         case .inMediation where complaint.settlement != nil:

@@ -24,7 +24,7 @@ extension Transaction {
     }
 
     /// Warns of up to `limit` deadlines that end by the end of the next working day and were not
-    /// warned of yet: one `complaint.deadline_approaching` event each. Returns how many.
+    /// warned of yet in the case's state (the same time can be the merchant's and then the platform's): one `complaint.deadline_approaching` event each. Returns how many.
     public func warnOfApproachingDeadlines(limit: Int) async throws -> Int {
         let rows = try await query(
             """
@@ -32,11 +32,12 @@ extension Transaction {
                 SELECT c.id, c.deadline_at, c.state FROM complaints c
                 WHERE c.deadline_at > \(now) AND c.deadline_at <= redress_end_of_working_day(\(now), 1)
                   AND NOT c.overdue AND c.state IN \(unescaped: Lifecycle.deadlineStates.sqlList)
-                  AND NOT EXISTS (SELECT 1 FROM deadline_warnings w WHERE w.complaint_id = c.id AND w.deadline_at = c.deadline_at)
+                  AND NOT EXISTS (
+                      SELECT 1 FROM deadline_warnings w WHERE w.complaint_id = c.id AND w.deadline_at = c.deadline_at AND w.state = c.state)
                 ORDER BY c.deadline_at LIMIT \(limit)
                 FOR UPDATE OF c SKIP LOCKED),
             warned AS (
-                INSERT INTO deadline_warnings (complaint_id, deadline_at, warned_at) SELECT id, deadline_at, \(now) FROM due
+                INSERT INTO deadline_warnings (complaint_id, deadline_at, state, warned_at) SELECT id, deadline_at, state, \(now) FROM due
                 ON CONFLICT DO NOTHING RETURNING complaint_id)
             INSERT INTO outbox_events (id, complaint_id, type, occurred_at, state)
             SELECT gen_random_uuid(), due.id, 'complaint.deadline_approaching', \(now), due.state FROM due JOIN warned ON warned.complaint_id = due.id

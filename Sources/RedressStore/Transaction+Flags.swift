@@ -68,17 +68,6 @@ extension Transaction {
     // MARK: Terms
 
     /// Records the next version of a platform's terms, with its audit event.
-    /// How many versions of its terms the platform recorded since `time`, with the platform's terms
-    /// locked until the transaction ends (two recordings at once take their versions in turn).
-    public func lockPlatformTerms(platformID: UUID, countingSince time: Date) async throws -> Int {
-        try await query("SELECT pg_advisory_xact_lock(hashtextextended('platform_terms:' || \(platformID.uuidString), 0))").collect()
-        var count = 0
-        for try await recorded in try await query(
-            "SELECT count(*)::int FROM platform_terms WHERE platform_id = \(platformID) AND created_at > \(time)"
-        ).decode(Int.self) { count = recorded }
-        return count
-    }
-
     public func recordPlatformTerms(platformID: UUID, effectiveFrom: LocalDate, clauses: [String], actor: AuditActor) async throws -> PlatformTerms {
         var next = 1
         for try await version in try await query(

@@ -20,6 +20,19 @@ extension Transaction {
             subject: "filing:" + consumerID.uuidString, count: count, limit: limit, lockWait: lockWait, what: "Too many complaints filed; try again later.")
     }
 
+    /// Throws 429 when the platform recorded `limit` versions of its terms in the last `window` (terms
+    /// change rarely; versions by the hundred fill the database). Recordings at once take turns.
+    public func requireTermsQuota(platformID: UUID, limit: Int, window: Duration, lockWait: Duration) async throws {
+        let seconds = Int(window.components.seconds)
+        let count: PostgresQuery = """
+            SELECT count(*)::int, coalesce(ceil(extract(epoch FROM min(created_at) + make_interval(secs => \(seconds)) - \(now)))::int, 0)
+            FROM platform_terms WHERE platform_id = \(platformID) AND created_at > \(now) - make_interval(secs => \(seconds))
+            """
+        try await requireQuota(
+            subject: "terms:" + platformID.uuidString, count: count, limit: limit, lockWait: lockWait,
+            what: "Too many versions of the terms in 24 hours; try again later.")
+    }
+
     /// Throws 429 when the author posted `limit` messages to the case in the last `window`.
     public func requireMessageQuota(complaintID: UUID, authorID: UUID, limit: Int, window: Duration, lockWait: Duration) async throws {
         let seconds = Int(window.components.seconds)

@@ -55,7 +55,8 @@ struct CaseBoundsTests {
             let eleventh = try await app.request(
                 .post, path, token: world.token("platform_admin_a"), json: ["effective_from": "2026-12-01", "clauses": ["第11版"]])
             #expect(eleventh.status == .tooManyRequests, "\(eleventh.text)")
-            #expect(eleventh.headers[.retryAfter] == "3600")
+            // The first version leaves the window a day after it was recorded.
+            #expect((Int(eleventh.headers[.retryAfter] ?? "") ?? 0) > 86_000)
         }
     }
 }

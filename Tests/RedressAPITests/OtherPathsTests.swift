@@ -90,6 +90,13 @@ struct OtherPathsTests {
                         "UPDATE complaints SET escalated_by = 'system', version = version + 1 WHERE id = \(UUID(uuidString: own)!)")
                 }
             }
+            let fresh = try await app.create("/api/v1/complaints", token: consumer, ComplaintJourneyTests.complaintBody(world))
+            await #expect(throws: (any Error).self) {
+                try await app.store.transaction(as: asConsumer, origin: .commandLine) { transaction in
+                    try await transaction.query(
+                        "UPDATE complaints SET state = 'escalated', version = version + 1 WHERE id = \(UUID(uuidString: fresh)!)")
+                }
+            }
         }
     }
 
@@ -151,12 +158,15 @@ struct OtherPathsTests {
             body["merchant_id"] = world.merchantA
             let silent = try await app.create("/api/v1/complaints", token: world.token("consumer"), body)
             let early = try await app.create("/api/v1/complaints", token: world.token("consumer"), body)
+            let answered = try await app.create("/api/v1/complaints", token: world.token("consumer"), body)
             let filed = try await app.request(.get, "/api/v1/complaints/\(silent)", token: world.token("platform_staff_a"))
             let platformDeadline = try #require(filed.json["deadline_at"].string)
             // Handed on the platform's fifth working day: the merchant's three days end with the platform's.
             clock.set("2026-11-09T10:00:00+08:00")
             try await world.logInAgain(app)
-            for id in [silent, early] { try await app.step(id, "hand_to_merchant", as: world.token("platform_staff_a")) }
+            for id in [silent, early, answered] { try await app.step(id, "hand_to_merchant", as: world.token("platform_staff_a")) }
+            // The merchant answers in time: that was the first answer.
+            try await app.step(answered, "respond", as: world.token("merchant_staff_a"), ["decision": "reject", "reason": "卡密已发放"])
             // Taken back early by the consumer: the platform's own deadline, not a new one.
             let back = try await app.act(early, "escalate_to_platform", as: world.token("consumer"))
             #expect(back.json["state"].string == "awaiting_platform")
@@ -173,6 +183,12 @@ struct OtherPathsTests {
             #expect(returned.json["overdue"].bool == true)
             #expect(returned.json["overdue_party"].string == "platform")
             #expect(returned.json["allowed_actions"].array.compactMap(\.string).contains("refer"))
+            // The merchant's answer rejected after the platform's deadline: the platform reviews it in a
+            // stage of its own, not overdue on arrival.
+            let reviewed = try await app.act(answered, "reject", as: world.token("consumer"))
+            #expect(reviewed.json["state"].string == "awaiting_platform", "\(reviewed.text)")
+            #expect(reviewed.json["overdue"].bool == false)
+            #expect((reviewed.json["deadline_at"].string ?? "") > "2026-11-13")
             let audited = try await app.asOwner {
                 try await $0.scalar(
                     "SELECT count(*)::int FROM audit_events WHERE entity_id = \(UUID(uuidString: silent)!) AND content LIKE '%overdue_party%'",

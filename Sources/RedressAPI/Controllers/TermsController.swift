@@ -94,10 +94,8 @@ struct TermsController {
         try fields.check()
         let today = configuration.calendarDay(of: configuration.clock.now())
         let (terms, inForce) = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            let since = transaction.now.addingTimeInterval(-24 * 3600)
-            if try await transaction.lockPlatformTerms(platformID: id, countingSince: since) >= Self.maximumVersionsPerDay {
-                throw RedressError(.tooManyAttempts, detail: "At most \(Self.maximumVersionsPerDay) versions of the terms a day.", retryAfterSeconds: 3600)
-            }
+            try await transaction.requireTermsQuota(
+                platformID: id, limit: Self.maximumVersionsPerDay, window: .seconds(24 * 3600), lockWait: configuration.quotaLockWait)
             let terms = try await transaction.recordPlatformTerms(platformID: id, effectiveFrom: from!, clauses: clauses, actor: context.auditActor)
             return (terms, try await transaction.platformClauses(platformID: id, inForceOn: today)?.id == terms.id)
         }

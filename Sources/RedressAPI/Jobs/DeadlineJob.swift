@@ -148,22 +148,35 @@ public struct DeadlineJob: Service {
         let now = transaction.now
         var outcome = Outcome()
         for id in try await transaction.claimMissedDeadlines(before: now, limit: Self.batchSize) {
-            guard let complaint = try await transaction.complaint(id: id) else { continue }
-            let overdue = ComplaintWorkflow.markOverdue(complaint, now: now)
-            guard try await transaction.updateComplaint(
-                overdue, expectedVersion: complaint.version, action: "complaint.overdue",
-                changes: ComplaintWorkflow.overdueAuditChanges(from: complaint, to: overdue), actor: Self.actor)
-            else { continue }
+            guard let complaint = try await transaction.complaint(id: id), let overdue = try await markOverdue(complaint, transaction) else {
+                continue
+            }
             outcome.markedOverdue += 1
-            // A merchant that missed its deadline hands the case to the platform.
+            // A merchant that missed its deadline hands the case to the platform, whose own deadline
+            // (held while the merchant had it) may have passed with it: overdue on arrival then.
             if overdue.state == .awaitingMerchant,
                 case .allowed(let rule) = Lifecycle.decide(.escalateToPlatform, by: [.system], facts: overdue.facts(at: now))
             {
                 let moved = try await apply(rule, input: .none, to: overdue, transaction)
                 if moved { outcome.movedToPlatform += 1 }
+                if moved, let returned = try await transaction.complaint(id: id), returned.isPastDeadline(at: now), !returned.overdue,
+                    try await markOverdue(returned, transaction) != nil
+                {
+                    outcome.markedOverdue += 1
+                }
             }
         }
         return outcome
+    }
+
+    /// Marks a case overdue (one `complaint.overdue` event); nil if it changed meanwhile.
+    private func markOverdue(_ complaint: Complaint, _ transaction: Transaction) async throws -> Complaint? {
+        let overdue = ComplaintWorkflow.markOverdue(complaint, now: transaction.now)
+        guard try await transaction.updateComplaint(
+            overdue, expectedVersion: complaint.version, action: "complaint.overdue",
+            changes: ComplaintWorkflow.overdueAuditChanges(from: complaint, to: overdue), actor: Self.actor)
+        else { return nil }
+        return overdue
     }
 
     /// Every case claimed is marked (nothing can refuse it), so a batch smaller than the limit is the last.

@@ -6,12 +6,15 @@ GRANT UPDATE (escalated_by) ON complaints TO redress_app;
 INSERT INTO complaint_state_changes (from_state, to_state) VALUES ('escalated', 'referred');
 
 -- Whoever the service says escalated, the database holds it to the truth: written only as the case
--- enters mediation, and "system" only by the system (a consumer cannot dress his own escalation up as
--- his ultimatum's, which would let him leave mediation for 12315).
+-- enters mediation, and as the party acting then (a consumer cannot dress his own escalation up as his
+-- ultimatum's, which would let him leave mediation for 12315). Cases escalated before this migration
+-- keep no party: they stay in mediation, as they would have.
 CREATE FUNCTION complaints_guard_escalated_by() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, public
 AS $$
+DECLARE
+    acting boolean;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         IF NEW.escalated_by IS NOT NULL THEN
@@ -19,11 +22,19 @@ BEGIN
         END IF;
         RETURN NEW;
     END IF;
-    IF NEW.escalated_by IS DISTINCT FROM OLD.escalated_by AND NOT (
-        NEW.state = 'escalated' AND OLD.state <> 'escalated'
-        AND (NEW.escalated_by <> 'system' OR redress_actor_role() = 'system')
-    ) THEN
-        RAISE EXCEPTION 'who escalated a case is written as it enters mediation, by that party' USING ERRCODE = 'insufficient_privilege';
+    IF NEW.state = 'escalated' AND OLD.state <> 'escalated' THEN
+        -- Entering mediation: the party is the one acting.
+        acting := CASE NEW.escalated_by
+            WHEN 'system' THEN redress_actor_role() = 'system'
+            WHEN 'consumer' THEN redress_actor_role() = 'consumer'
+            WHEN 'platform' THEN redress_actor_role() IN ('platform_staff', 'platform_admin')
+            ELSE false
+        END;
+        IF NOT coalesce(acting, false) THEN
+            RAISE EXCEPTION 'who escalated a case is the party that acts' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    ELSIF NEW.escalated_by IS DISTINCT FROM OLD.escalated_by THEN
+        RAISE EXCEPTION 'who escalated a case is written as it enters mediation' USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN NEW;
 END
