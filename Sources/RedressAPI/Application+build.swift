@@ -76,6 +76,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + ComplaintController(database: database, configuration: configuration, writes: dependencies.writes).endpoints
         + MessageController(database: database, configuration: configuration, writes: dependencies.writes).endpoints
         + FlagController(database: database, configuration: configuration).endpoints
+        + SearchController(database: database, configuration: configuration).endpoints
         + SupplementController(database: database, configuration: configuration).endpoints
         + TermsController(database: database, configuration: configuration).endpoints
         + TriageController(database: database, configuration: configuration).endpoints

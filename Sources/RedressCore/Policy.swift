@@ -6,6 +6,8 @@ public struct OrganizationRef: Sendable, Equatable {
     public let kind: OrganizationKind
     /// The platform itself for a platform, the merchant's platform for a merchant, `nil` for a mediation body.
     public let platformID: UUID?
+    /// Its name, where the store read it.
+    public var name: String?
 
     public init(id: UUID, kind: OrganizationKind, platformID: UUID?) {
         self.id = id

@@ -296,6 +296,7 @@ public struct DemoGenerator: Sendable {
         try await database.transaction(as: .commandLine, origin: .commandLine) { transaction in
             try await transaction.suspendTriggers()
             try await transaction.insertComplaintsAsTheyStandInBulk(stories.map { ($0.final, $0.submittedOn) })
+            try await transaction.indexComplaintTextsInBulk(stories.map(\.final))
             try await transaction.insertNewChainsInBulk(stories.map(\.events))
             try await transaction.addToStatisticsInBulk(complaintIDs: stories.map(\.final.id))
             var events = stories.map(\.events.count).reduce(0, +)

@@ -43,9 +43,11 @@ extension Transaction {
         """
 
     /// Files a complaint. `submittedOn` is the local day of its submission where deadlines are
-    /// counted: the day the statistics count it under.
-    public func insertComplaint(_ complaint: Complaint, submittedOn: LocalDate, actor: AuditActor) async throws {
+    /// counted: the day the statistics count it under. Its texts are indexed for search, with the
+    /// name of the merchant it names.
+    public func insertComplaint(_ complaint: Complaint, submittedOn: LocalDate, merchantName: String? = nil, actor: AuditActor) async throws {
         try await execute(ComplaintInsertStatement(complaint: complaint, submittedOn: submittedOn))
+        try await indexComplaintText(complaint, merchantName: merchantName)
         try await record(
             AuditEntry(
                 chain: AuditChain.complaint(complaint.id), action: "complaint.submit", entityType: "complaint",

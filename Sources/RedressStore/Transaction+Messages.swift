@@ -90,6 +90,7 @@ extension Transaction {
             VALUES (\(message.id), \(message.complaintID), \(message.authorID), \(message.authorRole), \(message.authorOrganizationID),
                     \(message.visibility.rawValue), \(message.body), \(message.createdAt), \(message.kind.rawValue), \(message.evidenceIDs))
             """)
+        try await indexMessageText(message)
     }
 
     /// The thread as the caller may read it (row-level security hides the rest); of one kind only when

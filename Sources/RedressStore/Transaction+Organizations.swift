@@ -247,10 +247,12 @@ extension Transaction {
     // MARK: Organisations in general
 
     public func organization(id: UUID) async throws -> OrganizationRef? {
-        let rows = try await query("SELECT kind, platform_id FROM organizations WHERE id = \(id)")
-        for try await (kindName, merchantPlatform) in rows.decode((String, UUID?).self) {
+        let rows = try await query("SELECT kind, platform_id, name FROM organizations WHERE id = \(id)")
+        for try await (kindName, merchantPlatform, name) in rows.decode((String, UUID?, String).self) {
             guard let kind = OrganizationKind(rawValue: kindName) else { return nil }
-            return OrganizationRef(id: id, kind: kind, platformID: kind == .platform ? id : merchantPlatform)
+            var organization = OrganizationRef(id: id, kind: kind, platformID: kind == .platform ? id : merchantPlatform)
+            organization.name = name
+            return organization
         }
         return nil
     }

@@ -225,6 +225,9 @@ struct AuthorizationMatrixTests {
             name: "list complaints", method: .get, path: { _ in "/api/v1/complaints" }, body: nil,
             expected: signedIn(200).merging(["admin": 403]) { $1 }, writes: false),
         Row(
+            name: "search complaints", method: .get, path: { _ in "/api/v1/search/complaints?q=%E5%8D%A1%E5%AF%86" }, body: nil,
+            expected: signedIn(200).merging(["admin": 403]) { $1 }, writes: false),
+        Row(
             name: "read a complaint of platform A", method: .get, path: { _ in "" }, body: nil,
             expected: complaintOfA, writes: false, setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))" }),
         Row(

@@ -17,7 +17,8 @@ enum ComplaintListQuery {
         }
     }
 
-    static func filter(_ query: Parameters) throws(RedressError) -> ComplaintFilter {
+    /// With `text`, `q` filters by title (the list's own); search reads `q` itself.
+    static func filter(_ query: Parameters, text: Bool = true) throws(RedressError) -> ComplaintFilter {
         var filter = ComplaintFilter()
         var fields = FieldValidator()
         if let states = query["state"] {
@@ -52,7 +53,7 @@ enum ComplaintListQuery {
             filter.submittedTo = APIJSON.parseRFC3339(String(to))
             if filter.submittedTo == nil { fields.fail("submitted_to", "invalid_time") }
         }
-        if let text = query["q"] {
+        if text, let text = query["q"] {
             if text.count > 100 { fields.fail("q", "too_long") } else { filter.titleContains = String(text) }
         }
         try fields.check()

@@ -35,11 +35,13 @@ struct FileComplaint {
             guard let platform = try await transaction.platform(id: complaint.platformID) else {
                 throw RedressError.validation([.init(field: "platform_id", reason: "unknown_platform")])
             }
+            var merchantName: String?
             if let merchantID = complaint.merchantID {
                 let merchant = try await transaction.organization(id: merchantID)
                 guard merchant?.kind == .merchant, merchant?.platformID == platform.id else {
                     throw RedressError.validation([.init(field: "merchant_id", reason: "not_a_merchant_of_the_platform")])
                 }
+                merchantName = merchant?.name
             }
             if let earlier = complaint.refiles {
                 try await Self.checkRefiling(earlier, by: actor, platformID: platform.id, transaction)
@@ -56,7 +58,7 @@ struct FileComplaint {
             filed.deadlineAt = ComplaintWorkflow.deadline(for: filed.state, from: now, context: workflow)
             filed.ultimatumAt = filed.ultimatumDays.map { workflow.calendar.deadline(workingDays: $0, after: now) }
             let today = configuration.calendarDay(of: now)
-            try await transaction.insertComplaint(filed, submittedOn: today, actor: context.auditActor)
+            try await transaction.insertComplaint(filed, submittedOn: today, merchantName: merchantName, actor: context.auditActor)
             // The platform's terms in force today: a clause that takes the consumer's rights away flags the case.
             if let terms = try await transaction.platformClauses(platformID: platform.id, inForceOn: today) {
                 let flags = FlagRecognition.flags(

@@ -1,0 +1,88 @@
+import Foundation
+
+/// How complaint texts are indexed and searched. PostgreSQL's full-text search does not split Chinese
+/// into words, and its trigram module ignores CJK characters under the C locale; so texts are indexed
+/// by their character bigrams, which need no dictionary and no locale: each run of letters and digits
+/// (after NFKC normalisation and lower-casing) gives its overlapping pairs of characters. A query's
+/// bigrams find the candidates through a GIN index; each candidate is then checked to contain every
+/// run of the query as written, so the bigrams decide speed, never precision (Docs/search.md).
+public enum SearchText {
+    /// The runs of `text` between white space and punctuation, normalised, as strings of Unicode
+    /// scalars (the database splits texts by code point too): "卡密，未到账 KM-2026" → ["卡密", "未到账", "km", "2026"].
+    public static func runs(_ text: String) -> [String] {
+        var runs: [String] = []
+        var current = String.UnicodeScalarView()
+        for scalar in normalised(text).unicodeScalars {
+            if isSeparator(scalar) {
+                if !current.isEmpty { runs.append(String(current)) }
+                current = String.UnicodeScalarView()
+            } else {
+                current.append(scalar)
+            }
+        }
+        if !current.isEmpty { runs.append(String(current)) }
+        return runs
+    }
+
+    /// White space and punctuation, as the database's `redress_search_grams` sees them whatever its
+    /// locale: ASCII white space and punctuation, general punctuation, CJK punctuation and the
+    /// full-width forms that NFKC leaves.
+    static func isSeparator(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x20, 0x21...0x2F, 0x3A...0x40, 0x5B...0x60, 0x7B...0x7E: true
+        case 0x2000...0x206F, 0x3000...0x303F, 0xFF01...0xFF0F: true
+        default: false
+        }
+    }
+
+    /// NFKC (full-width letters and digits become ASCII), then ASCII letters lower-cased: exactly
+    /// what the database does to the texts it checks (`redress_search_normalise`), whatever its locale.
+    public static func normalised(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.precomposedStringWithCompatibilityMapping.unicodeScalars.map { scalar in
+            (65...90).contains(scalar.value) ? Unicode.Scalar(scalar.value + 32)! : scalar
+        }))
+    }
+
+    /// The distinct bigrams of the texts' runs, sorted (a run of one scalar has none).
+    public static func grams(_ texts: [String?]) -> [String] {
+        var grams = Set<String>()
+        for text in texts.compactMap({ $0 }) {
+            for run in runs(text) { grams.formUnion(bigrams(of: run)) }
+        }
+        return grams.sorted()
+    }
+
+    static func bigrams(of run: String) -> [String] {
+        let scalars = Array(run.unicodeScalars)
+        guard scalars.count >= 2 else { return [] }
+        return (0..<(scalars.count - 1)).map { String(String.UnicodeScalarView([scalars[$0], scalars[$0 + 1]])) }
+    }
+
+    /// A staff member's query: at most `maximumRuns` runs, each of two characters or more (one
+    /// character would match nearly everything and has no bigram to find it by).
+    public struct Query: Sendable, Equatable {
+        public let runs: [String]
+        public let grams: [String]
+
+        public static let maximumLength = 100
+        public static let maximumRuns = 5
+
+        public enum Problem: String, Error, Sendable {
+            case empty = "required"
+            case tooLong = "too_long"
+            case tooManyWords = "too_many_words"
+            case tooShort = "too_short"
+        }
+
+        public init(_ text: String) throws(Problem) {
+            guard text.count <= Self.maximumLength else { throw .tooLong }
+            var seen = Set<String>()
+            let runs = SearchText.runs(text).filter { seen.insert($0).inserted }
+            guard !runs.isEmpty else { throw .empty }
+            guard runs.count <= Self.maximumRuns else { throw .tooManyWords }
+            guard runs.allSatisfy({ $0.unicodeScalars.count >= 2 }) else { throw .tooShort }
+            self.runs = runs
+            self.grams = SearchText.grams(runs)
+        }
+    }
+}

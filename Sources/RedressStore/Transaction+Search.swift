@@ -1,0 +1,144 @@
+import Foundation
+import PostgresNIO
+import RedressCore
+
+/// A search of the complaints a caller may see: the query's words, the list's filters, an amount range
+/// and an order (Docs/search.md).
+public struct ComplaintSearch: Sendable {
+    public enum Order: String, Sendable, CaseIterable {
+        /// Where the words were found (the title first), then the newest.
+        case relevance
+        /// The nearest deadline first (cases without one last).
+        case deadline
+    }
+
+    public var query: SearchText.Query
+    public var filter = ComplaintFilter()
+    public var amountMin: Int?
+    public var amountMax: Int?
+    public var order = Order.relevance
+    public var offset = 0
+    public var limit = PageRequest.defaultLimit
+
+    /// The candidates ranked at most: a query that matches more within its filters ranks this many of
+    /// them and says so (narrow it with filters).
+    public static let candidateLimit = 2000
+
+    public init(query: SearchText.Query) { self.query = query }
+}
+
+/// One page of a search.
+public struct ComplaintSearchPage: Sendable {
+    public var hits: [(complaint: Complaint, relevance: Int)]
+    /// Whether another page follows.
+    public var more: Bool
+    /// Whether the query matched more than `ComplaintSearch.candidateLimit` cases (only those were ranked).
+    public var capped: Bool
+}
+
+extension Transaction {
+    /// Indexes a complaint's own texts as it is filed (the merchant's name with them).
+    public func indexComplaintText(_ complaint: Complaint, merchantName: String?) async throws {
+        let grams = SearchText.grams([complaint.title, complaint.description, complaint.order.orderNo, complaint.order.productName, merchantName])
+        try await query("INSERT INTO complaint_search (complaint_id, grams) VALUES (\(complaint.id), \(grams))")
+    }
+
+    /// Indexes complaints written in bulk (their own texts; the demo names no merchant in them).
+    public func indexComplaintTextsInBulk(_ complaints: [Complaint]) async throws {
+        let entries = complaints.map { complaint -> [String: Any] in
+            ["id": complaint.id.uuidString.lowercased(),
+             "grams": SearchText.grams([complaint.title, complaint.description, complaint.order.orderNo, complaint.order.productName])]
+        }
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: entries), as: UTF8.self)
+        try await query(
+            """
+            INSERT INTO complaint_search (complaint_id, grams)
+            SELECT (e->>'id')::uuid, ARRAY(SELECT jsonb_array_elements_text(e->'grams')) FROM jsonb_array_elements(\(json)::jsonb) e
+            """)
+    }
+
+    /// Indexes a thread entry's text as it is written.
+    func indexMessageText(_ message: MessageRecord) async throws {
+        try await query(
+            "INSERT INTO message_search (message_id, complaint_id, grams) VALUES (\(message.id), \(message.complaintID), \(SearchText.grams([message.body])))")
+    }
+
+    /// The complaints the caller may see (row-level security decides) that hold every word of the query:
+    /// in the title, the statement, the order number, the product or merchant name, or a thread entry
+    /// the caller may read. Candidates come from the bigram indexes (each word whole in one text, or the
+    /// whole query in one thread entry); each is then checked word by word.
+    public func searchComplaints(_ search: ComplaintSearch) async throws -> ComplaintSearchPage {
+        let filter = search.filter
+        let states = filter.states?.map(\.rawValue)
+        var consumer: UUID?, platform: UUID?, merchant: UUID?, body: UUID?
+        switch filter.scope {
+        case .consumer(let id): consumer = id
+        case .platform(let id): platform = id
+        case .merchant(let id): merchant = id
+        case .mediationBody(let id): body = id
+        case .everything: break
+        }
+        let grams = search.query.grams, runs = search.query.runs
+        let byDeadline = search.order == .deadline
+        let rows = try await query(
+            """
+            WITH hits AS (
+                SELECT complaint_id FROM complaint_search WHERE grams @> \(grams)
+                UNION
+                SELECT complaint_id FROM message_search WHERE grams @> \(grams)
+            ), candidates AS MATERIALIZED (
+                SELECT c.id FROM complaints c
+                WHERE c.id IN (SELECT complaint_id FROM hits)
+                  AND (\(consumer == nil) OR c.consumer_id = \(consumer ?? UUID()))
+                  AND (\(platform == nil) OR c.platform_id = \(platform ?? UUID()))
+                  AND (\(merchant == nil) OR c.merchant_id = \(merchant ?? UUID()))
+                  AND (\(body == nil) OR c.mediation_body_id = \(body ?? UUID()))
+                  AND (\(states == nil) OR c.state = ANY(\(states ?? [])))
+                  AND (\(filter.category == nil) OR c.category = \(filter.category?.rawValue ?? ""))
+                  AND (\(filter.platformID == nil) OR c.platform_id = \(filter.platformID ?? UUID()))
+                  AND (\(filter.merchantID == nil) OR c.merchant_id = \(filter.merchantID ?? UUID()))
+                  AND (\(filter.overdue == nil) OR c.overdue = \(filter.overdue ?? false))
+                  AND (\(filter.submittedFrom == nil) OR c.submitted_at >= \(filter.submittedFrom ?? .distantPast))
+                  AND (\(filter.submittedTo == nil) OR c.submitted_at < \(filter.submittedTo ?? .distantFuture))
+                  AND (\(search.amountMin == nil) OR c.amount_paid >= \(search.amountMin ?? 0))
+                  AND (\(search.amountMax == nil) OR c.amount_paid <= \(search.amountMax ?? 0))
+                LIMIT \(ComplaintSearch.candidateLimit + 1)
+            ), ranked AS (
+                SELECT c.id, c.submitted_at AS ranked_at, c.deadline_at AS due_at, m.relevance, (SELECT count(*) FROM candidates) AS found
+                FROM candidates k JOIN complaints c ON c.id = k.id
+                CROSS JOIN LATERAL (
+                    SELECT redress_search_normalise(c.title) AS title, redress_search_normalise(c.order_no) AS order_no,
+                           redress_search_normalise(concat_ws(' ', c.product_name, (SELECT o.name FROM organizations o WHERE o.id = c.merchant_id))) AS names,
+                           redress_search_normalise(c.description) AS statement
+                ) t
+                CROSS JOIN LATERAL (
+                    -- Where each word is found, best place first; a word found nowhere rules the case out.
+                    SELECT sum(CASE
+                        WHEN strpos(t.title, r) > 0 THEN 8
+                        WHEN strpos(t.order_no, r) > 0 THEN 6
+                        WHEN strpos(t.names, r) > 0 THEN 4
+                        WHEN strpos(t.statement, r) > 0 THEN 2
+                        WHEN EXISTS (SELECT 1 FROM complaint_messages cm
+                                     WHERE cm.complaint_id = c.id AND strpos(redress_search_normalise(cm.body), r) > 0) THEN 1
+                        ELSE -1000 END)::int AS relevance
+                    FROM unnest(\(runs)::text[]) r
+                ) m
+                WHERE m.relevance > 0
+            )
+            SELECT r.relevance, r.found, \(unescaped: Self.complaintColumns) FROM ranked r JOIN complaints USING (id)
+            ORDER BY CASE WHEN \(byDeadline) THEN 0 ELSE -r.relevance END, CASE WHEN \(byDeadline) THEN r.due_at END NULLS LAST,
+                     r.ranked_at DESC, id
+            OFFSET \(search.offset) LIMIT \(search.limit + 1)
+            """)
+        var hits: [(complaint: Complaint, relevance: Int)] = []
+        var found = 0
+        for try await row in rows {
+            let columns = row.makeRandomAccess()
+            hits.append((try Self.decodeComplaint(row), try columns["relevance"].decode(Int.self)))
+            found = try columns["found"].decode(Int.self)
+        }
+        let more = hits.count > search.limit
+        return ComplaintSearchPage(
+            hits: Array(hits.prefix(search.limit)), more: more, capped: found > ComplaintSearch.candidateLimit)
+    }
+}
