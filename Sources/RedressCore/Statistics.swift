@@ -43,6 +43,11 @@ public struct StatisticsCounts: Sendable, Equatable {
     /// Counted, and referred outward (12315, a court, the police): after a failed mediation, or straight
     /// from a platform that failed.
     public var referred = 0
+    /// Counted, and filed by a consumer who complained about the same platform in the 90 days before:
+    /// answers that did not solve the problem.
+    public var repeatComplaints = 0
+    /// Counted, and part of a collective case (one problem, many consumers, one proposal).
+    public var collective = 0
 
     public init() {}
 
@@ -56,7 +61,7 @@ public struct StatisticsCounts: Sendable, Equatable {
         ("ratings", \.ratings), ("rating_sum", \.ratingSum), ("unfair_terms_confirmed", \.unfairTermsConfirmed),
         ("threats_confirmed", \.threatsConfirmed), ("found_platform", \.foundPlatform), ("found_merchant", \.foundMerchant),
         ("found_shared", \.foundShared), ("found_consumer_error", \.foundConsumerError), ("held_without_answer", \.heldWithoutAnswer),
-        ("referred", \.referred),
+        ("referred", \.referred), ("repeat_complaints", \.repeatComplaints), ("collective", \.collective),
     ]
 
     /// The counts from values in the order of `counters`.
@@ -80,6 +85,7 @@ public struct StatisticsCounts: Sendable, Equatable {
     public var onTimeRate: Rate { Rate(respondedOnTime, of: due) }
     public var resolutionRate: Rate { Rate(resolved, of: counted) }
     public var escalationRate: Rate { Rate(escalated, of: counted) }
+    public var repeatRate: Rate { Rate(repeatComplaints, of: counted) }
 
     /// The mean rating, to 2 decimals; `nil` without ratings.
     public var satisfaction: Double? {

@@ -172,6 +172,15 @@ extension Transaction {
                 ultimatum_at timestamptz, standard_deadline_at timestamptz, standard_deadline_passed boolean, promise text,
                 invalid_reason text, outcome text, closes_at timestamptz, unfulfilled_reports integer, rated_on date)
             """)
+        // Repeat complaints, as the filing trigger (suspended here) decides them, among the complaints
+        // written so far: a batch's earlier-dated complaint does not mark a later one written before it.
+        try await query(
+            """
+            UPDATE complaints c SET repeat_filing = true
+            WHERE c.id = ANY(\(complaints.map(\.complaint.id)))
+              AND EXISTS (SELECT 1 FROM complaints e WHERE e.consumer_id = c.consumer_id AND e.platform_id = c.platform_id
+                          AND e.submitted_at >= c.submitted_at - interval '90 days' AND e.submitted_at < c.submitted_at)
+            """)
     }
 
     /// Adds complaints (inserted with the triggers suspended) to the statistics, as the statistics

@@ -118,7 +118,7 @@ struct PublicReportTests {
             #expect(csv.contentType == "text/csv; charset=utf-8")
             let lines = csv.text.split(separator: "\r\n").map(String.init)
             #expect(lines.first?.hasPrefix("platform_id,platform_name,period,rank,complaints") == true)
-            let expectedRow = ",2026-09,1,2,0,,0,0,2,2,0,1,0.5000,1,0.5000,1,1,0,0,0,0.5000,1,0.5000,100000,50000,0,,false,7,0,0"
+            let expectedRow = ",2026-09,1,2,0,,0,0,2,2,0,1,0.5000,1,0.5000,1,1,0,0,0,0.5000,1,0.5000,100000,50000,0,,false,7,0,0,0,0.0000,0"
             let rowOfA = lines.first { $0.hasPrefix(world.platformA + ",") } ?? ""
             #expect(rowOfA.hasSuffix(expectedRow), "\(csv.text)")
             #expect(lines.count == 5)  // the header, two platforms, two platforms × one month

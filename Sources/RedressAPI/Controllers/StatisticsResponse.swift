@@ -41,12 +41,16 @@ struct MetricsResponse: Encodable, Sendable {
     let heldWithoutAnswer: Int
     /// Referred outward (12315, a court, the police).
     let referred: Int
+    /// By a consumer who complained about the platform in the 90 days before; part of a collective case.
+    let repeatComplaints: Int
+    let collective: Int
     let withdrawn: Int
     let invalid: Int
     let responseRate: RateResponse
     let onTimeRate: RateResponse
     let resolutionRate: RateResponse
     let escalationRate: RateResponse
+    let repeatRate: RateResponse
     /// Left out (not `null`) where medians are not computed.
     let medianFirstResponseHours: Nullable<Double>?
     let amountClaimed: Int
@@ -76,12 +80,15 @@ struct MetricsResponse: Encodable, Sendable {
         foundConsumerError = counts.foundConsumerError
         heldWithoutAnswer = counts.heldWithoutAnswer
         referred = counts.referred
+        repeatComplaints = counts.repeatComplaints
+        collective = counts.collective
         withdrawn = counts.withdrawn
         invalid = counts.invalid
         responseRate = RateResponse(counts.responseRate)
         onTimeRate = RateResponse(counts.onTimeRate)
         resolutionRate = RateResponse(counts.resolutionRate)
         escalationRate = RateResponse(counts.escalationRate)
+        repeatRate = RateResponse(counts.repeatRate)
         medianFirstResponseHours = withMedian ? Nullable(responseTimes?.medianHours) : nil
         amountClaimed = counts.amountClaimed
         amountRefunded = counts.amountRefunded

@@ -39,6 +39,9 @@ struct PublicReportResponse: Encodable, Sendable {
         let escalationRate: Nullable<RateResponse>
         let unfairTermsConfirmed: Nullable<Int>
         let threatsConfirmed: Nullable<Int>
+        let repeatComplaints: Nullable<Int>
+        let repeatRate: Nullable<RateResponse>
+        let collective: Nullable<Int>
         let amountClaimed: Nullable<Int>
         let amountRefunded: Nullable<Int>
         let satisfaction: Nullable<Double>
@@ -69,6 +72,9 @@ struct PublicReportResponse: Encodable, Sendable {
             escalationRate = shown(RateResponse(counts.escalationRate))
             unfairTermsConfirmed = shown(counts.unfairTermsConfirmed)
             threatsConfirmed = shown(counts.threatsConfirmed)
+            repeatComplaints = shown(counts.repeatComplaints)
+            repeatRate = shown(RateResponse(counts.repeatRate))
+            collective = shown(counts.collective)
             amountClaimed = shown(counts.amountClaimed)
             amountRefunded = shown(counts.amountRefunded)
             // Ratings follow their own rule (given in a month that has ended, at least the minimum of
@@ -177,7 +183,7 @@ enum PublicReportCSV {
         "counted", "due", "awaiting_response", "responded", "response_rate", "responded_on_time", "on_time_rate", "resolved",
         "resolved_monetary", "resolved_non_monetary", "closed_with_explanation", "closed_unresolved", "resolution_rate", "escalated", "escalation_rate",
         "amount_claimed", "amount_refunded", "ratings", "satisfaction", "final", "promised_response_days", "unfair_terms_confirmed",
-        "threats_confirmed",
+        "threats_confirmed", "repeat_complaints", "repeat_rate", "collective",
     ]
 
     static func render(_ report: PublicReport) -> String {
@@ -197,6 +203,7 @@ enum PublicReportCSV {
                 rate(counts.escalationRate), shown(counts.amountClaimed), shown(counts.amountRefunded), String(counts.ratings),
                 counts.satisfaction.map { String(format: "%.2f", $0) } ?? "", final ? "true" : "false",
                 String(entry.promise.responseDays), shown(counts.unfairTermsConfirmed), shown(counts.threatsConfirmed),
+                shown(counts.repeatComplaints), rate(counts.repeatRate), shown(counts.collective),
             ]
             return cells.map(cell).joined(separator: ",")
         }

@@ -81,6 +81,8 @@ enum ReportPage {
             body.append("<tr><th>\(t("进入调解", "Escalated"))</th><td>\(c.escalated) (\(rate(c.escalationRate)))</td></tr>")
             body.append("<tr><th>\(t("不公平条款（经调解员确认的案件）", "Unfair terms (cases confirmed by a mediator)"))</th><td>\(c.unfairTermsConfirmed)</td></tr>")
             body.append("<tr><th>\(t("报复威胁（经调解员确认的案件）", "Retaliation threats (cases confirmed by a mediator)"))</th><td>\(c.threatsConfirmed)</td></tr>")
+            body.append("<tr><th>\(t("重复投诉（同一消费者90天内再次投诉）", "Repeat complaints (the same consumer again within 90 days)"))</th><td>\(c.repeatComplaints) (\(rate(c.repeatRate)))</td></tr>")
+            body.append("<tr><th>\(t("集体投诉中的案件", "Cases in collective complaints"))</th><td>\(c.collective)</td></tr>")
             body.append("<tr><th>\(t("诉求金额(元)", "Claimed (CNY)"))</th><td>\(yuan(c.amountClaimed))</td></tr>")
             body.append("<tr><th>\(t("退款金额(元)", "Refunded (CNY)"))</th><td>\(yuan(c.amountRefunded))</td></tr>")
             body.append("<tr><th>\(t("满意度", "Satisfaction"))</th><td>\(c.satisfaction.map { String(format: "%.2f", $0) } ?? "—") (\(c.ratings))</td></tr>")
