@@ -77,6 +77,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + MessageController(database: database, configuration: configuration, writes: dependencies.writes).endpoints
         + FlagController(database: database, configuration: configuration).endpoints
         + SearchController(database: database, configuration: configuration).endpoints
+        + MerchantRecordController(database: database, configuration: configuration).endpoints
         + SupplementController(database: database, configuration: configuration).endpoints
         + TermsController(database: database, configuration: configuration).endpoints
         + TriageController(database: database, configuration: configuration).endpoints

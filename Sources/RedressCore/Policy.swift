@@ -58,6 +58,9 @@ public enum Operation: Sendable, Equatable {
     /// A platform's recorded terms: read by anyone signed in, recorded by the platform's administrator.
     case readPlatformTerms
     case recordPlatformTerms(platformID: UUID)
+    /// A merchant's record across platforms: mediation bodies and auditors any merchant's, a platform
+    /// its own merchants', a merchant its own (`merchant` is the merchant asked about).
+    case readMerchantRecord(merchant: OrganizationRef)
 }
 
 /// The one place that answers "may this principal do this operation to this resource". Deny by default:
@@ -107,6 +110,13 @@ public enum Policy {
             return true
         case .recordPlatformTerms(let platformID):
             return actor.role == .platformAdmin && actor.organizationID == platformID
+        case .readMerchantRecord(let merchant):
+            switch actor.role {
+            case .mediator, .mediationLead, .auditor: return true
+            case .platformStaff, .platformAdmin: return merchant.platformID == actor.organizationID
+            case .merchantStaff: return merchant.id == actor.organizationID
+            default: return false
+            }
         case .createStaff(let role, let organization):
             return mayCreate(role: role, in: organization, actor: actor)
         case .manageStaffMember(let accountID, let role, let organization):

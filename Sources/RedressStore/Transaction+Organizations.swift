@@ -39,13 +39,17 @@ public struct MerchantRecord: Sendable, Equatable {
     public var platformID: UUID
     public var name: String
     public var shopURL: String?
+    /// Its registered unified social credit code, when the platform recorded it: one company's
+    /// merchants on different platforms share it.
+    public var creditCode: String?
     public var createdAt: Date
 
-    public init(id: UUID = UUID(), platformID: UUID, name: String, shopURL: String?, createdAt: Date) {
+    public init(id: UUID = UUID(), platformID: UUID, name: String, shopURL: String?, creditCode: String? = nil, createdAt: Date) {
         self.id = id
         self.platformID = platformID
         self.name = name
         self.shopURL = shopURL
+        self.creditCode = creditCode
         self.createdAt = createdAt
     }
 }
@@ -181,7 +185,10 @@ extension Transaction {
     public func insertMerchant(_ merchant: MerchantRecord, actor: AuditActor) async throws {
         try await insertOrganization(id: merchant.id, kind: .merchant, name: merchant.name, platformID: merchant.platformID, createdAt: merchant.createdAt)
         try await query(
-            "INSERT INTO merchants (id, platform_id, shop_url) VALUES (\(merchant.id), \(merchant.platformID), \(merchant.shopURL))")
+            """
+            INSERT INTO merchants (id, platform_id, shop_url, credit_code)
+            VALUES (\(merchant.id), \(merchant.platformID), \(merchant.shopURL), \(merchant.creditCode))
+            """)
         try await record(
             AuditEntry(
                 chain: AuditChain.administration, action: "merchant.create", entityType: "merchant",
@@ -190,22 +197,56 @@ extension Transaction {
                     "name": .init(after: .string(merchant.name)),
                     "platform_id": .init(after: Self.auditID(merchant.platformID)),
                     "shop_url": .init(after: merchant.shopURL.map(AuditValue.string) ?? .null),
+                    "credit_code": .init(after: merchant.creditCode.map(AuditValue.string) ?? .null),
                 ]))
+    }
+
+    /// Records a merchant's credit code (its platform's administrator, or an administrator); false when
+    /// the caller may not see or change it.
+    public func setMerchantCreditCode(merchantID: UUID, creditCode: String?, actor: AuditActor) async throws -> Bool {
+        var before: String??
+        for try await code in try await query("SELECT credit_code FROM merchants WHERE id = \(merchantID) FOR UPDATE").decode(String?.self) {
+            before = .some(code)
+        }
+        guard let previous = before else { return false }
+        let updated = try await query("UPDATE merchants SET credit_code = \(creditCode) WHERE id = \(merchantID) RETURNING 1").collect()
+        guard !updated.isEmpty else { return false }
+        try await record(
+            AuditEntry(
+                chain: AuditChain.administration, action: "merchant.update", entityType: "merchant", entityID: merchantID, actor: actor,
+                changes: [
+                    "credit_code": .init(
+                        before: previous.map(AuditValue.string) ?? .null, after: creditCode.map(AuditValue.string) ?? .null)
+                ]))
+        return true
+    }
+
+    /// One merchant as the directory shows it.
+    public func merchant(id: UUID) async throws -> MerchantRecord? {
+        let rows = try await query(
+            """
+            SELECT o.id, m.platform_id, o.name, m.shop_url, m.credit_code, o.created_at
+            FROM organizations o JOIN merchants m ON m.id = o.id WHERE o.id = \(id)
+            """)
+        for try await (id, platform, name, shopURL, code, createdAt) in rows.decode((UUID, UUID, String, String?, String?, Date).self) {
+            return MerchantRecord(id: id, platformID: platform, name: name, shopURL: shopURL, creditCode: code, createdAt: createdAt)
+        }
+        return nil
     }
 
     public func merchants(platformID: UUID, page: PageRequest) async throws -> Page<MerchantRecord> {
         let after = page.after ?? .beginning
         let rows = try await query(
             """
-            SELECT o.id, m.platform_id, o.name, m.shop_url, o.created_at
+            SELECT o.id, m.platform_id, o.name, m.shop_url, m.credit_code, o.created_at
             FROM organizations o JOIN merchants m ON m.id = o.id
             WHERE o.kind = 'merchant' AND o.platform_id = \(platformID)
               AND (o.created_at, o.id) > ('epoch'::timestamptz + \(after.microseconds) * interval '1 microsecond', \(after.id))
             ORDER BY o.created_at, o.id LIMIT \(page.limit + 1)
             """)
         var merchants: [MerchantRecord] = []
-        for try await (id, platform, name, shopURL, createdAt) in rows.decode((UUID, UUID, String, String?, Date).self) {
-            merchants.append(MerchantRecord(id: id, platformID: platform, name: name, shopURL: shopURL, createdAt: createdAt))
+        for try await (id, platform, name, shopURL, code, createdAt) in rows.decode((UUID, UUID, String, String?, String?, Date).self) {
+            merchants.append(MerchantRecord(id: id, platformID: platform, name: name, shopURL: shopURL, creditCode: code, createdAt: createdAt))
         }
         return Page(fetched: merchants, limit: page.limit) { PageCursor(createdAt: $0.createdAt, id: $0.id) }
     }

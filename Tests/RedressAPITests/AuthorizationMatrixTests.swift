@@ -1,4 +1,5 @@
 import Foundation
+import RedressCore
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
@@ -168,6 +169,17 @@ struct AuthorizationMatrixTests {
             name: "create a merchant of platform A", method: .post, path: { "/api/v1/platforms/\($0.platformA)/merchants" },
             body: { _, n in ["name": "新商户\(n)", "shop_url": "https://shop.example.cn/\(n)"] },
             expected: only(["admin", "platform_admin_a"], 201), writes: true),
+        Row(
+            name: "record the credit code of a merchant of platform A", method: .patch,
+            path: { "/api/v1/platforms/\($0.platformA)/merchants/\($0.merchantA)" },
+            body: { _, _ in ["credit_code": CreditCode.complete("91440300MA5ABCDE0")!] },
+            expected: only(["admin", "platform_admin_a"], 200), writes: true),
+        Row(
+            name: "the record of a merchant of platform A", method: .get, path: { "/api/v1/merchants/\($0.merchantA)/record" }, body: nil,
+            expected: [
+                "anonymous": 401, "consumer": 403, "platform_staff_a": 200, "platform_admin_a": 200, "platform_admin_b": 404,
+                "merchant_staff_a": 200, "mediator_a": 200, "mediation_lead_a": 200, "auditor": 200, "admin": 403,
+            ], writes: false),
         Row(name: "list mediation bodies", method: .get, path: { _ in "/api/v1/mediation-bodies" }, body: nil, expected: everyone(200), writes: false),
         Row(
             name: "create mediation body", method: .post, path: { _ in "/api/v1/mediation-bodies" },

@@ -82,7 +82,19 @@ struct DossierController {
                     content: Nullable(visibleSeqs.contains(event.seq) && !event.holdsClientAddress ? event.content : nil))
             }
             let proof = try await transaction.anchorProof(chain: AuditChain.complaint(id))
-            return DossierResponse(
+            let channels = ComplaintWorkflow.recommendedChannels(for: complaint, fraudSuspected: ComplaintWorkflow.fraudSuspected(complaint))
+            // A court or the police weigh a seller's history: the record goes with a dossier for them.
+            var record: MerchantRecordController.RecordResponse?
+            let outward: Set<ReferralChannel> = [.court, .police]
+            if let merchantID = complaint.merchantID, complaint.referralChannel.map(outward.contains) ?? !outward.isDisjoint(with: channels),
+                let merchant = try await transaction.merchant(id: merchantID)
+            {
+                let today = configuration.calendarDay(of: now)
+                let (from, to) = try MerchantRecordController.window([:], today: today)
+                let rows = try await transaction.merchantRecord(merchantID: merchantID, from: from, to: to)
+                if !rows.isEmpty { record = MerchantRecordController.summarise(rows, merchant: merchant, from: from, to: to) }
+            }
+            var response = DossierResponse(
                 generatedAt: now,
                 complaint: ComplaintResponse.view(
                     complaint, actor: actor, merchantFirst: platform.merchantFirst, evidence: kinds, now: now, language: context.language),
@@ -93,8 +105,10 @@ struct DossierController {
                 flags: flags.map { FlagController.FlagResponse($0, language: context.language) },
                 supplements: supplements.map(MessageController.MessageResponse.init),
                 timeline: events.map(EventView.init),
-                recommendedChannels: ComplaintWorkflow.recommendedChannels(for: complaint, fraudSuspected: ComplaintWorkflow.fraudSuspected(complaint)),
+                recommendedChannels: channels,
                 audit: AuditExport(chain: AuditChain.complaint(id), events: links, anchoring: Nullable(proof.map(AuditExport.Anchoring.init))))
+            response.merchantRecord = record
+            return response
         }
         if wantsHTML {
             return Response(

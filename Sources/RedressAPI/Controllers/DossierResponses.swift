@@ -51,6 +51,9 @@ extension DossierController {
         let supplements: [MessageController.MessageResponse]
         let timeline: [EventView]
         let recommendedChannels: [ReferralChannel]
+        /// For a court or the police: the record of the merchant the case names, across platforms (its
+        /// company's merchants by credit code), as far as the reader may see it; absent otherwise.
+        var merchantRecord: MerchantRecordController.RecordResponse? = nil
         let audit: AuditExport
     }
 

@@ -17,6 +17,7 @@ struct PlatformController {
             Endpoint(.patch, "/api/v1/platforms/:id", updatePolicy),
             Endpoint(.get, "/api/v1/platforms/:id/merchants", listMerchants),
             Endpoint(.post, "/api/v1/platforms/:id/merchants", createMerchant),
+            Endpoint(.patch, "/api/v1/platforms/:id/merchants/:merchantID", updateMerchant),
         ]
     }
 
@@ -106,15 +107,38 @@ struct PlatformController {
         try Policy.authorize(context.principal, .createMerchant(platformID: platformID))
         let body = try await request.decodeJSON(CreateMerchantRequest.self, limit: configuration.maxJSONBodyBytes)
         var fields = FieldValidator()
-        let merchant = MerchantRecord(
+        var merchant = MerchantRecord(
             platformID: platformID,
             name: fields.text(body.name, field: "name", maxLength: 200),
             shopURL: fields.webAddress(body.shopURL, field: "shop_url"), createdAt: configuration.clock.now())
+        merchant.creditCode = body.creditCode.map { fields.creditCode($0) }
         try fields.check()
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             guard try await transaction.organization(id: platformID)?.kind == .platform else { throw RedressError.notFound }
             try await transaction.insertMerchant(merchant, actor: context.auditActor)
         }
         return JSONResponse(status: .created, body: MerchantResponse(merchant))
+    }
+
+    /// A platform's administrator records (or corrects) its merchant's credit code: the key that makes
+    /// one company's merchants on different platforms one record.
+    @Sendable func updateMerchant(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<MerchantResponse> {
+        let platformID = try context.parameters.id()
+        let merchantID = try context.parameters.id("merchantID")
+        try Policy.authorize(context.principal, .createMerchant(platformID: platformID))
+        let body = try await request.decodeJSON(UpdateMerchantRequest.self, limit: configuration.maxJSONBodyBytes)
+        var fields = FieldValidator()
+        let code = fields.creditCode(body.creditCode)
+        try fields.check()
+        let merchant = try await database.transaction(as: context.identity, origin: context.origin) { transaction -> MerchantRecord in
+            guard let merchant = try await transaction.merchant(id: merchantID), merchant.platformID == platformID else { throw RedressError.notFound }
+            guard try await transaction.setMerchantCreditCode(merchantID: merchantID, creditCode: code, actor: context.auditActor) else {
+                throw RedressError.notFound
+            }
+            var updated = merchant
+            updated.creditCode = code
+            return updated
+        }
+        return JSONResponse(body: MerchantResponse(merchant))
     }
 }

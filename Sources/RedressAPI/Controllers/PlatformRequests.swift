@@ -47,6 +47,12 @@ extension PlatformController {
     struct CreateMerchantRequest: Decodable {
         let name: String?
         let shopURL: String?
+        let creditCode: String?
+    }
+
+    struct UpdateMerchantRequest: Decodable {
+        /// The code to record (a wrong one is corrected with the right one).
+        let creditCode: String?
     }
 }
 

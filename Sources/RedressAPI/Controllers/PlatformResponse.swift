@@ -36,6 +36,7 @@ struct MerchantResponse: Encodable, Sendable {
     let platformID: ResourceID
     let name: String
     let shopURL: String?
+    let creditCode: String?
     let createdAt: Date
 
     init(_ merchant: MerchantRecord) {
@@ -43,6 +44,7 @@ struct MerchantResponse: Encodable, Sendable {
         platformID = ResourceID(merchant.platformID)
         name = merchant.name
         shopURL = merchant.shopURL
+        creditCode = merchant.creditCode
         createdAt = merchant.createdAt
     }
 }
