@@ -78,6 +78,8 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + FlagController(database: database, configuration: configuration).endpoints
         + SearchController(database: database, configuration: configuration).endpoints
         + MerchantRecordController(database: database, configuration: configuration).endpoints
+        + ClusterController(database: database, configuration: configuration).endpoints
+        + CollectiveController(database: database, configuration: configuration).endpoints
         + SupplementController(database: database, configuration: configuration).endpoints
         + TermsController(database: database, configuration: configuration).endpoints
         + TriageController(database: database, configuration: configuration).endpoints

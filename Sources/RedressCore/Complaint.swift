@@ -281,6 +281,8 @@ public struct Complaint: Sendable, Equatable {
     /// Who sent the case to mediation last: the consumer, the platform (disputing its validity) or
     /// the system (carrying out the consumer's ultimatum).
     public var escalatedBy: CaseRelation?
+    /// The collective case it is part of (one problem, many consumers, one mediator and proposal).
+    public var collectiveID: UUID?
     /// The local day the consumer rated the handling.
     public var ratedOn: LocalDate?
     /// When the consumer's name, texts and evidence were erased (on his request, or at the end of the

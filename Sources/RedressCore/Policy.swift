@@ -61,6 +61,11 @@ public enum Operation: Sendable, Equatable {
     /// A merchant's record across platforms: mediation bodies and auditors any merchant's, a platform
     /// its own merchants', a merchant its own (`merchant` is the merchant asked about).
     case readMerchantRecord(merchant: OrganizationRef)
+    /// Proposed clusters of cases: staff, each seeing the members it may read.
+    case readClusters
+    /// A mediation body's collective cases: its mediators and leads read them, its leads create them.
+    case readCollectives
+    case createCollective
 }
 
 /// The one place that answers "may this principal do this operation to this resource". Deny by default:
@@ -110,6 +115,12 @@ public enum Policy {
             return true
         case .recordPlatformTerms(let platformID):
             return actor.role == .platformAdmin && actor.organizationID == platformID
+        case .readClusters:
+            return ![.consumer, .admin].contains(actor.role)
+        case .readCollectives:
+            return [.mediator, .mediationLead].contains(actor.role) && actor.organizationID != nil
+        case .createCollective:
+            return actor.role == .mediationLead && actor.organizationID != nil
         case .readMerchantRecord(let merchant):
             switch actor.role {
             case .mediator, .mediationLead, .auditor: return true

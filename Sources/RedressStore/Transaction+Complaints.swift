@@ -39,7 +39,7 @@ extension Transaction {
         rating_comment, closed_at, standard_deadline_at, standard_deadline_passed, promise::text AS promise, invalid_reason, outcome,
         closes_at, unfulfilled_reports, to_char(rated_on, 'YYYY-MM-DD') AS rated_on, erased_at, anonymised_at, acknowledgements,
         last_acknowledged_at, fault_claim, fault_finding, referral_outcome, referral_closed_at, refiles,
-        platform_deadline_held_at, escalated_by
+        platform_deadline_held_at, escalated_by, collective_id
         """
 
     /// Files a complaint. `submittedOn` is the local day of its submission where deadlines are
@@ -238,6 +238,7 @@ extension Transaction {
         complaint.refiles = try c["refiles"].decode(UUID?.self)
         complaint.platformDeadlineHeldAt = try date("platform_deadline_held_at")
         complaint.escalatedBy = try text("escalated_by").flatMap(CaseRelation.init(rawValue:))
+        complaint.collectiveID = try c["collective_id"].decode(UUID?.self)
         return complaint
     }
 }

@@ -103,7 +103,7 @@ extension Transaction {
         return claimed
     }
 
-    private func ids(_ sql: PostgresQuery) async throws -> [UUID] {
+    func ids(_ sql: PostgresQuery) async throws -> [UUID] {
         var ids: [UUID] = []
         for try await id in try await query(sql).decode(UUID.self) { ids.append(id) }
         return ids

@@ -62,6 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
                 database: dependencies.database, settings: dependencies.configuration.webhooks, logger: logger)
             let mail = MailService(database: dependencies.database, settings: dependencies.configuration.mail, logger: logger)
             var services: [any Service] = [database.pool, job, retention, monitor, announcements, deliveries, mail] + (standby?.services ?? [])
+            if settings.clusterJobSeconds > 0 {
+                services.append(ClusterJob(database: dependencies.database, interval: .seconds(settings.clusterJobSeconds), logger: logger))
+            }
             if settings.anchorSeconds > 0 {
                 services.append(AnchorJob(database: dependencies.database, interval: .seconds(settings.anchorSeconds), logger: logger))
             }

@@ -30,6 +30,8 @@ struct Settings {
     /// Set by REDRESS_NOW: the service's clock stands still at this instant.
     var frozenNow: Date?
     var deadlineJobSeconds = 60
+    /// 0: the service proposes no clusters (an operator runs `redress clusters`).
+    var clusterJobSeconds = 30
     /// 0: the service never anchors (an operator runs `redress audit anchor`).
     var anchorSeconds = 0
     var maxEvidenceBytes = 20 * 1024 * 1024
@@ -111,6 +113,7 @@ struct Settings {
         integer("REDRESS_BCRYPT_COST", 10...16, &settings.bcryptCost)
         integer("REDRESS_DB_POOL_SIZE", 1...500, &settings.poolSize)
         integer("REDRESS_DEADLINE_JOB_SECONDS", 1...86_400, &settings.deadlineJobSeconds)
+        integer("REDRESS_CLUSTER_JOB_SECONDS", 0...86_400, &settings.clusterJobSeconds)
         integer("REDRESS_ANCHOR_SECONDS", 0...(366 * 86_400), &settings.anchorSeconds)
         integer("REDRESS_EVIDENCE_MAX_BYTES", 1024...(512 * 1024 * 1024), &settings.maxEvidenceBytes)
         integer("REDRESS_EVIDENCE_MAX_FILES", 1...1000, &settings.maxEvidenceFiles)

@@ -413,6 +413,23 @@ struct AuthorizationMatrixTests {
             expected: complaintOfA, writes: false,
             setup: { app, world in "/api/v1/complaints/\(try await freshComplaint(app, world))/audit/verify" }),
         Row(
+            name: "proposed clusters", method: .get, path: { _ in "/api/v1/clusters" }, body: nil,
+            expected: signedIn(200).merging(["consumer": 403, "admin": 403]) { $1 }, writes: false),
+        Row(
+            name: "group cases that are not before the body", method: .post, path: { _ in "/api/v1/collective-cases" },
+            body: { world, _ in ["title": "集体", "mediator_id": world.accounts["mediator_a"]!.id, "complaint_ids": [UUID().uuidString, UUID().uuidString]] },
+            expected: only(["mediation_lead_a"], 422), writes: false),
+        Row(
+            name: "the body's collective cases", method: .get, path: { _ in "/api/v1/collective-cases" }, body: nil,
+            expected: only(["mediator_a", "mediation_lead_a"], 200), writes: false),
+        Row(
+            name: "a collective case that does not exist", method: .get, path: { _ in "/api/v1/collective-cases/\(UUID().uuidString)" }, body: nil,
+            expected: only(["mediator_a", "mediation_lead_a"], 404), writes: false),
+        Row(
+            name: "a proposal to a collective case that does not exist", method: .post,
+            path: { _ in "/api/v1/collective-cases/\(UUID().uuidString)/proposal" }, body: { _, _ in ["refund_percent": 50, "text": "退一半"] },
+            expected: only(["mediator_a", "mediation_lead_a"], 404), writes: false),
+        Row(
             name: "the triage queue", method: .get, path: { _ in "/api/v1/triage" }, body: nil,
             expected: only(["mediator_a", "mediation_lead_a"], 200), writes: false),
         Row(

@@ -70,7 +70,7 @@ struct CaseVisibilityMatrixTests {
         "id", "state", "version", "category", "platform_id", "merchant_id", "mediation_body_id", "mediator_id", "submitted_at",
         "updated_at", "stage_started_at", "deadline_at", "overdue", "overdue_party", "first_response_at", "first_response_on_time",
         "acknowledgements", "last_acknowledged_at", "referral_outcome", "referral_closed_at", "refiles",
-        "standard_deadline_at", "escalated_at", "escalated_by", "triaged", "closed_at", "outcome", "invalid_reason", "closes_at", "referral_channel", "allowed_actions",
+        "standard_deadline_at", "escalated_at", "escalated_by", "collective_id", "triaged", "closed_at", "outcome", "invalid_reason", "closes_at", "referral_channel", "allowed_actions",
     ]
     /// The case itself, for its parties.
     static let caseFields: Set<String> = [

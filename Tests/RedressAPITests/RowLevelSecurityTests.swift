@@ -119,6 +119,19 @@ struct RowLevelSecurityTests {
             var namingMerchant = app.complaintBody(world)
             namingMerchant["merchant_id"] = world.merchantA
             _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), namingMerchant)
+            // A cluster of the two cases naming the merchant, then one more waiting to be compared; a collective case.
+            _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), namingMerchant)
+            _ = try await ClusterJob(database: app.store, interval: .seconds(60), logger: TestDatabase.logger).runOnce()
+            _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), namingMerchant)
+            try await app.asOwner {
+                _ = try await $0.query(
+                    """
+                    INSERT INTO collective_cases (id, mediation_body_id, mediator_id, title, created_by, created_at)
+                    VALUES (gen_random_uuid(), \(UUID(uuidString: world.bodyA)!), \(UUID(uuidString: world.accounts["mediator_a"]!.id)!), '集体',
+                            \(UUID(uuidString: world.accounts["mediation_lead_a"]!.id)!), now())
+                    """, logger: TestDatabase.logger
+                ).collect()
+            }
             // A deadline warned of, as the deadline job does a working day ahead.
             try await app.asOwner {
                 try await $0.query("INSERT INTO deadline_warnings SELECT id, now(), now() FROM complaints LIMIT 1")

@@ -14,67 +14,81 @@ struct ActOnComplaint {
         _ action: ComplaintAction, input: ActionInput, on id: UUID, expectedVersion: Int?, by actor: Actor, context: RedressRequestContext
     ) async throws -> ComplaintResponse {
         let now = configuration.clock.now()
-        let timeZone = configuration.timeZone
         let configuration = configuration
         return try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
-            let access = CaseAccess(actor, to: complaint, now: now)
-            guard access.isParty else { throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound }
-            if let expectedVersion, expectedVersion != complaint.version { throw RedressError(.preconditionFailed) }
-            let rule = try Self.rule(for: action, input: input, access: access)
-            // The authority's case number is recorded once (it is the consumer's text, kept as given).
-            if case .referralRecord(let reference?, _) = input, complaint.referralReference != nil, reference != complaint.referralReference {
-                throw RedressError.validation([.init(field: "reference", reason: "reference_recorded")])
-            }
-            if case .referralRecord(let reference, nil) = input, reference == complaint.referralReference {
-                throw RedressError.validation([.init(field: "reference", reason: "nothing_new")])
-            }
-            // Before mediation, a referral goes to 12315 only: a court or the police come after it failed.
-            if case .refer(let channel, _) = input, rule.from != .mediationFailed, channel != .twelve315 {
-                throw RedressError.validation([.init(field: "channel", reason: "only_12315_before_mediation")])
-            }
-            try input.checkAmounts(amountPaid: complaint.order.amountPaid)
-            let platform = try await transaction.platform(id: complaint.platformID)
-            let effectiveInput = try await Self.resolve(
-                input, for: rule, complaint: complaint, platformBody: platform?.defaultMediationBodyID,
-                operatorBody: configuration.defaultMediationBodyID, transaction)
-            let body: UUID? = switch effectiveInput {
-            case .escalate(let body?, _), .disputeValidity(_, _, let body?): body
-            default: complaint.mediationBodyID
-            }
-            let workflow = try await transaction.workflowContext(
-                platformID: complaint.platformID, promise: complaint.promise, mediationBodyID: body, timeZone: timeZone,
-                standard: configuration.standardDeadlines)
-            let changed = ComplaintWorkflow.apply(rule, input: effectiveInput, to: complaint, relations: access.relations, context: workflow)
-            try Self.checkBounds(action, from: complaint, to: changed)
-            let stored = try await transaction.updateComplaint(
-                changed, expectedVersion: complaint.version, action: "complaint.\(action.rawValue)",
-                changes: ComplaintWorkflow.auditChanges(from: complaint, to: changed, input: effectiveInput), actor: context.auditActor)
-            guard stored else {
-                throw expectedVersion == nil ? RedressError(.conflict, detail: "Another change to this complaint won; reload it.") : RedressError(.preconditionFailed)
-            }
-            switch effectiveInput {
-            case .acknowledge(let text):
-                // The holding reply is shown in the thread; the action's audit event records it.
-                let entry = MessageRecord(
-                    id: UUID(), complaintID: id, authorID: actor.accountID, authorRole: actor.role.rawValue,
-                    authorOrganizationID: actor.organizationID, visibility: .parties, body: text, createdAt: now, kind: .acknowledgement)
-                try await transaction.insertThreadEntry(entry)
-                try await transaction.raiseFlags(
-                    FlagRecognition.flags(in: [text], complaintID: id, source: .message, sourceID: entry.id, by: actor.accountID, at: now),
-                    actor: context.auditActor)
-            case .respond(let answer):
-                try await transaction.raiseFlags(
-                    FlagRecognition.flags(
-                        in: [answer.reason, answer.proposal?.text], complaintID: id, source: .answer, sourceID: nil, by: actor.accountID, at: now),
-                    actor: context.auditActor)
-            default:
-                break
-            }
+            let (changed, platform) = try await Self.perform(
+                action, input: input, on: complaint, expectedVersion: expectedVersion, by: actor, auditActor: context.auditActor, now: now,
+                configuration: configuration, transaction)
             let evidence = try await transaction.evidenceKinds(complaintID: changed.id)
             return ComplaintResponse.view(
                 changed, actor: actor, merchantFirst: platform?.merchantFirst ?? false, evidence: evidence, now: now, language: context.language)
         }
+    }
+
+    /// The action on a case already read, inside the caller's transaction: what a collective case does
+    /// to each of its cases, as the single-case request does to one. Refusals (RedressError) come before
+    /// anything is written.
+    static func perform(
+        _ action: ComplaintAction, input: ActionInput, on complaint: Complaint, expectedVersion: Int?, by actor: Actor, auditActor: AuditActor,
+        now: Date, configuration: APIConfiguration, _ transaction: Transaction
+    ) async throws -> (Complaint, PlatformRecord?) {
+        let id = complaint.id
+        let timeZone = configuration.timeZone
+        let access = CaseAccess(actor, to: complaint, now: now)
+        guard access.isParty else { throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound }
+        if let expectedVersion, expectedVersion != complaint.version { throw RedressError(.preconditionFailed) }
+        let rule = try Self.rule(for: action, input: input, access: access)
+        // The authority's case number is recorded once (it is the consumer's text, kept as given).
+        if case .referralRecord(let reference?, _) = input, complaint.referralReference != nil, reference != complaint.referralReference {
+            throw RedressError.validation([.init(field: "reference", reason: "reference_recorded")])
+        }
+        if case .referralRecord(let reference, nil) = input, reference == complaint.referralReference {
+            throw RedressError.validation([.init(field: "reference", reason: "nothing_new")])
+        }
+        // Before mediation, a referral goes to 12315 only: a court or the police come after it failed.
+        if case .refer(let channel, _) = input, rule.from != .mediationFailed, channel != .twelve315 {
+            throw RedressError.validation([.init(field: "channel", reason: "only_12315_before_mediation")])
+        }
+        try input.checkAmounts(amountPaid: complaint.order.amountPaid)
+        let platform = try await transaction.platform(id: complaint.platformID)
+        let effectiveInput = try await Self.resolve(
+            input, for: rule, complaint: complaint, platformBody: platform?.defaultMediationBodyID,
+            operatorBody: configuration.defaultMediationBodyID, transaction)
+        let body: UUID? = switch effectiveInput {
+        case .escalate(let body?, _), .disputeValidity(_, _, let body?): body
+        default: complaint.mediationBodyID
+        }
+        let workflow = try await transaction.workflowContext(
+            platformID: complaint.platformID, promise: complaint.promise, mediationBodyID: body, timeZone: timeZone,
+            standard: configuration.standardDeadlines)
+        let changed = ComplaintWorkflow.apply(rule, input: effectiveInput, to: complaint, relations: access.relations, context: workflow)
+        try Self.checkBounds(action, from: complaint, to: changed)
+        let stored = try await transaction.updateComplaint(
+            changed, expectedVersion: complaint.version, action: "complaint.\(action.rawValue)",
+            changes: ComplaintWorkflow.auditChanges(from: complaint, to: changed, input: effectiveInput), actor: auditActor)
+        guard stored else {
+            throw expectedVersion == nil ? RedressError(.conflict, detail: "Another change to this complaint won; reload it.") : RedressError(.preconditionFailed)
+        }
+        switch effectiveInput {
+        case .acknowledge(let text):
+            // The holding reply is shown in the thread; the action's audit event records it.
+            let entry = MessageRecord(
+                id: UUID(), complaintID: id, authorID: actor.accountID, authorRole: actor.role.rawValue,
+                authorOrganizationID: actor.organizationID, visibility: .parties, body: text, createdAt: now, kind: .acknowledgement)
+            try await transaction.insertThreadEntry(entry)
+            try await transaction.raiseFlags(
+                FlagRecognition.flags(in: [text], complaintID: id, source: .message, sourceID: entry.id, by: actor.accountID, at: now),
+                actor: auditActor)
+        case .respond(let answer):
+            try await transaction.raiseFlags(
+                FlagRecognition.flags(
+                    in: [answer.reason, answer.proposal?.text], complaintID: id, source: .answer, sourceID: nil, by: actor.accountID, at: now),
+                actor: auditActor)
+        default:
+            break
+        }
+        return (changed, platform)
     }
 
     /// The rule the lifecycle applies, or the refusal that says why not and what the caller may do.

@@ -114,6 +114,7 @@ struct ComplaintResponse: Encodable, Sendable {
     let escalatedAt: Date?
     /// Who sent it to mediation: `consumer`, `platform` (disputing its validity) or `system` (the ultimatum).
     let escalatedBy: String?
+    let collectiveID: ResourceID?
     let triaged: Bool
     let closedAt: Date?
     let outcome: CaseOutcome?
@@ -156,7 +157,7 @@ struct ComplaintResponse: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, state, version, category, platformID, merchantID, mediationBodyID, mediatorID, submittedAt, updatedAt, stageStartedAt
         case deadlineAt, overdue, overdueParty, firstResponseAt, firstResponseOnTime, acknowledgements, lastAcknowledgedAt
-        case standardDeadlineAt, escalatedAt, escalatedBy, triaged, closedAt
+        case standardDeadlineAt, escalatedAt, escalatedBy, collectiveID, triaged, closedAt
         case outcome, invalidReason, closesAt, referralChannel, referralOutcome, referralClosedAt, refiles, erasedAt, anonymisedAt
         case allowedActions, consumer, title, description, order, demands, ultimatumDays, ultimatumAt, faultClaim, faultFinding, answer
         case settlement
@@ -190,6 +191,7 @@ struct ComplaintResponse: Encodable, Sendable {
         standardDeadlineAt = complaint.standardDeadlineAt
         escalatedAt = complaint.escalatedAt
         escalatedBy = complaint.escalatedBy?.rawValue
+        collectiveID = ResourceID(complaint.collectiveID)
         triaged = complaint.triaged
         closedAt = complaint.closedAt
         outcome = complaint.outcome

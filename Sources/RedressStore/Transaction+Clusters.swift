@@ -1,0 +1,149 @@
+import Foundation
+import PostgresNIO
+import RedressCore
+
+/// A proposed cluster as a caller sees it: its members the caller may read.
+public struct ClusterView: Sendable {
+    public let id: UUID
+    public let reason: String
+    public let category: String
+    /// Every member, whether or not the caller may read it.
+    public let size: Int
+    public let createdAt: Date
+    public let updatedAt: Date
+    public let members: [(complaintID: UUID, platformID: UUID, state: String, similarity: Double)]
+}
+
+/// A case the cluster job compares a new complaint with.
+public struct ClusterCandidate: Sendable {
+    public let complaintID: UUID
+    public let grams: [String]
+    public let clusterID: UUID?
+    public let clusterSize: Int
+    public let sameMerchant: Bool
+}
+
+extension Transaction {
+    /// Up to `limit` queued complaints, oldest first, locked for this transaction (any number of job
+    /// runners can take turns).
+    public func claimQueuedForClustering(limit: Int) async throws -> [UUID] {
+        try await ids(
+            "SELECT complaint_id FROM cluster_queue ORDER BY queued_at, complaint_id LIMIT \(limit) FOR UPDATE SKIP LOCKED")
+    }
+
+    /// The complaint's own texts' bigrams, its category, merchant and product, and when it was filed.
+    public func clusteringSubject(_ id: UUID) async throws -> (grams: [String], category: String, merchantID: UUID?, product: String?, submittedAt: Date, open: Bool)? {
+        let rows = try await query(
+            """
+            SELECT coalesce(s.grams, '{}'), c.category, c.merchant_id, c.product_name, c.submitted_at,
+                   c.state NOT IN ('closed_resolved', 'closed', 'withdrawn', 'invalid', 'referred')
+            FROM complaints c LEFT JOIN complaint_search s ON s.complaint_id = c.id WHERE c.id = \(id)
+            """)
+        for try await row in rows.decode(([String], String, UUID?, String?, Date, Bool).self) {
+            return (row.0, row.1, row.2, row.3, row.4, row.5)
+        }
+        return nil
+    }
+
+    /// Open cases of the same category filed in the `window` before `submittedAt` and compared already
+    /// (no longer queued), against a merchant of the same company (its credit code, any platform) or
+    /// for the same product: the most recent `limit`.
+    public func clusterCandidates(
+        of id: UUID, category: String, merchantID: UUID?, product: String?, submittedAt: Date, window: TimeInterval, limit: Int
+    ) async throws -> [ClusterCandidate] {
+        let rows = try await query(
+            """
+            WITH company AS (
+                SELECT x.id FROM merchants x, merchants named
+                WHERE named.id = \(merchantID ?? UUID()) AND (x.id = named.id OR x.credit_code = named.credit_code)
+            )
+            SELECT c.id, coalesce(s.grams, '{}'), m.cluster_id, coalesce(k.size, 0), c.merchant_id IN (SELECT id FROM company)
+            FROM complaints c
+            LEFT JOIN complaint_search s ON s.complaint_id = c.id
+            LEFT JOIN cluster_members m ON m.complaint_id = c.id
+            LEFT JOIN complaint_clusters k ON k.id = m.cluster_id
+            WHERE c.id <> \(id) AND c.category = \(category)
+              AND NOT EXISTS (SELECT 1 FROM cluster_queue q WHERE q.complaint_id = c.id)
+              AND c.submitted_at >= \(submittedAt.addingTimeInterval(-window)) AND c.submitted_at <= \(submittedAt)
+              AND c.state NOT IN ('closed_resolved', 'closed', 'withdrawn', 'invalid', 'referred')
+              AND (c.merchant_id IN (SELECT id FROM company)
+                   OR (\(product != nil) AND redress_search_normalise(c.product_name) = redress_search_normalise(\(product ?? ""))))
+            ORDER BY c.submitted_at DESC LIMIT \(limit)
+            """)
+        var candidates: [ClusterCandidate] = []
+        for try await (complaint, grams, cluster, size, same) in rows.decode((UUID, [String], UUID?, Int, Bool?).self) {
+            candidates.append(ClusterCandidate(complaintID: complaint, grams: grams, clusterID: cluster, clusterSize: size, sameMerchant: same ?? false))
+        }
+        return candidates
+    }
+
+    /// Puts the complaint (and the case it matched, when that is in no cluster yet) into a cluster:
+    /// the match's, or a new one. Removes it from the queue.
+    public func joinCluster(
+        _ id: UUID, matching candidate: ClusterCandidate?, similarity: Double, reason: String, category: String
+    ) async throws {
+        if let candidate {
+            var cluster = candidate.clusterID
+            var added = 1
+            if cluster == nil {
+                let created = UUID()
+                try await query(
+                    """
+                    INSERT INTO complaint_clusters (id, reason, category, size, created_at, updated_at)
+                    VALUES (\(created), \(reason), \(category), 0, \(now), \(now))
+                    """)
+                try await query(
+                    """
+                    INSERT INTO cluster_members (complaint_id, cluster_id, similarity, joined_at)
+                    VALUES (\(candidate.complaintID), \(created), \(Float(similarity)), \(now)) ON CONFLICT DO NOTHING
+                    """)
+                cluster = created
+                added = 2
+            }
+            try await query(
+                """
+                INSERT INTO cluster_members (complaint_id, cluster_id, similarity, joined_at)
+                VALUES (\(id), \(cluster!), \(Float(similarity)), \(now)) ON CONFLICT DO NOTHING
+                """)
+            try await query("UPDATE complaint_clusters SET size = size + \(added), updated_at = \(now) WHERE id = \(cluster!)")
+        }
+        try await query("DELETE FROM cluster_queue WHERE complaint_id = \(id)")
+    }
+
+    /// The proposed clusters with at least two members the caller may read, most recently grown first;
+    /// within `scope` as for lists (row-level security decides).
+    public func clusters(scope: ComplaintFilter.Scope, offset: Int, limit: Int) async throws -> [ClusterView] {
+        var platform: UUID?, merchant: UUID?, body: UUID?
+        switch scope {
+        case .platform(let id): platform = id
+        case .merchant(let id): merchant = id
+        case .mediationBody(let id): body = id
+        case .consumer, .everything: break
+        }
+        let rows = try await query(
+            """
+            SELECT k.id, k.reason, k.category, k.size, k.created_at, k.updated_at,
+                   array_agg(c.id ORDER BY c.submitted_at, c.id), array_agg(c.platform_id ORDER BY c.submitted_at, c.id),
+                   array_agg(c.state ORDER BY c.submitted_at, c.id), array_agg(m.similarity::float8 ORDER BY c.submitted_at, c.id)
+            FROM complaint_clusters k
+            JOIN cluster_members m ON m.cluster_id = k.id
+            JOIN complaints c ON c.id = m.complaint_id
+            WHERE (\(platform == nil) OR c.platform_id = \(platform ?? UUID()))
+              AND (\(merchant == nil) OR c.merchant_id = \(merchant ?? UUID()))
+              AND (\(body == nil) OR c.mediation_body_id = \(body ?? UUID()))
+            GROUP BY k.id
+            HAVING count(*) >= 2
+            ORDER BY k.updated_at DESC, k.id
+            OFFSET \(offset) LIMIT \(limit + 1)
+            """)
+        var clusters: [ClusterView] = []
+        for try await (id, reason, category, size, created, updated, ids, platforms, states, similarities) in rows.decode(
+            (UUID, String, String, Int, Date, Date, [UUID], [UUID], [String], [Double]).self)
+        {
+            let members = ids.indices.map { (ids[$0], platforms[$0], states[$0], similarities[$0]) }
+            clusters.append(
+                ClusterView(id: id, reason: reason, category: category, size: size, createdAt: created, updatedAt: updated, members: members))
+        }
+        return clusters
+    }
+}
