@@ -66,6 +66,8 @@ export PGPASSWORD="$password"
 psql=(psql -h 127.0.0.1 -p "$pgport" -U redress_bench -d postgres -v ON_ERROR_STOP=1 -qAt -F ' ')
 export REDRESS_KEYS="bench $(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export REDRESS_LOG_LEVEL=error REDRESS_BCRYPT_COST=10 REDRESS_FILINGS_PER_DAY=100000 REDRESS_MESSAGES_PER_CASE_PER_HOUR=100000 REDRESS_DEADLINE_JOB_SECONDS=3600
+# The cluster job runs once, measured, after the loads (`redress clusters`), not beside them.
+export REDRESS_CLUSTER_JOB_SECONDS=0
 
 echo "# Redress benchmark"
 echo
@@ -110,6 +112,10 @@ SQL
 "${psql[@]}" -c "SELECT 'bench-' || id, '/api/v1/triage?limit=50' FROM accounts WHERE role = 'mediator'" > "$data/triage.txt"
 "${psql[@]}" -c "SELECT 'bench-' || id, '/api/v1/stats/platforms/' || organization_id FROM accounts WHERE role = 'platform_staff'" > "$data/stats.txt"
 echo "- /public/v1/reports/platforms" > "$data/report.txt"
+# Search: platform staff look up an order number of their platform; mediators search a common Chinese
+# word (卡密, in a quarter of all texts) among the cases before their body.
+"${psql[@]}" -c "SELECT 'bench-' || s.id, '/api/v1/search/complaints?limit=20&q=' || c.order_no FROM complaints c JOIN accounts s ON s.organization_id = c.platform_id AND s.role = 'platform_staff' ORDER BY random() LIMIT 5000" > "$data/search-order.txt"
+"${psql[@]}" -c "SELECT 'bench-' || id, '/api/v1/search/complaints?limit=20&q=%E5%8D%A1%E5%AF%86' FROM accounts WHERE role IN ('mediator', 'mediation_lead')" > "$data/search-word.txt"
 "${psql[@]}" -c "SELECT 'bench-' || s.id, c.id FROM complaints c JOIN accounts s ON s.organization_id = c.platform_id AND s.role = 'platform_staff' WHERE c.state = 'awaiting_platform' ORDER BY random()" > "$data/answer.txt"
 
 # The ceiling's callers, as pgbench reads them (Benchmarks/pgbench/README.md).
@@ -202,6 +208,8 @@ for conns in $connections; do
     measure "a mediation body's triage queue" get.lua "$data/triage.txt" "$conns"
     measure "one platform's statistics, 12 months" get.lua "$data/stats.txt" "$conns"
     measure "public report, cached" get.lua "$data/report.txt" "$conns"
+    measure "search: an order number (platform staff)" get.lua "$data/search-order.txt" "$conns"
+    measure "search: a common Chinese word (mediators)" get.lua "$data/search-word.txt" "$conns"
     measure "intake (POST /api/v1/complaints)" intake.lua "$data/intake.txt" "$conns"
     # Each run answers cases nobody answered before: every run takes its own share of the open cases.
     runs="$(echo $connections | wc -w)"
@@ -329,6 +337,15 @@ for conns in $connections; do
 done
 echo
 
+echo "## Clusters"
+echo
+echo "The filings of the intake runs above, compared by the cluster job with the recent cases of the same company or product (\`redress clusters\`, once, alone):"
+echo
+echo '```'
+"$redress" clusters 2>/dev/null | tee "$work/clusters"
+echo '```'
+echo
+
 echo "## Audit verification"
 echo
 echo '```'
@@ -347,6 +364,8 @@ for name in "${reads[@]}"; do
     worst_p99="$(python3 -c "print(max($worst_p99, $p99))")"
 done
 stats_p50="${service_p50["one platform's statistics, 12 months/$first"]:-999999}"
+search_p99="$(python3 -c "print(max(${service_p99["search: an order number (platform staff)/$first"]:-999999}, ${service_p99["search: a common Chinese word (mediators)/$first"]:-999999}))")"
+cluster_ms="$(sed -n 's/.*(\([0-9.]*\) ms per complaint).*/\1/p' "$work/clusters")"
 report_p50="${service_p50["public report, uncached/$first"]:-999999}"
 verify_seconds="$(sed -n 's/^wall \([0-9.]*\) s.*/\1/p' "$work/verify")"
 intake_ratio="${ceiling_ratio["intake/$first"]:-0}"
@@ -359,6 +378,8 @@ echo "| intake while webhooks are delivered ≥ 90 % of intake without, at $firs
 echo "| reads and the triage queue: p99 < 10 ms at $first connections | worst p99 ${worst_p99} ms | $(verdict "$worst_p99 < 10") |"
 echo "| one platform's 12-month statistics: p50 < 20 ms | ${stats_p50} ms at $first connections, ${service_p50["one platform's statistics, 12 months/1"]:-?} ms alone | $(verdict "$stats_p50 < 20") |"
 echo "| the uncached public report: p50 < 20 ms | ${report_p50} ms at $first connections, ${service_p50["public report, uncached/1"]:-?} ms alone | $(verdict "$report_p50 < 20") |"
+echo "| search: p99 < 50 ms at $first connections (worst of the two searches) | ${search_p99} ms | $(verdict "$search_p99 < 50") |"
+echo "| clustering: cost per filing (the job, off the request path) | ${cluster_ms:-?} ms | — |"
 echo "| service memory < 150 MiB at $last connections | ${peak_at_most} MiB | $(verdict "$peak_at_most < 150") |"
 echo "| \`redress audit verify\` over every event < 30 s | ${verify_seconds:-?} s | $(verdict "${verify_seconds:-999} < 30") |"
 echo "| no errors | $errors_total | $(verdict "$errors_total == 0") |"
