@@ -61,6 +61,8 @@ public enum Operation: Sendable, Equatable {
     /// A merchant's record across platforms: mediation bodies and auditors any merchant's, a platform
     /// its own merchants', a merchant its own (`merchant` is the merchant asked about).
     case readMerchantRecord(merchant: OrganizationRef)
+    /// Searching case texts: those who read them (an auditor reads cases' metadata, not their texts).
+    case searchComplaints
     /// Proposed clusters of cases: staff, each seeing the members it may read.
     case readClusters
     /// A mediation body's collective cases: its mediators and leads read them, its leads create them.
@@ -115,6 +117,8 @@ public enum Policy {
             return true
         case .recordPlatformTerms(let platformID):
             return actor.role == .platformAdmin && actor.organizationID == platformID
+        case .searchComplaints:
+            return actor.role != .admin && actor.role != .auditor
         case .readClusters:
             return ![.consumer, .admin].contains(actor.role)
         case .readCollectives:

@@ -75,7 +75,10 @@ public enum SearchText {
         }
 
         public init(_ text: String) throws(Problem) {
-            guard text.count <= Self.maximumLength else { throw .tooLong }
+            // Counted in scalars, before and after normalisation: combining marks are characters too.
+            guard text.unicodeScalars.count <= Self.maximumLength, normalised(text).unicodeScalars.count <= 2 * Self.maximumLength else {
+                throw .tooLong
+            }
             var seen = Set<String>()
             let runs = SearchText.runs(text).filter { seen.insert($0).inserted }
             guard !runs.isEmpty else { throw .empty }

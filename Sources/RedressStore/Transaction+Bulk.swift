@@ -211,14 +211,15 @@ extension Transaction {
             """)
         try await query(
             """
-            INSERT INTO merchant_monthly_record AS r (merchant_id, platform_id, month, complaints, open, unresolved, missed_deadline,
+            INSERT INTO merchant_monthly_record AS r (merchant_id, platform_id, month, complaints, invalid, open, unresolved, missed_deadline,
                 amount_refunded, police_referrals)
-            SELECT merchant_id, platform_id, month, sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6])
+            SELECT merchant_id, platform_id, month, sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6]), sum(v[7])
             FROM (SELECT merchant_id, platform_id, date_trunc('month', submitted_on)::date AS month, redress_merchant_contribution(c) AS v
                   FROM complaints c WHERE id = ANY(\(complaintIDs)) AND merchant_id IS NOT NULL) x
             GROUP BY 1, 2, 3
             ON CONFLICT (merchant_id, month) DO UPDATE SET
-                complaints = r.complaints + excluded.complaints, open = r.open + excluded.open, unresolved = r.unresolved + excluded.unresolved,
+                complaints = r.complaints + excluded.complaints, invalid = r.invalid + excluded.invalid, open = r.open + excluded.open,
+                unresolved = r.unresolved + excluded.unresolved,
                 missed_deadline = r.missed_deadline + excluded.missed_deadline, amount_refunded = r.amount_refunded + excluded.amount_refunded,
                 police_referrals = r.police_referrals + excluded.police_referrals
             """)

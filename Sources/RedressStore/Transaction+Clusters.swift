@@ -35,19 +35,21 @@ extension Transaction {
     public func clusteringSubject(_ id: UUID) async throws -> (grams: [String], category: String, merchantID: UUID?, product: String?, submittedAt: Date, open: Bool)? {
         let rows = try await query(
             """
-            SELECT coalesce(s.grams, '{}'), c.category, c.merchant_id, c.product_name, c.submitted_at,
+            SELECT c.category, c.merchant_id, c.product_name, c.submitted_at,
                    c.state NOT IN ('closed_resolved', 'closed', 'withdrawn', 'invalid', 'referred')
-            FROM complaints c LEFT JOIN complaint_search s ON s.complaint_id = c.id WHERE c.id = \(id)
+            FROM complaints c WHERE c.id = \(id)
             """)
-        for try await row in rows.decode(([String], String, UUID?, String?, Date, Bool).self) {
-            return (row.0, row.1, row.2, row.3, row.4, row.5)
+        for try await row in rows.decode((String, UUID?, String?, Date, Bool).self) {
+            return (try await complaintGrams([id])[id] ?? [], row.0, row.1, row.2, row.3, row.4)
         }
         return nil
     }
 
     /// Open cases of the same category filed in the `window` before `submittedAt` and compared already
     /// (no longer queued), against a merchant of the same company (its credit code, any platform) or
-    /// for the same product: the most recent `limit`.
+    /// for the same product (its name as written: conditions under row-level security can use an index
+    /// only with leakproof operators, which text equality is and normalisation is not): the most
+    /// recent `limit`.
     public func clusterCandidates(
         of id: UUID, category: String, merchantID: UUID?, product: String?, submittedAt: Date, window: TimeInterval, limit: Int
     ) async throws -> [ClusterCandidate] {
@@ -57,25 +59,44 @@ extension Transaction {
                 SELECT x.id FROM merchants x, merchants named
                 WHERE named.id = \(merchantID ?? UUID()) AND (x.id = named.id OR x.credit_code = named.credit_code)
             )
-            SELECT c.id, coalesce(s.grams, '{}'), m.cluster_id, coalesce(k.size, 0), c.merchant_id IN (SELECT id FROM company)
+            SELECT c.id, m.cluster_id, coalesce(k.size, 0), c.merchant_id IN (SELECT id FROM company)
             FROM complaints c
-            LEFT JOIN complaint_search s ON s.complaint_id = c.id
             LEFT JOIN cluster_members m ON m.complaint_id = c.id
             LEFT JOIN complaint_clusters k ON k.id = m.cluster_id
             WHERE c.id <> \(id) AND c.category = \(category)
               AND NOT EXISTS (SELECT 1 FROM cluster_queue q WHERE q.complaint_id = c.id)
               AND c.submitted_at >= \(submittedAt.addingTimeInterval(-window)) AND c.submitted_at <= \(submittedAt)
               AND c.state NOT IN ('closed_resolved', 'closed', 'withdrawn', 'invalid', 'referred')
-              AND (c.merchant_id IN (SELECT id FROM company)
-                   OR (\(product != nil) AND redress_search_normalise(c.product_name) = redress_search_normalise(\(product ?? ""))))
+              AND (c.merchant_id IN (SELECT id FROM company) OR (\(product != nil) AND c.product_name = \(product ?? "")))
             ORDER BY c.submitted_at DESC LIMIT \(limit)
             """)
-        var candidates: [ClusterCandidate] = []
-        for try await (complaint, grams, cluster, size, same) in rows.decode((UUID, [String], UUID?, Int, Bool?).self) {
-            candidates.append(ClusterCandidate(complaintID: complaint, grams: grams, clusterID: cluster, clusterSize: size, sameMerchant: same ?? false))
+        var found: [(UUID, UUID?, Int, Bool)] = []
+        for try await (complaint, cluster, size, same) in rows.decode((UUID, UUID?, Int, Bool?).self) {
+            found.append((complaint, cluster, size, same ?? false))
         }
-        return candidates
+        let grams = try await complaintGrams(found.map(\.0))
+        return found.map {
+            ClusterCandidate(complaintID: $0.0, grams: grams[$0.0] ?? [], clusterID: $0.1, clusterSize: $0.2, sameMerchant: $0.3)
+        }
     }
+
+    /// The complaints' own bigrams (the system's only: `redress_complaint_grams`).
+    func complaintGrams(_ ids: [UUID]) async throws -> [UUID: [String]] {
+        var grams: [UUID: [String]] = [:]
+        for try await (id, found) in try await query("SELECT complaint_id, grams FROM redress_complaint_grams(\(ids))").decode((UUID, [String]).self) {
+            grams[id] = found
+        }
+        return grams
+    }
+
+    /// Whether this transaction may run the cluster job: one runner at a time, so that two never start
+    /// clusters around the same case (the others find the queue taken and wait for their next turn).
+    public func takeClusterJobTurn() async throws -> Bool {
+        for try await taken in try await query("SELECT pg_try_advisory_xact_lock(\(Self.clusterJobLock), 0)").decode(Bool.self) { return taken }
+        return false
+    }
+
+    static let clusterJobLock: Int32 = 0x636C_7573
 
     /// Puts the complaint (and the case it matched, when that is in no cluster yet) into a cluster:
     /// the match's, or a new one. Removes it from the queue.
@@ -84,7 +105,6 @@ extension Transaction {
     ) async throws {
         if let candidate {
             var cluster = candidate.clusterID
-            var added = 1
             if cluster == nil {
                 let created = UUID()
                 try await query(
@@ -92,27 +112,30 @@ extension Transaction {
                     INSERT INTO complaint_clusters (id, reason, category, size, created_at, updated_at)
                     VALUES (\(created), \(reason), \(category), 0, \(now), \(now))
                     """)
-                try await query(
-                    """
-                    INSERT INTO cluster_members (complaint_id, cluster_id, similarity, joined_at)
-                    VALUES (\(candidate.complaintID), \(created), \(Float(similarity)), \(now)) ON CONFLICT DO NOTHING
-                    """)
+                try await addClusterMember(candidate.complaintID, to: created, similarity: similarity)
                 cluster = created
-                added = 2
             }
-            try await query(
-                """
-                INSERT INTO cluster_members (complaint_id, cluster_id, similarity, joined_at)
-                VALUES (\(id), \(cluster!), \(Float(similarity)), \(now)) ON CONFLICT DO NOTHING
-                """)
-            try await query("UPDATE complaint_clusters SET size = size + \(added), updated_at = \(now) WHERE id = \(cluster!)")
+            try await addClusterMember(id, to: cluster!, similarity: similarity)
         }
         try await query("DELETE FROM cluster_queue WHERE complaint_id = \(id)")
     }
 
-    /// The proposed clusters with at least two members the caller may read, most recently grown first;
-    /// within `scope` as for lists (row-level security decides).
-    public func clusters(scope: ComplaintFilter.Scope, offset: Int, limit: Int) async throws -> [ClusterView] {
+    private func addClusterMember(_ id: UUID, to cluster: UUID, similarity: Double) async throws {
+        // Counted only when added (a case is in one cluster).
+        try await query(
+            """
+            WITH added AS (
+                INSERT INTO cluster_members (complaint_id, cluster_id, similarity, joined_at)
+                VALUES (\(id), \(cluster), \(Float(similarity)), \(now)) ON CONFLICT DO NOTHING RETURNING 1)
+            UPDATE complaint_clusters SET size = size + (SELECT count(*) FROM added), updated_at = \(now) WHERE id = \(cluster)
+            """)
+    }
+
+    /// The proposed clusters grown in the last `recent` with at least two members the caller may read,
+    /// most recently grown first; within `scope` as for lists (row-level security decides). Clusters
+    /// are read in that order and their members one cluster at a time, so a page costs its clusters (and
+    /// those skipped for having fewer readable members), not every cluster ever proposed.
+    public func clusters(scope: ComplaintFilter.Scope, recent: TimeInterval, offset: Int, limit: Int) async throws -> [ClusterView] {
         var platform: UUID?, merchant: UUID?, body: UUID?
         switch scope {
         case .platform(let id): platform = id
@@ -122,17 +145,20 @@ extension Transaction {
         }
         let rows = try await query(
             """
-            SELECT k.id, k.reason, k.category, k.size, k.created_at, k.updated_at,
-                   array_agg(c.id ORDER BY c.submitted_at, c.id), array_agg(c.platform_id ORDER BY c.submitted_at, c.id),
-                   array_agg(c.state ORDER BY c.submitted_at, c.id), array_agg(m.similarity::float8 ORDER BY c.submitted_at, c.id)
+            SELECT k.id, k.reason, k.category, k.size, k.created_at, k.updated_at, v.ids, v.platforms, v.states, v.similarities
             FROM complaint_clusters k
-            JOIN cluster_members m ON m.cluster_id = k.id
-            JOIN complaints c ON c.id = m.complaint_id
-            WHERE (\(platform == nil) OR c.platform_id = \(platform ?? UUID()))
-              AND (\(merchant == nil) OR c.merchant_id = \(merchant ?? UUID()))
-              AND (\(body == nil) OR c.mediation_body_id = \(body ?? UUID()))
-            GROUP BY k.id
-            HAVING count(*) >= 2
+            CROSS JOIN LATERAL (
+                SELECT count(*) AS readable, array_agg(c.id ORDER BY c.submitted_at, c.id) AS ids,
+                       array_agg(c.platform_id ORDER BY c.submitted_at, c.id) AS platforms,
+                       array_agg(c.state ORDER BY c.submitted_at, c.id) AS states,
+                       array_agg(m.similarity::float8 ORDER BY c.submitted_at, c.id) AS similarities
+                FROM cluster_members m JOIN complaints c ON c.id = m.complaint_id
+                WHERE m.cluster_id = k.id
+                  AND (\(platform == nil) OR c.platform_id = \(platform ?? UUID()))
+                  AND (\(merchant == nil) OR c.merchant_id = \(merchant ?? UUID()))
+                  AND (\(body == nil) OR c.mediation_body_id = \(body ?? UUID()))
+            ) v
+            WHERE k.updated_at > \(now.addingTimeInterval(-recent)) AND v.readable >= 2
             ORDER BY k.updated_at DESC, k.id
             OFFSET \(offset) LIMIT \(limit + 1)
             """)

@@ -4,7 +4,9 @@ import RedressCore
 
 /// What one merchant's complaints add up to in a month (Docs/metrics.md, "A merchant's record").
 public struct MerchantRecordCounts: Sendable, Equatable {
+    /// Complaints naming the merchant, but those the mediation body found invalid (counted apart).
     public var complaints = 0
+    public var invalid = 0
     public var open = 0
     public var unresolved = 0
     public var missedDeadline = 0
@@ -16,6 +18,7 @@ public struct MerchantRecordCounts: Sendable, Equatable {
     public static func + (lhs: Self, rhs: Self) -> Self {
         var sum = Self()
         sum.complaints = Money.saturatingAdd(lhs.complaints, rhs.complaints)
+        sum.invalid = Money.saturatingAdd(lhs.invalid, rhs.invalid)
         sum.open = Money.saturatingAdd(lhs.open, rhs.open)
         sum.unresolved = Money.saturatingAdd(lhs.unresolved, rhs.unresolved)
         sum.missedDeadline = Money.saturatingAdd(lhs.missedDeadline, rhs.missedDeadline)
@@ -43,7 +46,7 @@ extension Transaction {
     public func merchantRecord(merchantID: UUID, from: LocalDate, to: LocalDate) async throws -> [MerchantRecordRow] {
         let rows = try await query(
             """
-            SELECT r.merchant_id, o.name, r.platform_id, p.name, to_char(r.month, 'YYYY-MM-DD'), r.complaints, r.open, r.unresolved,
+            SELECT r.merchant_id, o.name, r.platform_id, p.name, to_char(r.month, 'YYYY-MM-DD'), r.complaints, r.invalid, r.open, r.unresolved,
                    r.missed_deadline, r.amount_refunded, r.police_referrals
             FROM merchant_monthly_record r
             JOIN organizations o ON o.id = r.merchant_id JOIN organizations p ON p.id = r.platform_id
@@ -54,11 +57,12 @@ extension Transaction {
             ORDER BY r.month, p.name, o.name
             """)
         var record: [MerchantRecordRow] = []
-        for try await (merchant, merchantName, platform, platformName, month, complaints, open, unresolved, missed, refunded, police) in rows.decode(
-            (UUID, String, UUID, String, String, Int64, Int64, Int64, Int64, Int64, Int64).self)
+        for try await (merchant, merchantName, platform, platformName, month, complaints, invalid, open, unresolved, missed, refunded, police)
+            in rows.decode((UUID, String, UUID, String, String, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self)
         {
             var counts = MerchantRecordCounts()
             counts.complaints = Int(complaints)
+            counts.invalid = Int(invalid)
             counts.open = Int(open)
             counts.unresolved = Int(unresolved)
             counts.missedDeadline = Int(missed)

@@ -40,7 +40,7 @@ extension Transaction {
     /// Indexes a complaint's own texts as it is filed (the merchant's name with them).
     public func indexComplaintText(_ complaint: Complaint, merchantName: String?) async throws {
         let grams = SearchText.grams([complaint.title, complaint.description, complaint.order.orderNo, complaint.order.productName, merchantName])
-        try await query("INSERT INTO complaint_search (complaint_id, grams) VALUES (\(complaint.id), \(grams))")
+        for try await _ in try await query("SELECT redress_index_complaint(\(complaint.id), \(grams))") {}
     }
 
     /// Indexes complaints written in bulk (their own texts; the demo names no merchant in them).
@@ -59,8 +59,7 @@ extension Transaction {
 
     /// Indexes a thread entry's text as it is written.
     func indexMessageText(_ message: MessageRecord) async throws {
-        try await query(
-            "INSERT INTO message_search (message_id, complaint_id, grams) VALUES (\(message.id), \(message.complaintID), \(SearchText.grams([message.body])))")
+        for try await _ in try await query("SELECT redress_index_message(\(message.id), \(SearchText.grams([message.body])))") {}
     }
 
     /// The complaints the caller may see (row-level security decides) that hold every word of the query:
@@ -82,10 +81,8 @@ extension Transaction {
         let byDeadline = search.order == .deadline
         let rows = try await query(
             """
-            WITH hits AS (
-                SELECT complaint_id FROM complaint_search WHERE grams @> \(grams)
-                UNION
-                SELECT complaint_id FROM message_search WHERE grams @> \(grams)
+            WITH hits AS MATERIALIZED (
+                SELECT redress_search_hits AS complaint_id FROM redress_search_hits(\(grams))
             ), candidates AS MATERIALIZED (
                 SELECT c.id FROM complaints c
                 WHERE c.id IN (SELECT complaint_id FROM hits)

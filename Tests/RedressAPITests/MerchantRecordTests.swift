@@ -14,21 +14,26 @@ struct MerchantRecordTests {
         try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             let code = try #require(CreditCode.complete("91440300MA5ABCDE0"))
-            // Each platform's administrator records its merchant's code; neither can touch the other's.
-            let setA = try await app.request(
-                .patch, "/api/v1/platforms/\(world.platformA)/merchants/\(world.merchantA)", token: world.token("platform_admin_a"),
-                json: ["credit_code": code])
-            #expect(setA.status == .ok, "\(setA.text)")
-            #expect(setA.json["credit_code"].string == code)
+            // The operator records the codes, as it does platforms': a platform could otherwise join its
+            // merchant to any company's record (and read it through a consumer's court dossier).
+            for token in [world.token("platform_admin_a"), world.token("platform_admin_b")] {
+                #expect(try await app.request(
+                    .patch, "/api/v1/platforms/\(world.platformA)/merchants/\(world.merchantA)", token: token, json: ["credit_code": code]).status
+                    == .forbidden)
+            }
+            let declared = try await app.request(
+                .post, "/api/v1/platforms/\(world.platformA)/merchants", token: world.token("platform_admin_a"),
+                json: ["name": "自称商户", "credit_code": code])
+            #expect(declared.json["invalid_fields"].array.first?["reason"].string == "recorded_by_the_operator", "\(declared.text)")
             #expect(try await app.request(
-                .patch, "/api/v1/platforms/\(world.platformA)/merchants/\(world.merchantA)", token: world.token("platform_admin_b"),
-                json: ["credit_code": code]).status == .forbidden)
-            #expect(try await app.request(
-                .patch, "/api/v1/platforms/\(world.platformB)/merchants/\(world.merchantB)", token: world.token("platform_admin_b"),
+                .patch, "/api/v1/platforms/\(world.platformB)/merchants/\(world.merchantB)", token: world.token("admin"),
                 json: ["credit_code": "91440300MA5ABCDE0X"]).json["invalid_fields"].array.first?["reason"].string == "invalid_credit_code")
-            try await #require(app.request(
-                .patch, "/api/v1/platforms/\(world.platformB)/merchants/\(world.merchantB)", token: world.token("platform_admin_b"),
-                json: ["credit_code": code]).status == .ok)
+            for (platform, merchant) in [(world.platformA, world.merchantA), (world.platformB, world.merchantB)] {
+                let set = try await app.request(
+                    .patch, "/api/v1/platforms/\(platform)/merchants/\(merchant)", token: world.token("admin"), json: ["credit_code": code])
+                #expect(set.status == .ok, "\(set.text)")
+                #expect(set.json["credit_code"].string == code)
+            }
             // Two complaints against the merchant on A, one against it on B, one against another merchant.
             for (platform, merchant) in [(world.platformA, world.merchantA), (world.platformA, world.merchantA), (world.platformB, world.merchantB),
                                          (world.platformA, world.merchantA2)] {
@@ -78,6 +83,28 @@ struct MerchantRecordTests {
             let dossier = try await app.request(.get, "/api/v1/complaints/\(id)/dossier", token: world.token("consumer"))
             #expect(dossier.json["merchant_record"]["totals"]["complaints"].int == 1, "\(dossier.text.prefix(300))")
             #expect(dossier.json["merchant_record"]["totals"]["unresolved"].int == 1)
+        }
+    }
+}
+
+extension MerchantRecordTests {
+    /// A complaint the mediation body finds invalid (anyone can file one) does not count against the
+    /// merchant: it is shown apart.
+    @Test func invalidComplaintsAreCountedApart() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            _ = try await app.request(.patch, "/api/v1/platforms/\(world.platformA)", token: world.token("admin"), json: ["default_mediation_body_id": world.bodyA])
+            var body = app.complaintBody(world)
+            body["merchant_id"] = world.merchantA
+            let fake = try await app.create("/api/v1/complaints", token: world.token("consumer"), body)
+            _ = try await app.create("/api/v1/complaints", token: world.token("consumer"), body)
+            try await app.step(fake, "respond", as: world.token("platform_staff_a"), ["decision": "reject", "reason": "查无此订单"])
+            try await app.step(fake, "dispute_validity", as: world.token("platform_staff_a"), ["invalid_reason": "no_such_order", "reason": "查无此单"])
+            try await app.step(fake, "mark_invalid", as: world.token("mediator_a"), ["invalid_reason": "no_such_order", "reason": "核实无此订单"])
+            let record = try await app.request(.get, "/api/v1/merchants/\(world.merchantA)/record", token: world.token("mediator_a"))
+            #expect(record.json["totals"]["complaints"].int == 1, "\(record.text.prefix(300))")
+            #expect(record.json["totals"]["invalid"].int == 1)
+            #expect(try await app.statisticsDiscrepancies() == 0)
         }
     }
 }

@@ -36,20 +36,20 @@ extension TestApp {
                      + (SELECT count(*) FROM complaints c FULL JOIN complaint_response_times t ON t.complaint_id = c.id
                         WHERE (c.first_response_at IS NOT NULL) IS DISTINCT FROM (t.complaint_id IS NOT NULL))
                      + (SELECT count(*) FROM (
-                            (SELECT merchant_id, platform_id, month, ARRAY[sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6])] AS v
+                            (SELECT merchant_id, platform_id, month, ARRAY[sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6]), sum(v[7])] AS v
                              FROM (SELECT merchant_id, platform_id, date_trunc('month', submitted_on)::date AS month,
                                           redress_merchant_contribution(c) AS v FROM complaints c WHERE merchant_id IS NOT NULL) x
                              GROUP BY 1, 2, 3
                              EXCEPT SELECT merchant_id, platform_id, month,
-                                           ARRAY[complaints, open, unresolved, missed_deadline, amount_refunded, police_referrals]::numeric[]
-                             FROM merchant_monthly_record WHERE (complaints, open, unresolved, missed_deadline, amount_refunded, police_referrals)
-                                   <> (0, 0, 0, 0, 0, 0))
+                                           ARRAY[complaints, invalid, open, unresolved, missed_deadline, amount_refunded, police_referrals]::numeric[]
+                             FROM merchant_monthly_record WHERE (complaints, invalid, open, unresolved, missed_deadline, amount_refunded, police_referrals)
+                                   <> (0, 0, 0, 0, 0, 0, 0))
                             UNION ALL
                             (SELECT merchant_id, platform_id, month,
-                                    ARRAY[complaints, open, unresolved, missed_deadline, amount_refunded, police_referrals]::numeric[]
-                             FROM merchant_monthly_record WHERE (complaints, open, unresolved, missed_deadline, amount_refunded, police_referrals)
-                                   <> (0, 0, 0, 0, 0, 0)
-                             EXCEPT SELECT merchant_id, platform_id, month, ARRAY[sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6])]
+                                    ARRAY[complaints, invalid, open, unresolved, missed_deadline, amount_refunded, police_referrals]::numeric[]
+                             FROM merchant_monthly_record WHERE (complaints, invalid, open, unresolved, missed_deadline, amount_refunded, police_referrals)
+                                   <> (0, 0, 0, 0, 0, 0, 0)
+                             EXCEPT SELECT merchant_id, platform_id, month, ARRAY[sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6]), sum(v[7])]
                              FROM (SELECT merchant_id, platform_id, date_trunc('month', submitted_on)::date AS month,
                                           redress_merchant_contribution(c) AS v FROM complaints c WHERE merchant_id IS NOT NULL) x
                              GROUP BY 1, 2, 3)) r)

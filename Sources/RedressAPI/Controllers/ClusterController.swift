@@ -14,6 +14,8 @@ struct ClusterController {
     }
 
     static let maximumLimit = 50
+    /// Clusters listed: those that grew in the last 90 days (a problem of the past is in the cases' record).
+    static let recent: TimeInterval = 90 * 86_400
 
     struct Member: Encodable, Sendable {
         let complaintID: ResourceID
@@ -26,7 +28,8 @@ struct ClusterController {
         let id: ResourceID
         let reason: String
         let category: String
-        /// Every member, including those the caller may not read.
+        /// Every member, including those the caller may not read, for mediation bodies and auditors (who
+        /// read every platform's figures); for others, the members they read.
         let size: Int
         let createdAt: Date
         let updatedAt: Date
@@ -39,11 +42,13 @@ struct ClusterController {
         let (offset, limit) = try Self.page(request.uri.queryParameters, maximum: Self.maximumLimit)
         let scope = ComplaintListQuery.listScope(of: actor)
         let found = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            try await transaction.clusters(scope: scope, offset: offset, limit: limit)
+            try await transaction.clusters(scope: scope, recent: Self.recent, offset: offset, limit: limit)
         }
+        let wholeSize = [.mediator, .mediationLead, .auditor].contains(actor.role)
         let items = found.prefix(limit).map { cluster in
             ClusterResponse(
-                id: ResourceID(cluster.id), reason: cluster.reason, category: cluster.category, size: cluster.size, createdAt: cluster.createdAt,
+                id: ResourceID(cluster.id), reason: cluster.reason, category: cluster.category,
+                size: wholeSize ? cluster.size : cluster.members.count, createdAt: cluster.createdAt,
                 updatedAt: cluster.updatedAt,
                 members: cluster.members.map {
                     Member(complaintID: ResourceID($0.complaintID), platformID: ResourceID($0.platformID), state: $0.state,

@@ -20,6 +20,7 @@ struct MerchantRecordController {
 
     struct Counts: Encodable, Sendable {
         let complaints: Int
+        let invalid: Int
         let open: Int
         let unresolved: Int
         let missedDeadline: Int
@@ -29,6 +30,7 @@ struct MerchantRecordController {
 
         init(_ counts: MerchantRecordCounts) {
             complaints = counts.complaints
+            invalid = counts.invalid
             open = counts.open
             unresolved = counts.unresolved
             missedDeadline = counts.missedDeadline

@@ -113,6 +113,11 @@ struct PlatformController {
             shopURL: fields.webAddress(body.shopURL, field: "shop_url"), createdAt: configuration.clock.now())
         merchant.creditCode = body.creditCode.map { fields.creditCode($0) }
         try fields.check()
+        // The operator checks a code against the business register, as it does a platform's: a platform
+        // that named another company's code would add its merchant to that company's record.
+        if merchant.creditCode != nil, context.principal.actor?.role != .admin {
+            throw RedressError.validation([.init(field: "credit_code", reason: "recorded_by_the_operator")])
+        }
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             guard try await transaction.organization(id: platformID)?.kind == .platform else { throw RedressError.notFound }
             try await transaction.insertMerchant(merchant, actor: context.auditActor)
@@ -120,12 +125,13 @@ struct PlatformController {
         return JSONResponse(status: .created, body: MerchantResponse(merchant))
     }
 
-    /// A platform's administrator records (or corrects) its merchant's credit code: the key that makes
-    /// one company's merchants on different platforms one record.
+    /// The operator's administrator records (or corrects) a merchant's credit code, checked against the
+    /// business register as a platform's is: the key that makes one company's merchants on different
+    /// platforms one record (a platform could otherwise join its merchant to any company's record).
     @Sendable func updateMerchant(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<MerchantResponse> {
         let platformID = try context.parameters.id()
         let merchantID = try context.parameters.id("merchantID")
-        try Policy.authorize(context.principal, .createMerchant(platformID: platformID))
+        try Policy.authorize(context.principal, .createPlatform)
         let body = try await request.decodeJSON(UpdateMerchantRequest.self, limit: configuration.maxJSONBodyBytes)
         var fields = FieldValidator()
         let code = fields.creditCode(body.creditCode)

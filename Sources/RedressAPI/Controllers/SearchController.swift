@@ -39,7 +39,7 @@ struct SearchController {
     }
 
     @Sendable func search(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<SearchResponse> {
-        try Policy.authorize(context.principal, .readComplaints)
+        try Policy.authorize(context.principal, .searchComplaints)
         guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
         var search = try Self.parse(request.uri.queryParameters)
         search.filter.scope = ComplaintListQuery.listScope(of: actor)

@@ -64,6 +64,7 @@ public struct ClusterJob: Service {
         while true {
             let batch = try await database.transaction(as: Self.system, origin: .commandLine) { transaction -> Outcome in
                 var outcome = Outcome()
+                guard try await transaction.takeClusterJobTurn() else { return outcome }
                 for id in try await transaction.claimQueuedForClustering(limit: Self.batchSize) {
                     outcome.examined += 1
                     guard let subject = try await transaction.clusteringSubject(id), subject.open else {

@@ -2,20 +2,34 @@
 -- credit code (as platforms do); merchants of different platforms with one code are one company, and a
 -- fraudulent seller that moves from platform to platform keeps its record. The record is a monthly
 -- rollup per merchant, kept by a trigger in the same transaction as every change (like the platform
--- statistics): complaints, open and unresolved cases, cases whose deadline was missed, refunds, and
--- referrals to the police.
+-- statistics): complaints (those found invalid apart), open and unresolved cases, cases whose deadline
+-- was missed, refunds, and referrals to the police.
 ALTER TABLE merchants ADD COLUMN credit_code text CHECK (credit_code ~ '^[0-9A-HJ-NPQRTUWXY]{18}$');
 CREATE INDEX merchants_by_credit_code ON merchants (credit_code) WHERE credit_code IS NOT NULL;
 GRANT UPDATE (credit_code) ON merchants TO redress_app;
--- A platform's administrator records its own merchants' codes (and an administrator any).
-CREATE POLICY merchant_code ON merchants FOR UPDATE USING (
-    redress_actor_role() = 'admin' OR (redress_actor_role() = 'platform_admin' AND platform_id = redress_actor_org()));
+-- The operator's administrator records the codes, checked against the business register as platforms'
+-- are: a platform that could name any code would join its merchant to any company's record.
+CREATE POLICY merchant_code ON merchants FOR UPDATE USING (redress_actor_role() = 'admin');
+CREATE FUNCTION merchants_guard_code() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, public
+AS $$
+BEGIN
+    IF NEW.credit_code IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.credit_code IS DISTINCT FROM OLD.credit_code)
+       AND redress_actor_role() IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'a merchant''s credit code is recorded by the operator' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER merchants_code BEFORE INSERT OR UPDATE ON merchants FOR EACH ROW EXECUTE FUNCTION merchants_guard_code();
 
 CREATE TABLE merchant_monthly_record (
     merchant_id uuid NOT NULL REFERENCES merchants (id),
     platform_id uuid NOT NULL REFERENCES platforms (id),
     month date NOT NULL,
     complaints bigint NOT NULL DEFAULT 0,
+    invalid bigint NOT NULL DEFAULT 0,
     open bigint NOT NULL DEFAULT 0,
     unresolved bigint NOT NULL DEFAULT 0,
     missed_deadline bigint NOT NULL DEFAULT 0,
@@ -29,14 +43,17 @@ CREATE FUNCTION redress_merchant_contribution(c complaints) RETURNS bigint[]
     LANGUAGE sql IMMUTABLE
     SET search_path = pg_catalog, public
 AS $$
+    -- A complaint the mediation body found invalid (anyone can file one) counts there only.
     SELECT ARRAY[
-        1,
-        (c.state NOT IN ('closed_resolved', 'closed', 'withdrawn', 'invalid', 'referred'))::int,
-        (c.state IN ('mediation_failed', 'referred') OR (c.state = 'closed' AND c.outcome = 'unresolved'))::int,
-        (c.merchant_missed_deadline OR c.platform_missed_deadline OR c.overdue)::int,
-        CASE WHEN c.state = 'closed_resolved' THEN coalesce(c.agreed_refund, 0) ELSE 0 END,
-        (c.referral_channel IS NOT DISTINCT FROM 'police')::int
+        v,
+        1 - v,
+        v * (c.state NOT IN ('closed_resolved', 'closed', 'withdrawn', 'invalid', 'referred'))::int,
+        v * (c.state IN ('mediation_failed', 'referred') OR (c.state = 'closed' AND c.outcome = 'unresolved'))::int,
+        v * (c.merchant_missed_deadline OR c.platform_missed_deadline OR c.overdue)::int,
+        v * CASE WHEN c.state = 'closed_resolved' THEN coalesce(c.agreed_refund, 0) ELSE 0 END,
+        v * (c.referral_channel IS NOT DISTINCT FROM 'police')::int
     ]::bigint[]
+    FROM (SELECT (c.state <> 'invalid')::int AS v) AS valid
 $$;
 
 CREATE FUNCTION complaints_maintain_merchant_record() RETURNS trigger
@@ -45,16 +62,17 @@ CREATE FUNCTION complaints_maintain_merchant_record() RETURNS trigger
 AS $$
 DECLARE
     added bigint[] := redress_merchant_contribution(NEW);
-    removed bigint[] := CASE WHEN TG_OP = 'UPDATE' THEN redress_merchant_contribution(OLD) ELSE array_fill(0::bigint, ARRAY[6]) END;
+    removed bigint[] := CASE WHEN TG_OP = 'UPDATE' THEN redress_merchant_contribution(OLD) ELSE array_fill(0::bigint, ARRAY[7]) END;
     delta bigint[] := ARRAY(SELECT a - b FROM unnest(added, removed) AS pair (a, b));
 BEGIN
-    IF delta <> array_fill(0::bigint, ARRAY[6]) THEN
-        INSERT INTO merchant_monthly_record AS r (merchant_id, platform_id, month, complaints, open, unresolved, missed_deadline,
+    IF delta <> array_fill(0::bigint, ARRAY[7]) THEN
+        INSERT INTO merchant_monthly_record AS r (merchant_id, platform_id, month, complaints, invalid, open, unresolved, missed_deadline,
             amount_refunded, police_referrals)
         VALUES (NEW.merchant_id, NEW.platform_id, date_trunc('month', NEW.submitted_on)::date, delta[1], delta[2], delta[3], delta[4],
-            delta[5], delta[6])
+            delta[5], delta[6], delta[7])
         ON CONFLICT (merchant_id, month) DO UPDATE SET
-            complaints = r.complaints + excluded.complaints, open = r.open + excluded.open, unresolved = r.unresolved + excluded.unresolved,
+            complaints = r.complaints + excluded.complaints, invalid = r.invalid + excluded.invalid, open = r.open + excluded.open,
+            unresolved = r.unresolved + excluded.unresolved,
             missed_deadline = r.missed_deadline + excluded.missed_deadline, amount_refunded = r.amount_refunded + excluded.amount_refunded,
             police_referrals = r.police_referrals + excluded.police_referrals;
     END IF;
@@ -83,9 +101,10 @@ GRANT SELECT ON merchant_monthly_record TO redress_app;
 
 -- The record of the complaints filed before this migration.
 SELECT set_config('redress.role', 'system', true);
-INSERT INTO merchant_monthly_record (merchant_id, platform_id, month, complaints, open, unresolved, missed_deadline, amount_refunded,
+INSERT INTO merchant_monthly_record (merchant_id, platform_id, month, complaints, invalid, open, unresolved, missed_deadline, amount_refunded,
     police_referrals)
-SELECT merchant_id, platform_id, date_trunc('month', submitted_on)::date, sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6])
+SELECT merchant_id, platform_id, date_trunc('month', submitted_on)::date, sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6]),
+    sum(v[7])
 FROM (SELECT merchant_id, platform_id, submitted_on, redress_merchant_contribution(c) AS v FROM complaints c WHERE merchant_id IS NOT NULL) x
 GROUP BY 1, 2, 3;
 SELECT set_config('redress.role', '', true);

@@ -24,8 +24,8 @@ CREATE TABLE cluster_queue (
     complaint_id uuid PRIMARY KEY REFERENCES complaints (id),
     queued_at timestamptz NOT NULL
 );
--- Candidates by product: the same product name as the texts are compared (normalised).
-CREATE INDEX complaints_by_product ON complaints (redress_search_normalise(product_name), submitted_at);
+-- Candidates by product: the same product name.
+CREATE INDEX complaints_by_product ON complaints (product_name, submitted_at);
 
 CREATE FUNCTION complaints_queue_for_clustering() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
