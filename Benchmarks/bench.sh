@@ -187,6 +187,12 @@ measure() {
     service_p50["$name/$conns"]="$(echo "$result" | sed -n 's/.*p50=\([0-9.]*\)ms.*/\1/p')"
     service_p99["$name/$conns"]="$(echo "$result" | sed -n 's/.*p99=\([0-9.]*\)ms.*/\1/p')"
     errors_total=$((errors_total + $(echo "$result" | sed -n 's/.*errors=\([0-9]*\).*/\1/p' | grep . || echo 1)))
+    # A run that completed no request measured nothing: it misses every target it is part of.
+    if [ "$(echo "$result" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')" = 0 ]; then
+        service_p50["$name/$conns"]=999999
+        service_p99["$name/$conns"]=999999
+        errors_total=$((errors_total + 1))
+    fi
     [ "$conns" = "$(echo $connections | awk '{print $NF}')" ] && [ "$((peak / 1024))" -gt "$peak_at_most" ] && peak_at_most=$((peak / 1024))
     return 0
 }

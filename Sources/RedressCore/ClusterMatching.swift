@@ -12,12 +12,13 @@ public enum ClusterMatching {
     public static let maximumClusterSize = 500
 
     public struct Candidate: Sendable {
-        public let grams: Set<String>
+        /// The Jaccard index of the two texts' bigram sets (computed where the bigrams are).
+        public let similarity: Double
         public let sameMerchant: Bool
         public let clusterSize: Int
 
-        public init(grams: Set<String>, sameMerchant: Bool, clusterSize: Int) {
-            self.grams = grams
+        public init(similarity: Double, sameMerchant: Bool, clusterSize: Int) {
+            self.similarity = similarity
             self.sameMerchant = sameMerchant
             self.clusterSize = clusterSize
         }
@@ -30,18 +31,13 @@ public enum ClusterMatching {
         public let reason: String
     }
 
-    public static func similarity(_ a: Set<String>, _ b: Set<String>) -> Double {
-        let union = a.union(b).count
-        return union == 0 ? 0 : Double(a.intersection(b).count) / Double(union)
-    }
-
     /// The best match among `candidates` (their order breaks ties: the most recent first), if any: the
     /// most similar case already in a cluster, so that a problem grows one cluster; else the most
     /// similar case in none, to start one with.
-    public static func best(for grams: Set<String>, among candidates: [Candidate]) -> Match? {
+    public static func best(among candidates: [Candidate]) -> Match? {
         var clustered: Match?, alone: Match?
         for (index, candidate) in candidates.enumerated() where candidate.clusterSize < maximumClusterSize {
-            let score = similarity(grams, candidate.grams)
+            let score = candidate.similarity
             guard score >= (candidate.sameMerchant ? sameMerchantThreshold : sameProductThreshold) else { continue }
             let match = Match(index: index, similarity: score, reason: candidate.sameMerchant ? "same_merchant" : "same_product")
             if candidate.clusterSize > 0 {

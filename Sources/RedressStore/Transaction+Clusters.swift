@@ -17,7 +17,8 @@ public struct ClusterView: Sendable {
 /// A case the cluster job compares a new complaint with.
 public struct ClusterCandidate: Sendable {
     public let complaintID: UUID
-    public let grams: [String]
+    /// How alike its texts are to the new complaint's (0 … 1).
+    public let similarity: Double
     public let clusterID: UUID?
     public let clusterSize: Int
     public let sameMerchant: Bool
@@ -31,8 +32,8 @@ extension Transaction {
             "SELECT complaint_id FROM cluster_queue ORDER BY queued_at, complaint_id LIMIT \(limit) FOR UPDATE SKIP LOCKED")
     }
 
-    /// The complaint's own texts' bigrams, its category, merchant and product, and when it was filed.
-    public func clusteringSubject(_ id: UUID) async throws -> (grams: [String], category: String, merchantID: UUID?, product: String?, submittedAt: Date, open: Bool)? {
+    /// The complaint's category, merchant and product, when it was filed, and whether it is open.
+    public func clusteringSubject(_ id: UUID) async throws -> (category: String, merchantID: UUID?, product: String?, submittedAt: Date, open: Bool)? {
         let rows = try await query(
             """
             SELECT c.category, c.merchant_id, c.product_name, c.submitted_at,
@@ -40,7 +41,7 @@ extension Transaction {
             FROM complaints c WHERE c.id = \(id)
             """)
         for try await row in rows.decode((String, UUID?, String?, Date, Bool).self) {
-            return (try await complaintGrams([id])[id] ?? [], row.0, row.1, row.2, row.3, row.4)
+            return (row.0, row.1, row.2, row.3, row.4)
         }
         return nil
     }
@@ -74,19 +75,15 @@ extension Transaction {
         for try await (complaint, cluster, size, same) in rows.decode((UUID, UUID?, Int, Bool?).self) {
             found.append((complaint, cluster, size, same ?? false))
         }
-        let grams = try await complaintGrams(found.map(\.0))
+        var similarity: [UUID: Double] = [:]
+        for try await (candidate, score) in try await query(
+            "SELECT complaint_id, similarity FROM redress_text_similarities(\(id), \(found.map(\.0)))"
+        ).decode((UUID, Double).self) {
+            similarity[candidate] = score
+        }
         return found.map {
-            ClusterCandidate(complaintID: $0.0, grams: grams[$0.0] ?? [], clusterID: $0.1, clusterSize: $0.2, sameMerchant: $0.3)
+            ClusterCandidate(complaintID: $0.0, similarity: similarity[$0.0] ?? 0, clusterID: $0.1, clusterSize: $0.2, sameMerchant: $0.3)
         }
-    }
-
-    /// The complaints' own bigrams (the system's only: `redress_complaint_grams`).
-    func complaintGrams(_ ids: [UUID]) async throws -> [UUID: [String]] {
-        var grams: [UUID: [String]] = [:]
-        for try await (id, found) in try await query("SELECT complaint_id, grams FROM redress_complaint_grams(\(ids))").decode((UUID, [String]).self) {
-            grams[id] = found
-        }
-        return grams
     }
 
     /// Whether this transaction may run the cluster job: one runner at a time, so that two never start

@@ -31,7 +31,7 @@ public struct ClusterJob: Service {
     public static let batchSize = 100
     /// How far back a new complaint looks, and at most how many cases it reads.
     public static let window: TimeInterval = 14 * 86_400
-    public static let candidateLimit = 200
+    public static let candidateLimit = 50
     static let system = DatabaseIdentity(role: "system")
 
     public init(database: Database, interval: Duration, logger: Logger) {
@@ -76,8 +76,7 @@ public struct ClusterJob: Service {
                         submittedAt: subject.submittedAt, window: Self.window, limit: Self.candidateLimit)
                     outcome.candidates += candidates.count
                     let match = ClusterMatching.best(
-                        for: Set(subject.grams),
-                        among: candidates.map { .init(grams: Set($0.grams), sameMerchant: $0.sameMerchant, clusterSize: $0.clusterSize) })
+                        among: candidates.map { .init(similarity: $0.similarity, sameMerchant: $0.sameMerchant, clusterSize: $0.clusterSize) })
                     if match != nil { outcome.clustered += 1 }
                     try await transaction.joinCluster(
                         id, matching: match.map { candidates[$0.index] }, similarity: match?.similarity ?? 0, reason: match?.reason ?? "",

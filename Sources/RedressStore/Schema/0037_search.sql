@@ -35,8 +35,8 @@ CREATE INDEX message_search_grams ON message_search USING gin (grams);
 -- Bigrams are derived from personal text. The service's role reaches them only through the functions
 -- below, owned by the schema's owner: it writes the bigrams of a text it may read (its own complaint as
 -- it files it, its own thread entry), reads nothing but the ids of candidate complaints (which it then
--- reads under row-level security, checking every word), and the system alone reads a complaint's
--- bigrams (the cluster job). A GIN index can serve `@>` here because row-level security does not stand
+-- reads under row-level security, checking every word), and the system alone learns how alike two
+-- complaints' texts are (the cluster job). A GIN index can serve `@>` here because row-level security does not stand
 -- between: under it, PostgreSQL would apply the operator (not leakproof) only after every row's policy.
 ALTER TABLE complaint_search ENABLE ROW LEVEL SECURITY;
 ALTER TABLE message_search ENABLE ROW LEVEL SECURITY;
@@ -78,18 +78,25 @@ AS $$
     UNION
     SELECT complaint_id FROM message_search WHERE grams @> bigrams
 $$;
--- A complaint's own bigrams, for the system's cluster job only.
-CREATE FUNCTION redress_complaint_grams(complaints uuid[]) RETURNS TABLE (complaint_id uuid, grams text[])
+-- How alike a complaint's texts are to each candidate's (the Jaccard index of their bigram sets), for
+-- the system's cluster job only: computed here, so that no bigram leaves the database.
+CREATE FUNCTION redress_text_similarities(subject uuid, candidates uuid[]) RETURNS TABLE (complaint_id uuid, similarity float8)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, public
 AS $$
-    SELECT s.complaint_id, s.grams FROM complaint_search s
-    WHERE s.complaint_id = ANY(complaints) AND redress_actor_role() = 'system'
+    SELECT c.complaint_id, CASE WHEN t.total = t.shared THEN 0 ELSE t.shared::float8 / (t.total - t.shared) END
+    FROM complaint_search s
+    JOIN complaint_search c ON c.complaint_id = ANY(candidates)
+    CROSS JOIN LATERAL (
+        SELECT cardinality(s.grams) + cardinality(c.grams) AS total,
+               (SELECT count(*) FROM (SELECT unnest(s.grams) INTERSECT SELECT unnest(c.grams)) i) AS shared
+    ) t
+    WHERE s.complaint_id = subject AND redress_actor_role() = 'system'
 $$;
 REVOKE ALL ON FUNCTION redress_index_complaint(uuid, text[]), redress_index_message(uuid, text[]), redress_search_hits(text[]),
-    redress_complaint_grams(uuid[]) FROM PUBLIC;
+    redress_text_similarities(uuid, uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION redress_index_complaint(uuid, text[]), redress_index_message(uuid, text[]), redress_search_hits(text[]),
-    redress_complaint_grams(uuid[]) TO redress_app;
+    redress_text_similarities(uuid, uuid[]) TO redress_app;
 
 -- Erased or anonymised text takes its bigrams with it.
 CREATE FUNCTION complaints_forget_search() RETURNS trigger
