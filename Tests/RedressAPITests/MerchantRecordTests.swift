@@ -61,6 +61,7 @@ struct MerchantRecordTests {
             #expect(try await app.request(.get, path, token: world.token("consumer")).status == .forbidden)
             #expect(try await app.request(.get, path, token: world.token("admin")).status == .forbidden)
             #expect(try await app.request(.get, path + "?from=2026-13", token: world.token("mediator_a")).status == .unprocessableContent)
+            #expect(try await app.request(.get, path + "?from=&to=", token: nil).status == .unauthorized)
             #expect(try await app.request(.get, path + "?from=2000-01&to=2026-12", token: world.token("mediator_a"))
                 .json["invalid_fields"].array.first?["reason"].string == "window_too_long")
             #expect(try await app.statisticsDiscrepancies() == 0)

@@ -63,6 +63,8 @@ struct MerchantRecordController {
     }
 
     @Sendable func read(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<RecordResponse> {
+        // Who asks comes first: a stranger learns nothing, not even what the window may be.
+        guard context.principal.actor != nil else { throw RedressError.unauthenticated }
         let id = try context.parameters.id()
         let (from, to) = try Self.window(request.uri.queryParameters, today: configuration.calendarDay(of: configuration.clock.now()))
         let response = try await database.transaction(as: context.identity, origin: context.origin) { transaction -> RecordResponse in
