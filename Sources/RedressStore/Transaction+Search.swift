@@ -24,6 +24,8 @@ public struct ComplaintSearch: Sendable {
     /// them and says so (narrow it with filters). Ranking reads each candidate's texts: 200 keep a
     /// common word in a large scope near 100 ms on two cores (Docs/search.md).
     public static let candidateLimit = 200
+    /// A consumer's own cases are all read (filings are limited per day): at most this many.
+    public static let ownCasesLimit = 2000
 
     public init(query: SearchText.Query) { self.query = query }
 }
@@ -80,10 +82,17 @@ extension Transaction {
         }
         let grams = search.query.grams, runs = search.query.runs
         let byDeadline = search.order == .deadline
+        // A consumer searches his own cases: read directly, never through the index of everyone's texts
+        // (whose candidates a consumer registered a minute ago could otherwise make the database
+        // collect, query after query).
+        let ownOnly = consumer != nil
+        let candidateLimit = ownOnly ? ComplaintSearch.ownCasesLimit : ComplaintSearch.candidateLimit
         let rows = try await query(
             """
             WITH hits AS MATERIALIZED (
-                SELECT redress_search_hits AS complaint_id FROM redress_search_hits(\(grams))
+                SELECT redress_search_hits AS complaint_id FROM redress_search_hits(\(grams)) WHERE NOT \(ownOnly)
+                UNION ALL
+                SELECT id FROM complaints WHERE \(ownOnly) AND consumer_id = \(consumer ?? UUID())
             ), candidates AS MATERIALIZED (
                 SELECT c.id FROM complaints c
                 WHERE c.id IN (SELECT complaint_id FROM hits)
@@ -100,7 +109,7 @@ extension Transaction {
                   AND (\(filter.submittedTo == nil) OR c.submitted_at < \(filter.submittedTo ?? .distantFuture))
                   AND (\(search.amountMin == nil) OR c.amount_paid >= \(search.amountMin ?? 0))
                   AND (\(search.amountMax == nil) OR c.amount_paid <= \(search.amountMax ?? 0))
-                LIMIT \(ComplaintSearch.candidateLimit + 1)
+                LIMIT \(candidateLimit + 1)
             ), ranked AS (
                 SELECT c.id, c.submitted_at AS ranked_at, c.deadline_at AS due_at, m.relevance, (SELECT count(*) FROM candidates) AS found
                 FROM candidates k JOIN complaints c ON c.id = k.id
@@ -134,6 +143,6 @@ extension Transaction {
         }
         let more = hits.count > search.limit
         return ComplaintSearchPage(
-            hits: Array(hits.prefix(search.limit)), more: more, capped: found > ComplaintSearch.candidateLimit)
+            hits: Array(hits.prefix(search.limit)), more: more, capped: found > candidateLimit)
     }
 }

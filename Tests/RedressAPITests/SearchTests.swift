@@ -110,6 +110,8 @@ struct SearchTests {
             for (query, field, reason) in [
                 ("", "q", "required"), ("%E5%8D%A1", "q", "too_short"), ("a%20bc", "q", "too_short"),
                 ("ab%20cd%20ef%20gh%20ij%20kl", "q", "too_many_words"), (String(repeating: "a", count: 101), "q", "too_long"),
+                // One character to the eye, 201 scalars: counted in scalars.
+                ("%E5%8D%A1" + String(repeating: "%CC%81", count: 200), "q", "too_long"),
                 ("ab&amount_min=-1", "amount_min", "out_of_range"), ("ab&amount_min=5&amount_max=4", "amount_max", "less_than_amount_min"),
                 ("ab&order=random", "order", "unknown_value"), ("ab&cursor=99999", "cursor", "invalid_cursor"),
                 ("ab&limit=51", "limit", "out_of_range"), ("ab&state=nope", "state", "unknown_value"),
