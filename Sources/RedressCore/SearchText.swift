@@ -43,19 +43,72 @@ public enum SearchText {
         }))
     }
 
-    /// The distinct bigrams of the texts' runs, sorted (a run of one scalar has none).
+    /// The distinct grams of the texts' runs, sorted: each run's bigrams (a run of one scalar has
+    /// none), and the 4-grams of each stretch of four or more ASCII letters and digits within it.
+    /// Order numbers are such stretches, and their bigrams are few (ten digits make a hundred) and
+    /// each found in most cases; their 4-grams are rare, so an order number is looked up through them.
     public static func grams(_ texts: [String?]) -> [String] {
         var grams = Set<String>()
         for text in texts.compactMap({ $0 }) {
-            for run in runs(text) { grams.formUnion(bigrams(of: run)) }
+            for run in runs(text) {
+                grams.formUnion(bigrams(of: run))
+                grams.formUnion(asciiStretches(of: run).flatMap { quadgrams(of: $0) })
+            }
         }
         return grams.sorted()
+    }
+
+    /// The length from which a stretch of ASCII letters and digits is indexed by its 4-grams too.
+    static let quadgramLength = 4
+
+    static func isASCIIAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
+        (0x30...0x39).contains(scalar.value) || (0x61...0x7A).contains(scalar.value)
+    }
+
+    /// The stretches of four or more ASCII letters and digits in a (normalised) run, with their
+    /// offsets in scalars.
+    static func asciiStretches(of run: String) -> [ArraySlice<Unicode.Scalar>] {
+        let scalars = Array(run.unicodeScalars)
+        var stretches: [ArraySlice<Unicode.Scalar>] = []
+        var start: Int?
+        for index in 0...scalars.count {
+            if index < scalars.count, isASCIIAlphanumeric(scalars[index]) {
+                if start == nil { start = index }
+            } else if let first = start {
+                if index - first >= quadgramLength { stretches.append(scalars[first..<index]) }
+                start = nil
+            }
+        }
+        return stretches
     }
 
     static func bigrams(of run: String) -> [String] {
         let scalars = Array(run.unicodeScalars)
         guard scalars.count >= 2 else { return [] }
         return (0..<(scalars.count - 1)).map { String(String.UnicodeScalarView([scalars[$0], scalars[$0 + 1]])) }
+    }
+
+    static func quadgrams(of stretch: ArraySlice<Unicode.Scalar>) -> [String] {
+        (stretch.startIndex...(stretch.endIndex - quadgramLength)).map {
+            String(String.UnicodeScalarView(stretch[$0..<($0 + quadgramLength)]))
+        }
+    }
+
+    /// What a query looks up: the grams of its runs, without the bigrams inside a stretch that has
+    /// 4-grams (a text holding the stretch holds them too; they would only make the index read the
+    /// long lists of common digit pairs).
+    static func queryGrams(_ runs: [String]) -> [String] {
+        var grams = Set<String>()
+        for run in runs {
+            let scalars = Array(run.unicodeScalars)
+            let stretches = asciiStretches(of: run)
+            for stretch in stretches { grams.formUnion(quadgrams(of: stretch)) }
+            for index in scalars.indices.dropLast() {
+                let inStretch = stretches.contains { $0.indices.contains(index) && $0.indices.contains(index + 1) }
+                if !inStretch { grams.insert(String(String.UnicodeScalarView([scalars[index], scalars[index + 1]]))) }
+            }
+        }
+        return grams.sorted()
     }
 
     /// A staff member's query: at most `maximumRuns` runs, each of two characters or more (one
@@ -85,7 +138,7 @@ public enum SearchText {
             guard runs.count <= Self.maximumRuns else { throw .tooManyWords }
             guard runs.allSatisfy({ $0.unicodeScalars.count >= 2 }) else { throw .tooShort }
             self.runs = runs
-            self.grams = SearchText.grams(runs)
+            self.grams = SearchText.queryGrams(runs)
         }
     }
 }

@@ -24,6 +24,9 @@ public struct ComplaintSearch: Sendable {
     /// them and says so (narrow it with filters). Ranking reads each candidate's texts: 200 keep a
     /// common word in a large scope near 100 ms on two cores (Docs/search.md).
     public static let candidateLimit = 200
+    /// The candidates the index gives at most, from the complaints' own texts and as many from thread
+    /// entries, before the filters other than the scope apply: a query that reaches it says it was capped.
+    public static let hitLimit = 2000
     /// A consumer's own cases are all read (filings are limited per day): at most this many.
     public static let ownCasesLimit = 2000
 
@@ -55,8 +58,9 @@ extension Transaction {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: entries), as: UTF8.self)
         try await query(
             """
-            INSERT INTO complaint_search (complaint_id, grams)
-            SELECT (e->>'id')::uuid, ARRAY(SELECT jsonb_array_elements_text(e->'grams')) FROM jsonb_array_elements(\(json)::jsonb) e
+            INSERT INTO complaint_search (complaint_id, grams, platform_id, merchant_id, mediation_body_id)
+            SELECT c.id, ARRAY(SELECT jsonb_array_elements_text(e->'grams')), c.platform_id, c.merchant_id, c.mediation_body_id
+            FROM jsonb_array_elements(\(json)::jsonb) e JOIN complaints c ON c.id = (e->>'id')::uuid
             """)
     }
 
@@ -90,7 +94,10 @@ extension Transaction {
         let rows = try await query(
             """
             WITH hits AS MATERIALIZED (
-                SELECT redress_search_hits AS complaint_id FROM redress_search_hits(\(grams)) WHERE NOT \(ownOnly)
+                SELECT redress_search_hits AS complaint_id
+                FROM redress_search_hits(\(grams), \(platform ?? filter.platformID)::uuid, \(merchant ?? filter.merchantID)::uuid, \(body)::uuid,
+                                         \(ComplaintSearch.hitLimit)::int)
+                WHERE NOT \(ownOnly)
                 UNION ALL
                 SELECT id FROM complaints WHERE \(ownOnly) AND consumer_id = \(consumer ?? UUID())
             ), candidates AS MATERIALIZED (
@@ -129,20 +136,21 @@ extension Transaction {
                 ) m
                 WHERE m.relevance > 0
             )
-            SELECT r.relevance, r.found, \(unescaped: Self.complaintColumns) FROM ranked r JOIN complaints USING (id)
+            SELECT r.relevance, r.found, (SELECT count(*) FROM hits) AS hit_count, \(unescaped: Self.complaintColumns) FROM ranked r JOIN complaints USING (id)
             ORDER BY CASE WHEN \(byDeadline) THEN 0 ELSE -r.relevance END, CASE WHEN \(byDeadline) THEN r.due_at END NULLS LAST,
                      r.ranked_at DESC, id
             OFFSET \(search.offset) LIMIT \(search.limit + 1)
             """)
         var hits: [(complaint: Complaint, relevance: Int)] = []
-        var found = 0
+        var found = 0, hitCount = 0
         for try await row in rows {
             let columns = row.makeRandomAccess()
             hits.append((try Self.decodeComplaint(row), try columns["relevance"].decode(Int.self)))
             found = try columns["found"].decode(Int.self)
+            hitCount = try columns["hit_count"].decode(Int.self)
         }
         let more = hits.count > search.limit
         return ComplaintSearchPage(
-            hits: Array(hits.prefix(search.limit)), more: more, capped: found > candidateLimit)
+            hits: Array(hits.prefix(search.limit)), more: more, capped: found > candidateLimit || (!ownOnly && hitCount >= ComplaintSearch.hitLimit))
     }
 }

@@ -59,4 +59,45 @@ struct CaseBoundsTests {
             #expect((Int(eleventh.headers[.retryAfter] ?? "") ?? 0) > 86_000)
         }
     }
+
+    /// A collective case groups 2 to 200 distinct cases; its proposal refunds 1 to 100 per cent; the
+    /// cluster list pages no further than 10,000 in.
+    @Test func collectiveCasesAndClusterPagesStayWithinTheirBounds() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            let lead = world.token("mediation_lead_a")
+            let mediator = world.accounts["mediator_a"]!.id
+            let one = UUID().uuidString.lowercased()
+            func create(_ ids: [String]) async throws -> [String] {
+                let response = try await app.request(
+                    .post, "/api/v1/collective-cases", token: lead,
+                    json: ["title": "同一商户停止发货", "mediator_id": mediator, "complaint_ids": ids])
+                #expect(response.status == .unprocessableContent, "\(response.text.prefix(300))")
+                return response.json["invalid_fields"].array.compactMap { $0["reason"].string }
+            }
+            #expect(try await create([one]) == ["too_few"])
+            #expect(try await create([one, one]) == ["duplicate"])
+            let many = (0...200).map { _ in UUID().uuidString.lowercased() }
+            #expect(try await create(many) == ["too_many"])
+            // 200 is within the bound: the cases are then looked up (these exist nowhere).
+            let within = try await create(Array(many.prefix(200)))
+            #expect(within.count == 200 && within.allSatisfy { $0 == "unknown_complaint" })
+
+            for percent in [0, 101, -1, Int.max] {
+                let proposal = try await app.request(
+                    .post, "/api/v1/collective-cases/\(one)/proposal", token: lead, json: ["refund_percent": percent, "text": "按比例退款"])
+                #expect(proposal.status == .unprocessableContent, "\(percent): \(proposal.text)")
+                #expect(proposal.json["invalid_fields"].array.first?["reason"].string == "out_of_range")
+            }
+            let whole = try await app.request(
+                .post, "/api/v1/collective-cases/\(one)/proposal", token: lead, json: ["refund_percent": 100, "text": "全额退款"])
+            #expect(whole.status == .notFound, "100 per cent is valid; the collective does not exist")
+
+            #expect(try await app.request(.get, "/api/v1/clusters?cursor=10000", token: lead).status == .ok)
+            for cursor in ["10001", "-1", "99999999999999999999", "x"] {
+                let page = try await app.request(.get, "/api/v1/clusters?cursor=\(cursor)", token: lead)
+                #expect(page.status == .unprocessableContent, "\(cursor): \(page.text)")
+            }
+        }
+    }
 }

@@ -92,6 +92,28 @@ struct SearchTests {
         }
     }
 
+    /// The index keeps each case's scope: when a case reaches a mediation body, the body finds it by its
+    /// words and its thread, and another body still does not.
+    @Test func aCaseIsFoundByTheBodyItReaches() async throws {
+        let clock = ManualClock("2026-11-02T10:00:00+08:00")
+        var configuration = testConfiguration()
+        configuration.clock = clock
+        try await withTestApp(configuration: configuration, world: .seeded) { app in
+            var world = try await app.makeWorld()
+            let id = try await Self.file(app, world, title: "代充超时未完成", description: "代充648元两天未到账。", order: "DC0002")
+            _ = try await app.request(
+                .post, "/api/v1/complaints/\(id)/messages", token: world.token("consumer"), json: ["body": "客服说已经补发三次"])
+            #expect(try await Self.ids(app, "代充超时", as: world.token("mediator_a")).isEmpty)
+            clock.set("2026-11-20T10:00:00+08:00")
+            try await world.logInAgain(app)
+            try await app.step(id, "escalate", as: world.token("consumer"), ["mediation_body_id": world.bodyA])
+            #expect(try await Self.ids(app, "代充超时", as: world.token("mediator_a")) == [id])
+            #expect(try await Self.ids(app, "补发三次", as: world.token("mediator_a")) == [id])
+            #expect(try await Self.ids(app, "代充超时", as: world.token("mediator_b")).isEmpty)
+            #expect(try await Self.ids(app, "代充超时", as: world.token("platform_staff_a")) == [id])
+        }
+    }
+
     @Test func filtersOrderAndBadQueries() async throws {
         try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
