@@ -84,6 +84,7 @@ struct EventFeedTests {
                 "complaint.submit", "complaint.submit", "complaint.respond", "complaint.accept", "complaint.rate",
             ], "stored: \(stored ?? ""); read: \(read)")
             #expect(Set(consumerEvents.map { $0["id"].string }).count == consumerEvents.count)
+            try #require(consumerEvents.count == 5)
             #expect(consumerEvents[2]["state"].string == "proposal_made")
 
             let platformA = try await Self.readAll(app, world.token("platform_staff_a"), expecting: 4)
