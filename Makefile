@@ -11,6 +11,7 @@ run:
 test:
 	Deploy/check-openapi.sh
 	Deploy/ensure-chromium.sh
+	Deploy/ensure-axe.sh
 	Deploy/ensure-zlib.sh
 	swift build --build-tests
 	Deploy/with-test-postgres.sh swift test --skip-build

@@ -92,11 +92,21 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + PublicReportController(database: database, configuration: configuration).endpoints
 }
 
+/// The console's pages.
+func consoleEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
+    let database = dependencies.database, configuration = dependencies.configuration
+    return ConsoleController(
+        database: database, configuration: configuration,
+        signIn: SignIn(database: database, hasher: dependencies.hasher, configuration: configuration, decoyHash: dependencies.decoyHash),
+        sessions: dependencies.sessions, writes: dependencies.writes
+    ).endpoints
+}
+
 public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressRequestContext> {
     let router = Router(context: RedressRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: DisplayTimeZoneMiddleware(timeZone: dependencies.configuration.timeZone))
     router.add(middleware: RequestIDMiddleware(trustedProxies: dependencies.configuration.trustedProxies))
-    router.add(middleware: ProblemMiddleware(metrics: dependencies.database.metrics))
+    router.add(middleware: ProblemMiddleware(metrics: dependencies.database.metrics, keys: dependencies.database.keys))
     router.add(middleware: AuthenticationMiddleware(
             database: dependencies.database, sessions: dependencies.sessions, idleTimeout: dependencies.configuration.sessionIdleTimeout,
             secondFactorRoles: dependencies.configuration.secondFactorRoles))
@@ -105,6 +115,12 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<RedressReques
         router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
     }
     addMethodNotAllowed(to: router, for: endpoints)
+    // The console's pages: HTML, outside the API's document (Docs/console.md).
+    let console = consoleEndpoints(dependencies)
+    for endpoint in console {
+        router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
+    }
+    addMethodNotAllowed(to: router, for: console)
     if dependencies.configuration.servesMetricsOnAPIPort {
         router.get("/metrics", use: dependencies.metricsController.metrics)
     }

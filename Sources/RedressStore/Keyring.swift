@@ -93,7 +93,12 @@ public struct Keyring: Sendable {
         case secondFactorSecrets = "redress second-factor secrets v1"
         case recoveryCodes = "redress recovery codes v1"
         case unsubscribe = "redress unsubscribe links v1"
+        case consoleForms = "redress console form tokens v1"
     }
+
+    /// The token a console form carries: the hex HMAC of what it is bound to (the browser's session or
+    /// form cookie), 64 characters.
+    public func formToken(binding: String) -> String { HMACHex(binding, purpose: .consoleForms) }
 
     /// The hex HMAC-SHA256 of `message` under the current key's `purpose` key.
     func HMACHex(_ message: String, purpose: Purpose) -> String {

@@ -67,32 +67,8 @@ struct MessageController {
     @Sendable func post(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<MessageResponse> {
         let (actor, id) = try Self.caller(context)
         let body = try await request.decodeJSON(PostRequest.self, limit: configuration.maxJSONBodyBytes)
-        var fields = FieldValidator()
-        let visibility = MessageRecord.Visibility(rawValue: body.visibility ?? "parties")
-        if visibility == nil { fields.fail("visibility", "unknown_value") }
-        if visibility == .internal && actor.organizationID == nil { fields.fail("visibility", "internal_needs_an_organisation") }
-        let text = fields.paragraph(body.body, field: "body", maxLength: 5000)
-        try fields.check()
-        let message = MessageRecord(
-            id: UUID(), complaintID: id, authorID: actor.accountID, authorRole: actor.role.rawValue,
-            authorOrganizationID: actor.organizationID, visibility: visibility ?? .parties, body: text, createdAt: configuration.clock.now())
-        let limit = configuration.messagesPerCasePerHour
-        try await writes.withPlace(for: actor.accountID) {
-            try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-                let relations = try await Self.requireParty(actor, complaintID: id, transaction)
-                try await transaction.requireMessageQuota(
-                    complaintID: id, authorID: actor.accountID, limit: limit, window: .seconds(3600), lockWait: configuration.quotaLockWait)
-                try await transaction.insertMessage(message, actor: context.auditActor)
-                // What the seller's side tells the parties may flag the case (an unfair clause quoted, a threat).
-                if message.visibility == .parties, !relations.isDisjoint(with: [.platform, .merchant]) {
-                    try await transaction.raiseFlags(
-                        FlagRecognition.flags(
-                            in: [message.body], complaintID: id, source: .message, sourceID: message.id, by: actor.accountID,
-                            at: message.createdAt),
-                        actor: context.auditActor)
-                }
-            }
-        }
+        let message = try await PostMessage(database: database, configuration: configuration, writes: writes)(
+            visibility: body.visibility, body: body.body, on: id, by: actor, context: context)
         return JSONResponse(status: .created, body: MessageResponse(message))
     }
 

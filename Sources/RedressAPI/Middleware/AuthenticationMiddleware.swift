@@ -5,7 +5,8 @@ import Logging
 import RedressCore
 import RedressStore
 
-/// Turns `Authorization: Bearer <token>` into the principal of the request. No header: anonymous.
+/// Turns `Authorization: Bearer <token>` (or, on the console's pages, its session cookie) into the
+/// principal of the request. No header: anonymous.
 /// A header that is not a valid, unexpired, unrevoked token: 401 — never a silent downgrade to anonymous.
 /// A role that must sign in with a second factor, in a session opened without one, may only see to its
 /// account and enrol, and sign out: 403 `second_factor_enrolment_required` elsewhere.
@@ -17,15 +18,32 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let secondFactorRoles: Set<Role>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
         // `/metrics` has a bearer token of its own (MetricsController), not an account's.
-        guard let header = request.headers[.authorization], request.uri.path != "/metrics" else {
-            return try await next(request, context)
+        if let header = request.headers[.authorization], path != "/metrics" {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer", (20...200).contains(parts[1].count) else {
+                throw RedressError(.unauthenticated, detail: "Use Authorization: Bearer <token>.")
+            }
+            return try await next(request, try await authenticated(String(parts[1]), request: request, context: context))
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", (20...200).contains(parts[1].count) else {
-            throw RedressError(.unauthenticated, detail: "Use Authorization: Bearer <token>.")
+        // The console's pages read its session cookie (and only they: the API never does). A cookie
+        // that no longer opens a session is no error: the page asks to sign in again.
+        if ConsoleSecurity.serves(path), let token = ConsoleSecurity.cookie(ConsoleSecurity.sessionCookie, in: request) {
+            let signedIn: Context
+            do {
+                signedIn = try await authenticated(token, request: request, context: context)
+            } catch let error as RedressError where error.code == .unauthenticated {
+                return try await next(request, context)
+            }
+            return try await next(request, signedIn)
         }
-        let digest = Array(SHA256.hash(data: Data(parts[1].utf8)))
+        return try await next(request, context)
+    }
+
+    /// The context of a request made with `token`: 401 unless it opens a valid session.
+    func authenticated(_ token: String, request: Request, context: Context) async throws -> Context {
+        let digest = Array(SHA256.hash(data: Data(token.utf8)))
         let session: AuthenticatedSession
         if let cached = sessions.session(digest: digest, now: database.clock.now()) {
             session = cached
@@ -50,7 +68,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context.sessionDigest = digest
         context.facts.accountID = session.actor.accountID
         context.logger[metadataKey: "account_id"] = .string(session.actor.accountID.uuidString.lowercased())
-        return try await next(request, context)
+        return context
     }
 
     /// What a session without its required second factor may still do: read its account, enrol, sign
@@ -59,7 +77,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     static func mayEnrolOnly(_ method: HTTPRequest.Method, _ path: String) -> Bool {
         switch (method, path) {
         case (.get, "/api/v1/me"), (.head, "/api/v1/me"), (.post, "/api/v1/me/second-factor"), (.post, "/api/v1/me/second-factor/confirm"),
-            (.post, "/api/v1/auth/logout"):
+            (.post, "/api/v1/auth/logout"), (.post, "/console/sign-out"):
             true
         default:
             false

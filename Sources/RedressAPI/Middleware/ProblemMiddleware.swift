@@ -11,6 +11,8 @@ struct ProblemMiddleware: RouterMiddleware {
     typealias Context = RedressRequestContext
     /// Each request is also counted and timed here, by route template, method and status.
     let metrics: ServiceMetrics
+    /// The service's keys, for the form token of a console error page's sign-out form.
+    var keys: Keyring? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -20,8 +22,13 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch {
             let problem = Self.redressError(for: error, logger: context.logger)
             // The report pages are read in a browser: their errors are pages too.
-            response = ReportPage.serves(request.uri.path) ? ReportPage.errorResponse(problem, request: request, context: context)
-                : Self.render(problem, context: context)
+            if ReportPage.serves(request.uri.path) {
+                response = ReportPage.errorResponse(problem, request: request, context: context)
+            } else if ConsoleSecurity.serves(request.uri.path) {
+                response = ConsolePage.errorResponse(problem, request: request, context: context, keys: keys)
+            } else {
+                response = Self.render(problem, context: context)
+            }
         }
         let elapsed = ContinuousClock.now - started
         // Hummingbird names the route of a path nothing matched "NotFound".

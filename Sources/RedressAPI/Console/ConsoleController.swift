@@ -1,0 +1,394 @@
+import Crypto
+import Foundation
+import Hummingbird
+import NIOCore
+import RedressCore
+import RedressStore
+
+/// The web console: server-rendered pages for consumers, platform and merchant staff and mediators,
+/// calling the same use cases as the JSON API (`SignIn`, `FileComplaint`, `ActOnComplaint`,
+/// `PostMessage`) and reading under the same policies and row-level security. Forms post
+/// `application/x-www-form-urlencoded`; each carries the page's form token; each answer is a page or
+/// a redirect to one.
+struct ConsoleController {
+    let database: Database
+    let configuration: APIConfiguration
+    let signIn: SignIn
+    let sessions: SessionCache
+    let writes: CallerGate
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.get, "/console", home),
+            Endpoint(.get, "/console/static/console.css", stylesheet),
+            Endpoint(.get, "/console/sign-in", signInPage),
+            Endpoint(.post, "/console/sign-in", signInForm),
+            Endpoint(.post, "/console/sign-out", signOut),
+            Endpoint(.get, "/console/cases", cases),
+            Endpoint(.get, "/console/triage", triage),
+            Endpoint(.get, "/console/cases/:id", caseView),
+            Endpoint(.post, "/console/cases/:id/actions/:action", act),
+            Endpoint(.post, "/console/cases/:id/messages", postMessage),
+            Endpoint(.get, "/console/file", filingPage),
+            Endpoint(.post, "/console/file", fileForm),
+        ]
+    }
+
+    /// Pages list at most this far in (50 a page).
+    static let maximumOffset = 10_000
+    static let pageSize = 50
+
+    // MARK: The frame of every page
+
+    /// The token of the page's forms, bound to the browser's session cookie, or before signing in to
+    /// its form cookie; `nil` when it has neither.
+    static func formToken(request: Request, context: RedressRequestContext, keys: Keyring) -> String? {
+        binding(request: request, context: context).map { keys.formToken(binding: $0) }
+    }
+
+    static func binding(request: Request, context: RedressRequestContext) -> String? {
+        if let digest = context.sessionDigest { return "session:" + digest.hexString }
+        return ConsoleSecurity.cookie(ConsoleSecurity.formCookie, in: request).map { "form:" + $0 }
+    }
+
+    func viewer(_ request: Request, _ context: RedressRequestContext) -> ConsolePage.Viewer {
+        ConsolePage.Viewer(
+            language: ConsoleLanguage.of(request, context: context), actor: context.principal.actor, displayName: nil,
+            formToken: Self.formToken(request: request, context: context, keys: database.keys) ?? "", path: request.uri.path)
+    }
+
+    /// A language asked for by `?lang=` is remembered for the next pages.
+    func languageCookie(_ request: Request) -> HTTPFields {
+        guard let asked = ConsoleLanguage.requested(request) else { return [:] }
+        return [.setCookie: "\(ConsoleLanguage.cookie)=\(asked == .en ? "en" : "zh-CN"); Path=/console; Max-Age=31536000; SameSite=Strict"]
+    }
+
+    var secureCookies: Bool { configuration.mail.publicURL.lowercased().hasPrefix("https://") }
+
+    /// The form of a POST, its token checked against the browser's cookie.
+    func form(_ request: Request, _ context: RedressRequestContext) async throws -> ConsoleForm {
+        let form = try await ConsoleForm(request, context: context)
+        try ConsoleSecurity.checkFormToken(form["csrf"], binding: Self.binding(request: request, context: context), keys: database.keys)
+        return form
+    }
+
+    func signedIn(_ context: RedressRequestContext) throws -> Actor {
+        guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
+        return actor
+    }
+
+    // MARK: Signing in and out
+
+    @Sendable func home(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        guard let actor = context.principal.actor else { return ConsolePage.redirect("/console/sign-in") }
+        return ConsolePage.redirect([.mediator, .mediationLead].contains(actor.role) ? "/console/triage" : "/console/cases")
+    }
+
+    @Sendable func stylesheet(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+            body: .init(byteBuffer: ConsolePage.stylesheet))
+    }
+
+    @Sendable func signInPage(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        if context.principal.actor != nil { return ConsolePage.redirect("/console") }
+        return signInResponse(request, context, email: "")
+    }
+
+    /// The sign-in form: its token is bound to a form cookie, set here when the browser has none.
+    func signInResponse(
+        _ request: Request, _ context: RedressRequestContext, email: String, askCode: Bool = false, askNewPassword: Bool = false,
+        errors: [RedressError.InvalidField] = [], status: HTTPResponse.Status = .ok
+    ) -> Response {
+        var headers = languageCookie(request)
+        var formCookie = ConsoleSecurity.cookie(ConsoleSecurity.formCookie, in: request)
+        if formCookie == nil {
+            let fresh = SecureRandom.token(bytes: 24)
+            headers.append(.init(name: .setCookie, value: ConsoleSecurity.setCookie(ConsoleSecurity.formCookie, fresh, maxAge: 3600, secure: secureCookies)))
+            formCookie = fresh
+        }
+        let language = ConsoleLanguage.of(request, context: context)
+        let viewer = ConsolePage.Viewer(
+            language: language, actor: nil, displayName: nil, formToken: database.keys.formToken(binding: "form:" + formCookie!),
+            path: "/console/sign-in")
+        return ConsolePage.render(
+            "sign-in", title: ConsoleText.phrase("sign_in", language),
+            values: ["email": email, "ask_code": askCode, "ask_new_password": askNewPassword], viewer: viewer, errors: errors, status: status,
+            headers: headers)
+    }
+
+    @Sendable func signInForm(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let form = try await self.form(request, context)
+        let attempt = SignIn.Attempt(
+            email: form["email"] ?? "", password: form.fields["password"] ?? "", newPassword: form["new_password"], code: form["code"],
+            client: SignIn.clientDescription(request))
+        let session: SignIn.Session
+        do {
+            session = try await signIn(attempt, context: context)
+        } catch let error as RedressError {
+            let email = String(attempt.email.prefix(254))
+            switch error.code {
+            case .secondFactorRequired:
+                return signInResponse(request, context, email: email, askCode: true, status: .unauthorized)
+            case .invalidSecondFactor:
+                return signInResponse(request, context, email: email, askCode: true, errors: [.init(field: "code", reason: "invalid_credentials")], status: .unauthorized)
+            case .passwordChangeRequired:
+                return signInResponse(request, context, email: email, askNewPassword: true, status: .unauthorized)
+            case .invalidCredentials:
+                return signInResponse(request, context, email: email, errors: [.init(field: "", reason: "invalid_credentials")], status: .unauthorized)
+            case .validationFailed:
+                return signInResponse(
+                    request, context, email: email, askNewPassword: attempt.newPassword != nil, errors: error.invalidFields, status: .unprocessableContent)
+            default:
+                throw error
+            }
+        }
+        let lifetime = Int(configuration.sessionLifetime.components.seconds)
+        return ConsolePage.redirect(
+            "/console",
+            headers: [
+                .setCookie: ConsoleSecurity.setCookie(ConsoleSecurity.sessionCookie, session.token, maxAge: lifetime, secure: secureCookies),
+            ])
+    }
+
+    @Sendable func signOut(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        _ = try await form(request, context)
+        if let digest = context.sessionDigest {
+            _ = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+                try await transaction.revokeSession(digest: digest, actor: context.auditActor)
+            }
+            sessions.forget(digest: digest)
+        }
+        return ConsolePage.redirect(
+            "/console/sign-in", headers: [.setCookie: ConsoleSecurity.clearCookie(ConsoleSecurity.sessionCookie, secure: secureCookies)])
+    }
+
+    // MARK: Lists
+
+    func offset(_ request: Request) throws(RedressError) -> Int {
+        guard let text = request.uri.queryParameters["offset"] else { return 0 }
+        guard let value = Int(text), (0...Self.maximumOffset).contains(value) else {
+            throw RedressError.validation([.init(field: "offset", reason: "out_of_range")])
+        }
+        return value
+    }
+
+    /// The caller's cases: a consumer's own, newest first; a platform's or merchant's open ones, most
+    /// urgent first; a mediation body's and the operator's as the API lists them.
+    @Sendable func cases(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let actor = try signedIn(context)
+        try Policy.authorize(context.principal, .readComplaints)
+        let offset = try offset(request)
+        let scope = ComplaintListQuery.listScope(of: actor)
+        let now = configuration.clock.now()
+        let viewer = viewer(request, context)
+        let found = try await database.transaction(as: context.identity, origin: context.origin) { transaction -> [Complaint] in
+            switch actor.role {
+            case .platformStaff, .platformAdmin, .merchantStaff:
+                return try await transaction.openCases(of: scope, offset: offset, limit: Self.pageSize + 1)
+            default:
+                return try await transaction.recentComplaints(of: scope, offset: offset, limit: Self.pageSize + 1)
+            }
+        }
+        let language = viewer.language
+        let heading = ConsoleText.phrase(
+            actor.role == .consumer ? "my_cases" : [.platformStaff, .platformAdmin, .merchantStaff].contains(actor.role) ? "open_cases" : "all_cases",
+            language)
+        return ConsolePage.render(
+            "cases", title: heading,
+            values: [
+                "heading": heading, "may_file": actor.role == .consumer, "empty": found.isEmpty,
+                "cases": found.prefix(Self.pageSize).map { Self.summary($0, now: now, language: language) },
+                "next_href": found.count > Self.pageSize && offset + Self.pageSize <= Self.maximumOffset
+                    ? "/console/cases?offset=\(offset + Self.pageSize)" : "",
+            ],
+            viewer: viewer, headers: languageCookie(request))
+    }
+
+    /// A mediation body's triage queue, most urgent first (the API's `GET /triage`).
+    @Sendable func triage(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let actor = try signedIn(context)
+        try Policy.authorize(context.principal, .readTriageQueue)
+        guard let body = actor.organizationID else { throw RedressError.forbidden }
+        let offset = try offset(request)
+        let now = configuration.clock.now()
+        let viewer = viewer(request, context)
+        let found = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await transaction.triageQueue(
+                bodyID: body, states: [.escalated, .inMediation], overdue: nil, mediatorID: nil, offset: offset, limit: Self.pageSize + 1)
+        }
+        let heading = ConsoleText.phrase("triage_queue", viewer.language)
+        return ConsolePage.render(
+            "cases", title: heading,
+            values: [
+                "heading": heading, "empty": found.isEmpty,
+                "cases": found.prefix(Self.pageSize).map { Self.summary($0, now: now, language: viewer.language) },
+                "next_href": found.count > Self.pageSize && offset + Self.pageSize <= Self.maximumOffset
+                    ? "/console/triage?offset=\(offset + Self.pageSize)" : "",
+            ],
+            viewer: viewer, headers: languageCookie(request))
+    }
+
+    static func summary(_ complaint: Complaint, now: Date, language: Language) -> [String: Any] {
+        ConsolePage.present([
+            "id": complaint.id.uuidString.lowercased(), "title": complaint.title, "state_label": ConsoleText.state(complaint.state, language),
+            "overdue": complaint.overdue, "deadline": complaint.deadlineAt.map { ConsoleFormat.time($0) } ?? "",
+            "turn": ConsoleText.turn(complaint.state, language) ?? "", "submitted": ConsoleFormat.time(complaint.submittedAt),
+        ])
+    }
+
+    // MARK: One case
+
+    @Sendable func caseView(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let actor = try signedIn(context)
+        try Policy.authorize(context.principal, .readComplaints)
+        let id = try context.parameters.id()
+        return try await casePage(id, actor: actor, request: request, context: context)
+    }
+
+    /// The case as its viewer may see it (the API's own view of it), with the forms of what he may do.
+    func casePage(
+        _ id: UUID, actor: Actor, request: Request, context: RedressRequestContext, notice: String? = nil,
+        errors: [RedressError.InvalidField] = [], status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let now = configuration.clock.now()
+        let viewer = viewer(request, context)
+        let language = viewer.language
+        let (view, messages, choices) = try await database.transaction(as: context.identity, origin: context.origin) {
+            transaction -> (ComplaintResponse, [MessageRecord], ConsoleActionForms.Choices) in
+            guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
+            let merchantFirst = try await transaction.platform(id: complaint.platformID)?.merchantFirst ?? false
+            let evidence = try await transaction.evidenceKinds(complaintID: complaint.id)
+            let view = ComplaintResponse.view(complaint, actor: actor, merchantFirst: merchantFirst, evidence: evidence, now: now, language: language)
+            let relations = CaseAccess.relations(of: actor, to: complaint)
+            let messages = relations.isEmpty ? [] : try await transaction.messages(complaintID: id, page: PageRequest(limit: PageRequest.maximumLimit)).items
+            let choices = try await ConsoleActionForms.choices(for: view.allowedActions, complaint: complaint, transaction)
+            return (view, messages, choices)
+        }
+        let actions = view.allowedActions.filter { $0 != .close }.map {
+            ConsoleActionForms.form(for: $0, caseID: id, version: view.version, choices: choices, language: language)
+        }
+        var findings: [String] = []
+        if let readiness = view.readiness {
+            for link in readiness.evidenceChain where !link.complete {
+                findings.append(ConsoleFormat.missingEvidence(step: link.step, missing: link.missing, language: language))
+            }
+            findings += (readiness.demands + readiness.wording + readiness.preconditions).map(\.advice)
+        }
+        let values: [String: Any] = [
+            "case_id": id.uuidString.lowercased(),
+            "case": ConsolePage.present(ConsoleFormat.caseValues(view, language: language)),
+            "has_findings": !findings.isEmpty || view.readiness != nil, "findings": findings,
+            "next_step": view.readiness?.nextStep.advice ?? "",
+            "has_actions": !actions.isEmpty, "actions": actions,
+            "messages": messages.map {
+                ["author": ConsoleText.role(Role(rawValue: $0.authorRole) ?? .consumer, language), "at": ConsoleFormat.time($0.createdAt),
+                 "body": $0.body, "internal": $0.visibility == .internal] as [String: Any]
+            },
+            "no_messages": messages.isEmpty,
+            "may_message": view.allowedActions.isEmpty == false || !messages.isEmpty || actor.role != .auditor,
+            "may_write_internal": actor.organizationID != nil,
+        ]
+        return ConsolePage.render(
+            "case", title: view.title ?? ConsoleText.state(view.state, language), values: values, viewer: viewer, notice: notice,
+            errors: errors, status: status, headers: languageCookie(request))
+    }
+
+    /// An action's form: the same input, checks and transition as `POST /complaints/{id}/actions/{action}`.
+    @Sendable func act(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let actor = try signedIn(context)
+        try Policy.authorize(context.principal, .actOnComplaints)
+        let id = try context.parameters.id()
+        guard let action = context.parameters.get("action").flatMap(ComplaintAction.init(rawValue:)) else { throw RedressError.notFound }
+        let form = try await self.form(request, context)
+        let language = ConsoleLanguage.of(request, context: context)
+        do {
+            let body = try ConsoleActionForms.request(from: form)
+            let input = try ActionRequest.input(for: action, body)
+            let version = form["version"].flatMap(Int.init)
+            _ = try await ActOnComplaint(database: database, configuration: configuration)(
+                action, input: input, on: id, expectedVersion: version, by: actor, context: context)
+        } catch let error as RedressError where error.code == .validationFailed || error.status == 409 || error.code == .preconditionFailed {
+            return try await casePage(
+                id, actor: actor, request: request, context: context, errors: error.invalidFields.isEmpty
+                    ? [.init(field: "", reason: error.code.title(in: language))] : error.invalidFields,
+                status: .init(code: error.status))
+        }
+        return ConsolePage.redirect("/console/cases/\(id.uuidString.lowercased())")
+    }
+
+    @Sendable func postMessage(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let actor = try signedIn(context)
+        let id = try context.parameters.id()
+        let form = try await self.form(request, context)
+        do {
+            try await PostMessage(database: database, configuration: configuration, writes: writes)(
+                visibility: form["internal"] == "true" ? "internal" : "parties", body: form.fields["body"], on: id, by: actor, context: context)
+        } catch let error as RedressError where error.code == .validationFailed {
+            return try await casePage(id, actor: actor, request: request, context: context, errors: error.invalidFields, status: .unprocessableContent)
+        }
+        return ConsolePage.redirect("/console/cases/\(id.uuidString.lowercased())")
+    }
+
+    // MARK: Filing
+
+    @Sendable func filingPage(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        _ = try signedIn(context)
+        try Policy.authorize(context.principal, .fileComplaint)
+        return try await filingResponse(request, context, form: ConsoleForm(fields: [:]))
+    }
+
+    func filingResponse(
+        _ request: Request, _ context: RedressRequestContext, form: ConsoleForm, findings: [String] = [],
+        errors: [RedressError.InvalidField] = [], status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let viewer = viewer(request, context)
+        let language = viewer.language
+        let platforms = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await transaction.platforms(page: PageRequest(limit: PageRequest.maximumLimit)).items
+        }
+        let values: [String: Any] = [
+            "platforms": platforms.map { ["id": $0.id.uuidString.lowercased(), "name": $0.name, "selected": form["platform_id"] == $0.id.uuidString.lowercased()] as [String: Any] },
+            "categories": ComplaintCategory.allCases.map {
+                ["value": $0.rawValue, "label": ConsoleText.category($0, language), "selected": form["category"] == $0.rawValue] as [String: Any]
+            },
+            "demand_kinds": Demand.Kind.allCases.map {
+                ["value": $0.rawValue, "label": ConsoleText.demandKind($0, language), "selected": form["demand_kind"] == $0.rawValue] as [String: Any]
+            },
+            "form": form.fields.filter { ConsoleFiling.echoed.contains($0.key) },
+            "has_findings": !findings.isEmpty, "findings": findings,
+        ]
+        return ConsolePage.render(
+            "file", title: ConsoleText.phrase("file_a_complaint", language), values: values, viewer: viewer, errors: errors, status: status,
+            headers: languageCookie(request))
+    }
+
+    /// "Check first" shows what the readiness check finds in the draft; "File" files it as
+    /// `POST /complaints` does.
+    @Sendable func fileForm(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let actor = try signedIn(context)
+        try Policy.authorize(context.principal, .fileComplaint)
+        let form = try await self.form(request, context)
+        let language = ConsoleLanguage.of(request, context: context)
+        let now = configuration.clock.now()
+        let complaint: Complaint
+        do {
+            complaint = try ConsoleFiling.request(from: form).complaint(by: actor, now: now)
+        } catch {
+            return try await filingResponse(request, context, form: form, errors: error.invalidFields, status: .unprocessableContent)
+        }
+        if form["intent"] != "file" {
+            let readiness = ReadinessCheck.evaluate(complaint, evidence: [], merchantFirst: false, now: now, language: language)
+            var findings = readiness.evidenceChain.filter { !$0.complete }.map {
+                ConsoleFormat.missingEvidence(step: $0.step, missing: $0.missing, language: language)
+            }
+            findings += (readiness.demandFindings + readiness.wordingFindings).map(\.advice)
+            if findings.isEmpty { findings = [ConsoleText.phrase("check_clean", language)] }
+            return try await filingResponse(request, context, form: form, findings: findings)
+        }
+        _ = try await writes.withPlace(for: actor.accountID) {
+            try await FileComplaint(database: database, configuration: configuration)(complaint, by: actor, retry: nil, context: context)
+        }
+        return ConsolePage.redirect("/console/cases/\(complaint.id.uuidString.lowercased())")
+    }
+}

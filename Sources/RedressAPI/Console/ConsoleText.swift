@@ -1,0 +1,202 @@
+import RedressCore
+
+/// What the console says, in Simplified Chinese (the default) and English. Templates read the table
+/// as `t.<key>`; states, actions, roles and categories have their own names here.
+enum ConsoleText {
+    static let phrases: [String: (zh: String, en: String)] = [
+        "skip_to_content": ("跳到正文", "Skip to content"),
+        "navigation": ("导航", "Navigation"),
+        "sign_in": ("登录", "Sign in"),
+        "sign_out": ("退出", "Sign out"),
+        "email": ("电子邮箱", "E-mail"),
+        "password": ("密码", "Password"),
+        "second_factor_code": ("动态验证码（或恢复码）", "Authenticator code (or a recovery code)"),
+        "new_password": ("新密码（管理员重置后须设置）", "New password (required after a reset)"),
+        "please_correct": ("请更正以下内容", "Please correct the following"),
+        "footer": ("Redress 网络虚拟商品消费投诉调解", "Redress · complaint mediation for virtual goods"),
+        "request_id": ("请求编号", "Request id"),
+        "back_home": ("返回首页", "Back to the start"),
+        "my_cases": ("我的投诉", "My complaints"),
+        "open_cases": ("待处理投诉", "Open cases"),
+        "triage_queue": ("待受理队列", "Triage queue"),
+        "all_cases": ("全部投诉", "All cases"),
+        "file_a_complaint": ("提交投诉", "File a complaint"),
+        "no_cases": ("暂无投诉。", "No cases."),
+        "overdue": ("已超期", "Overdue"),
+        "deadline": ("期限", "Deadline"),
+        "whose_turn": ("待处理方", "Whose turn"),
+        "filed": ("提交于", "Filed"),
+        "next_page": ("下一页", "Next page"),
+        "facts": ("投诉内容", "The complaint"),
+        "category": ("类别", "Category"),
+        "order_no": ("订单号", "Order number"),
+        "product": ("商品名称", "Product"),
+        "amount_paid": ("实付金额", "Amount paid"),
+        "amount_paid_yuan": ("实付金额（元）", "Amount paid (CNY)"),
+        "statement": ("事实经过", "What happened"),
+        "statement_hint": ("写清时间、经过和与商家沟通的结果；避免情绪化表述。", "Say when and what happened and how talking to the seller went; facts, not feelings."),
+        "demands": ("诉求", "Demands"),
+        "demand": ("诉求", "Demand"),
+        "demand_amount_yuan": ("诉求金额（元）", "Amount demanded (CNY)"),
+        "demand_text": ("补充说明（可选）", "Details (optional)"),
+        "answer": ("答复", "Answer"),
+        "proposal": ("方案", "Proposal"),
+        "readiness": ("投诉材料检查", "Checking the complaint"),
+        "next_step": ("下一步", "Next step"),
+        "what_you_can_do": ("您可以", "What you can do"),
+        "thread": ("沟通记录", "Messages"),
+        "no_messages": ("暂无消息。", "No messages yet."),
+        "internal_note": ("内部备注", "Internal note"),
+        "message": ("留言", "Message"),
+        "send": ("发送", "Send"),
+        "filing_intro": ("按步骤填写：在哪里买的、订单信息、出了什么问题、具体诉求。提交前可先检查，系统会指出缺少的材料和不具体的诉求。", "Step by step: where you bought, the order, what went wrong, what you ask for. Check first: Redress points out missing evidence and vague demands."),
+        "step_where": ("购买平台与问题类别", "Where you bought and what kind of problem"),
+        "step_order": ("订单信息", "The order"),
+        "step_problem": ("出了什么问题", "What went wrong"),
+        "step_demand": ("具体诉求", "What you ask for"),
+        "platform": ("平台", "Platform"),
+        "title": ("标题", "Title"),
+        "check_first": ("先检查", "Check first"),
+        "file": ("提交投诉", "File"),
+        "filed_notice": ("投诉已提交。", "Your complaint is filed."),
+        "done_notice": ("已完成。", "Done."),
+        "sent_notice": ("已发送。", "Sent."),
+        "check_clean": ("未发现问题，可以提交。", "Nothing to point out: ready to file."),
+        "yes": ("是", "Yes"),
+        "reason": ("理由", "Reason"),
+        "decision": ("决定", "Decision"),
+        "refund_yuan": ("退款金额（元）", "Refund (CNY)"),
+        "compensation_yuan": ("赔偿金额（元）", "Compensation (CNY)"),
+        "reissue": ("补发商品", "Deliver the goods again"),
+        "apology": ("致歉", "Apologise"),
+        "proposal_text": ("方案说明", "The proposal in words"),
+        "mediation_body": ("调解组织", "Mediation body"),
+        "mediator": ("调解员", "Mediator"),
+        "channel": ("渠道", "Channel"),
+        "reference": ("受理编号", "Reference"),
+        "rating": ("评分（1-5）", "Rating (1-5)"),
+        "comment": ("评价", "Comment"),
+        "invalid_reason": ("无效理由", "Ground"),
+        "text": ("内容", "Text"),
+        "outcome": ("结果", "Outcome"),
+        "fault": ("责任方", "Fault"),
+        "ultimatum_days": ("限期（工作日）", "Ultimatum (working days)"),
+        "propose": ("提出方案", "Propose"),
+        "reject_answer": ("拒绝并说明理由", "Reject with reasons"),
+        "accept_case": ("受理", "Accept"),
+        "decline_case": ("不予受理", "Decline"),
+        "not_found": ("找不到该页面或投诉。", "No such page or case."),
+        "forbidden": ("您的账号无权查看此页面。", "Your account may not see this page."),
+        "form_expired": ("表单已过期，请刷新页面后重试。", "The form expired: reload the page and try again."),
+        "invalid_credentials": ("邮箱或密码不正确。", "Wrong e-mail or password."),
+    ]
+
+    static func table(_ language: Language) -> [String: String] {
+        phrases.mapValues { language == .en ? $0.en : $0.zh }
+    }
+
+    static func phrase(_ key: String, _ language: Language) -> String {
+        guard let entry = phrases[key] else { return key }
+        return language == .en ? entry.en : entry.zh
+    }
+
+    static func state(_ state: ComplaintState, _ language: Language) -> String {
+        let names: (String, String) =
+            switch state {
+            case .awaitingMerchant: ("等待商家答复", "Awaiting the merchant")
+            case .awaitingPlatform: ("等待平台答复", "Awaiting the platform")
+            case .proposalMade: ("已提出方案", "Proposal made")
+            case .escalated: ("已提请调解", "Escalated to mediation")
+            case .inMediation: ("调解中", "In mediation")
+            case .resolutionAgreed: ("已达成方案", "Resolution agreed")
+            case .closedResolved: ("已解决", "Resolved")
+            case .mediationFailed: ("调解未成", "Mediation failed")
+            case .referred: ("已转交", "Referred")
+            case .withdrawn: ("已撤回", "Withdrawn")
+            case .invalid: ("无效投诉", "Invalid")
+            case .closed: ("已关闭", "Closed")
+            }
+        return language == .en ? names.1 : names.0
+    }
+
+    static func action(_ action: ComplaintAction, _ language: Language) -> String {
+        let names: (String, String) =
+            switch action {
+            case .respond: ("答复（方案或拒绝）", "Answer (a proposal or a reasoned rejection)")
+            case .escalateToPlatform: ("请平台处理", "Ask the platform")
+            case .accept: ("接受方案", "Accept the proposal")
+            case .reject: ("拒绝方案", "Reject the proposal")
+            case .escalate: ("提请调解", "Take it to mediation")
+            case .triage: ("受理审查", "Triage")
+            case .assign: ("指派调解员", "Assign a mediator")
+            case .propose: ("提出调解方案", "Propose a settlement")
+            case .fail: ("调解未成", "Record that mediation failed")
+            case .refer: ("转交 12315、法院或公安", "Refer to 12315, a court or the police")
+            case .confirmFulfilment: ("确认已履行", "Confirm it was done")
+            case .reportUnfulfilled: ("报告未履行", "Report it was not done")
+            case .withdraw: ("撤回投诉", "Withdraw")
+            case .rate: ("评价", "Rate")
+            case .markInvalid: ("标记为无效", "Mark invalid")
+            case .close: ("关闭", "Close")
+            case .disputeValidity: ("对投诉有效性提出异议", "Dispute the complaint's validity")
+            case .acknowledge: ("回复正在处理", "Reply that it is in hand")
+            case .handToMerchant: ("转商家处理", "Hand to the merchant")
+            case .recordReferral: ("登记转交结果", "Record the referral")
+            case .recordFinding: ("认定责任", "Record the finding")
+            case .setUltimatum: ("设定限期", "Set an ultimatum")
+            }
+        return language == .en ? names.1 : names.0
+    }
+
+    static func role(_ role: Role, _ language: Language) -> String {
+        let names: (String, String) =
+            switch role {
+            case .consumer: ("消费者", "Consumer")
+            case .merchantStaff: ("商家", "Merchant staff")
+            case .platformStaff: ("平台客服", "Platform staff")
+            case .platformAdmin: ("平台管理员", "Platform administrator")
+            case .mediator: ("调解员", "Mediator")
+            case .mediationLead: ("调解负责人", "Mediation lead")
+            case .auditor: ("审计员", "Auditor")
+            case .admin: ("系统管理员", "Administrator")
+            }
+        return language == .en ? names.1 : names.0
+    }
+
+    static func category(_ category: ComplaintCategory, _ language: Language) -> String {
+        let names: (String, String) =
+            switch category {
+            case .nonDelivery: ("付款后未发货 / 卡密未到账", "Paid, not delivered")
+            case .notAsDescribed: ("与描述不符", "Not as described")
+            case .serviceBreach: ("服务违约", "Service not as agreed")
+            case .other: ("其他", "Other")
+            }
+        return language == .en ? names.1 : names.0
+    }
+
+    static func demandKind(_ kind: Demand.Kind, _ language: Language) -> String {
+        let names: (String, String) =
+            switch kind {
+            case .refund: ("退款", "Refund")
+            case .reissue: ("补发", "Deliver again")
+            case .apology: ("道歉", "Apology")
+            case .compensation: ("赔偿", "Compensation")
+            case .other: ("其他", "Other")
+            }
+        return language == .en ? names.1 : names.0
+    }
+
+    /// Who must move the case next, as a person reads it.
+    static func turn(_ state: ComplaintState, _ language: Language) -> String? {
+        let names: (String, String)? =
+            switch state {
+            case .awaitingMerchant: ("商家", "The merchant")
+            case .awaitingPlatform: ("平台", "The platform")
+            case .proposalMade: ("消费者", "The consumer")
+            case .resolutionAgreed: ("平台履行方案", "The platform, to carry out the agreement")
+            case .escalated, .inMediation: ("调解组织", "The mediation body")
+            default: nil
+            }
+        return names.map { language == .en ? $0.1 : $0.0 }
+    }
+}
