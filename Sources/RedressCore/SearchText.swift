@@ -43,31 +43,31 @@ public enum SearchText {
         }))
     }
 
-    /// The distinct grams of the texts' runs, sorted: each run's bigrams (a run of one scalar has
-    /// none), and the 4-grams of each stretch of four or more ASCII letters and digits within it.
-    /// Order numbers are such stretches, and their bigrams are few (ten digits make a hundred) and
-    /// each found in most cases; their 4-grams are rare, so an order number is looked up through them.
+    /// The distinct grams of the texts, sorted: each run's bigrams (a run of one scalar has none), and
+    /// the 4-grams of the first `quadgramStretches` stretches of ASCII letters and digits that hold a
+    /// digit and are 4 to 64 long (order numbers, dates, phone numbers). Their bigrams are few (ten
+    /// digits make a hundred) and each is held by most cases; their 4-grams are rare, so such a stretch
+    /// is looked up through them. The texts are taken as one, joined by spaces (as the database joins
+    /// them), so that the bound holds for the whole case.
     public static func grams(_ texts: [String?]) -> [String] {
         var grams = Set<String>()
-        for text in texts.compactMap({ $0 }) {
-            for run in runs(text) {
-                grams.formUnion(bigrams(of: run))
-                grams.formUnion(asciiStretches(of: run).flatMap { quadgrams(of: $0) })
-            }
-        }
+        let runs = runs(texts.compactMap { $0 }.joined(separator: " "))
+        for run in runs { grams.formUnion(bigrams(of: run)) }
+        for stretch in runs.flatMap(digitStretches).prefix(quadgramStretches) { grams.formUnion(quadgrams(of: stretch)) }
         return grams.sorted()
     }
 
-    /// The length from which a stretch of ASCII letters and digits is indexed by its 4-grams too.
-    static let quadgramLength = 4
+    /// The stretches of one text indexed by their 4-grams, at most: a text cannot make its index row
+    /// grow past a few thousand grams, however many numbers it holds.
+    static let quadgramStretches = 100
 
     static func isASCIIAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
         (0x30...0x39).contains(scalar.value) || (0x61...0x7A).contains(scalar.value)
     }
 
-    /// The stretches of four or more ASCII letters and digits in a (normalised) run, with their
-    /// offsets in scalars.
-    static func asciiStretches(of run: String) -> [ArraySlice<Unicode.Scalar>] {
+    /// The stretches of ASCII letters and digits in a (normalised) run that are 4 to 64 long and hold
+    /// a digit, in order.
+    static func digitStretches(of run: String) -> [ArraySlice<Unicode.Scalar>] {
         let scalars = Array(run.unicodeScalars)
         var stretches: [ArraySlice<Unicode.Scalar>] = []
         var start: Int?
@@ -75,7 +75,8 @@ public enum SearchText {
             if index < scalars.count, isASCIIAlphanumeric(scalars[index]) {
                 if start == nil { start = index }
             } else if let first = start {
-                if index - first >= quadgramLength { stretches.append(scalars[first..<index]) }
+                let stretch = scalars[first..<index]
+                if (4...64).contains(stretch.count), stretch.contains(where: { (0x30...0x39).contains($0.value) }) { stretches.append(stretch) }
                 start = nil
             }
         }
@@ -89,9 +90,7 @@ public enum SearchText {
     }
 
     static func quadgrams(of stretch: ArraySlice<Unicode.Scalar>) -> [String] {
-        (stretch.startIndex...(stretch.endIndex - quadgramLength)).map {
-            String(String.UnicodeScalarView(stretch[$0..<($0 + quadgramLength)]))
-        }
+        (stretch.startIndex...(stretch.endIndex - 4)).map { String(String.UnicodeScalarView(stretch[$0..<($0 + 4)])) }
     }
 
     /// What a query looks up: the grams of its runs, without the bigrams inside a stretch that has
@@ -101,7 +100,7 @@ public enum SearchText {
         var grams = Set<String>()
         for run in runs {
             let scalars = Array(run.unicodeScalars)
-            let stretches = asciiStretches(of: run)
+            let stretches = digitStretches(of: run)
             for stretch in stretches { grams.formUnion(quadgrams(of: stretch)) }
             for index in scalars.indices.dropLast() {
                 let inStretch = stretches.contains { $0.indices.contains(index) && $0.indices.contains(index + 1) }

@@ -105,6 +105,23 @@ extension Transaction {
               AND (created_at, id) > ('epoch'::timestamptz + \(after.microseconds) * interval '1 microsecond', \(after.id))
             ORDER BY created_at, id LIMIT \(page.limit + 1)
             """)
+        let messages = try await Self.decodeMessages(rows)
+        return Page(fetched: messages, limit: page.limit) { PageCursor(createdAt: $0.createdAt, id: $0.id) }
+    }
+
+    /// The newest `limit` entries of a thread, oldest first, and whether older ones exist.
+    public func latestMessages(complaintID: UUID, limit: Int) async throws -> (messages: [MessageRecord], more: Bool) {
+        let rows = try await query(
+            """
+            SELECT id, complaint_id, author_id, author_role, author_organization_id, visibility, body, created_at, kind, evidence_ids
+            FROM complaint_messages WHERE complaint_id = \(complaintID)
+            ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)
+            """)
+        let newest = try await Self.decodeMessages(rows)
+        return (Array(newest.prefix(limit).reversed()), newest.count > limit)
+    }
+
+    static func decodeMessages(_ rows: PostgresRowSequence) async throws -> [MessageRecord] {
         var messages: [MessageRecord] = []
         for try await (id, complaint, author, role, organization, visibility, body, createdAt, kind, evidence) in rows.decode(
             (UUID, UUID, UUID, String, UUID?, String, String, Date, String, [UUID]).self)
@@ -115,6 +132,6 @@ extension Transaction {
                     visibility: MessageRecord.Visibility(rawValue: visibility) ?? .parties, body: body, createdAt: createdAt,
                     kind: MessageRecord.Kind(rawValue: kind) ?? .message, evidenceIDs: evidence))
         }
-        return Page(fetched: messages, limit: page.limit) { PageCursor(createdAt: $0.createdAt, id: $0.id) }
+        return messages
     }
 }

@@ -95,8 +95,7 @@ extension Transaction {
             """
             WITH hits AS MATERIALIZED (
                 SELECT redress_search_hits AS complaint_id
-                FROM redress_search_hits(\(grams), \(platform ?? filter.platformID)::uuid, \(merchant ?? filter.merchantID)::uuid, \(body)::uuid,
-                                         \(ComplaintSearch.hitLimit)::int)
+                FROM redress_search_hits(\(grams), \(platform)::uuid, \(merchant)::uuid, \(body)::uuid, \(ComplaintSearch.hitLimit)::int)
                 WHERE NOT \(ownOnly)
                 UNION ALL
                 SELECT id FROM complaints WHERE \(ownOnly) AND consumer_id = \(consumer ?? UUID())

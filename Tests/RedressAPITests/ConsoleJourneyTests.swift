@@ -62,7 +62,7 @@ struct ConsoleJourneyTests {
             try await open("/console/sign-in", as: "sign-in")
             try await driver.type("#email", email)
             try await driver.type("#password", worldPassword)
-            try await driver.click("form button[type=submit]")
+            try await driver.submit("form button[type=submit]")
         }
 
         /// Opens the case, unfolds an action's form, fills it and submits it.
@@ -79,7 +79,7 @@ struct ConsoleJourneyTests {
                     try await driver.type("\(form) [name='\(name)']", value)
                 }
             }
-            try await driver.click("\(form) button[type=submit]")
+            try await driver.submit("\(form) button[type=submit]")
         }
     }
 
@@ -95,7 +95,7 @@ struct ConsoleJourneyTests {
 
             // The consumer, on a phone.
             let consumer = try await Person("consumer", width: 390, base: base)
-            defer { Task { await consumer.driver.quit() } }
+            defer { consumer.driver.kill() }
             try await consumer.signIn(email("consumer"))
             #expect(try await consumer.driver.currentURL().hasSuffix("/console/cases"))
             try await consumer.check("cases")
@@ -108,7 +108,7 @@ struct ConsoleJourneyTests {
             try await consumer.driver.type("#description", "12月6日付款100元购买游戏点卡，卡密一直未发放，联系客服无人回复。")
             try await consumer.driver.click("#demand_kind option[value='other']")
             try await consumer.driver.type("#demand_text", "给个说法")
-            try await consumer.driver.click("button[value=check]")
+            try await consumer.driver.submit("button[value=check]")
             let checked = try await consumer.driver.source()
             #expect(checked.contains("证据链缺少"), "the check points out what the case lacks")
             try await consumer.check("file-checked")
@@ -116,14 +116,14 @@ struct ConsoleJourneyTests {
             try await consumer.driver.click("#demand_kind option[value='refund']")
             try await consumer.driver.type("#demand_amount", "100")
             try await consumer.driver.type("#demand_text", "退还货款")
-            try await consumer.driver.click("button[value=file]")
+            try await consumer.driver.submit("button[value=file]")
             let url = try await consumer.driver.currentURL()
             let caseID = try #require(url.components(separatedBy: "/console/cases/").last.flatMap { $0.count == 36 ? $0 : nil }, "\(url)")
             try await consumer.check("case-filed")
 
             // The platform, at a desk: the case is in its queue; it offers half.
             let platform = try await Person("platform", width: 1280, base: base)
-            defer { Task { await platform.driver.quit() } }
+            defer { platform.driver.kill() }
             try await platform.signIn(email("platform_staff_a"))
             try await platform.check("queue")
             #expect(try await platform.driver.source().contains("/console/cases/\(caseID)"))
@@ -135,14 +135,14 @@ struct ConsoleJourneyTests {
 
             // The lead triages and assigns; the mediator proposes the whole amount.
             let lead = try await Person("lead", width: 1280, base: base)
-            defer { Task { await lead.driver.quit() } }
+            defer { lead.driver.kill() }
             try await lead.signIn(email("mediation_lead_a"))
             try await lead.check("triage")
             #expect(try await lead.driver.source().contains("/console/cases/\(caseID)"))
             try await lead.act(caseID, "triage", [("decision", "accept")], page: "case")
             try await lead.act(caseID, "assign", [("mediator_id", world.accounts["mediator_a"]!.id.lowercased())], page: "case-triaged")
             let mediator = try await Person("mediator", width: 1280, base: base)
-            defer { Task { await mediator.driver.quit() } }
+            defer { mediator.driver.kill() }
             try await mediator.signIn(email("mediator_a"))
             try await mediator.act(caseID, "propose", [("terms.refund", "100"), ("text", "全额退款")], page: "case")
 

@@ -169,7 +169,10 @@ struct SearchTests {
     @Test func theBigramsAreTheDatabasesOwn() async throws {
         // The service writes bigrams the way the migration's function computes them for older texts.
         try await withTestApp(world: .seeded) { app in
-            for text in ["2026年9月24日购买的点卡卡密未发放。订单号KM20261101，金额100元！", "ＡＢＣ－１２３ Steam 充值\u{3000}失败", "a", ""] {
+            let manyNumbers = (1...120).map { "n\(1000 + $0)" }.joined(separator: " ")
+            let longStretch = String(repeating: "ab12", count: 20) + " 订单DM1a2b3c4d，手机13800138000，ｎｏ９９９９"
+            for text in ["2026年9月24日购买的点卡卡密未发放。订单号KM20261101，金额100元！", "ＡＢＣ－１２３ Steam 充值\u{3000}失败", "a", "",
+                         manyNumbers, longStretch, "¥299 × 2 €5 ½"] {
                 let fromDatabase = try await app.asOwner { try await $0.scalar("SELECT redress_search_grams(\(text))", as: [String].self) }
                 #expect(Set(fromDatabase ?? ["?"]) == Set(SearchText.grams([text])), "\(text)")
             }

@@ -1,6 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A real browser for tests: Debian's chromedriver driving headless Chromium over the W3C WebDriver
 /// protocol. Each `WebDriver` is one browser with a profile of its own (its own cookies).
@@ -17,9 +20,24 @@ public final class WebDriver: @unchecked Sendable {
         FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver") && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")
     }
 
-    /// Starts chromedriver on a free port and a headless Chromium `width` pixels wide.
+    /// A port nothing listens on now.
+    static func freePort() -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Starts chromedriver on a free port and a headless Chromium `width` pixels wide. chromedriver
+    /// leads a process group of its own (Foundation starts a child so), so that `kill()` ends the
+    /// browsers it started too.
     public static func start(width: Int, height: Int = 1000) async throws -> WebDriver {
-        let port = Int.random(in: 20_000...60_000)
+        let port = freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/chromedriver")
         process.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
@@ -29,8 +47,8 @@ public final class WebDriver: @unchecked Sendable {
         let base = "http://127.0.0.1:\(port)"
         let started = ContinuousClock.now
         while ((try? await call("GET", base + "/status"))?["value"] as? [String: Any])?["ready"] as? Bool != true {
-            guard ContinuousClock.now - started < .seconds(20) else {
-                process.terminate()
+            guard ContinuousClock.now - started < .seconds(60), process.isRunning else {
+                Glibc.kill(-process.processIdentifier, SIGKILL)
                 throw Failure(description: "chromedriver did not start")
             }
             try await Task.sleep(for: .milliseconds(100))
@@ -52,7 +70,7 @@ public final class WebDriver: @unchecked Sendable {
         ]
         let created = try await call("POST", base + "/session", capabilities)
         guard let session = (created["value"] as? [String: Any])?["sessionId"] as? String else {
-            process.terminate()
+            Glibc.kill(-process.processIdentifier, SIGKILL)
             throw Failure(description: "no WebDriver session: \(created)")
         }
         return WebDriver(process: process, base: base, session: session)
@@ -64,11 +82,16 @@ public final class WebDriver: @unchecked Sendable {
         self.session = session
     }
 
-    /// Ends the session (which takes the browser with it) and chromedriver. Safe to call twice.
+    /// Ends the session (which takes the browser with it), then chromedriver and whatever it started.
     public func quit() async {
-        guard process.isRunning else { return }
-        _ = try? await Self.call("DELETE", "\(base)/session/\(session)")
-        if process.isRunning { process.terminate() }
+        if process.isRunning { _ = try? await Self.call("DELETE", "\(base)/session/\(session)") }
+        kill()
+    }
+
+    /// Ends chromedriver and every process it started, at once (from a `defer`, where nothing can wait).
+    public func kill() {
+        Glibc.kill(-process.processIdentifier, SIGKILL)
+        Glibc.kill(process.processIdentifier, SIGKILL)
     }
 
     @discardableResult
@@ -113,6 +136,22 @@ public final class WebDriver: @unchecked Sendable {
 
     public func click(_ selector: String) async throws {
         try await command("POST", "/element/\(try await element(selector))/click")
+    }
+
+    /// Clicks a button that submits a form, and waits until the answer's page has loaded (the click
+    /// alone may return while the form is still on its way).
+    public func submit(_ selector: String) async throws {
+        try await command("POST", "/execute/sync", ["script": "document.documentElement.dataset.redressOld = '1';", "args": []])
+        try await click(selector)
+        let started = ContinuousClock.now
+        while true {
+            let loaded = try await command(
+                "POST", "/execute/sync",
+                ["script": "return document.readyState === 'complete' && !document.documentElement.dataset.redressOld;", "args": []]) as? Bool
+            if loaded == true { return }
+            guard ContinuousClock.now - started < .seconds(30) else { throw Failure(description: "\(selector): no page after 30 s") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// A PNG of the viewport.

@@ -34,6 +34,8 @@ struct ConsoleController {
         ]
     }
 
+    /// The newest entries of a thread a case page shows (the API pages through all of them).
+    static let threadLength = 100
     /// Pages list at most this far in (50 a page).
     static let maximumOffset = 10_000
     static let pageSize = 50
@@ -143,6 +145,16 @@ struct ConsoleController {
                 throw error
             }
         }
+        // A role that must sign in with a second factor, without one enrolled, would be refused by every
+        // page: its session ends here, and the page says where to enrol.
+        if configuration.secondFactorRoles.contains(session.account.role), !session.secondFactor {
+            let digest = Array(SHA256.hash(data: Data(session.token.utf8)))
+            let actor = AuditActor(accountID: session.account.id, role: session.account.role.rawValue, organizationID: session.account.organizationID)
+            let owner = DatabaseIdentity(role: session.account.role.rawValue, accountID: session.account.id, organizationID: session.account.organizationID)
+            _ = try await database.transaction(as: owner, origin: context.origin) { try await $0.revokeSession(digest: digest, actor: actor) }
+            return signInResponse(
+                request, context, email: attempt.email, errors: [.init(field: "", reason: "second_factor_enrolment_required")], status: .forbidden)
+        }
         let lifetime = Int(configuration.sessionLifetime.components.seconds)
         return ConsolePage.redirect(
             "/console",
@@ -198,7 +210,7 @@ struct ConsoleController {
             "cases", title: heading,
             values: [
                 "heading": heading, "may_file": actor.role == .consumer, "empty": found.isEmpty,
-                "cases": found.prefix(Self.pageSize).map { Self.summary($0, now: now, language: language) },
+                "cases": found.prefix(Self.pageSize).map { Self.summary($0, actor: actor, now: now, language: language) },
                 "next_href": found.count > Self.pageSize && offset + Self.pageSize <= Self.maximumOffset
                     ? "/console/cases?offset=\(offset + Self.pageSize)" : "",
             ],
@@ -222,16 +234,20 @@ struct ConsoleController {
             "cases", title: heading,
             values: [
                 "heading": heading, "empty": found.isEmpty,
-                "cases": found.prefix(Self.pageSize).map { Self.summary($0, now: now, language: viewer.language) },
+                "cases": found.prefix(Self.pageSize).map { Self.summary($0, actor: actor, now: now, language: viewer.language) },
                 "next_href": found.count > Self.pageSize && offset + Self.pageSize <= Self.maximumOffset
                     ? "/console/triage?offset=\(offset + Self.pageSize)" : "",
             ],
             viewer: viewer, headers: languageCookie(request))
     }
 
-    static func summary(_ complaint: Complaint, now: Date, language: Language) -> [String: Any] {
-        ConsolePage.present([
-            "id": complaint.id.uuidString.lowercased(), "title": complaint.title, "state_label": ConsoleText.state(complaint.state, language),
+    /// One line of a list, from the API's view of the case for this viewer: who may not read the case's
+    /// texts (an auditor) sees its state and dates, not its title.
+    static func summary(_ complaint: Complaint, actor: Actor, now: Date, language: Language) -> [String: Any] {
+        let view = ComplaintResponse(complaint, access: CaseAccess(actor, to: complaint, now: now), readiness: nil)
+        return ConsolePage.present([
+            "id": complaint.id.uuidString.lowercased(), "title": view.title ?? ConsoleText.state(complaint.state, language),
+            "state_label": ConsoleText.state(complaint.state, language),
             "overdue": complaint.overdue, "deadline": complaint.deadlineAt.map { ConsoleFormat.time($0) } ?? "",
             "turn": ConsoleText.turn(complaint.state, language) ?? "", "submitted": ConsoleFormat.time(complaint.submittedAt),
         ])
@@ -254,17 +270,18 @@ struct ConsoleController {
         let now = configuration.clock.now()
         let viewer = viewer(request, context)
         let language = viewer.language
-        let (view, messages, choices) = try await database.transaction(as: context.identity, origin: context.origin) {
-            transaction -> (ComplaintResponse, [MessageRecord], ConsoleActionForms.Choices) in
+        let (view, thread, choices) = try await database.transaction(as: context.identity, origin: context.origin) {
+            transaction -> (ComplaintResponse, (messages: [MessageRecord], more: Bool), ConsoleActionForms.Choices) in
             guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
             let merchantFirst = try await transaction.platform(id: complaint.platformID)?.merchantFirst ?? false
             let evidence = try await transaction.evidenceKinds(complaintID: complaint.id)
             let view = ComplaintResponse.view(complaint, actor: actor, merchantFirst: merchantFirst, evidence: evidence, now: now, language: language)
             let relations = CaseAccess.relations(of: actor, to: complaint)
-            let messages = relations.isEmpty ? [] : try await transaction.messages(complaintID: id, page: PageRequest(limit: PageRequest.maximumLimit)).items
+            let thread = relations.isEmpty ? ([], false) : try await transaction.latestMessages(complaintID: id, limit: Self.threadLength)
             let choices = try await ConsoleActionForms.choices(for: view.allowedActions, complaint: complaint, transaction)
-            return (view, messages, choices)
+            return (view, thread, choices)
         }
+        let (messages, olderMessages) = (thread.messages, thread.more)
         let actions = view.allowedActions.filter { $0 != .close }.map {
             ConsoleActionForms.form(for: $0, caseID: id, version: view.version, choices: choices, language: language)
         }
@@ -285,7 +302,7 @@ struct ConsoleController {
                 ["author": ConsoleText.role(Role(rawValue: $0.authorRole) ?? .consumer, language), "at": ConsoleFormat.time($0.createdAt),
                  "body": $0.body, "internal": $0.visibility == .internal] as [String: Any]
             },
-            "no_messages": messages.isEmpty,
+            "no_messages": messages.isEmpty, "older_messages": olderMessages,
             "may_message": view.allowedActions.isEmpty == false || !messages.isEmpty || actor.role != .auditor,
             "may_write_internal": actor.organizationID != nil,
         ]

@@ -46,6 +46,7 @@ enum ConsoleText {
         "what_you_can_do": ("您可以", "What you can do"),
         "thread": ("沟通记录", "Messages"),
         "no_messages": ("暂无消息。", "No messages yet."),
+        "older_messages": ("仅显示最近 100 条消息。", "Only the newest 100 messages are shown."),
         "internal_note": ("内部备注", "Internal note"),
         "message": ("留言", "Message"),
         "send": ("发送", "Send"),

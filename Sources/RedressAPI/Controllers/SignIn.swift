@@ -29,6 +29,8 @@ struct SignIn {
         let token: String
         let expiresAt: Date
         let account: AccountRecord
+        /// Whether the second factor was proven (an account without one enrolled signs in with its password).
+        let secondFactor: Bool
     }
 
     func callAsFunction(_ attempt: Attempt, context: RedressRequestContext) async throws -> Session {
@@ -134,7 +136,7 @@ struct SignIn {
             try await transaction.insertSession(
                 digest: digest, accountID: account.id, expiresAt: expiresAt, client: client, secondFactor: proof != nil, actor: actor)
         }
-        return Session(token: token, expiresAt: expiresAt, account: account)
+        return Session(token: token, expiresAt: expiresAt, account: account, secondFactor: proof != nil)
     }
 
     /// The client's own description of itself (its User-Agent), as its owner will see it in his list
