@@ -98,7 +98,9 @@ func consoleEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
     return ConsoleController(
         database: database, configuration: configuration,
         signIn: SignIn(database: database, hasher: dependencies.hasher, configuration: configuration, decoyHash: dependencies.decoyHash),
-        sessions: dependencies.sessions, writes: dependencies.writes
+        sessions: dependencies.sessions, writes: dependencies.writes,
+        enrolment: SecondFactorEnrolment(
+            database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions)
     ).endpoints
 }
 

@@ -110,7 +110,7 @@ struct DemoCommand: AsyncParsableCommand {
               body1-lead@demo.redress.test         lead of the consumer association (body1-mediator1@… a mediator)
               auditor@demo.redress.test            auditor
               admin@demo.redress.test              administrator
-            public report: /reports
+            public report: /reports · console: /console
             """)
     }
 }

@@ -248,6 +248,42 @@ struct ConsoleTests {
         }
     }
 
+    /// A role that must sign in with a second factor sets it up in the console before anything else.
+    @Test func aLeadSetsUpTheSecondFactorBeforeAnythingElse() async throws {
+        var configuration = testConfiguration()
+        configuration.secondFactorRoles = [.mediationLead]
+        configuration.sessionCacheSeconds = 0
+        try await withTestApp(configuration: configuration, world: .seeded) { app in
+            let world = try await app.makeWorld()
+            var lead = ConsoleBrowser(app)
+            let signedIn = try await lead.signIn(email(world, "mediation_lead_a"))
+            #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/console/second-factor")
+            let refused = try await lead.get("/console/triage")
+            #expect(refused.status == .seeOther && refused.headers[.location] == "/console/second-factor")
+            #expect(try await lead.get("/console/second-factor").status == .ok)
+            let wrong = try await lead.post("/console/second-factor", [("password", "not-the-password-1")])
+            #expect(wrong.status == .unprocessableContent)
+            let started = try await lead.post("/console/second-factor", [("password", worldPassword)])
+            #expect(started.status == .ok)
+            #expect(started.text.contains("data:image/svg+xml;base64,"))
+            let key = try #require(started.text.range(of: #"<code>[A-Z2-7 ]{16,}</code>"#, options: .regularExpression).map {
+                String(started.text[$0].dropFirst(6).dropLast(7))
+            })
+            let bad = try await lead.post("/console/second-factor/confirm", [("code", "000000")])
+            #expect(bad.status == .unprocessableContent)
+            _ = try await lead.get("/console/second-factor")
+            let started2 = try await lead.post("/console/second-factor", [("password", worldPassword)])
+            let key2 = try #require(started2.text.range(of: #"<code>[A-Z2-7 ]{16,}</code>"#, options: .regularExpression).map {
+                String(started2.text[$0].dropFirst(6).dropLast(7))
+            })
+            #expect(key2 != key, "each start makes a new secret")
+            let confirmed = try await lead.post("/console/second-factor/confirm", [("code", Authenticator.code(base32: key2, at: Date()))])
+            #expect(confirmed.status == .ok, "\(confirmed.text.prefix(300))")
+            #expect(confirmed.text.components(separatedBy: "<li><code>").count == 11, "ten recovery codes")
+            #expect(try await lead.get("/console/triage").status == .ok)
+        }
+    }
+
     @Test func theTemplatesAllParse() throws {
         #expect(try ConsoleTemplates.load() >= 7)
     }

@@ -16,6 +16,7 @@ struct ConsoleController {
     let signIn: SignIn
     let sessions: SessionCache
     let writes: CallerGate
+    let enrolment: SecondFactorEnrolment
 
     var endpoints: [Endpoint] {
         [
@@ -29,6 +30,9 @@ struct ConsoleController {
             Endpoint(.get, "/console/cases/:id", caseView),
             Endpoint(.post, "/console/cases/:id/actions/:action", act),
             Endpoint(.post, "/console/cases/:id/messages", postMessage),
+            Endpoint(.get, "/console/second-factor", secondFactorPage),
+            Endpoint(.post, "/console/second-factor", startSecondFactor),
+            Endpoint(.post, "/console/second-factor/confirm", confirmSecondFactor),
             Endpoint(.get, "/console/file", filingPage),
             Endpoint(.post, "/console/file", fileForm),
         ]
@@ -145,19 +149,11 @@ struct ConsoleController {
                 throw error
             }
         }
-        // A role that must sign in with a second factor, without one enrolled, would be refused by every
-        // page: its session ends here, and the page says where to enrol.
-        if configuration.secondFactorRoles.contains(session.account.role), !session.secondFactor {
-            let digest = Array(SHA256.hash(data: Data(session.token.utf8)))
-            let actor = AuditActor(accountID: session.account.id, role: session.account.role.rawValue, organizationID: session.account.organizationID)
-            let owner = DatabaseIdentity(role: session.account.role.rawValue, accountID: session.account.id, organizationID: session.account.organizationID)
-            _ = try await database.transaction(as: owner, origin: context.origin) { try await $0.revokeSession(digest: digest, actor: actor) }
-            return signInResponse(
-                request, context, email: attempt.email, errors: [.init(field: "", reason: "second_factor_enrolment_required")], status: .forbidden)
-        }
         let lifetime = Int(configuration.sessionLifetime.components.seconds)
+        // A role that must sign in with a second factor, without one enrolled, may do nothing else first.
+        let mustEnrol = configuration.secondFactorRoles.contains(session.account.role) && !session.secondFactor
         return ConsolePage.redirect(
-            "/console",
+            mustEnrol ? "/console/second-factor" : "/console",
             headers: [
                 .setCookie: ConsoleSecurity.setCookie(ConsoleSecurity.sessionCookie, session.token, maxAge: lifetime, secure: secureCookies),
             ])
@@ -173,6 +169,55 @@ struct ConsoleController {
         }
         return ConsolePage.redirect(
             "/console/sign-in", headers: [.setCookie: ConsoleSecurity.clearCookie(ConsoleSecurity.sessionCookie, secure: secureCookies)])
+    }
+
+    // MARK: The second factor
+
+    @Sendable func secondFactorPage(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        _ = try signedIn(context)
+        try Policy.authorize(context.principal, .readOwnAccount)
+        return secondFactorResponse(request, context, values: ["ask_password": true])
+    }
+
+    func secondFactorResponse(
+        _ request: Request, _ context: RedressRequestContext, values: [String: Any], errors: [RedressError.InvalidField] = [],
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
+        let viewer = viewer(request, context)
+        return ConsolePage.render(
+            "second-factor", title: ConsoleText.phrase("second_factor", viewer.language), values: values, viewer: viewer, errors: errors,
+            status: status, headers: languageCookie(request))
+    }
+
+    /// The password starts the enrolment: the page shows the secret as a QR code and as a key.
+    @Sendable func startSecondFactor(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let actor = try signedIn(context)
+        try Policy.authorize(context.principal, .readOwnAccount)
+        let form = try await self.form(request, context)
+        do {
+            let started = try await enrolment.start(password: form.fields["password"] ?? "", actor: actor, context: context)
+            return secondFactorResponse(
+                request, context,
+                values: ["started": true, "manual_key": started.manualKey,
+                         "qr_data": "data:image/svg+xml;base64," + Data(started.qrSVG.utf8).base64EncodedString()])
+        } catch let error as RedressError where error.code == .validationFailed {
+            return secondFactorResponse(request, context, values: ["ask_password": true], errors: error.invalidFields, status: .unprocessableContent)
+        }
+    }
+
+    /// The first code confirms it: the recovery codes are shown, once.
+    @Sendable func confirmSecondFactor(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let actor = try signedIn(context)
+        try Policy.authorize(context.principal, .readOwnAccount)
+        guard let digest = context.sessionDigest else { throw RedressError.unauthenticated }
+        let form = try await self.form(request, context)
+        do {
+            let codes = try await enrolment.confirm(code: form["code"] ?? "", actor: actor, session: digest, context: context)
+            return secondFactorResponse(request, context, values: ["has_codes": true, "codes": codes])
+        } catch let error as RedressError where error.code == .validationFailed || error.code == .invalidSecondFactor {
+            let invalid = error.invalidFields.isEmpty ? [RedressError.InvalidField(field: "code", reason: "invalid_credentials")] : error.invalidFields
+            return secondFactorResponse(request, context, values: ["ask_password": true], errors: invalid, status: .unprocessableContent)
+        }
     }
 
     // MARK: Lists

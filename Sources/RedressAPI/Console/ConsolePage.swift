@@ -111,6 +111,7 @@ enum ConsolePage {
         case .notFound: detail = ConsoleText.phrase("not_found", language)
         case .forbidden where error.detail == "form_expired": detail = ConsoleText.phrase("form_expired", language)
         case .forbidden: detail = ConsoleText.phrase("forbidden", language)
+        case .secondFactorEnrolmentRequired: return redirect("/console/second-factor")
         default: detail = ""
         }
         return render(
@@ -145,9 +146,6 @@ enum ConsolePage {
             "holding_reply": ("“正在核实”不是拒绝的理由", "“we are looking into it” is no reason to reject"),
             "empty_proposal": ("方案须包含退款、补发或赔偿", "a proposal must offer a refund, the goods or compensation"),
             "invalid_credentials": ("邮箱或密码不正确", "wrong e-mail or password"),
-            "second_factor_enrolment_required": (
-                "此账号须启用两步验证后才能登录控制台：请先通过 API 启用（POST /api/v1/me/second-factor）。",
-                "This account must enrol a second factor before it signs in here: enrol through the API first (POST /api/v1/me/second-factor)."),
         ]
         return names[code].map { language == .en ? $0.1 : $0.0 } ?? code
     }

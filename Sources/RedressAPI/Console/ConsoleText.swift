@@ -90,6 +90,16 @@ enum ConsoleText {
         "forbidden": ("您的账号无权查看此页面。", "Your account may not see this page."),
         "form_expired": ("表单已过期，请刷新页面后重试。", "The form expired: reload the page and try again."),
         "invalid_credentials": ("邮箱或密码不正确。", "Wrong e-mail or password."),
+        "second_factor": ("两步验证", "Two-step sign-in"),
+        "second_factor_intro": ("您的角色须以两步验证登录。请输入密码开始设置，然后用身份验证器应用扫描二维码。", "Your role signs in with a second factor. Enter your password to begin, then scan the code with an authenticator app."),
+        "scan_intro": ("用身份验证器应用（如 Google Authenticator、Microsoft Authenticator）扫描二维码，然后输入它显示的 6 位验证码。", "Scan the code with an authenticator app, then enter the 6 digits it shows."),
+        "qr_alt": ("身份验证器二维码（也可手动输入下方密钥）", "Authenticator QR code (or type the key below)"),
+        "manual_key": ("手动输入密钥", "Key to type by hand"),
+        "confirm": ("确认", "Confirm"),
+        "start": ("开始", "Begin"),
+        "continue": ("继续", "Continue"),
+        "recovery_codes_intro": ("两步验证已启用。请妥善保存以下恢复码：每个只能使用一次，且只显示这一次。", "Two-step sign-in is on. Keep these recovery codes safe: each works once, and they are shown only now."),
+        "enrol_first": ("请先启用两步验证。", "Set up two-step sign-in first."),
     ]
 
     static func table(_ language: Language) -> [String: String] {

@@ -77,7 +77,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
     static func mayEnrolOnly(_ method: HTTPRequest.Method, _ path: String) -> Bool {
         switch (method, path) {
         case (.get, "/api/v1/me"), (.head, "/api/v1/me"), (.post, "/api/v1/me/second-factor"), (.post, "/api/v1/me/second-factor/confirm"),
-            (.post, "/api/v1/auth/logout"), (.post, "/console/sign-out"):
+            (.post, "/api/v1/auth/logout"), (.post, "/console/sign-out"), (.get, "/console/second-factor"), (.head, "/console/second-factor"),
+            (.post, "/console/second-factor"), (.post, "/console/second-factor/confirm"), (.get, "/console/static/console.css"):
             true
         default:
             false
