@@ -22,6 +22,8 @@ public struct AppDependencies: Sendable {
     /// Filings and messages in flight per account, in this process: one account's flood waits for no
     /// pooled connection it could hold (429 beyond `writesInFlightPerAccount`).
     let writes: CallerGate
+    /// Evidence uploads being read, inspected and stored, through the API or the console.
+    let uploads: CallerGate
 
     public static func make(database: Database, configuration: APIConfiguration) async throws -> AppDependencies {
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
@@ -31,7 +33,8 @@ public struct AppDependencies: Sendable {
             openAPIDocument: ByteBuffer(bytes: try Data(contentsOf: openAPIDocumentURL)),
             sessions: SessionCache(lifetime: .seconds(configuration.sessionCacheSeconds)),
             metricsRegistry: database.metrics.prometheusRegistry ?? PrometheusCollectorRegistry(),
-            writes: CallerGate(capacity: .max, perAccount: configuration.writesInFlightPerAccount, refusal: "Wait for your last request to finish."))
+            writes: CallerGate(capacity: .max, perAccount: configuration.writesInFlightPerAccount, refusal: "Wait for your last request to finish."),
+            uploads: EvidenceController.uploadGate(configuration))
     }
 
     /// Whether this process hears other replicas' session changes (until then it caches no session).
@@ -86,7 +89,7 @@ public func apiEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         + EventController(database: database, configuration: configuration).endpoints
         + WebhookController(database: database, configuration: configuration).endpoints
         + NotificationController(database: database, configuration: configuration).endpoints
-        + EvidenceController(database: database, configuration: configuration).endpoints
+        + EvidenceController(database: database, configuration: configuration, gate: dependencies.uploads).endpoints
         + DossierController(database: database, configuration: configuration).endpoints
         + StatisticsController(database: database, configuration: configuration).endpoints
         + PublicReportController(database: database, configuration: configuration).endpoints
@@ -98,7 +101,7 @@ func consoleEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
     return ConsoleController(
         database: database, configuration: configuration,
         signIn: SignIn(database: database, hasher: dependencies.hasher, configuration: configuration, decoyHash: dependencies.decoyHash),
-        sessions: dependencies.sessions, writes: dependencies.writes,
+        sessions: dependencies.sessions, writes: dependencies.writes, uploads: dependencies.uploads,
         enrolment: SecondFactorEnrolment(
             database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions)
     ).endpoints

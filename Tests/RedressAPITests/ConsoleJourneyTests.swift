@@ -120,6 +120,19 @@ struct ConsoleJourneyTests {
             let url = try await consumer.driver.currentURL()
             let caseID = try #require(url.components(separatedBy: "/console/cases/").last.flatMap { $0.count == 36 ? $0 : nil }, "\(url)")
             try await consumer.check("case-filed")
+            // The case page names the evidence the chain lacks; the consumer adds it from there.
+            #expect(try await consumer.driver.source().contains("证据链缺少：订单记录、付款凭证。"))
+            let screenshot = FileManager.default.temporaryDirectory.appendingPathComponent("redress-evidence-\(UUID().uuidString).png")
+            try Data(EvidenceSamples.png).write(to: screenshot)
+            defer { try? FileManager.default.removeItem(at: screenshot) }
+            for kind in ["order_record", "payment_proof"] {
+                try await consumer.driver.click("#evidence-kind option[value='\(kind)']")
+                try await consumer.driver.choose("#evidence-file", file: screenshot.path)
+                try await consumer.driver.submit("form[action$='/evidence'] button[type=submit]")
+            }
+            let withEvidence = try await consumer.driver.source()
+            #expect(!withEvidence.contains("缺少：订单记录"), "the order record and the payment are in the chain now")
+            try await consumer.check("case-evidence")
 
             // The platform, at a desk: the case is in its queue; it offers half.
             let platform = try await Person("platform", width: 1280, base: base)

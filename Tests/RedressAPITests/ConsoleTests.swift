@@ -36,6 +36,29 @@ struct ConsoleBrowser {
         return response
     }
 
+    /// Posts a form with a file, as a browser sends `enctype="multipart/form-data"`.
+    mutating func postFile(
+        _ path: String, _ fields: [(String, String)], file: (name: String, filename: String, type: String, bytes: [UInt8]), token: String? = nil
+    ) async throws -> TestResponse {
+        let boundary = "----RedressTest\(UInt32.random(in: 0...UInt32.max))"
+        var body = ByteBuffer()
+        var fields = fields
+        if let token = token ?? Self.formToken(in: lastPage) { fields.append(("csrf", token)) }
+        for (name, value) in fields {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\n")
+        body.writeString("Content-Type: \(file.type)\r\n\r\n")
+        body.writeBytes(file.bytes)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        var headers = cookieHeader()
+        headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
+        let response = try await app.request(.post, path, headers: headers, rawBody: body)
+        keepCookies(response)
+        if response.status != .seeOther { lastPage = response.text }
+        return response
+    }
+
     /// Signs in through the form; returns the answer to the form.
     mutating func signIn(_ email: String, password: String = worldPassword) async throws -> TestResponse {
         _ = try await get("/console/sign-in")
@@ -281,6 +304,42 @@ struct ConsoleTests {
             #expect(confirmed.status == .ok, "\(confirmed.text.prefix(300))")
             #expect(confirmed.text.components(separatedBy: "<li><code>").count == 11, "ten recovery codes")
             #expect(try await lead.get("/console/triage").status == .ok)
+        }
+    }
+
+    /// A consumer adds evidence from the case page; the readiness findings follow; what is not
+    /// evidence, or comes without the page's token, is refused.
+    @Test func evidenceIsUploadedFromTheCasePage() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            var consumer = ConsoleBrowser(app)
+            _ = try await consumer.signIn(email(world, "consumer"))
+            let before = try await consumer.get("/console/cases/\(id)")
+            #expect(before.text.contains("缺少：订单记录、付款凭证。"), "the findings name the missing proof of payment")
+            #expect(before.text.contains("enctype=\"multipart/form-data\""))
+            let png = (name: "file", filename: "付款截图.png", type: "image/png", bytes: EvidenceSamples.png)
+            let forged = try await consumer.postFile(
+                "/console/cases/\(id)/evidence", [("kind", "payment_proof")], file: png, token: String(repeating: "0", count: 64))
+            #expect(forged.status == .forbidden)
+            _ = try await consumer.get("/console/cases/\(id)")
+            let wrongType = try await consumer.postFile(
+                "/console/cases/\(id)/evidence", [("kind", "payment_proof")],
+                file: (name: "file", filename: "run.exe", type: "application/octet-stream", bytes: Array("MZ\u{90}\u{0}".utf8)))
+            #expect(wrongType.status == .unsupportedMediaType, "\(wrongType.status)")
+            _ = try await consumer.get("/console/cases/\(id)")
+            let stored = try await consumer.postFile("/console/cases/\(id)/evidence", [("kind", "payment_proof")], file: png)
+            #expect(stored.status == .seeOther, "\(stored.text.prefix(400))")
+            let after = try await consumer.get("/console/cases/\(id)")
+            #expect(after.text.contains("付款截图.png"))
+            #expect(after.text.contains("缺少：订单记录。"), "the payment proof is no longer missing")
+            let files = try await app.request(.get, "/api/v1/complaints/\(id)/evidence", token: world.token("consumer"))
+            #expect(files.json["items"].array.first?["kind"].string == "payment_proof")
+            // Another platform's staff cannot add to the case.
+            var stranger = ConsoleBrowser(app)
+            _ = try await stranger.signIn(email(world, "platform_staff_b"))
+            _ = try await stranger.get("/console/cases")
+            #expect(try await stranger.postFile("/console/cases/\(id)/evidence", [("kind", "other")], file: png).status == .notFound)
         }
     }
 

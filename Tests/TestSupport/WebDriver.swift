@@ -134,6 +134,11 @@ public final class WebDriver: @unchecked Sendable {
         try await command("POST", "/element/\(id)/value", ["text": text])
     }
 
+    /// Chooses a local file in a file input.
+    public func choose(_ selector: String, file path: String) async throws {
+        try await command("POST", "/element/\(try await element(selector))/value", ["text": path])
+    }
+
     public func click(_ selector: String) async throws {
         try await command("POST", "/element/\(try await element(selector))/click")
     }

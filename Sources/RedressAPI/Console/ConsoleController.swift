@@ -16,6 +16,8 @@ struct ConsoleController {
     let signIn: SignIn
     let sessions: SessionCache
     let writes: CallerGate
+    /// Evidence uploads, shared with the API's.
+    let uploads: CallerGate
     let enrolment: SecondFactorEnrolment
 
     var endpoints: [Endpoint] {
@@ -30,6 +32,7 @@ struct ConsoleController {
             Endpoint(.get, "/console/cases/:id", caseView),
             Endpoint(.post, "/console/cases/:id/actions/:action", act),
             Endpoint(.post, "/console/cases/:id/messages", postMessage),
+            Endpoint(.post, "/console/cases/:id/evidence", uploadEvidence),
             Endpoint(.get, "/console/second-factor", secondFactorPage),
             Endpoint(.post, "/console/second-factor", startSecondFactor),
             Endpoint(.post, "/console/second-factor/confirm", confirmSecondFactor),
@@ -52,8 +55,15 @@ struct ConsoleController {
         binding(request: request, context: context).map { keys.formToken(binding: $0) }
     }
 
+    /// What a page's form token is bound to: the browser's session cookie (as its digest, the way the
+    /// sessions table knows it, whether or not it still opens a session), else its form cookie.
+    /// Computed from the cookie itself, so that an error page, drawn outside authentication, binds
+    /// its forms alike.
     static func binding(request: Request, context: RedressRequestContext) -> String? {
         if let digest = context.sessionDigest { return "session:" + digest.hexString }
+        if let token = ConsoleSecurity.cookie(ConsoleSecurity.sessionCookie, in: request) {
+            return "session:" + Array(SHA256.hash(data: Data(token.utf8))).hexString
+        }
         return ConsoleSecurity.cookie(ConsoleSecurity.formCookie, in: request).map { "form:" + $0 }
     }
 
@@ -107,16 +117,15 @@ struct ConsoleController {
         errors: [RedressError.InvalidField] = [], status: HTTPResponse.Status = .ok
     ) -> Response {
         var headers = languageCookie(request)
-        var formCookie = ConsoleSecurity.cookie(ConsoleSecurity.formCookie, in: request)
-        if formCookie == nil {
+        var binding = Self.binding(request: request, context: context)
+        if binding == nil {
             let fresh = SecureRandom.token(bytes: 24)
             headers.append(.init(name: .setCookie, value: ConsoleSecurity.setCookie(ConsoleSecurity.formCookie, fresh, maxAge: 3600, secure: secureCookies)))
-            formCookie = fresh
+            binding = "form:" + fresh
         }
         let language = ConsoleLanguage.of(request, context: context)
         let viewer = ConsolePage.Viewer(
-            language: language, actor: nil, displayName: nil, formToken: database.keys.formToken(binding: "form:" + formCookie!),
-            path: "/console/sign-in")
+            language: language, actor: nil, displayName: nil, formToken: database.keys.formToken(binding: binding!), path: "/console/sign-in")
         return ConsolePage.render(
             "sign-in", title: ConsoleText.phrase("sign_in", language),
             values: ["email": email, "ask_code": askCode, "ask_new_password": askNewPassword], viewer: viewer, errors: errors, status: status,
@@ -315,16 +324,17 @@ struct ConsoleController {
         let now = configuration.clock.now()
         let viewer = viewer(request, context)
         let language = viewer.language
-        let (view, thread, choices) = try await database.transaction(as: context.identity, origin: context.origin) {
-            transaction -> (ComplaintResponse, (messages: [MessageRecord], more: Bool), ConsoleActionForms.Choices) in
+        let (view, thread, files, choices) = try await database.transaction(as: context.identity, origin: context.origin) {
+            transaction -> (ComplaintResponse, (messages: [MessageRecord], more: Bool), [EvidenceRecord], ConsoleActionForms.Choices) in
             guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
             let merchantFirst = try await transaction.platform(id: complaint.platformID)?.merchantFirst ?? false
             let evidence = try await transaction.evidenceKinds(complaintID: complaint.id)
             let view = ComplaintResponse.view(complaint, actor: actor, merchantFirst: merchantFirst, evidence: evidence, now: now, language: language)
             let relations = CaseAccess.relations(of: actor, to: complaint)
             let thread = relations.isEmpty ? ([], false) : try await transaction.latestMessages(complaintID: id, limit: Self.threadLength)
+            let files = relations.isEmpty ? [] : try await transaction.evidence(complaintID: id, page: PageRequest(limit: PageRequest.maximumLimit)).items
             let choices = try await ConsoleActionForms.choices(for: view.allowedActions, complaint: complaint, transaction)
-            return (view, thread, choices)
+            return (view, thread, files, choices)
         }
         let (messages, olderMessages) = (thread.messages, thread.more)
         let actions = view.allowedActions.filter { $0 != .close }.map {
@@ -350,6 +360,12 @@ struct ConsoleController {
             "no_messages": messages.isEmpty, "older_messages": olderMessages,
             "may_message": view.allowedActions.isEmpty == false || !messages.isEmpty || actor.role != .auditor,
             "may_write_internal": actor.organizationID != nil,
+            "files": files.map {
+                ["name": $0.filename, "kind": ConsoleFormat.evidence($0.kind, language), "at": ConsoleFormat.time($0.uploadedAt)] as [String: Any]
+            },
+            "has_files": !files.isEmpty,
+            "may_upload": actor.role != .auditor && !view.state.isTerminal && files.count < configuration.maxEvidenceFiles,
+            "evidence_kinds": EvidenceKind.allCases.map { ["value": $0.rawValue, "label": ConsoleFormat.evidence($0, language)] },
         ]
         return ConsolePage.render(
             "case", title: view.title ?? ConsoleText.state(view.state, language), values: values, viewer: viewer, notice: notice,
@@ -388,6 +404,50 @@ struct ConsoleController {
                 visibility: form["internal"] == "true" ? "internal" : "parties", body: form.fields["body"], on: id, by: actor, context: context)
         } catch let error as RedressError where error.code == .validationFailed {
             return try await casePage(id, actor: actor, request: request, context: context, errors: error.invalidFields, status: .unprocessableContent)
+        }
+        return ConsolePage.redirect("/console/cases/\(id.uuidString.lowercased())")
+    }
+
+    /// A file for the case, from a form with a file input: read within the evidence bound at the
+    /// upload pace, its token checked, then kept as the API keeps one (`EvidenceController.store`).
+    @Sendable func uploadEvidence(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let actor = try signedIn(context)
+        let (_, id) = try MessageController.caller(context)
+        guard let boundary = ConsoleMultipart.boundary(of: request.headers[.contentType]) else { throw RedressError(.unsupportedMediaType) }
+        let maxFiles = configuration.maxEvidenceFiles
+        // Only a party to an open case with room for a file gets its body read.
+        try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await EvidenceController.requireRoomForUpload(actor, complaintID: id, maxFiles: maxFiles, transaction, lock: false)
+        }
+        // The file and the form's few short fields.
+        let limit = configuration.maxEvidenceBytes + 16 * 1024
+        let tooLarge = RedressError(.payloadTooLarge, detail: "An evidence file may be at most \(configuration.maxEvidenceBytes) bytes.")
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit { throw tooLarge }
+        let pace = UploadPace(grace: configuration.uploadGrace, minimumBytesPerSecond: configuration.uploadMinimumBytesPerSecond)
+        let address = context.origin.clientAddress.map(Transaction.throttleAddress)
+        let binding = Self.binding(request: request, context: context)
+        do {
+            try await uploads.withPlace(for: actor.accountID, from: address) {
+                let body = try await EvidenceController.collect(request.body, upTo: limit, pace: pace, tooLarge: tooLarge)
+                let parts = try ConsoleMultipart.parse(body, boundary: boundary)
+                func text(_ name: String) -> String? {
+                    parts.first { $0.name == name && $0.filename == nil }.map { String(buffer: $0.body) }
+                }
+                try ConsoleSecurity.checkFormToken(text("csrf"), binding: binding, keys: database.keys)
+                var fields = FieldValidator()
+                let kind = EvidenceKind(rawValue: text("kind") ?? "")
+                if kind == nil { fields.fail("kind", "required") }
+                let file = parts.first { $0.name == "file" && $0.filename != nil }
+                let checkedName = file?.filename.map(EvidenceName.validate)
+                if checkedName == nil { fields.fail("file", "required") } else if let reason = checkedName?.reason { fields.fail("file", reason) }
+                try fields.check()
+                _ = try await EvidenceController.store(
+                    file!.body, kind: kind!, filename: checkedName!.name!, declaredType: file!.contentType, on: id, by: actor,
+                    database: database, configuration: configuration, context: context)
+            }
+        } catch let error as RedressError where error.code == .validationFailed || error.code == .unsupportedMediaType {
+            let invalid = error.invalidFields.isEmpty ? [RedressError.InvalidField(field: "file", reason: "not_evidence")] : error.invalidFields
+            return try await casePage(id, actor: actor, request: request, context: context, errors: invalid, status: .init(code: error.status))
         }
         return ConsolePage.redirect("/console/cases/\(id.uuidString.lowercased())")
     }

@@ -127,6 +127,7 @@ enum ConsolePage {
         case "order.product_name": key = "product"
         case "order.amount_paid", "amount_paid": key = "amount_paid"
         case "description": key = "statement"
+        case "file", "body": key = "evidence_file"
         case let name where name.hasPrefix("demands"): key = "demand"
         case let name where name.hasSuffix(".refund"): key = "refund_yuan"
         case let name where name.hasSuffix(".compensation"): key = "compensation_yuan"
@@ -146,6 +147,10 @@ enum ConsolePage {
             "holding_reply": ("“正在核实”不是拒绝的理由", "“we are looking into it” is no reason to reject"),
             "empty_proposal": ("方案须包含退款、补发或赔偿", "a proposal must offer a refund, the goods or compensation"),
             "invalid_credentials": ("邮箱或密码不正确", "wrong e-mail or password"),
+            "not_evidence": ("不是可接受的证据文件（图片、PDF、文本、录音或录像）", "not a file Redress keeps as evidence (image, PDF, text, recording or video)"),
+            "too_many_files": ("证据文件已达上限", "the case holds as many files as it may"),
+            "extension_does_not_match_content": ("文件扩展名与内容不符", "the file's extension does not match its content"),
+            "does_not_match_content": ("文件类型与内容不符", "the file's type does not match its content"),
         ]
         return names[code].map { language == .en ? $0.1 : $0.0 } ?? code
     }

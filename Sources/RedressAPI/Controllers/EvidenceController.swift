@@ -14,10 +14,9 @@ struct EvidenceController {
     let configuration: APIConfiguration
     let gate: CallerGate
 
-    init(database: Database, configuration: APIConfiguration) {
-        self.database = database
-        self.configuration = configuration
-        gate = CallerGate(
+    /// The places uploads hold while they are read, inspected and stored (the console's too).
+    static func uploadGate(_ configuration: APIConfiguration) -> CallerGate {
+        CallerGate(
             capacity: configuration.concurrentUploads, perAccount: configuration.concurrentUploadsPerAccount,
             perAddress: configuration.concurrentUploadsPerAddress, maximumWaiting: 8 * configuration.concurrentUploads,
             refusal: "Upload one file at a time.")
@@ -83,19 +82,32 @@ struct EvidenceController {
         let pace = UploadPace(grace: configuration.uploadGrace, minimumBytesPerSecond: configuration.uploadMinimumBytesPerSecond)
         let record = try await gate.withPlace(for: actor.accountID, from: address) {
             let bytes = try await Self.collect(request.body, upTo: limit, pace: pace, tooLarge: tooLarge)
-            let detected = try Self.inspect(bytes, filename: filename!, declaredType: request.headers[.contentType])
-            let digest = bytes.withUnsafeReadableBytes { Array(SHA256.hash(data: $0)) }
-            let record = EvidenceRecord(
-                id: UUID(), complaintID: complaintID, kind: kind!, filename: filename!, contentType: detected.type.rawValue, size: bytes.readableBytes,
-                sha256: digest, uploadedBy: actor.accountID, uploaderRole: actor.role.rawValue, uploadedAt: configuration.clock.now(),
-                durationSeconds: detected.durationSeconds)
-            try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-                try await Self.requireRoomForUpload(actor, complaintID: complaintID, maxFiles: maxFiles, transaction, lock: true)
-                try await transaction.insertEvidence(record, bytes: bytes, actor: context.auditActor)
-            }
-            return record
+            return try await Self.store(
+                bytes, kind: kind!, filename: filename!, declaredType: request.headers[.contentType], on: complaintID, by: actor,
+                database: database, configuration: configuration, context: context)
         }
         return JSONResponse(status: .created, body: EvidenceResponse(record))
+    }
+
+    /// Keeps a file a party uploaded, for the API and the console alike: recognised by its bytes,
+    /// declared and named as what it is, holding nothing that acts, stored with its digest while the
+    /// case is locked and still has room.
+    static func store(
+        _ bytes: ByteBuffer, kind: EvidenceKind, filename: String, declaredType: String?, on complaintID: UUID, by actor: Actor,
+        database: Database, configuration: APIConfiguration, context: RedressRequestContext
+    ) async throws -> EvidenceRecord {
+        let detected = try inspect(bytes, filename: filename, declaredType: declaredType)
+        let digest = bytes.withUnsafeReadableBytes { Array(SHA256.hash(data: $0)) }
+        let record = EvidenceRecord(
+            id: UUID(), complaintID: complaintID, kind: kind, filename: filename, contentType: detected.type.rawValue, size: bytes.readableBytes,
+            sha256: digest, uploadedBy: actor.accountID, uploaderRole: actor.role.rawValue, uploadedAt: configuration.clock.now(),
+            durationSeconds: detected.durationSeconds)
+        let maxFiles = configuration.maxEvidenceFiles
+        try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await requireRoomForUpload(actor, complaintID: complaintID, maxFiles: maxFiles, transaction, lock: true)
+            try await transaction.insertEvidence(record, bytes: bytes, actor: context.auditActor)
+        }
+        return record
     }
 
     /// The name a download is offered under. Text is kept byte for byte as uploaded, but always offered
