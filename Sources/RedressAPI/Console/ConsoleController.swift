@@ -81,8 +81,17 @@ struct ConsoleController {
 
     var secureCookies: Bool { configuration.mail.publicURL.lowercased().hasPrefix("https://") }
 
+    /// A form another site's page sent (the browser says so in `Sec-Fetch-Site`) is refused before its
+    /// body is read.
+    static func refuseCrossSite(_ request: Request) throws(RedressError) {
+        if let site = request.headers[.init("Sec-Fetch-Site")!], site != "same-origin", site != "none" {
+            throw RedressError(.forbidden, detail: "form_expired")
+        }
+    }
+
     /// The form of a POST, its token checked against the browser's cookie.
     func form(_ request: Request, _ context: RedressRequestContext) async throws -> ConsoleForm {
+        try Self.refuseCrossSite(request)
         let form = try await ConsoleForm(request, context: context)
         try ConsoleSecurity.checkFormToken(form["csrf"], binding: Self.binding(request: request, context: context), keys: database.keys)
         return form
@@ -225,7 +234,8 @@ struct ConsoleController {
             return secondFactorResponse(request, context, values: ["has_codes": true, "codes": codes])
         } catch let error as RedressError where error.code == .validationFailed || error.code == .invalidSecondFactor {
             let invalid = error.invalidFields.isEmpty ? [RedressError.InvalidField(field: "code", reason: "invalid_credentials")] : error.invalidFields
-            return secondFactorResponse(request, context, values: ["ask_password": true], errors: invalid, status: .unprocessableContent)
+            // The secret waits to be confirmed: the code may be typed again.
+            return secondFactorResponse(request, context, values: ["started": true], errors: invalid, status: .unprocessableContent)
         }
     }
 
@@ -413,6 +423,7 @@ struct ConsoleController {
     @Sendable func uploadEvidence(_ request: Request, context: RedressRequestContext) async throws -> Response {
         let actor = try signedIn(context)
         let (_, id) = try MessageController.caller(context)
+        try Self.refuseCrossSite(request)
         guard let boundary = ConsoleMultipart.boundary(of: request.headers[.contentType]) else { throw RedressError(.unsupportedMediaType) }
         let maxFiles = configuration.maxEvidenceFiles
         // Only a party to an open case with room for a file gets its body read.
@@ -441,8 +452,12 @@ struct ConsoleController {
                 let checkedName = file?.filename.map(EvidenceName.validate)
                 if checkedName == nil { fields.fail("file", "required") } else if let reason = checkedName?.reason { fields.fail("file", reason) }
                 try fields.check()
+                guard file!.body.readableBytes <= configuration.maxEvidenceBytes else { throw tooLarge }
+                // A browser names a file's type from its extension, in its own words (audio/x-m4a): the
+                // type is taken from the bytes, and the name must still match them.
+                let detected = EvidenceFileType.detect(file!.body.readableBytesView)?.rawValue
                 _ = try await EvidenceController.store(
-                    file!.body, kind: kind!, filename: checkedName!.name!, declaredType: file!.contentType, on: id, by: actor,
+                    file!.body, kind: kind!, filename: checkedName!.name!, declaredType: detected ?? file!.contentType, on: id, by: actor,
                     database: database, configuration: configuration, context: context)
             }
         } catch let error as RedressError where error.code == .validationFailed || error.code == .unsupportedMediaType {

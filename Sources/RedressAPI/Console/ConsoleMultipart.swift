@@ -14,6 +14,9 @@ enum ConsoleMultipart {
     }
 
     static let maximumParts = 10
+    /// A part's headers: at most this many, each at most this long (a form's are a few dozen bytes).
+    static let maximumHeaders = 20
+    static let maximumHeaderLength = 1024
 
     /// The boundary a `Content-Type: multipart/form-data; boundary=…` names (1 to 70 characters, as
     /// RFC 2046 allows), or `nil`.
@@ -34,12 +37,18 @@ enum ConsoleMultipart {
         var parts: [Part] = []
         var current = Part()
         var tooMany = false
+        var headers = 0
     }
 
     static func parse(_ body: ByteBuffer, boundary: String) throws(RedressError) -> [Part] {
         let parser = MultipartParser(boundary: boundary)
         let collector = Collector()
         parser.onHeader = { name, value in
+            collector.headers += 1
+            guard collector.headers <= maximumHeaders, name.utf8.count + value.utf8.count <= maximumHeaderLength else {
+                collector.tooMany = true
+                return
+            }
             switch name.lowercased() {
             case "content-disposition":
                 let parameters = Self.parameters(value)
@@ -55,6 +64,7 @@ enum ConsoleMultipart {
         parser.onPartComplete = {
             if collector.parts.count >= maximumParts { collector.tooMany = true } else { collector.parts.append(collector.current) }
             collector.current = Part()
+            collector.headers = 0
         }
         do {
             try parser.execute(body)
@@ -65,10 +75,22 @@ enum ConsoleMultipart {
         return collector.parts
     }
 
-    /// `form-data; name="file"; filename="收据.png"` → ["name": "file", "filename": "收据.png"].
+    /// `form-data; name="file"; filename="收据; 三月.png"` → ["name": "file", "filename": "收据; 三月.png"]:
+    /// `;` separates parameters outside quotes only (the header is at most `maximumHeaderLength`).
     static func parameters(_ value: String) -> [String: String] {
+        var pieces: [String] = [], piece = "", quoted = false
+        for character in value {
+            if character == "\"" { quoted.toggle() }
+            if character == ";" && !quoted {
+                pieces.append(piece)
+                piece = ""
+            } else {
+                piece.append(character)
+            }
+        }
+        pieces.append(piece)
         var parameters: [String: String] = [:]
-        for piece in value.split(separator: ";").dropFirst().prefix(10) {
+        for piece in pieces.dropFirst() {
             let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2 else { continue }
             var text = pair[1]
