@@ -103,7 +103,10 @@ func consoleEndpoints(_ dependencies: AppDependencies) -> [Endpoint] {
         signIn: SignIn(database: database, hasher: dependencies.hasher, configuration: configuration, decoyHash: dependencies.decoyHash),
         sessions: dependencies.sessions, writes: dependencies.writes, uploads: dependencies.uploads,
         enrolment: SecondFactorEnrolment(
-            database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions)
+            database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions),
+        registration: Registration(database: database, hasher: dependencies.hasher, configuration: configuration),
+        passwordReset: PasswordReset(database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions),
+        accounts: AccountController(database: database, hasher: dependencies.hasher, configuration: configuration, sessions: dependencies.sessions)
     ).endpoints
 }
 

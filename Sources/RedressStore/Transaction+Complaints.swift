@@ -12,6 +12,17 @@ public struct ComplaintFilter: Sendable {
         case merchant(UUID)
         case mediationBody(UUID)
         case everything
+
+        /// The scope as the complaint columns it fixes (nil: not fixed), for a query's conditions.
+        var columns: (consumer: UUID?, platform: UUID?, merchant: UUID?, body: UUID?) {
+            switch self {
+            case .consumer(let id): (id, nil, nil, nil)
+            case .platform(let id): (nil, id, nil, nil)
+            case .merchant(let id): (nil, nil, id, nil)
+            case .mediationBody(let id): (nil, nil, nil, id)
+            case .everything: (nil, nil, nil, nil)
+            }
+        }
     }
 
     public var scope: Scope = .everything
@@ -88,14 +99,7 @@ extension Transaction {
         let after = page.after ?? .beginning
         let states = filter.states?.map(\.rawValue)
         let pattern = filter.titleContains.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
-        var consumer: UUID?, platform: UUID?, merchant: UUID?, body: UUID?
-        switch filter.scope {
-        case .consumer(let id): consumer = id
-        case .platform(let id): platform = id
-        case .merchant(let id): merchant = id
-        case .mediationBody(let id): body = id
-        case .everything: break
-        }
+        let (consumer, platform, merchant, body) = filter.scope.columns
         let rows = try await query(
             """
             SELECT \(unescaped: Self.complaintColumns) FROM complaints

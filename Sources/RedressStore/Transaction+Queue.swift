@@ -32,14 +32,7 @@ extension Transaction {
     /// The cases of a scope (a consumer's own, a mediation body's, or every case the caller may read),
     /// newest first. `offset` pages through it.
     public func recentComplaints(of scope: ComplaintFilter.Scope, offset: Int, limit: Int) async throws -> [Complaint] {
-        var consumer: UUID?, platform: UUID?, merchant: UUID?, body: UUID?
-        switch scope {
-        case .consumer(let id): consumer = id
-        case .platform(let id): platform = id
-        case .merchant(let id): merchant = id
-        case .mediationBody(let id): body = id
-        case .everything: break
-        }
+        let (consumer, platform, merchant, body) = scope.columns
         let rows = try await query(
             """
             SELECT \(unescaped: Self.complaintColumns) FROM complaints

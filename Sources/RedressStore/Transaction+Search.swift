@@ -76,14 +76,7 @@ extension Transaction {
     public func searchComplaints(_ search: ComplaintSearch) async throws -> ComplaintSearchPage {
         let filter = search.filter
         let states = filter.states?.map(\.rawValue)
-        var consumer: UUID?, platform: UUID?, merchant: UUID?, body: UUID?
-        switch filter.scope {
-        case .consumer(let id): consumer = id
-        case .platform(let id): platform = id
-        case .merchant(let id): merchant = id
-        case .mediationBody(let id): body = id
-        case .everything: break
-        }
+        let (consumer, platform, merchant, body) = filter.scope.columns
         let grams = search.query.grams, runs = search.query.runs
         let byDeadline = search.order == .deadline
         // A consumer searches his own cases: read directly, never through the index of everyone's texts
@@ -100,8 +93,13 @@ extension Transaction {
                 UNION ALL
                 SELECT id FROM complaints WHERE \(ownOnly) AND consumer_id = \(consumer ?? UUID())
             ), candidates AS MATERIALIZED (
-                SELECT c.id FROM complaints c
-                WHERE c.id IN (SELECT complaint_id FROM hits)
+                -- Each hit is looked up by its id, one at a time, until enough pass the filters: as a
+                -- join, the planner (which cannot know how few hits the function gives) preferred to
+                -- scan every complaint under row-level security, a second at a million complaints.
+                SELECT c.id FROM (SELECT DISTINCT complaint_id FROM hits) h
+                CROSS JOIN LATERAL (
+                  SELECT c.id FROM complaints c
+                  WHERE c.id = h.complaint_id
                   AND (\(consumer == nil) OR c.consumer_id = \(consumer ?? UUID()))
                   AND (\(platform == nil) OR c.platform_id = \(platform ?? UUID()))
                   AND (\(merchant == nil) OR c.merchant_id = \(merchant ?? UUID()))
@@ -115,6 +113,8 @@ extension Transaction {
                   AND (\(filter.submittedTo == nil) OR c.submitted_at < \(filter.submittedTo ?? .distantFuture))
                   AND (\(search.amountMin == nil) OR c.amount_paid >= \(search.amountMin ?? 0))
                   AND (\(search.amountMax == nil) OR c.amount_paid <= \(search.amountMax ?? 0))
+                  LIMIT 1
+                ) c
                 LIMIT \(candidateLimit + 1)
             ), ranked AS (
                 SELECT c.id, c.submitted_at AS ranked_at, c.deadline_at AS due_at, m.relevance, (SELECT count(*) FROM candidates) AS found

@@ -39,7 +39,7 @@ struct MailTests {
             #expect(Set(mails.flatMap(\.to)) == [world.accounts["platform_staff_a"]!.email, world.accounts["platform_admin_a"]!.email])
             #expect(mails.allSatisfy { $0.tls && $0.authenticated })
             #expect(mails.allSatisfy { $0.subject == "【Redress】收到一件新投诉（\(id.prefix(8))）" }, "\(mails.map(\.subject))")
-            #expect(mails.allSatisfy { $0.body.contains("https://redress.test/complaints/\(id)") })
+            #expect(mails.allSatisfy { $0.body.contains("https://redress.test/console/cases/\(id)") })
             #expect(mails.allSatisfy { $0.header("List-Unsubscribe")?.hasPrefix("<https://redress.test/api/v1/notifications/unsubscribe?token=") == true })
             // It names no one and quotes nothing of the statement.
             #expect(mails.allSatisfy { !$0.body.contains("卡密") && !$0.body.contains("consumer@") })

@@ -45,7 +45,7 @@ struct PasswordResetTests {
             let links = try await Self.resetLinks(app, to: email, settings: settings, expecting: 1)
             #expect(links.count == 1)
             let link = try #require(links.first)
-            #expect(link.hasPrefix("https://redress.test/reset-password?token="))
+            #expect(link.hasPrefix("https://redress.test/console/reset-password?token="))
 
             // Too weak a password is refused and the link still works.
             let weak = try await app.request(.post, "/api/v1/auth/password-reset/confirm", json: ["token": Self.token(link), "new_password": "password"])

@@ -19,8 +19,13 @@ struct ConsoleController {
     /// Evidence uploads, shared with the API's.
     let uploads: CallerGate
     let enrolment: SecondFactorEnrolment
+    let registration: Registration
+    let passwordReset: PasswordReset
+    let accounts: AccountController
 
-    var endpoints: [Endpoint] {
+    var endpoints: [Endpoint] { casePages + accountPages + recordPages }
+
+    var casePages: [Endpoint] {
         [
             Endpoint(.get, "/console", home),
             Endpoint(.get, "/console/static/console.css", stylesheet),
@@ -120,10 +125,22 @@ struct ConsoleController {
         return signInResponse(request, context, email: "")
     }
 
-    /// The sign-in form: its token is bound to a form cookie, set here when the browser has none.
+    /// The sign-in form.
     func signInResponse(
         _ request: Request, _ context: RedressRequestContext, email: String, askCode: Bool = false, askNewPassword: Bool = false,
         errors: [RedressError.InvalidField] = [], status: HTTPResponse.Status = .ok
+    ) -> Response {
+        let language = ConsoleLanguage.of(request, context: context)
+        return anonymousPage(
+            "sign-in", title: ConsoleText.phrase("sign_in", language), path: "/console/sign-in",
+            values: ["email": email, "ask_code": askCode, "ask_new_password": askNewPassword], request, context, errors: errors, status: status)
+    }
+
+    /// A page for someone not signed in (signing in, registering, a link from a mail): its forms'
+    /// token is bound to a form cookie, set here when the browser has none.
+    func anonymousPage(
+        _ template: String, title: String, path: String, values: [String: Any], _ request: Request, _ context: RedressRequestContext,
+        notice: String? = nil, errors: [RedressError.InvalidField] = [], status: HTTPResponse.Status = .ok
     ) -> Response {
         var headers = languageCookie(request)
         var binding = Self.binding(request: request, context: context)
@@ -132,13 +149,10 @@ struct ConsoleController {
             headers.append(.init(name: .setCookie, value: ConsoleSecurity.setCookie(ConsoleSecurity.formCookie, fresh, maxAge: 3600, secure: secureCookies)))
             binding = "form:" + fresh
         }
-        let language = ConsoleLanguage.of(request, context: context)
         let viewer = ConsolePage.Viewer(
-            language: language, actor: nil, displayName: nil, formToken: database.keys.formToken(binding: binding!), path: "/console/sign-in")
-        return ConsolePage.render(
-            "sign-in", title: ConsoleText.phrase("sign_in", language),
-            values: ["email": email, "ask_code": askCode, "ask_new_password": askNewPassword], viewer: viewer, errors: errors, status: status,
-            headers: headers)
+            language: ConsoleLanguage.of(request, context: context), actor: nil, displayName: nil,
+            formToken: database.keys.formToken(binding: binding!), path: path)
+        return ConsolePage.render(template, title: title, values: values, viewer: viewer, notice: notice, errors: errors, status: status, headers: headers)
     }
 
     @Sendable func signInForm(_ request: Request, context: RedressRequestContext) async throws -> Response {

@@ -95,6 +95,7 @@ enum ConsolePage {
         case .auditor, .admin:
             links = [("/console/cases", "all_cases")]
         }
+        links.append(("/console/account", "my_account"))
         return links.map { ["href": $0.0, "label": ConsoleText.phrase($0.1, language), "current": $0.0 == current] }
     }
 
@@ -128,6 +129,7 @@ enum ConsolePage {
         case "order.amount_paid", "amount_paid": key = "amount_paid"
         case "description": key = "statement"
         case "file", "body": key = "evidence_file"
+        case "token": key = "link"
         case let name where name.hasPrefix("demands"): key = "demand"
         case let name where name.hasSuffix(".refund"): key = "refund_yuan"
         case let name where name.hasSuffix(".compensation"): key = "compensation_yuan"
@@ -151,6 +153,15 @@ enum ConsolePage {
             "too_many_files": ("证据文件已达上限", "the case holds as many files as it may"),
             "extension_does_not_match_content": ("文件扩展名与内容不符", "the file's extension does not match its content"),
             "does_not_match_content": ("文件类型与内容不符", "the file's type does not match its content"),
+            "invalid_email": ("邮箱格式不正确", "not an e-mail address"),
+            "invalid_phone": ("手机号格式不正确", "not a mobile number"),
+            "too_short": ("过短", "too short"),
+            "common_password": ("这是常见密码，容易被猜中", "a common password, easily guessed"),
+            "same_as_email": ("不能与邮箱相同", "must not be your e-mail"),
+            "too_simple": ("过于简单", "too simple"),
+            "incorrect": ("不正确", "incorrect"),
+            "invalid_or_expired": ("链接无效或已过期", "the link is invalid or has expired"),
+            "control_characters": ("含有不允许的字符", "holds characters that are not allowed"),
         ]
         return names[code].map { language == .en ? $0.1 : $0.0 } ?? code
     }

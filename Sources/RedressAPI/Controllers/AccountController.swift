@@ -11,8 +11,9 @@ struct AccountController {
     let hasher: PasswordHasher
     let configuration: APIConfiguration
     let sessions: SessionCache
-    /// Exports are large reads: one per account at a time, a few in the process.
-    let exports = CallerGate(capacity: 4, perAccount: 1, refusal: "Your previous export is still being made.")
+    /// Exports are large reads: one per account at a time, a few in the process (the API's and the
+    /// console's together).
+    static let exports = CallerGate(capacity: 4, perAccount: 1, refusal: "Your previous export is still being made.")
 
     var endpoints: [Endpoint] {
         [
@@ -100,16 +101,26 @@ struct AccountController {
 
     /// Everything Redress holds about the caller, as JSON (PIPL Art. 45): nothing of anyone else's.
     @Sendable func export(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let body = try await exportDocument(context)
+        var response = try JSONResponse(body: body).response(from: request, context: context)
+        // A file to keep, not a page to cache.
+        response.headers[.contentDisposition] = "attachment; filename=\"redress-export.json\""
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// The caller's export (for the API and the console).
+    func exportDocument(_ context: RedressRequestContext) async throws -> ExportResponse {
         try Policy.authorize(context.principal, .readOwnAccount)
         guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
         let now = configuration.clock.now()
-        let data = try await exports.withPlace(for: actor.accountID) {
+        let data = try await Self.exports.withPlace(for: actor.accountID) {
             try await database.transaction(as: context.identity, origin: context.origin) { transaction in
                 try await transaction.personalData(accountID: actor.accountID)
             }
         }
         guard let data else { throw RedressError.unauthenticated }
-        let body = ExportResponse(
+        return ExportResponse(
             exportedAt: now, account: AccountResponse(data.account),
             sessions: data.sessions.map {
                 .init(id: ResourceID($0.id), createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt, expiresAt: $0.expiresAt, revokedAt: $0.revokedAt,
@@ -125,11 +136,6 @@ struct AccountController {
             },
             accountEvents: data.accountEvents.map { .init(seq: $0.seq, occurredAt: $0.occurredAt, action: $0.action) },
             truncated: data.truncated)
-        var response = try JSONResponse(body: body).response(from: request, context: context)
-        // A file to keep, not a page to cache.
-        response.headers[.contentDisposition] = "attachment; filename=\"redress-export.json\""
-        response.headers[.cacheControl] = "no-store"
-        return response
     }
 
     struct ErasureRequest: Decodable {
@@ -147,12 +153,18 @@ struct AccountController {
     /// none of his cases is open: withdraw them, or wait for them to close.
     @Sendable func erase(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<ErasureResponse> {
         try Policy.authorize(context.principal, .readOwnAccount)
+        let body = try await request.decodeJSON(ErasureRequest.self, limit: configuration.maxJSONBodyBytes)
+        return JSONResponse(body: try await eraseOwnAccount(password: body.password, context: context))
+    }
+
+    /// The erasure itself (for the API and the console).
+    func eraseOwnAccount(password: String?, context: RedressRequestContext) async throws -> ErasureResponse {
+        try Policy.authorize(context.principal, .readOwnAccount)
         guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
         guard actor.role == .consumer else {
             throw RedressError(.forbidden, detail: "A staff account is disabled by its organisation's administrator.")
         }
-        let body = try await request.decodeJSON(ErasureRequest.self, limit: configuration.maxJSONBodyBytes)
-        let password = body.password ?? ""
+        let password = password ?? ""
         var fields = FieldValidator()
         if password.isEmpty { fields.fail("password", "required") }
         if password.count > PasswordRules.maximumLength { fields.fail("password", "too_long") }
@@ -174,7 +186,7 @@ struct AccountController {
             try await transaction.eraseOwnAccount(accountID: actor.accountID, actor: context.auditActor)
         }
         sessions.forget(accountID: actor.accountID)
-        return JSONResponse(body: ErasureResponse(complaints: outcome.complaints, messages: outcome.messages, evidence: outcome.evidence))
+        return ErasureResponse(complaints: outcome.complaints, messages: outcome.messages, evidence: outcome.evidence)
     }
 
     private var idleSince: Date {
@@ -182,37 +194,50 @@ struct AccountController {
     }
 
     @Sendable func listSessions(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<SessionResponse>> {
-        try Policy.authorize(context.principal, .readOwnAccount)
-        guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
-        let pageRequest = try request.pageRequest()
-        let idleSince = self.idleSince
-        let page = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            try await transaction.activeSessions(accountID: actor.accountID, current: context.sessionDigest, idleSince: idleSince, page: pageRequest)
-        }
+        let page = try await activeSessions(try request.pageRequest(), context: context)
         return JSONResponse(body: PageResponse(page, SessionResponse.init))
     }
 
-    @Sendable func endSession(_ request: Request, context: RedressRequestContext) async throws -> Response {
+    /// The caller's sessions that still open (for the API and the console).
+    func activeSessions(_ pageRequest: PageRequest, context: RedressRequestContext) async throws -> Page<SessionRecord> {
         try Policy.authorize(context.principal, .readOwnAccount)
         guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
-        let id = try context.parameters.id()
+        let idleSince = self.idleSince
+        return try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await transaction.activeSessions(accountID: actor.accountID, current: context.sessionDigest, idleSince: idleSince, page: pageRequest)
+        }
+    }
+
+    @Sendable func endSession(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        try await endSession(try context.parameters.id(), context: context)
+        return Response(status: .noContent)
+    }
+
+    /// Ends one of the caller's sessions (for the API and the console).
+    func endSession(_ id: UUID, context: RedressRequestContext) async throws {
+        try Policy.authorize(context.principal, .readOwnAccount)
+        guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
         let ended = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.revokeSession(id: id, actor: context.auditActor)
         }
         // Not his, or already over: as if it never was.
         guard ended else { throw RedressError.notFound }
         sessions.forget(accountID: actor.accountID)
-        return Response(status: .noContent)
     }
 
     @Sendable func endOtherSessions(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<EndedResponse> {
+        JSONResponse(body: EndedResponse(ended: try await endOtherSessions(context)))
+    }
+
+    /// Ends every session of the caller's but this one (for the API and the console).
+    func endOtherSessions(_ context: RedressRequestContext) async throws -> Int {
         try Policy.authorize(context.principal, .readOwnAccount)
         guard let actor = context.principal.actor, let digest = context.sessionDigest else { throw RedressError.unauthenticated }
         let ended = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.revokeOtherSessions(keeping: digest, actor: context.auditActor)
         }
         sessions.forget(accountID: actor.accountID)
-        return JSONResponse(body: EndedResponse(ended: ended))
+        return ended
     }
 
     /// The current password is checked under the sign-in throttle: a stolen token must not become a

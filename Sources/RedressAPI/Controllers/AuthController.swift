@@ -13,6 +13,8 @@ struct AuthController {
     let decoyHash: String
     let sessions: SessionCache
 
+    var registration: Registration { Registration(database: database, hasher: hasher, configuration: configuration) }
+
     var endpoints: [Endpoint] {
         [
             Endpoint(.post, "/api/v1/auth/register", register),
@@ -53,54 +55,20 @@ struct AuthController {
         let status: String
     }
 
-    /// Answers 202 whether the address is new or taken: a new one gets a link that creates the
-    /// account, a taken one's owner a mail saying so. Both cost the same hash.
+    /// Answers 202 whether the address is new or taken (`Registration`).
     @Sendable func register(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<RegistrationResponse> {
         try Policy.authorize(context.principal, .register)
         let body = try await request.decodeJSON(RegisterRequest.self, limit: configuration.maxJSONBodyBytes)
-        var fields = FieldValidator()
-        let email = fields.email(body.email)
-        let password = fields.password(body.password, email: email)
-        let displayName = fields.text(body.displayName, field: "display_name", maxLength: 100)
-        let phone = fields.phone(body.phone)
-        try fields.check()
-        // Before the bcrypt: registration is open to anyone, and each one costs a hash.
-        let throttle = configuration.loginThrottle
-        try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            try await transaction.reserveRegistration(throttle)
-        }
-        let hash = try await hasher.hash(password)
-        let mail = configuration.mail
-        try await database.transaction(as: DatabaseIdentity(role: "system"), origin: context.origin) { transaction in
-            let pending = NewAccount(email: email, displayName: displayName, phone: phone, passwordHash: hash, role: .consumer, organizationID: nil)
-            let text: MailTemplates.Text, accountID: UUID?
-            switch try await transaction.registerPending(pending) {
-            case .verify(let token):
-                // Written in the language the request asked for: there is no account to ask yet.
-                let language = Language.negotiate(acceptLanguage: request.headers[.acceptLanguage]) == .en ? "en" : "zh-CN"
-                text = MailTemplates.verification(link: "\(mail.publicURL)/verify-email?token=\(token)", language: language)
-                accountID = nil
-            case .taken(let id, let language):
-                text = MailTemplates.addressTaken(link: "\(mail.publicURL)/reset-password", language: language)
-                accountID = id
-            case .quiet:
-                return
-            }
-            try await transaction.queueMail(QueuedMail(accountID: accountID, to: email, subject: text.subject, body: text.body, category: "registration"))
-        }
+        try await registration.start(
+            .init(email: body.email, password: body.password, displayName: body.displayName, phone: body.phone),
+            language: Language.negotiate(acceptLanguage: request.headers[.acceptLanguage]), context: context)
         return JSONResponse(status: .accepted, body: RegistrationResponse(status: "check_your_mail"))
     }
 
     /// The link of the verification mail: creates the account.
     @Sendable func confirmRegistration(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<AccountResponse> {
         let body = try await request.decodeJSON(ConfirmRegistrationRequest.self, limit: configuration.maxJSONBodyBytes)
-        guard let token = body.token, !token.isEmpty else { throw RedressError.validation([.init(field: "token", reason: "required")]) }
-        guard token.count <= 100 else { throw RedressError.validation([.init(field: "token", reason: "invalid_or_expired")]) }
-        let account = try await database.transaction(as: DatabaseIdentity(role: "system"), origin: context.origin) { transaction in
-            try await transaction.completeRegistration(token: token)
-        }
-        guard let account else { throw RedressError.validation([.init(field: "token", reason: "invalid_or_expired")]) }
-        return JSONResponse(status: .created, body: AccountResponse(account))
+        return JSONResponse(status: .created, body: AccountResponse(try await registration.confirm(token: body.token, context: context)))
     }
 
     @Sendable func login(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<LoginResponse> {

@@ -38,8 +38,15 @@ struct ClusterController {
 
     @Sendable func list(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<ClusterResponse>> {
         try Policy.authorize(context.principal, .readClusters)
-        guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
         let (offset, limit) = try Self.page(request.uri.queryParameters, maximum: Self.maximumLimit)
+        let (items, more) = try await clusters(offset: offset, limit: limit, context: context)
+        return JSONResponse(body: PageResponse(items: items, nextCursor: more ? String(offset + limit) : nil))
+    }
+
+    /// A page of the clusters the caller reads, and whether another follows (for the API and the console).
+    func clusters(offset: Int, limit: Int, context: RedressRequestContext) async throws -> (items: [ClusterResponse], more: Bool) {
+        try Policy.authorize(context.principal, .readClusters)
+        guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
         let scope = ComplaintListQuery.listScope(of: actor)
         let found = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.clusters(scope: scope, recent: Self.recent, offset: offset, limit: limit)
@@ -55,7 +62,7 @@ struct ClusterController {
                            similarity: ($0.similarity * 100).rounded() / 100)
                 })
         }
-        return JSONResponse(body: PageResponse(items: Array(items), nextCursor: found.count > limit ? String(offset + limit) : nil))
+        return (Array(items), found.count > limit)
     }
 
     /// `limit` (1 … `maximum`) and a cursor that is the position of the next page (at most 10,000 deep).

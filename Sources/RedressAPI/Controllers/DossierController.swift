@@ -54,8 +54,19 @@ struct DossierController {
         default: throw RedressError.validation([.init(field: "format", reason: "unknown_value")])
         }
         let (actor, id) = try MessageController.caller(context)
+        let dossier = try await build(id, actor: actor, context: context)
+        if wantsHTML {
+            return Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: DossierPage.html(dossier, language: context.language))))
+        }
+        return try JSONResponse(body: dossier).response(from: request, context: context)
+    }
+
+    /// The dossier of a case for one of its parties (for the API and the console).
+    func build(_ id: UUID, actor: Actor, context: RedressRequestContext) async throws -> DossierResponse {
         let now = configuration.clock.now()
-        let dossier = try await database.transaction(as: context.identity, origin: context.origin) { transaction -> DossierResponse in
+        return try await database.transaction(as: context.identity, origin: context.origin) { transaction -> DossierResponse in
             guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
             if CaseAccess.relations(of: actor, to: complaint).isEmpty {
                 throw actor.role == .auditor ? RedressError.forbidden : RedressError.notFound
@@ -110,12 +121,6 @@ struct DossierController {
             response.merchantRecord = record
             return response
         }
-        if wantsHTML {
-            return Response(
-                status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
-                body: .init(byteBuffer: ByteBuffer(string: DossierPage.html(dossier, language: context.language))))
-        }
-        return try JSONResponse(body: dossier).response(from: request, context: context)
     }
 
     /// A page of a timeline: events after a sequence number, at most `limit` (1 … 200, default 50).

@@ -6,7 +6,17 @@ import RedressStore
 
 /// The dossier as a printable HTML page (every value escaped).
 enum DossierPage {
-    static func html(_ dossier: DossierController.DossierResponse, language: Language) -> String {
+    static let rules =
+        "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse;width:100%;margin-bottom:1em}th,td{border:1px solid #999;padding:.3em;text-align:left;vertical-align:top}code{font-size:.8em;word-break:break-all}@media print{body{margin:0}}"
+
+    /// How the page is styled: its own rules inline (the API's page), or the console's stylesheet
+    /// (the console forbids inline styles).
+    enum Style {
+        case inline
+        case console
+    }
+
+    static func html(_ dossier: DossierController.DossierResponse, language: Language, style: Style = .inline) -> String {
         func t(_ zh: String, _ en: String) -> String { language == .en ? en : zh }
         func e(_ text: String?) -> String {
             (text ?? "—").replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
@@ -83,10 +93,10 @@ enum DossierPage {
         rows.append("</table><p>\(t("建议渠道", "Recommended channels")): \(dossier.recommendedChannels.map(\.rawValue).joined(separator: ", "))</p>")
         return """
             <!doctype html><html lang="\(language.rawValue)"><head><meta charset="utf-8"><title>\(t("投诉案件材料", "Complaint dossier"))</title>
-            <style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse;width:100%;margin-bottom:1em}th,td{border:1px solid #999;padding:.3em;text-align:left;vertical-align:top}code{font-size:.8em;word-break:break-all}@media print{body{margin:0}}</style>
-            </head><body>
+            \(style == .inline ? "<style>\(rules)</style>" : #"<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="/console/static/console.css">"#)
+            </head><body><main class="dossier">
             \(rows.joined(separator: "\n"))
-            </body></html>
+            </main></body></html>
             """
     }
 }

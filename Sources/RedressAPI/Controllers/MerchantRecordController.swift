@@ -65,9 +65,14 @@ struct MerchantRecordController {
     @Sendable func read(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<RecordResponse> {
         // Who asks comes first: a stranger learns nothing, not even what the window may be.
         guard context.principal.actor != nil else { throw RedressError.unauthenticated }
-        let id = try context.parameters.id()
-        let (from, to) = try Self.window(request.uri.queryParameters, today: configuration.calendarDay(of: configuration.clock.now()))
-        let response = try await database.transaction(as: context.identity, origin: context.origin) { transaction -> RecordResponse in
+        return JSONResponse(body: try await record(try context.parameters.id(), parameters: request.uri.queryParameters, context: context))
+    }
+
+    /// The record of a merchant as the caller may see it (for the API and the console).
+    func record(_ id: UUID, parameters: Parameters, context: RedressRequestContext) async throws -> RecordResponse {
+        guard context.principal.actor != nil else { throw RedressError.unauthenticated }
+        let (from, to) = try Self.window(parameters, today: configuration.calendarDay(of: configuration.clock.now()))
+        return try await database.transaction(as: context.identity, origin: context.origin) { transaction -> RecordResponse in
             guard let merchant = try await transaction.merchant(id: id) else { throw RedressError.notFound }
             let reference = OrganizationRef(id: merchant.id, kind: .merchant, platformID: merchant.platformID)
             // Not another platform's merchant, not even its existence in the record: 404, as for a case.
@@ -78,7 +83,6 @@ struct MerchantRecordController {
             let rows = try await transaction.merchantRecord(merchantID: id, from: from, to: to)
             return Self.summarise(rows, merchant: merchant, from: from, to: to)
         }
-        return JSONResponse(body: response)
     }
 
     static func summarise(_ rows: [MerchantRecordRow], merchant: MerchantRecord, from: LocalDate, to: LocalDate) -> RecordResponse {

@@ -48,16 +48,21 @@ struct StatisticsController {
         let id = try context.parameters.id()
         try Policy.authorize(context.principal, .readPlatformStatistics(platformID: id))
         let query = try PeriodQuery(request, today: configuration.calendarDay(of: configuration.clock.now()))
+        return JSONResponse(body: try await figures(of: id, query: query, context: context))
+    }
+
+    /// One platform's figures, with their series (for the API and the console).
+    func figures(of id: UUID, query: PeriodQuery, context: RedressRequestContext) async throws -> PlatformStatisticsResponse {
+        try Policy.authorize(context.principal, .readPlatformStatistics(platformID: id))
         let (platform, statistics) = try await database.readTransaction(as: context.identity, origin: context.origin) { transaction in
             guard let platform = try await transaction.platform(id: id) else { throw RedressError.notFound }
             let statistics = try await transaction.platformStatistics(
                 platformIDs: [id], period: query.period, granularity: query.granularity, medians: true)
             return (platform, statistics[id])
         }
-        return JSONResponse(
-            body: PlatformStatisticsResponse(
-                platform: platform, statistics: statistics, period: query.period, granularity: query.granularity,
-                timeZone: configuration.timeZone, withSeries: true, showsRatings: Self.showsRatings(to: context)))
+        return PlatformStatisticsResponse(
+            platform: platform, statistics: statistics, period: query.period, granularity: query.granularity,
+            timeZone: configuration.timeZone, withSeries: true, showsRatings: Self.showsRatings(to: context))
     }
 
     /// Every platform, a page at a time (in the directory's order), with totals and categories; the

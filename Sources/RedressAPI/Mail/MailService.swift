@@ -70,7 +70,7 @@ public struct MailService: Service {
                 guard
                     let text = MailTemplates.caseMail(
                         type: event.type, complaintID: event.complaintID, state: event.state, language: recipient.language,
-                        link: "\(settings.publicURL)/complaints/\(event.complaintID.uuidString.lowercased())", unsubscribe: unsubscribe)
+                        link: "\(settings.publicURL)/console/cases/\(event.complaintID.uuidString.lowercased())", unsubscribe: unsubscribe)
                 else { continue }
                 try await transaction.queueMail(
                     QueuedMail(

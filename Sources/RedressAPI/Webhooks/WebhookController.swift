@@ -110,14 +110,14 @@ struct WebhookController {
     }
 
     /// The caller's organisation, once the caller may manage webhooks at all.
-    private func organization(_ context: RedressRequestContext) throws -> UUID {
+    static func organization(_ context: RedressRequestContext) throws -> UUID {
         try Policy.authorize(context.principal, .manageWebhooks)
         guard let organization = context.principal.actor?.organizationID else { throw RedressError.forbidden }
         return organization
     }
 
     @Sendable func list(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<EndpointResponse>> {
-        let organization = try organization(context)
+        let organization = try Self.organization(context)
         let page = try request.pageRequest()
         let found = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.webhookEndpoints(organizationID: organization, page: page)
@@ -126,7 +126,7 @@ struct WebhookController {
     }
 
     @Sendable func create(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<SecretResponse> {
-        let organization = try organization(context)
+        let organization = try Self.organization(context)
         let body = try await request.decodeJSON(CreateRequest.self, limit: configuration.maxJSONBodyBytes)
         var fields = FieldValidator()
         let url = await checkedURL(body.url, fields: &fields)
@@ -143,7 +143,7 @@ struct WebhookController {
     }
 
     @Sendable func read(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<EndpointResponse> {
-        _ = try organization(context)
+        _ = try Self.organization(context)
         let id = try context.parameters.id()
         let found = try await database.transaction(as: context.identity, origin: context.origin) { try await $0.webhookEndpoint(id: id) }
         guard let found else { throw RedressError.notFound }
@@ -151,7 +151,7 @@ struct WebhookController {
     }
 
     @Sendable func update(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<EndpointResponse> {
-        _ = try organization(context)
+        _ = try Self.organization(context)
         let id = try context.parameters.id()
         let body = try await request.decodeJSON(UpdateRequest.self, limit: configuration.maxJSONBodyBytes)
         var fields = FieldValidator()
@@ -170,7 +170,7 @@ struct WebhookController {
     }
 
     @Sendable func rotateSecret(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<SecretResponse> {
-        _ = try organization(context)
+        _ = try Self.organization(context)
         let id = try context.parameters.id()
         let secret = WebhookSignature.newSecret()
         let overlap = configuration.webhooks.rotationOverlap
@@ -184,7 +184,7 @@ struct WebhookController {
     }
 
     @Sendable func deliveries(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<DeliveryResponse>> {
-        _ = try organization(context)
+        _ = try Self.organization(context)
         let id = try context.parameters.id()
         let page = try request.pageRequest()
         var state: WebhookDeliveryState?
@@ -202,7 +202,7 @@ struct WebhookController {
     }
 
     @Sendable func redeliverOne(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<RedeliveryResponse> {
-        _ = try organization(context)
+        _ = try Self.organization(context)
         let id = try context.parameters.id()
         let delivery = try context.parameters.id("delivery")
         let count = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
@@ -214,7 +214,7 @@ struct WebhookController {
     }
 
     @Sendable func redeliverDead(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<RedeliveryResponse> {
-        _ = try organization(context)
+        _ = try Self.organization(context)
         let id = try context.parameters.id()
         let count = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             guard try await transaction.webhookEndpoint(id: id) != nil else { throw RedressError.notFound }
