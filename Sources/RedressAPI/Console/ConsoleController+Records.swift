@@ -34,7 +34,8 @@ extension ConsoleController {
         values["heading"] = heading
         values["intro"] = intro
         values["next_href"] = next
-        if !links.isEmpty { values["links"] = ["items": links.map { ["text": $0.text, "href": $0.href] }] }
+        values["has_buttons"] = !links.isEmpty
+        values["buttons"] = links.map { ["button_text": $0.text, "button_href": $0.href] }
         return ConsolePage.render("table", title: heading, values: ConsolePage.present(values), viewer: viewer, headers: languageCookie(request))
     }
 

@@ -111,7 +111,11 @@ struct ConsoleController {
 
     @Sendable func home(_ request: Request, context: RedressRequestContext) async throws -> Response {
         guard let actor = context.principal.actor else { return ConsolePage.redirect("/console/sign-in") }
-        return ConsolePage.redirect([.mediator, .mediationLead].contains(actor.role) ? "/console/triage" : "/console/cases")
+        switch actor.role {
+        case .mediator, .mediationLead: return ConsolePage.redirect("/console/triage")
+        case .admin: return ConsolePage.redirect("/console/organisations")
+        default: return ConsolePage.redirect("/console/cases")
+        }
     }
 
     @Sendable func stylesheet(_ request: Request, context: RedressRequestContext) async throws -> Response {
@@ -348,8 +352,8 @@ struct ConsoleController {
         let now = configuration.clock.now()
         let viewer = viewer(request, context)
         let language = viewer.language
-        let (view, thread, files, choices) = try await database.transaction(as: context.identity, origin: context.origin) {
-            transaction -> (ComplaintResponse, (messages: [MessageRecord], more: Bool), [EvidenceRecord], ConsoleActionForms.Choices) in
+        let (view, thread, files, choices, links) = try await database.transaction(as: context.identity, origin: context.origin) {
+            transaction -> (ComplaintResponse, (messages: [MessageRecord], more: Bool), [EvidenceRecord], ConsoleActionForms.Choices, [String: String]) in
             guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
             let merchantFirst = try await transaction.platform(id: complaint.platformID)?.merchantFirst ?? false
             let evidence = try await transaction.evidenceKinds(complaintID: complaint.id)
@@ -358,7 +362,7 @@ struct ConsoleController {
             let thread = relations.isEmpty ? ([], false) : try await transaction.latestMessages(complaintID: id, limit: Self.threadLength)
             let files = relations.isEmpty ? [] : try await transaction.evidence(complaintID: id, page: PageRequest(limit: PageRequest.maximumLimit)).items
             let choices = try await ConsoleActionForms.choices(for: view.allowedActions, complaint: complaint, transaction)
-            return (view, thread, files, choices)
+            return (view, thread, files, choices, Self.recordLinks(complaint, actor: actor, principal: context.principal, relations: relations))
         }
         let (messages, olderMessages) = (thread.messages, thread.more)
         let actions = view.allowedActions.filter { $0 != .close }.map {
@@ -371,7 +375,7 @@ struct ConsoleController {
             }
             findings += (readiness.demands + readiness.wording + readiness.preconditions).map(\.advice)
         }
-        let values: [String: Any] = [
+        var values: [String: Any] = [
             "case_id": id.uuidString.lowercased(),
             "case": ConsolePage.present(ConsoleFormat.caseValues(view, language: language)),
             "has_findings": !findings.isEmpty || view.readiness != nil, "findings": findings,
@@ -391,9 +395,26 @@ struct ConsoleController {
             "may_upload": actor.role != .auditor && !view.state.isTerminal && files.count < configuration.maxEvidenceFiles,
             "evidence_kinds": EvidenceKind.allCases.map { ["value": $0.rawValue, "label": ConsoleFormat.evidence($0, language)] },
         ]
+        values.merge(links) { $1 }
+        values["has_record_links"] = !links.isEmpty
         return ConsolePage.render(
             "case", title: view.title ?? ConsoleText.state(view.state, language), values: values, viewer: viewer, notice: notice,
             errors: errors, status: status, headers: languageCookie(request))
+    }
+
+    /// The links of a case page to its records: the dossier for its parties, the audit check for its
+    /// parties and auditors, the merchant's record for whoever may read it.
+    static func recordLinks(_ complaint: Complaint, actor: Actor, principal: Principal, relations: Set<CaseRelation>) -> [String: String] {
+        let id = complaint.id.uuidString.lowercased()
+        var links: [String: String] = [:]
+        if !relations.isEmpty { links["dossier_href"] = "/console/cases/\(id)/dossier" }
+        if !relations.isEmpty || actor.role == .auditor { links["audit_href"] = "/console/cases/\(id)/audit" }
+        if let merchant = complaint.merchantID,
+            Policy.isAllowed(principal, .readMerchantRecord(merchant: OrganizationRef(id: merchant, kind: .merchant, platformID: complaint.platformID)))
+        {
+            links["record_href"] = "/console/merchants/\(merchant.uuidString.lowercased())/record"
+        }
+        return links
     }
 
     /// An action's form: the same input, checks and transition as `POST /complaints/{id}/actions/{action}`.

@@ -88,12 +88,22 @@ enum ConsolePage {
         switch actor.role {
         case .consumer:
             links = [("/console/cases", "my_cases"), ("/console/file", "file_a_complaint")]
-        case .platformStaff, .platformAdmin, .merchantStaff:
-            links = [("/console/cases", "open_cases")]
-        case .mediator, .mediationLead:
-            links = [("/console/triage", "triage_queue"), ("/console/cases", "all_cases")]
-        case .auditor, .admin:
-            links = [("/console/cases", "all_cases")]
+        case .platformStaff:
+            links = [("/console/cases", "open_cases"), ("/console/clusters", "clusters"), ("/console/statistics", "statistics")]
+        case .platformAdmin:
+            links = [("/console/cases", "open_cases"), ("/console/clusters", "clusters"), ("/console/statistics", "statistics"),
+                     ("/console/webhooks", "webhooks"), ("/console/staff", "staff")]
+        case .merchantStaff:
+            links = [("/console/cases", "open_cases"), ("/console/clusters", "clusters")]
+        case .mediator:
+            links = [("/console/triage", "triage_queue"), ("/console/cases", "all_cases"), ("/console/clusters", "clusters"), ("/console/statistics", "statistics")]
+        case .mediationLead:
+            links = [("/console/triage", "triage_queue"), ("/console/cases", "all_cases"), ("/console/clusters", "clusters"), ("/console/statistics", "statistics"),
+                     ("/console/webhooks", "webhooks"), ("/console/staff", "staff")]
+        case .auditor:
+            links = [("/console/cases", "all_cases"), ("/console/clusters", "clusters"), ("/console/statistics", "statistics"), ("/console/organisations", "organisations")]
+        case .admin:
+            links = [("/console/organisations", "organisations"), ("/console/staff", "staff"), ("/console/calendar", "calendar")]
         }
         links.append(("/console/account", "my_account"))
         return links.map { ["href": $0.0, "label": ConsoleText.phrase($0.1, language), "current": $0.0 == current] }

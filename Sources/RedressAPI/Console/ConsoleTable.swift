@@ -17,9 +17,9 @@ struct ConsoleTable {
         init(_ number: Int) { self.init(String(number)) }
 
         var values: [String: Any] {
-            var values: [String: Any] = ["text": text]
-            if let href { values["href"] = href }
-            if !links.isEmpty { values["links"] = links.map { ["text": $0.text, "href": $0.href] } }
+            // Names no other level of the page uses: Mustache looks a missing name up in the levels around.
+            var values: [String: Any] = ["cell_text": text, "cell_href": href ?? false, "has_cell_links": !links.isEmpty]
+            if !links.isEmpty { values["cell_links"] = links.map { ["link_text": $0.text, "link_href": $0.href] } }
             return values
         }
     }

@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import RedressAPI
+import StoreTestSupport
+import Testing
+import TestSupport
+
+/// The console's pages of records and figures hold the API's rules: who may see a dossier, an audit
+/// check, clusters, a merchant's record, statistics, webhooks, the directory, staff and the calendar.
+@Suite("The console: records and figures")
+struct ConsoleRecordTests {
+    @Test func everyRecordPageRefusesWhoMayNotSeeIt() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            var body = app.complaintBody(world)
+            body["merchant_id"] = world.merchantA
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), body)
+            let created = try await app.request(
+                .post, "/api/v1/webhooks", token: world.token("platform_admin_a"), json: ["url": "https://93.184.215.14/console", "event_types": ["*"]])
+            let hook = try #require(created.json["endpoint"]["id"].string, "\(created.text)")
+            let pages = [
+                "/console/account", "/console/cases/\(id)/dossier", "/console/cases/\(id)/audit", "/console/clusters",
+                "/console/merchants/\(world.merchantA)/record", "/console/statistics/\(world.platformA)", "/console/webhooks",
+                "/console/webhooks/\(hook)", "/console/organisations", "/console/staff", "/console/calendar",
+            ]
+            // 200 shown, 303 sent to sign in (or to one's own figures), 403 refused, 404 not there for this caller.
+            let expected: [String: [Int]] = [
+                "anonymous": [303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 303],
+                "consumer": [200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 200],
+                "platform_staff_a": [200, 200, 200, 200, 200, 200, 403, 403, 403, 403, 200],
+                "platform_admin_a": [200, 200, 200, 200, 200, 200, 200, 200, 403, 200, 200],
+                "platform_staff_b": [200, 404, 404, 200, 404, 403, 403, 403, 403, 403, 200],
+                "platform_admin_b": [200, 404, 404, 200, 404, 403, 200, 404, 403, 200, 200],
+                "merchant_staff_a": [200, 200, 200, 200, 200, 403, 403, 403, 403, 403, 200],
+                "mediator_a": [200, 404, 404, 200, 200, 200, 403, 403, 403, 403, 200],
+                "auditor": [200, 403, 200, 200, 200, 200, 403, 403, 200, 403, 200],
+                "admin": [200, 404, 404, 403, 403, 403, 403, 403, 200, 200, 200],
+            ]
+            for (name, statuses) in expected.sorted(by: { $0.key < $1.key }) {
+                var browser = ConsoleBrowser(app)
+                if name != "anonymous" {
+                    let signedIn = try await browser.signIn(world.accounts[name]?.email ?? "")
+                    #expect(signedIn.status == .seeOther, "\(name)")
+                }
+                for (page, status) in zip(pages, statuses) {
+                    let response = try await browser.get(page)
+                    #expect(Int(response.status.code) == status, "\(name) \(page): \(response.status) \(response.text.prefix(300))")
+                    if status == 200 { #expect(response.headers[.contentType]?.hasPrefix("text/html") == true, "\(name) \(page)") }
+                    if name == "auditor" || name == "admin" { #expect(!response.text.contains("充值卡密未到账"), "\(name) \(page)") }
+                }
+            }
+        }
+    }
+
+    @Test func theRecordPagesShowWhatTheAPIShows() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            var body = app.complaintBody(world)
+            body["merchant_id"] = world.merchantA
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), body)
+
+            var platform = ConsoleBrowser(app)
+            _ = try await platform.signIn(world.accounts["platform_staff_a"]!.email)
+            let own = try await platform.get("/console/statistics")
+            #expect(own.status == .seeOther && own.headers[.location] == "/console/statistics/\(world.platformA)")
+            let figures = try await platform.get("/console/statistics/\(world.platformA)")
+            #expect(figures.status == .ok)
+            let api = try await app.request(.get, "/api/v1/stats/platforms/\(world.platformA)", token: world.token("platform_staff_a"))
+            let complaints = try #require(api.json["totals"]["complaints"].int)
+            #expect(complaints == 1)
+            #expect(figures.text.contains("<td>合计</td><td>\(complaints)</td>"), "\(figures.text)")
+            let badPeriod = try await platform.get("/console/statistics/\(world.platformA)?from=2026-13")
+            #expect(badPeriod.status == .unprocessableContent)
+
+            let page = try await platform.get("/console/cases/\(id)")
+            #expect(page.text.contains("/console/cases/\(id)/dossier") && page.text.contains("/console/merchants/\(world.merchantA)/record"))
+            let dossier = try await platform.get("/console/cases/\(id)/dossier")
+            #expect(dossier.text.contains("KM20260924001") && !dossier.text.contains("<style"))
+            #expect(dossier.headers[.init("Content-Security-Policy")!]?.contains("default-src 'none'") == true)
+            let audit = try await platform.get("/console/cases/\(id)/audit")
+            #expect(audit.text.contains("<td>审计链完整</td><td>是</td>"), "\(audit.text)")
+
+            var mediator = ConsoleBrowser(app)
+            _ = try await mediator.signIn(world.accounts["mediator_a"]!.email)
+            let record = try await mediator.get("/console/merchants/\(world.merchantA)/record?lang=en")
+            #expect(record.status == .ok && record.text.contains("商户A1") && record.text.contains("By platform"))
+            let list = try await mediator.get("/console/statistics")
+            #expect(list.text.contains("/console/statistics/\(world.platformA)") && list.text.contains("/console/statistics/\(world.platformB)"))
+        }
+    }
+}
