@@ -90,4 +90,38 @@ struct ConsoleRecordTests {
             #expect(list.text.contains("/console/statistics/\(world.platformA)") && list.text.contains("/console/statistics/\(world.platformB)"))
         }
     }
+
+    /// A consumer adds to his complaint: a statement and a file already on the case, ticked.
+    @Test func aConsumerAddsASupplement() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            var consumer = ConsoleBrowser(app)
+            _ = try await consumer.signIn(world.accounts["consumer"]!.email)
+            _ = try await consumer.get("/console/cases/\(id)")
+            let uploaded = try await consumer.postFile(
+                "/console/cases/\(id)/evidence", [("kind", "payment_proof")], file: ("file", "付款.png", "image/png", EvidenceSamples.png))
+            #expect(uploaded.status == .seeOther)
+            let page = try await consumer.get("/console/cases/\(id)")
+            let evidence = try #require(page.text.range(of: #"name="evidence\.[0-9a-f-]{36}""#, options: .regularExpression).map {
+                String(page.text[$0].dropFirst("name=\"".count).dropLast())
+            })
+            let empty = try await consumer.post("/console/cases/\(id)/supplements", [("statement", "  ")])
+            #expect(empty.status == .unprocessableContent)
+            _ = try await consumer.get("/console/cases/\(id)")
+            let foreign = try await consumer.post("/console/cases/\(id)/supplements", [("statement", "补充"), ("evidence.\(UUID())", "true")])
+            #expect(foreign.status == .unprocessableContent, "a file of no case, or another's, is refused")
+            _ = try await consumer.get("/console/cases/\(id)")
+            let added = try await consumer.post("/console/cases/\(id)/supplements", [("statement", "补充：客服聊天记录显示已承认未发货"), (evidence, "true")])
+            #expect(added.status == .seeOther, "\(added.text.prefix(300))")
+            let listed = try await app.request(.get, "/api/v1/complaints/\(id)/supplements", token: world.token("consumer"))
+            #expect(listed.json["items"].array.first?["evidence_ids"].array.count == 1, "\(listed.text)")
+
+            var platform = ConsoleBrowser(app)
+            _ = try await platform.signIn(world.accounts["platform_staff_a"]!.email)
+            let seen = try await platform.get("/console/cases/\(id)")
+            #expect(seen.text.contains("客服聊天记录显示已承认未发货") && !seen.text.contains("/supplements\""), "the platform reads it and cannot add one")
+            #expect(try await platform.post("/console/cases/\(id)/supplements", [("statement", "平台冒充补充")]).status == .forbidden)
+        }
+    }
 }

@@ -38,6 +38,7 @@ struct ConsoleController {
             Endpoint(.post, "/console/cases/:id/actions/:action", act),
             Endpoint(.post, "/console/cases/:id/messages", postMessage),
             Endpoint(.post, "/console/cases/:id/evidence", uploadEvidence),
+            Endpoint(.post, "/console/cases/:id/supplements", addSupplement),
             Endpoint(.get, "/console/second-factor", secondFactorPage),
             Endpoint(.post, "/console/second-factor", startSecondFactor),
             Endpoint(.post, "/console/second-factor/confirm", confirmSecondFactor),
@@ -389,9 +390,12 @@ struct ConsoleController {
             "may_message": view.allowedActions.isEmpty == false || !messages.isEmpty || actor.role != .auditor,
             "may_write_internal": actor.organizationID != nil,
             "files": files.map {
-                ["name": $0.filename, "kind": ConsoleFormat.evidence($0.kind, language), "at": ConsoleFormat.time($0.uploadedAt)] as [String: Any]
+                ["id": $0.id.uuidString.lowercased(), "name": $0.filename, "kind": ConsoleFormat.evidence($0.kind, language),
+                 "at": ConsoleFormat.time($0.uploadedAt)] as [String: Any]
             },
             "has_files": !files.isEmpty,
+            // A consumer related to a case is its consumer.
+            "may_supplement": actor.role == .consumer && !view.state.isTerminal && links["dossier_href"] != nil,
             "may_upload": actor.role != .auditor && !view.state.isTerminal && files.count < configuration.maxEvidenceFiles,
             "evidence_kinds": EvidenceKind.allCases.map { ["value": $0.rawValue, "label": ConsoleFormat.evidence($0, language)] },
         ]
@@ -447,6 +451,21 @@ struct ConsoleController {
         do {
             try await PostMessage(database: database, configuration: configuration, writes: writes)(
                 visibility: form["internal"] == "true" ? "internal" : "parties", body: form.fields["body"], on: id, by: actor, context: context)
+        } catch let error as RedressError where error.code == .validationFailed {
+            return try await casePage(id, actor: actor, request: request, context: context, errors: error.invalidFields, status: .unprocessableContent)
+        }
+        return ConsolePage.redirect("/console/cases/\(id.uuidString.lowercased())")
+    }
+
+    /// A consumer's supplement: a statement and, ticked, files already on the case.
+    @Sendable func addSupplement(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let actor = try signedIn(context)
+        let id = try context.parameters.id()
+        let form = try await self.form(request, context)
+        let chosen = form.fields.keys.filter { $0.hasPrefix("evidence.") }.compactMap { UUID(uuidString: String($0.dropFirst("evidence.".count))) }
+        do {
+            _ = try await SupplementController(database: database, configuration: configuration).add(
+                statement: form.fields["statement"], evidenceIDs: chosen, on: id, by: actor, context: context)
         } catch let error as RedressError where error.code == .validationFailed {
             return try await casePage(id, actor: actor, request: request, context: context, errors: error.invalidFields, status: .unprocessableContent)
         }

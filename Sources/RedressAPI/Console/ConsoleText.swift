@@ -218,6 +218,11 @@ enum ConsoleText {
         "dossier": ("案件材料（可打印）", "Dossier (printable)"),
         "verify_audit": ("核验审计链", "Check the audit chain"),
         "merchant_record_link": ("该商家在各平台的记录", "This merchant on every platform"),
+        "supplement": ("补充材料", "Add to your complaint"),
+        "supplement_intro": ("补充新的事实或证据：先上传文件，再在此说明并勾选。", "New facts or evidence: upload the files first, then say what they show and tick them."),
+        "supplement_statement": ("补充说明", "What is new"),
+        "supplement_files": ("附上的证据", "Files it refers to"),
+        "add_supplement": ("提交补充", "Add"),
         "enrol_first": ("请先启用两步验证。", "Set up two-step sign-in first."),
     ]
 

@@ -43,9 +43,16 @@ struct SupplementController {
     @Sendable func add(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<MessageController.MessageResponse> {
         let (actor, id) = try MessageController.caller(context)
         let body = try await request.decodeJSON(AddRequest.self, limit: configuration.maxJSONBodyBytes)
+        let supplement = try await add(statement: body.statement, evidenceIDs: body.evidenceIDs ?? [], on: id, by: actor, context: context)
+        return JSONResponse(status: .created, body: MessageController.MessageResponse(supplement))
+    }
+
+    /// A consumer's supplement to his open case: a statement and files already on the case (for the
+    /// API and the console).
+    func add(statement raw: String?, evidenceIDs: [UUID], on id: UUID, by actor: Actor, context: RedressRequestContext) async throws -> MessageRecord {
         var fields = FieldValidator()
-        let statement = fields.paragraph(body.statement, field: "statement", maxLength: 5000)
-        let evidence = Array(Set(body.evidenceIDs ?? [])).sorted { $0.uuidString < $1.uuidString }
+        let statement = fields.paragraph(raw, field: "statement", maxLength: 5000)
+        let evidence = Array(Set(evidenceIDs)).sorted { $0.uuidString < $1.uuidString }
         if evidence.count > 10 { fields.fail("evidence_ids", "too_many") }
         try fields.check()
         let supplement = MessageRecord(
@@ -66,6 +73,6 @@ struct SupplementController {
             }
             try await transaction.insertSupplement(supplement, actor: context.auditActor)
         }
-        return JSONResponse(status: .created, body: MessageController.MessageResponse(supplement))
+        return supplement
     }
 }
