@@ -124,4 +124,41 @@ struct ConsoleRecordTests {
             #expect(try await platform.post("/console/cases/\(id)/supplements", [("statement", "平台冒充补充")]).status == .forbidden)
         }
     }
+
+    /// A flag the platform's answer raised is shown to the parties with its legal basis; the assigned
+    /// mediator confirms it from the case page, once; nobody else is offered the form or may post it.
+    @Test func aMediatorDecidesAFlagFromTheCasePage() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+            try await app.step(id, "respond", as: world.token("platform_staff_a"), ["decision": "reject", "reason": "根据平台规则，虚拟商品一经售出概不退换。"])
+            var consumer = ConsoleBrowser(app)
+            _ = try await consumer.signIn(world.accounts["consumer"]!.email)
+            let shown = try await consumer.get("/console/cases/\(id)")
+            #expect(shown.text.contains("疑似不公平格式条款") && shown.text.contains("待调解员认定"), "\(shown.text)")
+            #expect(!shown.text.contains("/decision\""), "only a mediator decides")
+            try await app.step(id, "reject", as: world.token("consumer"))
+            try await app.step(id, "escalate", as: world.token("consumer"), ["mediation_body_id": world.bodyA])
+            try await app.step(id, "triage", as: world.token("mediation_lead_a"), ["decision": "accept"])
+            try await app.step(id, "assign", as: world.token("mediation_lead_a"), ["mediator_id": world.accounts["mediator_a"]!.id])
+            let flagID = try #require(try await app.request(.get, "/api/v1/complaints/\(id)/flags", token: world.token("mediator_a")).json["items"].array
+                .first { $0["source"].string == "answer" }?["id"].string)
+
+            _ = try await consumer.get("/console/cases/\(id)")
+            #expect(try await consumer.post("/console/cases/\(id)/flags/\(flagID)/decision", [("decision", "dismiss")]).status == .forbidden)
+            var mediator = ConsoleBrowser(app)
+            _ = try await mediator.signIn(world.accounts["mediator_a"]!.email)
+            let page = try await mediator.get("/console/cases/\(id)")
+            #expect(page.text.contains("/console/cases/\(id)/flags/\(flagID)/decision"))
+            let unknown = try await mediator.post("/console/cases/\(id)/flags/\(flagID)/decision", [("decision", "maybe")])
+            #expect(unknown.status == .unprocessableContent)
+            _ = try await mediator.get("/console/cases/\(id)")
+            let confirmed = try await mediator.post("/console/cases/\(id)/flags/\(flagID)/decision", [("decision", "confirm"), ("note", "条款排除消费者法定权利")])
+            #expect(confirmed.status == .seeOther)
+            let after = try await mediator.get("/console/cases/\(id)")
+            #expect(after.text.contains("已认定") && !after.text.contains("/flags/\(flagID)/decision"))
+            let again = try await mediator.post("/console/cases/\(id)/flags/\(flagID)/decision", [("decision", "dismiss")])
+            #expect(again.status == .conflict, "decided once")
+        }
+    }
 }

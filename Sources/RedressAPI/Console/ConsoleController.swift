@@ -39,6 +39,7 @@ struct ConsoleController {
             Endpoint(.post, "/console/cases/:id/messages", postMessage),
             Endpoint(.post, "/console/cases/:id/evidence", uploadEvidence),
             Endpoint(.post, "/console/cases/:id/supplements", addSupplement),
+            Endpoint(.post, "/console/cases/:id/flags/:flagID/decision", decideFlag),
             Endpoint(.get, "/console/second-factor", secondFactorPage),
             Endpoint(.post, "/console/second-factor", startSecondFactor),
             Endpoint(.post, "/console/second-factor/confirm", confirmSecondFactor),
@@ -353,8 +354,8 @@ struct ConsoleController {
         let now = configuration.clock.now()
         let viewer = viewer(request, context)
         let language = viewer.language
-        let (view, thread, files, choices, links) = try await database.transaction(as: context.identity, origin: context.origin) {
-            transaction -> (ComplaintResponse, (messages: [MessageRecord], more: Bool), [EvidenceRecord], ConsoleActionForms.Choices, [String: String]) in
+        let (view, thread, files, choices, links, flags, decidesFlags) = try await database.transaction(as: context.identity, origin: context.origin) {
+            transaction -> (ComplaintResponse, (messages: [MessageRecord], more: Bool), [EvidenceRecord], ConsoleActionForms.Choices, [String: String], [CaseFlag], Bool) in
             guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
             let merchantFirst = try await transaction.platform(id: complaint.platformID)?.merchantFirst ?? false
             let evidence = try await transaction.evidenceKinds(complaintID: complaint.id)
@@ -363,7 +364,10 @@ struct ConsoleController {
             let thread = relations.isEmpty ? ([], false) : try await transaction.latestMessages(complaintID: id, limit: Self.threadLength)
             let files = relations.isEmpty ? [] : try await transaction.evidence(complaintID: id, page: PageRequest(limit: PageRequest.maximumLimit)).items
             let choices = try await ConsoleActionForms.choices(for: view.allowedActions, complaint: complaint, transaction)
-            return (view, thread, files, choices, Self.recordLinks(complaint, actor: actor, principal: context.principal, relations: relations))
+            let flags = relations.isEmpty ? [] : try await transaction.flags(complaintID: id)
+            // The flag decision's own rule (FlagController.decide), to offer its form.
+            let decidesFlags = !relations.isDisjoint(with: [.assignedMediator, .mediationLead]) && complaint.mediated && !complaint.state.isTerminal
+            return (view, thread, files, choices, Self.recordLinks(complaint, actor: actor, principal: context.principal, relations: relations), flags, decidesFlags)
         }
         let (messages, olderMessages) = (thread.messages, thread.more)
         let actions = view.allowedActions.filter { $0 != .close }.map {
@@ -394,6 +398,14 @@ struct ConsoleController {
                  "at": ConsoleFormat.time($0.uploadedAt)] as [String: Any]
             },
             "has_files": !files.isEmpty,
+            "has_flags": !flags.isEmpty,
+            "flags": flags.map { flag in
+                ConsolePage.present([
+                    "id": flag.id.uuidString.lowercased(), "kind": ConsoleText.phrase(flag.kind.rawValue, language),
+                    "wording": flag.phrase ?? flag.statement ?? "", "state": ConsoleText.phrase("flag_" + flag.state.rawValue, language),
+                    "legal_basis": flag.kind.legalBasis(in: language), "decidable": decidesFlags && flag.state == .open,
+                ])
+            },
             // A consumer related to a case is its consumer.
             "may_supplement": actor.role == .consumer && !view.state.isTerminal && links["dossier_href"] != nil,
             "may_upload": actor.role != .auditor && !view.state.isTerminal && files.count < configuration.maxEvidenceFiles,
@@ -468,6 +480,22 @@ struct ConsoleController {
                 statement: form.fields["statement"], evidenceIDs: chosen, on: id, by: actor, context: context)
         } catch let error as RedressError where error.code == .validationFailed {
             return try await casePage(id, actor: actor, request: request, context: context, errors: error.invalidFields, status: .unprocessableContent)
+        }
+        return ConsolePage.redirect("/console/cases/\(id.uuidString.lowercased())")
+    }
+
+    /// A mediator confirms or dismisses a flag.
+    @Sendable func decideFlag(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        let actor = try signedIn(context)
+        let id = try context.parameters.id()
+        let flagID = try context.parameters.id("flagID")
+        let form = try await self.form(request, context)
+        do {
+            _ = try await FlagController(database: database, configuration: configuration).decide(
+                flagID, on: id, decision: form["decision"], note: form["note"], by: actor, context: context)
+        } catch let error as RedressError where error.code == .validationFailed || error.status == 409 {
+            let invalid = error.invalidFields.isEmpty ? [RedressError.InvalidField(field: "", reason: error.code.title(in: ConsoleLanguage.of(request, context: context)))] : error.invalidFields
+            return try await casePage(id, actor: actor, request: request, context: context, errors: invalid, status: .init(code: error.status))
         }
         return ConsolePage.redirect("/console/cases/\(id.uuidString.lowercased())")
     }

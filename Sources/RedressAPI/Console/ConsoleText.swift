@@ -223,6 +223,16 @@ enum ConsoleText {
         "supplement_statement": ("补充说明", "What is new"),
         "supplement_files": ("附上的证据", "Files it refers to"),
         "add_supplement": ("提交补充", "Add"),
+        "flags": ("风险提示", "Flags"),
+        "unfair_term": ("疑似不公平格式条款", "Possibly unfair standard term"),
+        "retaliation_threat": ("疑似报复威胁", "Possible retaliation threat"),
+        "flag_open": ("待调解员认定", "awaiting a mediator's decision"),
+        "flag_confirmed": ("已认定", "confirmed"),
+        "flag_dismissed": ("不予认定", "dismissed"),
+        "flag_confirm": ("认定", "Confirm"),
+        "flag_dismiss": ("不予认定", "Dismiss"),
+        "flag_note": ("说明（可选）", "Note (optional)"),
+        "decide": ("提交决定", "Decide"),
         "enrol_first": ("请先启用两步验证。", "Set up two-step sign-in first."),
     ]
 

@@ -118,16 +118,22 @@ struct FlagController {
         let (actor, id) = try MessageController.caller(context)
         let flagID = try context.parameters.id("flagID")
         let body = try await request.decodeJSON(DecisionRequest.self, limit: configuration.maxJSONBodyBytes)
+        let decided = try await decide(flagID, on: id, decision: body.decision, note: body.note, by: actor, context: context)
+        return JSONResponse(body: FlagResponse(decided, language: context.language))
+    }
+
+    /// A mediator's decision on a flag, once, while the case is in mediation (for the API and the console).
+    func decide(_ flagID: UUID, on id: UUID, decision: String?, note rawNote: String?, by actor: Actor, context: RedressRequestContext) async throws -> CaseFlag {
         var fields = FieldValidator()
-        let confirm: Bool? = switch body.decision {
+        let confirm: Bool? = switch decision {
         case "confirm": true
         case "dismiss": false
         default: nil
         }
-        if confirm == nil { fields.fail("decision", body.decision == nil ? "required" : "unknown_value") }
-        let note = fields.optionalText(body.note, field: "note", maxLength: 2000)
+        if confirm == nil { fields.fail("decision", decision == nil ? "required" : "unknown_value") }
+        let note = fields.optionalText(rawNote, field: "note", maxLength: 2000)
         try fields.check()
-        let decided = try await database.transaction(as: context.identity, origin: context.origin) { transaction -> CaseFlag in
+        return try await database.transaction(as: context.identity, origin: context.origin) { transaction -> CaseFlag in
             let relations = try await MessageController.requireParty(actor, complaintID: id, transaction)
             guard !relations.isDisjoint(with: [.assignedMediator, .mediationLead]) else { throw RedressError.forbidden }
             // A body that never took the case up decides nothing; a closed case's figures stay as they are.
@@ -145,7 +151,6 @@ struct FlagController {
             flag.decidedAt = transaction.now
             return flag
         }
-        return JSONResponse(body: FlagResponse(decided, language: context.language))
     }
 }
 
