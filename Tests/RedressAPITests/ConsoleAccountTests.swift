@@ -115,4 +115,23 @@ struct ConsoleAccountTests {
             #expect(try await other.post("/console/reset-password", [("token", token), ("new_password", "another-new-password-4")]).status == .unprocessableContent)
         }
     }
+
+    /// Signing in again from a signed-in browser (another account, say) ends the session the cookie
+    /// held, instead of leaving it valid and unreachable.
+    @Test func signingInAgainEndsTheCookiesSession() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            var browser = ConsoleBrowser(app)
+            #expect(try await browser.signIn(world.accounts["consumer"]!.email).status == .seeOther)
+            let first = try #require(browser.cookies["redress_session"])
+            _ = try await browser.get("/console/cases")
+            let again = try await browser.post("/console/sign-in", [("email", world.accounts["platform_staff_a"]!.email), ("password", worldPassword)])
+            #expect(again.status == .seeOther)
+            #expect(browser.cookies["redress_session"] != first)
+            var old = ConsoleBrowser(app)
+            old.cookies["redress_session"] = first
+            let page = try await old.get("/console/cases")
+            #expect(page.status == .seeOther && page.headers[.location] == "/console/sign-in", "the first session is over")
+        }
+    }
 }

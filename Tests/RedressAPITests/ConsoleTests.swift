@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PostgresNIO
 import RedressAPI
 import StoreTestSupport
 import Testing
@@ -298,6 +299,12 @@ struct ConsoleTests {
             let confirmed = try await lead.post("/console/second-factor/confirm", [("code", Authenticator.code(base32: key, at: Date()))])
             #expect(confirmed.status == .ok, "\(confirmed.text.prefix(300))")
             #expect(confirmed.text.components(separatedBy: "<li><code>").count == 11, "ten recovery codes")
+            // The owner hears of it by mail: a stolen password alone could have enrolled someone else's authenticator.
+            let leadEmail = email(world, "mediation_lead_a")
+            let told = try await app.asOwner {
+                try await $0.scalar("SELECT count(*)::int FROM mail_outbox WHERE to_address = \(leadEmail) AND subject LIKE '%两步验证%'", as: Int.self)
+            }
+            #expect(told == 1)
             #expect(try await lead.get("/console/triage").status == .ok)
         }
     }

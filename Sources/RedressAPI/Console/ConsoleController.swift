@@ -187,6 +187,14 @@ struct ConsoleController {
                 throw error
             }
         }
+        // Signing in again from the same browser (another tab, another account) ends the session its
+        // cookie held: the cookie is replaced, and a session nobody can use any more must not linger.
+        if let previous = context.sessionDigest {
+            _ = try? await database.transaction(as: context.identity, origin: context.origin) { transaction in
+                try await transaction.revokeSession(digest: previous, actor: context.auditActor)
+            }
+            sessions.forget(digest: previous)
+        }
         let lifetime = Int(configuration.sessionLifetime.components.seconds)
         // A role that must sign in with a second factor, without one enrolled, may do nothing else first.
         let mustEnrol = configuration.secondFactorRoles.contains(session.account.role) && !session.secondFactor

@@ -68,6 +68,10 @@ struct SecondFactorEnrolment {
         }
         guard confirmed else { throw RedressError(.invalidSecondFactor) }
         sessions.forget(accountID: actor.accountID)
+        let text = MailTemplates.secondFactorEnrolled(language: context.language == .en ? "en" : "zh-CN")
+        try await database.transaction(as: DatabaseIdentity(role: "system"), origin: context.origin) { transaction in
+            try await transaction.queueMail(QueuedMail(accountID: account.id, to: account.email, subject: text.subject, body: text.body, category: "account"))
+        }
         return recovery.codes
     }
 

@@ -94,6 +94,37 @@ enum MailTemplates {
                 """)
     }
 
+    /// To the account's address when a second factor is set up: a stolen password alone could enrol
+    /// the thief's authenticator, and the owner should hear of it at once.
+    static func secondFactorEnrolled(language: String) -> Text {
+        if language == "en" {
+            return Text(
+                subject: "[Redress] Two-step sign-in was set up",
+                body: """
+                    Hello,
+
+                    Two-step sign-in was just set up on your Redress account, and every other session of it
+                    ended. If it was you, nothing more is needed.
+
+                    If it was not you, someone has your password: tell your organisation's administrator at
+                    once, who can disable the account and reset its password and second factor.
+
+                    — Redress complaint mediation
+                    """)
+        }
+        return Text(
+            subject: "【Redress】已启用两步验证",
+            body: """
+                您好：
+
+                您的 Redress 账户刚刚启用了两步验证，账户的其他登录会话已全部结束。如果是您本人操作，无需处理。
+
+                如果不是您本人操作，说明他人已掌握您的密码：请立即联系您所在机构的管理员，停用该账户并重置密码和两步验证。
+
+                —— Redress 投诉调解
+                """)
+    }
+
     static func verification(link: String, language: String) -> Text {
         if language == "en" {
             return Text(
