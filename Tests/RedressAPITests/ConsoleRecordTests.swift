@@ -161,4 +161,48 @@ struct ConsoleRecordTests {
             #expect(again.status == .conflict, "decided once")
         }
     }
+
+    /// A platform's administrator creates a merchant's staff account and disables one of his staff
+    /// (whose session ends at once) from the staff page; another platform's people are not his.
+    @Test func aPlatformAdministratorManagesHisStaff() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            var staffA = ConsoleBrowser(app)
+            #expect(try await staffA.signIn(world.accounts["platform_staff_a"]!.email).status == .seeOther)
+            var admin = ConsoleBrowser(app)
+            _ = try await admin.signIn(world.accounts["platform_admin_a"]!.email)
+            let page = try await admin.get("/console/staff")
+            #expect(page.status == .ok && page.text.contains("platform_staff_a@redress.test") && !page.text.contains("platform_staff_b@redress.test"))
+            #expect(page.text.contains("value=\"merchant_staff\"") && !page.text.contains("value=\"mediator\""), "only the roles he may grant")
+            let weak = try await admin.post(
+                "/console/staff", [("email", "m-new@redress.test"), ("display_name", "新客服"), ("password", "short"), ("role", "merchant_staff"),
+                                   ("organization_id", world.merchantA)])
+            #expect(weak.status == .unprocessableContent)
+            let created = try await admin.post(
+                "/console/staff", [("email", "m-new@redress.test"), ("display_name", "新客服"), ("password", "a-first-password-8"),
+                                   ("role", "merchant_staff"), ("organization_id", world.merchantA)])
+            #expect(created.status == .seeOther, "\(created.text.prefix(400))")
+            _ = try await admin.get("/console/staff")
+            let foreign = try await admin.post(
+                "/console/staff", [("email", "m-b@redress.test"), ("display_name", "外人"), ("password", "a-first-password-8"),
+                                   ("role", "merchant_staff"), ("organization_id", world.merchantB)])
+            #expect(foreign.status == .forbidden, "another platform's merchant is not his")
+
+            let staffID = world.accounts["platform_staff_a"]!.id.lowercased()
+            _ = try await admin.get("/console/staff")
+            #expect(try await admin.post("/console/staff/\(staffID)", [("disabled", "true")]).status == .seeOther)
+            #expect(try await staffA.get("/console/cases").status == .seeOther, "the disabled account's session is over")
+            let disabled = try await admin.get("/console/staff")
+            #expect(disabled.text.contains("停用"))
+            #expect(try await admin.post("/console/staff/\(world.accounts["platform_staff_b"]!.id.lowercased())", [("disabled", "true")]).status == .notFound)
+            _ = try await admin.get("/console/staff")
+            #expect(try await admin.post("/console/staff/\(staffID)", [("disabled", "false")]).status == .seeOther)
+            #expect(try await staffA.signIn(world.accounts["platform_staff_a"]!.email).status == .seeOther)
+
+            var mediator = ConsoleBrowser(app)
+            _ = try await mediator.signIn(world.accounts["mediator_a"]!.email)
+            _ = try await mediator.get("/console/cases")
+            #expect(try await mediator.post("/console/staff/\(staffID)", [("disabled", "true")]).status == .forbidden)
+        }
+    }
 }

@@ -20,7 +20,7 @@ extension ConsoleController {
             Endpoint(.get, "/console/webhooks", webhooks),
             Endpoint(.get, "/console/webhooks/:id", webhookDeliveries),
             Endpoint(.get, "/console/organisations", organisations),
-            Endpoint(.get, "/console/staff", staff),
+
             Endpoint(.get, "/console/calendar", calendar),
         ]
     }
@@ -232,28 +232,6 @@ extension ConsoleController {
                 .init(caption: t("mediation_bodies"), columns: [t("mediation_body"), t("region")],
                       rows: bodies.map { [.init($0.name), .init($0.region)] }),
             ]))
-    }
-
-    /// The staff the caller manages (an operator: everyone's; a platform's administrator: the
-    /// platform's and its merchants'; a lead: the body's).
-    @Sendable func staff(_ request: Request, context: RedressRequestContext) async throws -> Response {
-        _ = try signedIn(context)
-        try Policy.authorize(context.principal, .listStaff)
-        let pageRequest = try request.pageRequest()
-        let page = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            try await transaction.staff(
-                in: try await StaffController.organizations(managedBy: context.principal, transaction), page: pageRequest)
-        }
-        let language = ConsoleLanguage.of(request, context: context)
-        let t = { (key: String) in ConsoleText.phrase(key, language) }
-        let rows = page.items.map { account -> [ConsoleTable.Cell] in
-            [.init(account.displayName), .init(account.email), .init(ConsoleText.role(account.role, language)),
-             .init(account.disabledAt == nil ? t("enabled") : t("disabled")), .init(t(account.secondFactorEnabled ? "yes" : "no"))]
-        }
-        return tablePage(
-            request, context, heading: t("staff"),
-            table: ConsoleTable(sections: [.init(caption: t("staff"), columns: [t("name"), t("email"), t("role"), t("status"), t("second_factor")], rows: rows)]),
-            next: page.nextCursor.map { "/console/staff?cursor=\($0.encoded)" } ?? "")
     }
 
     /// The listed days of this year and the next (holidays and the weekend days worked).

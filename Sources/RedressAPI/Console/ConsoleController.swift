@@ -23,7 +23,7 @@ struct ConsoleController {
     let passwordReset: PasswordReset
     let accounts: AccountController
 
-    var endpoints: [Endpoint] { casePages + accountPages + recordPages }
+    var endpoints: [Endpoint] { casePages + accountPages + recordPages + staffPages }
 
     var casePages: [Endpoint] {
         [

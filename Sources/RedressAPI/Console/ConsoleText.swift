@@ -233,6 +233,15 @@ enum ConsoleText {
         "flag_dismiss": ("不予认定", "Dismiss"),
         "flag_note": ("说明（可选）", "Note (optional)"),
         "decide": ("提交决定", "Decide"),
+        "staff_intro": ("停用账号会立即结束其所有登录；被停用调解员的案件退回组长。", "Disabling an account ends every session of it at once; a disabled mediator's cases go back to the lead."),
+        "change": ("操作", "Change"),
+        "disable": ("停用", "Disable"),
+        "enable": ("启用", "Enable"),
+        "new_staff": ("新建工作人员账号", "New staff account"),
+        "first_password": ("初始密码（至少 10 个字符）", "First password (at least 10 characters)"),
+        "organisation": ("所属机构", "Organisation"),
+        "no_organisation": ("无（审计员、管理员）", "None (auditors, administrators)"),
+        "create": ("创建", "Create"),
         "enrol_first": ("请先启用两步验证。", "Set up two-step sign-in first."),
     ]
 

@@ -45,6 +45,12 @@ struct StaffController {
     @Sendable func create(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<AccountResponse> {
         try Policy.authorize(context.principal, .manageStaff)
         let body = try await request.decodeJSON(CreateRequest.self, limit: configuration.maxJSONBodyBytes)
+        return JSONResponse(status: .created, body: AccountResponse(try await create(body, context: context)))
+    }
+
+    /// A new staff account (for the API and the console).
+    func create(_ body: CreateRequest, context: RedressRequestContext) async throws -> AccountRecord {
+        try Policy.authorize(context.principal, .manageStaff)
         var fields = FieldValidator()
         let email = fields.email(body.email)
         let password = fields.password(body.password, email: email)
@@ -57,7 +63,7 @@ struct StaffController {
         try fields.check()
         guard let role else { throw RedressError(.validationFailed) }
         let hash = try await hasher.hash(password)
-        let account = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+        return try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             var organization: OrganizationRef? = nil
             if let organizationID = body.organizationID {
                 organization = try await transaction.organization(id: organizationID)
@@ -73,7 +79,6 @@ struct StaffController {
                 NewAccount(email: email, displayName: displayName, phone: phone, passwordHash: hash, role: role, organizationID: body.organizationID),
                 actor: context.auditActor)
         }
-        return JSONResponse(status: .created, body: AccountResponse(account))
     }
 
     @Sendable func list(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<AccountResponse>> {
@@ -91,6 +96,12 @@ struct StaffController {
         try Policy.authorize(context.principal, .manageStaff)
         let id = try context.parameters.id()
         let body = try await request.decodeJSON(UpdateRequest.self, limit: configuration.maxJSONBodyBytes)
+        return JSONResponse(body: AccountResponse(try await update(id, body, context: context)))
+    }
+
+    /// A staff account disabled, re-enabled or given another role (for the API and the console).
+    func update(_ id: UUID, _ body: UpdateRequest, context: RedressRequestContext) async throws -> AccountRecord {
+        try Policy.authorize(context.principal, .manageStaff)
         var fields = FieldValidator()
         let role = body.role.map { Role(rawValue: $0) }
         if let role, role == nil || role == .consumer { fields.fail("role", "unknown_value") }
@@ -110,7 +121,7 @@ struct StaffController {
             return try await transaction.changeStaff(member, change, actor: context.auditActor)
         }
         sessions.forget(accountID: id)
-        return JSONResponse(body: AccountResponse(account))
+        return account
     }
 
     /// Ends every session of a staff account and gives it a temporary password, shown once, with
