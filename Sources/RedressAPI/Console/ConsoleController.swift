@@ -605,11 +605,15 @@ struct ConsoleController {
             return try await filingResponse(request, context, form: form, errors: error.invalidFields, status: .unprocessableContent)
         }
         if form["intent"] != "file" {
-            let readiness = ReadinessCheck.evaluate(complaint, evidence: [], merchantFirst: false, now: now, language: language)
+            // The platform's own preconditions too (one that hears the merchant first wants the talk with him).
+            let merchantFirst = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+                try await transaction.platform(id: complaint.platformID)?.merchantFirst ?? false
+            }
+            let readiness = ReadinessCheck.evaluate(complaint, evidence: [], merchantFirst: merchantFirst, now: now, language: language)
             var findings = readiness.evidenceChain.filter { !$0.complete }.map {
                 ConsoleFormat.missingEvidence(step: $0.step, missing: $0.missing, language: language)
             }
-            findings += (readiness.demandFindings + readiness.wordingFindings).map(\.advice)
+            findings += (readiness.demandFindings + readiness.wordingFindings + readiness.preconditions).map(\.advice)
             if findings.isEmpty { findings = [ConsoleText.phrase("check_clean", language)] }
             return try await filingResponse(request, context, form: form, findings: findings)
         }
