@@ -205,6 +205,37 @@ echo
 start_service
 echo "Start-up to \`/ready\` on the existing database: ${startup} s."
 echo
+
+# Planted cases: thirty filings against one company's merchants on three platforms (one credit
+# code), naming a product and words no generated case holds. The search must find exactly a
+# platform's own ten among a million; the cluster job (after the loads) must put all thirty in one
+# cluster.
+planted_code="$(python3 -c "
+alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY'; weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+body = '91440300MA5PLANT0'; check = (31 - sum(alphabet.index(c) * w for c, w in zip(body, weights)) % 31) % 31
+print(body + alphabet[check])")"
+mapfile -t planted_places < <("${psql[@]}" -c "SELECT DISTINCT ON (platform_id) platform_id, id FROM merchants ORDER BY platform_id, id LIMIT 3")
+planted_admin="$("${psql[@]}" -c "SELECT 'bench-' || id FROM accounts WHERE role = 'admin' LIMIT 1")"
+for place in "${planted_places[@]}"; do
+    read -r planted_platform planted_merchant <<<"$place"
+    curl -s -o /dev/null -X PATCH "http://127.0.0.1:$port/api/v1/platforms/$planted_platform/merchants/$planted_merchant" \
+        -H "Authorization: Bearer $planted_admin" -H 'Content-Type: application/json' -d "{\"credit_code\":\"$planted_code\"}"
+done
+mapfile -t planted_filers < <("${psql[@]}" -c "SELECT 'bench-' || id FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 30")
+planted_filed=0
+for n in $(seq 0 29); do
+    read -r planted_platform planted_merchant <<<"${planted_places[$((n % 3))]}"
+    status="$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/api/v1/complaints" \
+        -H "Authorization: Bearer ${planted_filers[$n]}" -H 'Content-Type: application/json' \
+        -d "{\"platform_id\":\"$planted_platform\",\"merchant_id\":\"$planted_merchant\",\"category\":\"non_delivery\",\"title\":\"龙渊阁点券付款后未到账\",\"description\":\"在龙渊阁购买点券，付款成功后点券一直未到账，商家失联。第$((n + 1))位。\",\"order\":{\"order_no\":\"LYG2026$n\",\"product_name\":\"龙渊阁点券 648元\",\"amount_paid\":64800,\"currency\":\"CNY\"},\"demands\":[{\"kind\":\"refund\",\"amount\":64800}]}")"
+    [ "$status" = 201 ] && planted_filed=$((planted_filed + 1))
+done
+read -r planted_platform _ <<<"${planted_places[0]}"
+planted_staff="$("${psql[@]}" -c "SELECT 'bench-' || id FROM accounts WHERE role = 'platform_staff' AND organization_id = '$planted_platform' LIMIT 1")"
+planted_found="$(curl -s "http://127.0.0.1:$port/api/v1/search/complaints?limit=50&q=%E9%BE%99%E6%B8%8A%E9%98%81" -H "Authorization: Bearer $planted_staff" \
+    | python3 -c "import json, sys; items = json.load(sys.stdin).get('items', []); print(len(items), sum('龙渊阁' not in (i.get('complaint', {}).get('title') or '') for i in items))")"
+echo "Planted: $planted_filed of 30 filings against one company's merchants on three platforms; platform staff searching 龙渊阁 find ${planted_found%% *} cases, ${planted_found##* } of them not planted (their platform's share is 10)."
+echo
 echo "| load | connections | figures | peak RSS |"
 echo "| --- | --- | --- | --- |"
 for conns in $connections; do
@@ -352,6 +383,10 @@ echo '```'
 echo '```'
 echo
 
+planted_clusters="$("${psql[@]}" -c "SELECT count(DISTINCT m.cluster_id) || ' ' || count(m.cluster_id) FROM complaints c LEFT JOIN cluster_members m ON m.complaint_id = c.id WHERE c.product_name = '龙渊阁点券 648元'")"
+echo "The thirty planted filings: in ${planted_clusters%% *} cluster(s), ${planted_clusters##* } of them clustered."
+echo
+
 echo "## Audit verification"
 echo
 echo '```'
@@ -385,7 +420,9 @@ echo "| reads and the triage queue: p99 < 10 ms at $first connections | worst p9
 echo "| one platform's 12-month statistics: p50 < 20 ms | ${stats_p50} ms at $first connections, ${service_p50["one platform's statistics, 12 months/1"]:-?} ms alone | $(verdict "$stats_p50 < 20") |"
 echo "| the uncached public report: p50 < 20 ms | ${report_p50} ms at $first connections, ${service_p50["public report, uncached/1"]:-?} ms alone | $(verdict "$report_p50 < 20") |"
 echo "| search: p99 < 50 ms at $first connections (worst of the two searches) | ${search_p99} ms | $(verdict "$search_p99 < 50") |"
+echo "| search: the planted word finds exactly a platform's 10 planted cases | ${planted_found%% *} found, ${planted_found##* } not planted | $(verdict "'${planted_found}' == '10 0'") |"
 echo "| clustering: cost per filing (the job, off the request path) | ${cluster_ms:-?} ms | — |"
+echo "| clustering: the 30 planted filings in one cluster | ${planted_clusters##* } in ${planted_clusters%% *} | $(verdict "'${planted_clusters}' == '1 30'") |"
 echo "| service memory < 150 MiB at $last connections | ${peak_at_most} MiB | $(verdict "$peak_at_most < 150") |"
 echo "| \`redress audit verify\` over every event < 30 s | ${verify_seconds:-?} s | $(verdict "${verify_seconds:-999} < 30") |"
 echo "| no errors | $errors_total | $(verdict "$errors_total == 0") |"
