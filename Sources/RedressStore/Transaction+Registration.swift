@@ -45,6 +45,18 @@ extension Transaction {
         return .verify(token: token)
     }
 
+    /// The password hash a pending registration was made with, while its link works (as the system):
+    /// the link's holder proves he is the one who registered before the account is created.
+    public func pendingRegistrationHash(token: String) async throws -> String? {
+        let rows = try await query(
+            """
+            SELECT password_hash FROM pending_registrations
+            WHERE digest = \(PostgresByteBuffer(Self.resetDigest(token))) AND expires_at > \(now)
+            """)
+        for try await hash in rows.decode(String.self) { return hash }
+        return nil
+    }
+
     /// Creates the account of a verified registration (as the system, then as an anonymous caller
     /// registering, as before verification existed); nil when the link no longer works or the
     /// address was taken meanwhile.

@@ -202,9 +202,13 @@ struct BadInputTests {
             // Nothing exists until the link is used.
             #expect(try await app.request(.post, "/api/v1/auth/login", json: ["email": "dup@redress.test", "password": worldPassword]).status == .unauthorized)
             let token = try #require(try await app.verificationToken(for: "dup@redress.test"))
-            let created = try await app.request(.post, "/api/v1/auth/register/confirm", json: ["token": token])
-            #expect(created.status == .created)
+            // The link alone creates nothing: whoever holds it proves he registered, with the password.
             #expect(try await app.request(.post, "/api/v1/auth/register/confirm", json: ["token": token]).status == .unprocessableContent)
+            let stranger = try await app.request(.post, "/api/v1/auth/register/confirm", json: ["token": token, "password": "someone-elses-pw-1"])
+            #expect(stranger.status == .unprocessableContent && stranger.json["invalid_fields"].array.first?["field"].string == "password")
+            let created = try await app.request(.post, "/api/v1/auth/register/confirm", json: ["token": token, "password": worldPassword])
+            #expect(created.status == .created)
+            #expect(try await app.request(.post, "/api/v1/auth/register/confirm", json: ["token": token, "password": worldPassword]).status == .unprocessableContent)
             let taken = try await app.request(.post, "/api/v1/auth/register", json: body)
             let fresh = try await app.request(.post, "/api/v1/auth/register", json: ["email": "fresh@redress.test", "password": worldPassword, "display_name": "x"])
             #expect(taken.status == .accepted && fresh.status == .accepted)

@@ -137,7 +137,7 @@ struct AuthorizationMatrixTests {
             expected: everyone(202), writes: false),
         Row(
             name: "confirm a registration", method: .post, path: { _ in "/api/v1/auth/register/confirm" },
-            body: { _, _ in ["token": "not-a-token"] }, expected: everyone(422), writes: false),
+            body: { _, _ in ["token": "not-a-token", "password": worldPassword] }, expected: everyone(422), writes: false),
         Row(
             name: "login", method: .post, path: { _ in "/api/v1/auth/login" },
             body: { _, _ in ["email": "consumer@redress.test", "password": worldPassword] },

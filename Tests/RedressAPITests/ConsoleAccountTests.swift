@@ -46,14 +46,17 @@ struct ConsoleAccountTests {
             #expect(landing.status == .ok && landing.text.contains("name=\"token\""))
             #expect(try await app.request(.post, "/api/v1/auth/login", json: ["email": "new@redress.test", "password": "a-long-new-password-7"]).status == .unauthorized)
             let token = String(path.dropFirst("/console/verify-email?token=".count))
-            let forged = try await browser.post("/console/verify-email", [("token", String(token.reversed()))])
-            _ = forged.text
+            let forged = try await browser.post("/console/verify-email", [("token", String(token.reversed())), ("password", "a-long-new-password-7")])
             #expect(forged.status == .unprocessableContent && forged.text.contains("无效或已过期"))
+            // Someone who registered another's address cannot have its owner create the account for him:
+            // the button needs the password chosen when registering.
             _ = try await browser.get(path)
-            let created = try await browser.post("/console/verify-email", [("token", token)])
+            let owner = try await browser.post("/console/verify-email", [("token", token), ("password", "the-owners-own-pw-5")])
+            #expect(owner.status == .unprocessableContent && owner.text.contains("name=\"token\""), "a wrong password leaves the link working")
+            let created = try await browser.post("/console/verify-email", [("token", token), ("password", "a-long-new-password-7")])
             #expect(created.status == .ok && created.text.contains("账号已创建"), "\(created.text.prefix(400))")
             _ = try await browser.get(path)
-            #expect(try await browser.post("/console/verify-email", [("token", token)]).status == .unprocessableContent, "a link works once")
+            #expect(try await browser.post("/console/verify-email", [("token", token), ("password", "a-long-new-password-7")]).status == .unprocessableContent, "a link works once")
             // The link of an older mail moves to the console, its token with it.
             let old = try await browser.get("/verify-email?token=\(token)")
             #expect(old.status == .seeOther && old.headers[.location] == "/console/verify-email?token=\(token)")
@@ -106,7 +109,15 @@ struct ConsoleAccountTests {
             let token = String(path.dropFirst("/console/reset-password?token=".count))
             let short = try await browser.post("/console/reset-password", [("token", token), ("new_password", "short")])
             #expect(short.status == .unprocessableContent && short.text.contains("name=\"new_password\""), "the link still works after a refused password")
-            let changed = try await browser.post("/console/reset-password", [("token", token), ("new_password", "a-brand-new-password-3")])
+            // A link opened from webmail arrives without the browser's cookies (SameSite=Strict): the page
+            // binds its form to a new form cookie, and the form comes back with the session cookie the
+            // browser still holds. It is accepted.
+            var signedIn = ConsoleBrowser(app)
+            #expect(try await signedIn.signIn(email).status == .seeOther)
+            var fromMail = ConsoleBrowser(app)
+            _ = try await fromMail.get(path)
+            fromMail.cookies["redress_session"] = signedIn.cookies["redress_session"]
+            let changed = try await fromMail.post("/console/reset-password", [("token", token), ("new_password", "a-brand-new-password-3")])
             #expect(changed.status == .ok && changed.text.contains("密码已更改"))
             #expect(try await browser.signIn(email, password: worldPassword).status == .unauthorized)
             #expect(try await browser.signIn(email, password: "a-brand-new-password-3").status == .seeOther)

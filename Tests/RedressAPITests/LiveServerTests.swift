@@ -125,7 +125,7 @@ struct RedressCommandTests {
                 var confirm = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/auth/register/confirm")!)
                 confirm.httpMethod = "POST"
                 confirm.setValue("application/json", forHTTPHeaderField: "Content-Type")
-                confirm.httpBody = try JSONSerialization.data(withJSONObject: ["token": token])
+                confirm.httpBody = try JSONSerialization.data(withJSONObject: ["token": token, "password": "Mediation-2026!"])
                 let (_, confirmed) = try await URLSession.shared.data(for: confirm)
                 #expect((confirmed as? HTTPURLResponse)?.statusCode == 201)
             } else {

@@ -77,7 +77,7 @@ extension TestApp {
         guard registered.status == .accepted, let email = (json["email"] as? String).flatMap(EmailAddress.normalize),
             let token = try await verificationToken(for: email)
         else { return registered }
-        return try await request(.post, "/api/v1/auth/register/confirm", json: ["token": token])
+        return try await request(.post, "/api/v1/auth/register/confirm", json: ["token": token, "password": json["password"] ?? ""])
     }
 
     /// The token of the newest verification link mailed to `email` and not used yet.

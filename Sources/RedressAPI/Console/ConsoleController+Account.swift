@@ -78,10 +78,13 @@ extension ConsoleController {
         let language = ConsoleLanguage.of(request, context: context)
         let title = ConsoleText.phrase("verify_email", language)
         do {
-            _ = try await registration.confirm(token: form["token"], context: context)
+            _ = try await registration.confirm(token: form["token"], password: form.fields["password"], context: context)
         } catch let error as RedressError where error.code == .validationFailed {
+            // A wrong password leaves the link working: the form again. A dead link: say so.
+            let linkDead = error.invalidFields.contains { $0.field == "token" }
             return anonymousPage(
-                "verify-email", title: title, path: "/console/verify-email", values: ["failed": true], request, context,
+                "verify-email", title: title, path: "/console/verify-email",
+                values: linkDead ? ["failed": true] : ["ask": true, "token": form["token"] ?? ""], request, context,
                 errors: error.invalidFields, status: .unprocessableContent)
         }
         return anonymousPage("verify-email", title: title, path: "/console/verify-email", values: ["done": true], request, context)

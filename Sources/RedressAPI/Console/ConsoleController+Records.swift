@@ -49,8 +49,9 @@ extension ConsoleController {
     @Sendable func dossier(_ request: Request, context: RedressRequestContext) async throws -> Response {
         let actor = try signedIn(context)
         let id = try context.parameters.id()
-        let built = try await DossierController(database: database, configuration: configuration).build(id, actor: actor, context: context)
-        let html = DossierPage.html(built, language: ConsoleLanguage.of(request, context: context), style: .console)
+        let language = ConsoleLanguage.of(request, context: context)
+        let built = try await DossierController(database: database, configuration: configuration).build(id, actor: actor, context: context, language: language)
+        let html = DossierPage.html(built, language: language, style: .console)
         return Response(status: .ok, headers: ConsoleSecurity.headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 

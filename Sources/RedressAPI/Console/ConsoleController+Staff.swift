@@ -34,7 +34,7 @@ extension ConsoleController {
         let pageRequest = try request.pageRequest()
         let (page, organizations) = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             let managed = try await StaffController.organizations(managedBy: context.principal, transaction)
-            return (try await transaction.staff(in: managed, page: pageRequest), try await Self.staffOrganizations(managed, transaction))
+            return (try await transaction.staff(in: managed, page: pageRequest), try await Self.staffOrganizations(actor, transaction))
         }
         let viewer = viewer(request, context)
         let language = viewer.language
@@ -51,7 +51,7 @@ extension ConsoleController {
                 [
                     "id": account.id.uuidString.lowercased(), "name": account.displayName, "email": account.email,
                     "role": ConsoleText.role(account.role, language), "status": t(account.disabledAt == nil ? "enabled" : "disabled"),
-                    "second_factor": t(account.secondFactorEnabled ? "yes" : "no"), "manageable": account.id != actor.accountID,
+                    "second_factor": t(account.secondFactorEnabled ? "yes" : "no"), "manageable": account.id != actor.accountID && Self.manages(account.role, as: actor),
                     "disable_value": account.disabledAt == nil ? "true" : "false", "toggle_label": t(account.disabledAt == nil ? "disable" : "enable"),
                 ] as [String: Any]
             },
@@ -66,27 +66,34 @@ extension ConsoleController {
             headers: languageCookie(request))
     }
 
-    /// The organisations a new account may belong to: those the caller manages (for an operator, the
-    /// first hundred platforms, their merchants and the mediation bodies).
-    static func staffOrganizations(_ managed: [UUID]?, _ transaction: Transaction) async throws -> [(id: UUID, label: String)] {
+    /// The organisations a new account may belong to: those the caller manages (a platform's
+    /// administrator: the platform and its first hundred merchants; a lead: the body; the operator: the
+    /// first hundred platforms and mediation bodies — a merchant's first account is its platform's to make).
+    static func staffOrganizations(_ actor: Actor, _ transaction: Transaction) async throws -> [(id: UUID, label: String)] {
         let page = PageRequest(limit: PageRequest.maximumLimit)
-        var found: [(UUID, String)] = []
-        if let managed {
-            let bodies = Dictionary(uniqueKeysWithValues: try await transaction.mediationBodies(page: page).items.map { ($0.id, $0.name) })
-            for id in managed.prefix(PageRequest.maximumLimit) {
-                if let platform = try await transaction.platform(id: id) {
-                    found.append((id, platform.name))
-                } else if let merchant = try await transaction.merchant(id: id) {
-                    found.append((id, merchant.name))
-                } else if let body = bodies[id] {
-                    found.append((id, body))
-                }
-            }
-            return found
+        switch actor.role {
+        case .admin:
+            return try await transaction.platforms(page: page).items.map { ($0.id, $0.name) }
+                + transaction.mediationBodies(page: page).items.map { ($0.id, $0.name) }
+        case .platformAdmin:
+            guard let platform = actor.organizationID, let record = try await transaction.platform(id: platform) else { return [] }
+            return [(platform, record.name)] + (try await transaction.merchants(platformID: platform, page: page).items.map { ($0.id, $0.name) })
+        case .mediationLead:
+            return try await transaction.mediationBodies(page: page).items.filter { $0.id == actor.organizationID }.map { ($0.id, $0.name) }
+        default:
+            return []
         }
-        for platform in try await transaction.platforms(page: page).items { found.append((platform.id, platform.name)) }
-        for body in try await transaction.mediationBodies(page: page).items { found.append((body.id, body.name)) }
-        return found
+    }
+
+    /// Whether the caller may change a member of this role (the API's rule, `Policy.manageStaffMember`,
+    /// for the members his list holds).
+    static func manages(_ role: Role, as actor: Actor) -> Bool {
+        switch actor.role {
+        case .admin: role != .consumer
+        case .platformAdmin: [.platformStaff, .platformAdmin, .merchantStaff].contains(role)
+        case .mediationLead: role == .mediator
+        default: false
+        }
     }
 
     @Sendable func createStaff(_ request: Request, context: RedressRequestContext) async throws -> Response {

@@ -74,6 +74,15 @@ struct ConsoleController {
         return ConsoleSecurity.cookie(ConsoleSecurity.formCookie, in: request).map { "form:" + $0 }
     }
 
+    /// What a form's token may be bound to: the page's binding, or the form cookie. A page opened from a
+    /// mail's link arrives without the browser's cookies (they are `SameSite=Strict`) and binds its form
+    /// to a new form cookie; the form then comes back with a session cookie that may still be there,
+    /// stale or not, and is accepted by the form cookie it was made for.
+    static func bindings(request: Request, context: RedressRequestContext) -> [String] {
+        [binding(request: request, context: context), ConsoleSecurity.cookie(ConsoleSecurity.formCookie, in: request).map { "form:" + $0 }]
+            .compactMap { $0 }
+    }
+
     func viewer(_ request: Request, _ context: RedressRequestContext) -> ConsolePage.Viewer {
         ConsolePage.Viewer(
             language: ConsoleLanguage.of(request, context: context), actor: context.principal.actor, displayName: nil,
@@ -100,7 +109,7 @@ struct ConsoleController {
     func form(_ request: Request, _ context: RedressRequestContext) async throws -> ConsoleForm {
         try Self.refuseCrossSite(request)
         let form = try await ConsoleForm(request, context: context)
-        try ConsoleSecurity.checkFormToken(form["csrf"], binding: Self.binding(request: request, context: context), keys: database.keys)
+        try ConsoleSecurity.checkFormToken(form["csrf"], bindings: Self.bindings(request: request, context: context), keys: database.keys)
         return form
     }
 
@@ -526,7 +535,7 @@ struct ConsoleController {
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit { throw tooLarge }
         let pace = UploadPace(grace: configuration.uploadGrace, minimumBytesPerSecond: configuration.uploadMinimumBytesPerSecond)
         let address = context.origin.clientAddress.map(Transaction.throttleAddress)
-        let binding = Self.binding(request: request, context: context)
+        let bindings = Self.bindings(request: request, context: context)
         do {
             try await uploads.withPlace(for: actor.accountID, from: address) {
                 let body = try await EvidenceController.collect(request.body, upTo: limit, pace: pace, tooLarge: tooLarge)
@@ -534,7 +543,7 @@ struct ConsoleController {
                 func text(_ name: String) -> String? {
                     parts.first { $0.name == name && $0.filename == nil }.map { String(buffer: $0.body) }
                 }
-                try ConsoleSecurity.checkFormToken(text("csrf"), binding: binding, keys: database.keys)
+                try ConsoleSecurity.checkFormToken(text("csrf"), bindings: bindings, keys: database.keys)
                 var fields = FieldValidator()
                 let kind = EvidenceKind(rawValue: text("kind") ?? "")
                 if kind == nil { fields.fail("kind", "required") }

@@ -49,9 +49,11 @@ enum ConsoleSecurity {
     }
 
     /// Refuses a form whose token is missing or was not made for this browser's cookie (403).
-    static func checkFormToken(_ token: String?, binding: String?, keys: Keyring) throws(RedressError) {
-        guard let token, let binding, token.utf8.count == 64,
-            constantTimeEqual(Array(token.utf8), Array(keys.formToken(binding: binding).utf8))
+    /// The token must be one of the `bindings`' (each a cookie of this browser that no other site can
+    /// read).
+    static func checkFormToken(_ token: String?, bindings: [String], keys: Keyring) throws(RedressError) {
+        guard let token, token.utf8.count == 64,
+            bindings.contains(where: { constantTimeEqual(Array(token.utf8), Array(keys.formToken(binding: $0).utf8)) })
         else { throw RedressError(.forbidden, detail: "form_expired") }
     }
 
@@ -70,7 +72,8 @@ enum ConsoleSecurity {
             "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         .init("X-Frame-Options")!: "DENY",
         .init("X-Content-Type-Options")!: "nosniff",
-        .init("Referrer-Policy")!: "same-origin",
+        // Pages opened from a mail carry its token in their address: it goes nowhere, not even to our own stylesheet.
+        .init("Referrer-Policy")!: "no-referrer",
         .cacheControl: "no-store",
     ]
 }

@@ -49,6 +49,8 @@ struct AuthController {
 
     struct ConfirmRegistrationRequest: Decodable {
         let token: String?
+        /// The password chosen when registering.
+        let password: String?
     }
 
     struct RegistrationResponse: Encodable, Sendable {
@@ -68,7 +70,7 @@ struct AuthController {
     /// The link of the verification mail: creates the account.
     @Sendable func confirmRegistration(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<AccountResponse> {
         let body = try await request.decodeJSON(ConfirmRegistrationRequest.self, limit: configuration.maxJSONBodyBytes)
-        return JSONResponse(status: .created, body: AccountResponse(try await registration.confirm(token: body.token, context: context)))
+        return JSONResponse(status: .created, body: AccountResponse(try await registration.confirm(token: body.token, password: body.password, context: context)))
     }
 
     @Sendable func login(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<LoginResponse> {

@@ -64,8 +64,9 @@ struct DossierController {
     }
 
     /// The dossier of a case for one of its parties (for the API and the console).
-    func build(_ id: UUID, actor: Actor, context: RedressRequestContext) async throws -> DossierResponse {
+    func build(_ id: UUID, actor: Actor, context: RedressRequestContext, language: Language? = nil) async throws -> DossierResponse {
         let now = configuration.clock.now()
+        let language = language ?? context.language
         return try await database.transaction(as: context.identity, origin: context.origin) { transaction -> DossierResponse in
             guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
             if CaseAccess.relations(of: actor, to: complaint).isEmpty {
@@ -108,12 +109,12 @@ struct DossierController {
             var response = DossierResponse(
                 generatedAt: now,
                 complaint: ComplaintResponse.view(
-                    complaint, actor: actor, merchantFirst: platform.merchantFirst, evidence: kinds, now: now, language: context.language),
+                    complaint, actor: actor, merchantFirst: platform.merchantFirst, evidence: kinds, now: now, language: language),
                 platform: .init(
                     name: platform.name, companyName: platform.companyName, creditCode: platform.creditCode,
                     registeredAddress: platform.registeredAddress, website: platform.website),
                 evidence: evidence.map(EvidenceController.EvidenceResponse.init),
-                flags: flags.map { FlagController.FlagResponse($0, language: context.language) },
+                flags: flags.map { FlagController.FlagResponse($0, language: language) },
                 supplements: supplements.map(MessageController.MessageResponse.init),
                 timeline: events.map(EventView.init),
                 recommendedChannels: channels,

@@ -54,11 +54,23 @@ struct Registration {
         }
     }
 
-    /// The link of the verification mail: creates the account.
-    func confirm(token: String?, context: RedressRequestContext) async throws -> AccountRecord {
-        guard let token, !token.isEmpty else { throw RedressError.validation([.init(field: "token", reason: "required")]) }
-        guard token.count <= 100 else { throw RedressError.validation([.init(field: "token", reason: "invalid_or_expired")]) }
-        let account = try await database.transaction(as: DatabaseIdentity(role: "system"), origin: context.origin) { transaction in
+    /// The link of the verification mail, with the password chosen when registering: creates the
+    /// account. The password proves that whoever holds the link is whoever registered: without it a
+    /// stranger could register someone's address with a password of his own and wait for its owner
+    /// to press the mail's button (the account would then be the stranger's to sign in to). A wrong
+    /// password leaves the link working.
+    func confirm(token: String?, password: String?, context: RedressRequestContext) async throws -> AccountRecord {
+        var fields = FieldValidator()
+        let token = token ?? ""
+        if token.isEmpty { fields.fail("token", "required") } else if token.count > 100 { fields.fail("token", "invalid_or_expired") }
+        let password = password ?? ""
+        if password.isEmpty { fields.fail("password", "required") } else if password.count > PasswordRules.maximumLength { fields.fail("password", "too_long") }
+        try fields.check()
+        let system = DatabaseIdentity(role: "system")
+        let hash = try await database.transaction(as: system, origin: context.origin) { try await $0.pendingRegistrationHash(token: token) }
+        guard let hash else { throw RedressError.validation([.init(field: "token", reason: "invalid_or_expired")]) }
+        guard try await hasher.verify(password, hash: hash) else { throw RedressError.validation([.init(field: "password", reason: "incorrect")]) }
+        let account = try await database.transaction(as: system, origin: context.origin) { transaction in
             try await transaction.completeRegistration(token: token)
         }
         guard let account else { throw RedressError.validation([.init(field: "token", reason: "invalid_or_expired")]) }

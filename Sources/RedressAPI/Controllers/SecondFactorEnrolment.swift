@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import RedressCore
 import RedressStore
 
@@ -68,9 +69,16 @@ struct SecondFactorEnrolment {
         }
         guard confirmed else { throw RedressError(.invalidSecondFactor) }
         sessions.forget(accountID: actor.accountID)
+        // The owner hears of it (in the language he set it up in). The second factor is on whatever
+        // happens to the mail: the recovery codes must reach him, so a mail that cannot be queued is
+        // logged, not an error.
         let text = MailTemplates.secondFactorEnrolled(language: context.language == .en ? "en" : "zh-CN")
-        try await database.transaction(as: DatabaseIdentity(role: "system"), origin: context.origin) { transaction in
-            try await transaction.queueMail(QueuedMail(accountID: account.id, to: account.email, subject: text.subject, body: text.body, category: "account"))
+        do {
+            try await database.transaction(as: DatabaseIdentity(role: "system"), origin: context.origin) { transaction in
+                try await transaction.queueMail(QueuedMail(accountID: account.id, to: account.email, subject: text.subject, body: text.body, category: "account"))
+            }
+        } catch {
+            context.logger.error("the mail about a new second factor was not queued", metadata: ["error": "\(String(reflecting: error))"])
         }
         return recovery.codes
     }
