@@ -111,6 +111,9 @@ struct DemoCommand: AsyncParsableCommand {
               auditor@demo.redress.test            auditor
               admin@demo.redress.test              administrator
             public report: /reports · console: /console
+            the administrator, the auditor, leads and platform administrators set up a second factor at
+            their first sign-in to the console (any authenticator app; or `oathtool --totp -b KEY` with
+            the key the page shows)
             """)
     }
 }

@@ -27,17 +27,7 @@ struct ConsoleDemoTests {
             return
         }
         try await withTestApp(.live) { app in
-            let logger = TestDatabase.logger
-            let client = PostgresClient(configuration: app.database.ownerURL.clientConfiguration, backgroundLogger: logger)
-            let hash = try await PasswordHasher(cost: 4).hash(worldPassword)
-            _ = try await withThrowingTaskGroup(of: DemoSummary?.self) { group in
-                group.addTask { await client.run(); return nil }
-                defer { group.cancelAll() }
-                let generator = DemoGenerator(
-                    database: Database(client: client, keys: TestDatabase.keys, logger: logger),
-                    timeZone: TimeZone(identifier: "Asia/Shanghai")!, now: Date(), passwordHash: hash, logger: logger)
-                return try await generator.run(DemoSize(platforms: 3, merchants: 6, consumers: 20, complaints: 200, months: 6))
-            }
+            try await Self.writeDemoWorld(app)
             let base = "http://127.0.0.1:\(try #require(app.client.port))"
             var problems: [String] = []
 
@@ -80,6 +70,48 @@ struct ConsoleDemoTests {
                 await person.driver.quit()
             }
             #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+        }
+    }
+
+    /// The journey of the issue, in the demo world, with the second factor its privileged roles need
+    /// (as `redress serve --demo` runs): consumer1 files on a phone, p1's staff answer, body1's lead
+    /// sets up his second factor, triages and assigns body1-mediator1, and the case ends resolved.
+    @Test func theJourneyRunsInTheDemoWorldWithItsSecondFactors() async throws {
+        guard WebDriver.isAvailable, FileManager.default.fileExists(atPath: ConsoleJourneyTests.axeSource.path) else {
+            Issue.record("Chromium, chromedriver or axe-core is missing: `make test` installs them (Deploy/ensure-chromium.sh, Deploy/ensure-axe.sh)")
+            return
+        }
+        var configuration = testConfiguration()
+        configuration.secondFactorRoles = APIConfiguration.privilegedRoles
+        configuration.sessionCacheSeconds = 0
+        try await withTestApp(.live, configuration: configuration) { app in
+            try await Self.writeDemoWorld(app)
+            func scalar(_ query: PostgresQuery) async throws -> String {
+                try #require(try await app.asOwner { try await $0.scalar(query, as: UUID.self) }).uuidString.lowercased()
+            }
+            let cast = ConsoleJourneyTests.Cast(
+                consumer: "consumer1@demo.redress.test", platformStaff: "p1-staff@demo.redress.test", lead: "body1-lead@demo.redress.test",
+                mediator: "body1-mediator1@demo.redress.test",
+                mediatorID: try await scalar("SELECT id FROM accounts WHERE email = 'body1-mediator1@demo.redress.test'"),
+                platformID: try await scalar("SELECT organization_id FROM accounts WHERE email = 'p1-staff@demo.redress.test'"),
+                bodyID: try await scalar("SELECT organization_id FROM accounts WHERE email = 'body1-lead@demo.redress.test'"),
+                leadEnrols: true)
+            try await ConsoleJourneyTests.journey(app, cast, consumerToken: nil)
+        }
+    }
+
+    /// A demo world as `redress serve --demo` writes one (smaller), every account's password `worldPassword`.
+    static func writeDemoWorld(_ app: TestApp) async throws {
+        let logger = TestDatabase.logger
+        let client = PostgresClient(configuration: app.database.ownerURL.clientConfiguration, backgroundLogger: logger)
+        let hash = try await PasswordHasher(cost: 4).hash(worldPassword)
+        _ = try await withThrowingTaskGroup(of: DemoSummary?.self) { group in
+            group.addTask { await client.run(); return nil }
+            defer { group.cancelAll() }
+            let generator = DemoGenerator(
+                database: Database(client: client, keys: TestDatabase.keys, logger: logger),
+                timeZone: TimeZone(identifier: "Asia/Shanghai")!, now: Date(), passwordHash: hash, logger: logger)
+            return try await generator.run(DemoSize(platforms: 3, merchants: 6, consumers: 20, complaints: 200, months: 6))
         }
     }
 
