@@ -205,4 +205,34 @@ struct ConsoleRecordTests {
             #expect(try await mediator.post("/console/staff/\(staffID)", [("disabled", "true")]).status == .forbidden)
         }
     }
+
+    /// A platform's administrator adds an endpoint (its secret shown once), refused for an address
+    /// deliveries may not go to, and disables it; a lead of a body sees only his own organisation's.
+    @Test func aPlatformAdministratorManagesItsWebhooks() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            var admin = ConsoleBrowser(app)
+            _ = try await admin.signIn(world.accounts["platform_admin_a"]!.email)
+            _ = try await admin.get("/console/webhooks")
+            let local = try await admin.post("/console/webhooks", [("url", "https://127.0.0.1/hook"), ("event.*", "true")])
+            #expect(local.status == .unprocessableContent && local.text.contains("该地址不能接收投递"), "\(local.text.prefix(600))")
+            let created = try await admin.post("/console/webhooks", [("url", "https://93.184.215.14/console-hook"), ("event.complaint.submit", "true")])
+            #expect(created.status == .created, "\(created.text.prefix(400))")
+            #expect(created.text.contains("<code>whsec_") && created.text.contains("签名密钥"), "the secret is shown once")
+            let api = try await app.request(.get, "/api/v1/webhooks", token: world.token("platform_admin_a"))
+            let endpoint = try #require(api.json["items"].array.first { $0["url"].string == "https://93.184.215.14/console-hook" })
+            #expect(endpoint["event_types"].array.map(\.string) == ["complaint.submit"])
+            let id = try #require(endpoint["id"].string)
+            _ = try await admin.get("/console/webhooks")
+            #expect(try await admin.post("/console/webhooks/\(id)", [("disabled", "true")]).status == .seeOther)
+            let after = try await app.request(.get, "/api/v1/webhooks/\(id)", token: world.token("platform_admin_a"))
+            #expect(after.json["disabled"].bool == true)
+
+            var otherAdmin = ConsoleBrowser(app)
+            _ = try await otherAdmin.signIn(world.accounts["platform_admin_b"]!.email)
+            let theirs = try await otherAdmin.get("/console/webhooks")
+            #expect(!theirs.text.contains("console-hook"))
+            #expect(try await otherAdmin.post("/console/webhooks/\(id)", [("disabled", "false")]).status == .notFound)
+        }
+    }
 }

@@ -19,6 +19,8 @@ extension ConsoleController {
             Endpoint(.get, "/console/statistics/:id", platformStatistics),
             Endpoint(.get, "/console/webhooks", webhooks),
             Endpoint(.get, "/console/webhooks/:id", webhookDeliveries),
+            Endpoint(.post, "/console/webhooks", createWebhook),
+            Endpoint(.post, "/console/webhooks/:id", changeWebhook),
             Endpoint(.get, "/console/organisations", organisations),
 
             Endpoint(.get, "/console/calendar", calendar),
@@ -176,18 +178,68 @@ extension ConsoleController {
 
     @Sendable func webhooks(_ request: Request, context: RedressRequestContext) async throws -> Response {
         _ = try signedIn(context)
+        return try await webhooksResponse(request, context)
+    }
+
+    /// The organisation's endpoints, each disabled or re-enabled with a button, and a form for a new one
+    /// (whose signing secret the next page shows, once).
+    func webhooksResponse(
+        _ request: Request, _ context: RedressRequestContext, secret: String? = nil, errors: [RedressError.InvalidField] = [],
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let organization = try WebhookController.organization(context)
         let page = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.webhookEndpoints(organizationID: organization, page: PageRequest(limit: PageRequest.maximumLimit))
         }
-        let t = { (key: String) in self.phrase(key, request, context) }
-        let rows = page.items.map { endpoint -> [ConsoleTable.Cell] in
-            [.init(endpoint.url, href: "/console/webhooks/\(endpoint.id.uuidString.lowercased())"), .init(endpoint.eventTypes.joined(separator: ", ")),
-             .init(endpoint.disabledAt == nil ? t("enabled") : t("disabled")), .init(ConsoleFormat.time(endpoint.createdAt))]
+        let viewer = viewer(request, context)
+        let t = { (key: String) in ConsoleText.phrase(key, viewer.language) }
+        let values: [String: Any] = [
+            "secret": secret ?? "",
+            "has_endpoints": !page.items.isEmpty,
+            "endpoints": page.items.map { endpoint -> [String: Any] in
+                [
+                    "id": endpoint.id.uuidString.lowercased(), "url": endpoint.url, "events": endpoint.eventTypes.joined(separator: ", "),
+                    "status": t(endpoint.disabledAt == nil ? "enabled" : "disabled"), "created": ConsoleFormat.time(endpoint.createdAt),
+                    "disable_value": endpoint.disabledAt == nil ? "true" : "false", "toggle_label": t(endpoint.disabledAt == nil ? "disable" : "enable"),
+                ]
+            },
+            "event_types": EventCatalogue.all,
+        ]
+        return ConsolePage.render(
+            "webhooks", title: t("webhooks"), values: ConsolePage.present(values), viewer: viewer, errors: errors, status: status,
+            headers: languageCookie(request))
+    }
+
+    @Sendable func createWebhook(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        _ = try signedIn(context)
+        let form = try await self.form(request, context)
+        let types = form.fields.keys.filter { $0.hasPrefix("event.") && form[$0] == "true" }.map { String($0.dropFirst("event.".count)) }.sorted()
+        do {
+            let (_, secret) = try await WebhookController(database: database, configuration: configuration).create(
+                .init(url: form["url"], eventTypes: types.contains(EventCatalogue.everything) ? [EventCatalogue.everything] : types,
+                      description: form["description"]),
+                context: context)
+            return try await webhooksResponse(request, context, secret: secret, status: .created)
+        } catch let error as RedressError where error.code == .validationFailed || error.status == 409 {
+            let language = ConsoleLanguage.of(request, context: context)
+            let invalid = error.invalidFields.isEmpty ? [RedressError.InvalidField(field: "", reason: error.detail ?? error.code.title(in: language))] : error.invalidFields
+            return try await webhooksResponse(request, context, errors: invalid, status: .init(code: error.status))
         }
-        return tablePage(
-            request, context, heading: t("webhooks"), intro: t("webhooks_intro"),
-            table: ConsoleTable(sections: [.init(caption: t("endpoints"), columns: [t("address"), t("events"), t("status"), t("created")], rows: rows)]))
+    }
+
+    @Sendable func changeWebhook(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        _ = try signedIn(context)
+        let id = try context.parameters.id()
+        let form = try await self.form(request, context)
+        let disabled: Bool? = switch form["disabled"] {
+        case "true": true
+        case "false": false
+        default: nil
+        }
+        guard let disabled else { throw RedressError.validation([.init(field: "disabled", reason: "unknown_value")]) }
+        _ = try await WebhookController(database: database, configuration: configuration).update(
+            id, .init(url: nil, eventTypes: nil, description: nil, disabled: disabled), context: context)
+        return ConsolePage.redirect("/console/webhooks")
     }
 
     /// An endpoint's deliveries, newest first (the API's delivery log).

@@ -140,6 +140,8 @@ enum ConsolePage {
         case "description": key = "statement"
         case "file", "body": key = "evidence_file"
         case "token": key = "link"
+        case "url": key = "address"
+        case "event_types": key = "events"
         case let name where name.hasPrefix("demands"): key = "demand"
         case let name where name.hasSuffix(".refund"): key = "refund_yuan"
         case let name where name.hasSuffix(".compensation"): key = "compensation_yuan"
@@ -172,6 +174,11 @@ enum ConsolePage {
             "incorrect": ("不正确", "incorrect"),
             "invalid_or_expired": ("链接无效或已过期", "the link is invalid or has expired"),
             "control_characters": ("含有不允许的字符", "holds characters that are not allowed"),
+            "invalid_url": ("不是有效的网址", "not a valid address"),
+            "https_required": ("须使用 HTTPS", "must be HTTPS"),
+            "credentials_not_allowed": ("网址中不能包含用户名或密码", "must not hold a user name or password"),
+            "address_not_allowed": ("该地址不能接收投递（内网、本机或无法解析）", "deliveries may not go there (a private, local or unknown address)"),
+            "unknown_event_type": ("未知的事件类型", "an unknown event type"),
         ]
         return names[code].map { language == .en ? $0.1 : $0.0 } ?? code
     }

@@ -243,6 +243,11 @@ enum ConsoleText {
         "organisation": ("所属机构", "Organisation"),
         "no_organisation": ("无（审计员、管理员）", "None (auditors, administrators)"),
         "create": ("创建", "Create"),
+        "new_webhook": ("新增接收地址", "New endpoint"),
+        "webhook_url": ("接收地址（HTTPS）", "Address (HTTPS)"),
+        "all_events": ("全部事件（包括以后新增的）", "Every event (and those added later)"),
+        "description": ("说明（可选）", "Description (optional)"),
+        "webhook_secret_intro": ("接收地址已创建。以下签名密钥只显示这一次，请立即保存到接收方：", "The endpoint is created. Its signing secret is shown this once: store it with your receiver now."),
         "enrol_first": ("请先启用两步验证。", "Set up two-step sign-in first."),
     ]
 

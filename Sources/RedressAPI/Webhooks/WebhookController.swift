@@ -126,8 +126,15 @@ struct WebhookController {
     }
 
     @Sendable func create(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<SecretResponse> {
-        let organization = try Self.organization(context)
         let body = try await request.decodeJSON(CreateRequest.self, limit: configuration.maxJSONBodyBytes)
+        let (record, secret) = try await create(body, context: context)
+        return JSONResponse(status: .created, body: SecretResponse(endpoint: EndpointResponse(record), secret: secret), holdsSecret: true)
+    }
+
+    /// A new endpoint of the caller's organisation and its signing secret, shown once (for the API and
+    /// the console).
+    func create(_ body: CreateRequest, context: RedressRequestContext) async throws -> (WebhookEndpointRecord, String) {
+        let organization = try Self.organization(context)
         var fields = FieldValidator()
         let url = await checkedURL(body.url, fields: &fields)
         let types = eventTypes(body.eventTypes, fields: &fields)
@@ -139,7 +146,7 @@ struct WebhookController {
         try await database.transaction(as: context.identity, origin: context.origin) { transaction in
             try await transaction.insertWebhookEndpoint(record, secret: Array(secret.utf8), actor: context.auditActor)
         }
-        return JSONResponse(status: .created, body: SecretResponse(endpoint: EndpointResponse(record), secret: secret), holdsSecret: true)
+        return (record, secret)
     }
 
     @Sendable func read(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<EndpointResponse> {
@@ -151,9 +158,14 @@ struct WebhookController {
     }
 
     @Sendable func update(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<EndpointResponse> {
-        _ = try Self.organization(context)
         let id = try context.parameters.id()
         let body = try await request.decodeJSON(UpdateRequest.self, limit: configuration.maxJSONBodyBytes)
+        return JSONResponse(body: EndpointResponse(try await update(id, body, context: context)))
+    }
+
+    /// An endpoint changed: its address, events, description, or disabled (for the API and the console).
+    func update(_ id: UUID, _ body: UpdateRequest, context: RedressRequestContext) async throws -> WebhookEndpointRecord {
+        _ = try Self.organization(context)
         var fields = FieldValidator()
         var change = WebhookEndpointChange(disabled: body.disabled)
         if body.url != nil { change.url = await checkedURL(body.url, fields: &fields) }
@@ -166,7 +178,7 @@ struct WebhookController {
             try await transaction.updateWebhookEndpoint(id: id, change: change, actor: context.auditActor)
         }
         guard let updated else { throw RedressError.notFound }
-        return JSONResponse(body: EndpointResponse(updated))
+        return updated
     }
 
     @Sendable func rotateSecret(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<SecretResponse> {
