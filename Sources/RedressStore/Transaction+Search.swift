@@ -26,6 +26,8 @@ public struct ComplaintSearch: Sendable {
     public static let candidateLimit = 200
     /// The candidates the index gives at most, from the complaints' own texts and as many from thread
     /// entries, before the filters other than the scope apply: a query that reaches it says it was capped.
+    /// Without such filters every hit in the scope passes, so the index gives only as many as are ranked
+    /// (each hit costs a read of its row of bigrams: 2,000 of them made a common word cost 100 ms).
     public static let hitLimit = 2000
     /// A consumer's own cases are all read (filings are limited per day): at most this many.
     public static let ownCasesLimit = 2000
@@ -84,21 +86,25 @@ extension Transaction {
         // collect, query after query).
         let ownOnly = consumer != nil
         let candidateLimit = ownOnly ? ComplaintSearch.ownCasesLimit : ComplaintSearch.candidateLimit
+        let filtered = states != nil || filter.category != nil || filter.platformID != nil || filter.merchantID != nil || filter.overdue != nil
+            || filter.submittedFrom != nil || filter.submittedTo != nil || search.amountMin != nil || search.amountMax != nil
+        let hitLimit = filtered ? ComplaintSearch.hitLimit : candidateLimit + 1
         let rows = try await query(
             """
             WITH hits AS MATERIALIZED (
                 SELECT redress_search_hits AS complaint_id
-                FROM redress_search_hits(\(grams), \(platform)::uuid, \(merchant)::uuid, \(body)::uuid, \(ComplaintSearch.hitLimit)::int)
+                FROM redress_search_hits(\(grams), \(platform)::uuid, \(merchant)::uuid, \(body)::uuid, \(hitLimit)::int)
                 WHERE NOT \(ownOnly)
                 UNION ALL
                 SELECT id FROM complaints WHERE \(ownOnly) AND consumer_id = \(consumer ?? UUID())
             ), candidates AS MATERIALIZED (
-                -- Each hit is looked up by its id, one at a time, until enough pass the filters: as a
-                -- join, the planner (which cannot know how few hits the function gives) preferred to
-                -- scan every complaint under row-level security, a second at a million complaints.
-                SELECT c.id FROM (SELECT DISTINCT complaint_id FROM hits) h
+                -- Each hit is looked up by its id, one at a time, until enough pass the filters (as a
+                -- join, the planner, which cannot know how few hits the function gives, may prefer to
+                -- scan every complaint under row-level security), and read once, whole: the ranking
+                -- and the answer use the same row.
+                SELECT c.* FROM (SELECT DISTINCT complaint_id FROM hits) h
                 CROSS JOIN LATERAL (
-                  SELECT c.id FROM complaints c
+                  SELECT \(unescaped: Self.complaintColumns) FROM complaints c
                   WHERE c.id = h.complaint_id
                   AND (\(consumer == nil) OR c.consumer_id = \(consumer ?? UUID()))
                   AND (\(platform == nil) OR c.platform_id = \(platform ?? UUID()))
@@ -117,27 +123,26 @@ extension Transaction {
                 ) c
                 LIMIT \(candidateLimit + 1)
             ), ranked AS (
-                SELECT c.id, c.submitted_at AS ranked_at, c.deadline_at AS due_at, m.relevance, (SELECT count(*) FROM candidates) AS found
-                FROM candidates k JOIN complaints c ON c.id = k.id
+                SELECT k.*, m.relevance FROM candidates k
                 CROSS JOIN LATERAL (
                     -- Where each word is found, best place first (each text normalised only when the
                     -- places before it lack the word); a word found nowhere rules the case out.
                     SELECT sum(CASE
-                        WHEN strpos(redress_search_normalise(c.title), r) > 0 THEN 8
-                        WHEN strpos(redress_search_normalise(c.order_no), r) > 0 THEN 6
-                        WHEN strpos(redress_search_normalise(concat_ws(' ', c.product_name,
-                            (SELECT o.name FROM organizations o WHERE o.id = c.merchant_id))), r) > 0 THEN 4
-                        WHEN strpos(redress_search_normalise(c.description), r) > 0 THEN 2
+                        WHEN strpos(redress_search_normalise(k.title), r) > 0 THEN 8
+                        WHEN strpos(redress_search_normalise(k.order_no), r) > 0 THEN 6
+                        WHEN strpos(redress_search_normalise(concat_ws(' ', k.product_name,
+                            (SELECT o.name FROM organizations o WHERE o.id = k.merchant_id))), r) > 0 THEN 4
+                        WHEN strpos(redress_search_normalise(k.description), r) > 0 THEN 2
                         WHEN EXISTS (SELECT 1 FROM complaint_messages cm
-                                     WHERE cm.complaint_id = c.id AND strpos(redress_search_normalise(cm.body), r) > 0) THEN 1
+                                     WHERE cm.complaint_id = k.id AND strpos(redress_search_normalise(cm.body), r) > 0) THEN 1
                         ELSE -1000 END)::int AS relevance
                     FROM unnest(\(runs)::text[]) r
                 ) m
                 WHERE m.relevance > 0
             )
-            SELECT r.relevance, r.found, (SELECT count(*) FROM hits) AS hit_count, \(unescaped: Self.complaintColumns) FROM ranked r JOIN complaints USING (id)
-            ORDER BY CASE WHEN \(byDeadline) THEN 0 ELSE -r.relevance END, CASE WHEN \(byDeadline) THEN r.due_at END NULLS LAST,
-                     r.ranked_at DESC, id
+            SELECT r.*, (SELECT count(*) FROM candidates) AS found, (SELECT count(*) FROM hits) AS hit_count FROM ranked r
+            ORDER BY CASE WHEN \(byDeadline) THEN 0 ELSE -r.relevance END, CASE WHEN \(byDeadline) THEN r.deadline_at END NULLS LAST,
+                     r.submitted_at DESC, r.id
             OFFSET \(search.offset) LIMIT \(search.limit + 1)
             """)
         var hits: [(complaint: Complaint, relevance: Int)] = []
@@ -150,6 +155,6 @@ extension Transaction {
         }
         let more = hits.count > search.limit
         return ComplaintSearchPage(
-            hits: Array(hits.prefix(search.limit)), more: more, capped: found > candidateLimit || (!ownOnly && hitCount >= ComplaintSearch.hitLimit))
+            hits: Array(hits.prefix(search.limit)), more: more, capped: found > candidateLimit || (filtered && !ownOnly && hitCount >= hitLimit))
     }
 }
