@@ -10,6 +10,32 @@ import TestSupport
 /// offered to every consumer, some accept and others reject — each case keeping its own lifecycle.
 @Suite("Clusters and collective cases")
 struct CollectiveCaseTests {
+    /// Sellers with no credit code in common, one product and much the same words: the job proposes
+    /// them as one cluster; a case of the same product in another category stays out.
+    @Test func oneProductFromSeveralSellersBecomesOneCluster() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            var ids: [String] = []
+            for (n, merchant) in [world.merchantA, world.merchantA2, world.merchantB, world.merchantA].enumerated() {
+                var body = app.complaintBody(world)
+                body["platform_id"] = merchant == world.merchantB ? world.platformB : world.platformA
+                body["merchant_id"] = merchant
+                body["title"] = "龙渊阁点券付款后未到账"
+                body["description"] = "在店铺购买龙渊阁点券 648元，付款成功后点券一直未到账，客服不回复。第\(n + 1)位。"
+                body["order"] = ["order_no": "LYG\(n)", "product_name": "龙渊阁点券 648元", "amount_paid": 64_800, "currency": "CNY"]
+                body["demands"] = [["kind": "refund", "amount": 64_800]]
+                if n == 3 { body["category"] = "not_as_described" }
+                ids.append(try await app.create("/api/v1/complaints", token: world.token("consumer"), body))
+            }
+            let job = ClusterJob(database: app.store, interval: .seconds(60), logger: TestDatabase.logger)
+            #expect(try await job.runOnce().examined == 4)
+            let clusters = try await app.request(.get, "/api/v1/clusters", token: world.token("auditor")).json["items"].array
+            let cluster = try #require(clusters.first { $0["reason"].string == "same_product" || $0["reason"].string == "same_merchant" })
+            #expect(Set(cluster["members"].array.compactMap { $0["complaint_id"].string }) == Set(ids.prefix(3)), "\(clusters)")
+            #expect(!clusters.contains { $0["members"].array.contains { $0["complaint_id"].string == ids[3] } }, "another category is another problem")
+        }
+    }
+
     @Test func thirtyFilingsOnThreePlatformsBecomeOneCollectiveCase() async throws {
         let clock = ManualClock("2026-11-02T10:00:00+08:00")
         try await withTestApp(configuration: ComplaintJourneyTests.configuration(clock), world: .seeded) { app in
