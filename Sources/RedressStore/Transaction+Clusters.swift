@@ -51,7 +51,8 @@ extension Transaction {
     /// for the same product (its name as written: conditions under row-level security can use an index
     /// only with leakproof operators, which text equality is and normalisation is not): the most
     /// recent `limit`. Each merchant's cases are read newest first from their own index and only
-    /// until `limit` pass; the product's `4 × limit` newest are read, then filtered: read together, a
+    /// until `limit` pass; the product's `4 × limit` newest of the category are read, then filtered
+    /// (open, compared already): read together, a
     /// product that most cases name (a game's top-up card) made every filing collect and sort its
     /// window's cases.
     public func clusterCandidates(
@@ -77,12 +78,12 @@ extension Transaction {
                 -- conditions: asked for together, PostgreSQL read every open case of a popular
                 -- product in the window (3,500 at a million complaints) to sort them.
                 (SELECT p.id, p.submitted_at FROM (
-                     SELECT c.id, c.submitted_at, c.category, c.state FROM complaints c
-                     WHERE \(product != nil) AND c.product_name = \(product ?? "")
+                     SELECT c.id, c.submitted_at, c.state FROM complaints c
+                     WHERE \(product != nil) AND c.product_name = \(product ?? "") AND c.category = \(category)
                        AND c.submitted_at >= \(from) AND c.submitted_at <= \(submittedAt)
                      ORDER BY c.submitted_at DESC LIMIT \(limit * 4)
                  ) p
-                 WHERE p.id <> \(id) AND p.category = \(category)
+                 WHERE p.id <> \(id)
                    AND p.state NOT IN ('closed_resolved', 'closed', 'withdrawn', 'invalid', 'referred')
                    AND NOT EXISTS (SELECT 1 FROM cluster_queue q WHERE q.complaint_id = p.id)
                  ORDER BY p.submitted_at DESC LIMIT \(limit))

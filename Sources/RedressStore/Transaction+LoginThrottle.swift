@@ -138,6 +138,16 @@ extension Transaction {
         try await query("INSERT INTO login_failures (subject, attempt, failed_at) VALUES (\(rule.subject), \(UUID()), \(now))")
     }
 
+    /// Counts an attempt to confirm a registration from the caller's address (each costs a password
+    /// hash): three times as many as registrations, for the mistyped password.
+    public func reserveRegistrationConfirmation(_ throttle: LoginThrottle) async throws {
+        let address = origin.clientAddress.map(Self.throttleAddress) ?? "unknown"
+        let free = throttle.registrationsPerAddress > Int.max / 3 ? Int.max : throttle.registrationsPerAddress * 3
+        let rule = ThrottleRule(subject: "confirm:" + digest("confirm:" + address), free: free, spacingSeconds: nil)
+        _ = try await lockAndCount([rule], windowSeconds: Self.seconds(throttle.registrationWindow))
+        try await query("INSERT INTO login_failures (subject, attempt, failed_at) VALUES (\(rule.subject), \(UUID()), \(now))")
+    }
+
     /// Throws 429 with the seconds to wait when a subject is at its limit; otherwise locks the
     /// subjects for the rest of the transaction and says how many failures each has in the window.
     /// The limits are read first without a lock, so that refused attempts take none; then again under

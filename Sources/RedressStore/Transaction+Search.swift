@@ -26,8 +26,6 @@ public struct ComplaintSearch: Sendable {
     public static let candidateLimit = 200
     /// The candidates the index gives at most, from the complaints' own texts and as many from thread
     /// entries, before the filters other than the scope apply: a query that reaches it says it was capped.
-    /// Without such filters every hit in the scope passes, so the index gives only as many as are ranked
-    /// (each hit costs a read of its row of bigrams: 2,000 of them made a common word cost 100 ms).
     public static let hitLimit = 2000
     /// A consumer's own cases are all read (filings are limited per day): at most this many.
     public static let ownCasesLimit = 2000
@@ -86,14 +84,11 @@ extension Transaction {
         // collect, query after query).
         let ownOnly = consumer != nil
         let candidateLimit = ownOnly ? ComplaintSearch.ownCasesLimit : ComplaintSearch.candidateLimit
-        let filtered = states != nil || filter.category != nil || filter.platformID != nil || filter.merchantID != nil || filter.overdue != nil
-            || filter.submittedFrom != nil || filter.submittedTo != nil || search.amountMin != nil || search.amountMax != nil
-        let hitLimit = filtered ? ComplaintSearch.hitLimit : candidateLimit + 1
         let rows = try await query(
             """
             WITH hits AS MATERIALIZED (
                 SELECT redress_search_hits AS complaint_id
-                FROM redress_search_hits(\(grams), \(platform)::uuid, \(merchant)::uuid, \(body)::uuid, \(hitLimit)::int)
+                FROM redress_search_hits(\(grams), \(platform)::uuid, \(merchant)::uuid, \(body)::uuid, \(ComplaintSearch.hitLimit)::int)
                 WHERE NOT \(ownOnly)
                 UNION ALL
                 SELECT id FROM complaints WHERE \(ownOnly) AND consumer_id = \(consumer ?? UUID())
@@ -155,6 +150,6 @@ extension Transaction {
         }
         let more = hits.count > search.limit
         return ComplaintSearchPage(
-            hits: Array(hits.prefix(search.limit)), more: more, capped: found > candidateLimit || (filtered && !ownOnly && hitCount >= hitLimit))
+            hits: Array(hits.prefix(search.limit)), more: more, capped: found > candidateLimit || (!ownOnly && hitCount >= ComplaintSearch.hitLimit))
     }
 }

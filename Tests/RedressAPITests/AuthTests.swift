@@ -192,6 +192,24 @@ struct BadInputTests {
         }
     }
 
+    /// Confirming a registration costs a password hash: attempts from one address are limited (three
+    /// times the registrations), so a leaked link is no way to guess its registrant's password.
+    @Test func confirmationAttemptsAreLimitedPerAddress() async throws {
+        var configuration = testConfiguration()
+        configuration.loginThrottle.registrationsPerAddress = 1
+        try await withTestApp(configuration: configuration) { app in
+            #expect(try await app.request(
+                .post, "/api/v1/auth/register", json: ["email": "guess@redress.test", "password": worldPassword, "display_name": "x"]).status == .accepted)
+            let token = try #require(try await app.verificationToken(for: "guess@redress.test"))
+            for attempt in 0..<3 {
+                let wrong = try await app.request(.post, "/api/v1/auth/register/confirm", json: ["token": token, "password": "guess-number-\(attempt)-x"])
+                #expect(wrong.status == .unprocessableContent)
+            }
+            let limited = try await app.request(.post, "/api/v1/auth/register/confirm", json: ["token": token, "password": worldPassword])
+            #expect(limited.status == .tooManyRequests)
+        }
+    }
+
     /// Registration tells nobody whether an address has an account: a taken address is answered as a
     /// new one, and its owner is told by mail; only the link of a verification mail creates an account.
     @Test func aTakenAddressIsAnsweredLikeANewOneAndErrorsSpeakEnglishOnRequest() async throws {

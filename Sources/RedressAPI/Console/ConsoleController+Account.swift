@@ -45,7 +45,7 @@ extension ConsoleController {
     }
 
     @Sendable func registerForm(_ request: Request, context: RedressRequestContext) async throws -> Response {
-        let form = try await self.form(request, context)
+        let form = try await self.form(request, context, anonymous: true)
         let language = ConsoleLanguage.of(request, context: context)
         let title = ConsoleText.phrase("register", language)
         do {
@@ -74,7 +74,7 @@ extension ConsoleController {
     }
 
     @Sendable func verifyEmailForm(_ request: Request, context: RedressRequestContext) async throws -> Response {
-        let form = try await self.form(request, context)
+        let form = try await self.form(request, context, anonymous: true)
         let language = ConsoleLanguage.of(request, context: context)
         let title = ConsoleText.phrase("verify_email", language)
         do {
@@ -102,7 +102,7 @@ extension ConsoleController {
     }
 
     @Sendable func resetPasswordForm(_ request: Request, context: RedressRequestContext) async throws -> Response {
-        let form = try await self.form(request, context)
+        let form = try await self.form(request, context, anonymous: true)
         let language = ConsoleLanguage.of(request, context: context)
         let title = ConsoleText.phrase("reset_password", language)
         let path = "/console/reset-password"

@@ -40,7 +40,8 @@ extension ConsoleController {
         let language = viewer.language
         let t = { (key: String) in ConsoleText.phrase(key, language) }
         let grantable: [Role] = switch actor.role {
-        case .admin: [.platformStaff, .platformAdmin, .merchantStaff, .mediator, .mediationLead, .auditor, .admin]
+        // A merchant's staff are its platform's to make (the operator's list holds no merchants).
+        case .admin: [.platformStaff, .platformAdmin, .mediator, .mediationLead, .auditor, .admin]
         case .platformAdmin: [.platformStaff, .platformAdmin, .merchantStaff]
         case .mediationLead: [.mediator]
         default: []

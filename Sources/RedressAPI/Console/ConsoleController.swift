@@ -74,10 +74,11 @@ struct ConsoleController {
         return ConsoleSecurity.cookie(ConsoleSecurity.formCookie, in: request).map { "form:" + $0 }
     }
 
-    /// What a form's token may be bound to: the page's binding, or the form cookie. A page opened from a
-    /// mail's link arrives without the browser's cookies (they are `SameSite=Strict`) and binds its form
-    /// to a new form cookie; the form then comes back with a session cookie that may still be there,
-    /// stale or not, and is accepted by the form cookie it was made for.
+    /// What the token of a page for someone not signed in may be bound to: the page's binding, or the
+    /// form cookie. A page opened from a mail's link arrives without the browser's cookies (they are
+    /// `SameSite=Strict`) and binds its form to a new form cookie; the form then comes back with a
+    /// session cookie that may still be there, stale or not, and is accepted by the form cookie it was
+    /// made for. Signed-in pages accept their session's binding only.
     static func bindings(request: Request, context: RedressRequestContext) -> [String] {
         [binding(request: request, context: context), ConsoleSecurity.cookie(ConsoleSecurity.formCookie, in: request).map { "form:" + $0 }]
             .compactMap { $0 }
@@ -105,11 +106,13 @@ struct ConsoleController {
         }
     }
 
-    /// The form of a POST, its token checked against the browser's cookie.
-    func form(_ request: Request, _ context: RedressRequestContext) async throws -> ConsoleForm {
+    /// The form of a POST, its token checked against the browser's cookie. A form of a page for someone
+    /// not signed in (`anonymous`) is also accepted by the form cookie it was made for.
+    func form(_ request: Request, _ context: RedressRequestContext, anonymous: Bool = false) async throws -> ConsoleForm {
         try Self.refuseCrossSite(request)
         let form = try await ConsoleForm(request, context: context)
-        try ConsoleSecurity.checkFormToken(form["csrf"], bindings: Self.bindings(request: request, context: context), keys: database.keys)
+        let bindings = anonymous ? Self.bindings(request: request, context: context) : [Self.binding(request: request, context: context)].compactMap { $0 }
+        try ConsoleSecurity.checkFormToken(form["csrf"], bindings: bindings, keys: database.keys)
         return form
     }
 
@@ -171,7 +174,7 @@ struct ConsoleController {
     }
 
     @Sendable func signInForm(_ request: Request, context: RedressRequestContext) async throws -> Response {
-        let form = try await self.form(request, context)
+        let form = try await self.form(request, context, anonymous: true)
         let attempt = SignIn.Attempt(
             email: form["email"] ?? "", password: form.fields["password"] ?? "", newPassword: form["new_password"], code: form["code"],
             client: SignIn.clientDescription(request))
@@ -535,7 +538,7 @@ struct ConsoleController {
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit { throw tooLarge }
         let pace = UploadPace(grace: configuration.uploadGrace, minimumBytesPerSecond: configuration.uploadMinimumBytesPerSecond)
         let address = context.origin.clientAddress.map(Transaction.throttleAddress)
-        let bindings = Self.bindings(request: request, context: context)
+        let binding = Self.binding(request: request, context: context)
         do {
             try await uploads.withPlace(for: actor.accountID, from: address) {
                 let body = try await EvidenceController.collect(request.body, upTo: limit, pace: pace, tooLarge: tooLarge)
@@ -543,7 +546,7 @@ struct ConsoleController {
                 func text(_ name: String) -> String? {
                     parts.first { $0.name == name && $0.filename == nil }.map { String(buffer: $0.body) }
                 }
-                try ConsoleSecurity.checkFormToken(text("csrf"), bindings: bindings, keys: database.keys)
+                try ConsoleSecurity.checkFormToken(text("csrf"), bindings: binding.map { [$0] } ?? [], keys: database.keys)
                 var fields = FieldValidator()
                 let kind = EvidenceKind(rawValue: text("kind") ?? "")
                 if kind == nil { fields.fail("kind", "required") }

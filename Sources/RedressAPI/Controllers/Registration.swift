@@ -66,6 +66,11 @@ struct Registration {
         let password = password ?? ""
         if password.isEmpty { fields.fail("password", "required") } else if password.count > PasswordRules.maximumLength { fields.fail("password", "too_long") }
         try fields.check()
+        // Before the bcrypt, as registering is: each attempt costs a hash, and a leaked link must not
+        // become a way to guess its registrant's password.
+        try await database.transaction(as: context.identity, origin: context.origin) { transaction in
+            try await transaction.reserveRegistrationConfirmation(configuration.loginThrottle)
+        }
         let system = DatabaseIdentity(role: "system")
         let hash = try await database.transaction(as: system, origin: context.origin) { try await $0.pendingRegistrationHash(token: token) }
         guard let hash else { throw RedressError.validation([.init(field: "token", reason: "invalid_or_expired")]) }
