@@ -194,6 +194,8 @@ struct AccountController {
     }
 
     @Sendable func listSessions(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<PageResponse<SessionResponse>> {
+        // Who asks comes first: a stranger's malformed cursor is answered 401, not 422.
+        try Policy.authorize(context.principal, .readOwnAccount)
         let page = try await activeSessions(try request.pageRequest(), context: context)
         return JSONResponse(body: PageResponse(page, SessionResponse.init))
     }
@@ -209,6 +211,7 @@ struct AccountController {
     }
 
     @Sendable func endSession(_ request: Request, context: RedressRequestContext) async throws -> Response {
+        try Policy.authorize(context.principal, .readOwnAccount)
         try await endSession(try context.parameters.id(), context: context)
         return Response(status: .noContent)
     }

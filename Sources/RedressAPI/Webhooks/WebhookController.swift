@@ -126,6 +126,8 @@ struct WebhookController {
     }
 
     @Sendable func create(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<SecretResponse> {
+        // Who asks comes first: a stranger's body is not read.
+        _ = try Self.organization(context)
         let body = try await request.decodeJSON(CreateRequest.self, limit: configuration.maxJSONBodyBytes)
         let (record, secret) = try await create(body, context: context)
         return JSONResponse(status: .created, body: SecretResponse(endpoint: EndpointResponse(record), secret: secret), holdsSecret: true)
@@ -158,6 +160,7 @@ struct WebhookController {
     }
 
     @Sendable func update(_ request: Request, context: RedressRequestContext) async throws -> JSONResponse<EndpointResponse> {
+        _ = try Self.organization(context)
         let id = try context.parameters.id()
         let body = try await request.decodeJSON(UpdateRequest.self, limit: configuration.maxJSONBodyBytes)
         return JSONResponse(body: EndpointResponse(try await update(id, body, context: context)))
