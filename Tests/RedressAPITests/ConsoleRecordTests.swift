@@ -190,6 +190,8 @@ struct ConsoleRecordTests {
 
             let staffID = world.accounts["platform_staff_a"]!.id.lowercased()
             _ = try await admin.get("/console/staff")
+            #expect(try await admin.post("/console/staff/\(staffID)", [("disabled", "maybe")]).status == .unprocessableContent)
+            _ = try await admin.get("/console/staff")
             #expect(try await admin.post("/console/staff/\(staffID)", [("disabled", "true")]).status == .seeOther)
             #expect(try await staffA.get("/console/cases").status == .seeOther, "the disabled account's session is over")
             let disabled = try await admin.get("/console/staff")

@@ -231,12 +231,7 @@ extension ConsoleController {
         _ = try signedIn(context)
         let id = try context.parameters.id()
         let form = try await self.form(request, context)
-        let disabled: Bool? = switch form["disabled"] {
-        case "true": true
-        case "false": false
-        default: nil
-        }
-        guard let disabled else { throw RedressError.validation([.init(field: "disabled", reason: "unknown_value")]) }
+        let disabled = try form.boolean("disabled")
         _ = try await WebhookController(database: database, configuration: configuration).update(
             id, .init(url: nil, eventTypes: nil, description: nil, disabled: disabled), context: context)
         return ConsolePage.redirect("/console/webhooks")

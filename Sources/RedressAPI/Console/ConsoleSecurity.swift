@@ -93,6 +93,15 @@ struct ConsoleForm {
 
     init(fields: [String: String]) { self.fields = fields }
 
+    /// A yes-or-no field of a button's form (`true` or `false`); anything else is the field's error.
+    func boolean(_ name: String) throws(RedressError) -> Bool {
+        switch self[name] {
+        case "true": return true
+        case "false": return false
+        default: throw RedressError.validation([.init(field: name, reason: "unknown_value")])
+        }
+    }
+
     init(_ request: Request, context: RedressRequestContext) async throws {
         let type = request.headers[.contentType]?.lowercased() ?? ""
         guard type.hasPrefix("application/x-www-form-urlencoded") else { throw RedressError(.unsupportedMediaType) }
