@@ -20,15 +20,24 @@ public struct ComplaintSearch: Sendable {
     public var offset = 0
     public var limit = PageRequest.defaultLimit
 
-    /// The candidates ranked at most: a query that matches more within its filters ranks this many of
-    /// them and says so (narrow it with filters). Ranking reads each candidate's texts: 200 keep a
-    /// common word in a large scope near 100 ms on two cores (Docs/search.md).
+    /// The candidates ranked at most: a query that matches more within its filters ranks the newest
+    /// this many and says so (narrow it with filters). Ranking reads each candidate's texts.
     public static let candidateLimit = 200
-    /// The candidates the index gives at most, from the complaints' own texts and as many from thread
-    /// entries, before the filters other than the scope apply: a query that reaches it says it was capped.
+    /// The matches looked for at most when filters other than the scope narrow the search (they apply
+    /// to the matches): a query that reaches it says it was capped.
     public static let hitLimit = 2000
+    /// The newest cases of the scope read at most when a word is common enough to be found by walking
+    /// them rather than through the index (Docs/search.md): about 25 ms at most. A query whose walk
+    /// stops there says it was capped.
+    public static let walkLimit = 4000
     /// A consumer's own cases are all read (filings are limited per day): at most this many.
     public static let ownCasesLimit = 2000
+
+    /// Whether a filter other than the caller's scope narrows the search.
+    var isNarrowed: Bool {
+        filter.states != nil || filter.category != nil || filter.platformID != nil || filter.merchantID != nil
+            || filter.overdue != nil || filter.submittedFrom != nil || filter.submittedTo != nil || amountMin != nil || amountMax != nil
+    }
 
     public init(query: SearchText.Query) { self.query = query }
 }
@@ -71,8 +80,9 @@ extension Transaction {
 
     /// The complaints the caller may see (row-level security decides) that hold every word of the query:
     /// in the title, the statement, the order number, the product or merchant name, or a thread entry
-    /// the caller may read. Candidates come from the bigram indexes (each word whole in one text, or the
-    /// whole query in one thread entry); each is then checked word by word.
+    /// the caller may read. Candidates are the newest cases whose bigrams hold the query's (each word
+    /// whole in one text, or the whole query in one thread entry), found through the bigram indexes or,
+    /// for a common word, by walking the scope's newest cases; each is then checked word by word.
     public func searchComplaints(_ search: ComplaintSearch) async throws -> ComplaintSearchPage {
         let filter = search.filter
         let states = filter.states?.map(\.rawValue)
@@ -84,20 +94,23 @@ extension Transaction {
         // collect, query after query).
         let ownOnly = consumer != nil
         let candidateLimit = ownOnly ? ComplaintSearch.ownCasesLimit : ComplaintSearch.candidateLimit
+        // The matches looked for: as many as are ranked, unless other filters will drop some.
+        let most = search.isNarrowed ? ComplaintSearch.hitLimit : candidateLimit + 1
         let rows = try await query(
             """
             WITH hits AS MATERIALIZED (
-                SELECT redress_search_hits AS complaint_id
-                FROM redress_search_hits(\(grams), \(platform)::uuid, \(merchant)::uuid, \(body)::uuid, \(ComplaintSearch.hitLimit)::int)
+                SELECT h.complaint_id, h.submitted_at, h.bounded
+                FROM redress_search_newest(\(grams), \(platform)::uuid, \(merchant)::uuid, \(body)::uuid,
+                                           \(most)::int, \(ComplaintSearch.walkLimit)::int) h
                 WHERE NOT \(ownOnly)
                 UNION ALL
-                SELECT id FROM complaints WHERE \(ownOnly) AND consumer_id = \(consumer ?? UUID())
+                SELECT id, submitted_at, false FROM complaints WHERE \(ownOnly) AND consumer_id = \(consumer ?? UUID())
             ), candidates AS MATERIALIZED (
-                -- Each hit is looked up by its id, one at a time, until enough pass the filters (as a
-                -- join, the planner, which cannot know how few hits the function gives, may prefer to
-                -- scan every complaint under row-level security), and read once, whole: the ranking
+                -- Each match is looked up by its id, the newest first, until enough pass the filters (as
+                -- a join, the planner, which cannot know how few matches the function gives, may prefer
+                -- to scan every complaint under row-level security), and read once, whole: the ranking
                 -- and the answer use the same row.
-                SELECT c.* FROM (SELECT DISTINCT complaint_id FROM hits) h
+                SELECT c.* FROM hits h
                 CROSS JOIN LATERAL (
                   SELECT \(unescaped: Self.complaintColumns) FROM complaints c
                   WHERE c.id = h.complaint_id
@@ -114,8 +127,8 @@ extension Transaction {
                   AND (\(filter.submittedTo == nil) OR c.submitted_at < \(filter.submittedTo ?? .distantFuture))
                   AND (\(search.amountMin == nil) OR c.amount_paid >= \(search.amountMin ?? 0))
                   AND (\(search.amountMax == nil) OR c.amount_paid <= \(search.amountMax ?? 0))
-                  LIMIT 1
                 ) c
+                ORDER BY h.submitted_at DESC, h.complaint_id DESC
                 LIMIT \(candidateLimit + 1)
             ), ranked AS (
                 SELECT k.*, m.relevance FROM candidates k
@@ -135,21 +148,24 @@ extension Transaction {
                 ) m
                 WHERE m.relevance > 0
             )
-            SELECT r.*, (SELECT count(*) FROM candidates) AS found, (SELECT count(*) FROM hits) AS hit_count FROM ranked r
+            SELECT r.*, (SELECT count(*) FROM candidates) AS found, (SELECT count(*) FROM hits) AS hit_count,
+                   (SELECT coalesce(bool_or(bounded), false) FROM hits) AS bounded
+            FROM ranked r
             ORDER BY CASE WHEN \(byDeadline) THEN 0 ELSE -r.relevance END, CASE WHEN \(byDeadline) THEN r.deadline_at END NULLS LAST,
                      r.submitted_at DESC, r.id
             OFFSET \(search.offset) LIMIT \(search.limit + 1)
             """)
         var hits: [(complaint: Complaint, relevance: Int)] = []
-        var found = 0, hitCount = 0
+        var found = 0, hitCount = 0, bounded = false
         for try await row in rows {
             let columns = row.makeRandomAccess()
             hits.append((try Self.decodeComplaint(row), try columns["relevance"].decode(Int.self)))
             found = try columns["found"].decode(Int.self)
             hitCount = try columns["hit_count"].decode(Int.self)
+            bounded = try columns["bounded"].decode(Bool.self)
         }
         let more = hits.count > search.limit
         return ComplaintSearchPage(
-            hits: Array(hits.prefix(search.limit)), more: more, capped: found > candidateLimit || (!ownOnly && hitCount >= ComplaintSearch.hitLimit))
+            hits: Array(hits.prefix(search.limit)), more: more, capped: found > candidateLimit || (!ownOnly && (hitCount >= most || bounded)))
     }
 }

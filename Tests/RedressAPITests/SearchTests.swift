@@ -166,6 +166,67 @@ struct SearchTests {
         }
     }
 
+    @Test func commonWordsAreWalkedRareOnesLookedUpNewestFirstEitherWay() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            // Three older cases hold 旧案; the forty after them hold 卡密, so that a common word fills
+            // the newest 32 cases of platform A's scope and a rare one is not among them.
+            var older: [String] = []
+            for index in 0..<3 {
+                older.append(try await Self.file(app, world, title: "旧案\(index)", description: "历史订单。", order: "OLD\(100 + index)"))
+            }
+            for index in 0..<40 {
+                _ = try await Self.file(app, world, title: "卡密未发放", description: "付款后没有收到。", order: "WK\(1000 + index)")
+            }
+            let platform = try #require(UUID(uuidString: world.platformA))
+            typealias Hit = (id: String, bounded: Bool)
+            func newest(_ query: String, most: Int, walk: Int) async throws -> [Hit] {
+                let grams = try SearchText.Query(query).grams
+                return try await app.asOwner { connection in
+                    var hits: [Hit] = []
+                    let rows = try await connection.query(
+                        "SELECT complaint_id::text, bounded FROM redress_search_newest(\(grams), \(platform), NULL::uuid, NULL::uuid, \(most)::int, \(walk)::int)",
+                        logger: TestDatabase.logger)
+                    for try await (id, bounded) in rows.decode((String, Bool).self) { hits.append((id, bounded)) }
+                    return hits
+                }
+            }
+            func expected(_ titleHolds: String, _ count: Int) async throws -> [String] {
+                try await app.asOwner { connection in
+                    var ids: [String] = []
+                    let rows = try await connection.query(
+                        """
+                        SELECT id::text FROM complaints WHERE platform_id = \(platform) AND strpos(title, \(titleHolds)) > 0
+                        ORDER BY submitted_at DESC, id DESC LIMIT \(count)
+                        """, logger: TestDatabase.logger)
+                    for try await id in rows.decode(String.self) { ids.append(id) }
+                    return ids
+                }
+            }
+            // A common word: the scope's newest cases are walked; the five newest that hold it, in order.
+            let walked = try await newest("卡密", most: 5, walk: 32)
+            #expect(walked.map(\.id) == (try await expected("卡密", 5)))
+            #expect(walked.allSatisfy { !$0.bounded })
+            // A walk that stops at its bound with fewer than asked says that older cases were left unread.
+            let bounded = try await newest("卡密", most: 100, walk: 32)
+            #expect(bounded.count == 32 && bounded.allSatisfy(\.bounded))
+            // A rare word is looked up through the index: every case that holds it, the newest first.
+            let rare = try await newest("旧案", most: 100, walk: 32)
+            #expect(rare.map(\.id) == older.reversed())
+            #expect(rare.map(\.id) == (try await expected("旧案", 100)))
+            #expect(rare.allSatisfy { !$0.bounded })
+            #expect(try await newest("WK1007", most: 100, walk: 32).count == 1)
+            // Bounds the service never passes are refused, not obeyed.
+            await #expect(throws: (any Error).self) { _ = try await newest("卡密", most: 0, walk: 32) }
+            await #expect(throws: (any Error).self) { _ = try await newest("卡密", most: 5, walk: 1_000_000) }
+            // Through the API: all 40 are found and ranked, nothing capped.
+            let found = try await app.request(.get, "/api/v1/search/complaints?q=%E5%8D%A1%E5%AF%86%E6%9C%AA%E5%8F%91&limit=50",
+                                              token: world.token("platform_staff_a"))
+            #expect(found.json["items"].array.count == 40)
+            #expect(found.json["capped"].bool == false)
+        }
+    }
+
     @Test func theBigramsAreTheDatabasesOwn() async throws {
         // The service writes bigrams the way the migration's function computes them for older texts.
         try await withTestApp(world: .seeded) { app in
