@@ -84,19 +84,39 @@ extension Transaction {
     /// whole in one text, or the whole query in one thread entry), found through the bigram indexes or,
     /// for a common word, by walking the scope's newest cases; each is then checked word by word.
     public func searchComplaints(_ search: ComplaintSearch) async throws -> ComplaintSearchPage {
+        let bounds = SearchBounds(search)
+        let statement = SearchStatement(query: Self.searchQuery(search, bounds))
+        var hits: [(complaint: Complaint, relevance: Int)] = []
+        var found = 0, hitCount = 0, bounded = false
+        func read(_ row: PostgresRow) throws {
+            let columns = row.makeRandomAccess()
+            hits.append((try Self.decodeComplaint(row), try columns["relevance"].decode(Int.self)))
+            found = try columns["found"].decode(Int.self)
+            hitCount = try columns["hit_count"].decode(Int.self)
+            bounded = try columns["bounded"].decode(Bool.self)
+        }
+        // Prepared on the connection, so that its plan is kept (planning it took longer than running it);
+        // as an ordinary query should its text ever differ from the prepared one.
+        if statement.query.sql == SearchStatement.sql {
+            for try await row in try await execute(statement) { try read(row) }
+        } else {
+            for try await row in try await query(statement.query) { try read(row) }
+        }
+        let more = hits.count > search.limit
+        return ComplaintSearchPage(
+            hits: Array(hits.prefix(search.limit)), more: more,
+            capped: found > bounds.candidates || (!bounds.ownOnly && (hitCount >= bounds.matches || bounded)))
+    }
+
+    /// The search's statement: its text is the same for every search (every value is bound).
+    static func searchQuery(_ search: ComplaintSearch, _ bounds: SearchBounds) -> PostgresQuery {
         let filter = search.filter
         let states = filter.states?.map(\.rawValue)
         let (consumer, platform, merchant, body) = filter.scope.columns
         let grams = search.query.grams, runs = search.query.runs
         let byDeadline = search.order == .deadline
-        // A consumer searches his own cases: read directly, never through the index of everyone's texts
-        // (whose candidates a consumer registered a minute ago could otherwise make the database
-        // collect, query after query).
-        let ownOnly = consumer != nil
-        let candidateLimit = ownOnly ? ComplaintSearch.ownCasesLimit : ComplaintSearch.candidateLimit
-        // The matches looked for: as many as are ranked, unless other filters will drop some.
-        let most = search.isNarrowed ? ComplaintSearch.hitLimit : candidateLimit + 1
-        let rows = try await query(
+        let ownOnly = bounds.ownOnly, candidateLimit = bounds.candidates, most = bounds.matches
+        return
             """
             WITH hits AS MATERIALIZED (
                 SELECT h.complaint_id, h.submitted_at, h.bounded
@@ -154,18 +174,37 @@ extension Transaction {
             ORDER BY CASE WHEN \(byDeadline) THEN 0 ELSE -r.relevance END, CASE WHEN \(byDeadline) THEN r.deadline_at END NULLS LAST,
                      r.submitted_at DESC, r.id
             OFFSET \(search.offset) LIMIT \(search.limit + 1)
-            """)
-        var hits: [(complaint: Complaint, relevance: Int)] = []
-        var found = 0, hitCount = 0, bounded = false
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            hits.append((try Self.decodeComplaint(row), try columns["relevance"].decode(Int.self)))
-            found = try columns["found"].decode(Int.self)
-            hitCount = try columns["hit_count"].decode(Int.self)
-            bounded = try columns["bounded"].decode(Bool.self)
-        }
-        let more = hits.count > search.limit
-        return ComplaintSearchPage(
-            hits: Array(hits.prefix(search.limit)), more: more, capped: found > candidateLimit || (!ownOnly && (hitCount >= most || bounded)))
+            """
     }
+}
+
+/// How much a search reads.
+struct SearchBounds {
+    /// A consumer searches his own cases: read directly, never through the index of everyone's texts
+    /// (whose candidates a consumer registered a minute ago could otherwise make the database collect,
+    /// query after query).
+    let ownOnly: Bool
+    /// The candidates ranked at most.
+    let candidates: Int
+    /// The matches looked for: as many as are ranked, unless other filters will drop some.
+    let matches: Int
+
+    init(_ search: ComplaintSearch) {
+        ownOnly = search.filter.scope.columns.consumer != nil
+        candidates = ownOnly ? ComplaintSearch.ownCasesLimit : ComplaintSearch.candidateLimit
+        matches = search.isNarrowed ? ComplaintSearch.hitLimit : candidates + 1
+    }
+}
+
+/// The search, prepared once per pooled connection.
+struct SearchStatement: FixedStatement {
+    /// The text of every search (built from a query whose values do not matter: only bindings vary).
+    static let sql: String = {
+        guard let query = try? SearchText.Query("ab") else { return "" }
+        let search = ComplaintSearch(query: query)
+        return Transaction.searchQuery(search, SearchBounds(search)).sql
+    }()
+    let query: PostgresQuery
+
+    func makeBindings() -> PostgresBindings { query.binds }
 }
