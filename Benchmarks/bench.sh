@@ -167,9 +167,26 @@ start_service() {
 }
 stop_service() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 
-# One wrk run; prints a table row with the service's peak memory during it.
+# CPU time in clock ticks: the service's, and PostgreSQL's (the postmaster, the backends it has reaped,
+# and those alive now: a backend's time moves to the postmaster's reaped total when it exits).
+ticks_per_second="$(getconf CLK_TCK)"
+service_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat" 2>/dev/null || echo 0; }
+postgres_ticks() {
+    local postmaster total child
+    postmaster="$(head -n 1 "$work/data/postmaster.pid")"
+    total="$(awk '{print $14 + $15 + $16 + $17}' "/proc/$postmaster/stat")"
+    for child in $(pgrep -P "$postmaster"); do
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
+# Milliseconds of CPU per request from two tick counts and a request count.
+per_request() { python3 -c "print(f'{($2 - $1) * 1000 / $ticks_per_second / max($3, 1):.2f}')"; }
+
+# One wrk run; prints a table row with the CPU each request cost the service and PostgreSQL (which
+# moves far less between runs than throughput on a shared machine) and the service's peak memory.
 measure() {
-    local name="$1" script="$2" file="$3" conns="$4" peak=0 rss sampler result
+    local name="$1" script="$2" file="$3" conns="$4" peak=0 rss sampler result service_before postgres_before requests
     local wrk_threads=$(( conns < threads ? conns : threads ))
     echo 0 > "$work/peak"
     ( peak=0; while kill -0 "$server_pid" 2>/dev/null; do
@@ -178,11 +195,16 @@ measure() {
           [ "${rss:-0}" -gt "$peak" ] && peak="$rss" && echo "$peak" > "$work/peak.new" && mv "$work/peak.new" "$work/peak"
           sleep 0.1
       done ) & sampler=$!
+    service_before="$(service_ticks)"
+    postgres_before="$(postgres_ticks)"
     result="$(BENCH_SCRIPTS="$root/Benchmarks/wrk" BENCH_DATA="$file" BENCH_THREADS="$wrk_threads" \
         wrk -t"$wrk_threads" -c"$conns" -d"${seconds}s" --timeout 10s -s "$root/Benchmarks/wrk/$script" "http://127.0.0.1:$port" | grep '^RESULT' || echo "RESULT failed")"
     kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
     peak="$(cat "$work/peak")"
-    echo "| $name | $conns | ${result#RESULT } | $((peak / 1024)) MiB |"
+    requests="$(echo "$result" | sed -n 's/.*requests=\([0-9]*\).*/\1/p' | grep . || echo 0)"
+    service_cpu["$name/$conns"]="$(per_request "$service_before" "$(service_ticks)" "$requests")"
+    postgres_cpu["$name/$conns"]="$(per_request "$postgres_before" "$(postgres_ticks)" "$requests")"
+    echo "| $name | $conns | ${result#RESULT } | ${service_cpu["$name/$conns"]} + ${postgres_cpu["$name/$conns"]} ms | $((peak / 1024)) MiB |"
     service_rps["$name/$conns"]="$(echo "$result" | sed -n 's/.*rps=\([0-9]*\).*/\1/p')"
     service_p50["$name/$conns"]="$(echo "$result" | sed -n 's/.*p50=\([0-9.]*\)ms.*/\1/p')"
     service_p99["$name/$conns"]="$(echo "$result" | sed -n 's/.*p99=\([0-9.]*\)ms.*/\1/p')"
@@ -197,7 +219,7 @@ measure() {
     return 0
 }
 
-declare -A service_rps service_p50 service_p99
+declare -A service_rps service_p50 service_p99 service_cpu postgres_cpu
 errors_total=0
 peak_at_most=0
 echo "## The service"
@@ -236,8 +258,8 @@ planted_found="$(curl -s "http://127.0.0.1:$port/api/v1/search/complaints?limit=
     | python3 -c "import json, sys; items = json.load(sys.stdin).get('items', []); print(len(items), sum('龙渊阁' not in (i.get('complaint', {}).get('title') or '') for i in items))")"
 echo "Planted: $planted_filed of 30 filings against one company's merchants on three platforms; platform staff searching 龙渊阁 find ${planted_found%% *} cases, ${planted_found##* } of them not planted (their platform's share is 10)."
 echo
-echo "| load | connections | figures | peak RSS |"
-echo "| --- | --- | --- | --- |"
+echo "| load | connections | figures | CPU per request: service + PostgreSQL | peak RSS |"
+echo "| --- | --- | --- | --- | --- |"
 for conns in $connections; do
     measure "read a complaint by id" get.lua "$data/read.txt" "$conns"
     measure "a consumer's own list" get.lua "$data/consumer-list.txt" "$conns"
@@ -419,6 +441,12 @@ echo "| intake while webhooks are delivered ≥ 90 % of intake without, at $firs
 echo "| reads and the triage queue: p99 < 10 ms at $first connections | worst p99 ${worst_p99} ms | $(verdict "$worst_p99 < 10") |"
 echo "| one platform's 12-month statistics: p50 < 20 ms | ${stats_p50} ms at $first connections, ${service_p50["one platform's statistics, 12 months/1"]:-?} ms alone | $(verdict "$stats_p50 < 20") |"
 echo "| the uncached public report: p50 < 20 ms | ${report_p50} ms at $first connections, ${service_p50["public report, uncached/1"]:-?} ms alone | $(verdict "$report_p50 < 20") |"
+read_cpu="${service_cpu["read a complaint by id/$first"]:-999}"
+list_cpu="$(python3 -c "print(max(${service_cpu["a platform's open complaints, first page/$first"]:-999}, ${service_cpu["a mediation body's triage queue/$first"]:-999}))")"
+filing_cpu="${service_cpu["intake (POST /api/v1/complaints)/$first"]:-999}"
+echo "| service CPU per read by id ≤ 0.3 ms | ${read_cpu} ms | $(verdict "$read_cpu <= 0.3") |"
+echo "| service CPU per 50-item list ≤ 1 ms (worse of open complaints and triage) | ${list_cpu} ms | $(verdict "$list_cpu <= 1") |"
+echo "| service CPU per filing ≤ 1 ms | ${filing_cpu} ms | $(verdict "$filing_cpu <= 1") |"
 echo "| search: p99 < 50 ms at $first connections (worst of the two searches) | ${search_p99} ms | $(verdict "$search_p99 < 50") |"
 echo "| search: the planted word finds exactly a platform's 10 planted cases | ${planted_found%% *} found, ${planted_found##* } not planted | $(verdict "'${planted_found}' == '10 0'") |"
 echo "| clustering: cost per filing (the job, off the request path) | ${cluster_ms:-?} ms | — |"

@@ -21,14 +21,14 @@ public struct ComplaintSearch: Sendable {
     public var limit = PageRequest.defaultLimit
 
     /// The candidates ranked at most: a query that matches more within its filters ranks the newest
-    /// this many and says so (narrow it with filters). Ranking reads each candidate's texts.
+    /// this many of the matches found and says so (narrow it). Ranking reads each candidate's texts.
     public static let candidateLimit = 200
     /// The matches looked for at most when filters other than the scope narrow the search (they apply
     /// to the matches): a query that reaches it says it was capped.
     public static let hitLimit = 2000
     /// The newest cases of the scope read at most when a word is common enough to be found by walking
-    /// them rather than through the index (Docs/search.md): about 25 ms at most. A query whose walk
-    /// stops there says it was capped.
+    /// them rather than through the index (Docs/search.md): about 25 ms at most. A walk that ends
+    /// there without enough matches gives way to the index.
     public static let walkLimit = 4000
     /// A consumer's own cases are all read (filings are limited per day): at most this many.
     public static let ownCasesLimit = 2000
@@ -47,7 +47,8 @@ public struct ComplaintSearchPage: Sendable {
     public var hits: [(complaint: Complaint, relevance: Int)]
     /// Whether another page follows.
     public var more: Bool
-    /// Whether the query matched more than `ComplaintSearch.candidateLimit` cases (only those were ranked).
+    /// Whether the query may match more than the cases ranked: more than `ComplaintSearch.candidateLimit`
+    /// passed the filters, or the matches looked for reached their bound.
     public var capped: Bool
 }
 
@@ -87,13 +88,15 @@ extension Transaction {
         let bounds = SearchBounds(search)
         let statement = SearchStatement(query: Self.searchQuery(search, bounds))
         var hits: [(complaint: Complaint, relevance: Int)] = []
-        var found = 0, hitCount = 0, bounded = false
+        var found = 0, hitCount = 0
         func read(_ row: PostgresRow) throws {
             let columns = row.makeRandomAccess()
-            hits.append((try Self.decodeComplaint(row), try columns["relevance"].decode(Int.self)))
             found = try columns["found"].decode(Int.self)
             hitCount = try columns["hit_count"].decode(Int.self)
-            bounded = try columns["bounded"].decode(Bool.self)
+            // A page past the end is one row of counts alone.
+            if try columns["id"].decode(UUID?.self) != nil {
+                hits.append((try Self.decodeComplaint(row), try columns["relevance"].decode(Int.self)))
+            }
         }
         // Prepared on the connection, so that its plan is kept (planning it took longer than running it);
         // as an ordinary query should its text ever differ from the prepared one.
@@ -105,7 +108,7 @@ extension Transaction {
         let more = hits.count > search.limit
         return ComplaintSearchPage(
             hits: Array(hits.prefix(search.limit)), more: more,
-            capped: found > bounds.candidates || (!bounds.ownOnly && (hitCount >= bounds.matches || bounded)))
+            capped: found > bounds.candidates || (!bounds.ownOnly && hitCount >= bounds.matches))
     }
 
     /// The search's statement: its text is the same for every search (every value is bound).
@@ -115,16 +118,16 @@ extension Transaction {
         let (consumer, platform, merchant, body) = filter.scope.columns
         let grams = search.query.grams, runs = search.query.runs
         let byDeadline = search.order == .deadline
-        let ownOnly = bounds.ownOnly, candidateLimit = bounds.candidates, most = bounds.matches
+        let ownOnly = bounds.ownOnly, candidateLimit = bounds.candidates, most = bounds.matches, walk = bounds.walk
         return
             """
             WITH hits AS MATERIALIZED (
-                SELECT h.complaint_id, h.submitted_at, h.bounded
-                FROM redress_search_newest(\(grams), \(platform)::uuid, \(merchant)::uuid, \(body)::uuid,
-                                           \(most)::int, \(ComplaintSearch.walkLimit)::int) h
+                -- A case matched by its own texts and by a thread entry comes twice.
+                SELECT DISTINCT h.complaint_id, h.submitted_at
+                FROM redress_search_newest(\(grams), \(platform)::uuid, \(merchant)::uuid, \(body)::uuid, \(most)::int, \(walk)::int) h
                 WHERE NOT \(ownOnly)
                 UNION ALL
-                SELECT id, submitted_at, false FROM complaints WHERE \(ownOnly) AND consumer_id = \(consumer ?? UUID())
+                SELECT id, submitted_at FROM complaints WHERE \(ownOnly) AND consumer_id = \(consumer ?? UUID())
             ), candidates AS MATERIALIZED (
                 -- Each match is looked up by its id, the newest first, until enough pass the filters (as
                 -- a join, the planner, which cannot know how few matches the function gives, may prefer
@@ -147,6 +150,7 @@ extension Transaction {
                   AND (\(filter.submittedTo == nil) OR c.submitted_at < \(filter.submittedTo ?? .distantFuture))
                   AND (\(search.amountMin == nil) OR c.amount_paid >= \(search.amountMin ?? 0))
                   AND (\(search.amountMax == nil) OR c.amount_paid <= \(search.amountMax ?? 0))
+                  LIMIT 1
                 ) c
                 ORDER BY h.submitted_at DESC, h.complaint_id DESC
                 LIMIT \(candidateLimit + 1)
@@ -168,12 +172,18 @@ extension Transaction {
                 ) m
                 WHERE m.relevance > 0
             )
-            SELECT r.*, (SELECT count(*) FROM candidates) AS found, (SELECT count(*) FROM hits) AS hit_count,
-                   (SELECT coalesce(bool_or(bounded), false) FROM hits) AS bounded
-            FROM ranked r
-            ORDER BY CASE WHEN \(byDeadline) THEN 0 ELSE -r.relevance END, CASE WHEN \(byDeadline) THEN r.deadline_at END NULLS LAST,
-                     r.submitted_at DESC, r.id
-            OFFSET \(search.offset) LIMIT \(search.limit + 1)
+            -- The counts come on a row of their own when the page is empty.
+            SELECT counts.found, counts.hit_count, page.* FROM (
+                SELECT (SELECT count(*) FROM candidates) AS found, (SELECT count(*) FROM hits) AS hit_count
+            ) counts
+            LEFT JOIN LATERAL (
+                SELECT r.* FROM ranked r
+                ORDER BY CASE WHEN \(byDeadline) THEN 0 ELSE -r.relevance END, CASE WHEN \(byDeadline) THEN r.deadline_at END NULLS LAST,
+                         r.submitted_at DESC, r.id
+                OFFSET \(search.offset) LIMIT \(search.limit + 1)
+            ) page ON true
+            ORDER BY CASE WHEN \(byDeadline) THEN 0 ELSE -page.relevance END, CASE WHEN \(byDeadline) THEN page.deadline_at END NULLS LAST,
+                     page.submitted_at DESC, page.id
             """
     }
 }
@@ -188,11 +198,15 @@ struct SearchBounds {
     let candidates: Int
     /// The matches looked for: as many as are ranked, unless other filters will drop some.
     let matches: Int
+    /// The newest cases of the scope walked at most for a common word: none when other filters narrow
+    /// the search (they apply to the matches, and the newest cases may hold none that pass them).
+    let walk: Int
 
     init(_ search: ComplaintSearch) {
         ownOnly = search.filter.scope.columns.consumer != nil
         candidates = ownOnly ? ComplaintSearch.ownCasesLimit : ComplaintSearch.candidateLimit
         matches = search.isNarrowed ? ComplaintSearch.hitLimit : candidates + 1
+        walk = search.isNarrowed ? 0 : ComplaintSearch.walkLimit
     }
 }
 

@@ -166,7 +166,7 @@ struct SearchTests {
         }
     }
 
-    @Test func commonWordsAreWalkedRareOnesLookedUpNewestFirstEitherWay() async throws {
+    @Test func commonWordsAreWalkedAndRareOnesLookedUp() async throws {
         try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
             // Three older cases hold 旧案; the forty after them hold 卡密, so that a common word fills
@@ -179,16 +179,17 @@ struct SearchTests {
                 _ = try await Self.file(app, world, title: "卡密未发放", description: "付款后没有收到。", order: "WK\(1000 + index)")
             }
             let platform = try #require(UUID(uuidString: world.platformA))
-            typealias Hit = (id: String, bounded: Bool)
-            func newest(_ query: String, most: Int, walk: Int) async throws -> [Hit] {
+            func newest(_ query: String, most: Int, walk: Int, scope: UUID? = nil) async throws -> [String] {
                 let grams = try SearchText.Query(query).grams
                 return try await app.asOwner { connection in
-                    var hits: [Hit] = []
+                    // As a member of the platform: the function reads the caller's own scope only.
+                    _ = try await connection.scalar("SELECT set_config('redress.organization_id', \(platform.uuidString), false)", as: String.self)
+                    var ids: [String] = []
                     let rows = try await connection.query(
-                        "SELECT complaint_id::text, bounded FROM redress_search_newest(\(grams), \(platform), NULL::uuid, NULL::uuid, \(most)::int, \(walk)::int)",
+                        "SELECT complaint_id::text FROM redress_search_newest(\(grams), \(scope ?? platform), NULL::uuid, NULL::uuid, \(most)::int, \(walk)::int)",
                         logger: TestDatabase.logger)
-                    for try await (id, bounded) in rows.decode((String, Bool).self) { hits.append((id, bounded)) }
-                    return hits
+                    for try await id in rows.decode(String.self) { ids.append(id) }
+                    return ids
                 }
             }
             func expected(_ titleHolds: String, _ count: Int) async throws -> [String] {
@@ -204,21 +205,21 @@ struct SearchTests {
                 }
             }
             // A common word: the scope's newest cases are walked; the five newest that hold it, in order.
-            let walked = try await newest("卡密", most: 5, walk: 32)
-            #expect(walked.map(\.id) == (try await expected("卡密", 5)))
-            #expect(walked.allSatisfy { !$0.bounded })
-            // A walk that stops at its bound with fewer than asked says that older cases were left unread.
-            let bounded = try await newest("卡密", most: 100, walk: 32)
-            #expect(bounded.count == 32 && bounded.allSatisfy(\.bounded))
-            // A rare word is looked up through the index: every case that holds it, the newest first.
-            let rare = try await newest("旧案", most: 100, walk: 32)
-            #expect(rare.map(\.id) == older.reversed())
-            #expect(rare.map(\.id) == (try await expected("旧案", 100)))
-            #expect(rare.allSatisfy { !$0.bounded })
+            #expect(try await newest("卡密", most: 5, walk: 32) == (try await expected("卡密", 5)))
+            // A walk that reads its 32 cases without finding 100 gives way to the index: every match.
+            let all = try await expected("卡密", 1000)
+            #expect(all.count >= 40)
+            #expect(Set(try await newest("卡密", most: 100, walk: 32)) == Set(all))
+            // Without a walk (a narrowed search) the index answers alone, as completely.
+            #expect(Set(try await newest("卡密", most: 100, walk: 0)) == Set(all))
+            // A rare word is looked up through the index: every case that holds it.
+            #expect(Set(try await newest("旧案", most: 100, walk: 32)) == Set(older))
             #expect(try await newest("WK1007", most: 100, walk: 32).count == 1)
-            // Bounds the service never passes are refused, not obeyed.
+            // Bounds the service never passes are refused, not obeyed; so is a scope not the caller's.
             await #expect(throws: (any Error).self) { _ = try await newest("卡密", most: 0, walk: 32) }
             await #expect(throws: (any Error).self) { _ = try await newest("卡密", most: 5, walk: 1_000_000) }
+            await #expect(throws: (any Error).self) { _ = try await newest("卡密", most: 5, walk: 31) }
+            await #expect(throws: (any Error).self) { _ = try await newest("卡密", most: 5, walk: 32, scope: UUID()) }
             // Through the API: all 40 are found and ranked, nothing capped; the rare word's three, the
             // newest first. Asked again and again, so that the prepared statement's kept plan answers too.
             for round in 0..<8 {
@@ -229,6 +230,38 @@ struct SearchTests {
                 let rare = try await app.request(.get, "/api/v1/search/complaints?q=%E6%97%A7%E6%A1%88&limit=50&order=deadline",
                                                  token: world.token("platform_staff_a"))
                 #expect(Set(rare.json["items"].array.compactMap { $0["complaint"]["id"].string }) == Set(older), "round \(round)")
+            }
+        }
+    }
+
+    @Test func anotherOrganisationsInternalNoteIsNoMatch() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            let noted = try await Self.file(app, world, title: "点卡未到账", description: "付款后没有收到。", order: "IN1", merchant: true)
+            let note = try await app.request(
+                .post, "/api/v1/complaints/\(noted)/messages", token: world.token("platform_staff_a"),
+                json: ["visibility": "internal", "body": "内部核查：疑似黑卡洗钱。"])
+            #expect(note.status == .created, "\(note.text)")
+            // The platform that wrote it finds the case by its note; the merchant, who sees the case
+            // but not the note, finds nothing, and no count tells him otherwise.
+            #expect(try await Self.ids(app, "黑卡洗钱", as: world.token("platform_staff_a")) == [noted])
+            let merchant = try await app.request(.get, "/api/v1/search/complaints?q=%E9%BB%91%E5%8D%A1%E6%B4%97%E9%92%B1", token: world.token("merchant_staff_a"))
+            #expect(merchant.status == .ok, "\(merchant.text)")
+            #expect(merchant.json["items"].array.isEmpty)
+            #expect(merchant.json["capped"].bool == false)
+            // Not even a candidate: the lookup itself leaves the note out for the merchant.
+            let grams = try SearchText.Query("黑卡洗钱").grams
+            for (organization, isPlatform, expected) in [(world.merchantA, false, 0), (world.platformA, true, 1)] {
+                let id = try #require(UUID(uuidString: organization))
+                let found = try await app.asOwner { connection in
+                    _ = try await connection.scalar("SELECT set_config('redress.organization_id', \(id.uuidString), false)", as: String.self)
+                    return try await connection.scalar(
+                        """
+                        SELECT count(*)::int FROM redress_search_newest(\(grams), \(isPlatform ? id : nil)::uuid, \(isPlatform ? nil : id)::uuid,
+                                                                        NULL::uuid, 201, 4000)
+                        """, as: Int.self)
+                }
+                #expect(found == expected, "\(organization)")
             }
         }
     }
