@@ -121,6 +121,57 @@ struct AccountStatement: OneIDStatement {
     let id: UUID
 }
 
+/// An account not erased, held against its erasure until the transaction ends.
+struct AccountHeldStatement: OneIDStatement {
+    static let sql = "SELECT \(Transaction.accountColumns) FROM accounts WHERE id = $1 AND erased_at IS NULL FOR SHARE"
+    let id: UUID
+}
+
+/// An event of a complaint written to the outbox.
+struct OutboxPublishStatement: FixedStatement {
+    static let sql = """
+        INSERT INTO outbox_events (id, complaint_id, type, occurred_at, state, internal_org, hidden_from_platform, actor_account_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        """
+    let complaintID: UUID
+    let type: String
+    let occurredAt: Date
+    let state: String?
+    let internalOrganization: UUID?
+    let hiddenFromPlatform: Bool
+    let actorID: UUID?
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 8)
+        bindings.append(UUID())
+        bindings.append(complaintID)
+        bindings.append(type)
+        bindings.append(occurredAt)
+        bindings.append(state)
+        bindings.append(internalOrganization)
+        bindings.append(hiddenFromPlatform)
+        bindings.append(actorID)
+        return bindings
+    }
+}
+
+/// The terms of a platform in force on a day: the version that took effect last by then.
+struct PlatformClausesStatement: FixedStatement {
+    static let sql = """
+        SELECT id, clauses::text FROM platform_terms WHERE platform_id = $1 AND effective_from <= $2::date
+        ORDER BY effective_from DESC, version DESC LIMIT 1
+        """
+    let platformID: UUID
+    let day: String
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(platformID)
+        bindings.append(day)
+        return bindings
+    }
+}
+
 struct CalendarDaysStatement: FixedStatement {
     static let sql = """
         SELECT to_char(day, 'YYYY-MM-DD'), kind, name FROM calendar_days

@@ -102,8 +102,7 @@ extension Transaction {
     /// The caller's own account, held against its erasure until this transaction ends (FOR SHARE: an
     /// erasure waits for it, or it waits for an erasure and then finds nothing).
     public func accountHeldAgainstErasure(id: UUID) async throws -> AccountRecord? {
-        let rows = try await query(
-            "SELECT \(unescaped: Self.accountColumns) FROM accounts WHERE id = \(id) AND erased_at IS NULL FOR SHARE")
+        let rows = try await execute(AccountHeldStatement(id: id))
         for try await row in rows { return try Self.decodeAccount(row) }
         return nil
     }

@@ -117,12 +117,10 @@ extension Transaction {
 
     /// The clauses in force on `day` (the version that took effect last by then), and that version's id.
     public func platformClauses(platformID: UUID, inForceOn day: LocalDate) async throws -> (id: UUID, clauses: [String])? {
-        let rows = try await query(
-            """
-            SELECT id, clauses::text FROM platform_terms WHERE platform_id = \(platformID) AND effective_from <= \(day.description)::date
-            ORDER BY effective_from DESC, version DESC LIMIT 1
-            """)
-        for try await (id, clauses) in rows.decode((UUID, String).self) { return (id, try Self.fromJSON([String].self, clauses) ?? []) }
+        for try await row in try await execute(PlatformClausesStatement(platformID: platformID, day: day.description)) {
+            let (id, clauses) = try row.decode((UUID, String).self)
+            return (id, try Self.fromJSON([String].self, clauses) ?? [])
+        }
         return nil
     }
 

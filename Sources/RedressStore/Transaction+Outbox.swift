@@ -59,11 +59,10 @@ extension Transaction {
         _ type: String, complaintID: UUID, state: ComplaintState?, internalOrganization: UUID? = nil, hiddenFromPlatform: Bool = false,
         actorID: UUID? = nil
     ) async throws {
-        try await query(
-            """
-            INSERT INTO outbox_events (id, complaint_id, type, occurred_at, state, internal_org, hidden_from_platform, actor_account_id)
-            VALUES (\(UUID()), \(complaintID), \(type), \(now), \(state?.rawValue), \(internalOrganization), \(hiddenFromPlatform), \(actorID))
-            """)
+        try await execute(
+            OutboxPublishStatement(
+                complaintID: complaintID, type: type, occurredAt: now, state: state?.rawValue, internalOrganization: internalOrganization,
+                hiddenFromPlatform: hiddenFromPlatform, actorID: actorID))
     }
 
     /// The events after `cursor` the caller may read (row-level security), in commit order; only those

@@ -11,11 +11,7 @@ import RedressCore
 extension Transaction {
     /// Throws 429 when the consumer filed `limit` complaints in the last `window`.
     public func requireFilingQuota(consumerID: UUID, limit: Int, window: Duration, lockWait: Duration) async throws {
-        let seconds = Int(window.components.seconds)
-        let count: PostgresQuery = """
-            SELECT count(*)::int, coalesce(ceil(extract(epoch FROM min(submitted_at) + make_interval(secs => \(seconds)) - \(now)))::int, 0)
-            FROM complaints WHERE consumer_id = \(consumerID) AND submitted_at > \(now) - make_interval(secs => \(seconds))
-            """
+        let count = FilingCountStatement(seconds: Int(window.components.seconds), now: now, subjects: [consumerID])
         try await requireQuota(
             subject: "filing:" + consumerID.uuidString, count: count, limit: limit, lockWait: lockWait, what: "Too many complaints filed; try again later.")
     }
@@ -23,11 +19,7 @@ extension Transaction {
     /// Throws 429 when the platform recorded `limit` versions of its terms in the last `window` (terms
     /// change rarely; versions by the hundred fill the database). Recordings at once take turns.
     public func requireTermsQuota(platformID: UUID, limit: Int, window: Duration, lockWait: Duration) async throws {
-        let seconds = Int(window.components.seconds)
-        let count: PostgresQuery = """
-            SELECT count(*)::int, coalesce(ceil(extract(epoch FROM min(created_at) + make_interval(secs => \(seconds)) - \(now)))::int, 0)
-            FROM platform_terms WHERE platform_id = \(platformID) AND created_at > \(now) - make_interval(secs => \(seconds))
-            """
+        let count = TermsCountStatement(seconds: Int(window.components.seconds), now: now, subjects: [platformID])
         try await requireQuota(
             subject: "terms:" + platformID.uuidString, count: count, limit: limit, lockWait: lockWait,
             what: "Too many versions of the terms in 24 hours; try again later.")
@@ -35,18 +27,13 @@ extension Transaction {
 
     /// Throws 429 when the author posted `limit` messages to the case in the last `window`.
     public func requireMessageQuota(complaintID: UUID, authorID: UUID, limit: Int, window: Duration, lockWait: Duration) async throws {
-        let seconds = Int(window.components.seconds)
-        let count: PostgresQuery = """
-            SELECT count(*)::int, coalesce(ceil(extract(epoch FROM min(created_at) + make_interval(secs => \(seconds)) - \(now)))::int, 0)
-            FROM complaint_messages
-            WHERE complaint_id = \(complaintID) AND author_id = \(authorID) AND created_at > \(now) - make_interval(secs => \(seconds))
-            """
+        let count = MessageCountStatement(seconds: Int(window.components.seconds), now: now, subjects: [complaintID, authorID])
         try await requireQuota(
             subject: "message:" + authorID.uuidString, count: count, limit: limit, lockWait: lockWait,
             what: "Too many messages to this case; try again later.")
     }
 
-    private func requireQuota(subject: String, count: PostgresQuery, limit: Int, lockWait: Duration, what: String) async throws {
+    private func requireQuota(subject: String, count: some WindowCountStatement, limit: Int, lockWait: Duration, what: String) async throws {
         try await refuseOverLimit(count, limit: limit, what: what)
         // lock_timeout applies to advisory locks too; it is set for this lock only, then back to what
         // the deployment configured.
@@ -62,12 +49,59 @@ extension Transaction {
         try await refuseOverLimit(count, limit: limit, what: what)
     }
 
-    private func refuseOverLimit(_ count: PostgresQuery, limit: Int, what: String) async throws {
-        for try await (count, wait) in try await query(count).decode((Int, Int).self) where count >= limit {
-            throw RedressError(.tooManyAttempts, detail: what, retryAfterSeconds: max(wait, 1))
+    private func refuseOverLimit(_ count: some WindowCountStatement, limit: Int, what: String) async throws {
+        for try await row in try await execute(count) {
+            let (count, wait) = try row.decode((Int, Int).self)
+            if count >= limit { throw RedressError(.tooManyAttempts, detail: what, retryAfterSeconds: max(wait, 1)) }
         }
     }
 
     /// The first key of the two-key advisory locks of these limits.
     static let quotaLockClass: Int32 = 0x7265_6471
+}
+
+/// How many rows of a subject were written in the last `seconds` before `now`, and in how many seconds
+/// the oldest of them leaves the window: `$1` the window, `$2` now, then the subject's ids. Prepared
+/// per connection (planning one under row-level security cost more than running it).
+protocol WindowCountStatement: FixedStatement {
+    var seconds: Int { get }
+    var now: Date { get }
+    var subjects: [UUID] { get }
+}
+
+extension WindowCountStatement {
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2 + subjects.count)
+        bindings.append(seconds)
+        bindings.append(now)
+        for subject in subjects { bindings.append(subject) }
+        return bindings
+    }
+}
+
+/// A consumer's filings.
+struct FilingCountStatement: WindowCountStatement {
+    static let sql = """
+        SELECT count(*)::int, coalesce(ceil(extract(epoch FROM min(submitted_at) + make_interval(secs => $1) - $2))::int, 0)
+        FROM complaints WHERE consumer_id = $3 AND submitted_at > $2 - make_interval(secs => $1)
+        """
+    let seconds: Int, now: Date, subjects: [UUID]
+}
+
+/// A platform's versions of its terms.
+struct TermsCountStatement: WindowCountStatement {
+    static let sql = """
+        SELECT count(*)::int, coalesce(ceil(extract(epoch FROM min(created_at) + make_interval(secs => $1) - $2))::int, 0)
+        FROM platform_terms WHERE platform_id = $3 AND created_at > $2 - make_interval(secs => $1)
+        """
+    let seconds: Int, now: Date, subjects: [UUID]
+}
+
+/// An author's messages to a case.
+struct MessageCountStatement: WindowCountStatement {
+    static let sql = """
+        SELECT count(*)::int, coalesce(ceil(extract(epoch FROM min(created_at) + make_interval(secs => $1) - $2))::int, 0)
+        FROM complaint_messages WHERE complaint_id = $3 AND author_id = $4 AND created_at > $2 - make_interval(secs => $1)
+        """
+    let seconds: Int, now: Date, subjects: [UUID]
 }
