@@ -98,6 +98,9 @@ extension Transaction {
     public func complaints(matching filter: ComplaintFilter, page: PageRequest) async throws -> Page<Complaint> {
         let after = page.after ?? .beginning
         let states = filter.states?.map(\.rawValue)
+        // One state is asked for as an equality, so that the index by scope, state and submission time
+        // gives the page in order (with `= ANY` of an array it gives rows to sort).
+        let state = states?.count == 1 ? states?.first : nil
         let pattern = filter.titleContains.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
         let (consumer, platform, merchant, body) = filter.scope.columns
         let rows = try await query(
@@ -107,7 +110,8 @@ extension Transaction {
               AND (\(platform == nil) OR platform_id = \(platform ?? UUID()))
               AND (\(merchant == nil) OR merchant_id = \(merchant ?? UUID()))
               AND (\(body == nil) OR mediation_body_id = \(body ?? UUID()))
-              AND (\(states == nil) OR state = ANY(\(states ?? [])))
+              AND (\(state == nil) OR state = \(state ?? ""))
+              AND (\(states == nil || state != nil) OR state = ANY(\(states ?? [])))
               AND (\(filter.category == nil) OR category = \(filter.category?.rawValue ?? ""))
               AND (\(filter.platformID == nil) OR platform_id = \(filter.platformID ?? UUID()))
               AND (\(filter.merchantID == nil) OR merchant_id = \(filter.merchantID ?? UUID()))

@@ -172,6 +172,11 @@ struct ComplaintIntakeTests {
             #expect(try await titles("auditor") == ["(metadata)", "(metadata)"])
             #expect(try await titles("consumer", "?q=B平台") == ["B平台投诉"])
             #expect(try await titles("consumer", "?state=escalated").isEmpty)
+            // One state (asked as an equality) and several (as a set) choose the same cases.
+            #expect(try await titles("consumer", "?state=awaiting_platform").count == 2)
+            #expect(try await titles("consumer", "?state=escalated,awaiting_platform").count == 2)
+            #expect(try await titles("platform_staff_a", "?state=awaiting_platform") == ["充值卡密未到账"])
+            #expect(try await titles("platform_staff_a", "?state=awaiting_merchant,withdrawn").isEmpty)
             #expect(try await app.request(.get, "/api/v1/complaints?state=bogus", token: world.token("consumer")).status == .unprocessableContent)
             #expect(try await app.request(.get, "/api/v1/complaints", token: world.token("admin")).status == .forbidden)
         }
