@@ -204,6 +204,8 @@ measure() {
     requests="$(echo "$result" | sed -n 's/.*requests=\([0-9]*\).*/\1/p' | grep . || echo 0)"
     service_cpu["$name/$conns"]="$(per_request "$service_before" "$(service_ticks)" "$requests")"
     postgres_cpu["$name/$conns"]="$(per_request "$postgres_before" "$(postgres_ticks)" "$requests")"
+    # A run that completed no request measured no CPU either: it misses the CPU targets.
+    if [ "$requests" = 0 ]; then service_cpu["$name/$conns"]=999; postgres_cpu["$name/$conns"]=999; fi
     echo "| $name | $conns | ${result#RESULT } | ${service_cpu["$name/$conns"]} + ${postgres_cpu["$name/$conns"]} ms | $((peak / 1024)) MiB |"
     service_rps["$name/$conns"]="$(echo "$result" | sed -n 's/.*rps=\([0-9]*\).*/\1/p')"
     service_p50["$name/$conns"]="$(echo "$result" | sed -n 's/.*p50=\([0-9.]*\)ms.*/\1/p')"

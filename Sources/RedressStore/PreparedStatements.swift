@@ -36,7 +36,22 @@ extension Transaction {
         _ statement: Statement, file: String = #fileID, line: Int = #line
     ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow> {
         try Self.requireOpen(connection)
-        return try await connection.execute(statement, logger: logger, file: file, line: line)
+        do {
+            return try await connection.execute(statement, logger: logger, file: file, line: line)
+        } catch let error as PSQLError where Self.mayHaveFailedPreparation(error) {
+            // PostgresNIO keeps the error of a preparation that failed and returns it to every later
+            // execution of the statement on that connection: a preparation cancelled, or that waited
+            // for a lock too long, would fail the statement there until the connection closed. Close
+            // it now; the pool opens another.
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Errors a statement's preparation meets by chance (a cancel, a lock wait, a deadlock, an
+    /// administrator's shutdown), not by its text.
+    static func mayHaveFailedPreparation(_ error: PSQLError) -> Bool {
+        ["57014", "55P03", "40P01", "57P01", "57P02", "57P03"].contains(error.serverInfo?[.sqlState] ?? "")
     }
 }
 

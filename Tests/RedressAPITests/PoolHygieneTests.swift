@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import StoreTestSupport
 import Testing
 import TestSupport
 
@@ -8,6 +9,56 @@ import TestSupport
 /// one's transaction on the same connection — also not after a request failed half-way.
 @Suite("Connection-pool hygiene")
 struct PoolHygieneTests {
+    /// A statement prepared on a pooled connection whose preparation is cancelled (it waited for a
+    /// lock) must not fail there for good: PostgresNIO keeps that error for the statement on its
+    /// connection, so the connection is closed and the pool opens another.
+    @Test func aCancelledPreparationDoesNotBreakTheConnection() async throws {
+        try await withTestApp(poolSize: 1, world: .seeded) { app in
+            let world = try await app.makeWorld()
+            let token = world.token("platform_staff_a")
+            let blocked = try await app.asOwner { owner -> Int in
+                _ = try await owner.query("BEGIN", logger: TestDatabase.logger)
+                _ = try await owner.query("LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE", logger: TestDatabase.logger)
+                // The first request of the only connection prepares the session lookup, which waits for the lock.
+                let waiting = Task { try await app.request(.get, "/api/v1/complaints?limit=1", token: token) }
+                var backend: Int?
+                for _ in 0..<800 where backend == nil {
+                    try await Task.sleep(for: .milliseconds(25))
+                    backend = try await owner.scalar(
+                        """
+                        SELECT pid FROM pg_stat_activity
+                        WHERE wait_event_type = 'Lock' AND query LIKE '%WHERE s.token_digest = $1%' AND pid <> pg_backend_pid() LIMIT 1
+                        """, as: Int.self)
+                    // A background job may hold the only connection, waiting for the same lock: its
+                    // statement is cancelled (it runs again later), so that the request gets the connection.
+                    if backend == nil {
+                        _ = try await owner.scalar(
+                            """
+                            SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity
+                            WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND datname = current_database()
+                              AND query NOT LIKE '%WHERE s.token_digest = $1%'
+                            """, as: Int.self)
+                    }
+                }
+                let pid = try #require(backend)
+                _ = try await owner.scalar("SELECT pg_cancel_backend(\(pid)::int)", as: Bool.self)
+                _ = try await owner.query("ROLLBACK", logger: TestDatabase.logger)
+                let cancelled = try await waiting.value
+                #expect(cancelled.status.code >= 500, "\(cancelled.text)")
+                return pid
+            }
+            // Every request after it is answered, on a connection that prepares the lookup anew.
+            for _ in 0..<3 {
+                let answered = try await app.request(.get, "/api/v1/complaints?limit=1", token: token)
+                #expect(answered.status == .ok, "\(answered.text)")
+            }
+            let backends = try await app.asOwner { owner in
+                try await owner.scalar("SELECT count(*)::int FROM pg_stat_activity WHERE pid = \(blocked)", as: Int.self)
+            }
+            #expect(backends == 0, "the connection whose preparation failed is closed")
+        }
+    }
+
     @Test func twoPlatformsSharingTwoConnectionsNeverSeeEachOthersCases() async throws {
         try await withTestApp(poolSize: 2, world: .seeded) { app in
             let world = try await app.makeWorld()
