@@ -29,6 +29,8 @@ struct PoolHygieneTests {
                 var backend: Int?
                 for _ in 0..<200 where backend == nil {
                     try await Task.sleep(for: .milliseconds(25))
+                    // Activity is read once per transaction unless the snapshot is dropped.
+                    _ = try await owner.query("SELECT pg_stat_clear_snapshot()", logger: TestDatabase.logger)
                     backend = try await owner.scalar(
                         "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE \(statement) LIMIT 1", as: Int.self)
                 }
