@@ -209,6 +209,13 @@ extension Transaction {
             SELECT id, platform_id, submitted_on, category, extract(epoch FROM first_response_at - submitted_at)
             FROM complaints WHERE id = ANY(\(complaintIDs)) AND first_response_at IS NOT NULL
             """)
+        // What the response times' trigger adds, through the same function, one value at a time.
+        try await query(
+            """
+            SELECT count(redress_add_response_seconds(platform_id, submitted_on, category,
+                                                      least(greatest(floor(seconds), 0), 2147483647)::integer))
+            FROM complaint_response_times WHERE complaint_id = ANY(\(complaintIDs))
+            """)
         try await query(
             """
             INSERT INTO merchant_monthly_record AS r (merchant_id, platform_id, month, complaints, invalid, open, unresolved, missed_deadline,

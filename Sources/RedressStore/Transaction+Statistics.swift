@@ -22,8 +22,8 @@ public struct PlatformStatistics: Sendable {
 extension Transaction {
     /// The statistics of the platforms (`nil`: every platform the caller may read) for complaints
     /// submitted in `period`, read from the rollups: whole months from the monthly one, the other days
-    /// from the daily one. Medians come from the response times, which is a scan of every answered
-    /// complaint of the period: ask for them only where that is affordable.
+    /// from the daily one. Medians read every answered complaint's response time of the period (as
+    /// whole seconds, some thousand per array): ask for them only where that is affordable.
     public func platformStatistics(
         platformIDs: [UUID]?, period: StatisticsPeriod, granularity: StatisticsGranularity, medians: Bool
     ) async throws -> [UUID: PlatformStatistics] {
@@ -81,26 +81,41 @@ extension Transaction {
         return result
     }
 
+    /// Medians from the response seconds (one short array per platform, submission day and category):
+    /// the values of each grouping are gathered here and their middle selected, with no sort.
     private func addResponseTimes(
         to result: inout [UUID: PlatformStatistics], platformIDs: [UUID]?, period: StatisticsPeriod, granularity: StatisticsGranularity
     ) async throws {
-        let bucket = granularity == .day ? "submitted_on" : "date_trunc('month', submitted_on)::date"
+        struct Groups {
+            var total: [Int32] = []
+            var byCategory: [String: [Int32]] = [:]
+            var byBucket: [LocalDate: [Int32]] = [:]
+        }
+        var groups: [UUID: Groups] = [:]
         let rows = try await query(
             """
-            SELECT platform_id, category, to_char(bucket, 'YYYY-MM-DD'), count(*)::bigint,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds)
-            FROM (SELECT platform_id, category, \(unescaped: bucket) AS bucket, seconds FROM complaint_response_times
-                  WHERE submitted_on BETWEEN \(period.from.description)::date AND \(period.to.description)::date
-                    AND (\(platformIDs == nil) OR platform_id = ANY(\(platformIDs ?? [])))) r
-            GROUP BY GROUPING SETS ((platform_id), (platform_id, category), (platform_id, bucket))
+            SELECT platform_id, to_char(day, 'YYYY-MM-DD'), category, seconds FROM platform_response_seconds
+            WHERE day BETWEEN \(period.from.description)::date AND \(period.to.description)::date
+              AND (\(platformIDs == nil) OR platform_id = ANY(\(platformIDs ?? [])))
             """)
-        for try await (platformID, category, bucket, count, median) in rows.decode((UUID, String?, String?, Int64, Double?).self) {
-            let summary = ResponseTimeSummary(responses: Int(count), medianSeconds: median)
+        for try await (platformID, day, category, seconds) in rows.decode((UUID, String, String, [Int32]).self) {
+            guard let day = LocalDate(day) else { continue }
+            let bucket = granularity == .day ? day : day.firstOfMonth
+            groups[platformID, default: Groups()].total.append(contentsOf: seconds)
+            groups[platformID, default: Groups()].byCategory[category, default: []].append(contentsOf: seconds)
+            groups[platformID, default: Groups()].byBucket[bucket, default: []].append(contentsOf: seconds)
+        }
+        func summary(_ values: inout [Int32]) -> ResponseTimeSummary {
+            ResponseTimeSummary(responses: values.count, medianSeconds: Median.of(&values))
+        }
+        for (platformID, var platformGroups) in groups {
             var statistics = result[platformID] ?? PlatformStatistics(platformID: platformID)
-            switch (category, bucket.flatMap(LocalDate.init)) {
-            case (let category?, _): statistics.responseTimesByCategory[category] = summary
-            case (nil, let bucket?): statistics.responseTimesBySeries[bucket] = summary
-            default: statistics.responseTimes = summary
+            statistics.responseTimes = summary(&platformGroups.total)
+            for category in Array(platformGroups.byCategory.keys) {
+                statistics.responseTimesByCategory[category] = summary(&platformGroups.byCategory[category]!)
+            }
+            for bucket in Array(platformGroups.byBucket.keys) {
+                statistics.responseTimesBySeries[bucket] = summary(&platformGroups.byBucket[bucket]!)
             }
             result[platformID] = statistics
         }

@@ -172,6 +172,35 @@ struct StatisticsTests {
         return Expected(rate["value"].double, rate["numerator"].int ?? -1, rate["denominator"].int ?? -1)
     }
 
+    /// Response seconds are kept in arrays of at most 1,024 per platform, day and category; a day with
+    /// more answers (a collapse) fills further parts, and the median reads them all.
+    @Test func aDayWithThousandsOfAnswersFillsPartsAndKeepsItsMedian() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            // 2,100 answers after 1 … 2,100 minutes, written as the rollup's trigger writes them, one by one.
+            let parts = try await app.asOwner { owner -> String? in
+                _ = try await owner.query(
+                    """
+                    SELECT redress_add_response_seconds(\(UUID(uuidString: world.platformA)!), '2025-03-14'::date, 'other', v * 60)
+                    FROM generate_series(1, 2100) v
+                    """, logger: TestDatabase.logger)
+                return try await owner.scalar(
+                    """
+                    SELECT string_agg(cardinality(seconds)::text, ',' ORDER BY part) FROM platform_response_seconds
+                    WHERE platform_id = '\(unescaped: world.platformA)' AND day = '2025-03-14'
+                    """, as: String.self)
+            }
+            #expect(parts == "1024,1024,52")
+            let stats = try await app.request(
+                .get, "/api/v1/stats/platforms/\(world.platformA)?from=2025-03-01&to=2025-03-31", token: world.token("auditor"))
+            // The mean of minutes 1,050 and 1,051: 17.508 hours.
+            #expect(stats.json["totals"]["median_first_response_hours"].double == 17.51, "\(stats.text)")
+            let other = stats.json["by_category"].array.first { $0["category"].string == "other" }
+            #expect(other?["metrics"]["median_first_response_hours"].double == 17.51)
+            #expect(stats.json["series"].array.first?["metrics"]["median_first_response_hours"].double == 17.51)
+        }
+    }
+
     @Test func badPeriodsAreRefusedAndOtherPlatformsForbidden() async throws {
         try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()
