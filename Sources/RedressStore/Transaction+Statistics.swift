@@ -81,8 +81,9 @@ extension Transaction {
         return result
     }
 
-    /// Medians from the response seconds (one short array per platform, submission day and category):
-    /// the values of each grouping are gathered here and their middle selected, with no sort.
+    /// Medians from the response seconds (short arrays per platform, submission day and category, joined
+    /// per category and bucket in PostgreSQL): the values of each grouping are gathered here and their
+    /// middle selected, with no sort.
     private func addResponseTimes(
         to result: inout [UUID: PlatformStatistics], platformIDs: [UUID]?, period: StatisticsPeriod, granularity: StatisticsGranularity
     ) async throws {
@@ -92,15 +93,18 @@ extension Transaction {
             var byBucket: [LocalDate: [Int32]] = [:]
         }
         var groups: [UUID: Groups] = [:]
+        let bucket = granularity == .day ? "day" : "date_trunc('month', day)::date"
         let rows = try await query(
             """
-            SELECT platform_id, to_char(day, 'YYYY-MM-DD'), category, seconds FROM platform_response_seconds
-            WHERE day BETWEEN \(period.from.description)::date AND \(period.to.description)::date
-              AND (\(platformIDs == nil) OR platform_id = ANY(\(platformIDs ?? [])))
+            SELECT platform_id, to_char(bucket, 'YYYY-MM-DD'), category, redress_concat_seconds(seconds)
+            FROM (SELECT platform_id, \(unescaped: bucket) AS bucket, category, seconds FROM platform_response_seconds
+                  WHERE day BETWEEN \(period.from.description)::date AND \(period.to.description)::date
+                    AND (\(platformIDs == nil) OR platform_id = ANY(\(platformIDs ?? [])))) r
+            GROUP BY platform_id, bucket, category
             """)
-        for try await (platformID, day, category, seconds) in rows.decode((UUID, String, String, [Int32]).self) {
-            guard let day = LocalDate(day) else { continue }
-            let bucket = granularity == .day ? day : day.firstOfMonth
+        for try await (platformID, bucket, category, column) in rows.decode((UUID, String, String, Int32Column).self) {
+            guard let bucket = LocalDate(bucket) else { continue }
+            let seconds = column.values
             groups[platformID, default: Groups()].total.append(contentsOf: seconds)
             groups[platformID, default: Groups()].byCategory[category, default: []].append(contentsOf: seconds)
             groups[platformID, default: Groups()].byBucket[bucket, default: []].append(contentsOf: seconds)
