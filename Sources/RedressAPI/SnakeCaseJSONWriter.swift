@@ -102,14 +102,37 @@ private enum Node {
             output.append(UInt8(ascii: "]"))
         case .object(let box):
             output.append(UInt8(ascii: "{"))
-            let keys = box.members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            for (index, key) in keys.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                Node.writeString(key, to: &output)
+            let members = box.members
+            // Sorted by the keys' bytes; a key set twice keeps its last value, as a dictionary would.
+            let order = members.indices.sorted { a, b in
+                let order = Node.compare(members[a].key, members[b].key)
+                return order == 0 ? a < b : order < 0
+            }
+            var first = true
+            for (position, index) in order.enumerated() {
+                if position + 1 < order.count, members[order[position + 1]].key == members[index].key { continue }
+                if !first { output.append(UInt8(ascii: ",")) }
+                first = false
+                Node.writeString(members[index].key, to: &output)
                 output.append(UInt8(ascii: ":"))
-                box.members[key]!.write(to: &output)
+                members[index].value.write(to: &output)
             }
             output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// The order of two keys' UTF-8 bytes (negative, zero, positive), as Foundation sorts keys.
+    static func compare(_ a: String, _ b: String) -> Int {
+        var a = a, b = b
+        return a.withUTF8 { a in
+            b.withUTF8 { b in
+                let common = min(a.count, b.count)
+                if common > 0, let aBase = a.baseAddress, let bBase = b.baseAddress {
+                    let order = memcmp(aBase, bBase, common)
+                    if order != 0 { return Int(order) }
+                }
+                return a.count - b.count
+            }
         }
     }
 
@@ -132,8 +155,12 @@ private final class ArrayBox {
     var items: [Node] = []
 }
 
+/// Members in the order they were encoded; written sorted by key. An array, not a dictionary:
+/// hashing every key of every object cost a fifth of encoding a public report.
 private final class ObjectBox {
-    var members: [String: Node] = [:]
+    var members: [(key: String, value: Node)] = []
+
+    func set(_ key: String, _ value: Node) { members.append((key, value)) }
 }
 
 /// Marks `[String: Value]`, whose keys are data, not property names: never converted.
@@ -146,7 +173,7 @@ extension Dictionary: StringKeyedDictionary where Key == String, Value: Encodabl
         let box = ObjectBox()
         box.members.reserveCapacity(count)
         for (key, value) in self {
-            box.members[key] = try TreeEncoder.box(value, codingPath: codingPath + [APIJSON.AnyKey(key)])
+            box.set(key, try TreeEncoder.box(value, codingPath: codingPath + [APIJSON.AnyKey(key)]))
         }
         return box
     }
@@ -207,38 +234,38 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func name(_ key: Key) -> String { SnakeCaseJSONWriter.snakeCase(key.stringValue) }
 
-    mutating func encodeNil(forKey key: Key) throws { box.members[name(key)] = .null }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { box.members[name(key)] = .bool(value) }
-    mutating func encode(_ value: String, forKey key: Key) throws { box.members[name(key)] = .string(value) }
+    mutating func encodeNil(forKey key: Key) throws { box.set(name(key), .null) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { box.set(name(key), .bool(value)) }
+    mutating func encode(_ value: String, forKey key: Key) throws { box.set(name(key), .string(value)) }
     mutating func encode(_ value: Double, forKey key: Key) throws {
-        box.members[name(key)] = try Node.number(value, codingPath: codingPath + [key])
+        box.set(name(key), try Node.number(value, codingPath: codingPath + [key]))
     }
     mutating func encode(_ value: Float, forKey key: Key) throws {
-        box.members[name(key)] = try Node.number(value, codingPath: codingPath + [key])
+        box.set(name(key), try Node.number(value, codingPath: codingPath + [key]))
     }
-    mutating func encode(_ value: Int, forKey key: Key) throws { box.members[name(key)] = .number(String(value)) }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { box.members[name(key)] = .number(String(value)) }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { box.members[name(key)] = .number(String(value)) }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { box.members[name(key)] = .number(String(value)) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { box.members[name(key)] = .number(String(value)) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { box.members[name(key)] = .number(String(value)) }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { box.members[name(key)] = .number(String(value)) }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { box.members[name(key)] = .number(String(value)) }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { box.members[name(key)] = .number(String(value)) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { box.members[name(key)] = .number(String(value)) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        box.members[name(key)] = try TreeEncoder.box(value, codingPath: codingPath + [key])
+        box.set(name(key), try TreeEncoder.box(value, codingPath: codingPath + [key]))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         let nested = ObjectBox()
-        box.members[name(key)] = .object(nested)
+        box.set(name(key), .object(nested))
         return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested, codingPath: codingPath + [key]))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let nested = ArrayBox()
-        box.members[name(key)] = .array(nested)
+        box.set(name(key), .array(nested))
         return UnkeyedContainer(box: nested, codingPath: codingPath + [key])
     }
 
@@ -321,7 +348,7 @@ private final class MemberEncoder: Encoder {
         inner = TreeEncoder(codingPath: codingPath)
     }
 
-    deinit { box.members[name] = inner.node ?? .object(ObjectBox()) }
+    deinit { box.set(name, inner.node ?? .object(ObjectBox())) }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> { inner.container(keyedBy: type) }
     func unkeyedContainer() -> any UnkeyedEncodingContainer { inner.unkeyedContainer() }

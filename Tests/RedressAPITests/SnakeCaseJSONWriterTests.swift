@@ -43,7 +43,7 @@ struct SnakeCaseJSONWriterTests {
                         accountID: UUID(), evidenceURL: URL(string: "https://example.test/a/b?c=\(index)")!, ratio: $0,
                         note: $0 > 1 ? text : nil)
                 },
-                byCategory: ["non_delivery": 3, "camelCaseKey": 4, "Zed": 1, "2026-01-01": index], nestedArrays: [[1, 2], [], [index]],
+                byCategory: ["non_delivery": 3, "camelCaseKey": 4, "Zed": 1, "2026-01-01": index, "中文": 5, "émoji": 6, "e": 7, "é": 8], nestedArrays: [[1, 2], [], [index]],
                 empty: [:], _leading: 7)
             let fast = String(decoding: try SnakeCaseJSONWriter.encode(sample), as: UTF8.self)
             let reference = String(decoding: try APIJSON.encoder().encode(sample), as: UTF8.self)
@@ -65,6 +65,22 @@ struct SnakeCaseJSONWriterTests {
         }
         let reference = String(decoding: try APIJSON.encoder().encode(One(key: key)), as: UTF8.self)
         #expect(reference == "{\"\(SnakeCaseJSONWriter.convertToSnakeCase(key))\":1}")
+    }
+
+    /// A key encoded twice keeps its last value, in its sorted place.
+    @Test func aKeyEncodedTwiceKeepsItsLastValue() throws {
+        struct Twice: Encodable {
+            enum Key: String, CodingKey { case zeta, alphaBeta }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Key.self)
+                try container.encode(1, forKey: .zeta)
+                try container.encode("first", forKey: .alphaBeta)
+                try container.encode(2, forKey: .zeta)
+            }
+        }
+        let fast = String(decoding: try SnakeCaseJSONWriter.encode(Twice()), as: UTF8.self)
+        #expect(fast == String(decoding: try APIJSON.encoder().encode(Twice()), as: UTF8.self))
+        #expect(fast == #"{"alpha_beta":"first","zeta":2}"#)
     }
 
     @Test func refusesNonFiniteNumbers() {
