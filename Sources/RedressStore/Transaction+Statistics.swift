@@ -57,7 +57,7 @@ extension Transaction {
                 WHERE month >= \(monthsStart)::date AND month < \(monthsEndExclusive)::date
                   AND (\(everyPlatform) OR platform_id = ANY(\(ids)))
             )
-            SELECT platform_id, category, to_char(bucket, 'YYYY-MM-DD'), GROUPING(category, bucket), \(unescaped: sums)
+            SELECT platform_id, category, to_char(bucket, 'YYYY-MM-DD'), ARRAY[\(unescaped: sums)]
             FROM r
             GROUP BY GROUPING SETS ((platform_id), (platform_id, category), (platform_id, bucket))
             """)
@@ -66,7 +66,9 @@ extension Transaction {
             let platformID = try cells[0].decode(UUID.self)
             let category = try cells[1].decode(String?.self)
             let bucket = try cells[2].decode(String?.self).flatMap(LocalDate.init)
-            let counts = StatisticsCounts(values: try (0..<columns.count).map { Int(try cells[4 + $0].decode(Int64.self)) })
+            let values = try cells[3].decode(IntegerColumn<Int64>.self).values
+            guard values.count == columns.count else { throw PostgresDecodingError.Code.failure }
+            let counts = StatisticsCounts(values: values.map { Int($0) })
             var statistics = result[platformID] ?? PlatformStatistics(platformID: platformID)
             switch (category, bucket) {
             case (let category?, _): statistics.byCategory[category] = counts
@@ -102,7 +104,7 @@ extension Transaction {
                     AND (\(platformIDs == nil) OR platform_id = ANY(\(platformIDs ?? [])))) r
             GROUP BY platform_id, bucket, category
             """)
-        for try await (platformID, bucket, category, column) in rows.decode((UUID, String, String, Int32Column).self) {
+        for try await (platformID, bucket, category, column) in rows.decode((UUID, String, String, IntegerColumn<Int32>).self) {
             guard let bucket = LocalDate(bucket) else { continue }
             let seconds = column.values
             groups[platformID, default: Groups()].total.append(contentsOf: seconds)

@@ -1,5 +1,6 @@
 import Foundation
 import RedressCore
+import Synchronization
 import Testing
 
 @testable import RedressAPI
@@ -40,6 +41,32 @@ struct ReportCacheTests {
         _ = try await slow.value
     }
 
+    /// With nothing kept (a lifetime of zero), readers who arrive while a report is built wait for that
+    /// build and share its rendering; the next reader after them gets a new build.
+    @Test func readersOfOneBuildShareItsRenderingWhenNothingIsKept() async throws {
+        let cache = ReportCache(lifetime: .zero)
+        let builds = Counter()
+        let renders = Tally()
+        let gate = Gate()
+        let period = Self.period(5)
+        @Sendable func read() async throws -> String? {
+            try await cache.rendering(
+                of: period, variant: "json", pinned: true,
+                build: { await builds.add(); await gate.wait(); return Self.built(period) },
+                render: { _ in renders.add(); return "r" })?.body
+        }
+        let readers = (0..<5).map { _ in Task { try await read() } }
+        try await eventually { await cache.readers(of: period) == 5 }
+        await gate.open()
+        for reader in readers { #expect(try await reader.value == "r") }
+        #expect(await builds.value == 1)
+        #expect(renders.value == 1)
+        #expect(await cache.readers(of: period) == 0)
+        #expect(try await read() == "r")
+        #expect(await builds.value == 2)
+        #expect(renders.value == 2)
+    }
+
     /// Beyond the waiting line's length, a new period is refused at once (503), not queued.
     @Test func theWaitingLineIsBounded() async throws {
         let cache = ReportCache(lifetime: .seconds(600), capacity: 64, concurrentBuilds: 1, maximumWaiting: 2)
@@ -55,6 +82,13 @@ struct ReportCacheTests {
         await gate.open()
         for task in tasks { #expect(try await task.value?.body == "w") }
     }
+}
+
+/// A count kept from synchronous code.
+final class Tally: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func add() { count.withLock { $0 += 1 } }
 }
 
 actor Counter {

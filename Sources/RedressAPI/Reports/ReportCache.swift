@@ -38,6 +38,16 @@ actor ReportCache {
     /// The build of each period under way: everyone asking for that period waits for it, so a
     /// period is built once however many ask at once.
     private var building: [StatisticsPeriod: Task<Built, any Error>] = [:]
+    /// The renderings of a build while requests that joined it are still being answered: readers
+    /// who waited for the same build share its renderings too, also when nothing is kept (a lifetime
+    /// of zero). Dropped when the last of them is answered.
+    private var sharing: [StatisticsPeriod: Shared] = [:]
+
+    private struct Shared {
+        let task: Task<Built, any Error>
+        var readers = 0
+        var renderings: [String: Rendered] = [:]
+    }
     /// Builds of different periods wait for one of `concurrentBuilds` places: a stranger asking for
     /// many new periods queues behind them instead of occupying the database. The default period
     /// does not queue (it is built at most once per lifetime), and at most `maximumWaiting` builds
@@ -87,6 +97,8 @@ actor ReportCache {
             }
             building[period] = task
         }
+        join(period, task)
+        defer { leave(period, task) }
         let built: Built
         do {
             built = try await task.value
@@ -98,13 +110,29 @@ actor ReportCache {
             building[period] = nil
             store(built, for: period, pinned: pinned)
         }
+        if let shared = sharing[period], shared.task == task, let rendered = shared.renderings[variant] { return rendered }
         guard let body = try render(built) else { return nil }
         let rendered = Rendered(body)
         if lifetime > .zero, var entry = entries[period], entry.built.generatedAt == built.generatedAt {
             entry.renderings[variant] = rendered
             entries[period] = entry
         }
+        if sharing[period]?.task == task { sharing[period]?.renderings[variant] = rendered }
         return rendered
+    }
+
+    /// How many requests are waiting for, or being answered from, the current build of `period`.
+    func readers(of period: StatisticsPeriod) -> Int { sharing[period]?.readers ?? 0 }
+
+    private func join(_ period: StatisticsPeriod, _ task: Task<Built, any Error>) {
+        if sharing[period]?.task != task { sharing[period] = Shared(task: task) }
+        sharing[period]?.readers += 1
+    }
+
+    private func leave(_ period: StatisticsPeriod, _ task: Task<Built, any Error>) {
+        guard sharing[period]?.task == task else { return }
+        sharing[period]?.readers -= 1
+        if sharing[period]?.readers == 0 { sharing[period] = nil }
     }
 
     private func store(_ built: Built, for period: StatisticsPeriod, pinned: Bool) {
