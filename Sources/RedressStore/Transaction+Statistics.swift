@@ -19,55 +19,105 @@ public struct PlatformStatistics: Sendable {
     }
 }
 
-extension Transaction {
-    /// The statistics of the platforms (`nil`: every platform the caller may read) for complaints
-    /// submitted in `period`, read from the rollups: whole months from the monthly one, the other days
-    /// from the daily one. Medians read every answered complaint's response time of the period (as
-    /// whole seconds, some thousand per array): ask for them only where that is affordable.
-    public func platformStatistics(
-        platformIDs: [UUID]?, period: StatisticsPeriod, granularity: StatisticsGranularity, medians: Bool
-    ) async throws -> [UUID: PlatformStatistics] {
-        var result: [UUID: PlatformStatistics] = [:]
-        let everyPlatform = platformIDs == nil
-        let ids = platformIDs ?? []
-        let from = period.from.description, to = period.to.description
-        // Amounts are bounded at intake, so sums stay far inside bigint; `least` only keeps a value
-        // stored before those bounds from failing every report that covers it.
-        // With no whole month (or by day) the monthly rollup is not read: an empty range.
+/// The period's bounds as a statistics statement binds them: the days of the period, and the whole
+/// months read from the monthly tables (by day, or with no whole month, an empty range: nothing).
+private struct StatisticsRange {
+    let from: String
+    let to: String
+    let monthsStart: String
+    let monthsEnd: String
+    let byDay: Bool
+
+    init(_ period: StatisticsPeriod, granularity: StatisticsGranularity) {
+        from = period.from.description
+        to = period.to.description
         let months = granularity == .month ? period.wholeMonths : nil
-        let monthsStart = months?.start.description ?? from
-        let monthsEndExclusive = months?.end.description ?? from
-        let bucket = granularity == .day ? "day" : "date_trunc('month', day)::date"
+        monthsStart = months?.start.description ?? from
+        monthsEnd = months?.end.description ?? from
+        byDay = granularity == .day
+    }
+
+    func bind(_ platformIDs: [UUID]) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 6)
+        bindings.append(platformIDs)
+        bindings.append(from)
+        bindings.append(to)
+        bindings.append(monthsStart)
+        bindings.append(monthsEnd)
+        bindings.append(byDay)
+        return bindings
+    }
+}
+
+/// The counters of platforms for a period, overall, per category and per bucket (a day, or the
+/// first day of a month). Prepared: planning it under row-level security cost more than running it.
+/// Amounts are bounded at intake, so sums stay far inside bigint; `least` only keeps a value stored
+/// before those bounds from failing every report that covers it.
+private struct StatisticsCountersStatement: FixedStatement {
+    static let sql: String = {
         let columns = StatisticsCounts.counters.map(\.column)
         let listed = columns.joined(separator: ", ")
         let sums = columns.map { column in
             column.hasPrefix("amount_") ? "least(sum(\(column)), \(Int64.max))::bigint" : "sum(\(column))::bigint"
         }.joined(separator: ", ")
-        let rows = try await query(
-            """
+        return """
             WITH r AS (
-                SELECT platform_id, category, \(unescaped: bucket) AS bucket, \(unescaped: listed)
+                SELECT platform_id, category, CASE WHEN $6 THEN day ELSE date_trunc('month', day)::date END AS bucket, \(listed)
                 FROM platform_daily_statistics
-                WHERE day BETWEEN \(from)::date AND \(to)::date
-                  AND NOT (day >= \(monthsStart)::date AND day < \(monthsEndExclusive)::date)
-                  AND (\(everyPlatform) OR platform_id = ANY(\(ids)))
+                WHERE platform_id = ANY($1) AND day BETWEEN $2::date AND $3::date
+                  AND NOT (day >= $4::date AND day < $5::date)
                 UNION ALL
-                SELECT platform_id, category, month, \(unescaped: listed)
+                SELECT platform_id, category, month, \(listed)
                 FROM platform_monthly_statistics
-                WHERE month >= \(monthsStart)::date AND month < \(monthsEndExclusive)::date
-                  AND (\(everyPlatform) OR platform_id = ANY(\(ids)))
+                WHERE platform_id = ANY($1) AND month >= $4::date AND month < $5::date
             )
-            SELECT platform_id, category, to_char(bucket, 'YYYY-MM-DD'), ARRAY[\(unescaped: sums)]
+            SELECT platform_id, category, to_char(bucket, 'YYYY-MM-DD'), ARRAY[\(sums)]
             FROM r
             GROUP BY GROUPING SETS ((platform_id), (platform_id, category), (platform_id, bucket))
-            """)
-        for try await row in rows {
+            """
+    }()
+    let platformIDs: [UUID]
+    let range: StatisticsRange
+
+    func makeBindings() -> PostgresBindings { range.bind(platformIDs) }
+}
+
+/// The response seconds of platforms for a period, joined per category and bucket.
+private struct ResponseSecondsStatement: FixedStatement {
+    static let sql = """
+        SELECT platform_id, to_char(bucket, 'YYYY-MM-DD'), category, redress_concat_seconds(seconds)
+        FROM (SELECT platform_id, CASE WHEN $6 THEN day ELSE date_trunc('month', day)::date END AS bucket, category, seconds
+              FROM platform_response_seconds
+              WHERE platform_id = ANY($1) AND day BETWEEN $2::date AND $3::date AND NOT (day >= $4::date AND day < $5::date)
+              UNION ALL
+              SELECT platform_id, month, category, seconds FROM platform_monthly_response_seconds
+              WHERE platform_id = ANY($1) AND month >= $4::date AND month < $5::date) r
+        GROUP BY platform_id, bucket, category
+        """
+    let platformIDs: [UUID]
+    let range: StatisticsRange
+
+    func makeBindings() -> PostgresBindings { range.bind(platformIDs) }
+}
+
+extension Transaction {
+    /// The statistics of the platforms for complaints submitted in `period`, read from the rollups:
+    /// whole months from the monthly ones, the other days from the daily ones. Medians read every
+    /// answered complaint's response time of the period (as whole seconds, up to 1,024 per array):
+    /// ask for them only where that is affordable.
+    public func platformStatistics(
+        platformIDs: [UUID], period: StatisticsPeriod, granularity: StatisticsGranularity, medians: Bool
+    ) async throws -> [UUID: PlatformStatistics] {
+        var result: [UUID: PlatformStatistics] = [:]
+        let range = StatisticsRange(period, granularity: granularity)
+        let counters = StatisticsCounts.counters.count
+        for try await row in try await execute(StatisticsCountersStatement(platformIDs: platformIDs, range: range)) {
             let cells = row.makeRandomAccess()
             let platformID = try cells[0].decode(UUID.self)
             let category = try cells[1].decode(String?.self)
             let bucket = try cells[2].decode(String?.self).flatMap(LocalDate.init)
-            let values = try cells[3].decode(IntegerColumn<Int64>.self).values
-            guard values.count == columns.count else { throw PostgresDecodingError.Code.failure }
+            let values = try cells[3].decode(Int64Column.self).values
+            guard values.count == counters else { throw PostgresDecodingError.Code.failure }
             let counts = StatisticsCounts(values: values.map { Int($0) })
             var statistics = result[platformID] ?? PlatformStatistics(platformID: platformID)
             switch (category, bucket) {
@@ -78,33 +128,23 @@ extension Transaction {
             result[platformID] = statistics
         }
         if medians {
-            try await addResponseTimes(to: &result, platformIDs: platformIDs, period: period, granularity: granularity)
+            try await addResponseTimes(to: &result, platformIDs: platformIDs, range: range)
         }
         return result
     }
 
-    /// Medians from the response seconds (short arrays per platform, submission day and category, joined
-    /// per category and bucket in PostgreSQL): the values of each grouping are gathered here and their
-    /// middle selected, with no sort.
-    private func addResponseTimes(
-        to result: inout [UUID: PlatformStatistics], platformIDs: [UUID]?, period: StatisticsPeriod, granularity: StatisticsGranularity
-    ) async throws {
+    /// Medians from the response seconds (short arrays per platform, category and submission month or
+    /// day, joined per category and bucket in PostgreSQL): the values of each grouping are gathered
+    /// here and their middle selected, with no sort.
+    private func addResponseTimes(to result: inout [UUID: PlatformStatistics], platformIDs: [UUID], range: StatisticsRange) async throws {
         struct Groups {
             var total: [Int32] = []
             var byCategory: [String: [Int32]] = [:]
             var byBucket: [LocalDate: [Int32]] = [:]
         }
         var groups: [UUID: Groups] = [:]
-        let bucket = granularity == .day ? "day" : "date_trunc('month', day)::date"
-        let rows = try await query(
-            """
-            SELECT platform_id, to_char(bucket, 'YYYY-MM-DD'), category, redress_concat_seconds(seconds)
-            FROM (SELECT platform_id, \(unescaped: bucket) AS bucket, category, seconds FROM platform_response_seconds
-                  WHERE day BETWEEN \(period.from.description)::date AND \(period.to.description)::date
-                    AND (\(platformIDs == nil) OR platform_id = ANY(\(platformIDs ?? [])))) r
-            GROUP BY platform_id, bucket, category
-            """)
-        for try await (platformID, bucket, category, column) in rows.decode((UUID, String, String, IntegerColumn<Int32>).self) {
+        let rows = try await execute(ResponseSecondsStatement(platformIDs: platformIDs, range: range))
+        for try await (platformID, bucket, category, column) in rows.decode((UUID, String, String, Int32Column).self) {
             guard let bucket = LocalDate(bucket) else { continue }
             let seconds = column.values
             groups[platformID, default: Groups()].total.append(contentsOf: seconds)
@@ -153,7 +193,8 @@ extension Transaction {
                     promise: PlatformPromise(responseDays: days, merchantResponseDays: merchantDays, fulfilmentDays: fulfilment),
                     merchantFirst: merchantFirst))
         }
-        let statistics = try await platformStatistics(platformIDs: nil, period: period, granularity: .month, medians: false)
+        let statistics = try await platformStatistics(
+            platformIDs: platforms.map(\.id), period: period, granularity: .month, medians: false)
         var ratings: [UUID: [LocalDate: PublicReport.Ratings]] = [:]
         let rated = try await query(
             """

@@ -5,8 +5,8 @@ import StoreTestSupport
 
 extension TestApp {
     /// The rollup rows that differ from a recount of the complaints themselves (daily and monthly),
-    /// plus the complaints whose response time is missing or extra, and the days whose response
-    /// seconds differ from the response times: 0 when the triggers kept every counter exact.
+    /// plus the complaints whose response time is missing or extra, and the days and months whose
+    /// response seconds differ from the response times: 0 when the triggers kept every counter exact.
     public func statisticsDiscrepancies() async throws -> Int {
         let columns = StatisticsCounts.counters.map(\.column)
         let sums = "ARRAY[" + columns.indices.map { "sum(v[\($0 + 1)])" }.joined(separator: ", ") + "]::bigint[]"
@@ -45,6 +45,18 @@ extension TestApp {
                              FROM platform_response_seconds, unnest(seconds) v GROUP BY 1, 2, 3
                              EXCEPT SELECT platform_id, submitted_on, category, array_agg(floor(seconds)::integer ORDER BY floor(seconds))
                              FROM complaint_response_times GROUP BY 1, 2, 3)) a)
+                     + (SELECT count(*) FROM (
+                            (SELECT platform_id, date_trunc('month', submitted_on)::date, category,
+                                    array_agg(floor(seconds)::integer ORDER BY floor(seconds)) AS s
+                             FROM complaint_response_times GROUP BY 1, 2, 3
+                             EXCEPT SELECT platform_id, month, category, array_agg(v ORDER BY v)
+                             FROM platform_monthly_response_seconds, unnest(seconds) v GROUP BY 1, 2, 3)
+                            UNION ALL
+                            (SELECT platform_id, month, category, array_agg(v ORDER BY v)
+                             FROM platform_monthly_response_seconds, unnest(seconds) v GROUP BY 1, 2, 3
+                             EXCEPT SELECT platform_id, date_trunc('month', submitted_on)::date, category,
+                                           array_agg(floor(seconds)::integer ORDER BY floor(seconds))
+                             FROM complaint_response_times GROUP BY 1, 2, 3)) m)
                      + (SELECT count(*) FROM (
                             (SELECT merchant_id, platform_id, month, ARRAY[sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6]), sum(v[7])] AS v
                              FROM (SELECT merchant_id, platform_id, date_trunc('month', submitted_on)::date AS month,
