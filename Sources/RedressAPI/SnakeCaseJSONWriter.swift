@@ -20,13 +20,19 @@ enum SnakeCaseJSONWriter {
     }
 
     /// Foundation's `convertToSnakeCase`, for the ASCII keys of Swift properties, remembered.
-    static func snakeCase(_ key: String) -> String {
-        if let known = snakeCases.withLock({ $0[key] }) { return known }
+    static func snakeCase(_ key: String) -> String { internedSnakeCase(key).name }
+
+    /// The snake-case name, and whether it is the remembered string itself: those live as long as the
+    /// process, which is what lets an object's order of keys be remembered by the keys' identity.
+    static func internedSnakeCase(_ key: String) -> (name: String, interned: Bool) {
+        if let known = snakeCases.withLock({ $0[key] }) { return (known, true) }
         let converted = convertToSnakeCase(key)
-        snakeCases.withLock { cache in
-            if cache.count < 4_096 { cache[key] = converted }
+        let interned = snakeCases.withLock { cache in
+            guard cache.count < 4_096 else { return false }
+            cache[key] = converted
+            return true
         }
-        return converted
+        return (converted, interned)
     }
 
     private static let snakeCases = LockedDictionary()
@@ -103,11 +109,7 @@ private enum Node {
         case .object(let box):
             output.append(UInt8(ascii: "{"))
             let members = box.members
-            // Sorted by the keys' bytes; a key set twice keeps its last value, as a dictionary would.
-            let order = members.indices.sorted { a, b in
-                let order = Node.compare(members[a].key, members[b].key)
-                return order == 0 ? a < b : order < 0
-            }
+            let order = KeyOrders.order(of: box)
             var first = true
             for (position, index) in order.enumerated() {
                 if position + 1 < order.count, members[order[position + 1]].key == members[index].key { continue }
@@ -159,8 +161,48 @@ private final class ArrayBox {
 /// hashing every key of every object cost a fifth of encoding a public report.
 private final class ObjectBox {
     var members: [(key: String, value: Node)] = []
+    /// Every key is a remembered property name (see `KeyOrders`).
+    var internedKeys = true
 
-    func set(_ key: String, _ value: Node) { members.append((key, value)) }
+    func set(_ key: String, _ value: Node, interned: Bool = false) {
+        members.append((key, value))
+        if !interned { internedKeys = false }
+    }
+}
+
+/// The written order of an object's members: sorted by the keys' bytes, and a key set twice keeps
+/// its last value, as a dictionary would. Objects of one type have the same keys in the same encoded
+/// order nearly every time, and sorting them again for each of a report's 1,400 sets of figures was a
+/// tenth of its encoding; so the order is remembered for a sequence of remembered property names,
+/// identified by the strings' own bits. Those strings are never freed, so equal bits mean the same
+/// keys; objects with any other key (a dictionary's data keys) are sorted every time.
+private enum KeyOrders {
+    private static let remembered = Mutex<[[UInt64]: [Int]]>([:])
+
+    static func order(of box: ObjectBox) -> [Int] {
+        let members = box.members
+        guard members.count > 1 else { return Array(members.indices) }
+        var identity: [UInt64] = []
+        if box.internedKeys {
+            identity.reserveCapacity(members.count * 2)
+            for member in members {
+                let bits = unsafeBitCast(member.key, to: (UInt64, UInt64).self)
+                identity.append(bits.0)
+                identity.append(bits.1)
+            }
+            if let known = remembered.withLock({ $0[identity] }) { return known }
+        }
+        let order = members.indices.sorted { a, b in
+            let order = Node.compare(members[a].key, members[b].key)
+            return order == 0 ? a < b : order < 0
+        }
+        if box.internedKeys {
+            remembered.withLock { cache in
+                if cache.count < 4_096 { cache[identity] = order }
+            }
+        }
+        return order
+    }
 }
 
 /// Marks `[String: Value]`, whose keys are data, not property names: never converted.
@@ -232,40 +274,46 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let box: ObjectBox
     let codingPath: [any CodingKey]
 
+    /// Sets a member under the key's snake-case name.
+    private func set(_ key: Key, _ value: Node) {
+        let (name, interned) = SnakeCaseJSONWriter.internedSnakeCase(key.stringValue)
+        box.set(name, value, interned: interned)
+    }
+
     private func name(_ key: Key) -> String { SnakeCaseJSONWriter.snakeCase(key.stringValue) }
 
-    mutating func encodeNil(forKey key: Key) throws { box.set(name(key), .null) }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { box.set(name(key), .bool(value)) }
-    mutating func encode(_ value: String, forKey key: Key) throws { box.set(name(key), .string(value)) }
+    mutating func encodeNil(forKey key: Key) throws { set(key, .null) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { set(key, .bool(value)) }
+    mutating func encode(_ value: String, forKey key: Key) throws { set(key, .string(value)) }
     mutating func encode(_ value: Double, forKey key: Key) throws {
-        box.set(name(key), try Node.number(value, codingPath: codingPath + [key]))
+        set(key, try Node.number(value, codingPath: codingPath + [key]))
     }
     mutating func encode(_ value: Float, forKey key: Key) throws {
-        box.set(name(key), try Node.number(value, codingPath: codingPath + [key]))
+        set(key, try Node.number(value, codingPath: codingPath + [key]))
     }
-    mutating func encode(_ value: Int, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { box.set(name(key), .number(String(value))) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { set(key, .number(String(value))) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { set(key, .number(String(value))) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { set(key, .number(String(value))) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { set(key, .number(String(value))) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { set(key, .number(String(value))) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { set(key, .number(String(value))) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { set(key, .number(String(value))) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { set(key, .number(String(value))) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { set(key, .number(String(value))) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { set(key, .number(String(value))) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        box.set(name(key), try TreeEncoder.box(value, codingPath: codingPath + [key]))
+        set(key, try TreeEncoder.box(value, codingPath: codingPath + [key]))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         let nested = ObjectBox()
-        box.set(name(key), .object(nested))
+        set(key, .object(nested))
         return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested, codingPath: codingPath + [key]))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let nested = ArrayBox()
-        box.set(name(key), .array(nested))
+        set(key, .array(nested))
         return UnkeyedContainer(box: nested, codingPath: codingPath + [key])
     }
 
