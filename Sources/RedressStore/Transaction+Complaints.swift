@@ -35,6 +35,16 @@ public struct ComplaintFilter: Sendable {
     public var submittedTo: Date?
     public var titleContains: String?
 
+    /// Whether an index gives this list's rows in page order: the scope's index by submission time,
+    /// or, for a platform's or a merchant's cases of one state, its index by state and submission time.
+    var hasOrderedIndex: Bool {
+        guard category == nil, platformID == nil, merchantID == nil, overdue == nil, titleContains == nil else { return false }
+        switch (scope, states?.count) {
+        case (_, nil), (.platform, 1), (.merchant, 1): return true
+        default: return false
+        }
+    }
+
     public init() {}
 }
 
@@ -103,6 +113,13 @@ extension Transaction {
         let state = states?.count == 1 ? states?.first : nil
         let pattern = filter.titleContains.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
         let (consumer, platform, merchant, body) = filter.scope.columns
+        // Row-level security's condition is estimated to keep about one row in a hundred, so the
+        // planner expects the index range never to fill a page, reads every matching case and sorts
+        // them (a platform's 521 open cases: 2.6 ms; a collapsed platform's 50,000: seconds). Where an
+        // index gives the page in order, sorting is ruled out for this statement and the index is
+        // read for one page only.
+        let ordered = filter.hasOrderedIndex
+        if ordered { try await query("SELECT set_config('enable_sort', 'off', true)") }
         let rows = try await query(
             """
             SELECT \(unescaped: Self.complaintColumns) FROM complaints
@@ -125,6 +142,7 @@ extension Transaction {
             """)
         var complaints: [Complaint] = []
         for try await row in rows { complaints.append(try Self.decodeComplaint(row)) }
+        if ordered { try await query("SELECT set_config('enable_sort', 'on', true)") }
         return Page(fetched: complaints, limit: page.limit) { PageCursor(createdAt: $0.submittedAt, id: $0.id) }
     }
 
