@@ -27,12 +27,14 @@ enum SnakeCaseJSONWriter {
     static func internedSnakeCase(_ key: String) -> (name: String, interned: Bool) {
         if let known = snakeCases.withLock({ $0[key] }) { return (known, true) }
         let converted = convertToSnakeCase(key)
-        let interned = snakeCases.withLock { cache in
-            guard cache.count < 4_096 else { return false }
+        // Another thread may have remembered the name meanwhile: its string is the one kept, and the
+        // only one that may be called remembered.
+        return snakeCases.withLock { cache in
+            if let known = cache[key] { return (known, true) }
+            guard cache.count < 4_096 else { return (converted, false) }
             cache[key] = converted
-            return true
+            return (converted, true)
         }
-        return (converted, interned)
     }
 
     private static let snakeCases = LockedDictionary()

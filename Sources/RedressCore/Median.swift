@@ -17,10 +17,19 @@ public enum Median {
 
     /// Hoare-style quickselect: afterwards `values[rank]` is the value a sort would put there, the
     /// values before it are not greater and the values after it not smaller. The pivot is the median
-    /// of three, which keeps sorted and constant input (common here: many equal times) linear.
-    static func select(_ values: inout [Int32], rank: Int) {
+    /// of three, which keeps sorted and constant input (common here: many equal times) linear; a
+    /// bound on the rounds keeps any input at n log n.
+    static func select(_ values: inout [Int32], rank: Int, rounds: Int? = nil) {
         var low = 0, high = values.count - 1
+        // Median-of-three can be led astray by input arranged against it (a platform chooses when it
+        // answers): past a few rounds more than a balanced selection needs, the rest is sorted.
+        var roundsLeft = rounds ?? 2 * (Int.bitWidth - values.count.leadingZeroBitCount) + 8
         while low < high {
+            roundsLeft -= 1
+            if roundsLeft < 0 {
+                values[low...high].sort()
+                return
+            }
             let middle = low + (high - low) / 2
             let a = values[low], b = values[middle], c = values[high]
             let pivot = max(min(a, b), min(max(a, b), c))

@@ -84,17 +84,17 @@ private struct StatisticsCountersStatement: FixedStatement {
     func makeBindings() -> PostgresBindings { range.bind(platformIDs) }
 }
 
-/// The response seconds of platforms for a period, joined per category and bucket.
+/// The response seconds of platforms for a period: one row per array (whole months from the
+/// monthly ones, a year's some fifty rows per platform), joined here rather than in PostgreSQL, where
+/// concatenating a collapsed month's many parts copies what it has gathered again for each part.
 private struct ResponseSecondsStatement: FixedStatement {
     static let sql = """
-        SELECT platform_id, to_char(bucket, 'YYYY-MM-DD'), category, redress_concat_seconds(seconds)
-        FROM (SELECT platform_id, CASE WHEN $6 THEN day ELSE date_trunc('month', day)::date END AS bucket, category, seconds
-              FROM platform_response_seconds
-              WHERE platform_id = ANY($1) AND ((day >= $2::date AND day < $4::date) OR (day >= $5::date AND day <= $3::date))
-              UNION ALL
-              SELECT platform_id, month, category, seconds FROM platform_monthly_response_seconds
-              WHERE platform_id = ANY($1) AND month >= $4::date AND month < $5::date) r
-        GROUP BY platform_id, bucket, category
+        SELECT platform_id, to_char(CASE WHEN $6 THEN day ELSE date_trunc('month', day)::date END, 'YYYY-MM-DD'), category, seconds
+        FROM platform_response_seconds
+        WHERE platform_id = ANY($1) AND ((day >= $2::date AND day < $4::date) OR (day >= $5::date AND day <= $3::date))
+        UNION ALL
+        SELECT platform_id, to_char(month, 'YYYY-MM-DD'), category, seconds FROM platform_monthly_response_seconds
+        WHERE platform_id = ANY($1) AND month >= $4::date AND month < $5::date
         """
     let platformIDs: [UUID]
     let range: StatisticsRange
@@ -136,8 +136,7 @@ extension Transaction {
     }
 
     /// Medians from the response seconds (short arrays per platform, category and submission month or
-    /// day, joined per category and bucket in PostgreSQL): the values of each grouping are gathered
-    /// here and their middle selected, with no sort.
+    /// day): the values of each grouping are gathered here and their middle selected, with no sort.
     private func addResponseTimes(to result: inout [UUID: PlatformStatistics], platformIDs: [UUID], range: StatisticsRange) async throws {
         struct Groups {
             var total: [Int32] = []

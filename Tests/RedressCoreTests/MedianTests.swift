@@ -1,4 +1,4 @@
-import RedressCore
+@testable import RedressCore
 import Testing
 
 @Suite("Median by selection")
@@ -25,6 +25,21 @@ struct MedianTests {
             var copy = values
             #expect(Median.of(&copy) == Self.sortedMedian(values), "\(values.prefix(12)) (\(values.count))")
             #expect(copy.sorted() == values.sorted(), "selection keeps the values")
+        }
+    }
+
+    /// Past its bound on rounds, selection sorts what is left: the same value at the rank.
+    @Test func selectionThatRunsOutOfRoundsSortsTheRest() {
+        var generator = SplitMix(seed: 7)
+        let values = (0..<999).map { _ in Int32(generator.next() % 500) }
+        let sorted = values.sorted()
+        for rounds in [0, 1, 2, 3] {
+            for rank in [0, 1, 499, 998] {
+                var copy = values
+                Median.select(&copy, rank: rank, rounds: rounds)
+                #expect(copy[rank] == sorted[rank], "rounds \(rounds), rank \(rank)")
+                #expect(copy[..<rank].allSatisfy { $0 <= copy[rank] } && copy[(rank + 1)...].allSatisfy { $0 >= copy[rank] })
+            }
         }
     }
 }

@@ -36,18 +36,18 @@ extension TestApp {
                      + (SELECT count(*) FROM complaints c FULL JOIN complaint_response_times t ON t.complaint_id = c.id
                         WHERE (c.first_response_at IS NOT NULL) IS DISTINCT FROM (t.complaint_id IS NOT NULL))
                      + (SELECT count(*) FROM (
-                            (SELECT platform_id, submitted_on, category, array_agg(floor(seconds)::integer ORDER BY floor(seconds)) AS s
+                            (SELECT platform_id, submitted_on, category, array_agg(greatest(floor(seconds), 0)::integer ORDER BY floor(seconds)) AS s
                              FROM complaint_response_times GROUP BY 1, 2, 3
                              EXCEPT SELECT platform_id, day, category, array_agg(v ORDER BY v)
                              FROM platform_response_seconds, unnest(seconds) v GROUP BY 1, 2, 3)
                             UNION ALL
                             (SELECT platform_id, day, category, array_agg(v ORDER BY v)
                              FROM platform_response_seconds, unnest(seconds) v GROUP BY 1, 2, 3
-                             EXCEPT SELECT platform_id, submitted_on, category, array_agg(floor(seconds)::integer ORDER BY floor(seconds))
+                             EXCEPT SELECT platform_id, submitted_on, category, array_agg(greatest(floor(seconds), 0)::integer ORDER BY floor(seconds))
                              FROM complaint_response_times GROUP BY 1, 2, 3)) a)
                      + (SELECT count(*) FROM (
                             (SELECT platform_id, date_trunc('month', submitted_on)::date, category,
-                                    array_agg(floor(seconds)::integer ORDER BY floor(seconds)) AS s
+                                    array_agg(greatest(floor(seconds), 0)::integer ORDER BY floor(seconds)) AS s
                              FROM complaint_response_times GROUP BY 1, 2, 3
                              EXCEPT SELECT platform_id, month, category, array_agg(v ORDER BY v)
                              FROM platform_monthly_response_seconds, unnest(seconds) v GROUP BY 1, 2, 3)
@@ -55,7 +55,7 @@ extension TestApp {
                             (SELECT platform_id, month, category, array_agg(v ORDER BY v)
                              FROM platform_monthly_response_seconds, unnest(seconds) v GROUP BY 1, 2, 3
                              EXCEPT SELECT platform_id, date_trunc('month', submitted_on)::date, category,
-                                           array_agg(floor(seconds)::integer ORDER BY floor(seconds))
+                                           array_agg(greatest(floor(seconds), 0)::integer ORDER BY floor(seconds))
                              FROM complaint_response_times GROUP BY 1, 2, 3)) m)
                      + (SELECT count(*) FROM (
                             (SELECT merchant_id, platform_id, month, ARRAY[sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6]), sum(v[7])] AS v

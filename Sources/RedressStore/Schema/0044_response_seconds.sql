@@ -70,10 +70,6 @@ END
 $$;
 CREATE TRIGGER complaint_response_times_rollup AFTER INSERT ON complaint_response_times
     FOR EACH ROW EXECUTE FUNCTION complaint_response_times_rollup();
--- A period's arrays joined per grouping in PostgreSQL: one row per category and month reaches the
--- service instead of one per category and day (decoding each row costs more than joining it here).
-CREATE AGGREGATE redress_concat_seconds(integer[]) (SFUNC = array_cat, STYPE = integer[], INITCOND = '{}');
-
 REVOKE ALL ON FUNCTION redress_add_response_seconds(uuid, date, text, integer), complaint_response_times_rollup() FROM PUBLIC;
 
 INSERT INTO platform_response_seconds (platform_id, day, category, part, seconds)
