@@ -105,6 +105,19 @@ struct ComplaintStatement: OneIDStatement {
     let id: UUID
 }
 
+/// One complaint by id with what reading it shows besides, in one round trip: whether its platform
+/// sends consumers to the merchant first, and the kinds of evidence the caller may see (row-level
+/// security decides for both, as for their own statements).
+struct ComplaintReadingStatement: OneIDStatement {
+    static let sql = """
+        SELECT (SELECT p.merchant_first FROM platforms p WHERE p.id = complaints.platform_id) AS reading_merchant_first,
+               ARRAY(SELECT DISTINCT e.kind FROM evidence e WHERE e.complaint_id = complaints.id) AS reading_evidence_kinds,
+               \(Transaction.complaintColumns)
+        FROM complaints WHERE id = $1
+        """
+    let id: UUID
+}
+
 struct ComplaintForUpdateStatement: OneIDStatement {
     static let sql = "SELECT \(Transaction.complaintColumns) FROM complaints WHERE id = $1 FOR UPDATE"
     let id: UUID

@@ -86,6 +86,18 @@ extension Transaction {
         return nil
     }
 
+    /// A complaint as reading it shows it: with whether its platform sends consumers to the merchant
+    /// first, and the kinds of evidence the caller may see.
+    public func complaintForReading(id: UUID) async throws -> (complaint: Complaint, merchantFirst: Bool, evidence: [EvidenceKind])? {
+        for try await row in try await execute(ComplaintReadingStatement(id: id)) {
+            let cells = row.makeRandomAccess()
+            let merchantFirst = try cells["reading_merchant_first"].decode(Bool?.self) ?? false
+            let evidence = try cells["reading_evidence_kinds"].decode([String].self).compactMap(EvidenceKind.init(rawValue:))
+            return (try Self.decodeComplaint(row), merchantFirst, evidence)
+        }
+        return nil
+    }
+
     /// Stores a complaint changed by an action, if nobody changed it since `expectedVersion`, and
     /// records the action. Returns `false` when another change won (no read-then-write window: the
     /// version check is part of the UPDATE).

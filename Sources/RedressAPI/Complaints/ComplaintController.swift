@@ -61,9 +61,7 @@ struct ComplaintController {
         let id = try context.parameters.id()
         let now = configuration.clock.now()
         let view = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            guard let complaint = try await transaction.complaint(id: id) else { throw RedressError.notFound }
-            let merchantFirst = try await transaction.platform(id: complaint.platformID)?.merchantFirst ?? false
-            let evidence = try await transaction.evidenceKinds(complaintID: complaint.id)
+            guard let (complaint, merchantFirst, evidence) = try await transaction.complaintForReading(id: id) else { throw RedressError.notFound }
             var view = ComplaintResponse.view(complaint, actor: actor, merchantFirst: merchantFirst, evidence: evidence, now: now, language: context.language)
             // The mediation body reaches the consumer directly; nobody else sees how.
             if CaseAccess.relations(of: actor, to: complaint).contains(.mediationBody), let consumer = try await transaction.account(id: complaint.consumerID) {
