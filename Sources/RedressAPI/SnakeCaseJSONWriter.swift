@@ -207,6 +207,18 @@ private enum KeyOrders {
     }
 }
 
+/// `Nullable` as a node: its value's, or `null`, without an encoder of its own.
+private protocol NullableNode {
+    func node(codingPath: [any CodingKey]) throws -> Node
+}
+
+extension Nullable: NullableNode {
+    fileprivate func node(codingPath: [any CodingKey]) throws -> Node {
+        guard let value else { return .null }
+        return try TreeEncoder.box(value, codingPath: codingPath)
+    }
+}
+
 /// Marks `[String: Value]`, whose keys are data, not property names: never converted.
 private protocol StringKeyedDictionary {
     func boxedMembers(codingPath: [any CodingKey]) throws -> ObjectBox
@@ -234,6 +246,14 @@ private final class TreeEncoder: Encoder {
 
     /// A value as a node, with the types Foundation special-cases.
     static func box<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws -> Node {
+        // The common leaves by their type's identity (a pointer comparison), and the nullable wrapper
+        // of the responses by one cast: each dynamic cast tried on every value of a public report's
+        // 1,400 sets of figures, and a nested encoder for each, was a tenth of writing it.
+        if T.self == String.self { return .string(unsafeBitCast(value, to: String.self)) }
+        if T.self == Int.self { return .number(String(unsafeBitCast(value, to: Int.self))) }
+        if T.self == Bool.self { return .bool(unsafeBitCast(value, to: Bool.self)) }
+        if T.self == Double.self { return try Node.number(unsafeBitCast(value, to: Double.self), codingPath: codingPath) }
+        if let nullable = value as? any NullableNode { return try nullable.node(codingPath: codingPath) }
         switch value {
         case let string as String: return .string(string)
         case let date as Date: return .string(APIJSON.rfc3339(date))
