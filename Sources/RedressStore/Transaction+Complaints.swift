@@ -132,6 +132,7 @@ extension Transaction {
         // index gives the page in order, sorting is ruled out for this statement and the index is
         // read for one page only.
         let ordered = filter.hasOrderedIndex
+        // (Transaction-local: a failure below leaves it off only in a transaction that is rolled back.)
         if ordered { try await query("SELECT set_config('enable_sort', 'off', true)") }
         let rows = try await query(
             """
