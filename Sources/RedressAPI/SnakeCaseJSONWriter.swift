@@ -12,7 +12,7 @@ import RedressCore
 /// String-keyed dictionaries keep their keys, as in Foundation.
 enum SnakeCaseJSONWriter {
     static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
-        let node = try TreeEncoder.box(value, codingPath: [])
+        let node = try TreeEncoder.box(value, at: Location(parent: nil, key: nil))
         var output: [UInt8] = []
         output.reserveCapacity(1024)
         node.write(to: &output)
@@ -144,10 +144,10 @@ private enum Node {
         JSONText.string(value, to: &output)
     }
 
-    static func number<T: BinaryFloatingPoint & CustomStringConvertible>(_ value: T, codingPath: [any CodingKey]) throws -> Node {
+    static func number<T: BinaryFloatingPoint & CustomStringConvertible>(_ value: T, at location: Location) throws -> Node {
         guard value.isFinite else {
             throw EncodingError.invalidValue(
-                value, EncodingError.Context(codingPath: codingPath, debugDescription: "Unable to encode \(value) directly in JSON."))
+                value, EncodingError.Context(codingPath: location.keys, debugDescription: "Unable to encode \(value) directly in JSON."))
         }
         var digits = value.description
         if digits.hasSuffix(".0") { digits.removeLast(2) }
@@ -209,59 +209,93 @@ private enum KeyOrders {
 
 /// `Nullable` as a node: its value's, or `null`, without an encoder of its own.
 private protocol NullableNode {
-    func node(codingPath: [any CodingKey]) throws -> Node
+    func node(at location: Location) throws -> Node
 }
 
 extension Nullable: NullableNode {
-    fileprivate func node(codingPath: [any CodingKey]) throws -> Node {
+    fileprivate func node(at location: Location) throws -> Node {
         guard let value else { return .null }
-        return try TreeEncoder.box(value, codingPath: codingPath)
+        return try TreeEncoder.box(value, at: location)
     }
 }
 
 /// Marks `[String: Value]`, whose keys are data, not property names: never converted.
 private protocol StringKeyedDictionary {
-    func boxedMembers(codingPath: [any CodingKey]) throws -> ObjectBox
+    func boxedMembers(at location: Location) throws -> ObjectBox
 }
 
 extension Dictionary: StringKeyedDictionary where Key == String, Value: Encodable {
-    fileprivate func boxedMembers(codingPath: [any CodingKey]) throws -> ObjectBox {
+    fileprivate func boxedMembers(at location: Location) throws -> ObjectBox {
         let box = ObjectBox()
         box.members.reserveCapacity(count)
+        let path = location.path
         for (key, value) in self {
-            box.set(key, try TreeEncoder.box(value, codingPath: codingPath + [APIJSON.AnyKey(key)]))
+            box.set(key, try TreeEncoder.box(value, at: Location(parent: path, key: APIJSON.AnyKey(key))))
         }
         return box
     }
 }
 
+/// A coding path as the chain of its keys, made into the array Codable asks for only when asked
+/// (`codingPath`, errors): an array built for every nested value was a good share of encoding.
+private final class CodingPath {
+    let key: any CodingKey
+    let parent: CodingPath?
+
+    init(_ key: any CodingKey, parent: CodingPath?) {
+        self.key = key
+        self.parent = parent
+    }
+
+    static func keys(of path: CodingPath?) -> [any CodingKey] {
+        var keys: [any CodingKey] = []
+        var link = path
+        while let current = link {
+            keys.append(current.key)
+            link = current.parent
+        }
+        return keys.reversed()
+    }
+}
+
+/// Where a value is encoded: under `key` of the container at `parent`. The path object is made only
+/// for a value that is a container itself.
+private struct Location {
+    let parent: CodingPath?
+    let key: (any CodingKey)?
+
+    var path: CodingPath? { key.map { CodingPath($0, parent: parent) } ?? parent }
+    var keys: [any CodingKey] { CodingPath.keys(of: parent) + (key.map { [$0] } ?? []) }
+}
+
 private final class TreeEncoder: Encoder {
-    let codingPath: [any CodingKey]
+    let path: CodingPath?
+    var codingPath: [any CodingKey] { CodingPath.keys(of: path) }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     var node: Node?
 
-    init(codingPath: [any CodingKey]) {
-        self.codingPath = codingPath
+    init(path: CodingPath?) {
+        self.path = path
     }
 
     /// A value as a node, with the types Foundation special-cases.
-    static func box<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws -> Node {
+    static func box<T: Encodable>(_ value: T, at location: Location) throws -> Node {
         // The common leaves by their type's identity (a pointer comparison), and the nullable wrapper
         // of the responses by one cast: each dynamic cast tried on every value of a public report's
         // 1,400 sets of figures, and a nested encoder for each, was a tenth of writing it.
         if T.self == String.self { return .string(unsafeBitCast(value, to: String.self)) }
         if T.self == Int.self { return .number(String(unsafeBitCast(value, to: Int.self))) }
         if T.self == Bool.self { return .bool(unsafeBitCast(value, to: Bool.self)) }
-        if T.self == Double.self { return try Node.number(unsafeBitCast(value, to: Double.self), codingPath: codingPath) }
-        if let nullable = value as? any NullableNode { return try nullable.node(codingPath: codingPath) }
+        if T.self == Double.self { return try Node.number(unsafeBitCast(value, to: Double.self), at: location) }
+        if let nullable = value as? any NullableNode { return try nullable.node(at: location) }
         switch value {
         case let string as String: return .string(string)
         case let date as Date: return .string(APIJSON.rfc3339(date))
         case let url as URL: return .string(url.absoluteString)
         case let data as Data: return .string(data.base64EncodedString())
-        case let dictionary as any StringKeyedDictionary: return .object(try dictionary.boxedMembers(codingPath: codingPath))
+        case let dictionary as any StringKeyedDictionary: return .object(try dictionary.boxedMembers(at: location))
         default:
-            let encoder = TreeEncoder(codingPath: codingPath)
+            let encoder = TreeEncoder(path: location.path)
             try value.encode(to: encoder)
             return encoder.node ?? .object(ObjectBox())
         }
@@ -275,7 +309,7 @@ private final class TreeEncoder: Encoder {
             box = ObjectBox()
             node = .object(box)
         }
-        return KeyedEncodingContainer(KeyedContainer<Key>(box: box, codingPath: codingPath))
+        return KeyedEncodingContainer(KeyedContainer<Key>(box: box, path: path))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -286,7 +320,7 @@ private final class TreeEncoder: Encoder {
             box = ArrayBox()
             node = .array(box)
         }
-        return UnkeyedContainer(box: box, codingPath: codingPath)
+        return UnkeyedContainer(box: box, path: path)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer { SingleValueContainer(encoder: self) }
@@ -294,7 +328,10 @@ private final class TreeEncoder: Encoder {
 
 private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let box: ObjectBox
-    let codingPath: [any CodingKey]
+    let path: CodingPath?
+    var codingPath: [any CodingKey] { CodingPath.keys(of: path) }
+
+    private func at(_ key: Key) -> Location { Location(parent: path, key: key) }
 
     /// Sets a member under the key's snake-case name.
     private func set(_ key: Key, _ value: Node) {
@@ -308,10 +345,10 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: Bool, forKey key: Key) throws { set(key, .bool(value)) }
     mutating func encode(_ value: String, forKey key: Key) throws { set(key, .string(value)) }
     mutating func encode(_ value: Double, forKey key: Key) throws {
-        set(key, try Node.number(value, codingPath: codingPath + [key]))
+        set(key, try Node.number(value, at: at(key)))
     }
     mutating func encode(_ value: Float, forKey key: Key) throws {
-        set(key, try Node.number(value, codingPath: codingPath + [key]))
+        set(key, try Node.number(value, at: at(key)))
     }
     mutating func encode(_ value: Int, forKey key: Key) throws { set(key, .number(String(value))) }
     mutating func encode(_ value: Int8, forKey key: Key) throws { set(key, .number(String(value))) }
@@ -324,61 +361,62 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: UInt32, forKey key: Key) throws { set(key, .number(String(value))) }
     mutating func encode(_ value: UInt64, forKey key: Key) throws { set(key, .number(String(value))) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        set(key, try TreeEncoder.box(value, codingPath: codingPath + [key]))
+        set(key, try TreeEncoder.box(value, at: at(key)))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         let nested = ObjectBox()
         set(key, .object(nested))
-        return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested, codingPath: codingPath + [key]))
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested, path: at(key).path))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let nested = ArrayBox()
         set(key, .array(nested))
-        return UnkeyedContainer(box: nested, codingPath: codingPath + [key])
+        return UnkeyedContainer(box: nested, path: at(key).path)
     }
 
-    mutating func superEncoder() -> any Encoder { MemberEncoder(box: box, name: "super", codingPath: codingPath) }
-    mutating func superEncoder(forKey key: Key) -> any Encoder { MemberEncoder(box: box, name: name(key), codingPath: codingPath + [key]) }
+    mutating func superEncoder() -> any Encoder { MemberEncoder(box: box, name: "super", path: path) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { MemberEncoder(box: box, name: name(key), path: at(key).path) }
 }
 
 private struct UnkeyedContainer: UnkeyedEncodingContainer {
     let box: ArrayBox
-    let codingPath: [any CodingKey]
+    let path: CodingPath?
+    var codingPath: [any CodingKey] { CodingPath.keys(of: path) }
     var count: Int { box.items.count }
 
-    private var indexKey: any CodingKey { IndexKey(intValue: box.items.count) }
+    private var next: Location { Location(parent: path, key: IndexKey(intValue: box.items.count)) }
 
     mutating func encodeNil() throws { box.items.append(.null) }
     mutating func encode(_ value: Bool) throws { box.items.append(.bool(value)) }
     mutating func encode(_ value: String) throws { box.items.append(.string(value)) }
-    mutating func encode(_ value: Double) throws { box.items.append(try Node.number(value, codingPath: codingPath + [indexKey])) }
-    mutating func encode(_ value: Float) throws { box.items.append(try Node.number(value, codingPath: codingPath + [indexKey])) }
+    mutating func encode(_ value: Double) throws { box.items.append(try Node.number(value, at: next)) }
+    mutating func encode(_ value: Float) throws { box.items.append(try Node.number(value, at: next)) }
     mutating func encode(_ value: Int) throws { box.items.append(.number(String(value))) }
     mutating func encode(_ value: Int64) throws { box.items.append(.number(String(value))) }
     mutating func encode<T: Encodable>(_ value: T) throws {
-        box.items.append(try TreeEncoder.box(value, codingPath: codingPath + [indexKey]))
+        box.items.append(try TreeEncoder.box(value, at: next))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let nested = ObjectBox()
-        let path = codingPath + [indexKey]
+        let path = next.path
         box.items.append(.object(nested))
-        return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested, codingPath: path))
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested, path: path))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let nested = ArrayBox()
-        let path = codingPath + [indexKey]
+        let path = next.path
         box.items.append(.array(nested))
-        return UnkeyedContainer(box: nested, codingPath: path)
+        return UnkeyedContainer(box: nested, path: path)
     }
 
     mutating func superEncoder() -> any Encoder {
         let member = ObjectBox()
         box.items.append(.object(member))
-        return MemberEncoder(box: member, name: "super", codingPath: codingPath)
+        return MemberEncoder(box: member, name: "super", path: path)
     }
 }
 
@@ -396,26 +434,25 @@ private struct SingleValueContainer: SingleValueEncodingContainer {
     mutating func encodeNil() throws { encoder.node = .null }
     mutating func encode(_ value: Bool) throws { encoder.node = .bool(value) }
     mutating func encode(_ value: String) throws { encoder.node = .string(value) }
-    mutating func encode(_ value: Double) throws { encoder.node = try Node.number(value, codingPath: codingPath) }
-    mutating func encode(_ value: Float) throws { encoder.node = try Node.number(value, codingPath: codingPath) }
+    mutating func encode(_ value: Double) throws { encoder.node = try Node.number(value, at: Location(parent: encoder.path, key: nil)) }
+    mutating func encode(_ value: Float) throws { encoder.node = try Node.number(value, at: Location(parent: encoder.path, key: nil)) }
     mutating func encode(_ value: Int) throws { encoder.node = .number(String(value)) }
     mutating func encode(_ value: Int64) throws { encoder.node = .number(String(value)) }
-    mutating func encode<T: Encodable>(_ value: T) throws { encoder.node = try TreeEncoder.box(value, codingPath: codingPath) }
+    mutating func encode<T: Encodable>(_ value: T) throws { encoder.node = try TreeEncoder.box(value, at: Location(parent: encoder.path, key: nil)) }
 }
 
 /// The encoder of `superEncoder()`: whatever it encodes becomes one member of an object.
 private final class MemberEncoder: Encoder {
     let box: ObjectBox
     let name: String
-    let codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { inner.codingPath }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     private let inner: TreeEncoder
 
-    init(box: ObjectBox, name: String, codingPath: [any CodingKey]) {
+    init(box: ObjectBox, name: String, path: CodingPath?) {
         self.box = box
         self.name = name
-        self.codingPath = codingPath
-        inner = TreeEncoder(codingPath: codingPath)
+        inner = TreeEncoder(path: path)
     }
 
     deinit { box.set(name, inner.node ?? .object(ObjectBox())) }

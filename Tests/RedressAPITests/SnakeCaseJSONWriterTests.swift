@@ -86,6 +86,19 @@ struct SnakeCaseJSONWriterTests {
     @Test func refusesNonFiniteNumbers() {
         #expect(throws: EncodingError.self) { try SnakeCaseJSONWriter.encode([Double.nan]) }
         #expect(throws: EncodingError.self) { try SnakeCaseJSONWriter.encode(["x": Double.infinity]) }
+        // The error names where the value was, as Foundation's does.
+        struct Deep: Encodable {
+            let items: [Inner]
+            struct Inner: Encodable { let ratio: Nullable<Double> }
+        }
+        let deep = Deep(items: [Deep.Inner(ratio: Nullable(1)), Deep.Inner(ratio: Nullable(.nan))])
+        func path(_ encode: () throws -> Void) -> [String] {
+            do { try encode() } catch EncodingError.invalidValue(_, let context) { return context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue } } catch {}
+            return []
+        }
+        let fast = path { _ = try SnakeCaseJSONWriter.encode(deep) }
+        #expect(fast == ["items", "1", "ratio"])
+        #expect(fast == path { _ = try APIJSON.encoder().encode(deep) })
     }
 
     /// The benchmark's three ways write the same page: the writer and Foundation byte for byte, and
