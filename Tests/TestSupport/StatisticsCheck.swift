@@ -35,28 +35,9 @@ extension TestApp {
                                               UNION ALL (SELECT * FROM monthly EXCEPT SELECT * FROM monthly_truth)) m)
                      + (SELECT count(*) FROM complaints c FULL JOIN complaint_response_times t ON t.complaint_id = c.id
                         WHERE (c.first_response_at IS NOT NULL) IS DISTINCT FROM (t.complaint_id IS NOT NULL))
-                     + (SELECT count(*) FROM (
-                            (SELECT platform_id, submitted_on, category, array_agg(greatest(floor(seconds), 0)::integer ORDER BY floor(seconds)) AS s
-                             FROM complaint_response_times GROUP BY 1, 2, 3
-                             EXCEPT SELECT platform_id, day, category, array_agg(v ORDER BY v)
-                             FROM platform_response_seconds, unnest(seconds) v GROUP BY 1, 2, 3)
-                            UNION ALL
-                            (SELECT platform_id, day, category, array_agg(v ORDER BY v)
-                             FROM platform_response_seconds, unnest(seconds) v GROUP BY 1, 2, 3
-                             EXCEPT SELECT platform_id, submitted_on, category, array_agg(greatest(floor(seconds), 0)::integer ORDER BY floor(seconds))
-                             FROM complaint_response_times GROUP BY 1, 2, 3)) a)
-                     + (SELECT count(*) FROM (
-                            (SELECT platform_id, date_trunc('month', submitted_on)::date, category,
-                                    array_agg(greatest(floor(seconds), 0)::integer ORDER BY floor(seconds)) AS s
-                             FROM complaint_response_times GROUP BY 1, 2, 3
-                             EXCEPT SELECT platform_id, month, category, array_agg(v ORDER BY v)
-                             FROM platform_monthly_response_seconds, unnest(seconds) v GROUP BY 1, 2, 3)
-                            UNION ALL
-                            (SELECT platform_id, month, category, array_agg(v ORDER BY v)
-                             FROM platform_monthly_response_seconds, unnest(seconds) v GROUP BY 1, 2, 3
-                             EXCEPT SELECT platform_id, date_trunc('month', submitted_on)::date, category,
-                                           array_agg(greatest(floor(seconds), 0)::integer ORDER BY floor(seconds))
-                             FROM complaint_response_times GROUP BY 1, 2, 3)) m)
+                     + \(Self.responseSecondsDiscrepancies(table: "platform_response_seconds", key: "day", bucket: "submitted_on"))
+                     + \(Self.responseSecondsDiscrepancies(
+                         table: "platform_monthly_response_seconds", key: "month", bucket: "date_trunc('month', submitted_on)::date"))
                      + (SELECT count(*) FROM (
                             (SELECT merchant_id, platform_id, month, ARRAY[sum(v[1]), sum(v[2]), sum(v[3]), sum(v[4]), sum(v[5]), sum(v[6]), sum(v[7])] AS v
                              FROM (SELECT merchant_id, platform_id, date_trunc('month', submitted_on)::date AS month,
@@ -78,5 +59,16 @@ extension TestApp {
                 """), as: Int64.self)
             return Int(discrepancies ?? -1)
         }
+    }
+
+    /// A count of the buckets whose arrays of response seconds (`table`, by `key`) differ from the
+    /// response times of their complaints (by `bucket`), as whole seconds from 0.
+    static func responseSecondsDiscrepancies(table: String, key: String, bucket: String) -> String {
+        let truth = """
+            SELECT platform_id, \(bucket), category, array_agg(greatest(floor(seconds), 0)::integer ORDER BY floor(seconds))
+            FROM complaint_response_times GROUP BY 1, 2, 3
+            """
+        let kept = "SELECT platform_id, \(key), category, array_agg(v ORDER BY v) FROM \(table), unnest(seconds) v GROUP BY 1, 2, 3"
+        return "(SELECT count(*) FROM ((\(truth) EXCEPT \(kept)) UNION ALL (\(kept) EXCEPT \(truth))) d)"
     }
 }
