@@ -20,78 +20,156 @@ public struct AuditVerifier: Sendable {
         public var valid: Bool { firstBroken == nil }
     }
 
+    /// One stored event, its columns as the database sent them in binary: text as UTF-8, `bigint`
+    /// as eight big-endian bytes, `bytea` as is, `uuid` as its sixteen bytes. Verification reads
+    /// millions of events; decoding each column into a Swift value cost more than hashing it.
+    public struct StoredEvent {
+        public var chain: ByteBuffer
+        public var seq: Int64
+        public var prevHash: ByteBuffer
+        public var hash: ByteBuffer
+        public var content: ByteBuffer
+        public var action: ByteBuffer
+        public var entityID: ByteBuffer
+    }
+
     private var result = Result()
-    private var chain: String?
-    private var expectedSeq = 1
+    /// `result.firstBroken != nil`, kept apart: testing the optional copies it for every event.
+    private var isBroken = false
+    private var chain: [UInt8]?
+    private var expectedSeq: Int64 = 1
     private var previousHash = [UInt8](repeating: 0, count: 32)
+    /// Rebuilt in place for each event, so that an event allocates nothing: the bytes hashed before
+    /// its content, the start its content must have, and its entity's part.
+    private var header: [UInt8] = []
+    private var expectedStart: [UInt8] = []
+    private var expectedEntity: [UInt8] = []
 
     public init() {}
 
     /// Feeds the next event, in chain and sequence order. Returns `false` once a break is found.
     @discardableResult
-    public mutating func add(chain: String, seq: Int, prevHash: [UInt8], hash: [UInt8], content: String, action: String, entityID: UUID) -> Bool {
-        var buffer = ByteBuffer()
-        buffer.writeString(content)
-        return add(chain: chain, seq: seq, prevHash: prevHash, hash: hash, content: buffer, action: action, entityID: entityID)
-    }
-
-    /// The same, with the content as the bytes the database sent (no string is made of it).
-    @discardableResult
-    public mutating func add(chain: String, seq: Int, prevHash: [UInt8], hash: [UInt8], content: ByteBuffer, action: String, entityID: UUID) -> Bool {
-        guard result.firstBroken == nil else { return false }
-        if chain != self.chain {
-            self.chain = chain
+    public mutating func add(_ event: StoredEvent) -> Bool {
+        guard !isBroken else { return false }
+        if chain.map({ !Self.equal(event.chain, $0) }) ?? true {
+            chain = Self.bytes(event.chain)
             result.chains += 1
             expectedSeq = 1
             previousHash = [UInt8](repeating: 0, count: 32)
         }
         result.events += 1
         func broken(_ problem: String) -> Bool {
-            result.firstBroken = Broken(chain: chain, seq: seq, problem: problem)
+            isBroken = true
+            result.firstBroken = Broken(chain: String(decoding: chain ?? [], as: UTF8.self), seq: Int(event.seq), problem: problem)
             return false
         }
+        let seq = event.seq
         if seq != expectedSeq { return broken(seq > expectedSeq ? "event \(expectedSeq) is missing" : "sequence out of order (expected \(expectedSeq))") }
-        if prevHash != previousHash { return broken("its previous hash is not the hash of the event before it") }
+        if !Self.equal(event.prevHash, previousHash) { return broken("its previous hash is not the hash of the event before it") }
+
+        header.removeAll(keepingCapacity: true)
+        Self.append(event.chain, to: &header)
+        header.append(UInt8(ascii: "\n"))
+        Self.appendDecimal(seq, to: &header)
+        header.append(UInt8(ascii: "\n"))
+        for byte in previousHash { Self.appendHex(byte, to: &header) }
+        header.append(UInt8(ascii: "\n"))
+
         // The content is canonical JSON (sorted keys, no whitespace): "action" is its first key, and the
-        // entity reads {"id":…,"type":…}. Matching the bytes is exact and far cheaper than parsing,
-        // which matters at millions of events.
-        let (hashMatches, columnsMatch) = content.withUnsafeReadableBytes { bytes -> (Bool, Bool) in
+        // entity reads {"id":…,"type":…}. Matching the bytes is exact and far cheaper than parsing.
+        expectedStart.removeAll(keepingCapacity: true)
+        expectedStart.append(contentsOf: Self.actionPrefix)
+        Self.append(event.action, to: &expectedStart)
+        expectedStart.append(contentsOf: Self.actionSuffix)
+        guard event.entityID.readableBytes == 16 else { return broken("its entity id is not a uuid") }
+        expectedEntity.removeAll(keepingCapacity: true)
+        expectedEntity.append(contentsOf: Self.entityPrefix)
+        event.entityID.withUnsafeReadableBytes { id in
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 { expectedEntity.append(UInt8(ascii: "-")) }
+                Self.appendHex(id[index], to: &expectedEntity)
+            }
+        }
+        expectedEntity.append(UInt8(ascii: "\""))
+
+        let (hashMatches, columnsMatch) = event.content.withUnsafeReadableBytes { bytes -> (Bool, Bool) in
             var hasher = SHA256()
-            hasher.update(data: Array("\(chain)\n\(seq)\n\(prevHash.hexString)\n".utf8))
+            header.withUnsafeBytes { hasher.update(bufferPointer: $0) }
             hasher.update(bufferPointer: bytes)
-            let computed = Array(hasher.finalize())
-            let prefix = Array("{\"action\":\"\(action)\",".utf8)
-            let entity = Self.entityPrefix + entityID.lowercasedUTF8 + [UInt8(ascii: "\"")]
-            return (computed == hash, bytes.starts(with: prefix) && Self.containsNearEnd(bytes, entity))
+            let computed = hasher.finalize()
+            let hashMatches = computed.withUnsafeBytes { Self.equal(event.hash, $0) }
+            let columnsMatch = bytes.starts(with: expectedStart) && expectedEntity.withUnsafeBytes { Self.containsNearEnd(bytes, $0) }
+            return (hashMatches, columnsMatch)
         }
         if !hashMatches { return broken("its content or links were changed after it was written (hash differs)") }
         if !columnsMatch { return broken("its columns differ from its hashed content") }
         expectedSeq += 1
-        previousHash = hash
+        previousHash.removeAll(keepingCapacity: true)
+        Self.append(event.hash, to: &previousHash)
         return true
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let actionPrefix = Array("{\"action\":\"".utf8)
+    private static let actionSuffix = Array("\",".utf8)
+    private static let entityPrefix = Array("\"entity\":{\"id\":\"".utf8)
+
+    // ByteBufferView's collection methods go element by element; these copy and compare memory.
+    private static func append(_ buffer: ByteBuffer, to bytes: inout [UInt8]) {
+        buffer.withUnsafeReadableBytes { bytes.append(contentsOf: $0) }
+    }
+
+    private static func bytes(_ buffer: ByteBuffer) -> [UInt8] {
+        buffer.withUnsafeReadableBytes { Array($0) }
+    }
+
+    private static func equal(_ buffer: ByteBuffer, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { equal(buffer, $0) }
+    }
+
+    private static func equal(_ buffer: ByteBuffer, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        buffer.withUnsafeReadableBytes { own in
+            own.count == bytes.count && (own.isEmpty || memcmp(own.baseAddress!, bytes.baseAddress!, own.count) == 0)
+        }
+    }
+
+    private static func appendHex(_ byte: UInt8, to bytes: inout [UInt8]) {
+        bytes.append(hexDigits[Int(byte >> 4)])
+        bytes.append(hexDigits[Int(byte & 0x0F)])
+    }
+
+    private static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let start = bytes.endIndex
+        var rest = value.magnitude
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        bytes[start...].reverse()
     }
 
     /// Compares a chain's head (kept by the database as events are written) with the chain's stored
     /// last event — once every link has verified, that is the last link: events removed from the end
     /// of a chain leave the head ahead of them.
     public mutating func checkHead(chain: String, headSeq: Int, lastSeq: Int?) {
-        guard result.firstBroken == nil else { return }
+        guard !isBroken else { return }
+        isBroken = true  // every path below names the head as broken
         guard let lastSeq else {
             result.firstBroken = Broken(chain: chain, seq: 1, problem: "all \(headSeq) events of the chain are missing")
             return
         }
+        // `lastSeq + 1` only below the head: a seq set to the largest bigint must not trap.
         result.firstBroken = Broken(
-            chain: chain, seq: min(lastSeq + 1, headSeq),
+            chain: chain, seq: lastSeq < headSeq ? lastSeq + 1 : headSeq,
             problem: lastSeq < headSeq ? "events \(lastSeq + 1)–\(headSeq) are missing from the end" : "the chain does not end where its head says")
     }
 
     public var outcome: Result { result }
 
-    private static let entityPrefix = Array("\"entity\":{\"id\":\"".utf8)
-
     /// Whether `bytes` contain `pattern`, searching from the end: the top-level `entity` key comes
     /// after `changes` (sorted keys), about a hundred bytes before the end.
-    static func containsNearEnd(_ bytes: UnsafeRawBufferPointer, _ pattern: [UInt8]) -> Bool {
+    static func containsNearEnd(_ bytes: UnsafeRawBufferPointer, _ pattern: UnsafeRawBufferPointer) -> Bool {
         guard let first = pattern.first else { return true }
         guard pattern.count <= bytes.count else { return false }
         var index = bytes.count - pattern.count
@@ -105,6 +183,35 @@ public struct AuditVerifier: Sendable {
         }
         return false
     }
+}
+
+extension AuditVerifier.StoredEvent {
+    /// The columns of `SELECT chain_id, seq, prev_hash, hash, content, action, entity_id`, in that order.
+    init(_ row: PostgresRow) throws {
+        var cells = row.makeIterator()
+        func next(_ column: String) throws -> ByteBuffer {
+            guard let cell = cells.next(), cell.format == .binary, let bytes = cell.bytes else { throw AuditRowError(column: column) }
+            return bytes
+        }
+        chain = try next("chain_id")
+        let seqBytes = try next("seq")
+        guard seqBytes.readableBytes == 8, let seq = seqBytes.getInteger(at: seqBytes.readerIndex, as: Int64.self) else {
+            throw AuditRowError(column: "seq")
+        }
+        self.seq = seq
+        prevHash = try next("prev_hash")
+        hash = try next("hash")
+        content = try next("content")
+        action = try next("action")
+        entityID = try next("entity_id")
+    }
+}
+
+/// The database sent an audit event in a shape the verifier does not read (a column missing, null or
+/// not in binary): a defect of the query, not of the chain.
+struct AuditRowError: Error, CustomStringConvertible {
+    let column: String
+    var description: String { "audit_events.\(column) arrived in an unexpected form" }
 }
 
 /// Chain ids from `from` (inclusive) to `below` (exclusive); `nil`: unbounded.
@@ -148,10 +255,8 @@ extension Transaction {
             ORDER BY chain_id, seq
             """)
         // Read to the end even after a break: the rows must be drained before the transaction ends.
-        for try await (chainID, seq, prev, hash, content, action, entity) in rows.decode((String, Int64, ByteBuffer, ByteBuffer, ByteBuffer, String, UUID).self) {
-            verifier.add(
-                chain: chainID, seq: Int(seq), prevHash: Array(prev.readableBytesView), hash: Array(hash.readableBytesView), content: content,
-                action: action, entityID: entity)
+        for try await row in rows {
+            verifier.add(try AuditVerifier.StoredEvent(row))
         }
         return verifier.outcome
     }
@@ -189,10 +294,12 @@ extension Transaction {
 }
 
 extension Database {
-    /// Every chain, verified by `partitions` transactions at once over consecutive ranges of chain
-    /// ids (PostgreSQL reading and Swift hashing on every core), then every head. The first broken
-    /// link is the same one a single pass in chain order names.
-    public func verifyAllAuditChains(partitions: Int) async throws -> AuditVerifier.Result {
+    /// Every chain recomputed in the service: `partitions` transactions at once read consecutive
+    /// ranges of chain ids in chain order (PostgreSQL reading and Swift hashing on every core), then
+    /// every head. The first broken link is the same one a single pass in chain order names. Slower
+    /// than `verifyAllAuditChains` (which recomputes in the database); for whoever wants every hash
+    /// computed outside PostgreSQL.
+    public func recomputeAllAuditChainsInService(partitions: Int) async throws -> AuditVerifier.Result {
         let ranges = AuditChainRange.partitions(partitions)
         let parts = try await withThrowingTaskGroup(of: (Int, AuditVerifier.Result).self) { group in
             for (index, range) in ranges.enumerated() {

@@ -47,10 +47,12 @@ struct AuditCommand: AsyncParsableCommand {
 
         @Option(help: "Verify only this complaint's chain.") var complaint: String?
         @Option(help: "Transactions that read the store at once (default: one per core, 2 to 8).") var streams: Int?
+        @Flag(help: "Recompute every hash in this process rather than in PostgreSQL (slower).") var inService = false
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             var chain: String? = nil
+            let inService = inService
             if let complaint {
                 guard let id = UUID(uuidString: complaint) else { throw ValidationError("--complaint must be a complaint id") }
                 chain = AuditChain.complaint(id)
@@ -64,7 +66,9 @@ struct AuditCommand: AsyncParsableCommand {
                     return (result, (anchors: 0, problem: String?.none))
                 }
                 // The whole store: a share of the chains per core, then the anchors (which cover every chain).
-                let result = try await store.verifyAllAuditChains(partitions: partitions)
+                let result = try await inService
+                    ? store.recomputeAllAuditChainsInService(partitions: partitions)
+                    : store.verifyAllAuditChains(partitions: partitions)
                 let anchors = try await store.transaction(as: .commandLine, origin: .commandLine) { try await $0.verifyAnchors() }
                 return (result, anchors)
             }

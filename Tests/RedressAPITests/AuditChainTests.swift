@@ -207,6 +207,86 @@ struct AuditVerificationTests {
             #expect(onePass.firstBroken?.chain == broken[0])
             for partitions in [2, 5] {
                 #expect(try await app.store.verifyAllAuditChains(partitions: partitions).firstBroken == onePass.firstBroken)
+                #expect(try await app.store.recomputeAllAuditChainsInService(partitions: partitions).firstBroken == onePass.firstBroken)
+            }
+        }
+    }
+
+    /// The whole store verified in PostgreSQL (hashes by pages, links from the index, heads alongside)
+    /// names every kind of tampering as one pass in the service names it, and counts what it counts.
+    @Test func verificationInTheDatabaseNamesWhatOnePassNames() async throws {
+        try await withTestApp(world: .seeded) { app in
+            let world = try await app.makeWorld()
+            var ids: [String] = []
+            for _ in 0..<6 {
+                let id = try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world))
+                _ = try await app.request(.post, "/api/v1/complaints/\(id)/actions/respond", token: world.token("platform_staff_a"),
+                                          json: ["decision": "reject", "reason": "已发货"])
+                _ = try await app.request(.post, "/api/v1/complaints/\(id)/actions/reject", token: world.token("consumer"), json: ["reason": "未收到"])
+                ids.append(id)
+            }
+            let intact = try await Self.verify(app)
+            for partitions in [1, 2, 3] {
+                #expect(try await app.store.verifyAllAuditChains(partitions: partitions) == intact)
+                #expect(try await app.store.recomputeAllAuditChainsInService(partitions: partitions) == intact)
+            }
+            let chain = "complaint:\(ids.sorted()[2])"
+            func tamper(_ sql: String) async throws {
+                try await app.asOwner { connection in
+                    try await connection.query("SET session_replication_role = replica", logger: TestDatabase.logger)
+                    try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
+                }
+            }
+            // Each change, then its undoing: every one is named alike, and the store verifies again after.
+            let changes: [(String, String, String)] = [
+                ("content edited", "UPDATE audit_events SET content = content || ' ' WHERE chain_id = '\(chain)' AND seq = 2",
+                 "UPDATE audit_events SET content = left(content, -1) WHERE chain_id = '\(chain)' AND seq = 2"),
+                ("previous hash edited", "UPDATE audit_events SET prev_hash = sha256(prev_hash) WHERE chain_id = '\(chain)' AND seq = 2",
+                 "UPDATE audit_events e SET prev_hash = b.hash FROM audit_events b WHERE e.chain_id = '\(chain)' AND e.seq = 2 AND b.chain_id = e.chain_id AND b.seq = 1"),
+                ("action column edited", "UPDATE audit_events SET action = 'complaint.withdraw' WHERE chain_id = '\(chain)' AND seq = 2",
+                 "UPDATE audit_events SET action = 'complaint.respond' WHERE chain_id = '\(chain)' AND seq = 2"),
+                ("entity column edited", "UPDATE audit_events SET entity_id = gen_random_uuid() WHERE chain_id = '\(chain)' AND seq = 1",
+                 "UPDATE audit_events SET entity_id = (content::jsonb -> 'entity' ->> 'id')::uuid WHERE chain_id = '\(chain)' AND seq = 1"),
+                ("renumbered", "UPDATE audit_events SET seq = 9223372036854775807 WHERE chain_id = '\(chain)' AND seq = 2",
+                 "UPDATE audit_events SET seq = 2 WHERE chain_id = '\(chain)' AND seq = 9223372036854775807"),
+                ("first renumbered", "UPDATE audit_events SET seq = -9223372036854775808 WHERE chain_id = '\(chain)' AND seq = 1",
+                 "UPDATE audit_events SET seq = 1 WHERE chain_id = '\(chain)' AND seq = -9223372036854775808"),
+            ]
+            for (name, change, undo) in changes {
+                try await tamper(change)
+                let onePass = try await Self.verify(app)
+                #expect(onePass.firstBroken?.chain == chain, "\(name): \(String(describing: onePass.firstBroken))")
+                for partitions in [1, 2, 4] {
+                    let inDatabase = try await app.store.verifyAllAuditChains(partitions: partitions)
+                    #expect(inDatabase.firstBroken == onePass.firstBroken, "\(name), \(partitions) streams: \(String(describing: inDatabase.firstBroken))")
+                }
+                try await tamper(undo)
+                #expect(try await app.store.verifyAllAuditChains(partitions: 2) == intact, "\(name) undone")
+            }
+            // Removed from the end: only the head knows.
+            try await tamper("DELETE FROM audit_events WHERE chain_id = '\(chain)' AND seq = (SELECT max(seq) FROM audit_events WHERE chain_id = '\(chain)')")
+            let truncated = try await Self.verify(app)
+            #expect(truncated.firstBroken?.problem.contains("missing from the end") == true)
+            #expect(try await app.store.verifyAllAuditChains(partitions: 2).firstBroken == truncated.firstBroken)
+            // Removed from the middle of a chain earlier in order: only the links know, and it comes first.
+            let earlier = "complaint:\(ids.sorted()[1])"
+            try await tamper("DELETE FROM audit_events WHERE chain_id = '\(earlier)' AND seq = 2")
+            let gap = try await Self.verify(app)
+            #expect(gap.firstBroken == AuditVerifier.Broken(chain: earlier, seq: 3, problem: "event 2 is missing"))
+            for partitions in [1, 2, 4] {
+                #expect(try await app.store.verifyAllAuditChains(partitions: partitions).firstBroken == gap.firstBroken)
+            }
+        }
+    }
+
+    @Test func pageRangesCoverTheTableAndWhatFollowsIt() {
+        for blocks in [0, 1, 5, 16, 1_000_003] {
+            for count in [1, 2, 3, 7, 16] {
+                let ranges = AuditBlockRange.partitions(count, blocks: blocks)
+                #expect(ranges.count == count && ranges.first?.from == 0 && ranges.last?.below == Int(UInt32.max))
+                #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.below == $1.from && $0.from <= $0.below })
+                let sizes = ranges.dropLast().map { $0.below - $0.from }
+                #expect((sizes.max() ?? 0) - (sizes.min() ?? 0) <= 1 && ranges.last!.from <= blocks)
             }
         }
     }
