@@ -1,5 +1,5 @@
 # The one entry point for every workflow. See README.md.
-.PHONY: run test operations bench fuzz faults deliveries soak build migrate clean-data
+.PHONY: run test operations bench bench-peer fuzz faults deliveries soak build migrate clean-data
 
 # Starts the service. With no DATABASE_URL it runs a private PostgreSQL in .redress/.
 run:
@@ -28,7 +28,11 @@ operations:
 
 # Measures the service against PostgreSQL at a million complaints (Benchmarks/bench.sh, Docs/benchmarks.md).
 bench:
-	Benchmarks/bench.sh | tee Docs/benchmarks.md
+	bash -o pipefail -c 'Benchmarks/bench.sh | tee .bench.md'; status=$$?; Benchmarks/section.py Docs/benchmarks.md service < .bench.md; rm -f .bench.md; exit $$status
+
+# Redress beside Request Tracker 5 on one PostgreSQL: filing, reading, listing (Benchmarks/bench-peer.sh, Docs/benchmarks.md).
+bench-peer:
+	Benchmarks/bench-peer.sh
 
 # schemathesis against the running service, once per role, 100 examples per operation (Docs/reliability.md).
 fuzz:

@@ -31,14 +31,8 @@ fi
 swift build -c release --product redress >&2
 redress="$root/.build/release/redress"
 
-pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+source "$root/Benchmarks/lib.sh"
 work="$(mktemp -d /tmp/redress-bench.XXXXXX)"
-chmod 711 "$work"
-run_as=()
-if [ "$(id -u)" = 0 ]; then
-    chown postgres: "$work"
-    run_as=(setpriv --reuid=postgres --regid=postgres --clear-groups --)
-fi
 server_pid=""
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
@@ -47,23 +41,12 @@ cleanup() {
         echo "kept: DATABASE_URL=$DATABASE_URL (data in $work/data; stop with pg_ctl -D $work/data stop)" >&2
         return
     fi
-    "${run_as[@]}" "$pgbin/pg_ctl" -D "$work/data" stop -m fast -w >/dev/null 2>&1 || true
+    stop_postgres
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-pgport="$(free_port)"
-password="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
-printf '%s\n' "$password" > "$work/password"
-[ "${#run_as[@]}" -gt 0 ] && chown postgres: "$work/password"
-"${run_as[@]}" "$pgbin/initdb" -D "$work/data" -U redress_bench --pwfile="$work/password" -A scram-sha-256 -E UTF8 --locale=C \
-    --no-instructions >/dev/null
-"${run_as[@]}" "$pgbin/pg_ctl" -D "$work/data" -l "$work/data/postgresql.log" -w -t 60 start \
-    -o "-p $pgport -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200" >/dev/null
-export DATABASE_URL="postgres://redress_bench:$password@127.0.0.1:$pgport/postgres?sslmode=disable"
-export PGPASSWORD="$password"
-psql=(psql -h 127.0.0.1 -p "$pgport" -U redress_bench -d postgres -v ON_ERROR_STOP=1 -qAt -F ' ')
+start_postgres
 export REDRESS_KEYS="bench $(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export REDRESS_LOG_LEVEL=error REDRESS_BCRYPT_COST=10 REDRESS_FILINGS_PER_DAY=100000 REDRESS_MESSAGES_PER_CASE_PER_HOUR=100000 REDRESS_DEADLINE_JOB_SECONDS=3600
 # The cluster job runs once, measured, after the loads (`redress clusters`), not beside them.
@@ -167,21 +150,8 @@ start_service() {
 }
 stop_service() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 
-# CPU time in clock ticks: the service's, and PostgreSQL's (the postmaster, the backends it has reaped,
-# and those alive now: a backend's time moves to the postmaster's reaped total when it exits).
-ticks_per_second="$(getconf CLK_TCK)"
+# CPU time in clock ticks of the service (PostgreSQL's: `postgres_ticks`, Benchmarks/lib.sh).
 service_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat" 2>/dev/null || echo 0; }
-postgres_ticks() {
-    local postmaster total child
-    postmaster="$(head -n 1 "$work/data/postmaster.pid")"
-    total="$(awk '{print $14 + $15 + $16 + $17}' "/proc/$postmaster/stat")"
-    for child in $(pgrep -P "$postmaster"); do
-        total=$((total + $(awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || echo 0)))
-    done
-    echo "$total"
-}
-# Milliseconds of CPU per request from two tick counts and a request count.
-per_request() { python3 -c "print(f'{($2 - $1) * 1000 / $ticks_per_second / max($3, 1):.2f}')"; }
 
 # One wrk run; prints a table row with the CPU each request cost the service and PostgreSQL (which
 # moves far less between runs than throughput on a shared machine) and the service's peak memory.

@@ -1,0 +1,47 @@
+# Shared by `make bench` and `make bench-peer` (sourced): a private PostgreSQL on loopback, free
+# ports, and CPU time per request from /proc.
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# A fresh cluster in "$work/data" (durability settings at their defaults, locale C), its superuser
+# redress_bench with a random password. Sets pgbin, run_as, pgport, password, PGPASSWORD,
+# DATABASE_URL and psql (an array: psql at the cluster's postgres database, unaligned).
+start_postgres() {
+    pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+    chmod 711 "$work"
+    run_as=()
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres: "$work"
+        run_as=(setpriv --reuid=postgres --regid=postgres --clear-groups --)
+    fi
+    pgport="$(free_port)"
+    password="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+    printf '%s\n' "$password" > "$work/password"
+    [ "${#run_as[@]}" -gt 0 ] && chown postgres: "$work/password"
+    "${run_as[@]}" "$pgbin/initdb" -D "$work/data" -U redress_bench --pwfile="$work/password" -A scram-sha-256 -E UTF8 --locale=C \
+        --no-instructions >/dev/null
+    "${run_as[@]}" "$pgbin/pg_ctl" -D "$work/data" -l "$work/data/postgresql.log" -w -t 60 start \
+        -o "-p $pgport -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200" >/dev/null
+    export DATABASE_URL="postgres://redress_bench:$password@127.0.0.1:$pgport/postgres?sslmode=disable"
+    export PGPASSWORD="$password"
+    psql=(psql -h 127.0.0.1 -p "$pgport" -U redress_bench -d postgres -v ON_ERROR_STOP=1 -qAt -F ' ')
+}
+
+stop_postgres() { [ -n "${pgbin:-}" ] && "${run_as[@]}" "$pgbin/pg_ctl" -D "$work/data" stop -m fast -w >/dev/null 2>&1 || true; }
+
+# CPU time in clock ticks of a process tree: the process itself, the children it has reaped, and
+# those alive now (a child's time moves to its parent's reaped total when it exits). PostgreSQL's
+# postmaster and its backends; a preforking server and its workers.
+ticks_per_second="$(getconf CLK_TCK)"
+tree_ticks() {
+    local parent="$1" total child
+    total="$(awk '{print $14 + $15 + $16 + $17}' "/proc/$parent/stat" 2>/dev/null || echo 0)"
+    for child in $(pgrep -P "$parent"); do
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
+postgres_ticks() { tree_ticks "$(head -n 1 "$work/data/postmaster.pid")"; }
+
+# Milliseconds of CPU per request from two tick counts and a request count.
+per_request() { python3 -c "print(f'{($2 - $1) * 1000 / $ticks_per_second / max($3, 1):.2f}')"; }
