@@ -20,11 +20,13 @@ public struct AuditBlockRange: Sendable, Equatable {
 
 /// What one share of the store's verification found.
 struct AuditShareOutcome: Sendable {
-    /// Chains and events whose links were compared (a share of chain ids).
+    /// Chains whose links were compared (a share of chain ids).
     var chains = 0
-    var linkedEvents = 0
-    /// Events whose hash and columns were recomputed (a share of pages).
-    var hashedEvents = 0
+    /// The events the share read, and an order-free digest of their chain, seq and both hashes: the
+    /// link shares read them from the primary key's index, the content shares from the table, and
+    /// under one snapshot both must agree (an index that no longer matches its table hides nothing).
+    var events = 0
+    var digest: Int64 = 0
     /// The first head that is not its chain's last event (the heads' share).
     var misplacedHead: AuditVerifier.Broken?
     /// The first chain, in the column's order, with an event that fails.
@@ -39,40 +41,51 @@ extension Transaction {
         return 0
     }
 
+    /// An id other transactions can begin in (`TransactionStart.snapshot`), to read what this one reads;
+    /// valid while this transaction is open. Only in a repeatable-read transaction.
+    func exportSnapshot() async throws -> String {
+        for try await id in try await query("SELECT pg_export_snapshot()").decode(String.self) { return id }
+        throw TransactionStart.InvalidSnapshotID()
+    }
+
     /// Each event stored in the pages of `blocks`, read in the order it lies there (no sorting, each
     /// page once): its hash recomputed from its stored text, exactly as the chaining trigger computes
-    /// it, and its action and entity columns compared with its content. Counts nothing per chain.
+    /// it, and its action and entity columns compared with its content. A null anywhere counts as a
+    /// failure (`IS NOT FALSE`): a superuser can drop a NOT NULL constraint. Counts nothing per chain.
     /// (The entity is searched for in bytes: `strpos` on text counts the characters before a match.)
     func auditContentShare(blocks: AuditBlockRange) async throws -> AuditShareOutcome {
         let rows = try await query(
             """
-            SELECT count(*), min(chain_id) FILTER (WHERE
-                sha256(convert_to(chain_id || E'\\n' || seq || E'\\n' || encode(prev_hash, 'hex') || E'\\n' || content, 'UTF8')) <> hash
-                OR NOT starts_with(content, '{"action":"' || action || '",')
-                OR position(convert_to('"entity":{"id":"' || entity_id || '"', 'UTF8') in convert_to(content, 'UTF8')) = 0)
+            SELECT count(*), coalesce(bit_xor(hash_record_extended(ROW(chain_id, seq, prev_hash, hash), 0)), 0),
+                   min(chain_id) FILTER (WHERE (
+                       sha256(convert_to(chain_id || E'\n' || seq || E'\n' || encode(prev_hash, 'hex') || E'\n' || content, 'UTF8')) <> hash
+                       OR NOT starts_with(content, '{"action":"' || action || '",')
+                       OR position(convert_to('"entity":{"id":"' || entity_id || '"', 'UTF8') in convert_to(content, 'UTF8')) = 0
+                   ) IS NOT FALSE)
             FROM audit_events WHERE ctid >= \("(\(blocks.from),0)")::tid AND ctid < \("(\(blocks.below),0)")::tid
             """)
         var outcome = AuditShareOutcome()
-        for try await (events, broken) in rows.decode((Int64, String?).self) {
-            outcome.hashedEvents = Int(events)
-            outcome.firstBrokenChain = broken
+        for try await (events, digest, broken) in rows.decode((Int64, Int64, String?).self) {
+            outcome = AuditShareOutcome(events: Int(events), digest: digest, firstBrokenChain: broken)
         }
         return outcome
     }
 
     /// The links of the chains in `range`, compared in chain order from the primary key's index alone
     /// (which carries both hashes): each chain numbered from 1 without a gap, its first previous hash
-    /// 32 zero bytes, every other one the hash of the event before it.
+    /// 32 zero bytes, every other one the hash of the event before it. A null counts as a break.
     func auditLinkShare(range: AuditChainRange) async throws -> AuditShareOutcome {
         // `seq - 1` is computed only for an event after another, whose seq is therefore above the
         // smallest bigint: a seq set to either end of the range cannot make the comparison fail.
         let rows = try await query(
             """
-            SELECT count(*) FILTER (WHERE before_seq IS NULL), count(*), min(chain_id) FILTER (WHERE CASE
-                WHEN before_seq IS NULL THEN seq <> 1 OR prev_hash <> \(ByteBuffer(repeating: 0, count: 32))
-                ELSE before_seq <> seq - 1 OR prev_hash <> before_hash END)
+            SELECT count(*) FILTER (WHERE before_seq IS NULL), count(*),
+                   coalesce(bit_xor(hash_record_extended(ROW(chain_id, seq, prev_hash, hash), 0)), 0),
+                   min(chain_id) FILTER (WHERE (CASE
+                       WHEN before_seq IS NULL THEN seq <> 1 OR prev_hash <> \(ByteBuffer(repeating: 0, count: 32))
+                       ELSE before_seq <> seq - 1 OR prev_hash <> before_hash END) IS NOT FALSE)
             FROM (
-                SELECT chain_id, seq, prev_hash, lag(seq) OVER w AS before_seq, lag(hash) OVER w AS before_hash
+                SELECT chain_id, seq, prev_hash, hash, lag(seq) OVER w AS before_seq, lag(hash) OVER w AS before_hash
                 FROM audit_events
                 WHERE (\(range.from == nil) OR chain_id >= \(range.from ?? ""))
                   AND (\(range.below == nil) OR chain_id < \(range.below ?? ""))
@@ -80,8 +93,8 @@ extension Transaction {
             ) AS links
             """)
         var outcome = AuditShareOutcome()
-        for try await (chains, events, broken) in rows.decode((Int64, Int64, String?).self) {
-            outcome = AuditShareOutcome(chains: Int(chains), linkedEvents: Int(events), firstBrokenChain: broken)
+        for try await (chains, events, digest, broken) in rows.decode((Int64, Int64, Int64, String?).self) {
+            outcome = AuditShareOutcome(chains: Int(chains), events: Int(events), digest: digest, firstBrokenChain: broken)
         }
         return outcome
     }
@@ -97,64 +110,76 @@ extension Transaction {
 }
 
 extension Database {
-    /// Every chain verified in the database, `streams` transactions at a time: the events' hashes and
-    /// columns in shares of the table's pages, the links in shares of the chain ids (from the index),
-    /// and every head. Only a broken chain is named back; the service then recomputes that one chain
-    /// itself, in order, to name its first broken link, which is therefore the one a single pass in
-    /// chain order names.
+    /// Every chain verified in the database, `streams` transactions at a time, all reading the one
+    /// snapshot a coordinating transaction exports: the events' hashes and columns in shares of the
+    /// table's pages, the links in shares of the chain ids (from the index), and every head. The link
+    /// and content shares must have read the same events (their count and digest agree). Only a broken
+    /// chain is named back; the service then recomputes that one chain itself, in order, to name its
+    /// first broken link, which is therefore the one a single pass in chain order names.
     ///
     /// Computing the hashes in PostgreSQL trusts its `sha256` as the service trusts it to hand over the
     /// stored bytes: whoever can replace either can also rewrite a chain and its head consistently,
     /// which no chain catches and anchors do (their roots are recomputed in the service).
     public func verifyAllAuditChains(partitions streams: Int) async throws -> AuditVerifier.Result {
         let streams = max(1, min(streams, 16))
-        let blocks = try await transaction(as: .commandLine, origin: .commandLine) { try await $0.auditTableBlocks() }
-        enum Share: Sendable {
-            case content(AuditBlockRange)
-            case links(AuditChainRange)
-            case heads
-        }
-        let links = AuditChainRange.partitions(streams).map(Share.links)
-        let contents = AuditBlockRange.partitions(streams, blocks: blocks).map(Share.content)
-        // The heads are checked alongside: a misplaced head is named only if every link holds.
-        let shares = zip(links, contents).flatMap { [$0, $1] } + [.heads]
-        @Sendable func verify(_ share: Share) async throws -> AuditShareOutcome {
-            try await transaction(as: .commandLine, origin: .commandLine) { transaction in
+        return try await transaction(as: .commandLine, origin: .commandLine, start: .repeatableRead) { coordinator in
+            let snapshot = try await coordinator.exportSnapshot()
+            let blocks = try await coordinator.auditTableBlocks()
+            enum Share: Sendable {
+                case content(AuditBlockRange)
+                case links(AuditChainRange)
+                case heads
+            }
+            let links = AuditChainRange.partitions(streams).map(Share.links)
+            let contents = AuditBlockRange.partitions(streams, blocks: blocks).map(Share.content)
+            let shares = zip(links, contents).flatMap { [$0, $1] } + [.heads]
+            @Sendable func verify(_ share: Share) async throws -> (Share, AuditShareOutcome) {
+                let outcome = try await transaction(as: .commandLine, origin: .commandLine, start: .snapshot(snapshot)) { transaction in
+                    switch share {
+                    case .content(let blocks): try await transaction.auditContentShare(blocks: blocks)
+                    case .links(let range): try await transaction.auditLinkShare(range: range)
+                    case .heads: AuditShareOutcome(misplacedHead: try await transaction.firstMisplacedAuditHead())
+                    }
+                }
+                return (share, outcome)
+            }
+            let outcomes = try await withThrowingTaskGroup(of: (Share, AuditShareOutcome).self) { group in
+                var waiting = shares[...]
+                for _ in 0..<streams {
+                    guard let share = waiting.popFirst() else { break }
+                    group.addTask { try await verify(share) }
+                }
+                var outcomes: [(Share, AuditShareOutcome)] = []
+                for try await outcome in group {
+                    outcomes.append(outcome)
+                    if let share = waiting.popFirst() { group.addTask { try await verify(share) } }
+                }
+                return outcomes
+            }
+            var result = AuditVerifier.Result()
+            var hashed = (events: 0, digest: Int64(0)), linked = (events: 0, digest: Int64(0))
+            for (share, outcome) in outcomes {
                 switch share {
-                case .content(let blocks): try await transaction.auditContentShare(blocks: blocks)
-                case .links(let range): try await transaction.auditLinkShare(range: range)
-                case .heads: AuditShareOutcome(misplacedHead: try await transaction.firstMisplacedAuditHead())
+                case .links:
+                    result.chains += outcome.chains
+                    linked = (linked.events + outcome.events, linked.digest ^ outcome.digest)
+                case .content: hashed = (hashed.events + outcome.events, hashed.digest ^ outcome.digest)
+                case .heads: break
                 }
             }
-        }
-        let outcomes = try await withThrowingTaskGroup(of: AuditShareOutcome.self) { group in
-            var waiting = shares[...]
-            for _ in 0..<streams {
-                guard let share = waiting.popFirst() else { break }
-                group.addTask { try await verify(share) }
+            result.events = linked.events
+            if let chain = try await coordinator.firstAuditChain(of: outcomes.compactMap(\.1.firstBrokenChain)) {
+                result.firstBroken = try await coordinator.verifyAuditLinks(chain: chain).firstBroken ?? AuditVerifier.Broken(
+                    chain: chain, seq: 0, problem: "PostgreSQL found a broken link that the service's recomputation of the chain does not find")
+            } else if hashed != linked {
+                // The table and its index disagree: read the table in chain order, in this snapshot, to
+                // name the link (slow, and only for a store damaged beneath PostgreSQL).
+                result.firstBroken = try await coordinator.verifyAuditLinks().firstBroken ?? AuditVerifier.Broken(
+                    chain: "", seq: 0, problem: "the audit table and its primary key's index hold different events")
+            } else {
+                result.firstBroken = outcomes.lazy.compactMap(\.1.misplacedHead).first
             }
-            var outcomes: [AuditShareOutcome] = []
-            for try await outcome in group {
-                outcomes.append(outcome)
-                if let share = waiting.popFirst() { group.addTask { try await verify(share) } }
-            }
-            return outcomes
+            return result
         }
-        var result = AuditVerifier.Result()
-        for outcome in outcomes {
-            result.chains += outcome.chains
-            result.events += outcome.linkedEvents
-        }
-        let broken = outcomes.compactMap(\.firstBrokenChain)
-        let first = try await transaction(as: .commandLine, origin: .commandLine) { transaction -> AuditVerifier.Broken? in
-            guard let chain = try await transaction.firstAuditChain(of: broken) else {
-                return outcomes.lazy.compactMap(\.misplacedHead).first
-            }
-            let named = try await transaction.verifyAuditLinks(chain: chain).firstBroken
-            return named ?? AuditVerifier.Broken(
-                chain: chain, seq: 0, problem: "PostgreSQL found a broken link that the service's recomputation of the chain does not find")
-        }
-        result.firstBroken = first
-        return result
     }
 }

@@ -79,9 +79,19 @@ public final class Database: Sendable {
         origin: RequestOrigin,
         _ work: (Transaction) async throws -> Result
     ) async throws -> Result {
+        try await transaction(as: identity, origin: origin, start: .readCommitted, work)
+    }
+
+    /// The same, begun as `start` says.
+    public func transaction<Result: Sendable>(
+        as identity: DatabaseIdentity,
+        origin: RequestOrigin,
+        start: TransactionStart,
+        _ work: (Transaction) async throws -> Result
+    ) async throws -> Result {
         if availability.isDown { throw DatabaseAvailability.unavailable }
         do {
-            return try await run(on: client, as: identity, origin: origin, abandonWhile: { self.availability.isDown }, work)
+            return try await run(on: client, as: identity, origin: origin, start: start, abandonWhile: { self.availability.isDown }, work)
         } catch {
             throw classify(error, logger: logger)
         }
@@ -97,7 +107,8 @@ public final class Database: Sendable {
     ) async throws -> Result {
         if let replica, replica.isFresh {
             do {
-                let result = try await run(on: replica.client, as: identity, origin: origin, abandonWhile: { !replica.isFresh }, work)
+                let result = try await run(
+                    on: replica.client, as: identity, origin: origin, start: .readCommitted, abandonWhile: { !replica.isFresh }, work)
                 metrics.replicaRead(fromStandby: true)
                 return result
             } catch where DatabaseAvailability.isConnectionFailure(error) || error is ConnectionPoolError || error as? RedressError == DatabaseAvailability.unavailable {
@@ -116,7 +127,8 @@ public final class Database: Sendable {
     /// `abandonWhile` becomes true (the server went away) is answered 503 rather than kept waiting
     /// for the pool to give up, a minute later.
     private func run<Result: Sendable>(
-        on client: PostgresClient, as identity: DatabaseIdentity, origin: RequestOrigin, abandonWhile: @escaping @Sendable () -> Bool,
+        on client: PostgresClient, as identity: DatabaseIdentity, origin: RequestOrigin, start: TransactionStart,
+        abandonWhile: @escaping @Sendable () -> Bool,
         _ work: (Transaction) async throws -> Result
     ) async throws -> Result {
         try await withoutActuallyEscaping(work) { work in
@@ -133,7 +145,7 @@ public final class Database: Sendable {
                     let result = try await client.withConnection { connection in
                         leased.set()
                         self.metrics.leaseGranted(after: ContinuousClock.now - asked)
-                        return try await Self.inTransaction(connection, logger: self.logger) { connection in
+                        return try await Self.inTransaction(connection, start: start, logger: self.logger) { connection in
                             for try await _ in try await connection.execute(SetIdentityStatement(identity: identity), logger: self.logger) {}
                             let transaction = Transaction(
                                 connection: connection, logger: self.logger, keys: self.keys, origin: origin, now: self.clock.now(),
@@ -164,12 +176,21 @@ public final class Database: Sendable {
     /// failing the query's promise, so the ROLLBACK it sends after PostgreSQL terminated the connection
     /// waited forever — and held up graceful shutdown (seen by `make faults`).
     static func inTransaction<Value>(
-        _ connection: PostgresConnection, logger: Logger, _ body: (PostgresConnection) async throws -> Value
+        _ connection: PostgresConnection, start: TransactionStart = .readCommitted, logger: Logger,
+        _ body: (PostgresConnection) async throws -> Value
     ) async throws -> Value {
         try Transaction.requireOpen(connection)
-        try await connection.query("BEGIN;", logger: logger)
+        switch start {
+        case .readCommitted: try await connection.query("BEGIN;", logger: logger)
+        case .repeatableRead, .snapshot: try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;", logger: logger)
+        }
         let value: Value
         do {
+            if case .snapshot(let snapshot) = start {
+                // SET TRANSACTION SNAPSHOT takes no parameter: the id is checked to be PostgreSQL's form.
+                guard TransactionStart.isSnapshotID(snapshot) else { throw TransactionStart.InvalidSnapshotID() }
+                try await connection.query(PostgresQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"), logger: logger)
+            }
             value = try await body(connection)
         } catch {
             if !connection.isClosed { _ = try? await connection.query("ROLLBACK;", logger: logger) }
@@ -226,6 +247,25 @@ public final class Database: Sendable {
         case "40001", "40P01": return RedressError(.conflict, detail: "A concurrent change won; try again.")
         default: return error
         }
+    }
+}
+
+/// How a transaction begins.
+public enum TransactionStart: Sendable, Equatable {
+    /// Each statement sees what was committed before it began (PostgreSQL's default).
+    case readCommitted
+    /// Read only, every statement seeing the state at the first one; `Transaction.exportSnapshot()`
+    /// lets other transactions share that state.
+    case repeatableRead
+    /// Read only, in the state another open transaction exported: several connections reading one store
+    /// at once see exactly the same rows.
+    case snapshot(String)
+
+    struct InvalidSnapshotID: Error {}
+
+    /// PostgreSQL's snapshot ids are hex digits and dashes (`00000003-0000001B-1`).
+    static func isSnapshotID(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 64 && id.utf8.allSatisfy { $0 == UInt8(ascii: "-") || ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 70) || ($0 >= 97 && $0 <= 102) }
     }
 }
 

@@ -263,6 +263,30 @@ struct AuditVerificationTests {
                 try await tamper(undo)
                 #expect(try await app.store.verifyAllAuditChains(partitions: 2) == intact, "\(name) undone")
             }
+            // A null where the constraint was dropped: every path refuses to call the store intact.
+            try await tamper("ALTER TABLE audit_events ALTER COLUMN prev_hash DROP NOT NULL")
+            try await tamper("UPDATE audit_events SET prev_hash = NULL WHERE chain_id = '\(chain)' AND seq = 2")
+            await #expect(throws: (any Error).self) { try await Self.verify(app) }
+            await #expect(throws: (any Error).self) { try await app.store.verifyAllAuditChains(partitions: 2) }
+            try await tamper(changes[1].2)
+            try await tamper("ALTER TABLE audit_events ALTER COLUMN prev_hash SET NOT NULL")
+            #expect(try await app.store.verifyAllAuditChains(partitions: 2) == intact)
+            // The primary key's index left behind its table (possible only beneath PostgreSQL; here by
+            // switching the index's maintenance off): the two readings differ, and the link is named.
+            try await tamper("UPDATE pg_index SET indisready = false WHERE indexrelid = 'audit_events_pkey'::regclass")
+            try await tamper("UPDATE audit_events SET content = content || ' ' WHERE chain_id = '\(chain)' AND seq = 2")
+            try await tamper("""
+                UPDATE audit_events SET hash = sha256(convert_to(chain_id || E'\\n' || seq || E'\\n' || encode(prev_hash, 'hex') || E'\\n' || content, 'UTF8'))
+                WHERE chain_id = '\(chain)' AND seq = 2
+                """)
+            try await tamper("UPDATE pg_index SET indisready = true WHERE indexrelid = 'audit_events_pkey'::regclass")
+            let behind = try await app.store.verifyAllAuditChains(partitions: 2)
+            #expect(behind.firstBroken?.chain == chain, "\(String(describing: behind.firstBroken))")
+            try await tamper("REINDEX INDEX audit_events_pkey")
+            let rehashed = try await Self.verify(app)
+            #expect(rehashed.firstBroken == AuditVerifier.Broken(
+                chain: chain, seq: 3, problem: "its previous hash is not the hash of the event before it"))
+            #expect(try await app.store.verifyAllAuditChains(partitions: 2).firstBroken == rehashed.firstBroken)
             // Removed from the end: only the head knows.
             try await tamper("DELETE FROM audit_events WHERE chain_id = '\(chain)' AND seq = (SELECT max(seq) FROM audit_events WHERE chain_id = '\(chain)')")
             let truncated = try await Self.verify(app)
