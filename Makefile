@@ -28,7 +28,8 @@ operations:
 
 # Measures the service against PostgreSQL at a million complaints (Benchmarks/bench.sh, Docs/benchmarks.md).
 bench:
-	bash -o pipefail -c 'Benchmarks/bench.sh | tee .bench.md'; status=$$?; Benchmarks/section.py Docs/benchmarks.md service < .bench.md; rm -f .bench.md; exit $$status
+	bash -o pipefail -c 'Benchmarks/bench.sh | tee .bench.md'; status=$$?; \
+	if [ $$status = 0 ]; then Benchmarks/section.py Docs/benchmarks.md service < .bench.md; fi; rm -f .bench.md; exit $$status
 
 # Redress beside Request Tracker 5 on one PostgreSQL: filing, reading, listing (Benchmarks/bench-peer.sh, Docs/benchmarks.md).
 bench-peer:

@@ -47,10 +47,7 @@ cleanup() {
 trap cleanup EXIT
 
 start_postgres
-export REDRESS_KEYS="bench $(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export REDRESS_LOG_LEVEL=error REDRESS_BCRYPT_COST=10 REDRESS_FILINGS_PER_DAY=100000 REDRESS_MESSAGES_PER_CASE_PER_HOUR=100000 REDRESS_DEADLINE_JOB_SECONDS=3600
-# The cluster job runs once, measured, after the loads (`redress clusters`), not beside them.
-export REDRESS_CLUSTER_JOB_SECONDS=0
+redress_bench_env
 
 echo "# Redress benchmark"
 echo
@@ -74,21 +71,10 @@ echo '```'
 echo '```'
 echo
 
-# Callers: sessions made directly in the database (a bcrypt login per caller would dominate set-up),
-# tokens "bench-<account id>", as if signed in with the second factor where the role needs one.
+# Callers and their sessions, and the filers' platforms (Benchmarks/lib.sh).
 data="$work/callers"
 mkdir -p "$data"
-"${psql[@]}" >/dev/null <<'SQL'
-INSERT INTO sessions (token_digest, account_id, created_at, expires_at, second_factor)
-SELECT sha256(convert_to('bench-' || id, 'UTF8')), id, now(), now() + interval '1 day', true FROM accounts
-WHERE role <> 'consumer' OR id IN (SELECT id FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 2000);
-SQL
-# Each consumer files against a platform of its own (spread by a hash of its id), as the ceiling's
-# script picks one at random: one platform for all would make every filing wait for the same
-# statistics row.
-"${psql[@]}" -c "WITH p AS (SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM platforms),
-    c AS (SELECT id FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 2000)
-    SELECT 'bench-' || c.id, p.id FROM c JOIN p ON p.n = abs(hashtext(c.id::text)) % (SELECT count(*) FROM p)" > "$data/intake.txt"
+bench_callers "$data/intake.txt"
 "${psql[@]}" -c "SELECT 'bench-' || c.consumer_id, '/api/v1/complaints/' || c.id FROM complaints c WHERE c.consumer_id IN (SELECT id FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 2000) LIMIT 20000" > "$data/read.txt"
 "${psql[@]}" -c "SELECT 'bench-' || id, '/api/v1/complaints?limit=20' FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 2000" > "$data/consumer-list.txt"
 "${psql[@]}" -c "SELECT 'bench-' || id, '/api/v1/complaints?state=awaiting_platform&limit=50' FROM accounts WHERE role = 'platform_staff'" > "$data/platform-open.txt"
@@ -149,7 +135,7 @@ start_service() {
     started="$(date +%s.%N)"
     env "$@" "$redress" serve --port "$port" >"$work/serve.log" 2>&1 &
     server_pid=$!
-    until curl -fs "http://127.0.0.1:$port/ready" >/dev/null 2>&1; do sleep 0.02; done
+    wait_ready "http://127.0.0.1:$port/ready" "$server_pid" "$work/serve.log"
     startup="$(python3 -c "print(f'{$(date +%s.%N) - $started:.2f}')")"
 }
 stop_service() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
@@ -366,7 +352,8 @@ for conns in $connections; do
         read -r tps latency < <(ceiling "$kind.sql" "$conns")
         name="intake (POST /api/v1/complaints)"; [ "$kind" = answer ] && name="answer (respond)"
         rps="${service_rps["$name/$conns"]:-0}"
-        ratio="$(python3 -c "print(f'{$rps / max($tps, 1):.2f}')")"
+        # A pgbench run that failed (0 transactions) gives no ratio: 0, which misses.
+        ratio="$(python3 -c "print(f'{$rps / $tps:.2f}' if $tps > 0 else '0')")"
         ceiling_ratio["$kind/$conns"]="$ratio"
         echo "| $kind | $conns | $tps | ${latency} ms | $ratio |"
     done
@@ -396,7 +383,6 @@ echo
 # The issue's targets, read from the figures above (first connection count; memory at the last).
 first="$(echo $connections | awk '{print $1}')"
 last="$(echo $connections | awk '{print $NF}')"
-verdict() { python3 -c "import sys; print('met' if $1 else 'missed')"; }
 reads=("read a complaint by id" "a consumer's own list" "a platform's open complaints, first page" "a mediation body's triage queue")
 worst_p99=0
 for name in "${reads[@]}"; do

@@ -45,3 +45,38 @@ postgres_ticks() { tree_ticks "$(head -n 1 "$work/data/postmaster.pid")"; }
 
 # Milliseconds of CPU per request from two tick counts and a request count.
 per_request() { python3 -c "print(f'{($2 - $1) * 1000 / $ticks_per_second / max($3, 1):.2f}')"; }
+
+# The service's settings for a benchmark: a random key, quiet logs, limits well above the load (a
+# filing quota per consumer would refuse the intake runs), the background jobs out of the runs (the
+# deadline job hourly, the cluster job off: bench.sh runs it once, measured).
+redress_bench_env() {
+    export REDRESS_KEYS="bench $(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    export REDRESS_LOG_LEVEL=error REDRESS_BCRYPT_COST=10 REDRESS_FILINGS_PER_DAY=100000 REDRESS_MESSAGES_PER_CASE_PER_HOUR=100000
+    export REDRESS_DEADLINE_JOB_SECONDS=3600 REDRESS_CLUSTER_JOB_SECONDS=0
+}
+
+# Callers: sessions made directly in the database (a bcrypt login per caller would dominate set-up),
+# tokens "bench-<account id>", as if signed in with the second factor where the role needs one: every
+# account but consumers, and the first 2,000 consumers. Then, in "$1": "token platform" lines for
+# filings (each consumer files against a platform of its own, spread by its rank: one platform for
+# all would make every filing wait for the same statistics row).
+bench_callers() {
+    "${psql[@]}" >/dev/null <<'SQL'
+INSERT INTO sessions (token_digest, account_id, created_at, expires_at, second_factor)
+SELECT sha256(convert_to('bench-' || id, 'UTF8')), id, now(), now() + interval '1 day', true FROM accounts
+WHERE role <> 'consumer' OR id IN (SELECT id FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 2000);
+SQL
+    "${psql[@]}" -c "WITH p AS (SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM platforms),
+        c AS (SELECT id FROM accounts WHERE role = 'consumer' ORDER BY id LIMIT 2000)
+        SELECT 'bench-' || c.id, p.id FROM c JOIN p ON p.n = abs(hashtext(c.id::text)) % (SELECT count(*) FROM p)" > "$1"
+}
+
+# Waits until "$1" answers, failing (with the log "$3") if the process "$2" has ended meanwhile.
+wait_ready() {
+    until curl -fs -o /dev/null "$1" 2>/dev/null; do
+        kill -0 "$2" 2>/dev/null || { echo "the server ended before it was ready:" >&2; tail -n 40 "$3" >&2; return 1; }
+        sleep 0.02
+    done
+}
+
+verdict() { python3 -c "print('met' if $1 else 'missed')"; }
