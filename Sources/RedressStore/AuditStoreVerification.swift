@@ -172,8 +172,9 @@ extension Database {
                 result.firstBroken = try await coordinator.verifyAuditLinks(chain: chain).firstBroken ?? AuditVerifier.Broken(
                     chain: chain, seq: 0, problem: "PostgreSQL found a broken link that the service's recomputation of the chain does not find")
             } else if hashed != linked {
-                // The table and its index disagree: read the table in chain order, in this snapshot, to
-                // name the link (slow, and only for a store damaged beneath PostgreSQL).
+                // The table and its index disagree (a store damaged beneath PostgreSQL): a pass in chain
+                // order, in this snapshot, names the link where it can; it reads through the same index
+                // as a rule, and so may miss the same events, in which case the disagreement is named.
                 result.firstBroken = try await coordinator.verifyAuditLinks().firstBroken ?? AuditVerifier.Broken(
                     chain: "", seq: 0, problem: "the audit table and its primary key's index hold different events")
             } else {

@@ -167,6 +167,14 @@ public struct AuditVerifier: Sendable {
 
     public var outcome: Result { result }
 
+    /// An event whose column is null or malformed, met in chain order: the first break unless one came
+    /// before it.
+    mutating func unreadable(_ event: AuditRowError) {
+        guard !isBroken else { return }
+        isBroken = true
+        result.firstBroken = Broken(chain: event.chain ?? "", seq: Int(event.seq ?? 0), problem: "its \(event.column) is missing (null)")
+    }
+
     /// Whether `bytes` contain `pattern`, searching from the end: the top-level `entity` key comes
     /// after `changes` (sorted keys), about a hundred bytes before the end.
     static func containsNearEnd(_ bytes: UnsafeRawBufferPointer, _ pattern: UnsafeRawBufferPointer) -> Bool {
@@ -187,18 +195,25 @@ public struct AuditVerifier: Sendable {
 
 extension AuditVerifier.StoredEvent {
     /// The columns of `SELECT chain_id, seq, prev_hash, hash, content, action, entity_id`, in that order.
+    /// A null column (a superuser can drop a NOT NULL constraint) throws `AuditRowError` naming it,
+    /// with the event's chain and number when those were read.
     init(_ row: PostgresRow) throws {
         var cells = row.makeIterator()
+        var chainID: ByteBuffer?, number: Int64?
         func next(_ column: String) throws -> ByteBuffer {
-            guard let cell = cells.next(), cell.format == .binary, let bytes = cell.bytes else { throw AuditRowError(column: column) }
+            guard let cell = cells.next(), cell.format == .binary, let bytes = cell.bytes else {
+                throw AuditRowError(column: column, chain: chainID.map { String(buffer: $0) }, seq: number)
+            }
             return bytes
         }
         chain = try next("chain_id")
+        chainID = chain
         let seqBytes = try next("seq")
         guard seqBytes.readableBytes == 8, let seq = seqBytes.getInteger(at: seqBytes.readerIndex, as: Int64.self) else {
-            throw AuditRowError(column: "seq")
+            throw AuditRowError(column: "seq", chain: String(buffer: chain), seq: nil)
         }
         self.seq = seq
+        number = seq
         prevHash = try next("prev_hash")
         hash = try next("hash")
         content = try next("content")
@@ -207,11 +222,13 @@ extension AuditVerifier.StoredEvent {
     }
 }
 
-/// The database sent an audit event in a shape the verifier does not read (a column missing, null or
-/// not in binary): a defect of the query, not of the chain.
+/// An audit event the verifier cannot read: a column null (its constraint dropped) or not in the form
+/// the query asks for.
 struct AuditRowError: Error, CustomStringConvertible {
     let column: String
-    var description: String { "audit_events.\(column) arrived in an unexpected form" }
+    let chain: String?
+    let seq: Int64?
+    var description: String { "audit_events.\(column) is null or not in the form asked for (chain \(chain ?? "?"), event \(seq.map(String.init) ?? "?"))" }
 }
 
 /// Chain ids from `from` (inclusive) to `below` (exclusive); `nil`: unbounded.
@@ -256,7 +273,13 @@ extension Transaction {
             """)
         // Read to the end even after a break: the rows must be drained before the transaction ends.
         for try await row in rows {
-            verifier.add(try AuditVerifier.StoredEvent(row))
+            do {
+                verifier.add(try AuditVerifier.StoredEvent(row))
+            } catch let unreadable as AuditRowError {
+                // A null where the chain needs a value breaks it there (a chain and number are never null:
+                // they are the primary key).
+                verifier.unreadable(unreadable)
+            }
         }
         return verifier.outcome
     }

@@ -263,14 +263,31 @@ struct AuditVerificationTests {
                 try await tamper(undo)
                 #expect(try await app.store.verifyAllAuditChains(partitions: 2) == intact, "\(name) undone")
             }
-            // A null where the constraint was dropped: every path refuses to call the store intact.
+            // A null where the constraint was dropped: a break, named alike.
             try await tamper("ALTER TABLE audit_events ALTER COLUMN prev_hash DROP NOT NULL")
             try await tamper("UPDATE audit_events SET prev_hash = NULL WHERE chain_id = '\(chain)' AND seq = 2")
-            await #expect(throws: (any Error).self) { try await Self.verify(app) }
-            await #expect(throws: (any Error).self) { try await app.store.verifyAllAuditChains(partitions: 2) }
+            let nulled = try await Self.verify(app)
+            #expect(nulled.firstBroken == AuditVerifier.Broken(chain: chain, seq: 2, problem: "its prev_hash is missing (null)"))
+            #expect(try await app.store.verifyAllAuditChains(partitions: 2).firstBroken == nulled.firstBroken)
+            #expect(try await app.store.recomputeAllAuditChainsInService(partitions: 2).firstBroken == nulled.firstBroken)
             try await tamper(changes[1].2)
             try await tamper("ALTER TABLE audit_events ALTER COLUMN prev_hash SET NOT NULL")
             #expect(try await app.store.verifyAllAuditChains(partitions: 2) == intact)
+            // A whole chain, each link sound, slipped into the table behind the index's back: only the
+            // readings' disagreement shows it (the index, which the links and heads read, lacks it).
+            let slipped = "complaint:\(UUID().uuidString.lowercased())"
+            try await tamper("UPDATE pg_index SET indisready = false WHERE indexrelid = 'audit_events_pkey'::regclass")
+            try await tamper("""
+                INSERT INTO audit_events (chain_id, seq, occurred_at, action, entity_type, entity_id, actor_role, content, prev_hash, hash)
+                SELECT '\(slipped)', 1, now(), 'complaint.submit', 'complaint', substring('\(slipped)' from 11)::uuid, 'consumer', c,
+                       decode(repeat('00', 32), 'hex'),
+                       sha256(convert_to('\(slipped)' || E'\\n1\\n' || repeat('0', 64) || E'\\n' || c, 'UTF8'))
+                FROM (SELECT '{"action":"complaint.submit","entity":{"id":"' || substring('\(slipped)' from 11) || '","type":"complaint"}}' AS c) x
+                """)
+            try await tamper("UPDATE pg_index SET indisready = true WHERE indexrelid = 'audit_events_pkey'::regclass")
+            let disagreeing = try await app.store.verifyAllAuditChains(partitions: 2)
+            #expect(disagreeing.firstBroken?.problem.contains("hold different events") == true, "\(disagreeing)")
+            try await tamper("DELETE FROM audit_events WHERE chain_id = '\(slipped)'")
             // The primary key's index left behind its table (possible only beneath PostgreSQL; here by
             // switching the index's maintenance off): the two readings differ, and the link is named.
             try await tamper("UPDATE pg_index SET indisready = false WHERE indexrelid = 'audit_events_pkey'::regclass")
@@ -282,6 +299,7 @@ struct AuditVerificationTests {
             try await tamper("UPDATE pg_index SET indisready = true WHERE indexrelid = 'audit_events_pkey'::regclass")
             let behind = try await app.store.verifyAllAuditChains(partitions: 2)
             #expect(behind.firstBroken?.chain == chain, "\(String(describing: behind.firstBroken))")
+            try await tamper("REINDEX INDEX audit_events_pkey")
             try await tamper("REINDEX INDEX audit_events_pkey")
             let rehashed = try await Self.verify(app)
             #expect(rehashed.firstBroken == AuditVerifier.Broken(
