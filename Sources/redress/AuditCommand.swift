@@ -59,10 +59,11 @@ struct AuditCommand: AsyncParsableCommand {
             }
             let started = ContinuousClock.now
             if let streams, !(1...16).contains(streams) { throw ValidationError("--streams must be 1 to 16") }
-            // One connection reads the snapshot the others share: the pool must hold one more than the streams.
+            // The whole store: one connection reads the snapshot the others share, so the pool must hold
+            // one more than the streams.
             let poolSize = try Settings.fromEnvironment().poolSize
-            guard poolSize >= 2 else { throw ValidationError("verifying every chain needs REDRESS_DB_POOL_SIZE of at least 2") }
-            let partitions = min(streams ?? max(2, min(ProcessInfo.processInfo.activeProcessorCount, 8)), poolSize - 1)
+            if chain == nil && poolSize < 2 { throw ValidationError("verifying every chain needs REDRESS_DB_POOL_SIZE of at least 2") }
+            let partitions = min(streams ?? max(2, min(ProcessInfo.processInfo.activeProcessorCount, 8)), max(1, poolSize - 1))
             let (result, anchors) = try await AuditCommand.withRequestPool(dataDir: database.dataDir) { [chain] store in
                 if let chain {
                     let result = try await store.transaction(as: .commandLine, origin: .commandLine) { try await $0.verifyAuditChains(chain: chain) }

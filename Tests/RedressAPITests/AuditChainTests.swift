@@ -321,6 +321,16 @@ struct AuditVerificationTests {
         }
     }
 
+    /// A snapshot id is written into SET TRANSACTION SNAPSHOT (it takes no parameter): only PostgreSQL's
+    /// form passes.
+    @Test func onlyPostgreSQLsSnapshotIdsAreAccepted() {
+        #expect(TransactionStart.isSnapshotID("00000003-0000001B-1"))
+        #expect(TransactionStart.isSnapshotID(String(repeating: "a", count: 64)))
+        for refused in ["", String(repeating: "a", count: 65), "1'; DROP TABLE audit_events; --", "00000003-0000001B-1'", "g", "１", "0 1"] {
+            #expect(!TransactionStart.isSnapshotID(refused), "\(refused)")
+        }
+    }
+
     @Test func pageRangesCoverTheTableAndWhatFollowsIt() {
         for blocks in [0, 1, 5, 16, 1_000_003] {
             for count in [1, 2, 3, 7, 16] {
