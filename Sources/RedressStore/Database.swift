@@ -91,7 +91,8 @@ public final class Database: Sendable {
     ) async throws -> Result {
         if availability.isDown { throw DatabaseAvailability.unavailable }
         do {
-            return try await run(on: client, as: identity, origin: origin, start: start, abandonWhile: { self.availability.isDown }, work)
+            return try await run(
+                on: client, as: identity, origin: origin, start: start, waiting: availability.waiting, abandonWhile: { self.availability.isDown }, work)
         } catch {
             throw classify(error, logger: logger)
         }
@@ -108,7 +109,7 @@ public final class Database: Sendable {
         if let replica, replica.isFresh {
             do {
                 let result = try await run(
-                    on: replica.client, as: identity, origin: origin, start: .readCommitted, abandonWhile: { !replica.isFresh }, work)
+                    on: replica.client, as: identity, origin: origin, start: .readCommitted, waiting: replica.waiting, abandonWhile: { !replica.isFresh }, work)
                 metrics.replicaRead(fromStandby: true)
                 return result
             } catch where DatabaseAvailability.isConnectionFailure(error) || error is ConnectionPoolError || error as? RedressError == DatabaseAvailability.unavailable {
@@ -123,50 +124,55 @@ public final class Database: Sendable {
         return result
     }
 
-    /// One transaction on a connection of `client`. A caller still waiting for a connection when
-    /// `abandonWhile` becomes true (the server went away) is answered 503 rather than kept waiting
-    /// for the pool to give up, a minute later.
+    /// One transaction on a connection of `client`. A caller still waiting for a connection when the
+    /// server goes away (`abandonWhile` becomes true and `waiting` is abandoned) is answered 503 rather
+    /// than kept waiting for the pool to give up, a minute later.
     private func run<Result: Sendable>(
         on client: PostgresClient, as identity: DatabaseIdentity, origin: RequestOrigin, start: TransactionStart,
-        abandonWhile: @escaping @Sendable () -> Bool,
+        waiting: WaitingLeases, abandonWhile: @escaping @Sendable () -> Bool,
         _ work: (Transaction) async throws -> Result
     ) async throws -> Result {
         try await withoutActuallyEscaping(work) { work in
             // The work runs in a child task while the caller waits for it, never concurrently with the
-            // caller, so handing the non-Sendable closure over is safe.
+            // caller, so handing the non-Sendable closure over is safe. A child task, so that abandoning
+            // the wait cancels this transaction only, never the request's own task.
             let work = UncheckedSendableBox(work)
-            let leased = LeaseFlag()
-            return try await withThrowingTaskGroup(of: Result?.self) { group in
+            return try await withThrowingTaskGroup(of: Result.self) { group in
                 group.addTask {
                     let asked = ContinuousClock.now
+                    let leased = LeaseFlag()
                     self.metrics.leaseRequested()
                     defer { self.metrics.leaseEnded(wasGranted: leased.isSet) }
+                    let ticket = waiting.enter()
+                    // Registered before looking: a server lost in between is seen either here or by `abandonAll`.
+                    if abandonWhile() {
+                        _ = waiting.leave(ticket)
+                        throw DatabaseAvailability.unavailable
+                    }
                     let effects = CommitEffects()
-                    let result = try await client.withConnection { connection in
-                        leased.set()
-                        self.metrics.leaseGranted(after: ContinuousClock.now - asked)
-                        return try await Self.inTransaction(connection, start: start, logger: self.logger) { connection in
-                            for try await _ in try await connection.execute(SetIdentityStatement(identity: identity), logger: self.logger) {}
-                            let transaction = Transaction(
-                                connection: connection, logger: self.logger, keys: self.keys, origin: origin, now: self.clock.now(),
-                                effects: effects)
-                            return try await work.value(transaction)
+                    let result: Result
+                    do {
+                        result = try await client.withConnection { connection in
+                            guard waiting.leave(ticket) else { throw DatabaseAvailability.unavailable }
+                            leased.set()
+                            self.metrics.leaseGranted(after: ContinuousClock.now - asked)
+                            return try await Self.inTransaction(connection, start: start, logger: self.logger) { connection in
+                                for try await _ in try await Transaction.execute(SetIdentityStatement(identity: identity), on: connection, logger: self.logger) {}
+                                let transaction = Transaction(
+                                    connection: connection, logger: self.logger, keys: self.keys, origin: origin, now: self.clock.now(),
+                                    effects: effects)
+                                return try await work.value(transaction)
+                            }
                         }
+                    } catch where !leased.isSet {
+                        // The pool failed the wait: abandoned (cancelled), or its own error.
+                        if !waiting.leave(ticket) { throw DatabaseAvailability.unavailable }
+                        throw error
                     }
                     self.metrics.committed(effects.value)
                     return result
                 }
-                // A request still waiting for a pooled connection when PostgreSQL goes away would wait
-                // for its return (or a minute, for the pool's circuit breaker): answer it 503 instead.
-                group.addTask {
-                    while true {
-                        try await Task.sleep(for: .milliseconds(100))
-                        if abandonWhile() && !leased.isSet { throw DatabaseAvailability.unavailable }
-                    }
-                }
-                defer { group.cancelAll() }
-                guard let result = try await group.next() ?? nil else { throw DatabaseAvailability.unavailable }
-                return result
+                return try await group.next()!
             }
         }
     }
@@ -181,7 +187,7 @@ public final class Database: Sendable {
     ) async throws -> Value {
         try Transaction.requireOpen(connection)
         switch start {
-        case .readCommitted: try await connection.query("BEGIN;", logger: logger)
+        case .readCommitted: for try await _ in try await Transaction.execute(BeginStatement(), on: connection, logger: logger) {}
         case .repeatableRead, .snapshot: try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;", logger: logger)
         }
         let value: Value
@@ -197,7 +203,7 @@ public final class Database: Sendable {
             throw error
         }
         try Transaction.requireOpen(connection)
-        try await connection.query("COMMIT;", logger: logger)
+        for try await _ in try await Transaction.execute(CommitStatement(), on: connection, logger: logger) {}
         return value
     }
 

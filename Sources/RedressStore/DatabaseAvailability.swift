@@ -9,6 +9,8 @@ import Synchronization
 /// them waiting until its circuit breaker trips, a minute later). `DatabaseMonitor` keeps it current.
 public final class DatabaseAvailability: Sendable {
     private let down = Atomic<Bool>(false)
+    /// Transactions waiting for a connection of the primary: abandoned when it is seen down.
+    let waiting = WaitingLeases()
 
     public init() {}
 
@@ -20,7 +22,9 @@ public final class DatabaseAvailability: Sendable {
     /// Returns whether this call changed the state (so the change is logged once).
     @discardableResult
     func set(down value: Bool) -> Bool {
-        down.exchange(value, ordering: .acquiringAndReleasing) != value
+        let changed = down.exchange(value, ordering: .acquiringAndReleasing) != value
+        if value { waiting.abandonAll() }
+        return changed
     }
 
     /// The answer while PostgreSQL is away: clients may retry after a second.

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 import RedressCore
 
@@ -35,10 +36,17 @@ extension Transaction {
     func execute<Statement: FixedStatement>(
         _ statement: Statement, file: String = #fileID, line: Int = #line
     ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow> {
-        try Self.requireOpen(connection)
+        try await Self.execute(statement, on: connection, logger: logger, file: file, line: line)
+    }
+
+    /// The same on a connection before its transaction is made (BEGIN, the caller's identity, COMMIT).
+    static func execute<Statement: FixedStatement>(
+        _ statement: Statement, on connection: PostgresConnection, logger: Logger, file: String = #fileID, line: Int = #line
+    ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow> {
+        try requireOpen(connection)
         do {
             return try await connection.execute(statement, logger: logger, file: file, line: line)
-        } catch let error as PSQLError where Self.mayHaveFailedPreparation(error) {
+        } catch let error as PSQLError where mayHaveFailedPreparation(error) {
             // PostgresNIO keeps the error of a preparation that failed and returns it to every later
             // execution of the statement on that connection: a preparation cancelled, or that waited
             // for a lock too long, would fail the statement there until the connection closed. Close
@@ -53,6 +61,18 @@ extension Transaction {
     static func mayHaveFailedPreparation(_ error: PSQLError) -> Bool {
         ["57014", "55P03", "40P01", "57P01", "57P02", "57P03"].contains(error.serverInfo?[.sqlState] ?? "")
     }
+}
+
+/// BEGIN and COMMIT as prepared statements: every transaction runs both, and an unnamed query would
+/// be parsed and described anew each time, by PostgresNIO and by PostgreSQL.
+struct BeginStatement: FixedStatement {
+    static let sql = "BEGIN"
+    func makeBindings() -> PostgresBindings { PostgresBindings() }
+}
+
+struct CommitStatement: FixedStatement {
+    static let sql = "COMMIT"
+    func makeBindings() -> PostgresBindings { PostgresBindings() }
 }
 
 /// Who the caller is, for row-level security: transaction-local settings.

@@ -12,6 +12,8 @@ public final class ReadReplica: Sendable {
     /// How far behind the primary the standby's data is, in milliseconds, as `ReplicaMonitor` last
     /// measured it; `Int.max` when unknown (not measured yet, unreachable, or not a standby).
     private let lagMilliseconds = Atomic<Int>(Int.max)
+    /// Transactions waiting for a connection of the standby: abandoned when it stops being fresh.
+    let waiting = WaitingLeases()
 
     public init(client: PostgresClient, maximumLag: Duration) {
         self.client = client
@@ -20,7 +22,7 @@ public final class ReadReplica: Sendable {
 
     /// nil when the standby cannot be used at all.
     public var lag: Duration? {
-        let value = lagMilliseconds.load(ordering: .relaxed)
+        let value = lagMilliseconds.load(ordering: .sequentiallyConsistent)
         return value == Int.max ? nil : .milliseconds(value)
     }
 
@@ -28,7 +30,8 @@ public final class ReadReplica: Sendable {
 
     func record(lag: Duration?) {
         let milliseconds = lag.map { Int($0.components.seconds) * 1000 + Int($0.components.attoseconds / 1_000_000_000_000_000) }
-        lagMilliseconds.store(milliseconds ?? Int.max, ordering: .relaxed)
+        lagMilliseconds.store(milliseconds ?? Int.max, ordering: .sequentiallyConsistent)
+        if !isFresh { waiting.abandonAll() }
     }
 
     /// After a failed read: the primary serves until the monitor sees the standby again.

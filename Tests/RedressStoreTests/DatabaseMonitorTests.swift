@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import RedressCore
 import RedressStore
 import ServiceLifecycle
 import StoreTestSupport
@@ -45,5 +46,51 @@ struct DatabaseMonitorTests {
         }
         #expect(sawDown)
         #expect(sawUp)
+    }
+
+    /// A transaction waiting for a pooled connection when the database is seen down is answered 503 at
+    /// once; the transaction holding the connection is not disturbed.
+    @Test func aTransactionWaitingForAConnectionIsAbandonedWhenTheDatabaseIsSeenDown() async throws {
+        let copy = try await TestDatabase.shared.copy()
+        defer { Task { try? await TestDatabase.shared.drop(copy) } }
+        let database = Database(url: copy.secrets.requestURL, poolSize: 1, keys: TestDatabase.keys, logger: TestDatabase.logger)
+        let identity = DatabaseIdentity(role: "system")
+        let origin = RequestOrigin.commandLine
+        try await database.withRunningPool { database in
+            let (held, holding) = AsyncStream.makeStream(of: Void.self)
+            let (release, releasing) = AsyncStream.makeStream(of: Void.self)
+            let holder = Task {
+                try await database.transaction(as: identity, origin: origin) { _ in
+                    holding.yield()
+                    for await _ in release { break }
+                    return 1
+                }
+            }
+            for await _ in held { break }
+            let waiter = Task { () -> Result<Int, any Error> in
+                do { return .success(try await database.transaction(as: identity, origin: origin) { _ in 2 }) } catch { return .failure(error) }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            database.availability.markDownForTesting()
+            // Answered while the only connection is still held: abandoned, not served after the holder.
+            let answer = await withTaskGroup(of: Result<Int, any Error>?.self) { group in
+                group.addTask { await waiter.value }
+                group.addTask {
+                    // (Releasing the holder lets a waiter that was never abandoned end, and the group with it.)
+                    try? await Task.sleep(for: .seconds(10))
+                    releasing.yield()
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return await group.next() ?? nil
+            }
+            releasing.yield()
+            switch answer {
+            case .failure(let error): #expect((error as? RedressError)?.code == .unavailable, "\(error)")
+            case .success(let value): Issue.record("the waiting transaction was served (\(value)) while the connection was held")
+            case nil: Issue.record("the waiting transaction was still waiting 10 s after the database was seen down")
+            }
+            #expect(try await holder.value == 1)
+        }
     }
 }
