@@ -157,7 +157,7 @@ public final class Database: Sendable {
                             leased.set()
                             self.metrics.leaseGranted(after: ContinuousClock.now - asked)
                             return try await Self.inTransaction(connection, start: start, logger: self.logger) { connection in
-                                for try await _ in try await Transaction.execute(SetIdentityStatement(identity: identity), on: connection, logger: self.logger) {}
+                                for try await _ in try await connection.execute(SetIdentityStatement(identity: identity), logger: self.logger) {}
                                 let transaction = Transaction(
                                     connection: connection, logger: self.logger, keys: self.keys, origin: origin, now: self.clock.now(),
                                     effects: effects)
@@ -187,7 +187,7 @@ public final class Database: Sendable {
     ) async throws -> Value {
         try Transaction.requireOpen(connection)
         switch start {
-        case .readCommitted: for try await _ in try await Transaction.execute(BeginStatement(), on: connection, logger: logger) {}
+        case .readCommitted: for try await _ in try await connection.execute(BeginStatement(), logger: logger) {}
         case .repeatableRead, .snapshot: try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;", logger: logger)
         }
         let value: Value
@@ -203,7 +203,7 @@ public final class Database: Sendable {
             throw error
         }
         try Transaction.requireOpen(connection)
-        for try await _ in try await Transaction.execute(CommitStatement(), on: connection, logger: logger) {}
+        for try await _ in try await connection.execute(CommitStatement(), logger: logger) {}
         return value
     }
 

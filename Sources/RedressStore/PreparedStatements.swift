@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import PostgresNIO
 import RedressCore
 
@@ -36,17 +35,10 @@ extension Transaction {
     func execute<Statement: FixedStatement>(
         _ statement: Statement, file: String = #fileID, line: Int = #line
     ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow> {
-        try await Self.execute(statement, on: connection, logger: logger, file: file, line: line)
-    }
-
-    /// The same on a connection before its transaction is made (BEGIN, the caller's identity, COMMIT).
-    static func execute<Statement: FixedStatement>(
-        _ statement: Statement, on connection: PostgresConnection, logger: Logger, file: String = #fileID, line: Int = #line
-    ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow> {
-        try requireOpen(connection)
+        try Self.requireOpen(connection)
         do {
             return try await connection.execute(statement, logger: logger, file: file, line: line)
-        } catch let error as PSQLError where mayHaveFailedPreparation(error) {
+        } catch let error as PSQLError where Self.mayHaveFailedPreparation(error) {
             // PostgresNIO keeps the error of a preparation that failed and returns it to every later
             // execution of the statement on that connection: a preparation cancelled, or that waited
             // for a lock too long, would fail the statement there until the connection closed. Close
@@ -64,7 +56,9 @@ extension Transaction {
 }
 
 /// BEGIN and COMMIT as prepared statements: every transaction runs both, and an unnamed query would
-/// be parsed and described anew each time, by PostgresNIO and by PostgreSQL.
+/// be parsed and described anew each time, by PostgresNIO and by PostgreSQL. They take no lock while
+/// prepared, so (unlike `Transaction.execute`) an error of theirs never means a failed preparation:
+/// a COMMIT that fails (a deferred check, a deadlock) has rolled back and leaves the connection usable.
 struct BeginStatement: FixedStatement {
     static let sql = "BEGIN"
     func makeBindings() -> PostgresBindings { PostgresBindings() }

@@ -68,8 +68,8 @@ extension Transaction {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: entries), as: UTF8.self)
         try await query(
             """
-            INSERT INTO complaint_search (complaint_id, grams, platform_id, merchant_id, mediation_body_id)
-            SELECT c.id, ARRAY(SELECT jsonb_array_elements_text(e->'grams')), c.platform_id, c.merchant_id, c.mediation_body_id
+            INSERT INTO complaint_search (complaint_id, grams, platform_id, merchant_id, mediation_body_id, submitted_at)
+            SELECT c.id, ARRAY(SELECT jsonb_array_elements_text(e->'grams')), c.platform_id, c.merchant_id, c.mediation_body_id, c.submitted_at
             FROM jsonb_array_elements(\(json)::jsonb) e JOIN complaints c ON c.id = (e->>'id')::uuid
             """)
     }
@@ -131,11 +131,12 @@ extension Transaction {
             ), candidates AS MATERIALIZED (
                 -- Each match is looked up by its id, the newest first, until enough pass the filters (as
                 -- a join, the planner, which cannot know how few matches the function gives, may prefer
-                -- to scan every complaint under row-level security), and read once, whole: the ranking
-                -- and the answer use the same row.
+                -- to scan every complaint under row-level security), with what ranking reads; the page's
+                -- cases are read whole afterwards (in the same statement, so the same rows).
                 SELECT c.* FROM hits h
                 CROSS JOIN LATERAL (
-                  SELECT \(unescaped: Self.complaintColumns) FROM complaints c
+                  SELECT c.id, c.submitted_at, c.deadline_at, c.title, c.order_no, c.product_name, c.merchant_id, c.description
+                  FROM complaints c
                   WHERE c.id = h.complaint_id
                   AND (\(consumer == nil) OR c.consumer_id = \(consumer ?? UUID()))
                   AND (\(platform == nil) OR c.platform_id = \(platform ?? UUID()))
@@ -177,10 +178,13 @@ extension Transaction {
                 SELECT (SELECT count(*) FROM candidates) AS found, (SELECT count(*) FROM hits) AS hit_count
             ) counts
             LEFT JOIN LATERAL (
-                SELECT r.* FROM ranked r
-                ORDER BY CASE WHEN \(byDeadline) THEN 0 ELSE -r.relevance END, CASE WHEN \(byDeadline) THEN r.deadline_at END NULLS LAST,
-                         r.submitted_at DESC, r.id
-                OFFSET \(search.offset) LIMIT \(search.limit + 1)
+                SELECT c.*, r.relevance FROM (
+                    SELECT r.id, r.relevance FROM ranked r
+                    ORDER BY CASE WHEN \(byDeadline) THEN 0 ELSE -r.relevance END, CASE WHEN \(byDeadline) THEN r.deadline_at END NULLS LAST,
+                             r.submitted_at DESC, r.id
+                    OFFSET \(search.offset) LIMIT \(search.limit + 1)
+                ) r
+                CROSS JOIN LATERAL (SELECT \(unescaped: Self.complaintColumns) FROM complaints c WHERE c.id = r.id) c
             ) page ON true
             ORDER BY CASE WHEN \(byDeadline) THEN 0 ELSE -page.relevance END, CASE WHEN \(byDeadline) THEN page.deadline_at END NULLS LAST,
                      page.submitted_at DESC, page.id

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import NIOCore
-import NIOPosix
 import RedressAPI
 import RedressCore
 import RedressDemo
@@ -19,15 +17,11 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        // Swift's tasks run on NIO's event loops, the threads that do the HTTP and PostgreSQL I/O, rather
-        // than on a pool of their own: a request no longer hops between threads at every await on I/O.
-        let tasksOnEventLoops = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         var settings = try Settings.fromEnvironment()
         if let host { settings.host = host }
         if let port { settings.port = port }
         if !settings.mailTransportChosen { settings.mail.transport = .directory((database.dataDir as NSString).appendingPathComponent("mail")) }
         let logger = settings.logger()
-        if !tasksOnEventLoops { logger.notice("Swift's tasks keep their own thread pool: NIO could not take it over") }
         if let frozen = settings.frozenNow {
             logger.warning("the clock is frozen by REDRESS_NOW: deadlines and audit times use this instant, not the real time", metadata: ["now": "\(frozen)"])
         }
