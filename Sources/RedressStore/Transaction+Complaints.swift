@@ -204,6 +204,13 @@ extension Transaction {
         return try snakeCaseDecoder.decode(T.self, from: Data(text.utf8))
     }
 
+    /// The same, read by `read` from the parsed text when it takes it (`StoredJSON`), by Foundation otherwise.
+    static func fromJSON<T: Decodable>(_ type: T.Type, _ text: String?, read: (StoredJSON.Value) -> T?) throws -> T? {
+        guard let text else { return nil }
+        if let value = StoredJSON.parse(text), let decoded = read(value) { return decoded }
+        return try snakeCaseDecoder.decode(T.self, from: Data(text.utf8))
+    }
+
     /// One decoder for every column: its options never change after this.
     private static let snakeCaseDecoder: JSONDecoder = {
         let decoder = JSONDecoder()
@@ -244,7 +251,7 @@ extension Transaction {
                 orderNo: try c["order_no"].decode(String.self), productName: try c["product_name"].decode(String.self),
                 amountPaid: Int(try c["amount_paid"].decode(Int64.self)), currency: try c["currency"].decode(String.self),
                 orderedAt: try date("ordered_at"), paymentChannel: try text("payment_channel"), paymentRef: try text("payment_ref")),
-            demands: try fromJSON([Demand].self, try text("demands")) ?? [], ultimatumDays: try int("ultimatum_days"),
+            demands: try fromJSON([Demand].self, try text("demands"), read: StoredJSON.demands) ?? [], ultimatumDays: try int("ultimatum_days"),
             state: state, submittedAt: try c["submitted_at"].decode(Date.self))
         complaint.ultimatumAt = try date("ultimatum_at")
         complaint.version = try c["version"].decode(Int.self)
@@ -260,17 +267,17 @@ extension Transaction {
         complaint.firstResponseDeadlineAt = try date("first_response_deadline_at")
         complaint.firstResponseOnTime = try c["first_response_on_time"].decode(Bool?.self)
         complaint.answeredBy = try relation("answered_by")
-        complaint.answer = try fromJSON(Answer.self, try text("answer"))
+        complaint.answer = try fromJSON(Answer.self, try text("answer"), read: StoredJSON.answer)
         complaint.answerRejected = try flag("answer_rejected")
         complaint.mediationBodyID = try c["mediation_body_id"].decode(UUID?.self)
         complaint.escalatedAt = try date("escalated_at")
         complaint.triaged = try flag("triaged")
         complaint.mediatorID = try c["mediator_id"].decode(UUID?.self)
         complaint.mediated = try flag("mediated")
-        complaint.settlement = try fromJSON(Proposal.self, try text("settlement"))
+        complaint.settlement = try fromJSON(Proposal.self, try text("settlement"), read: StoredJSON.proposal)
         complaint.consumerAcceptedSettlement = try flag("consumer_accepted_settlement")
         complaint.platformAcceptedSettlement = try flag("platform_accepted_settlement")
-        complaint.agreedOutcome = try fromJSON(Proposal.self, try text("agreed_outcome"))
+        complaint.agreedOutcome = try fromJSON(Proposal.self, try text("agreed_outcome"), read: StoredJSON.proposal)
         complaint.agreedRefund = try c["agreed_refund"].decode(Int64?.self).map(Int.init)
         complaint.resolvedAt = try date("resolved_at")
         complaint.referralChannel = try text("referral_channel").flatMap(ReferralChannel.init(rawValue:))

@@ -1,4 +1,7 @@
 import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
 
 @main
 struct RedressCommand: AsyncParsableCommand {
@@ -10,4 +13,24 @@ struct RedressCommand: AsyncParsableCommand {
             BenchEncodingCommand.self, KeysCommand.self, ClustersCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
+
+    /// As ArgumentParser's own, except that the service runs Swift's tasks on NIO's event loops, the
+    /// threads that do its HTTP and PostgreSQL I/O, rather than on a pool of their own: a request no
+    /// longer changes threads at every wait for I/O. Taken over here, on the main thread, before any
+    /// task runs; long CPU work of a request (an upload's checks, bcrypt) goes to NIO's thread pool.
+    @MainActor static func main() async {
+        do {
+            var command = try await asyncParseAsRoot(nil)
+            if command is ServeCommand, !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
+                FileHandle.standardError.write(Data("redress: Swift's tasks keep their own thread pool (NIO could not take it over)\n".utf8))
+            }
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

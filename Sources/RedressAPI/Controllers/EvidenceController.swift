@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 import RedressCore
 import RedressStore
 import Synchronization
@@ -96,8 +97,11 @@ struct EvidenceController {
         _ bytes: ByteBuffer, kind: EvidenceKind, filename: String, declaredType: String?, on complaintID: UUID, by actor: Actor,
         database: Database, configuration: APIConfiguration, context: RedressRequestContext
     ) async throws -> EvidenceRecord {
-        let detected = try inspect(bytes, filename: filename, declaredType: declaredType)
-        let digest = bytes.withUnsafeReadableBytes { Array(SHA256.hash(data: $0)) }
+        // Reading a file of up to the upload limit through (a PDF's streams inflated) is long work for
+        // the CPU: done on the thread pool, never on a thread that serves other requests meanwhile.
+        let (detected, digest) = try await NIOThreadPool.singleton.runIfActive {
+            (try inspect(bytes, filename: filename, declaredType: declaredType), bytes.withUnsafeReadableBytes { Array(SHA256.hash(data: $0)) })
+        }
         let record = EvidenceRecord(
             id: UUID(), complaintID: complaintID, kind: kind, filename: filename, contentType: detected.type.rawValue, size: bytes.readableBytes,
             sha256: digest, uploadedBy: actor.accountID, uploaderRole: actor.role.rawValue, uploadedAt: configuration.clock.now(),
@@ -157,7 +161,8 @@ struct EvidenceController {
             return found
         }
         // The bytes must still be the ones whose digest was taken at upload.
-        guard Array(SHA256.hash(data: Data(content.readableBytesView))) == record.sha256 else {
+        let digest = try await NIOThreadPool.singleton.runIfActive { content.withUnsafeReadableBytes { Array(SHA256.hash(data: $0)) } }
+        guard digest == record.sha256 else {
             context.logger.critical("evidence digest mismatch", metadata: ["evidence": "\(record.id)"])
             throw RedressError(.internalError)
         }
