@@ -237,8 +237,11 @@ extension Transaction {
             }
         }
         guard let anchor else { return nil }
+        // Every level of a tree of as many leaves as the anchor covers chains: long work for the CPU.
+        let (finalLeaves, index) = (leaves, own.index)
+        let path = try await LongWork.run { AuditAnchor.path(leaves: finalLeaves, index: index) }
         return AuditAnchor.Proof(
             anchorID: Int(own.anchor), createdAt: anchor.createdAt, head: .init(chain: chain, seq: Int(own.seq), hash: own.hash),
-            path: AuditAnchor.path(leaves: leaves, index: own.index), previousRoot: anchor.previous, root: anchor.root, later: later)
+            path: path, previousRoot: anchor.previous, root: anchor.root, later: later)
     }
 }

@@ -20,7 +20,7 @@ struct RedressCommand: AsyncParsableCommand {
     /// task runs; long CPU work of a request (an upload's checks, bcrypt) goes to NIO's thread pool.
     @MainActor static func main() async {
         do {
-            var command = try await asyncParseAsRoot(nil)
+            var command = try parseAsRoot(nil)
             if command is ServeCommand, !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
                 FileHandle.standardError.write(Data("redress: Swift's tasks keep their own thread pool (NIO could not take it over)\n".utf8))
             }

@@ -542,7 +542,8 @@ struct ConsoleController {
         do {
             try await uploads.withPlace(for: actor.accountID, from: address) {
                 let body = try await EvidenceController.collect(request.body, upTo: limit, pace: pace, tooLarge: tooLarge)
-                let parts = try ConsoleMultipart.parse(body, boundary: boundary)
+                // Parsing up to the upload limit is long work for the CPU: never on an event loop.
+                let parts = try await LongWork.run { try ConsoleMultipart.parse(body, boundary: boundary) }
                 func text(_ name: String) -> String? {
                     parts.first { $0.name == name && $0.filename == nil }.map { String(buffer: $0.body) }
                 }
@@ -557,7 +558,8 @@ struct ConsoleController {
                 guard file!.body.readableBytes <= configuration.maxEvidenceBytes else { throw tooLarge }
                 // A browser names a file's type from its extension, in its own words (audio/x-m4a): the
                 // type is taken from the bytes, and the name must still match them.
-                let detected = EvidenceFileType.detect(file!.body.readableBytesView)?.rawValue
+                let fileBody = file!.body
+                let detected = try await LongWork.run { EvidenceFileType.detect(fileBody.readableBytesView)?.rawValue }
                 _ = try await EvidenceController.store(
                     file!.body, kind: kind!, filename: checkedName!.name!, declaredType: detected ?? file!.contentType, on: id, by: actor,
                     database: database, configuration: configuration, context: context)

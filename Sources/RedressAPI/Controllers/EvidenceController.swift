@@ -3,7 +3,6 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import NIOPosix
 import RedressCore
 import RedressStore
 import Synchronization
@@ -98,8 +97,8 @@ struct EvidenceController {
         database: Database, configuration: APIConfiguration, context: RedressRequestContext
     ) async throws -> EvidenceRecord {
         // Reading a file of up to the upload limit through (a PDF's streams inflated) is long work for
-        // the CPU: done on the thread pool, never on a thread that serves other requests meanwhile.
-        let (detected, digest) = try await NIOThreadPool.singleton.runIfActive {
+        // the CPU: never on an event loop.
+        let (detected, digest) = try await LongWork.run {
             (try inspect(bytes, filename: filename, declaredType: declaredType), bytes.withUnsafeReadableBytes { Array(SHA256.hash(data: $0)) })
         }
         let record = EvidenceRecord(
@@ -161,7 +160,7 @@ struct EvidenceController {
             return found
         }
         // The bytes must still be the ones whose digest was taken at upload.
-        let digest = try await NIOThreadPool.singleton.runIfActive { content.withUnsafeReadableBytes { Array(SHA256.hash(data: $0)) } }
+        let digest = try await LongWork.run { content.withUnsafeReadableBytes { Array(SHA256.hash(data: $0)) } }
         guard digest == record.sha256 else {
             context.logger.critical("evidence digest mismatch", metadata: ["evidence": "\(record.id)"])
             throw RedressError(.internalError)
