@@ -29,7 +29,10 @@ BEGIN
 END
 $$;
 
--- The walk as before, over the search table's own index.
+-- The walk as before, over the search table's own index. The statements every search runs (the sample,
+-- the walk, the thread entries) are written out for each kind of scope instead of built as text and
+-- planned anew on every call (EXECUTE), so that PostgreSQL keeps their plans for the connection; thread
+-- entries now come first in the function's output (the caller orders and deduplicates).
 CREATE OR REPLACE FUNCTION redress_search_newest(bigrams text[], platform uuid, merchant uuid, body uuid, most int, walk int)
     RETURNS TABLE (complaint_id uuid, submitted_at timestamptz)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -41,14 +44,6 @@ DECLARE
     scope_column text := CASE WHEN platform IS NOT NULL THEN 'platform_id' WHEN merchant IS NOT NULL THEN 'merchant_id'
                               WHEN body IS NOT NULL THEN 'mediation_body_id' END;
     scope_value uuid := coalesce(platform, merchant, body);
-    -- The newest $3 cases of the scope whose own texts hold the bigrams, at most $4.
-    newest_matches text := format($walk$
-        SELECT s.complaint_id AS id, s.submitted_at FROM (
-            SELECT s.complaint_id, s.submitted_at, s.grams FROM complaint_search s
-            WHERE s.%1$I = $1 ORDER BY s.submitted_at DESC, s.complaint_id DESC LIMIT $3
-        ) s
-        WHERE s.grams @> $2
-        ORDER BY s.submitted_at DESC, s.complaint_id DESC LIMIT $4 $walk$, scope_column);
     sampled int;
     walked uuid[];
     walked_at timestamptz[];
@@ -60,16 +55,70 @@ BEGIN
     IF most IS NULL OR walk IS NULL OR most NOT BETWEEN 1 AND 10000 OR (walk <> 0 AND walk NOT BETWEEN 32 AND 10000) THEN
         RAISE EXCEPTION 'a search looks for 1 to 10,000 matches and walks 0 or 32 to 10,000 cases' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF walk > 0 THEN
-        EXECUTE format('SELECT count(*) FROM (%s) c', newest_matches) INTO sampled USING scope_value, bigrams, 32, 32;
-    END IF;
-    IF sampled >= 4 THEN
-        EXECUTE format('SELECT array_agg(c.id), array_agg(c.submitted_at) FROM (%s) c', newest_matches)
-        INTO walked, walked_at USING scope_value, bigrams, walk, most;
-        IF cardinality(walked) < most THEN
-            EXECUTE format('SELECT count(*) FROM (SELECT FROM complaint_search s WHERE s.%I = $1 LIMIT $2) s', scope_column)
-            INTO scope_size USING scope_value, walk + 1;
+    -- The statements that run for every search are written out for each kind of scope, so that their
+    -- plans are kept (the function's statements are planned once per connection); the scope's size and
+    -- the index are read only for a rare word, planned for their values.
+    IF platform IS NOT NULL THEN
+        IF walk > 0 THEN
+            SELECT count(*) INTO sampled FROM (
+                SELECT s.grams FROM complaint_search s WHERE s.platform_id = platform ORDER BY s.submitted_at DESC, s.complaint_id DESC LIMIT 32
+            ) s WHERE s.grams @> bigrams;
         END IF;
+        IF sampled >= 4 THEN
+            SELECT array_agg(s.complaint_id), array_agg(s.submitted_at) INTO walked, walked_at FROM (
+                SELECT s.complaint_id, s.submitted_at FROM (
+                    SELECT s.complaint_id, s.submitted_at, s.grams FROM complaint_search s
+                    WHERE s.platform_id = platform ORDER BY s.submitted_at DESC, s.complaint_id DESC LIMIT walk
+                ) s WHERE s.grams @> bigrams ORDER BY s.submitted_at DESC, s.complaint_id DESC LIMIT most
+            ) s;
+        END IF;
+        RETURN QUERY SELECT c.id, c.submitted_at FROM (
+            SELECT DISTINCT m.complaint_id FROM message_search m
+            WHERE m.platform_id = platform AND m.grams @> bigrams AND (m.visibility = 'parties' OR m.author_organization_id = redress_actor_org())
+            LIMIT most
+        ) h JOIN complaints c ON c.id = h.complaint_id;
+    ELSIF merchant IS NOT NULL THEN
+        IF walk > 0 THEN
+            SELECT count(*) INTO sampled FROM (
+                SELECT s.grams FROM complaint_search s WHERE s.merchant_id = merchant ORDER BY s.submitted_at DESC, s.complaint_id DESC LIMIT 32
+            ) s WHERE s.grams @> bigrams;
+        END IF;
+        IF sampled >= 4 THEN
+            SELECT array_agg(s.complaint_id), array_agg(s.submitted_at) INTO walked, walked_at FROM (
+                SELECT s.complaint_id, s.submitted_at FROM (
+                    SELECT s.complaint_id, s.submitted_at, s.grams FROM complaint_search s
+                    WHERE s.merchant_id = merchant ORDER BY s.submitted_at DESC, s.complaint_id DESC LIMIT walk
+                ) s WHERE s.grams @> bigrams ORDER BY s.submitted_at DESC, s.complaint_id DESC LIMIT most
+            ) s;
+        END IF;
+        RETURN QUERY SELECT c.id, c.submitted_at FROM (
+            SELECT DISTINCT m.complaint_id FROM message_search m
+            WHERE m.merchant_id = merchant AND m.grams @> bigrams AND (m.visibility = 'parties' OR m.author_organization_id = redress_actor_org())
+            LIMIT most
+        ) h JOIN complaints c ON c.id = h.complaint_id;
+    ELSE
+        IF walk > 0 THEN
+            SELECT count(*) INTO sampled FROM (
+                SELECT s.grams FROM complaint_search s WHERE s.mediation_body_id = body ORDER BY s.submitted_at DESC, s.complaint_id DESC LIMIT 32
+            ) s WHERE s.grams @> bigrams;
+        END IF;
+        IF sampled >= 4 THEN
+            SELECT array_agg(s.complaint_id), array_agg(s.submitted_at) INTO walked, walked_at FROM (
+                SELECT s.complaint_id, s.submitted_at FROM (
+                    SELECT s.complaint_id, s.submitted_at, s.grams FROM complaint_search s
+                    WHERE s.mediation_body_id = body ORDER BY s.submitted_at DESC, s.complaint_id DESC LIMIT walk
+                ) s WHERE s.grams @> bigrams ORDER BY s.submitted_at DESC, s.complaint_id DESC LIMIT most
+            ) s;
+        END IF;
+        RETURN QUERY SELECT c.id, c.submitted_at FROM (
+            SELECT DISTINCT m.complaint_id FROM message_search m
+            WHERE m.mediation_body_id = body AND m.grams @> bigrams AND (m.visibility = 'parties' OR m.author_organization_id = redress_actor_org())
+            LIMIT most
+        ) h JOIN complaints c ON c.id = h.complaint_id;
+    END IF;
+    IF sampled >= 4 AND cardinality(walked) < most THEN
+        EXECUTE format('SELECT count(*) FROM (SELECT FROM complaint_search s WHERE s.%I = $1 LIMIT $2) s', scope_column)
+        INTO scope_size USING scope_value, walk + 1;
     END IF;
     IF walked IS NOT NULL AND (cardinality(walked) >= most OR scope_size <= walk) THEN
         RETURN QUERY SELECT w.id, w.at FROM unnest(walked, walked_at) AS w(id, at);
@@ -79,12 +128,5 @@ BEGIN
             JOIN complaints c ON c.id = h.complaint_id $index$, scope_column)
         USING scope_value, bigrams, most;
     END IF;
-    RETURN QUERY EXECUTE format($entries$
-        SELECT c.id, c.submitted_at FROM (
-            SELECT DISTINCT m.complaint_id FROM message_search m
-            WHERE m.%1$I = $1 AND m.grams @> $2 AND (m.visibility = 'parties' OR m.author_organization_id = redress_actor_org())
-            LIMIT $3
-        ) h JOIN complaints c ON c.id = h.complaint_id $entries$, scope_column)
-    USING scope_value, bigrams, most;
 END
 $$;
