@@ -179,14 +179,24 @@ struct SearchTests {
                 _ = try await Self.file(app, world, title: "卡密未发放", description: "付款后没有收到。", order: "WK\(1000 + index)")
             }
             let platform = try #require(UUID(uuidString: world.platformA))
-            func newest(_ query: String, most: Int, walk: Int, scope: UUID? = nil) async throws -> [String] {
+            /// The scope as the function takes it: one of platform, merchant and body.
+            enum Scope { case platform(UUID), merchant(UUID), body(UUID) }
+            func newest(_ query: String, most: Int, walk: Int, scope: UUID? = nil, kind: Scope? = nil) async throws -> [String] {
                 let grams = try SearchText.Query(query).grams
+                let kind = kind ?? .platform(scope ?? platform)
+                let (platformID, merchantID, bodyID): (UUID?, UUID?, UUID?) =
+                    switch kind {
+                    case .platform(let id): (id, nil, nil)
+                    case .merchant(let id): (nil, id, nil)
+                    case .body(let id): (nil, nil, id)
+                    }
+                let organization = platformID == scope && scope != nil ? platform : (platformID ?? merchantID ?? bodyID)!
                 return try await app.asOwner { connection in
-                    // As a member of the platform: the function reads the caller's own scope only.
-                    _ = try await connection.scalar("SELECT set_config('redress.organization_id', \(platform.uuidString), false)", as: String.self)
+                    // As a member of the scope's organisation: the function reads the caller's own scope only.
+                    _ = try await connection.scalar("SELECT set_config('redress.organization_id', \(organization.uuidString), false)", as: String.self)
                     var ids: [String] = []
                     let rows = try await connection.query(
-                        "SELECT complaint_id::text FROM redress_search_newest(\(grams), \(scope ?? platform), NULL::uuid, NULL::uuid, \(most)::int, \(walk)::int)",
+                        "SELECT complaint_id::text FROM redress_search_newest(\(grams), \(platformID)::uuid, \(merchantID)::uuid, \(bodyID)::uuid, \(most)::int, \(walk)::int)",
                         logger: TestDatabase.logger)
                     for try await id in rows.decode(String.self) { ids.append(id) }
                     return ids
@@ -215,6 +225,22 @@ struct SearchTests {
             // A rare word is looked up through the index: every case that holds it.
             #expect(Set(try await newest("旧案", most: 100, walk: 32)) == Set(older))
             #expect(try await newest("WK1007", most: 100, walk: 32).count == 1)
+            // A walk that reads the whole scope (43 cases, fewer than 64) answers with what it found.
+            #expect(Set(try await newest("卡密", most: 100, walk: 64)) == Set(all))
+            // The same cases in a merchant's and a mediation body's scope (the search table's copy of the
+            // scope, which the walk reads): each kind of scope walks its own index, alike.
+            let merchant = UUID(), body = UUID()
+            try await app.asOwner { connection in
+                _ = try await connection.query(
+                    "UPDATE complaint_search SET merchant_id = \(merchant), mediation_body_id = \(body) WHERE platform_id = \(platform)",
+                    logger: TestDatabase.logger)
+            }
+            for kind in [Scope.merchant(merchant), .body(body)] {
+                #expect(try await newest("卡密", most: 5, walk: 32, kind: kind) == (try await expected("卡密", 5)))
+                #expect(Set(try await newest("卡密", most: 100, walk: 32, kind: kind)) == Set(all))
+                #expect(Set(try await newest("卡密", most: 100, walk: 64, kind: kind)) == Set(all))
+                #expect(Set(try await newest("旧案", most: 100, walk: 32, kind: kind)) == Set(older))
+            }
             // Bounds the service never passes are refused, not obeyed; so is a scope not the caller's.
             await #expect(throws: (any Error).self) { _ = try await newest("卡密", most: 0, walk: 32) }
             await #expect(throws: (any Error).self) { _ = try await newest("卡密", most: 5, walk: 1_000_000) }

@@ -544,8 +544,9 @@ struct ConsoleController {
                 let body = try await EvidenceController.collect(request.body, upTo: limit, pace: pace, tooLarge: tooLarge)
                 // Parsing up to the upload limit is long work for the CPU: never on an event loop.
                 let parts = try await LongWork.run { try ConsoleMultipart.parse(body, boundary: boundary) }
+                // The form's own fields are short (a token, a kind): a longer one is no value, never copied.
                 func text(_ name: String) -> String? {
-                    parts.first { $0.name == name && $0.filename == nil }.map { String(buffer: $0.body) }
+                    parts.first { $0.name == name && $0.filename == nil }.flatMap { $0.body.readableBytes <= 1024 ? String(buffer: $0.body) : nil }
                 }
                 try ConsoleSecurity.checkFormToken(text("csrf"), bindings: binding.map { [$0] } ?? [], keys: database.keys)
                 var fields = FieldValidator()
