@@ -43,7 +43,7 @@ final class WaitingLeases: Sendable {
     /// Cancels every waiting transaction; each one's `leave` then returns false.
     func abandonAll() {
         waiting.withLock { waiting in
-            for waiting in waiting.tasks.values { waiting.task.cancel() }
+            for entry in waiting.tasks.values { entry.task.cancel() }
             waiting.tasks.removeAll()
         }
     }

@@ -17,7 +17,7 @@ struct RedressCommand: AsyncParsableCommand {
     /// As ArgumentParser's own, except that the service runs Swift's tasks on NIO's event loops, the
     /// threads that do its HTTP and PostgreSQL I/O, rather than on a pool of their own: a request no
     /// longer changes threads at every wait for I/O. Taken over here, on the main thread, before any
-    /// task runs; long CPU work of a request (an upload's checks, bcrypt) goes to NIO's thread pool.
+    /// async call; a request's long CPU work goes to thread pools (`LongWork`; bcrypt on NIO's own).
     @MainActor static func main() async {
         do {
             var command = try parseAsRoot(nil)
