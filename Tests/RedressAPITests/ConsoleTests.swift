@@ -329,6 +329,11 @@ struct ConsoleTests {
                 "/console/cases/\(id)/evidence", [("kind", "payment_proof")],
                 file: (name: "file", filename: "run.exe", type: "application/octet-stream", bytes: Array("MZ\u{90}\u{0}".utf8)))
             #expect(wrongType.status == .unsupportedMediaType, "\(wrongType.status)")
+            // A form field past 1 KiB is no value (it is never copied out of the body): the kind is missing.
+            _ = try await consumer.get("/console/cases/\(id)")
+            let padded = try await consumer.postFile(
+                "/console/cases/\(id)/evidence", [("kind", "payment_proof" + String(repeating: " ", count: 2048))], file: png)
+            #expect(padded.status.code == 422, "\(padded.status)")
             _ = try await consumer.get("/console/cases/\(id)")
             let stored = try await consumer.postFile("/console/cases/\(id)/evidence", [("kind", "payment_proof")], file: png)
             #expect(stored.status == .seeOther, "\(stored.text.prefix(400))")
