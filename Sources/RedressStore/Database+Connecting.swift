@@ -13,10 +13,8 @@ extension Database {
         url: DatabaseURL, poolSize: Int, keys: Keyring, clock: any RedressClock = SystemClock(), metrics: ServiceMetrics = ServiceMetrics(),
         replica: ReadReplica? = nil, logger: Logger
     ) {
-        var configuration = url.clientConfiguration
-        configuration.options.maximumConnections = poolSize
         self.init(
-            client: PostgresClient(configuration: configuration, backgroundLogger: logger), keys: keys, clock: clock,
+            client: PostgresClient(configuration: url.poolConfiguration(size: poolSize), backgroundLogger: logger), keys: keys, clock: clock,
             metrics: metrics, replica: replica, logger: logger)
     }
 
@@ -42,13 +40,26 @@ extension Database {
 extension ReadReplica {
     /// A pool of at most `poolSize` connections to the standby at `url`.
     public convenience init(url: DatabaseURL, poolSize: Int, maximumLag: Duration, logger: Logger) {
-        var configuration = url.clientConfiguration
-        configuration.options.maximumConnections = poolSize
-        self.init(client: PostgresClient(configuration: configuration, backgroundLogger: logger), maximumLag: maximumLag)
+        self.init(client: PostgresClient(configuration: url.poolConfiguration(size: poolSize), backgroundLogger: logger), maximumLag: maximumLag)
     }
 
     /// The service that keeps the pool's connections.
     public var pool: any Service { client }
+}
+
+extension DatabaseURL {
+    /// A service pool of `size` connections, all of them kept open. PostgresNIO starts a timer task
+    /// each time a connection goes back to the pool — an idle timeout for a connection above the
+    /// minimum, a keep-alive query for any — and cancels it when the connection is next taken: about
+    /// 0.1 ms of CPU per request, a sixth of a read (measured at a million complaints). A pool that
+    /// keeps all its connections has no idle timeout to start, and the keep-alive is off
+    /// (`clientConfiguration`).
+    func poolConfiguration(size: Int) -> PostgresClient.Configuration {
+        var configuration = clientConfiguration
+        configuration.options.maximumConnections = size
+        configuration.options.minimumConnections = size
+        return configuration
+    }
 }
 
 extension DatabaseMonitor {

@@ -77,6 +77,11 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             }
         var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.additionalStartupParameters = Self.sessionSettings
+        // No keep-alive query on idle connections: it costs a timer per request (`poolConfiguration`)
+        // and finds nothing a request would not. A connection the server closed is dropped by the pool
+        // when its socket closes; the database monitor watches the server itself twice a second; and a
+        // query on a connection whose peer vanished without a word would wait just as a request does.
+        configuration.options.keepAliveBehavior = nil
         return configuration
     }
 
