@@ -124,19 +124,52 @@ public final class Database: Sendable {
         return result
     }
 
-    /// One transaction on a connection of `client`. A caller still waiting for a connection when the
-    /// server goes away (`abandonWhile` becomes true and `waiting` is abandoned) is answered 503 rather
-    /// than kept waiting for the pool to give up, a minute later.
+    /// One transaction on a connection of `client`, begun with the caller's identity.
     private func run<Result: Sendable>(
         on client: PostgresClient, as identity: DatabaseIdentity, origin: RequestOrigin, start: TransactionStart,
         waiting: WaitingLeases, abandonWhile: @escaping @Sendable () -> Bool,
         _ work: (Transaction) async throws -> Result
     ) async throws -> Result {
-        try await withoutActuallyEscaping(work) { work in
-            // The work runs in a child task while the caller waits for it, never concurrently with the
+        let effects = CommitEffects()
+        let result = try await lease(on: client, waiting: waiting, abandonWhile: abandonWhile) { connection in
+            try await Self.inTransaction(connection, start: start, logger: self.logger) { connection in
+                for try await _ in try await connection.execute(SetIdentityStatement(identity: identity), logger: self.logger) {}
+                let transaction = Transaction(
+                    connection: connection, logger: self.logger, keys: self.keys, origin: origin, now: self.clock.now(), effects: effects)
+                return try await work(transaction)
+            }
+        }
+        metrics.committed(effects.value)
+        return result
+    }
+
+    /// One statement that tells PostgreSQL who the caller is itself (a function that sets the identity
+    /// and then reads as the caller), in the statement's own implicit transaction: one round trip
+    /// instead of four. On the primary, with the same waiting, metrics and errors as a transaction.
+    func statement<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        if availability.isDown { throw DatabaseAvailability.unavailable }
+        do {
+            return try await lease(on: client, waiting: availability.waiting, abandonWhile: { self.availability.isDown }) { connection in
+                try Transaction.requireOpen(connection)
+                return try await body(connection)
+            }
+        } catch {
+            throw classify(error, logger: logger)
+        }
+    }
+
+    /// Runs `body` on a connection of `client`. A caller still waiting for a connection when the
+    /// server goes away (`abandonWhile` becomes true and `waiting` is abandoned) is answered 503 rather
+    /// than kept waiting for the pool to give up, a minute later.
+    private func lease<Result: Sendable>(
+        on client: PostgresClient, waiting: WaitingLeases, abandonWhile: @escaping @Sendable () -> Bool,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await withoutActuallyEscaping(body) { body in
+            // The body runs in a child task while the caller waits for it, never concurrently with the
             // caller, so handing the non-Sendable closure over is safe. A child task, so that abandoning
-            // the wait cancels this transaction only, never the request's own task.
-            let work = UncheckedSendableBox(work)
+            // the wait cancels this lease only, never the request's own task.
+            let body = UncheckedSendableBox(body)
             return try await withThrowingTaskGroup(of: Result.self) { group in
                 group.addTask {
                     let asked = ContinuousClock.now
@@ -149,28 +182,18 @@ public final class Database: Sendable {
                         _ = waiting.leave(ticket)
                         throw DatabaseAvailability.unavailable
                     }
-                    let effects = CommitEffects()
-                    let result: Result
                     do {
-                        result = try await client.withConnection { connection in
+                        return try await client.withConnection { connection in
                             guard waiting.leave(ticket) else { throw DatabaseAvailability.unavailable }
                             leased.set()
                             self.metrics.leaseGranted(after: ContinuousClock.now - asked)
-                            return try await Self.inTransaction(connection, start: start, logger: self.logger) { connection in
-                                for try await _ in try await connection.execute(SetIdentityStatement(identity: identity), logger: self.logger) {}
-                                let transaction = Transaction(
-                                    connection: connection, logger: self.logger, keys: self.keys, origin: origin, now: self.clock.now(),
-                                    effects: effects)
-                                return try await work.value(transaction)
-                            }
+                            return try await body.value(connection)
                         }
                     } catch where !leased.isSet {
                         // The pool failed the wait: abandoned (cancelled), or its own error.
                         if !waiting.leave(ticket) { throw DatabaseAvailability.unavailable }
                         throw error
                     }
-                    self.metrics.committed(effects.value)
-                    return result
                 }
                 return try await group.next()!
             }

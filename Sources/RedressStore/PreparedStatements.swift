@@ -36,6 +36,13 @@ extension Transaction {
         _ statement: Statement, file: String = #fileID, line: Int = #line
     ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow> {
         try Self.requireOpen(connection)
+        return try await Self.execute(statement, on: connection, logger: logger, file: file, line: line)
+    }
+
+    /// The same on a connection outside any transaction (`Database.statement`).
+    static func execute<Statement: FixedStatement>(
+        _ statement: Statement, on connection: PostgresConnection, logger: Logger, file: String = #fileID, line: Int = #line
+    ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow> {
         do {
             return try await connection.execute(statement, logger: logger, file: file, line: line)
         } catch let error as PSQLError where Self.mayHaveFailedPreparation(error) {
@@ -119,17 +126,20 @@ struct ComplaintStatement: OneIDStatement {
     let id: UUID
 }
 
-/// One complaint by id with what reading it shows besides, in one round trip: whether its platform
-/// sends consumers to the merchant first, and the kinds of evidence the caller may see (row-level
-/// security decides for both, as for their own statements).
-struct ComplaintReadingStatement: OneIDStatement {
-    static let sql = """
-        SELECT (SELECT p.merchant_first FROM platforms p WHERE p.id = complaints.platform_id) AS reading_merchant_first,
-               ARRAY(SELECT DISTINCT e.kind FROM evidence e WHERE e.complaint_id = complaints.id) AS reading_evidence_kinds,
-               \(Transaction.complaintColumns)
-        FROM complaints WHERE id = $1
-        """
+/// A complaint as reading it shows it, read as the caller in one statement (migration 0048): the
+/// caller's identity, then the complaint with whether its platform sends consumers to the merchant
+/// first, the kinds of evidence the caller may see, and, for mediators, the consumer's contact
+/// (row-level security decides for each, as for their own statements).
+struct ComplaintReadingStatement: FixedStatement {
+    static let sql = "SELECT * FROM redress_complaint_reading($1, $2, $3, $4, $5, $6)"
+    let identity: DatabaseIdentity
     let id: UUID
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = SetIdentityStatement(identity: identity).makeBindings()
+        bindings.append(id)
+        return bindings
+    }
 }
 
 struct ComplaintForUpdateStatement: OneIDStatement {

@@ -86,18 +86,6 @@ extension Transaction {
         return nil
     }
 
-    /// A complaint as reading it shows it: with whether its platform sends consumers to the merchant
-    /// first, and the kinds of evidence the caller may see.
-    public func complaintForReading(id: UUID) async throws -> (complaint: Complaint, merchantFirst: Bool, evidence: [EvidenceKind])? {
-        for try await row in try await execute(ComplaintReadingStatement(id: id)) {
-            let cells = row.makeRandomAccess()
-            let merchantFirst = try cells["reading_merchant_first"].decode(Bool?.self) ?? false
-            let evidence = try cells["reading_evidence_kinds"].decode([String].self).compactMap(EvidenceKind.init(rawValue:))
-            return (try Self.decodeComplaint(row), merchantFirst, evidence)
-        }
-        return nil
-    }
-
     /// Stores a complaint changed by an action, if nobody changed it since `expectedVersion`, and
     /// records the action. Returns `false` when another change won (no read-then-write window: the
     /// version check is part of the UPDATE).
@@ -360,5 +348,36 @@ extension Transaction {
     public func isRefiled(_ id: UUID) async throws -> Bool {
         for try await _ in try await query("SELECT 1 FROM complaints WHERE refiles = \(id) LIMIT 1") { return true }
         return false
+    }
+}
+
+/// A complaint as reading it shows it.
+public struct ComplaintReading: Sendable {
+    public let complaint: Complaint
+    /// Whether its platform sends consumers to the merchant first.
+    public let merchantFirst: Bool
+    /// The kinds of evidence the caller may see.
+    public let evidence: [EvidenceKind]
+    /// The consumer's e-mail and phone, read for mediators only (and only where row-level security
+    /// lets them read the consumer's account); whether to show them is the caller's rule.
+    public let consumerEmail: String?
+    public let consumerPhone: String?
+}
+
+extension Database {
+    /// One complaint by id as `identity` may read it, in one statement (`ComplaintReadingStatement`).
+    public func complaintForReading(as identity: DatabaseIdentity, id: UUID) async throws -> ComplaintReading? {
+        try await statement { connection in
+            for try await row in try await Transaction.execute(ComplaintReadingStatement(identity: identity, id: id), on: connection, logger: logger) {
+                let cells = row.makeRandomAccess()
+                return ComplaintReading(
+                    complaint: try Transaction.decodeComplaint(row),
+                    merchantFirst: try cells["reading_merchant_first"].decode(Bool?.self) ?? false,
+                    evidence: try cells["reading_evidence_kinds"].decode([String].self).compactMap(EvidenceKind.init(rawValue:)),
+                    consumerEmail: try cells["reading_consumer_email"].decode(String?.self),
+                    consumerPhone: try cells["reading_consumer_phone"].decode(String?.self))
+            }
+            return nil
+        }
     }
 }

@@ -60,14 +60,12 @@ struct ComplaintController {
         guard let actor = context.principal.actor else { throw RedressError.unauthenticated }
         let id = try context.parameters.id()
         let now = configuration.clock.now()
-        let view = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            guard let (complaint, merchantFirst, evidence) = try await transaction.complaintForReading(id: id) else { throw RedressError.notFound }
-            var view = ComplaintResponse.view(complaint, actor: actor, merchantFirst: merchantFirst, evidence: evidence, now: now, language: context.language)
-            // The mediation body reaches the consumer directly; nobody else sees how.
-            if CaseAccess.relations(of: actor, to: complaint).contains(.mediationBody), let consumer = try await transaction.account(id: complaint.consumerID) {
-                view.consumerContact = ["email": consumer.email, "phone": consumer.phone ?? ""].filter { !$0.value.isEmpty }
-            }
-            return view
+        guard let reading = try await database.complaintForReading(as: context.identity, id: id) else { throw RedressError.notFound }
+        var view = ComplaintResponse.view(
+            reading.complaint, actor: actor, merchantFirst: reading.merchantFirst, evidence: reading.evidence, now: now, language: context.language)
+        // The mediation body reaches the consumer directly; nobody else sees how.
+        if CaseAccess.relations(of: actor, to: reading.complaint).contains(.mediationBody), let email = reading.consumerEmail {
+            view.consumerContact = ["email": email, "phone": reading.consumerPhone ?? ""].filter { !$0.value.isEmpty }
         }
         return try view.response(status: .ok)
     }
