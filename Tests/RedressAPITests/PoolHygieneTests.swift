@@ -16,18 +16,17 @@ struct PoolHygieneTests {
         try await withTestApp(poolSize: 1, world: .seeded) { app in
             let world = try await app.makeWorld()
             let token = world.token("consumer")
-            // Filing prepares many statements on the only connection, not the reading of a case (which
-            // also reads its kinds of evidence).
+            // Filing prepares many statements on the only connection, not the one an action ends with:
+            // the kinds of evidence the case holds, for the answer's view.
             let id = try await app.create("/api/v1/complaints", token: token, app.complaintBody(world))
-            // (The start of its text: the activity view keeps the first kilobyte of a statement.)
-            let statement = "%AS reading_evidence_kinds%"
+            let statement = "SELECT DISTINCT kind FROM evidence%"
             let blocked = try await app.asOwner { owner -> Int? in
                 // The lock is held a few seconds at most: taking it gives the transaction an id, and
                 // other tests wait for every transaction with one (the event feed).
                 _ = try await owner.query("BEGIN", logger: TestDatabase.logger)
                 _ = try await owner.query("LOCK TABLE evidence IN ACCESS EXCLUSIVE MODE", logger: TestDatabase.logger)
-                // Reading the case prepares its statement, which waits for the lock on the evidence.
-                let waiting = Task { try await app.request(.get, "/api/v1/complaints/\(id)", token: token) }
+                // The platform's answer prepares that statement, which waits for the lock on the evidence.
+                let waiting = Task { try await app.act(id, "respond", as: world.token("platform_staff_a"), ["decision": "reject", "reason": "已发货"]) }
                 var backend: Int?
                 for _ in 0..<200 where backend == nil {
                     try await Task.sleep(for: .milliseconds(25))
@@ -42,8 +41,10 @@ struct PoolHygieneTests {
                 if backend != nil { #expect(first.status.code >= 500, "\(first.text)") }
                 return backend
             }
-            let pid = try #require(blocked, "reading the case never waited for the lock")
-            // Every read after it is answered, on a connection that prepares the lookup anew.
+            let pid = try #require(blocked, "the answer never waited for the lock")
+            // The answer, given again, is taken, on a connection that prepares the statement anew; reads too.
+            let again = try await app.act(id, "respond", as: world.token("platform_staff_a"), ["decision": "reject", "reason": "已发货"])
+            #expect(again.status == .ok, "\(again.text)")
             for _ in 0..<3 {
                 let answered = try await app.request(.get, "/api/v1/complaints/\(id)", token: token)
                 #expect(answered.status == .ok, "\(answered.text)")
