@@ -48,16 +48,13 @@ extension ReadReplica {
 }
 
 extension DatabaseURL {
-    /// A service pool of `size` connections, all of them kept open. PostgresNIO starts a timer task
-    /// each time a connection goes back to the pool — an idle timeout for a connection above the
-    /// minimum, a keep-alive query for any — and cancels it when the connection is next taken: about
-    /// 0.1 ms of CPU per request, a sixth of a read (measured at a million complaints). A pool that
-    /// keeps all its connections has no idle timeout to start, and the keep-alive is off
-    /// (`clientConfiguration`).
+    /// A service pool of at most `size` connections. (Keeping all of them open would spare the idle
+    /// timer PostgresNIO starts each time a connection goes back to the pool, but PostgresNIO 1.33
+    /// requires its minimum below the maximum, and a minimum above zero can trap its pool's state
+    /// machine when connections fail while requests wait.)
     func poolConfiguration(size: Int) -> PostgresClient.Configuration {
         var configuration = clientConfiguration
         configuration.options.maximumConnections = size
-        configuration.options.minimumConnections = size
         return configuration
     }
 }

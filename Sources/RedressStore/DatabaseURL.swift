@@ -77,10 +77,12 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             }
         var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.additionalStartupParameters = Self.sessionSettings
-        // No keep-alive query on idle connections: it costs a timer per request (`poolConfiguration`)
-        // and finds nothing a request would not. A connection the server closed is dropped by the pool
-        // when its socket closes; the database monitor watches the server itself twice a second; and a
-        // query on a connection whose peer vanished without a word would wait just as a request does.
+        // No keep-alive query on idle connections: PostgresNIO starts a timer task for it each time a
+        // connection goes back to the pool and cancels it when the connection is next taken, per
+        // request. It finds nothing a request would not: a connection the server closed is dropped
+        // when its socket closes, the database monitor watches the server itself twice a second, and
+        // a connection idle for a minute is closed by the pool (its idle timeout), long before a
+        // firewall or NAT in between would forget it.
         configuration.options.keepAliveBehavior = nil
         return configuration
     }

@@ -54,4 +54,25 @@ struct ComplaintReadingTests {
             #expect(found == 4 + 4 + 4 + 4 + 3)
         }
     }
+
+    /// Inside a transaction that already has an identity, the function refuses rather than replace it
+    /// for the rest of that transaction.
+    @Test func itRefusesToReplaceAnIdentityAlreadySet() async throws {
+        try await withTestApp { app in
+            let refused: String? = try await app.asRequestRole { connection in
+                _ = try await connection.query("BEGIN", logger: TestDatabase.logger)
+                _ = try await connection.query("SELECT set_config('redress.role', 'auditor', true)", logger: TestDatabase.logger)
+                do {
+                    _ = try await connection.query(
+                        "SELECT * FROM redress_complaint_reading('consumer', '', '', '', '', \(UUID()))", logger: TestDatabase.logger
+                    ).collect()
+                    return nil
+                } catch let error as PSQLError {
+                    _ = try? await connection.query("ROLLBACK", logger: TestDatabase.logger)
+                    return error.serverInfo?[.sqlState]
+                }
+            }
+            #expect(refused == "42501")
+        }
+    }
 }

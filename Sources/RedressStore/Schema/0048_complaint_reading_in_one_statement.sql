@@ -7,6 +7,9 @@
 -- for a mediator or mediation lead (the service shows it only to the case's mediation body; row-level
 -- security on accounts decides whether it is read at all). The statements inside run in order, so
 -- the identity is set before the case is read; their plans are kept by PL/pgSQL for the connection.
+-- Called where an identity is already set (inside a transaction), it refuses rather than replace it.
+-- Connections keep the service's statement prepared: a later change of the result type needs a
+-- function of a new name.
 CREATE FUNCTION redress_complaint_reading(
     caller_role text, caller_account text, caller_organization text, caller_email text, caller_session text, case_id uuid)
     RETURNS TABLE (
@@ -31,6 +34,9 @@ CREATE FUNCTION redress_complaint_reading(
 AS $$
 #variable_conflict use_column
 BEGIN
+    IF coalesce(current_setting('redress.role', true), '') <> '' THEN
+        RAISE EXCEPTION 'redress_complaint_reading sets the identity itself' USING ERRCODE = 'insufficient_privilege';
+    END IF;
     PERFORM set_config('redress.role', caller_role, true), set_config('redress.account_id', caller_account, true),
         set_config('redress.organization_id', caller_organization, true), set_config('redress.auth_email', caller_email, true),
         set_config('redress.session_digest', caller_session, true);
@@ -51,8 +57,8 @@ BEGIN
            c.last_acknowledged_at, c.fault_claim, c.fault_finding, c.referral_outcome, c.referral_closed_at, c.refiles,
            c.platform_deadline_held_at, c.escalated_by, c.collective_id
     FROM complaints c
-    LEFT JOIN accounts a ON caller_role IN ('mediator', 'mediation_lead') AND a.id = c.consumer_id
-    WHERE c.id = case_id;
+    LEFT JOIN accounts a ON redress_complaint_reading.caller_role IN ('mediator', 'mediation_lead') AND a.id = c.consumer_id
+    WHERE c.id = redress_complaint_reading.case_id;
 END
 $$;
 REVOKE ALL ON FUNCTION redress_complaint_reading(text, text, text, text, text, uuid) FROM PUBLIC;
