@@ -16,10 +16,11 @@ enum APIJSON {
         return encoder
     }
 
-    /// A response body: what `encoder()` writes, by `SnakeCaseJSONWriter`. Debug builds encode with
+    /// A response body: what `encoder()` writes, by the type itself (`DirectJSON`) or by
+    /// `SnakeCaseJSONWriter`. Debug builds encode with
     /// both and fail the request when they differ, so that every test of the API checks the fast path.
     static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
-        let bytes = try SnakeCaseJSONWriter.encode(value)
+        let bytes = try (value as? any DirectJSON)?.jsonBytes ?? SnakeCaseJSONWriter.encode(value)
         #if DEBUG
         let reference = Array(try encoder().encode(value))
         if bytes != reference {

@@ -101,13 +101,34 @@ struct SnakeCaseJSONWriterTests {
         #expect(fast == path { _ = try APIJSON.encoder().encode(deep) })
     }
 
-    /// The benchmark's three ways write the same page: the writer and Foundation byte for byte, and
-    /// Foundation with unconverted keys the same document but for the keys' spelling.
+    /// The benchmark's four ways write the same page: the page's own writer, the tree writer and
+    /// Foundation byte for byte, and Foundation with unconverted keys the same document but for the
+    /// keys' spelling.
     @Test func theEncodingBenchmarkComparesLikeWithLike() throws {
         let results = try EncodingBenchmark.run(items: 3, rounds: 2)
-        #expect(results.map(\.name) == ["snake_case_json_writer", "foundation_convert_to_snake_case", "foundation_explicit_coding_keys"])
-        #expect(results[0].bytes == results[1].bytes && results[0].bytes > 3 * 1_000)
-        #expect(abs(results[2].bytes - results[0].bytes) < results[0].bytes / 10)
+        #expect(results.map(\.name) == ["direct_json", "snake_case_json_writer", "foundation_convert_to_snake_case", "foundation_explicit_coding_keys"])
+        #expect(results[0].bytes == results[1].bytes && results[1].bytes == results[2].bytes && results[0].bytes > 3 * 1_000)
+        #expect(abs(results[3].bytes - results[0].bytes) < results[0].bytes / 10)
         #expect(results.allSatisfy { $0.microsecondsPerPage > 0 })
     }
+
+    /// Cases written by their own writer (`DirectJSON`), as each kind of reader sees them, alone, in a
+    /// page and among search hits: what Foundation's encoder writes, byte for byte.
+    @Test func casesWriteThemselvesAsJSONEncoderWrites() throws {
+        let reference = APIJSON.encoder()
+        for index in 0..<20 {
+            let complaint = EncodingBenchmark.sample(index)
+            #expect(complaint.jsonBytes == Array(try reference.encode(complaint)), "sample \(index)")
+        }
+        let page = PageResponse(items: (0..<5).map(EncodingBenchmark.sample), nextCursor: index(7))
+        #expect(page.jsonBytes == Array(try reference.encode(page)))
+        let last = PageResponse(items: [EncodingBenchmark.sample(1)], nextCursor: nil)
+        #expect(last.jsonBytes == Array(try reference.encode(last)))
+        let hits = SearchController.SearchResponse(
+            items: [SearchController.Hit(relevance: 87, complaint: EncodingBenchmark.sample(2))], nextCursor: nil, capped: true)
+        #expect(hits.jsonBytes == Array(try reference.encode(hits)))
+        #expect(PageResponse<ComplaintResponse>(items: [], nextCursor: nil).jsonBytes == Array("{\"items\":[],\"next_cursor\":null}".utf8))
+    }
+
+    private func index(_ value: Int) -> String { "c2VxOj\(value)" }
 }

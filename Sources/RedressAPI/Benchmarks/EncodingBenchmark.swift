@@ -16,8 +16,9 @@ public enum EncodingBenchmark {
         public let bytes: Int
     }
 
-    /// Encodes a page of `items` complaints, as their consumer sees them, `rounds` times with:
-    /// `SnakeCaseJSONWriter` (the service's writer); Foundation's `JSONEncoder` converting every key to
+    /// Encodes a page of `items` complaints, as their consumer sees them, `rounds` times with: the
+    /// page's own writer (`DirectJSON`, what the service uses for cases); `SnakeCaseJSONWriter` (the
+    /// service's writer for everything else); Foundation's `JSONEncoder` converting every key to
     /// snake case; and `JSONEncoder` with keys written as they are — what explicit snake_case
     /// `CodingKeys` would cost (the same encoding work, no conversion).
     public static func run(items: Int, rounds: Int) throws -> [Result] {
@@ -30,6 +31,7 @@ public enum EncodingBenchmark {
         }
         explicit.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let ways: [(String, () throws -> Int)] = [
+            ("direct_json", { page.jsonBytes.count }),
             ("snake_case_json_writer", { try SnakeCaseJSONWriter.encode(page).count }),
             ("foundation_convert_to_snake_case", { try converting.encode(page).count }),
             ("foundation_explicit_coding_keys", { try explicit.encode(page).count }),

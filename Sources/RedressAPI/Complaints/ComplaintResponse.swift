@@ -255,3 +255,168 @@ extension ComplaintResponse {
             body: .init(byteBuffer: ByteBuffer(bytes: try APIJSON.encode(self))))
     }
 }
+
+// The case's JSON written directly (`DirectJSON`), members in the order of their keys' bytes.
+extension ComplaintResponse: DirectJSON {
+    func write(to json: inout DirectJSONWriter) {
+        json.beginObject()
+        json.member("acknowledgements", acknowledgements)
+        json.member("agreed_outcome", agreedOutcome)
+        json.member("allowed_actions", allowedActions)
+        json.member("anonymised_at", anonymisedAt)
+        json.member("answer", answer)
+        json.member("category", category)
+        json.member("closed_at", closedAt)
+        json.member("closes_at", closesAt)
+        json.member("collective_id", collectiveID)
+        json.member("consumer", consumer)
+        json.member("consumer_contact", consumerContact)
+        json.member("deadline_at", deadlineAt)
+        json.member("demands", demands)
+        json.member("description", description)
+        json.member("erased_at", erasedAt)
+        json.member("escalated_at", escalatedAt)
+        json.member("escalated_by", escalatedBy)
+        json.member("fault_claim", faultClaim)
+        json.member("fault_finding", faultFinding)
+        json.member("first_response_at", firstResponseAt)
+        json.member("first_response_on_time", firstResponseOnTime)
+        json.member("id", id)
+        json.member("invalid_reason", invalidReason)
+        json.member("last_acknowledged_at", lastAcknowledgedAt)
+        json.member("mediation_body_id", mediationBodyID)
+        json.member("mediator_id", mediatorID)
+        json.member("merchant_id", merchantID)
+        json.member("order", order)
+        json.member("outcome", outcome)
+        json.member("overdue", overdue)
+        json.member("overdue_party", overdueParty)
+        json.member("platform_id", platformID)
+        json.member("rating", rating)
+        json.member("rating_comment", ratingComment)
+        json.member("readiness", readiness)
+        json.member("referral_channel", referralChannel)
+        json.member("referral_closed_at", referralClosedAt)
+        json.member("referral_outcome", referralOutcome)
+        json.member("referral_reference", referralReference)
+        json.member("refiles", refiles)
+        json.member("settlement", settlement)
+        json.member("stage_started_at", stageStartedAt)
+        json.member("standard_deadline_at", standardDeadlineAt)
+        json.member("state", state)
+        json.member("submitted_at", submittedAt)
+        json.member("title", title)
+        json.member("triaged", triaged)
+        json.member("ultimatum_at", ultimatumAt)
+        json.member("ultimatum_days", ultimatumDays)
+        json.member("updated_at", updatedAt)
+        json.member("version", version)
+        json.endObject()
+    }
+}
+
+extension ComplaintResponse.Order: DirectJSON {
+    func write(to json: inout DirectJSONWriter) {
+        json.beginObject()
+        json.member("amount_paid", amountPaid)
+        json.member("currency", currency)
+        json.member("order_no", orderNo)
+        json.member("ordered_at", orderedAt)
+        json.member("payment_channel", paymentChannel)
+        json.member("payment_ref", paymentRef)
+        json.member("product_name", productName)
+        json.endObject()
+    }
+}
+
+extension ComplaintResponse.DemandView: DirectJSON {
+    func write(to json: inout DirectJSONWriter) {
+        json.beginObject()
+        json.member("amount", amount)
+        json.member("kind", kind)
+        json.member("text", text)
+        json.endObject()
+    }
+}
+
+extension ComplaintResponse.ProposalView: DirectJSON {
+    func write(to json: inout DirectJSONWriter) {
+        json.beginObject()
+        json.member("apology", apology)
+        json.member("compensation", compensation)
+        json.member("refund", refund)
+        json.member("reissue", reissue)
+        json.member("text", text)
+        json.endObject()
+    }
+}
+
+extension ComplaintResponse.AnswerView: DirectJSON {
+    func write(to json: inout DirectJSONWriter) {
+        json.beginObject()
+        json.member("by", by)
+        json.member("decision", decision)
+        json.member("fault", fault)
+        json.member("proposal", proposal)
+        json.member("reason", reason)
+        json.member("rejected_by_consumer", rejectedByConsumer)
+        json.endObject()
+    }
+}
+
+extension ComplaintResponse.SettlementView: DirectJSON {
+    func write(to json: inout DirectJSONWriter) {
+        json.beginObject()
+        json.member("accepted_by_consumer", acceptedByConsumer)
+        json.member("accepted_by_platform", acceptedByPlatform)
+        json.member("terms", terms)
+        json.endObject()
+    }
+}
+
+extension ComplaintResponse.ReadinessView: DirectJSON {
+    func write(to json: inout DirectJSONWriter) {
+        json.beginObject()
+        json.member("demands", demands)
+        json.member("evidence_chain", evidenceChain)
+        json.member("level", level)
+        json.member("next_step", nextStep)
+        json.member("preconditions", preconditions)
+        json.member("recommended_channels", recommendedChannels)
+        json.member("wording", wording)
+        json.endObject()
+    }
+}
+
+extension ComplaintResponse.ReadinessView.Link: DirectJSON {
+    func write(to json: inout DirectJSONWriter) {
+        json.beginObject()
+        json.member("complete", complete)
+        json.member("missing", missing)
+        json.member("requires", requires)
+        json.member("step", step)
+        json.endObject()
+    }
+}
+
+extension ComplaintResponse.ReadinessView.Finding: DirectJSON {
+    func write(to json: inout DirectJSONWriter) {
+        json.beginObject()
+        json.member("advice", advice)
+        json.member("code", code)
+        json.member("field", field)
+        json.member("subject", subject)
+        json.endObject()
+    }
+}
+
+extension ComplaintResponse.ReadinessView.Next: DirectJSON {
+    func write(to json: inout DirectJSONWriter) {
+        json.beginObject()
+        json.member("action", action)
+        json.member("advice", advice)
+        json.member("code", code)
+        json.member("until", until)
+        json.endObject()
+    }
+}

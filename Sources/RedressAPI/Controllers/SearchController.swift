@@ -103,3 +103,23 @@ struct SearchController {
         return search
     }
 }
+
+extension SearchController.SearchResponse: DirectJSON {
+    func write(to json: inout DirectJSONWriter) {
+        json.beginObject()
+        json.member("capped", capped)
+        json.member("items", items)
+        json.key("next_cursor")
+        if let nextCursor { json.string(nextCursor) } else { json.null() }
+        json.endObject()
+    }
+}
+
+extension SearchController.Hit: DirectJSON {
+    func write(to json: inout DirectJSONWriter) {
+        json.beginObject()
+        json.member("complaint", complaint)
+        json.member("relevance", relevance)
+        json.endObject()
+    }
+}
