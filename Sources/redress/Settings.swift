@@ -278,7 +278,10 @@ struct Settings {
     }
 
     func logger() -> Logger {
-        if logFormat == .json { _ = Self.bootstrapJSONLogs }
+        switch logFormat {
+        case .json: _ = Self.bootstrapJSONLogs
+        case .text: _ = Self.bootstrapTextLogs
+        }
         var logger = Logger(label: "redress")
         logger.logLevel = logLevel
         return logger
@@ -288,6 +291,7 @@ struct Settings {
 extension Settings {
     /// swift-log's handler can be chosen once per process.
     static let bootstrapJSONLogs: Void = LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+    static let bootstrapTextLogs: Void = LoggingSystem.bootstrap { TextLogHandler(label: $0) }
 }
 
 /// Runs `body` with the owner's database address: `DATABASE_URL`, or the private PostgreSQL of the

@@ -131,6 +131,27 @@ struct ObservabilityTests {
         #expect((object["time"].string)?.hasSuffix("Z") == true)
     }
 
+    /// Text lines carry the metadata set on the logger and the event's own, the event's winning.
+    @Test func textLinesCarryTheLoggersMetadataAndTheEvents() throws {
+        struct Lines: TextOutputStream, Sendable {
+            let box = NIOLockedValueBox<[String]>([])
+            func write(_ string: String) { box.withLockedValue { $0.append(string) } }
+        }
+        let lines = Lines()
+        var logger = Logger(label: "redress") { label in TextLogHandler(label: label, stream: lines) }
+        logger[metadataKey: "request_id"] = "r-1"
+        logger[metadataKey: "route"] = "first"
+        logger[metadataKey: "route"] = "/api/v1/complaints/:id"
+        logger.info("request", metadata: ["status": .stringConvertible(200), "request_id": "r-2"])
+        logger.debug("below the level: not written")
+        let written = lines.box.withLockedValue { $0 }
+        #expect(written.count == 1)
+        let line = try #require(written.first)
+        #expect(line.contains("info redress:") && line.hasSuffix("request\n"), "\(line)")
+        #expect(line.contains("request_id=r-2") && !line.contains("r-1"), "\(line)")
+        #expect(line.contains("route=/api/v1/complaints/:id") && line.contains("status=200") && !line.contains("first"), "\(line)")
+    }
+
     @Test func everyRequestIsOneLogLineWithoutTokensPasswordsEmailsOrPhones() async throws {
         let lines = NIOLockedValueBox<[String]>([])
         var logger = Logger(label: "redress-tests") { label in JSONLogHandler(label: label) { line in lines.withLockedValue { $0.append(line) } } }
