@@ -33,7 +33,7 @@ enum APIJSON {
     struct EncoderMismatch: Error, CustomStringConvertible {
         let fast: String
         let reference: String
-        var description: String { "SnakeCaseJSONWriter wrote\n\(fast)\nwhere JSONEncoder writes\n\(reference)" }
+        var description: String { "The response writer wrote\n\(fast)\nwhere JSONEncoder writes\n\(reference)" }
     }
 
     static func decoder() -> JSONDecoder {

@@ -25,6 +25,11 @@ extension Transaction {
 
     /// Warns of up to `limit` deadlines that end by the end of the next working day and were not
     /// warned of yet in the case's state (the same time can be the merchant's and then the platform's): one `complaint.deadline_approaching` event each. Returns how many.
+    ///
+    /// `OFFSET 0` keeps the warnings' check a lookup by their key for each case (a subplan): as an
+    /// anti-join, under the complaints' row-level security PostgreSQL expected one case in the window
+    /// and read every warning for each of the 6,400 it found — 3 to 6 s per batch of 50 at a million
+    /// complaints, against 32 ms with the lookup.
     public func warnOfApproachingDeadlines(limit: Int) async throws -> Int {
         let rows = try await query(
             """
@@ -33,7 +38,8 @@ extension Transaction {
                 WHERE c.deadline_at > \(now) AND c.deadline_at <= redress_end_of_working_day(\(now), 1)
                   AND NOT c.overdue AND c.state IN \(unescaped: Lifecycle.deadlineStates.sqlList)
                   AND NOT EXISTS (
-                      SELECT 1 FROM deadline_warnings w WHERE w.complaint_id = c.id AND w.deadline_at = c.deadline_at AND w.state = c.state)
+                      SELECT 1 FROM deadline_warnings w WHERE w.complaint_id = c.id AND w.deadline_at = c.deadline_at AND w.state = c.state
+                      OFFSET 0)
                 ORDER BY c.deadline_at LIMIT \(limit)
                 FOR UPDATE OF c SKIP LOCKED),
             warned AS (

@@ -131,14 +131,16 @@ struct ObservabilityTests {
         #expect((object["time"].string)?.hasSuffix("Z") == true)
     }
 
-    /// Text lines carry the metadata set on the logger and the event's own, the event's winning.
+    /// Text lines carry the metadata set on the logger, the provider's and the event's own, in
+    /// swift-log's order of precedence.
     @Test func textLinesCarryTheLoggersMetadataAndTheEvents() throws {
         struct Lines: TextOutputStream, Sendable {
             let box = NIOLockedValueBox<[String]>([])
             func write(_ string: String) { box.withLockedValue { $0.append(string) } }
         }
         let lines = Lines()
-        var logger = Logger(label: "redress") { label in TextLogHandler(label: label, stream: lines) }
+        let provider = Logger.MetadataProvider { ["route": "from-provider", "trace": "t-9"] }
+        var logger = Logger(label: "redress") { label in TextLogHandler(label: label, stream: lines, metadataProvider: provider) }
         logger[metadataKey: "request_id"] = "r-1"
         logger[metadataKey: "route"] = "first"
         logger[metadataKey: "route"] = "/api/v1/complaints/:id"
@@ -149,7 +151,9 @@ struct ObservabilityTests {
         let line = try #require(written.first)
         #expect(line.contains("info redress:") && line.hasSuffix("request\n"), "\(line)")
         #expect(line.contains("request_id=r-2") && !line.contains("r-1"), "\(line)")
-        #expect(line.contains("route=/api/v1/complaints/:id") && line.contains("status=200") && !line.contains("first"), "\(line)")
+        // The provider's metadata wins over the logger's, as swift-log orders them.
+        #expect(line.contains("route=from-provider") && line.contains("trace=t-9") && line.contains("status=200"), "\(line)")
+        #expect(!line.contains("first") && !line.contains("/api/v1/complaints/:id"), "\(line)")
     }
 
     @Test func everyRequestIsOneLogLineWithoutTokensPasswordsEmailsOrPhones() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import RedressAPI
+import RedressCore
 import Testing
 
 /// The fast response writer must write what Foundation's JSONEncoder, configured as the API's, writes.
@@ -128,6 +129,52 @@ struct SnakeCaseJSONWriterTests {
             items: [SearchController.Hit(relevance: 87, complaint: EncodingBenchmark.sample(2))], nextCursor: nil, capped: true)
         #expect(hits.jsonBytes == Array(try reference.encode(hits)))
         #expect(PageResponse<ComplaintResponse>(items: [], nextCursor: nil).jsonBytes == Array("{\"items\":[],\"next_cursor\":null}".utf8))
+    }
+
+    /// Every member the sample leaves out, set: a mediator's view of a case settled, rated, referred,
+    /// erased and re-filed, with the consumer's contact, and texts that need escaping.
+    @Test func aCaseWithEveryMemberWritesItselfAsJSONEncoderWrites() throws {
+        let body = UUID(), mediator = UUID(), at = Date(timeIntervalSince1970: 1_790_000_000.123)
+        var complaint = Complaint(
+            id: UUID(), consumerID: UUID(), consumerName: "名字 \"quoted\" \\ /\u{2028}\u{1}", platformID: UUID(), merchantID: UUID(),
+            category: .nonDelivery, title: "🧾 卡密\n未到账", description: "<script>\t</script>",
+            order: OrderFacts(orderNo: "A/1", productName: "点卡", amountPaid: 1, currency: "CNY", orderedAt: nil, paymentChannel: nil, paymentRef: nil),
+            demands: [Demand(kind: .refund, amount: 1, text: "退款")], ultimatumDays: nil, state: .closed, submittedAt: at)
+        complaint.mediationBodyID = body
+        complaint.mediatorID = mediator
+        complaint.escalatedAt = at
+        complaint.escalatedBy = .consumer
+        complaint.faultClaim = .merchant
+        complaint.faultFinding = .shared
+        complaint.answeredBy = .merchant
+        complaint.answer = Answer(decision: .reject, proposal: nil, reason: "已发货", fault: .consumer)
+        complaint.answerRejected = true
+        complaint.settlement = Proposal(refund: 100, reissue: true, apology: true, compensation: 5, text: "和解")
+        complaint.consumerAcceptedSettlement = true
+        complaint.agreedOutcome = Proposal(refund: 100)
+        complaint.rating = 4
+        complaint.ratingComment = "ok"
+        complaint.referralChannel = .twelve315
+        complaint.referralReference = "12315-1"
+        complaint.referralOutcome = .notResolved
+        complaint.referralClosedAt = at
+        complaint.closedAt = at
+        complaint.outcome = .monetaryRelief
+        complaint.invalidReason = .noSuchOrder
+        complaint.erasedAt = at
+        complaint.anonymisedAt = at
+        complaint.refiles = UUID()
+        complaint.collectiveID = UUID()
+        complaint.acknowledgements = 2
+        complaint.lastAcknowledgedAt = at
+        let actor = RedressCore.Actor(accountID: mediator, role: .mediator, organizationID: body, platformID: nil)
+        var view = ComplaintResponse.view(complaint, actor: actor, merchantFirst: true, evidence: [], now: at, language: .en)
+        view.consumerContact = ["phone": "+86 138", "email": "a@b.cn"]
+        let written = String(decoding: view.jsonBytes, as: UTF8.self)
+        #expect(written == String(decoding: try APIJSON.encoder().encode(view), as: UTF8.self))
+        for key in ["settlement", "agreed_outcome", "rating_comment", "referral_outcome", "erased_at", "refiles", "collective_id", "consumer_contact", "fault_finding", "escalated_by", "readiness"] {
+            #expect(written.contains("\"\(key)\":"), "\(key) is written")
+        }
     }
 
     private func index(_ value: Int) -> String { "c2VxOj\(value)" }

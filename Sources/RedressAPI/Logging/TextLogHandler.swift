@@ -1,29 +1,29 @@
 import Logging
 
-/// swift-log's text lines (`REDRESS_LOG_FORMAT=text`, the default), with the metadata kept as it is
-/// set and rendered only when a line is written. swift-log's `StreamLogHandler` renders its whole
-/// metadata again at every change, and every request sets some (its id, and PostgresNIO a connection's
-/// for each statement) even when nothing is logged: about a twentieth of reading a case.
+/// swift-log's text lines on standard error (`REDRESS_LOG_FORMAT=text`, the default), with the
+/// metadata kept as it is set and rendered only when a line is written. swift-log's
+/// `StreamLogHandler` renders its whole metadata again at every change, and every request sets some
+/// (its id, and PostgresNIO a connection's for each statement) even when nothing is logged: about a
+/// twentieth of reading a case.
 public struct TextLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider? {
-        get { lines.metadataProvider }
-        set { lines.metadataProvider = newValue }
-    }
+    public var metadataProvider: Logger.MetadataProvider?
     public var logLevel: Logger.Level {
         get { lines.logLevel }
         set { lines.logLevel = newValue }
     }
-    /// Writes the lines; its own metadata stays empty, so it never renders on a change.
+    /// Writes the lines; its own metadata and provider stay empty, so it never renders on a change.
     private var lines: StreamLogHandler
 
     public init(label: String) {
-        lines = StreamLogHandler.standardOutput(label: label)
+        lines = StreamLogHandler.standardError(label: label, metadataProvider: nil)
+        metadataProvider = LoggingSystem.metadataProvider
     }
 
-    /// Lines to `stream` instead of standard output.
-    public init(label: String, stream: any TextOutputStream & Sendable) {
-        lines = StreamLogHandler(label: label, stream: stream)
+    /// Lines to `stream` instead of standard error.
+    public init(label: String, stream: any TextOutputStream & Sendable, metadataProvider: Logger.MetadataProvider? = nil) {
+        lines = StreamLogHandler(label: label, stream: stream, metadataProvider: nil)
+        self.metadataProvider = metadataProvider
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -31,9 +31,13 @@ public struct TextLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// The logger's metadata, then the provider's, then the event's own: swift-log's order.
     public func log(event: LogEvent) {
         var event = event
-        if !metadata.isEmpty { event.metadata = metadata.merging(event.metadata ?? [:]) { $1 } }
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
+        if let given = event.metadata { merged.merge(given) { $1 } }
+        event.metadata = merged.isEmpty ? nil : merged
         lines.log(event: event)
     }
 }
