@@ -314,8 +314,19 @@ extension Transaction {
         return complaint
     }
 
-    /// How many columns `complaintColumns` names.
-    static let complaintColumnCount = 71
+    /// How many columns `complaintColumns` names: its commas outside parentheses, and one.
+    static let complaintColumnCount: Int = {
+        var depth = 0, count = 1
+        for byte in complaintColumns.utf8 {
+            switch byte {
+            case UInt8(ascii: "("): depth += 1
+            case UInt8(ascii: ")"): depth -= 1
+            case UInt8(ascii: ","): if depth == 0 { count += 1 }
+            default: break
+            }
+        }
+        return count
+    }()
 
     /// A row's cells one after another, each named as the caller expects (checked in debug builds).
     struct OrderedCells {
