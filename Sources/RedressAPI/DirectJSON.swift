@@ -172,6 +172,12 @@ struct DirectJSONWriter {
         array(values) { $0.value($1) }
     }
 
+    /// A member written as `null` when absent (the pages' `next_cursor`, which clients test for).
+    mutating func nullableMember(_ key: StaticString, _ value: String?) {
+        self.key(key)
+        if let value { string(value) } else { null() }
+    }
+
     private mutating func separate() {
         if followsValue { bytes.append(UInt8(ascii: ",")) }
     }
@@ -181,8 +187,7 @@ extension PageResponse: DirectJSON where Item: DirectJSON {
     func write(to json: inout DirectJSONWriter) {
         json.beginObject()
         json.member("items", items)
-        json.key("next_cursor")
-        if let nextCursor { json.string(nextCursor) } else { json.null() }
+        json.nullableMember("next_cursor", nextCursor)
         json.endObject()
     }
 }

@@ -225,7 +225,11 @@ extension Transaction {
     /// each of the 71 names up hashed every one, for every row — a tenth of the service's CPU for a page
     /// of fifty. Debug builds check every column's name; all builds check the first and the last.
     static func decodeComplaint(_ row: PostgresRow) throws -> Complaint {
-        let row = row.makeRandomAccess()
+        try decodeComplaint(row.makeRandomAccess())
+    }
+
+    /// The same, from a row its caller already made random access (to read its own columns).
+    static func decodeComplaint(_ row: PostgresRandomAccessRow) throws -> Complaint {
         var c = OrderedCells(row, from: row.firstIndex { $0.columnName == "id" } ?? row.endIndex)
         guard row.endIndex - c.index >= Self.complaintColumnCount, row[c.index + Self.complaintColumnCount - 1].columnName == "collective_id" else {
             throw RedressError(.internalError)
@@ -421,7 +425,7 @@ extension Database {
             for try await row in try await Transaction.execute(ComplaintReadingStatement(identity: identity, id: id), on: connection, logger: logger) {
                 let cells = row.makeRandomAccess()
                 return ComplaintReading(
-                    complaint: try Transaction.decodeComplaint(row),
+                    complaint: try Transaction.decodeComplaint(cells),
                     merchantFirst: try cells["reading_merchant_first"].decode(Bool?.self) ?? false,
                     evidence: try cells["reading_evidence_kinds"].decode([String].self).compactMap(EvidenceKind.init(rawValue:)),
                     consumerEmail: try cells["reading_consumer_email"].decode(String?.self),

@@ -95,7 +95,7 @@ extension Transaction {
             hitCount = try columns["hit_count"].decode(Int.self)
             // A page past the end is one row of counts alone.
             if try columns["id"].decode(UUID?.self) != nil {
-                hits.append((try Self.decodeComplaint(row), try columns["relevance"].decode(Int.self)))
+                hits.append((try Self.decodeComplaint(columns), try columns["relevance"].decode(Int.self)))
             }
         }
         // Prepared on the connection, so that its plan is kept (planning it took longer than running it);

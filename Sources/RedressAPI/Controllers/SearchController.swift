@@ -109,8 +109,7 @@ extension SearchController.SearchResponse: DirectJSON {
         json.beginObject()
         json.member("capped", capped)
         json.member("items", items)
-        json.key("next_cursor")
-        if let nextCursor { json.string(nextCursor) } else { json.null() }
+        json.nullableMember("next_cursor", nextCursor)
         json.endObject()
     }
 }
