@@ -142,6 +142,52 @@ struct ComplaintReadingStatement: FixedStatement {
     }
 }
 
+/// A page of the complaint list as the caller may read it (migration 0049).
+struct ComplaintPageStatement: FixedStatement {
+    static let sql = "SELECT * FROM redress_complaint_page($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+    let identity: DatabaseIdentity
+    let filter: ComplaintFilter
+    let page: PageRequest
+
+    func makeBindings() -> PostgresBindings {
+        let after = page.after ?? .beginning
+        let states = filter.states?.map(\.rawValue)
+        // One state is asked for as an equality, so that the index by scope, state and submission time
+        // gives the page in order (with `= ANY` of an array it gives rows to sort).
+        let state = states?.count == 1 ? states?.first : nil
+        let (consumer, platform, merchant, body) = filter.scope.columns
+        var bindings = SetIdentityStatement(identity: identity).makeBindings()
+        bindings.append(consumer)
+        bindings.append(platform)
+        bindings.append(merchant)
+        bindings.append(body)
+        bindings.append(state)
+        bindings.append(state == nil ? states : nil)
+        bindings.append(filter.category?.rawValue)
+        bindings.append(filter.platformID)
+        bindings.append(filter.merchantID)
+        bindings.append(filter.overdue)
+        bindings.append(filter.submittedFrom)
+        bindings.append(filter.submittedTo)
+        bindings.append(filter.titleContains.map(Self.containing))
+        bindings.append(after.microseconds)
+        bindings.append(after.id)
+        bindings.append(Int32(page.limit + 1))
+        // Row-level security's condition is estimated to keep about one row in a hundred, so the
+        // planner expects the index range never to fill a page, reads every matching case and sorts
+        // them (a platform's 521 open cases: 2.6 ms; a collapsed platform's 50,000: seconds). Where an
+        // index gives the page in order, the function rules sorting out and the index is read for one
+        // page only.
+        bindings.append(filter.hasOrderedIndex)
+        return bindings
+    }
+
+    /// An ILIKE pattern matching `text` anywhere, its own wildcards and escapes taken literally.
+    static func containing(_ text: String) -> String {
+        "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+    }
+}
+
 struct ComplaintForUpdateStatement: OneIDStatement {
     static let sql = "SELECT \(Transaction.complaintColumns) FROM complaints WHERE id = $1 FOR UPDATE"
     let id: UUID

@@ -38,7 +38,7 @@ public struct ComplaintFilter: Sendable {
 
     /// Whether an index gives this list's rows in page order: the scope's index by submission time,
     /// or, for a platform's or a merchant's cases of one state, its index by state and submission time.
-    var hasOrderedIndex: Bool {
+    public var hasOrderedIndex: Bool {
         guard category == nil, platformID == nil, merchantID == nil, overdue == nil, titleContains == nil else { return false }
         switch (scope, states?.count) {
         case (_, nil), (.platform, 1), (.merchant, 1): return true
@@ -104,48 +104,6 @@ extension Transaction {
             action, complaintID: complaint.id, state: complaint.state, hiddenFromPlatform: action == "complaint.rate", actorID: actor.accountID)
         effects.transition(action.hasPrefix("complaint.") ? String(action.dropFirst("complaint.".count)) : action)
         return true
-    }
-
-    public func complaints(matching filter: ComplaintFilter, page: PageRequest) async throws -> Page<Complaint> {
-        let after = page.after ?? .beginning
-        let states = filter.states?.map(\.rawValue)
-        // One state is asked for as an equality, so that the index by scope, state and submission time
-        // gives the page in order (with `= ANY` of an array it gives rows to sort).
-        let state = states?.count == 1 ? states?.first : nil
-        let pattern = filter.titleContains.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
-        let (consumer, platform, merchant, body) = filter.scope.columns
-        // Row-level security's condition is estimated to keep about one row in a hundred, so the
-        // planner expects the index range never to fill a page, reads every matching case and sorts
-        // them (a platform's 521 open cases: 2.6 ms; a collapsed platform's 50,000: seconds). Where an
-        // index gives the page in order, sorting is ruled out for this statement and the index is
-        // read for one page only.
-        let ordered = filter.hasOrderedIndex
-        // (Transaction-local: a failure below leaves it off only in a transaction that is rolled back.)
-        if ordered { try await query("SELECT set_config('enable_sort', 'off', true)") }
-        let rows = try await query(
-            """
-            SELECT \(unescaped: Self.complaintColumns) FROM complaints
-            WHERE (\(consumer == nil) OR consumer_id = \(consumer ?? UUID()))
-              AND (\(platform == nil) OR platform_id = \(platform ?? UUID()))
-              AND (\(merchant == nil) OR merchant_id = \(merchant ?? UUID()))
-              AND (\(body == nil) OR mediation_body_id = \(body ?? UUID()))
-              AND (\(state == nil) OR state = \(state ?? ""))
-              AND (\(states == nil || state != nil) OR state = ANY(\(states ?? [])))
-              AND (\(filter.category == nil) OR category = \(filter.category?.rawValue ?? ""))
-              AND (\(filter.platformID == nil) OR platform_id = \(filter.platformID ?? UUID()))
-              AND (\(filter.merchantID == nil) OR merchant_id = \(filter.merchantID ?? UUID()))
-              AND (\(filter.overdue == nil) OR overdue = \(filter.overdue ?? false))
-              AND (\(filter.submittedFrom == nil) OR submitted_at >= \(filter.submittedFrom ?? .distantPast))
-              AND (\(filter.submittedTo == nil) OR submitted_at < \(filter.submittedTo ?? .distantFuture))
-              AND (\(pattern == nil) OR title ILIKE \(pattern ?? ""))
-              AND (submitted_at, id) > ('epoch'::timestamptz + \(after.microseconds) * interval '1 microsecond', \(after.id))
-            ORDER BY submitted_at, id
-            LIMIT \(page.limit + 1)
-            """)
-        var complaints: [Complaint] = []
-        for try await row in rows { complaints.append(try Self.decodeComplaint(row)) }
-        if ordered { try await query("SELECT set_config('enable_sort', 'on', true)") }
-        return Page(fetched: complaints, limit: page.limit) { PageCursor(createdAt: $0.submittedAt, id: $0.id) }
     }
 
     /// The stage lengths for a case: its platform's policy and, once escalated, its body's.
@@ -419,6 +377,19 @@ public struct ComplaintReading: Sendable {
 }
 
 extension Database {
+    /// A page of the complaints `identity` may read that match `filter`, in submission order, in one
+    /// statement (`ComplaintPageStatement`).
+    public func complaints(as identity: DatabaseIdentity, matching filter: ComplaintFilter, page: PageRequest) async throws -> Page<Complaint> {
+        try await statement { connection in
+            var complaints: [Complaint] = []
+            let statement = ComplaintPageStatement(identity: identity, filter: filter, page: page)
+            for try await row in try await Transaction.execute(statement, on: connection, logger: logger) {
+                complaints.append(try Transaction.decodeComplaint(row))
+            }
+            return Page(fetched: complaints, limit: page.limit) { PageCursor(createdAt: $0.submittedAt, id: $0.id) }
+        }
+    }
+
     /// One complaint by id as `identity` may read it, in one statement (`ComplaintReadingStatement`).
     public func complaintForReading(as identity: DatabaseIdentity, id: UUID) async throws -> ComplaintReading? {
         try await statement { connection in

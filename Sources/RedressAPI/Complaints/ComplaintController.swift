@@ -47,9 +47,7 @@ struct ComplaintController {
         var filter = try ComplaintListQuery.filter(request.uri.queryParameters)
         filter.scope = ComplaintListQuery.listScope(of: actor)
         let now = configuration.clock.now()
-        let found = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            try await transaction.complaints(matching: filter, page: page)
-        }
+        let found = try await database.complaints(as: context.identity, matching: filter, page: page)
         return JSONResponse(body: PageResponse(found) { complaint in
             ComplaintResponse(complaint, access: CaseAccess(actor, to: complaint, now: now), readiness: nil)
         })
