@@ -188,6 +188,31 @@ struct ComplaintPageStatement: FixedStatement {
     }
 }
 
+/// A page of a mediation body's triage queue as the caller may read it (migration 0050).
+struct TriagePageStatement: FixedStatement {
+    static let sql = "SELECT * FROM redress_triage_page($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    let identity: DatabaseIdentity
+    let bodyID: UUID
+    let states: [ComplaintState]
+    let overdue: Bool?
+    let mediatorID: UUID?
+    let unassigned: Bool
+    let offset: Int
+    let limit: Int
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = SetIdentityStatement(identity: identity).makeBindings()
+        bindings.append(bodyID)
+        bindings.append(states.map(\.rawValue))
+        bindings.append(overdue)
+        bindings.append(mediatorID)
+        bindings.append(unassigned)
+        bindings.append(Int64(offset))
+        bindings.append(Int32(clamping: limit))
+        return bindings
+    }
+}
+
 struct ComplaintForUpdateStatement: OneIDStatement {
     static let sql = "SELECT \(Transaction.complaintColumns) FROM complaints WHERE id = $1 FOR UPDATE"
     let id: UUID

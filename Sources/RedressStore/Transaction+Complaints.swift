@@ -309,28 +309,6 @@ extension Transaction {
     }
 }
 
-extension Transaction {
-    /// A mediation body's open cases, most urgent first: overdue ones, then the earliest deadline,
-    /// then the largest amount. `offset` pages through it.
-    public func triageQueue(
-        bodyID: UUID, states: [ComplaintState], overdue: Bool?, mediatorID: UUID?, unassigned: Bool = false, offset: Int, limit: Int
-    ) async throws -> [Complaint] {
-        let rows = try await query(
-            """
-            SELECT \(unescaped: Self.complaintColumns) FROM complaints
-            WHERE mediation_body_id = \(bodyID) AND state = ANY(\(states.map(\.rawValue)))
-              AND (\(overdue == nil) OR overdue = \(overdue ?? false))
-              AND (\(mediatorID == nil) OR mediator_id = \(mediatorID ?? UUID()))
-              AND (NOT \(unassigned) OR mediator_id IS NULL)
-            ORDER BY overdue DESC, deadline_at ASC NULLS LAST, amount_paid DESC, id
-            OFFSET \(offset) LIMIT \(limit)
-            """)
-        var complaints: [Complaint] = []
-        for try await row in rows { complaints.append(try Self.decodeComplaint(row)) }
-        return complaints
-    }
-}
-
 /// How many cases are open in one state, and how many of those are overdue.
 public struct OpenCaseCount: Sendable, Equatable {
     public let state: String
@@ -387,6 +365,24 @@ extension Database {
                 complaints.append(try Transaction.decodeComplaint(row))
             }
             return Page(fetched: complaints, limit: page.limit) { PageCursor(createdAt: $0.submittedAt, id: $0.id) }
+        }
+    }
+
+    /// A mediation body's open cases, most urgent first: overdue ones, then the earliest deadline,
+    /// then the largest amount. `offset` pages through it. One statement (`TriagePageStatement`).
+    public func triageQueue(
+        as identity: DatabaseIdentity, bodyID: UUID, states: [ComplaintState], overdue: Bool?, mediatorID: UUID?, unassigned: Bool = false,
+        offset: Int, limit: Int
+    ) async throws -> [Complaint] {
+        try await statement { connection in
+            var complaints: [Complaint] = []
+            let statement = TriagePageStatement(
+                identity: identity, bodyID: bodyID, states: states, overdue: overdue, mediatorID: mediatorID, unassigned: unassigned,
+                offset: offset, limit: limit)
+            for try await row in try await Transaction.execute(statement, on: connection, logger: logger) {
+                complaints.append(try Transaction.decodeComplaint(row))
+            }
+            return complaints
         }
     }
 

@@ -116,26 +116,118 @@ struct ComplaintPageTests {
         }
     }
 
-    /// Inside a transaction that already has an identity, the function refuses rather than replace it.
-    @Test func itRefusesToReplaceAnIdentityAlreadySet() async throws {
-        try await withTestApp { app in
-            let refused: String? = try await app.asRequestRole { connection in
-                _ = try await connection.query("BEGIN", logger: TestDatabase.logger)
-                _ = try await connection.query("SELECT set_config('redress.role', 'auditor', true)", logger: TestDatabase.logger)
-                do {
+    /// Seven cases before body A, varied in every column the queue's filters and order read; each filter
+    /// gives exactly the cases a filter written here in Swift keeps, most urgent first, and paging by
+    /// offset walks the same order. Body B's mediator sees none of them.
+    @Test func theTriageQueueKeepsWhatItsFiltersSayMostUrgentFirst() async throws {
+        try await withTestApp(poolSize: 1, world: .seeded) { app in
+            var world = try await app.makeWorld()
+            try await CaseVisibilityMatrixTests.addPrincipals(app, &world)
+            var ids: [UUID] = []
+            for _ in 0..<7 {
+                ids.append(try #require(UUID(uuidString: try await app.create("/api/v1/complaints", token: world.token("consumer"), app.complaintBody(world)))))
+            }
+            let bodyA = try #require(UUID(uuidString: world.bodyA))
+            let mediator = try #require(UUID(uuidString: world.accounts["mediator_a"]!.id))
+            let start = Date(timeIntervalSince1970: 1_790_000_000)
+            // (state, overdue, deadline in hours or none, amount, assigned to mediator A)
+            let shapes: [(ComplaintState, Bool, Int?, Int, Bool)] = [
+                (.escalated, false, 48, 10_000, false), (.inMediation, true, 24, 20_000, true), (.escalated, true, 24, 90_000, false),
+                (.inMediation, false, nil, 30_000, true), (.escalated, false, 48, 50_000, false), (.inMediation, false, 12, 5_000, false),
+                (.awaitingPlatform, true, 6, 70_000, false),
+            ]
+            try await app.asOwner { connection in
+                _ = try await connection.query("SET session_replication_role = replica", logger: TestDatabase.logger)
+                for (id, (state, overdue, hours, amount, assigned)) in zip(ids, shapes) {
+                    let deadline = hours.map { start.addingTimeInterval(Double($0) * 3600) }
                     _ = try await connection.query(
                         """
-                        SELECT * FROM redress_complaint_page('consumer', '', '', '', '', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                            NULL, NULL, NULL, NULL, NULL, 0, \(UUID()), 10, false)
-                        """, logger: TestDatabase.logger
-                    ).collect()
-                    return nil
-                } catch let error as PSQLError {
-                    _ = try? await connection.query("ROLLBACK", logger: TestDatabase.logger)
-                    return error.serverInfo?[.sqlState]
+                        UPDATE complaints SET state = \(state.rawValue), overdue = \(overdue), deadline_at = \(deadline), amount_paid = \(amount),
+                            mediation_body_id = \(bodyA), mediator_id = \(assigned ? mediator : nil), escalated_at = \(start)
+                        WHERE id = \(id)
+                        """, logger: TestDatabase.logger)
                 }
             }
-            #expect(refused == "42501")
+            let identity = DatabaseIdentity(role: "mediator", accountID: mediator, organizationID: bodyA)
+            let all = try await app.store.transaction(as: identity, origin: .commandLine) { transaction in
+                var found: [Complaint] = []
+                for id in ids { if let complaint = try await transaction.complaint(id: id) { found.append(complaint) } }
+                return found
+            }
+            #expect(all.count == 7)
+            func urgentFirst(_ a: Complaint, _ b: Complaint) -> Bool {
+                if a.overdue != b.overdue { return a.overdue }
+                switch (a.deadlineAt, b.deadlineAt) {
+                case (let x?, let y?) where x != y: return x < y
+                case (.some, nil): return true
+                case (nil, .some): return false
+                default: break
+                }
+                if a.order.amountPaid != b.order.amountPaid { return a.order.amountPaid > b.order.amountPaid }
+                return a.id.uuidString < b.id.uuidString
+            }
+            let open: [ComplaintState] = [.escalated, .inMediation]
+            let filters: [(String, [ComplaintState], Bool?, Bool, Bool, (Complaint) -> Bool)] = [
+                ("open", open, nil, false, false, { open.contains($0.state) }),
+                ("escalated", [.escalated], nil, false, false, { $0.state == .escalated }),
+                ("overdue", open, true, false, false, { open.contains($0.state) && $0.overdue }),
+                ("not overdue", open, false, false, false, { open.contains($0.state) && !$0.overdue }),
+                ("mine", open, nil, true, false, { open.contains($0.state) && $0.mediatorID == mediator }),
+                ("unassigned", [.inMediation], nil, false, true, { $0.state == .inMediation && $0.mediatorID == nil }),
+            ]
+            for (name, states, overdue, mine, unassigned, keeps) in filters {
+                let expected = all.filter(keeps).sorted(by: urgentFirst).map(\.id)
+                #expect(!expected.isEmpty, "\(name) kept nothing: the test would prove little")
+                let found = try await app.store.triageQueue(
+                    as: identity, bodyID: bodyA, states: states, overdue: overdue, mediatorID: mine ? mediator : nil, unassigned: unassigned,
+                    offset: 0, limit: 50)
+                #expect(found.map(\.id) == expected, "\(name)")
+                var walked: [UUID] = []
+                for offset in stride(from: 0, to: 8, by: 2) {
+                    walked += try await app.store.triageQueue(
+                        as: identity, bodyID: bodyA, states: states, overdue: overdue, mediatorID: mine ? mediator : nil,
+                        unassigned: unassigned, offset: offset, limit: 2
+                    ).map(\.id)
+                }
+                #expect(walked == expected, "\(name), two at a time")
+            }
+            let other = DatabaseIdentity(
+                role: "mediator", accountID: UUID(uuidString: world.accounts["mediator_b"]!.id), organizationID: UUID(uuidString: world.bodyB))
+            #expect(try await app.store.triageQueue(as: other, bodyID: bodyA, states: open, overdue: nil, mediatorID: nil, offset: 0, limit: 50).isEmpty)
+            let left = try await app.store.client.query(
+                "SELECT coalesce(current_setting('redress.role', true), '')", logger: TestDatabase.logger
+            ).collect()
+            #expect(try #require(left.first).decode(String.self).isEmpty)
+        }
+    }
+
+    /// Inside a transaction that already has an identity, both functions refuse rather than replace it.
+    @Test func itRefusesToReplaceAnIdentityAlreadySet() async throws {
+        try await withTestApp { app in
+            let refused: [String?] = try await app.asRequestRole { connection in
+                _ = try await connection.query("BEGIN", logger: TestDatabase.logger)
+                _ = try await connection.query("SELECT set_config('redress.role', 'auditor', true)", logger: TestDatabase.logger)
+                var refused: [String?] = []
+                for call: PostgresQuery in [
+                    """
+                    SELECT * FROM redress_complaint_page('consumer', '', '', '', '', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                        NULL, NULL, NULL, NULL, NULL, 0, \(UUID()), 10, false)
+                    """,
+                    "SELECT * FROM redress_triage_page('mediator', '', '', '', '', \(UUID()), ARRAY['escalated'], NULL, NULL, false, 0, 10)",
+                ] {
+                    _ = try await connection.query("SAVEPOINT call", logger: TestDatabase.logger)
+                    do {
+                        _ = try await connection.query(call, logger: TestDatabase.logger).collect()
+                        refused.append(nil)
+                    } catch let error as PSQLError {
+                        _ = try await connection.query("ROLLBACK TO SAVEPOINT call", logger: TestDatabase.logger)
+                        refused.append(error.serverInfo?[.sqlState])
+                    }
+                }
+                _ = try await connection.query("ROLLBACK", logger: TestDatabase.logger)
+                return refused
+            }
+            #expect(refused == ["42501", "42501"])
         }
     }
 }

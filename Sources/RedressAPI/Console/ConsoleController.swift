@@ -329,10 +329,9 @@ struct ConsoleController {
         let offset = try offset(request)
         let now = configuration.clock.now()
         let viewer = viewer(request, context)
-        let found = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            try await transaction.triageQueue(
-                bodyID: body, states: [.escalated, .inMediation], overdue: nil, mediatorID: nil, offset: offset, limit: Self.pageSize + 1)
-        }
+        let found = try await database.triageQueue(
+            as: context.identity, bodyID: body, states: [.escalated, .inMediation], overdue: nil, mediatorID: nil, offset: offset,
+            limit: Self.pageSize + 1)
         let heading = ConsoleText.phrase("triage_queue", viewer.language)
         return ConsolePage.render(
             "cases", title: heading,

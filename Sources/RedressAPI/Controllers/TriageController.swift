@@ -50,11 +50,9 @@ struct TriageController {
         if mine && unassigned { fields.fail("unassigned", "conflicts_with_assigned_to_me") }
         try fields.check()
         let now = configuration.clock.now()
-        let cases = try await database.transaction(as: context.identity, origin: context.origin) { transaction in
-            try await transaction.triageQueue(
-                bodyID: body, states: unassigned ? [.inMediation] : states, overdue: overdue, mediatorID: mine ? actor.accountID : nil,
-                unassigned: unassigned, offset: offset, limit: limit + 1)
-        }
+        let cases = try await database.triageQueue(
+            as: context.identity, bodyID: body, states: unassigned ? [.inMediation] : states, overdue: overdue,
+            mediatorID: mine ? actor.accountID : nil, unassigned: unassigned, offset: offset, limit: limit + 1)
         let page = Array(cases.prefix(limit))
         let next = cases.count > limit ? Data("offset:\(offset + limit)".utf8).base64EncodedString() : nil
         let items = page.map { ComplaintResponse($0, access: CaseAccess(actor, to: $0, now: now), readiness: nil) }
