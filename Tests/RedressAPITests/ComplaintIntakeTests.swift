@@ -23,11 +23,37 @@ struct ComplaintIntakeTests {
             #expect(first.status == .created && second.status == .created)
             #expect(first.text == second.text)
             #expect(try await Self.count(app, "SELECT count(*)::int FROM complaints") == 1)
+            // The same content written another way (keys in another order, spacing, an escape) is the same request.
+            let platform = try #require(body["platform_id"] as? String)
+            let rewritten = """
+                { "demands" : [ { "amount" : 50000, "kind" : "refund" } ], "order" : { "currency" : "CNY", "amount_paid" : 50000,
+                  "product_name" : "游戏点卡 500元", "order_no" : "KM20260924001" }, "title" : "\\u5145值卡密未到账",
+                  "category" : "non_delivery", "description" : "\(try #require(body["description"] as? String))", "platform_id" : "\(platform)" }
+                """
+            var headers = key
+            headers[.contentType] = "application/json"
+            let third = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), headers: headers, rawBody: ByteBuffer(string: rewritten))
+            #expect(third.status == .created && third.text == first.text, "\(third.text)")
+            // Any change of content, at any depth, is another request.
+            var changes: [[String: Any]] = []
             var other = body
             other["title"] = "另一份投诉"
-            let reused = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: other, headers: key)
-            #expect(reused.status == .unprocessableContent)
-            #expect(reused.json["code"].string == "idempotency_key_reused")
+            changes.append(other)
+            other = body
+            other["demands"] = [["kind": "refund", "amount": 40_000]]
+            changes.append(other)
+            other = body
+            other["order"] = ["order_no": "KM20260924001", "product_name": "游戏点卡 500元", "amount_paid": 50_000, "currency": "CNY",
+                              "ordered_at": "2026-09-24T10:00:00+08:00"]
+            changes.append(other)
+            other = body
+            other["ultimatum_days"] = 7
+            changes.append(other)
+            for changed in changes {
+                let reused = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: changed, headers: key)
+                #expect(reused.status == .unprocessableContent)
+                #expect(reused.json["code"].string == "idempotency_key_reused")
+            }
             // Keys belong to their caller: another consumer's same key is another request.
             _ = try await app.createConsumer(["email": "second@redress.test", "password": worldPassword, "display_name": "二号"])
             let secondConsumer = try await app.login("second@redress.test")

@@ -29,8 +29,9 @@ struct ComplaintController {
         if let key, !(1...200).contains(key.count) { throw RedressError.validation([.init(field: "Idempotency-Key", reason: "out_of_range")]) }
         var request = request
         let raw = try await request.collectJSONBody(limit: configuration.maxJSONBodyBytes)
-        let complaint = try Request.decodeJSON(FilingRequest.self, from: raw).complaint(by: actor, now: configuration.clock.now())
-        let retry = key.map { FileComplaint.Retry(key: $0, requestDigest: FilingRequest.canonicalDigest(raw)) }
+        let filing = try Request.decodeJSON(FilingRequest.self, from: raw)
+        let complaint = try filing.complaint(by: actor, now: configuration.clock.now())
+        let retry = try key.map { FileComplaint.Retry(key: $0, requestDigest: try filing.contentDigest()) }
         // One account's filings wait for the database no more than a few at a time.
         let answer = try await writes.withPlace(for: actor.accountID) {
             try await FileComplaint(database: database, configuration: configuration)(complaint, by: actor, retry: retry, context: context)

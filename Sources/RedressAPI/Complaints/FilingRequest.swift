@@ -5,8 +5,8 @@ import RedressCore
 import RedressStore
 
 /// The body of `POST /complaints`, and the validation that turns it into a complaint.
-struct FilingRequest: Decodable {
-    struct OrderRequest: Decodable {
+struct FilingRequest: Codable {
+    struct OrderRequest: Codable {
         let orderNo: String?
         let productName: String?
         let amountPaid: Int?
@@ -15,7 +15,7 @@ struct FilingRequest: Decodable {
         let paymentChannel: String?
         let paymentRef: String?
     }
-    struct DemandRequest: Decodable {
+    struct DemandRequest: Codable {
         let kind: String?
         let amount: Int?
         let text: String?
@@ -113,12 +113,12 @@ struct FilingRequest: Decodable {
         return complaint
     }
 
-    /// The SHA-256 of the body's JSON with sorted keys: a retry that serialises the same content in
-    /// another order is the same request.
-    static func canonicalDigest(_ body: ByteBuffer) -> String {
-        let data = Data(body.readableBytesView)
-        let canonical = (try? JSONSerialization.jsonObject(with: data))
-            .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) } ?? data
-        return SHA256.hash(data: canonical).hexString
+    /// The SHA-256 of what the body says, as it was read: a retry that writes the same content another
+    /// way (its keys in another order, other spacing or escapes) is the same request. Every stored
+    /// property is encoded (the encoding is synthesised), so a field added later is covered too.
+    func contentDigest() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return SHA256.hash(data: try encoder.encode(self)).hexString
     }
 }
