@@ -229,6 +229,10 @@ public enum Lifecycle {
         rules.contains { $0.action == .escalate && $0.from == state && $0.actors.contains(.system) }
     }
 
+    /// The rules by the state they leave, in their order: every case a list shows asks which actions
+    /// its caller may take, and a state has a few rules of the whole table.
+    static let rulesByState: [ComplaintState: [TransitionRule]] = Dictionary(grouping: rules, by: \.from)
+
     public static let rules: [TransitionRule] = [
         // The merchant stage.
         TransitionRule(.respond, .awaitingMerchant, [.merchant, .platform], .proposalMade),
@@ -347,8 +351,8 @@ public enum Lifecycle {
 
     /// Every action the actor may take now (for `triage`, if either decision is possible).
     public static func allowedActions(for relations: Set<CaseRelation>, facts: CaseFacts) -> [ComplaintAction] {
-        let actions = rules.filter { rule in
-            rule.from == facts.state && !rule.actors.isDisjoint(with: relations)
+        let actions = (rulesByState[facts.state] ?? []).filter { rule in
+            !rule.actors.isDisjoint(with: relations)
                 && rule.conditions.allSatisfy { condition in
                     condition == .decisionAccept || condition == .decisionDecline
                         || holds(condition, relations: relations, facts: facts, decision: nil)
