@@ -2,13 +2,12 @@
 -- Idempotency-Key, so each is a new complaint through the full path.
 package.path = package.path .. ";" .. os.getenv("BENCH_SCRIPTS") .. "/?.lua"
 local common = require("common")
-local items = {{"-", "00000000-0000-0000-0000-000000000000"}}
-local counter = 0
-local thread_tag = tostring(math.random(1, 1e9))
-
 -- Seeded by the clock, so that a second run on the same store makes new keys rather than reusing
 -- the first run's with other bodies (each answered 422).
 math.randomseed(os.time())
+local items = {{"-", "00000000-0000-0000-0000-000000000000"}}
+local counter = 0
+local thread_tag = tostring(math.random(1, 1e9))
 
 function setup(thread)
   thread:set("tag", tostring(math.random(1, 1e9)))

@@ -191,7 +191,7 @@ struct ComplaintPageStatement: FixedStatement {
         bindings.append(filter.titleContains.map(Self.containing))
         bindings.append(after.microseconds)
         bindings.append(after.id)
-        bindings.append(Int32(page.limit + 1))
+        bindings.append(Int32(clamping: page.limit + 1))
         // Row-level security's condition is estimated to keep about one row in a hundred, so the
         // planner expects the index range never to fill a page, reads every matching case and sorts
         // them (a platform's 521 open cases: 2.6 ms; a collapsed platform's 50,000: seconds). Where an

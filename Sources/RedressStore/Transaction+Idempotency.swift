@@ -28,7 +28,11 @@ public enum IdempotencyClaim: Sendable, Equatable {
 extension Transaction {
     /// Claims a key for the calling account. A concurrent retry with the same key waits here until
     /// the first request's transaction ends (the primary key's uniqueness check), then replays it.
-    public func claimIdempotencyKey(accountID: UUID, key: String, requestSHA256: String) async throws -> IdempotencyClaim {
+    /// `earlierForm` gives the request's digest as an earlier version of the service stored it, for a
+    /// key claimed before the form changed; it is asked only when the stored digest differs.
+    public func claimIdempotencyKey(
+        accountID: UUID, key: String, requestSHA256: String, orEarlierForm earlierForm: (() -> String)? = nil
+    ) async throws -> IdempotencyClaim {
         let inserted = try await execute(
             IdempotencyClaimStatement(accountID: accountID, key: key, requestSHA256: requestSHA256, now: now))
         for try await _ in inserted { return .fresh }
@@ -38,7 +42,7 @@ extension Transaction {
             WHERE account_id = \(accountID) AND key = \(key)
             """)
         for try await (digest, status, body, version) in rows.decode((String, Int?, String?, Int?).self) {
-            guard digest == requestSHA256 else { return .mismatch }
+            guard digest == requestSHA256 || digest == earlierForm?() else { return .mismatch }
             if let status, let body { return .replay(IdempotentAnswer(status: status, body: body, version: version)) }
         }
         // A claim without an answer cannot outlive its transaction; treat it as a conflict.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
+@testable import RedressAPI
 import RedressCore
 import StoreTestSupport
 import Testing
@@ -34,31 +35,69 @@ struct ComplaintIntakeTests {
             headers[.contentType] = "application/json"
             let third = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), headers: headers, rawBody: ByteBuffer(string: rewritten))
             #expect(third.status == .created && third.text == first.text, "\(third.text)")
-            // Any change of content, at any depth, is another request.
-            var changes: [[String: Any]] = []
-            var other = body
-            other["title"] = "另一份投诉"
-            changes.append(other)
-            other = body
-            other["demands"] = [["kind": "refund", "amount": 40_000]]
-            changes.append(other)
-            other = body
-            other["order"] = ["order_no": "KM20260924001", "product_name": "游戏点卡 500元", "amount_paid": 50_000, "currency": "CNY",
-                              "ordered_at": "2026-09-24T10:00:00+08:00"]
-            changes.append(other)
-            other = body
-            other["ultimatum_days"] = 7
-            changes.append(other)
-            for changed in changes {
-                let reused = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: changed, headers: key)
-                #expect(reused.status == .unprocessableContent)
-                #expect(reused.json["code"].string == "idempotency_key_reused")
+            // Any change of content, of any field at any depth, is another request: a body with every
+            // field, filed under a key of its own, then each field changed in turn.
+            let full: [String: Any] = [
+                "platform_id": world.platformA, "merchant_id": world.merchantA, "category": "non_delivery", "title": "充值卡密未到账",
+                "description": "付款成功后卡密一直未发放。", "ultimatum_days": 7, "fault_claim": "platform",
+                "order": ["order_no": "KM1", "product_name": "游戏点卡", "amount_paid": 50_000, "currency": "CNY",
+                          "ordered_at": "2026-09-24T10:00:00.100+08:00", "payment_channel": "支付宝", "payment_ref": "P1"],
+                "demands": [["kind": "refund", "amount": 30_000], ["kind": "other", "text": "说明原因"]],
+            ]
+            let fullKey: HTTPFields = [.init("Idempotency-Key")!: "intake-full"]
+            let filed = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: full, headers: fullKey)
+            #expect(filed.status == .created, "\(filed.text)")
+            func changing(_ path: [String], to value: Any) -> [String: Any] {
+                var body = full
+                switch path.count {
+                case 1: body[path[0]] = value
+                default:
+                    var order = full["order"] as! [String: Any]
+                    order[path[1]] = value
+                    body["order"] = order
+                }
+                return body
             }
+            let changes: [(String, [String: Any])] = [
+                ("platform_id", changing(["platform_id"], to: world.platformB)), ("merchant_id", changing(["merchant_id"], to: world.merchantA2)),
+                ("category", changing(["category"], to: "other")), ("title", changing(["title"], to: "另一份投诉")),
+                ("description", changing(["description"], to: "另一段描述。")), ("ultimatum_days", changing(["ultimatum_days"], to: 8)),
+                ("fault_claim", changing(["fault_claim"], to: "merchant")), ("refiles", changing(["refiles"], to: UUID().uuidString)),
+                ("order_no", changing(["order", "order_no"], to: "KM2")), ("product_name", changing(["order", "product_name"], to: "点券")),
+                ("amount_paid", changing(["order", "amount_paid"], to: 60_000)),
+                ("ordered_at, a millisecond", changing(["order", "ordered_at"], to: "2026-09-24T10:00:00.101+08:00")),
+                ("payment_channel", changing(["order", "payment_channel"], to: "微信")), ("payment_ref", changing(["order", "payment_ref"], to: "P2")),
+                ("a demand's amount", changing(["demands"], to: [["kind": "refund", "amount": 30_001], ["kind": "other", "text": "说明原因"]])),
+                ("a demand's kind", changing(["demands"], to: [["kind": "compensation", "amount": 30_000], ["kind": "other", "text": "说明原因"]])),
+                ("a demand's text", changing(["demands"], to: [["kind": "refund", "amount": 30_000], ["kind": "other", "text": "另一原因"]])),
+                ("the demands' order", changing(["demands"], to: [["kind": "other", "text": "说明原因"], ["kind": "refund", "amount": 30_000]])),
+            ]
+            for (name, changed) in changes {
+                let reused = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: changed, headers: fullKey)
+                #expect(reused.status == .unprocessableContent, "\(name): \(reused.text)")
+                #expect(reused.json["code"].string == "idempotency_key_reused", "\(name)")
+            }
+            // A key stored with the digest's earlier form (the body re-serialised) is still that request's.
+            let earlierKey: HTTPFields = [.init("Idempotency-Key")!: "intake-earlier"]
+            var earlierBody = body
+            earlierBody["title"] = "升级前提交的投诉"
+            let before = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: earlierBody, headers: earlierKey)
+            #expect(before.status == .created)
+            let earlierDigest = FilingRequest.bodyDigest(ByteBuffer(data: try JSONSerialization.data(withJSONObject: earlierBody)))
+            try await app.asOwner { connection in
+                _ = try await connection.query(
+                    "UPDATE idempotency_keys SET request_sha256 = \(earlierDigest) WHERE key = 'intake-earlier'", logger: TestDatabase.logger)
+            }
+            let after = try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: earlierBody, headers: earlierKey)
+            #expect(after.status == .created && after.text == before.text, "\(after.text)")
+            earlierBody["title"] = "升级后另一份"
+            #expect(try await app.request(.post, "/api/v1/complaints", token: world.token("consumer"), json: earlierBody, headers: earlierKey).status == .unprocessableContent)
             // Keys belong to their caller: another consumer's same key is another request.
             _ = try await app.createConsumer(["email": "second@redress.test", "password": worldPassword, "display_name": "二号"])
             let secondConsumer = try await app.login("second@redress.test")
             #expect(try await app.request(.post, "/api/v1/complaints", token: secondConsumer, json: body, headers: key).status == .created)
-            #expect(try await Self.count(app, "SELECT count(*)::int FROM complaints") == 2)
+            // The first body, the one with every field, the one keyed before the upgrade, and this one.
+            #expect(try await Self.count(app, "SELECT count(*)::int FROM complaints") == 4)
         }
     }
 

@@ -11,8 +11,9 @@ import TestSupport
 struct ComplaintPageTests {
     /// Nine cases of one consumer, varied in every column a filter reads; each filter, alone and with
     /// the page walked two at a time, gives exactly the cases a filter written here in Swift keeps, in
-    /// submission order. Another consumer's case is never listed, and nothing the function set is left
-    /// on the connection (a pool of one connection, so the next statement is on the same one).
+    /// submission order. Row-level security decides within the scope a caller asks for, the function
+    /// reads no more than a page and one row, and nothing it set is left on the connection (a pool of
+    /// one connection, so the next statement is on the same one).
     @Test func everyFilterKeepsWhatItSaysAndTheCallerMayRead() async throws {
         try await withTestApp(poolSize: 1, world: .seeded) { app in
             var world = try await app.makeWorld()
@@ -88,7 +89,30 @@ struct ComplaintPageTests {
                 #expect(walked == expected, "\(name), two at a time")
                 #expect(!expected.isEmpty, "\(name) kept nothing: the test would prove little")
             }
-            #expect(!all.map(\.id.uuidString).contains(stranger))
+            // Row-level security decides within the scope a caller states: asked for everything, the
+            // consumer gets their own cases only, and platform B's staff platform B's only.
+            var everything = ComplaintFilter()
+            everything.scope = .everything
+            let own = try await app.store.complaints(as: consumer, matching: everything, page: PageRequest(limit: 50)).items
+            #expect(own.map(\.id) == all.map(\.id))
+            #expect(!own.map(\.id.uuidString).contains(stranger))
+            let platformB = try #require(UUID(uuidString: world.platformB))
+            let staffB = DatabaseIdentity(
+                role: "platform_staff", accountID: UUID(uuidString: world.accounts["platform_staff_b"]!.id), organizationID: platformB)
+            let seenByB = try await app.store.complaints(as: staffB, matching: everything, page: PageRequest(limit: 50)).items
+            #expect(seenByB.map(\.id) == all.filter { $0.platformID == platformB }.map(\.id))
+            #expect(!seenByB.isEmpty)
+            // The function reads one row more than the page, never the whole list.
+            let read: Int = try await app.asRequestRole { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT count(*)::int FROM redress_complaint_page('consumer', \(consumer.accountID!.uuidString), '', '', '', NULL, NULL, NULL,
+                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, \(UUID(uuidString: "00000000-0000-0000-0000-000000000000")!), 3, false)
+                    """, logger: TestDatabase.logger)
+                for try await count in rows.decode(Int.self) { return count }
+                return -1
+            }
+            #expect(read == 3)
             let left = try await app.store.client.query(
                 "SELECT coalesce(current_setting('redress.role', true), ''), current_setting('enable_sort')", logger: TestDatabase.logger
             ).collect()

@@ -31,7 +31,9 @@ struct ComplaintController {
         let raw = try await request.collectJSONBody(limit: configuration.maxJSONBodyBytes)
         let filing = try Request.decodeJSON(FilingRequest.self, from: raw)
         let complaint = try filing.complaint(by: actor, now: configuration.clock.now())
-        let retry = try key.map { FileComplaint.Retry(key: $0, requestDigest: try filing.contentDigest()) }
+        let retry = try key.map {
+            FileComplaint.Retry(key: $0, requestDigest: try filing.contentDigest(), earlierDigest: { FilingRequest.bodyDigest(raw) })
+        }
         // One account's filings wait for the database no more than a few at a time.
         let answer = try await writes.withPlace(for: actor.accountID) {
             try await FileComplaint(database: database, configuration: configuration)(complaint, by: actor, retry: retry, context: context)

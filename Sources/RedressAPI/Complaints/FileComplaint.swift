@@ -13,6 +13,9 @@ struct FileComplaint {
     struct Retry: Sendable {
         let key: String
         let requestDigest: String
+        /// The digest in the form keys were stored with before (`FilingRequest.bodyDigest`), worked
+        /// out only when the stored one differs: a retry that spans the upgrade is still a retry.
+        let earlierDigest: @Sendable () -> String
     }
 
     /// The answer to the filing, or to the first request with the same key. The JSON is written
@@ -24,7 +27,9 @@ struct FileComplaint {
         let now = complaint.submittedAt
         let outcome = try await database.transaction(as: context.identity, origin: context.origin) { transaction -> Outcome in
             if let retry {
-                switch try await transaction.claimIdempotencyKey(accountID: actor.accountID, key: retry.key, requestSHA256: retry.requestDigest) {
+                switch try await transaction.claimIdempotencyKey(
+                    accountID: actor.accountID, key: retry.key, requestSHA256: retry.requestDigest, orEarlierForm: retry.earlierDigest
+                ) {
                 case .fresh: break
                 case .replay(let answer): return .answered(answer)
                 case .mismatch: throw RedressError(.idempotencyKeyReused)

@@ -121,4 +121,13 @@ struct FilingRequest: Codable {
         encoder.outputFormatting = .sortedKeys
         return SHA256.hash(data: try encoder.encode(self)).hexString
     }
+
+    /// The digest keys were stored with until `contentDigest` replaced it (they live 24 hours): the
+    /// body's JSON re-serialised with sorted keys.
+    static func bodyDigest(_ body: ByteBuffer) -> String {
+        let data = Data(body.readableBytesView)
+        let canonical = (try? JSONSerialization.jsonObject(with: data))
+            .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) } ?? data
+        return SHA256.hash(data: canonical).hexString
+    }
 }

@@ -1,9 +1,11 @@
 -- 0049: a page of the complaint list in one statement, as 0048 did for reading one case. A list was
--- six round trips (BEGIN, the caller's identity, sorting ruled out, the page, sorting allowed again,
--- COMMIT), each costing the service and PostgreSQL more than a row of the page. This function sets the
--- caller's identity, rules sorting out where an index gives the page in order (the caller says so:
+-- four round trips (BEGIN, the caller's identity, the page, COMMIT), and six where an index gives the
+-- page in order (sorting ruled out before the page and allowed again after it), each costing the
+-- service and PostgreSQL more than a row of the page. This function sets the caller's identity, rules
+-- sorting out where an index gives the page in order (the caller says so:
 -- `ComplaintFilter.hasOrderedIndex`), and reads the page as the caller under the same row-level
--- security. Both settings are transaction-local: they end with the statement's implicit transaction.
+-- security. Both settings are transaction-local: called on its own, as the service calls it, they end
+-- with the statement's implicit transaction.
 -- A NULL filter means "any". Every call is planned for its own values (`plan_cache_mode`), as the
 -- statement it replaces was: a plan kept for all values could not leave out the conditions a call
 -- does not use, nor pick the index its scope needs.
