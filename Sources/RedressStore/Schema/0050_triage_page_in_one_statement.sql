@@ -1,63 +1,26 @@
 -- 0050: a page of a mediation body's triage queue in one statement, as 0049 did for the complaint
--- list: the caller's identity set for the statement's own implicit transaction, then the page read as
--- the caller under row-level security, most urgent first. Four round trips become one. Every call is
--- planned for its own values, as the statement it replaces was. Called where an identity is already
--- set (inside a transaction), it refuses rather than replace it. A later change of the result type
--- needs a function of a new name (connections keep the service's statement prepared).
+-- list: the caller's identity taken for the statement's own implicit transaction, then the page read
+-- as the caller under row-level security, most urgent first. Four round trips become one. Every call
+-- is planned for its own values, as the statement it replaces was. Where an identity is already set
+-- (inside a transaction), it refuses rather than replace it. A later change of the result type needs
+-- a function of a new name (connections keep the service's statement prepared).
 CREATE FUNCTION redress_triage_page(
     caller_role text, caller_account text, caller_organization text, caller_email text, caller_session text,
     body_id uuid, any_state text[], only_overdue boolean, only_mediator uuid, only_unassigned boolean,
     row_offset bigint, row_limit integer)
-    RETURNS TABLE (
-        id uuid, consumer_id uuid, consumer_name text, platform_id uuid, merchant_id uuid, category text,
-        title text, description text, order_no text, product_name text, amount_paid bigint, currency text,
-        ordered_at timestamptz, payment_channel text, payment_ref text, demands text, ultimatum_days integer,
-        ultimatum_at timestamptz, state text, version integer, submitted_at timestamptz, updated_at timestamptz,
-        stage_started_at timestamptz, deadline_at timestamptz, overdue boolean, overdue_party text,
-        merchant_missed_deadline boolean, platform_missed_deadline boolean, first_response_at timestamptz,
-        first_response_by text, first_response_deadline_at timestamptz, first_response_on_time boolean,
-        answered_by text, answer text, answer_rejected boolean, mediation_body_id uuid,
-        escalated_at timestamptz, triaged boolean, mediator_id uuid, mediated boolean, settlement text,
-        consumer_accepted_settlement boolean, platform_accepted_settlement boolean, agreed_outcome text,
-        agreed_refund bigint, resolved_at timestamptz, referral_channel text, referral_reference text, rating integer,
-        rating_comment text, closed_at timestamptz, standard_deadline_at timestamptz, standard_deadline_passed boolean,
-        promise text, invalid_reason text, outcome text, closes_at timestamptz, unfulfilled_reports integer,
-        rated_on text, erased_at timestamptz, anonymised_at timestamptz, acknowledgements integer,
-        last_acknowledged_at timestamptz, fault_claim text, fault_finding text, referral_outcome text,
-        referral_closed_at timestamptz, refiles uuid, platform_deadline_held_at timestamptz, escalated_by text,
-        collective_id uuid)
+    RETURNS SETOF redress_complaint_rows
     LANGUAGE plpgsql
     SET plan_cache_mode = force_custom_plan
 AS $$
-#variable_conflict use_column
 BEGIN
-    IF coalesce(current_setting('redress.role', true), '') <> '' THEN
-        RAISE EXCEPTION 'redress_triage_page sets the identity itself' USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    PERFORM set_config('redress.role', caller_role, true), set_config('redress.account_id', caller_account, true),
-        set_config('redress.organization_id', caller_organization, true), set_config('redress.auth_email', caller_email, true),
-        set_config('redress.session_digest', caller_session, true);
+    PERFORM redress_take_caller(caller_role, caller_account, caller_organization, caller_email, caller_session);
     RETURN QUERY
-    SELECT c.id, c.consumer_id, c.consumer_name, c.platform_id, c.merchant_id, c.category, c.title, c.description,
-           c.order_no, c.product_name, c.amount_paid, c.currency, c.ordered_at, c.payment_channel,
-           c.payment_ref, c.demands::text, c.ultimatum_days, c.ultimatum_at, c.state, c.version,
-           c.submitted_at, c.updated_at, c.stage_started_at, c.deadline_at, c.overdue, c.overdue_party,
-           c.merchant_missed_deadline, c.platform_missed_deadline, c.first_response_at, c.first_response_by,
-           c.first_response_deadline_at, c.first_response_on_time, c.answered_by, c.answer::text,
-           c.answer_rejected, c.mediation_body_id, c.escalated_at, c.triaged, c.mediator_id, c.mediated,
-           c.settlement::text, c.consumer_accepted_settlement, c.platform_accepted_settlement,
-           c.agreed_outcome::text, c.agreed_refund, c.resolved_at, c.referral_channel, c.referral_reference,
-           c.rating, c.rating_comment, c.closed_at, c.standard_deadline_at, c.standard_deadline_passed,
-           c.promise::text, c.invalid_reason, c.outcome, c.closes_at, c.unfulfilled_reports,
-           to_char(c.rated_on, 'YYYY-MM-DD'), c.erased_at, c.anonymised_at, c.acknowledgements,
-           c.last_acknowledged_at, c.fault_claim, c.fault_finding, c.referral_outcome, c.referral_closed_at,
-           c.refiles, c.platform_deadline_held_at, c.escalated_by, c.collective_id
-    FROM complaints c
-    WHERE c.mediation_body_id = redress_triage_page.body_id AND c.state = ANY (redress_triage_page.any_state)
-      AND (redress_triage_page.only_overdue IS NULL OR c.overdue = redress_triage_page.only_overdue)
-      AND (redress_triage_page.only_mediator IS NULL OR c.mediator_id = redress_triage_page.only_mediator)
-      AND (NOT redress_triage_page.only_unassigned OR c.mediator_id IS NULL)
-    ORDER BY c.overdue DESC, c.deadline_at ASC NULLS LAST, c.amount_paid DESC, c.id
+    SELECT r.* FROM redress_complaint_rows r
+    WHERE r.mediation_body_id = redress_triage_page.body_id AND r.state = ANY (redress_triage_page.any_state)
+      AND (redress_triage_page.only_overdue IS NULL OR r.overdue = redress_triage_page.only_overdue)
+      AND (redress_triage_page.only_mediator IS NULL OR r.mediator_id = redress_triage_page.only_mediator)
+      AND (NOT redress_triage_page.only_unassigned OR r.mediator_id IS NULL)
+    ORDER BY r.overdue DESC, r.deadline_at ASC NULLS LAST, r.amount_paid DESC, r.id
     OFFSET redress_triage_page.row_offset LIMIT redress_triage_page.row_limit;
 END
 $$;
