@@ -9,8 +9,8 @@ import Synchronization
 /// each policy's helper functions are parsed and inlined again for every plan (reading a complaint
 /// by id: 0.23 ms planning against 0.02 ms execution; the session lookup: ~1 ms planning). A prepared
 /// statement is planned once, and after five executions PostgreSQL keeps a generic plan for it
-/// (Docs/benchmarks.md). Statements whose text depends on the request (list filters) stay ordinary
-/// queries.
+/// (Docs/benchmarks.md). Where the best plan depends on the values (a list's filters), the statement
+/// calls a function that plans its own query for each call's values (`plan_cache_mode`).
 protocol FixedStatement: PostgresPreparedStatement where Row == PostgresRow {}
 
 extension FixedStatement {
