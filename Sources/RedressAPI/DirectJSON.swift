@@ -86,6 +86,22 @@ struct DirectJSONWriter {
         followsValue = true
     }
 
+    /// A number as Foundation's encoder writes a `Double`: its shortest form, without a trailing `.0`.
+    /// One that is not finite is written `null` (Foundation refuses it; no figure written here is one).
+    mutating func double(_ value: Double) {
+        guard value.isFinite else { return null() }
+        separate()
+        var digits = value.description
+        if digits.hasSuffix(".0") { digits.removeLast(2) }
+        bytes.append(contentsOf: digits.utf8)
+        followsValue = true
+    }
+
+    /// `value` as `write` writes it, or `null` when it is absent: a member that is always present.
+    mutating func nullable<Value>(_ value: Value?, _ write: (inout DirectJSONWriter, Value) -> Void) {
+        if let value { write(&self, value) } else { null() }
+    }
+
     mutating func date(_ value: Date) { string(APIJSON.rfc3339(value)) }
 
     mutating func value<Value: RawRepresentable>(_ value: Value) where Value.RawValue == String { string(value.rawValue) }

@@ -131,6 +131,20 @@ struct SnakeCaseJSONWriterTests {
         #expect(PageResponse<ComplaintResponse>(items: [], nextCursor: nil).jsonBytes == Array("{\"items\":[],\"next_cursor\":null}".utf8))
     }
 
+    /// The public report's rates, scores and means are written as Foundation writes a `Double`, across
+    /// magnitudes and fractions, and an absent one as `null`.
+    @Test func ratesWriteThemselvesAsJSONEncoderWrites() throws {
+        let reference = APIJSON.encoder()
+        let values: [Double?] = [0, 1, 5, 0.5, 0.1, 1.0 / 3.0, 2.0 / 3.0, 0.9999, 1e-7, 4.25e-5, 123_456_789.125, 5e20, 1e16, -0.0, nil]
+        for value in values {
+            var json = DirectJSONWriter()
+            json.nullable(value) { $0.double($1) }
+            #expect(json.bytes == Array(try reference.encode(Nullable(value))), "\(String(describing: value))")
+        }
+        let rate = RateResponse(Rate(1, of: 3))
+        #expect(rate.jsonBytes == Array(try reference.encode(rate)))
+    }
+
     /// Every member the sample leaves out, set: a mediator's view of a case settled, rated, referred,
     /// erased and re-filed, with the consumer's contact, and texts that need escaping.
     @Test func aCaseWithEveryMemberWritesItselfAsJSONEncoderWrites() throws {
