@@ -85,7 +85,11 @@ echo "- /public/v1/reports/platforms" > "$data/report.txt"
 # word (卡密, in a quarter of all texts) among the cases before their body.
 "${psql[@]}" -c "SELECT 'bench-' || s.id, '/api/v1/search/complaints?limit=20&q=' || c.order_no FROM complaints c JOIN accounts s ON s.organization_id = c.platform_id AND s.role = 'platform_staff' ORDER BY random() LIMIT 5000" > "$data/search-order.txt"
 "${psql[@]}" -c "SELECT 'bench-' || id, '/api/v1/search/complaints?limit=20&q=%E5%8D%A1%E5%AF%86' FROM accounts WHERE role IN ('mediator', 'mediation_lead')" > "$data/search-word.txt"
-"${psql[@]}" -c "SELECT 'bench-' || s.id, c.id FROM complaints c JOIN accounts s ON s.organization_id = c.platform_id AND s.role = 'platform_staff' WHERE c.state = 'awaiting_platform' ORDER BY random()" > "$data/answer.txt"
+# Answers: the cases awaiting their platform when the run starts (those filed by the intake runs
+# included, those answered by an earlier run not), each answered once.
+answerable() {
+    "${psql[@]}" -c "SELECT 'bench-' || s.id, c.id FROM complaints c JOIN accounts s ON s.organization_id = c.platform_id AND s.role = 'platform_staff' WHERE c.state = 'awaiting_platform' ORDER BY random()"
+}
 
 # The ceiling's callers, as pgbench reads them (Benchmarks/pgbench/README.md).
 "${psql[@]}" >/dev/null <<'SQL'
@@ -232,10 +236,7 @@ for conns in $connections; do
     measure "search: an order number (platform staff)" get.lua "$data/search-order.txt" "$conns"
     measure "search: a common Chinese word (mediators)" get.lua "$data/search-word.txt" "$conns"
     measure "intake (POST /api/v1/complaints)" intake.lua "$data/intake.txt" "$conns"
-    # Each run answers cases nobody answered before: every run takes its own share of the open cases.
-    runs="$(echo $connections | wc -w)"
-    index="$(echo $connections | tr ' ' '\n' | grep -n "^$conns$" | cut -d: -f1)"
-    awk -v runs="$runs" -v run="$index" 'NR % runs == run % runs' "$data/answer.txt" > "$data/answer-$conns.txt"
+    answerable > "$data/answer-$conns.txt"
     measure "answer (respond)" answer.lua "$data/answer-$conns.txt" "$conns"
 done
 # One request at a time: what a request costs alone, without waiting for the others.
