@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
 # Installs PostgreSQL's server binaries (and pg_config) from Debian's packages when they are missing.
 set -euo pipefail
+# Redress needs PostgreSQL 15 or later (its migrations create security-invoker views); the scripts
+# use the newest version installed.
+require_15() {
+    local newest
+    newest="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sed 's|.*/postgresql/\([0-9]*\)/bin|\1|' | sort -n | tail -1)"
+    if [ "${newest:-0}" -lt 15 ]; then
+        echo "PostgreSQL ${newest:-?} is installed; Redress needs 15 or later." >&2
+        exit 1
+    fi
+}
 if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v pg_config >/dev/null 2>&1; then
+    require_15
     exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
@@ -18,3 +29,4 @@ if command -v pg_lsclusters >/dev/null 2>&1; then
         pg_ctlcluster "$version" "$name" stop 2>/dev/null || true
     done
 fi
+require_15

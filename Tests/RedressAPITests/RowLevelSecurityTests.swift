@@ -66,6 +66,25 @@ struct RowLevelSecurityTests {
         }
     }
 
+    /// A view reads its tables as its owner unless it is a security-invoker view; the owner here may
+    /// be a superuser, whom row-level security never stops. So every view the request role can read
+    /// must read as the caller.
+    @Test func everyViewTheRequestRoleCanReadReadsAsTheCaller() async throws {
+        try await withTestApp { app in
+            let views = try await app.asRequestRole { connection in
+                try await Self.values(
+                    connection,
+                    """
+                    SELECT c.relname::text || ':' || coalesce('security_invoker=true' = ANY (c.reloptions), false)::text
+                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm') AND has_table_privilege(c.oid, 'SELECT')
+                    """, as: String.self)
+            }
+            #expect(views.contains("redress_complaint_rows:true"))
+            for view in views { #expect(view.hasSuffix(":true"), "\(view)") }
+        }
+    }
+
     @Test func withNoIdentityTheRequestRoleReadsNothingAndGetsNoError() async throws {
         try await withTestApp(world: .seeded) { app in
             let world = try await app.makeWorld()

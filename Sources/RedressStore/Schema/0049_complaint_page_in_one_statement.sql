@@ -8,8 +8,10 @@
 -- with the statement's implicit transaction. A NULL filter means "any". Every call is planned for its
 -- own values (`plan_cache_mode`), as the statement it replaces was: a plan kept for all values could
 -- not leave out the conditions a call does not use, nor pick the index its scope needs.
--- Connections keep the service's statements prepared: a later change of a result type needs a
--- function of a new name.
+-- Connections keep the service's statements prepared, and the functions return rows of the view
+-- below: a later change of the complaint's columns needs a new view and new functions, each under a
+-- new name (the view's columns cannot be altered under it, nor a result type changed under a
+-- prepared statement). Security-invoker views need PostgreSQL 15 or later.
 
 -- A complaint as the service reads it (`Transaction.complaintColumns`), once for every function
 -- that returns whole cases. Read as the caller: row-level security applies as to the table.
@@ -37,6 +39,7 @@ CREATE FUNCTION redress_take_caller(
     caller_role text, caller_account text, caller_organization text, caller_email text, caller_session text)
     RETURNS void
     LANGUAGE plpgsql
+    SET search_path = pg_catalog, public
 AS $$
 BEGIN
     IF coalesce(current_setting('redress.role', true), '') <> '' THEN
@@ -58,6 +61,7 @@ CREATE FUNCTION redress_complaint_page(
     after_microseconds bigint, after_id uuid, row_limit integer, in_index_order boolean)
     RETURNS SETOF redress_complaint_rows
     LANGUAGE plpgsql
+    SET search_path = pg_catalog, public
     SET plan_cache_mode = force_custom_plan
 AS $$
 BEGIN

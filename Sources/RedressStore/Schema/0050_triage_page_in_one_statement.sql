@@ -2,14 +2,15 @@
 -- list: the caller's identity taken for the statement's own implicit transaction, then the page read
 -- as the caller under row-level security, most urgent first. Four round trips become one. Every call
 -- is planned for its own values, as the statement it replaces was. Where an identity is already set
--- (inside a transaction), it refuses rather than replace it. A later change of the result type needs
--- a function of a new name (connections keep the service's statement prepared).
+-- (inside a transaction), it refuses rather than replace it. Its rows are those of 0049's view: a
+-- change of the complaint's columns needs a new view and functions under new names.
 CREATE FUNCTION redress_triage_page(
     caller_role text, caller_account text, caller_organization text, caller_email text, caller_session text,
     body_id uuid, any_state text[], only_overdue boolean, only_mediator uuid, only_unassigned boolean,
     row_offset bigint, row_limit integer)
     RETURNS SETOF redress_complaint_rows
     LANGUAGE plpgsql
+    SET search_path = pg_catalog, public
     SET plan_cache_mode = force_custom_plan
 AS $$
 BEGIN
