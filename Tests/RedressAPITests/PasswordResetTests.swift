@@ -21,6 +21,13 @@ struct PasswordResetTests {
         let service = MailService(database: app.store, settings: settings, logger: TestDatabase.logger)
         let start = ContinuousClock.now
         while true {
+            // A send that failed by chance (the receiver is busy under a loaded CI run) is retried after
+            // a pause on the service's clock, which this test has stopped: make such mails due again.
+            try await app.asOwner { connection in
+                _ = try await connection.query(
+                    "UPDATE mail_outbox SET next_attempt_at = '2000-01-01' WHERE state = 'pending' AND last_error IS NOT NULL",
+                    logger: TestDatabase.logger)
+            }
             while try await service.sendOnce() > 0 {}
             let links = try await TestMailbox.mails(containing: "reset-password?token=").filter { $0.to == [email] }.compactMap { mail in
                 mail.body.components(separatedBy: .whitespacesAndNewlines).first { $0.contains("reset-password?token=") }
