@@ -87,9 +87,10 @@ echo "- /public/v1/reports/platforms" > "$data/report.txt"
 "${psql[@]}" -c "SELECT 'bench-' || s.id, '/api/v1/search/complaints?limit=20&q=' || c.order_no FROM complaints c JOIN accounts s ON s.organization_id = c.platform_id AND s.role = 'platform_staff' ORDER BY random() LIMIT 5000" > "$data/search-order.txt"
 "${psql[@]}" -c "SELECT 'bench-' || id, '/api/v1/search/complaints?limit=20&q=%E5%8D%A1%E5%AF%86' FROM accounts WHERE role IN ('mediator', 'mediation_lead')" > "$data/search-word.txt"
 # Answers: the cases awaiting their platform when the run starts (those filed by the intake runs
-# included, those answered by an earlier run not), each answered once.
+# included, those answered by an earlier run not), each answered once, with a refund the order's
+# amount allows.
 answerable() {
-    "${psql[@]}" -c "SELECT 'bench-' || s.id, c.id FROM complaints c JOIN accounts s ON s.organization_id = c.platform_id AND s.role = 'platform_staff' WHERE c.state = 'awaiting_platform' ORDER BY random()"
+    "${psql[@]}" -c "SELECT 'bench-' || s.id, c.id, least(c.amount_paid, 10000) FROM complaints c JOIN accounts s ON s.organization_id = c.platform_id AND s.role = 'platform_staff' WHERE c.state = 'awaiting_platform' ORDER BY random()"
 }
 
 # The ceiling's callers, as pgbench reads them (Benchmarks/pgbench/README.md).
@@ -156,11 +157,24 @@ stop_service() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; ser
 # CPU time in clock ticks of the service (PostgreSQL's: `postgres_ticks`, Benchmarks/lib.sh).
 service_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat" 2>/dev/null || echo 0; }
 
+# Filings and answers leave mail to send (the platform's staff, the consumer); the service's mail
+# worker sends it in the background, at a few hundred a second. A run starts once none is due, so
+# that it measures its own requests and not the mail of the run before (5 minutes at most).
+mail_settled() {
+    local polls=0
+    until [ "$("${psql[@]}" -c "SELECT count(*) FROM mail_outbox WHERE state = 'pending' AND next_attempt_at <= now()")" = 0 ]; do
+        polls=$((polls + 1))
+        if [ "$polls" -ge 1500 ]; then echo "mail was still due after 5 minutes" >&2; break; fi
+        sleep 0.2
+    done
+}
+
 # One wrk run; prints a table row with the CPU each request cost the service and PostgreSQL (which
 # moves far less between runs than throughput on a shared machine) and the service's peak memory.
 measure() {
     local name="$1" script="$2" file="$3" conns="$4" peak=0 rss sampler result service_before postgres_before requests
     local wrk_threads=$(( conns < threads ? conns : threads ))
+    mail_settled
     echo 0 > "$work/peak"
     ( peak=0; while kill -0 "$server_pid" 2>/dev/null; do
           rss="$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status" 2>/dev/null || echo 0)"
@@ -177,7 +191,7 @@ measure() {
     fi
     service_before="$(service_ticks)"
     postgres_before="$(postgres_ticks)"
-    result="$(BENCH_SCRIPTS="$root/Benchmarks/wrk" BENCH_DATA="$file" BENCH_THREADS="$wrk_threads" \
+    result="$(BENCH_SCRIPTS="$root/Benchmarks/wrk" BENCH_DATA="$file" BENCH_THREADS="$wrk_threads" BENCH_CONNECTIONS="$conns" \
         wrk -t"$wrk_threads" -c"$conns" -d"${seconds}s" --timeout 10s -s "$root/Benchmarks/wrk/$script" "http://127.0.0.1:$port" | grep '^RESULT' || echo "RESULT failed")"
     kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
     peak="$(cat "$work/peak")"

@@ -1,4 +1,4 @@
--- Platform staff answering open complaints: BENCH_DATA is "token complaint_id" lines, each case
+-- Platform staff answering open complaints: BENCH_DATA is "token complaint_id refund" lines, each case
 -- answered once (each thread takes every n-th line). A thread whose share is used up stops: a case
 -- answered twice is refused (409), and those refusals are not what the run measures.
 package.path = package.path .. ";" .. os.getenv("BENCH_SCRIPTS") .. "/?.lua"
@@ -30,11 +30,11 @@ function request()
   return wrk.format("POST", "/api/v1/complaints/" .. item[2] .. "/actions/respond", {
     ["Authorization"] = "Bearer " .. item[1],
     ["Content-Type"] = "application/json",
-  }, '{"decision":"propose","proposal":{"refund":10000,"text":"核实后全额退款"}}')
+  }, '{"decision":"propose","proposal":{"refund":' .. item[3] .. ',"text":"核实后全额退款"}}')
 end
 
 function response(status, headers, body)
   if items[next_index] == nil then wrk.thread:stop() end
 end
 
-function done(summary, latency, requests) common.report(summary, latency) end
+function done(summary, latency, requests) common.report(summary, latency, tonumber(os.getenv("BENCH_CONNECTIONS"))) end

@@ -13,10 +13,16 @@ function common.lines(path)
   return items
 end
 
--- "name rps p50 p99 max errors": what bench.sh collects into Docs/benchmarks.md.
-function common.report(summary, latency)
+-- "name rps p50 p99 max errors": what bench.sh collects into Docs/benchmarks.md. A run whose threads
+-- may stop before its end (answers, once every open case is answered) passes its connections: wrk
+-- divides by the whole run's length, so its rate is taken by Little's law instead (connections, each
+-- waiting for one request at a time, over a request's mean latency).
+function common.report(summary, latency, connections)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
   local seconds = summary.duration / 1e6
+  if connections and latency.mean > 0 and summary.requests > 0 then
+    seconds = summary.requests * (latency.mean / 1e6) / connections
+  end
   local kinds = ""
   if errors > 0 then
     kinds = string.format(" (connect %d, read %d, write %d, status %d, timeout %d)", summary.errors.connect, summary.errors.read,

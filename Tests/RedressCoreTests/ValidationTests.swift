@@ -74,6 +74,24 @@ struct PaginationTests {
         #expect(PageCursor(encoded: "not a cursor") == nil)
     }
 
+    @Test func cursorsAreURLSafeBase64AsBefore() throws {
+        // Enough ids that the base64 holds every character the mapping changes ('+', '/', '=').
+        for n in 0..<200 {
+            let cursor = PageCursor(microseconds: 1_795_000_000_000_000 + Int64(n) * 7_919, id: UUID())
+            let raw = "\(cursor.microseconds):\(cursor.id.uuidString.lowercased())"
+            let standard = Data(raw.utf8).base64EncodedString()
+            let expected = standard.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            #expect(cursor.encoded == expected)
+            #expect(PageCursor(encoded: cursor.encoded) == cursor)
+            // The standard alphabet, padding included, is read as well.
+            #expect(PageCursor(encoded: standard) == cursor)
+        }
+        #expect(PageCursor(encoded: String(repeating: "A", count: 101)) == nil)
+        #expect(PageCursor(encoded: "") == nil)
+        #expect(PageCursor(encoded: "卡密卡密") == nil)
+    }
+
     @Test func pageRequestsAreChecked() throws {
         #expect(try PageRequest.parse(limit: nil, cursor: nil).limit == 50)
         #expect(try PageRequest.parse(limit: "200", cursor: nil).limit == 200)
