@@ -158,13 +158,16 @@ stop_service() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; ser
 service_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat" 2>/dev/null || echo 0; }
 
 # Filings and answers leave mail to send (the platform's staff, the consumer); the service's mail
-# worker sends it in the background, at a few hundred a second. A run starts once none is due, so
-# that it measures its own requests and not the mail of the run before (5 minutes at most).
+# worker turns their events into mail and sends it in the background, a few hundred a second. A run
+# starts once no event waits and no mail is due or being sent (a mail that failed waits for its retry
+# and does not count), so that it measures its own requests and not the mail of the run before
+# (2 minutes at most).
 mail_settled() {
     local polls=0
-    until [ "$("${psql[@]}" -c "SELECT count(*) FROM mail_outbox WHERE state = 'pending' AND next_attempt_at <= now()")" = 0 ]; do
+    until [ "$("${psql[@]}" -c "SELECT (SELECT count(*) FROM notification_queue)
+            + (SELECT count(*) FROM mail_outbox WHERE state = 'pending' AND (next_attempt_at <= now() OR last_error IS NULL))")" = 0 ]; do
         polls=$((polls + 1))
-        if [ "$polls" -ge 1500 ]; then echo "mail was still due after 5 minutes" >&2; break; fi
+        if [ "$polls" -ge 600 ]; then echo "mail was still being sent when a run started, after 2 minutes" >&2; break; fi
         sleep 0.2
     done
 }
@@ -191,7 +194,7 @@ measure() {
     fi
     service_before="$(service_ticks)"
     postgres_before="$(postgres_ticks)"
-    result="$(BENCH_SCRIPTS="$root/Benchmarks/wrk" BENCH_DATA="$file" BENCH_THREADS="$wrk_threads" BENCH_CONNECTIONS="$conns" \
+    result="$(BENCH_SCRIPTS="$root/Benchmarks/wrk" BENCH_DATA="$file" BENCH_THREADS="$wrk_threads" \
         wrk -t"$wrk_threads" -c"$conns" -d"${seconds}s" --timeout 10s -s "$root/Benchmarks/wrk/$script" "http://127.0.0.1:$port" | grep '^RESULT' || echo "RESULT failed")"
     kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
     peak="$(cat "$work/peak")"

@@ -14,23 +14,20 @@ function common.lines(path)
 end
 
 -- "name rps p50 p99 max errors": what bench.sh collects into Docs/benchmarks.md. A run whose threads
--- may stop before its end (answers, once every open case is answered) passes its connections: wrk
--- divides by the whole run's length, so its rate is taken by Little's law instead (connections, each
--- waiting for one request at a time, over a request's mean latency).
-function common.report(summary, latency, connections)
+-- may stop before its end (answers, once every open case is answered) passes what it counts and the
+-- seconds it took: wrk divides its requests by the whole run.
+function common.report(summary, latency, requests, seconds)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
-  local seconds = summary.duration / 1e6
-  if connections and latency.mean > 0 and summary.requests > 0 then
-    seconds = summary.requests * (latency.mean / 1e6) / connections
-  end
+  requests = requests or summary.requests
+  seconds = seconds or summary.duration / 1e6
   local kinds = ""
   if errors > 0 then
     kinds = string.format(" (connect %d, read %d, write %d, status %d, timeout %d)", summary.errors.connect, summary.errors.read,
       summary.errors.write, summary.errors.status, summary.errors.timeout)
   end
   io.write(string.format("RESULT rps=%.0f p50=%.2fms p99=%.2fms max=%.2fms requests=%d errors=%d%s\n",
-    summary.requests / seconds, latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
-    summary.requests, errors, kinds))
+    requests / seconds, latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    requests, errors, kinds))
 end
 
 return common
