@@ -196,7 +196,7 @@ measure() {
     postgres_before="$(postgres_ticks)"
     result="$(BENCH_SCRIPTS="$root/Benchmarks/wrk" BENCH_DATA="$file" BENCH_THREADS="$wrk_threads" \
         wrk -t"$wrk_threads" -c"$conns" -d"${seconds}s" --timeout 10s -s "$root/Benchmarks/wrk/$script" "http://127.0.0.1:$port" | grep '^RESULT' || echo "RESULT failed")"
-    kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+    kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
     peak="$(cat "$work/peak")"
     requests="$(echo "$result" | sed -n 's/.*requests=\([0-9]*\).*/\1/p' | grep . || echo 0)"
     service_cpu["$name/$conns"]="$(per_request "$service_before" "$(service_ticks)" "$requests")"
