@@ -21,7 +21,7 @@ public struct PageCursor: Sendable, Equatable {
     static let validMicroseconds: ClosedRange<Int64> = 0...253_402_300_799_999_999
 
     /// URL-safe base64 without padding, mapped byte by byte (Foundation's `replacingOccurrences`, three
-    /// times over, cost as much as the rest of a page's cursor handling).
+    /// times over, was a hundredth of a list's CPU).
     public var encoded: String {
         let raw = "\(microseconds):\(id.uuidString.lowercased())"
         var bytes: [UInt8] = []
