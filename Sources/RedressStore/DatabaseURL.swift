@@ -81,9 +81,17 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         // connection goes back to the pool and cancels it when the connection is next taken, per
         // request. It finds nothing a request would not: a connection the server closed is dropped
         // when its socket closes, the database monitor watches the server itself twice a second, and
-        // a connection idle for a minute is closed by the pool (its idle timeout), long before a
-        // firewall or NAT in between would forget it.
+        // a connection idle for a few seconds is closed by the pool (its idle timeout, below), long
+        // before a firewall or NAT in between would forget it.
         configuration.options.keepAliveBehavior = nil
+        // The idle timeout is a timer PostgresNIO starts each time a connection goes back to the pool.
+        // When the connection is taken again the timer is cancelled, but the sleeping task behind it
+        // (about a kilobyte) lives until its deadline: the service holds one per request of the last
+        // timeout. At PostgresNIO's default of a minute that was 60 s × 2,400 reads a second, the
+        // service's memory growing by 10 MiB every 5 s under steady load. Five seconds bounds it to a
+        // twelfth; the pool takes the first idle connection, so under light load the first few stay
+        // open and only the ones a burst added are closed.
+        configuration.options.connectionIdleTimeout = .seconds(5)
         return configuration
     }
 
