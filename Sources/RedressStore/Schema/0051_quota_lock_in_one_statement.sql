@@ -3,8 +3,7 @@
 -- lock only, and the deployment's own lock_timeout is in force again once the function returns. A
 -- function's SET clause saves the setting on entry and restores it on exit, and it confines what
 -- set_config(..., true) changes inside the function to the function. A wait that is not positive
--- would mean waiting for ever (lock_timeout 0): refused; so is a missing class or subject, with
--- which the lock function would quietly take no lock.
+-- would mean waiting for ever (lock_timeout 0): refused.
 CREATE FUNCTION redress_take_quota_lock(lock_class integer, subject text, wait_milliseconds integer)
     RETURNS void
     LANGUAGE plpgsql
@@ -14,9 +13,6 @@ AS $$
 BEGIN
     IF wait_milliseconds IS NULL OR wait_milliseconds < 1 THEN
         RAISE EXCEPTION 'the wait for a limit''s lock must be at least a millisecond' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF lock_class IS NULL OR subject IS NULL THEN
-        RAISE EXCEPTION 'a limit''s lock needs its class and subject' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     PERFORM set_config('lock_timeout', wait_milliseconds || 'ms', true);
     PERFORM pg_advisory_xact_lock(lock_class, hashtext(subject));
