@@ -35,14 +35,17 @@ extension Transaction {
 
     private func requireQuota(subject: String, count: some WindowCountStatement, limit: Int, lockWait: Duration, what: String) async throws {
         try await refuseOverLimit(count, limit: limit, what: what)
-        let milliseconds = lockWait.components.seconds * 1000 + lockWait.components.attoseconds / 1_000_000_000_000_000
-        let lock = QuotaLockStatement(subject: subject, waitMilliseconds: Int32(clamping: max(milliseconds, 1)))
+        // lock_timeout applies to advisory locks too; it is set for this lock only, then back to what
+        // the deployment configured.
+        let milliseconds = max(lockWait.components.seconds * 1000 + lockWait.components.attoseconds / 1_000_000_000_000_000, 1)
+        try await query("SELECT set_config('lock_timeout', \("\(milliseconds)ms"), true)")
         do {
             // A statement's error can arrive after its row description: read the row to see it.
-            for try await _ in try await execute(lock) {}
+            for try await _ in try await query("SELECT pg_advisory_xact_lock(\(Self.quotaLockClass), hashtext(\(subject)))") {}
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55P03" {
             throw RedressError(.tooManyAttempts, detail: "Another request of yours is under way; try again.", retryAfterSeconds: 1)
         }
+        try await query("SET LOCAL lock_timeout TO DEFAULT")
         try await refuseOverLimit(count, limit: limit, what: what)
     }
 
@@ -55,22 +58,6 @@ extension Transaction {
 
     /// The first key of the two-key advisory locks of these limits.
     static let quotaLockClass: Int32 = 0x7265_6471
-}
-
-/// The lock of a limit's subject for the rest of the transaction, waited for at most `waitMilliseconds`
-/// (then 55P03); the deployment's own `lock_timeout` applies again once it is taken (migration 0051).
-struct QuotaLockStatement: FixedStatement {
-    static let sql = "SELECT redress_take_quota_lock($1, $2, $3)"
-    let subject: String
-    let waitMilliseconds: Int32
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
-        bindings.append(Transaction.quotaLockClass)
-        bindings.append(subject)
-        bindings.append(waitMilliseconds)
-        return bindings
-    }
 }
 
 /// How many rows of a subject were written in the last `seconds` before `now`, and in how many seconds

@@ -56,7 +56,7 @@ extension Transaction {
     /// Indexes a complaint's own texts as it is filed (the merchant's name with them).
     public func indexComplaintText(_ complaint: Complaint, merchantName: String?) async throws {
         let grams = SearchText.grams([complaint.title, complaint.description, complaint.order.orderNo, complaint.order.productName, merchantName])
-        for try await _ in try await execute(IndexComplaintStatement(complaintID: complaint.id, grams: grams)) {}
+        for try await _ in try await query("SELECT redress_index_complaint(\(complaint.id), \(grams))") {}
     }
 
     /// Indexes complaints written in bulk (their own texts; the demo names no merchant in them).
@@ -225,19 +225,4 @@ struct SearchStatement: FixedStatement {
     let query: PostgresQuery
 
     func makeBindings() -> PostgresBindings { query.binds }
-}
-
-/// A filed complaint's texts into the search index, as their grams. Prepared per connection: every
-/// filing runs it.
-struct IndexComplaintStatement: FixedStatement {
-    static let sql = "SELECT redress_index_complaint($1, $2)"
-    let complaintID: UUID
-    let grams: [String]
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 2)
-        bindings.append(complaintID)
-        bindings.append(grams)
-        return bindings
-    }
 }

@@ -378,53 +378,6 @@ struct HostilePartiesTests {
         }
     }
 
-    /// A consumer's filing while another of their requests holds the filing limit's lock waits no
-    /// longer than the lock wait, then 429; the lock is held to the end of the transaction that took
-    /// it, and the deployment's own lock_timeout is in force again once it is taken. A wait that would
-    /// never end (0) is refused by the database itself.
-    @Test func aFilingWaitingForTheLimitsLockGivesUpAfterTheWait() async throws {
-        var configuration = testConfiguration()
-        configuration.quotaLockWait = .milliseconds(300)
-        try await withTestApp(configuration: configuration, world: .seeded) { app in
-            let world = try await app.makeWorld()
-            let consumer = try #require(world.accounts["consumer"])
-            let subject = "filing:" + consumer.id.uppercased()
-            let (status, detail) = try await app.asOwner { holder -> (HTTPResponse.Status, String) in
-                try await holder.query("BEGIN", logger: TestDatabase.logger)
-                try await holder.query("SELECT pg_advisory_xact_lock(\(Int32(0x7265_6471)), hashtext(\(subject)))", logger: TestDatabase.logger)
-                let started = ContinuousClock.now
-                let response = try await app.request(.post, "/api/v1/complaints", token: consumer.token, json: app.complaintBody(world))
-                #expect(ContinuousClock.now - started < .seconds(10))
-                try await holder.query("ROLLBACK", logger: TestDatabase.logger)
-                return (response.status, String(buffer: response.body))
-            }
-            #expect(status == .tooManyRequests)
-            #expect(detail.contains("under way"), "\(detail)")
-            #expect(try await app.request(.post, "/api/v1/complaints", token: consumer.token, json: app.complaintBody(world)).status == .created)
-
-            try await app.asRequestRole { connection in
-                try await connection.query("BEGIN", logger: TestDatabase.logger)
-                try await connection.query("SET LOCAL lock_timeout = '7s'", logger: TestDatabase.logger)
-                try await connection.query("SELECT redress_take_quota_lock(1, 'test', 50)", logger: TestDatabase.logger)
-                for try await setting in try await connection.query("SHOW lock_timeout", logger: TestDatabase.logger).decode(String.self) {
-                    #expect(setting == "7s")
-                }
-                let held = try await app.asOwner { other -> Bool in
-                    for try await free in try await other.query("SELECT pg_try_advisory_xact_lock(1, hashtext('test'))", logger: TestDatabase.logger).decode(Bool.self) {
-                        return !free
-                    }
-                    return false
-                }
-                #expect(held)
-                try await connection.query("ROLLBACK", logger: TestDatabase.logger)
-                await #expect(throws: PSQLError.self) {
-                    // The error arrives after the row description: read the rows to see it.
-                    for try await _ in try await connection.query("SELECT redress_take_quota_lock(1, 'test', 0)", logger: TestDatabase.logger) {}
-                }
-            }
-        }
-    }
-
     /// A cursor is the client's to send back, and to tamper with: a time PostgreSQL cannot hold is 422.
     @Test func aTamperedCursorIsRefused() async throws {
         try await withTestApp(world: .seeded) { app in
